@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['{schemas,bus,connectors,pipeline,warehouse,dashboard,runtime,testing,scripts}/**/*.test.ts'],
+    // Resolves a real Kafka broker and ClickHouse for the whole run (see testing/global-setup.ts).
+    globalSetup: ['testing/global-setup.ts'],
+    // chdb embeds one ClickHouse engine per process, so every test file gets a process of its own.
+    pool: 'forks',
+    isolate: true,
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    reporters: ['default'],
+  },
+});
