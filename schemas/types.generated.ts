@@ -1,0 +1,240 @@
+// Generated from schemas/*.avsc by `npm run schemas:types`. Do not edit by hand.
+
+export const DeadLetterKindValues = ['UNDECODABLE', 'UNKNOWN_SCHEMA', 'INVALID', 'PROCESSING_FAILED'] as const;
+export type DeadLetterKind = (typeof DeadLetterKindValues)[number];
+
+/** A record a consumer could not process, kept whole with the reason. Topic streamwarden.dead-letter, keyed like the original. */
+export interface DeadLetter {
+  sourceTopic: string;
+  sourcePartition: number;
+  /** Kafka offsets are 64-bit; kept as a decimal string. */
+  sourceOffset: string;
+  consumerGroup: string;
+  key: null | Buffer;
+  /** The original bytes, untouched. */
+  value: null | Buffer;
+  headers: Record<string, string>;
+  errorKind: DeadLetterKind;
+  /** Human-readable reason. */
+  error: string;
+  failedAt: number;
+}
+
+export const PlaybackEventTypeValues = ['STARTED', 'PROGRESS', 'PAUSED', 'RESUMED', 'STOPPED'] as const;
+export type PlaybackEventType = (typeof PlaybackEventTypeValues)[number];
+
+export const ServerTypeValues = ['PLEX', 'JELLYFIN', 'EMBY'] as const;
+export type ServerType = (typeof ServerTypeValues)[number];
+
+export const MediaTypeValues = ['MOVIE', 'EPISODE', 'TRACK', 'LIVE_TV', 'VIDEO', 'PHOTO', 'OTHER'] as const;
+export type MediaType = (typeof MediaTypeValues)[number];
+
+export interface MediaItem {
+  /** Plex ratingKey, Jellyfin/Emby item Id. */
+  itemId: string;
+  title: string;
+  mediaType: MediaType;
+  /** Season or album. */
+  parentItemId: null | string;
+  parentTitle: null | string;
+  /** Series or artist. */
+  grandparentItemId: null | string;
+  grandparentTitle: null | string;
+  seasonNumber: null | number;
+  episodeNumber: null | number;
+  year: null | number;
+  /** Plex librarySectionID, Jellyfin/Emby parent library id when known. */
+  libraryId: null | string;
+}
+
+export interface Device {
+  /** Plex Player.machineIdentifier, Jellyfin/Emby DeviceId. */
+  deviceId: string;
+  /** User-controlled: escape before rendering. */
+  deviceName: string;
+  /** Player title (Plex Player.title) or client name (Jellyfin/Emby Client). */
+  player: string;
+  /** Application, e.g. 'Plex for Android', 'Jellyfin Web'. */
+  product: string;
+  /** OS or platform, e.g. 'Android', 'Chrome', 'tvOS'. */
+  platform: string;
+  productVersion: null | string;
+}
+
+export const NetworkLocationValues = ['LAN', 'WAN', 'UNKNOWN'] as const;
+export type NetworkLocation = (typeof NetworkLocationValues)[number];
+
+export const PlayStateValues = ['PLAYING', 'PAUSED', 'BUFFERING', 'STOPPED'] as const;
+export type PlayState = (typeof PlayStateValues)[number];
+
+export const StreamDecisionValues = ['DIRECT_PLAY', 'DIRECT_STREAM', 'TRANSCODE', 'NONE', 'UNKNOWN'] as const;
+export type StreamDecision = (typeof StreamDecisionValues)[number];
+
+export interface StreamQuality {
+  /** DIRECT_STREAM is Plex 'copy' / a remux; NONE when the item has no such stream. */
+  videoDecision: StreamDecision;
+  audioDecision: StreamDecision;
+  /** True when the server transcodes video or audio for this session. */
+  isTranscode: boolean;
+  transcodeHardware: null | boolean;
+  transcodeReasons: string[];
+  /** Bitrate of what is sent to the client. */
+  bitrateKbps: null | number;
+  /** Bitrate of the file on the server. */
+  sourceBitrateKbps: null | number;
+  /** Bandwidth the server attributes to the session (Plex Session.bandwidth). */
+  bandwidthKbps: null | number;
+  /** e.g. '4k', '1080', '720', 'sd'. */
+  sourceVideoResolution: null | string;
+  streamVideoResolution: null | string;
+  sourceVideoCodec: null | string;
+  streamVideoCodec: null | string;
+  sourceAudioCodec: null | string;
+  streamAudioCodec: null | string;
+  container: null | string;
+}
+
+/** One observation of a playback session on a media server, normalised across Plex, Jellyfin and Emby. Topic streamwarden.playback-events, keyed by accountKey so that one account's events stay in order. */
+export interface PlaybackEvent {
+  /** Deterministic id of this observation (server, session, event type, observedAt): re-reading the same server state yields the same id, so consumers can deduplicate. */
+  eventId: string;
+  /** Lifecycle step: STARTED once, then PROGRESS/PAUSED/RESUMED, STOPPED exactly once. */
+  eventType: PlaybackEventType;
+  /** When the connector saw this state (UTC, ms since epoch). */
+  observedAt: number;
+  /** Streamwarden's id of the media server. */
+  serverId: string;
+  serverType: ServerType;
+  /** Stable key of the account across servers: '<serverId>:<userId>' unless accounts are linked. Kafka message key. */
+  accountKey: string;
+  /** The server's own user id. */
+  userId: string;
+  /** Display name as the server reports it (user-controlled: escape before rendering). */
+  userName: string;
+  /** The server's id of the playback session (Plex Session.id, Jellyfin/Emby Session Id). */
+  sessionKey: string;
+  media: MediaItem;
+  device: Device;
+  /** Address the server saw the client at (Plex Player.address, Jellyfin/Emby RemoteEndPoint). */
+  clientIp: string;
+  /** What the server says about the client's network (Plex Session.location / Player.local; Jellyfin/Emby from the address). */
+  networkLocation: NetworkLocation;
+  playState: PlayState;
+  /** Playhead position (Plex viewOffset; Jellyfin/Emby PositionTicks / 10,000). */
+  positionMs: number;
+  /** Length of the item (Plex duration; RunTimeTicks / 10,000). */
+  durationMs: null | number;
+  quality: StreamQuality;
+}
+
+export const ServerStatusValues = ['UP', 'DOWN', 'AUTH_FAILED', 'DEGRADED'] as const;
+export type ServerStatus = (typeof ServerStatusValues)[number];
+
+/** One sample of a media server's health and load. Topic streamwarden.server-metrics, keyed by serverId. */
+export interface ServerMetricsSample {
+  /** Deterministic id (serverId and sampledAt), for deduplication. */
+  sampleId: string;
+  serverId: string;
+  serverType: ServerType;
+  sampledAt: number;
+  /** Reachability as the connector sees it. */
+  status: ServerStatus;
+  /** Reason for a status other than UP (HTTP status, timeout, parse error). */
+  statusDetail: null | string;
+  /** Latency of the sessions request that produced this sample. */
+  responseTimeMs: null | number;
+  /** Media server process CPU (Plex /statistics/resources). */
+  processCpuPercent: null | number;
+  hostCpuPercent: null | number;
+  processMemoryPercent: null | number;
+  hostMemoryPercent: null | number;
+  activeSessions: number;
+  transcodeSessions: number;
+  directPlaySessions: number;
+  directStreamSessions: number;
+  /** Sum of session bandwidth at the sample time. */
+  totalBandwidthKbps: number;
+  lanBandwidthKbps: number;
+  wanBandwidthKbps: number;
+}
+
+export const TrustChangeReasonValues = ['VIOLATION', 'RECOVERY', 'MANUAL', 'RESET', 'UNKNOWN'] as const;
+export type TrustChangeReason = (typeof TrustChangeReasonValues)[number];
+
+/** Every change of an account's trust score (0..100, starting at 100), with its reason. Topic streamwarden.trust-score-changes, keyed by accountKey. */
+export interface TrustScoreChange {
+  /** Deterministic (account, reason, violationId or recovery day), for deduplication. */
+  changeId: string;
+  accountKey: string;
+  serverId: string;
+  userId: string;
+  changedAt: number;
+  previousScore: number;
+  newScore: number;
+  /** newScore - previousScore, after clamping to 0..100. */
+  delta: number;
+  reason: TrustChangeReason;
+  violationId: null | string;
+  /** Rule id when reason is VIOLATION. */
+  rule: null | string;
+  note: null | string;
+}
+
+export const RuleIdValues = ['IMPOSSIBLE_TRAVEL', 'SIMULTANEOUS_LOCATIONS', 'DEVICE_VELOCITY', 'CONCURRENT_STREAMS', 'GEO_RESTRICTION', 'ACCOUNT_INACTIVITY', 'UNKNOWN'] as const;
+export type RuleId = (typeof RuleIdValues)[number];
+
+export const SeverityValues = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type Severity = (typeof SeverityValues)[number];
+
+export interface EvidenceLocation {
+  sessionKey: string;
+  observedAt: number;
+  ip: string;
+  city: null | string;
+  region: null | string;
+  countryCode: null | string;
+  latitude: null | number;
+  longitude: null | number;
+  accuracyRadiusKm: null | number;
+  deviceId: null | string;
+  deviceName: null | string;
+}
+
+export interface ViolationEvidence {
+  locations: EvidenceLocation[];
+  distanceKm: null | number;
+  elapsedMs: null | number;
+  speedKmh: null | number;
+  /** Observed count (streams, IPs, devices, idle days). */
+  count: null | number;
+  /** Configured threshold the count exceeded. */
+  limit: null | number;
+  windowMs: null | number;
+  ips: string[];
+  deviceIds: string[];
+  /** Country that a geo restriction matched. */
+  countryCode: null | string;
+  lastActivityAt: null | number;
+}
+
+/** A detection rule fired for an account. Topic streamwarden.violations, keyed by accountKey. */
+export interface Violation {
+  /** Deterministic: a hash of rule, account and the triggering sessions/window, so reprocessing the same events yields the same id and never a second violation. */
+  violationId: string;
+  /** Readers on an older schema see rules added later as UNKNOWN. */
+  rule: RuleId;
+  severity: Severity;
+  accountKey: string;
+  serverId: string;
+  userId: string;
+  userName: string;
+  /** Event time of the observation that completed the evidence (not wall-clock), so replays give the same value. */
+  detectedAt: number;
+  /** Sessions that triggered the rule, in time order. */
+  sessionKeys: string[];
+  /** Points the rule subtracts from the account's trust score. */
+  trustPenalty: number;
+  /** One plain-language line, e.g. 'Boston -> London, 5,265 km in 30 min = 10,530 km/h'. */
+  summary: string;
+  evidence: ViolationEvidence;
+}
