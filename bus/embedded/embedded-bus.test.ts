@@ -1,0 +1,92 @@
+import { appendFileSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { busContract, waitFor } from '../bus-contract.ts';
+import { EmbeddedBus } from './embedded-bus.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import type { ConsumedRecord } from '../types.ts';
+
+const logger = createLogger('test');
+const tempDir = () => mkdtempSync(join(tmpdir(), 'sw-bus-'));
+
+describe('embedded bus', () => {
+  busContract(async () => new EmbeddedBus({ dir: tempDir(), logger }));
+});
+
+describe('embedded bus on disk', () => {
+  it('keeps records and committed offsets across a restart', async () => {
+    const dir = tempDir();
+    let bus = new EmbeddedBus({ dir, logger });
+    await bus.ensureTopics([{ name: 't', partitions: 2 }]);
+    const producer = await bus.producer();
+    await producer.send('t', Array.from({ length: 10 }, (_, i) => ({ key: `k${i % 3}`, value: Buffer.from(String(i)) })));
+    const first: string[] = [];
+    const consumer = await bus.consume({ groupId: 'g', topics: ['t'], handleBatch: async (b) => void first.push(...b.records.map((r) => r.value!.toString())) });
+    await waitFor(() => first.length === 10, 'first run');
+    await consumer.stop();
+    await bus.close();
+
+    bus = new EmbeddedBus({ dir, logger });
+    await (await bus.producer()).send('t', [{ key: 'k1', value: Buffer.from('10') }]);
+    const second: string[] = [];
+    await bus.consume({ groupId: 'g', topics: ['t'], handleBatch: async (b) => void second.push(...b.records.map((r) => r.value!.toString())) });
+    await waitFor(() => second.length === 1, 'second run');
+    expect(second).toEqual(['10']);
+    const fresh: string[] = [];
+    await bus.consume({ groupId: 'other', topics: ['t'], handleBatch: async (b) => void fresh.push(...b.records.map((r) => r.value!.toString())) });
+    await waitFor(() => fresh.length === 11, 'a new group reads from the beginning');
+    expect(fresh.map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 11 }, (_, i) => i));
+    await bus.close();
+  });
+
+  it('cuts a torn record left by a crash mid-write and keeps the whole ones', async () => {
+    const dir = tempDir();
+    let bus = new EmbeddedBus({ dir, logger });
+    await bus.ensureTopics([{ name: 't', partitions: 1 }]);
+    await (await bus.producer()).send('t', [{ key: 'a', value: Buffer.from('one') }, { key: 'a', value: Buffer.from('two') }]);
+    await bus.close();
+    const segmentDir = join(dir, 'topics', 't', '0');
+    const segment = join(segmentDir, readdirSync(segmentDir)[0]!);
+    const size = statSync(segment).size;
+    appendFileSync(segment, Buffer.from([0, 0, 0, 90, 1, 2, 3]));
+
+    bus = new EmbeddedBus({ dir, logger });
+    expect(statSync(segment).size).toBe(size);
+    await (await bus.producer()).send('t', [{ key: 'a', value: Buffer.from('three') }]);
+    const seen: ConsumedRecord[] = [];
+    await bus.consume({ groupId: 'g', topics: ['t'], handleBatch: async (b) => void seen.push(...b.records) });
+    await waitFor(() => seen.length === 3, 'records');
+    expect(seen.map((r) => [r.offset, r.value!.toString()])).toEqual([['0', 'one'], ['1', 'two'], ['2', 'three']]);
+    await bus.close();
+  });
+
+  it('rolls segments, reads across them, and drops expired segments only', async () => {
+    const dir = tempDir();
+    const bus = new EmbeddedBus({ dir, logger, segmentBytes: 512, retentionMs: 60_000, flushIntervalMs: 20 });
+    await bus.ensureTopics([{ name: 't', partitions: 1 }]);
+    const producer = await bus.producer();
+    const old = Date.now() - 3_600_000;
+    await producer.send('t', Array.from({ length: 20 }, (_, i) => ({ key: 'k', value: Buffer.alloc(100, i), timestamp: old })));
+    await producer.send('t', Array.from({ length: 20 }, (_, i) => ({ key: 'k', value: Buffer.alloc(100, 20 + i) })));
+    const segments = () => readdirSync(join(dir, 'topics', 't', '0')).length;
+    expect(segments()).toBeGreaterThan(5);
+    await waitFor(() => readdirSync(join(dir, 'topics', 't', '0'))[0] !== '00000000000000000000.log', 'retention');
+    const seen: ConsumedRecord[] = [];
+    await bus.consume({ groupId: 'g', topics: ['t'], handleBatch: async (b) => void seen.push(...b.records) });
+    await waitFor(() => seen.some((r) => r.value![0] === 39), 'newest record');
+    const values = seen.map((r) => r.value![0]!);
+    expect(values.slice(-20)).toEqual(Array.from({ length: 20 }, (_, i) => 20 + i));
+    expect(values[0]).toBeGreaterThan(0);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    await bus.close();
+  });
+
+  it('refuses a second process on the same folder', async () => {
+    const dir = tempDir();
+    const bus = new EmbeddedBus({ dir, logger });
+    expect(() => new EmbeddedBus({ dir, logger })).toThrow(/in use by process/);
+    await bus.close();
+    new EmbeddedBus({ dir, logger }).close();
+  });
+});

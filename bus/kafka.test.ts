@@ -1,0 +1,7 @@
+import { describe, inject } from 'vitest';
+import { busContract } from './bus-contract.ts';
+import { newKafkaBus } from '../testing/kafka.ts';
+
+describe(`Kafka bus against ${inject('kafkaSource')} at ${inject('kafkaBrokers')}`, () => {
+  busContract(async () => newKafkaBus());
+});

@@ -1,0 +1,205 @@
+import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
+import type { Logger } from '../runtime/logger.ts';
+import { handleUntilDone } from './retry.ts';
+import { toKeyBuffer, type Bus, type BusConsumer, type BusProducer, type ConsumedRecord, type ConsumerOptions, type Headers, type OutgoingRecord, type TopicConfig } from './types.ts';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId?: string;
+  logger: Logger;
+  /** Partitions of topics this bus creates (default 12: room for 12 processors). */
+  defaultPartitions?: number;
+}
+
+function headersOf(raw: Record<string, unknown> | undefined): Headers {
+  const out: Headers = {};
+  for (const [name, value] of Object.entries(raw ?? {})) {
+    if (value == null) continue;
+    out[name] = Array.isArray(value) ? String(value[value.length - 1]) : Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+  }
+  return out;
+}
+
+function kafkaLogCreator(logger: Logger) {
+  return () =>
+    ({ level, log }: LogEntry) => {
+      const { message, ...extra } = log;
+      const child = { kafkajs: log.namespace ?? true, ...extra };
+      if (level <= logLevel.ERROR) logger.error(child, message);
+      else if (level === logLevel.WARN) logger.warn(child, message);
+      else logger.debug(child, message);
+    };
+}
+
+export class KafkaBus implements Bus {
+  readonly kind = 'kafka' as const;
+  readonly description: string;
+  private readonly kafka: Kafka;
+  private readonly logger: Logger;
+  private readonly defaultPartitions: number;
+  private adminClient: Promise<Admin> | undefined;
+  private readonly closers = new Set<() => Promise<void>>();
+
+  constructor(options: KafkaBusOptions) {
+    this.logger = options.logger.child({ component: 'bus', bus: 'kafka' });
+    this.description = `kafka ${options.brokers.join(',')}`;
+    this.defaultPartitions = options.defaultPartitions ?? 12;
+    this.kafka = new Kafka({
+      clientId: options.clientId ?? 'streamwarden',
+      brokers: options.brokers,
+      logLevel: logLevel.WARN,
+      logCreator: kafkaLogCreator(this.logger),
+      retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30_000 },
+    });
+  }
+
+  private admin(): Promise<Admin> {
+    this.adminClient ??= (async () => {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.closers.add(() => admin.disconnect());
+      return admin;
+    })();
+    return this.adminClient;
+  }
+
+  async ensureTopics(topics: TopicConfig[]): Promise<void> {
+    const admin = await this.admin();
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t.name));
+    if (missing.length === 0) return;
+    const { brokers } = await admin.describeCluster();
+    const replicationFactor = Math.min(3, brokers.length);
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((t) => ({
+        topic: t.name,
+        numPartitions: t.partitions ?? this.defaultPartitions,
+        replicationFactor,
+        configEntries: [
+          { name: 'cleanup.policy', value: t.cleanupPolicy ?? 'delete' },
+          ...(t.retentionMs != null ? [{ name: 'retention.ms', value: String(t.retentionMs) }] : []),
+        ],
+      })),
+    });
+    this.logger.info({ topics: missing.map((t) => t.name), replicationFactor }, 'created topics');
+  }
+
+  async producer(): Promise<BusProducer> {
+    // Idempotent: a retried send after a lost ack is written once, and in order (one request in
+    // flight). Retries are unbounded as kafkajs requires for that guarantee: while the broker is
+    // away, send() waits (back-pressure on the caller) instead of failing and dropping records.
+    const producer: Producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      retry: { initialRetryTime: 300, maxRetryTime: 30_000, retries: Number.MAX_SAFE_INTEGER },
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    await producer.connect();
+    const close = () => producer.disconnect();
+    this.closers.add(close);
+    return {
+      send: async (topic: string, records: OutgoingRecord[]) => {
+        if (records.length === 0) return;
+        await producer.send({
+          topic,
+          acks: -1,
+          messages: records.map((r) => ({
+            key: toKeyBuffer(r.key),
+            value: r.value,
+            headers: r.headers,
+            timestamp: String(r.timestamp ?? Date.now()),
+          })),
+        });
+      },
+      close: async () => {
+        this.closers.delete(close);
+        await close();
+      },
+    };
+  }
+
+  async consume(options: ConsumerOptions): Promise<BusConsumer> {
+    const logger = this.logger.child({ groupId: options.groupId });
+    const consumer: Consumer = this.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: 30_000,
+      rebalanceTimeout: 60_000,
+      heartbeatInterval: 3_000,
+      maxWaitTimeInMs: 250,
+      retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30_000 },
+    });
+    let running = true;
+    let markReady!: () => void;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const assignment = Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }));
+      logger.info({ assignment }, 'partitions assigned');
+      Promise.resolve(options.onAssignment?.(assignment)).catch((err: unknown) => logger.error({ err }, 'onAssignment failed'));
+      markReady();
+    });
+    consumer.on(consumer.events.CRASH, (event) => logger.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed'));
+
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+    const maxBatch = options.maxBatchSize ?? 1000;
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const all: ConsumedRecord[] = batch.messages.map((m) => ({
+          topic: batch.topic,
+          partition: batch.partition,
+          offset: m.offset,
+          key: m.key,
+          value: m.value,
+          headers: headersOf(m.headers),
+          timestamp: Number(m.timestamp),
+        }));
+        for (let start = 0; start < all.length; start += maxBatch) {
+          const records = all.slice(start, start + maxBatch);
+          const alive = () => running && isRunning() && !isStale();
+          const done = await handleUntilDone(
+            () => options.handleBatch({ topic: batch.topic, partition: batch.partition, records, heartbeat, isRunning: alive }),
+            { isRunning: alive, logger, what: `${batch.topic}[${batch.partition}]@${records[0]!.offset}`, heartbeat },
+          );
+          if (!done) return;
+          const last = records[records.length - 1]!.offset;
+          resolveOffset(last);
+          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          await heartbeat();
+        }
+      },
+    });
+
+    const stop = async () => {
+      if (!running) return;
+      running = false;
+      this.closers.delete(stop);
+      await consumer.disconnect();
+      markReady();
+    };
+    this.closers.add(stop);
+    return { groupId: options.groupId, ready, stop };
+  }
+
+  async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
+    const admin = await this.admin();
+    const result = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return new Map((result[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
+  }
+
+  async endOffsets(topic: string): Promise<Map<number, string>> {
+    const admin = await this.admin();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return new Map(offsets.map((o) => [o.partition, o.high]));
+  }
+
+  async close(): Promise<void> {
+    const closers = [...this.closers].reverse();
+    this.closers.clear();
+    for (const close of closers) await close().catch((err: unknown) => this.logger.warn({ err }, 'error while closing'));
+    this.adminClient = undefined;
+  }
+}
