@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { createLogger } from '../runtime/logger.ts';
+import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
+
+let embeddedPath: string | undefined;
+
+/** chdb allows one data folder per process: every test warehouse of this process shares it. */
+function sharedEmbeddedPath(): string {
+  if (!embeddedPath) {
+    const path = mkdtempSync(join(tmpdir(), 'sw-chdb-'));
+    embeddedPath = path;
+    process.once('exit', () => rmSync(path, { recursive: true, force: true }));
+  }
+  return embeddedPath;
+}
+
+/**
+ * A warehouse in a database of its own, on the ClickHouse server of CLICKHOUSE_URL or in the
+ * embedded chdb engine of this test process.
+ */
+export async function openTestWarehouse(): Promise<Warehouse & { drop(): Promise<void> }> {
+  const url = inject('clickhouseUrl');
+  const database = `test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  const warehouse = await openWarehouse(
+    { url: url || undefined, database, embeddedPath: url ? undefined : sharedEmbeddedPath() },
+    createLogger('test'),
+  );
+  return {
+    ...warehouse,
+    drop: async () => {
+      await warehouse.client.command({ query: `DROP DATABASE IF EXISTS ${warehouse.table('x').split('.')[0]}` });
+      await warehouse.close();
+    },
+  };
+}

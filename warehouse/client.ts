@@ -1,0 +1,97 @@
+// One way to reach ClickHouse for every process: a ClickHouse server over HTTP when
+// CLICKHOUSE_URL is set, otherwise the ClickHouse engine embedded through chdb, behind the same
+// @clickhouse/client API. Every statement names its tables fully (database.table) because the
+// embedded connection has no notion of a default database.
+import { mkdirSync } from 'node:fs';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { createChdbConnection } from 'chdb/connection';
+import type { Logger } from '../runtime/logger.ts';
+
+export interface WarehouseSettings {
+  /** ClickHouse HTTP(S) endpoint; empty means embedded chdb. */
+  url?: string;
+  username?: string;
+  password?: string;
+  /** Database holding Streamwarden's tables (default 'streamwarden'). */
+  database?: string;
+  /** Folder of the embedded engine's data (e.g. ./data/clickhouse). */
+  embeddedPath?: string;
+  requestTimeoutMs?: number;
+}
+
+export interface Warehouse {
+  readonly kind: 'server' | 'embedded';
+  readonly description: string;
+  readonly database: string;
+  readonly client: ClickHouseClient;
+  /** `database`.`name`, quoted, for building statements. */
+  table(name: string): string;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Settings both modes share, so a query returns the same JSON from either: the embedded engine
+ * would otherwise print 64-bit integers as bare numbers where a server quotes them.
+ */
+const SHARED_SETTINGS = {
+  output_format_json_quote_64bit_integers: 1,
+  date_time_input_format: 'best_effort',
+} as const;
+
+type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;
+
+/** Validates an identifier that is spliced into SQL text (everything else is a query parameter). */
+export function identifier(name: string): string {
+  if (!IDENTIFIER.test(name)) throw new Error(`not a valid ClickHouse identifier: ${JSON.stringify(name)}`);
+  return `\`${name}\``;
+}
+
+export async function openWarehouse(settings: WarehouseSettings, logger: Logger): Promise<Warehouse> {
+  const database = settings.database ?? 'streamwarden';
+  const quotedDb = identifier(database);
+  let client: ClickHouseClient;
+  let kind: Warehouse['kind'];
+  let description: string;
+  if (settings.url) {
+    kind = 'server';
+    const url = new URL(settings.url);
+    description = `clickhouse ${url.protocol}//${url.host}/${database}`;
+    client = createClient({
+      url: settings.url,
+      username: settings.username ?? (decodeURIComponent(url.username) || 'default'),
+      password: settings.password ?? decodeURIComponent(url.password),
+      request_timeout: settings.requestTimeoutMs ?? 60_000,
+      clickhouse_settings: SHARED_SETTINGS,
+    });
+  } else {
+    kind = 'embedded';
+    const path = settings.embeddedPath ?? './data/clickhouse';
+    mkdirSync(path, { recursive: true });
+    description = `chdb ${path}/${database}`;
+    // chdb implements @clickhouse/client-common's Connection; @clickhouse/client bundles an
+    // identical copy of those types, which TypeScript sees as distinct.
+    const connection = createChdbConnection({ path }) as unknown as ClientConnection;
+    client = createClient({ connection, clickhouse_settings: SHARED_SETTINGS });
+  }
+  await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${quotedDb}` });
+  logger.child({ component: 'warehouse' }).info({ warehouse: description }, 'warehouse connected');
+  return {
+    kind,
+    description,
+    database,
+    client,
+    table: (name) => `${quotedDb}.${identifier(name)}`,
+    ping: async () => {
+      try {
+        const result = await client.query({ query: 'SELECT 1 AS ok', format: 'JSONEachRow' });
+        return (await result.json<{ ok: number }>())[0]?.ok === 1;
+      } catch {
+        return false;
+      }
+    },
+    close: () => client.close(),
+  };
+}
