@@ -1,0 +1,20 @@
+// `npm run bench`: prints throughput figures and writes them to bench/results/.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { busBench } from './bus.bench.ts';
+import { codecBench } from './codec.bench.ts';
+import { printFigures, type Figure } from './report.ts';
+
+const figures: Figure[] = [];
+console.log(`Streamwarden benchmarks on node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB\n`);
+for (const suite of [codecBench, busBench]) {
+  const result = await suite();
+  printFigures(result);
+  figures.push(...result);
+}
+const dir = fileURLToPath(new URL('./results/', import.meta.url));
+mkdirSync(dir, { recursive: true });
+const file = `${dir}bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
+writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, cores: cpus().length, figures }, null, 2));
+console.log(`\nwritten to ${file}`);

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+describe('configuration from the environment', () => {
+  it('defaults to the embedded mode with data in ./data and port 3000', () => {
+    const config = loadConfig({});
+    expect(config.kafka.brokers).toEqual([]);
+    expect(config.clickhouse.url).toBeUndefined();
+    expect(config.dataDir).toBe(`${process.cwd()}/data`);
+    expect(config.http.port).toBe(3000);
+    expect(config.clickhouse.database).toBe('streamwarden');
+  });
+
+  it('reads the scale-out settings', () => {
+    const config = loadConfig({ KAFKA_BROKERS: ' kafka-1:9092, kafka-2:9092 ', CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_USER: 'sw', CLICKHOUSE_PASSWORD: 'pw', KAFKA_PARTITIONS: '24', PORT: '8080' });
+    expect(config.kafka.brokers).toEqual(['kafka-1:9092', 'kafka-2:9092']);
+    expect(config.clickhouse).toMatchObject({ url: 'http://ch:8123', username: 'sw', password: 'pw' });
+    expect(config.kafka.partitions).toBe(24);
+    expect(config.http.port).toBe(8080);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /PORT must be a whole number from 1 to 65535, got "eighty"/],
+    [{ KAFKA_BROKERS: 'kafka-1' }, /KAFKA_BROKERS must be a comma-separated list of host:port, got "kafka-1"/],
+    [{ CLICKHOUSE_URL: 'tcp://ch:9000' }, /CLICKHOUSE_URL must use http or https/],
+    [{ CLICKHOUSE_URL: 'not a url' }, /CLICKHOUSE_URL must be an http\(s\) URL/],
+    [{ CLICKHOUSE_DATABASE: 'sw; DROP' }, /CLICKHOUSE_DATABASE must be letters, digits and underscores/],
+  ])('explains a bad value: %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+});

@@ -1,0 +1,87 @@
+// Configuration comes from environment variables only (12-factor); README.md lists them.
+import { resolve } from 'node:path';
+
+export interface Config {
+  dataDir: string;
+  logLevel: string;
+  kafka: { brokers: string[]; clientId: string; partitions: number };
+  clickhouse: { url?: string; username?: string; password?: string; database: string };
+  http: { host: string; port: number };
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function brokers(env: Env): string[] {
+  const raw = text(env, 'KAFKA_BROKERS');
+  if (!raw) return [];
+  const list = raw.split(',').map((b) => b.trim()).filter(Boolean);
+  for (const broker of list) {
+    if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(broker)) {
+      throw new ConfigError(`KAFKA_BROKERS must be a comma-separated list of host:port, got ${JSON.stringify(broker)}`);
+    }
+  }
+  return list;
+}
+
+function clickhouseUrl(env: Env): string | undefined {
+  const raw = text(env, 'CLICKHOUSE_URL');
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`CLICKHOUSE_URL must be an http(s) URL such as http://localhost:8123, got ${JSON.stringify(raw)}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`CLICKHOUSE_URL must use http or https (ClickHouse's HTTP interface), got ${url.protocol}`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const database = text(env, 'CLICKHOUSE_DATABASE') ?? 'streamwarden';
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
+    throw new ConfigError(`CLICKHOUSE_DATABASE must be letters, digits and underscores, got ${JSON.stringify(database)}`);
+  }
+  return {
+    dataDir: resolve(text(env, 'STREAMWARDEN_DATA_DIR') ?? './data'),
+    logLevel: text(env, 'LOG_LEVEL') ?? 'info',
+    kafka: {
+      brokers: brokers(env),
+      clientId: text(env, 'KAFKA_CLIENT_ID') ?? 'streamwarden',
+      partitions: integer(env, 'KAFKA_PARTITIONS', 12, 1, 1024),
+    },
+    clickhouse: {
+      url: clickhouseUrl(env),
+      username: text(env, 'CLICKHOUSE_USER'),
+      password: env.CLICKHOUSE_PASSWORD,
+      database,
+    },
+    http: {
+      host: text(env, 'HOST') ?? '0.0.0.0',
+      port: integer(env, 'PORT', 3000, 1, 65_535),
+    },
+  };
+}

@@ -1,0 +1,53 @@
+// `npm start`: Streamwarden in one process. With nothing configured it runs embedded: the bus
+// and ClickHouse (chdb) keep their data under ./data.
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { startPlatform } from './platform.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`streamwarden: configuration error: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger('streamwarden', config.logLevel);
+  const platform = await startPlatform(config, logger);
+  logger.info({ bus: platform.bus.description, warehouse: platform.warehouse.description, dataDir: config.dataDir }, 'streamwarden started');
+
+  // Watches the warehouse so an outage shows in the log when it starts and ends, not per check.
+  let warehouseUp = true;
+  const healthCheck = setInterval(() => {
+    void platform.warehouse.ping().then((up) => {
+      if (up !== warehouseUp) (up ? logger.info.bind(logger) : logger.error.bind(logger))({ warehouse: platform.warehouse.description }, up ? 'warehouse reachable again' : 'warehouse unreachable');
+      warehouseUp = up;
+    });
+  }, 15_000);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    clearInterval(healthCheck);
+    try {
+      await platform.close();
+      logger.info('stopped cleanly');
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error('streamwarden: failed to start:', err);
+  process.exit(1);
+});

@@ -1,0 +1,45 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { consumeTopic, publish } from '../bus/index.ts';
+import { waitFor } from '../bus/bus-contract.ts';
+import { allTopics, topics, type PlaybackEvent } from '../schemas/index.ts';
+import { samplePlaybackEvent } from '../testing/fixtures.ts';
+import { loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { startPlatform } from './platform.ts';
+
+const logger = createLogger('test');
+
+describe('embedded platform (what npm start runs on)', () => {
+  it('creates every topic and the migration ledger, carries Avro records, and reopens with its data', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sw-platform-'));
+    const config = loadConfig({ STREAMWARDEN_DATA_DIR: dataDir, KAFKA_PARTITIONS: '4' });
+    let platform = await startPlatform(config, logger);
+    expect(platform.bus.kind).toBe('embedded');
+    expect(platform.warehouse.kind).toBe('embedded');
+    for (const topic of allTopics) expect((await platform.bus.endOffsets(topic.name)).size).toBe(4);
+    const ledger = await platform.warehouse.client.query({ query: `SELECT count() AS n FROM ${platform.warehouse.table('schema_migrations')}`, format: 'JSONEachRow' });
+    expect(await ledger.json()).toHaveLength(1);
+
+    const producer = await platform.bus.producer();
+    const events = ['s1', 's2', 's3'].map((sessionKey, i) => samplePlaybackEvent({ sessionKey, eventType: i === 0 ? 'STARTED' : 'PROGRESS', positionMs: i * 10_000 }));
+    await publish(producer, topics.playbackEvents, events);
+    await platform.close();
+
+    platform = await startPlatform(config, logger);
+    const received: PlaybackEvent[] = [];
+    const consumer = await consumeTopic(platform.bus, {
+      groupId: 'pipeline',
+      spec: topics.playbackEvents,
+      deadLetters: await platform.bus.producer(),
+      logger,
+      handle: async (records) => void received.push(...records.map((r) => r.value)),
+    });
+    await waitFor(() => received.length === 3, 'events after reopening');
+    expect(received).toEqual(events);
+    await consumer.stop();
+    await platform.close();
+  });
+});
