@@ -7,7 +7,7 @@
 #   broker.sh stop    stop the broker started from the same state folder
 #
 # Environment:
-#   KAFKA_VERSION       Kafka release (default 3.9.1; kafkajs 2.2.4 speaks to it)
+#   KAFKA_VERSION       Kafka release (default 3.9.1; 4.1.1 also passes the bus tests with kafkajs 2.2.4)
 #   KAFKA_PORT          client port (default 19092); the controller uses KAFKA_PORT+1
 #   KAFKA_STATE_DIR     config, data, pid and log (default .cache/kafka-broker in the repo)
 #   STREAMWARDEN_CACHE  download cache (default ${XDG_CACHE_HOME:-$HOME/.cache}/streamwarden)
@@ -21,6 +21,7 @@ controller_port=$((port + 1))
 state="${KAFKA_STATE_DIR:-$repo/.cache/kafka-broker}"
 cache="${STREAMWARDEN_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/streamwarden}"
 jars="$cache/kafka-jars-$version"
+major="${version%%.*}"
 
 log() { printf '[kafka-broker] %s\n' "$*" >&2; }
 
@@ -32,7 +33,9 @@ fetch_jars() {
   command -v mvn >/dev/null || { log "Maven (mvn) is required to fetch the Kafka jars"; exit 1; }
   log "fetching org.apache.kafka:kafka_2.13:$version and its dependencies from Maven Central"
   rm -rf "$jars.tmp"
-  mvn -q -B -f "$here/pom.xml" -Dkafka.version="$version" \
+  local profile=()
+  if [ "$major" -ge 4 ]; then profile=(-Dkafka4); fi
+  mvn -q -B -f "$here/pom.xml" -Dkafka.version="$version" "${profile[@]}" \
     dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$jars.tmp" >&2
   rm -rf "$jars" && mv "$jars.tmp" "$jars" && touch "$jars/.complete"
   log "$(find "$jars" -name '*.jar' | wc -l) jars in $jars"
@@ -77,9 +80,27 @@ log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n
 log4j.logger.kafka.server.KafkaRaftServer=INFO
 log4j.logger.kafka.Kafka=INFO
 EOF
+  cat >"$state/log4j2.yaml" <<EOF
+Configuration:
+  Appenders:
+    Console:
+      name: STDOUT
+      PatternLayout:
+        pattern: "[%d] %p %m (%c)%n"
+  Loggers:
+    Root:
+      level: WARN
+      AppenderRef:
+        - ref: STDOUT
+    Logger:
+      - name: kafka.server.KafkaRaftServer
+        level: INFO
+      - name: kafka.Kafka
+        level: INFO
+EOF
   local cp="$jars/*"
   local java_opts=(-Xms256m -Xmx768m -XX:+UseG1GC -Djava.awt.headless=true
-    "-Dlog4j.configuration=file:$state/log4j.properties")
+    "-Dlog4j.configuration=file:$state/log4j.properties" "-Dlog4j2.configurationFile=$state/log4j2.yaml")
   local cluster_id
   cluster_id="$(java "${java_opts[@]}" -cp "$cp" kafka.tools.StorageTool random-uuid | tail -n 1)"
   log "formatting KRaft storage (cluster id $cluster_id)"
