@@ -90,3 +90,32 @@ describe('embedded bus on disk', () => {
     new EmbeddedBus({ dir, logger }).close();
   });
 });
+
+describe('embedded bus after a SIGKILL', () => {
+  it('reopens with every acknowledged record intact and in order', async () => {
+    const { spawn } = await import('node:child_process');
+    const dir = tempDir();
+    const child = spawn(process.execPath, ['--import', 'tsx', new URL('./crash-producer.ts', import.meta.url).pathname, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let acknowledged = 0;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = chunk.trim().split('\n');
+      acknowledged = Math.max(acknowledged, Number(lines[lines.length - 1]));
+    });
+    await waitFor(() => acknowledged >= 20_000, 'the child to produce', 60_000);
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+
+    const bus = new EmbeddedBus({ dir, logger });
+    const ends = await bus.endOffsets('t');
+    const total = [...ends.values()].reduce((sum, end) => sum + Number(end), 0);
+    expect(total).toBeGreaterThanOrEqual(acknowledged);
+    const seen: ConsumedRecord[] = [];
+    await bus.consume({ groupId: 'g', topics: ['t'], maxBatchSize: 5000, handleBatch: async (b) => void seen.push(...b.records) });
+    await waitFor(() => seen.length === total, 'every record back');
+    const byKey = new Map<string, number[]>();
+    for (const r of seen) byKey.set(r.key!.toString(), [...(byKey.get(r.key!.toString()) ?? []), Number(r.value!.toString())]);
+    for (const values of byKey.values()) expect(values).toEqual([...values].sort((a, b) => a - b));
+    expect(new Set(seen.map((r) => Number(r.value!.toString()))).size).toBe(total);
+    await bus.close();
+  });
+});
