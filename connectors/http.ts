@@ -1,0 +1,135 @@
+// Every request a connector makes to a media server goes through one queue per server: bounded
+// concurrency, a rate cap and a per-request timeout, so a slow or flooded server cannot pile up
+// requests, and Streamwarden never floods a server itself. Failures are classified so the
+// connector can tell "down" from "wrong token" from "answered garbage".
+import PQueue from 'p-queue';
+
+export type RequestErrorKind = 'AUTH' | 'HTTP' | 'TIMEOUT' | 'NETWORK' | 'MALFORMED';
+
+export class ServerRequestError extends Error {
+  readonly kind: RequestErrorKind;
+  readonly status?: number;
+  constructor(kind: RequestErrorKind, message: string, options?: { status?: number; cause?: unknown }) {
+    super(message, { cause: options?.cause });
+    this.name = 'ServerRequestError';
+    this.kind = kind;
+    this.status = options?.status;
+  }
+}
+
+export interface HttpLimits {
+  /** Requests in flight at once (default 2). */
+  concurrency?: number;
+  /** Requests started per interval (default 10 per second). */
+  intervalCap?: number;
+  intervalMs?: number;
+  /** Per-request timeout (default 10 s). */
+  timeoutMs?: number;
+}
+
+export interface RequestOptions {
+  method?: 'GET' | 'POST' | 'DELETE';
+  query?: Record<string, string | number | boolean | undefined>;
+  body?: unknown;
+  /** 'empty' for endpoints that answer without a body (commands). */
+  expect?: 'json' | 'empty';
+}
+
+export class ServerHttp {
+  private readonly queue: PQueue;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly headers: () => Record<string, string>,
+    limits: HttpLimits = {},
+  ) {
+    this.timeoutMs = limits.timeoutMs ?? 10_000;
+    this.queue = new PQueue({
+      concurrency: limits.concurrency ?? 2,
+      intervalCap: limits.intervalCap ?? 10,
+      interval: limits.intervalMs ?? 1000,
+      timeout: this.timeoutMs,
+    });
+  }
+
+  url(path: string, query?: RequestOptions['query']): URL {
+    const url = new URL(this.baseUrl.replace(/\/+$/, '') + path);
+    for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+    return url;
+  }
+
+  /** Parsed JSON body (or null for an empty body); throws ServerRequestError on any failure. */
+  async request<T>(path: string, options: RequestOptions = {}): Promise<T> {
+    const url = this.url(path, options.query);
+    const what = `${options.method ?? 'GET'} ${url.pathname}`;
+    try {
+      return await this.send<T>(url, what, options);
+    } catch (err) {
+      if (err instanceof ServerRequestError) throw err;
+      // The queue's own timeout can win the race against fetch's abort.
+      if ((err as Error).name === 'TimeoutError') throw new ServerRequestError('TIMEOUT', `${what}: no answer within ${this.timeoutMs} ms`, { cause: err });
+      throw err;
+    }
+  }
+
+  private send<T>(url: URL, what: string, options: RequestOptions): Promise<T> {
+    return this.queue.add(
+      async ({ signal }) => {
+        let response: Response;
+        try {
+          response = await fetch(url, {
+            method: options.method ?? 'GET',
+            headers: {
+              Accept: 'application/json',
+              ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
+              ...this.headers(),
+            },
+            body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+            signal,
+          });
+        } catch (err) {
+          if (signal?.aborted || (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') {
+            throw new ServerRequestError('TIMEOUT', `${what}: no answer within ${this.timeoutMs} ms`, { cause: err });
+          }
+          const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+          throw new ServerRequestError('NETWORK', `${what}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, { cause: err });
+        }
+        const text = await readBody(response, what, signal);
+        if (response.status === 401 || response.status === 403) {
+          throw new ServerRequestError('AUTH', `${what}: HTTP ${response.status} (token refused)`, { status: response.status });
+        }
+        if (!response.ok) {
+          throw new ServerRequestError('HTTP', `${what}: HTTP ${response.status} ${snippet(text)}`, { status: response.status });
+        }
+        if (options.expect === 'empty' || text.trim() === '') return null as T;
+        try {
+          return JSON.parse(text) as T;
+        } catch (err) {
+          const type = response.headers.get('content-type') ?? 'no content type';
+          throw new ServerRequestError('MALFORMED', `${what}: expected JSON, got ${type}: ${snippet(text)}`, { cause: err });
+        }
+      },
+      { timeout: this.timeoutMs },
+    ) as Promise<T>;
+  }
+
+  /** Drops queued requests (in-flight ones finish or time out). */
+  clear(): void {
+    this.queue.clear();
+  }
+}
+
+async function readBody(response: Response, what: string, signal: AbortSignal | undefined): Promise<string> {
+  try {
+    return await response.text();
+  } catch (err) {
+    if (signal?.aborted) throw new ServerRequestError('TIMEOUT', `${what}: body not received in time`, { cause: err });
+    throw new ServerRequestError('MALFORMED', `${what}: connection dropped mid-body (${(err as Error).message})`, { cause: err });
+  }
+}
+
+function snippet(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return JSON.stringify(flat.length > 120 ? `${flat.slice(0, 117)}...` : flat);
+}

@@ -1,0 +1,141 @@
+// What every connector produces: the servers' own session, user and library shapes turned into
+// one normalized form, from which the session tracker derives playback events.
+import type { Device, MediaItem, NetworkLocation, PlayState, ServerStatus, ServerType, StreamQuality } from '../schemas/index.ts';
+
+/** A playback session as the server reports it at one moment. */
+export interface ObservedSession {
+  sessionKey: string;
+  /** Id the server's stop command takes (Plex Session.id, Jellyfin/Emby session Id). */
+  terminateId: string;
+  userId: string;
+  userName: string;
+  media: MediaItem;
+  device: Device;
+  clientIp: string;
+  networkLocation: NetworkLocation;
+  playState: PlayState;
+  positionMs: number;
+  durationMs: number | null;
+  quality: StreamQuality;
+}
+
+export interface SkippedEntry {
+  /** Key of the session the entry describes, when even that could not be read: null. */
+  sessionKey: string | null;
+  reason: string;
+}
+
+export interface SessionsSnapshot {
+  sessions: ObservedSession[];
+  /** Entries of the server's list that could not be read (e.g. no Player), with the reason. */
+  skipped: SkippedEntry[];
+}
+
+export interface ServerUser {
+  userId: string;
+  userName: string;
+  isAdmin: boolean | null;
+  isDisabled: boolean | null;
+  lastActivityAt: number | null;
+}
+
+export interface ServerIdentity {
+  name: string;
+  version: string;
+  machineId: string;
+}
+
+export interface ResourceUsage {
+  processCpuPercent: number | null;
+  hostCpuPercent: number | null;
+  processMemoryPercent: number | null;
+  hostMemoryPercent: number | null;
+}
+
+export interface Library {
+  libraryId: string;
+  title: string;
+  /** movie, show, artist, photo, ... */
+  kind: string;
+}
+
+export interface LibraryItem {
+  itemId: string;
+  libraryId: string;
+  title: string;
+  mediaType: MediaItem['mediaType'];
+  grandparentTitle: string | null;
+  year: number | null;
+  addedAt: number | null;
+  durationMs: number | null;
+  sizeBytes: number | null;
+  videoResolution: string | null;
+  videoCodec: string | null;
+  audioCodec: string | null;
+  container: string | null;
+  bitrateKbps: number | null;
+  path: string | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+/** One media server API, whatever its kind. */
+export interface MediaServerClient {
+  readonly type: ServerType;
+  identity(): Promise<ServerIdentity>;
+  sessions(): Promise<SessionsSnapshot>;
+  users(): Promise<ServerUser[]>;
+  /** Stops a session, showing the user the message first where the server can. */
+  terminate(terminateId: string, message: string): Promise<void>;
+  resources(): Promise<ResourceUsage | null>;
+  libraries(): Promise<Library[]>;
+  libraryItems(libraryId: string, start: number, size: number): Promise<Page<LibraryItem>>;
+  close(): void;
+}
+
+/** Push notifications of session changes (Plex's event source); the list stays the source of truth. */
+export interface ChangeFeed {
+  start(handlers: { onChange(): void; onConnected(): void; onDisconnected(reason: string): void }): void;
+  close(): void;
+}
+
+export type { ServerStatus };
+
+export function ticksToMs(ticks: unknown): number | null {
+  return typeof ticks === 'number' && Number.isFinite(ticks) ? Math.round(ticks / 10_000) : null;
+}
+
+/** Plex-style resolution label ('4k', '1080', '720', '480', 'sd') from a height in pixels. */
+export function resolutionFromHeight(height: unknown): string | null {
+  if (typeof height !== 'number' || !Number.isFinite(height) || height <= 0) return null;
+  if (height > 1440) return '4k';
+  if (height > 720) return '1080';
+  if (height > 576) return '720';
+  if (height > 360) return '480';
+  return 'sd';
+}
+
+export function str(value: unknown): string | null {
+  if (typeof value === 'string' && value.length > 0) return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return null;
+}
+
+export function num(value: unknown): number | null {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  return null;
+}
+
+export function int(value: unknown): number | null {
+  const n = num(value);
+  return n === null ? null : Math.round(n);
+}
+
+export function lower(value: unknown): string | null {
+  const s = str(value);
+  return s === null ? null : s.toLowerCase();
+}

@@ -1,0 +1,112 @@
+// Turns successive snapshots of a server's session list into playback events: STARTED when a
+// session appears, PAUSED/RESUMED on state changes, PROGRESS otherwise, STOPPED exactly once when
+// it disappears (or plays something else). The tracker is a value: diff() returns the events and
+// the next state without changing anything, so a caller commits the state only after the events
+// were accepted by the bus and nothing is lost when producing fails.
+import { createHash } from 'node:crypto';
+import type { PlaybackEvent, PlaybackEventType, ServerType } from '../schemas/index.ts';
+import type { ObservedSession } from './model.ts';
+
+export interface TrackedSession {
+  /** Last event emitted for the session: everything a later STOPPED needs. */
+  last: PlaybackEvent;
+  startedAt: number;
+}
+
+export type TrackerState = Record<string, TrackedSession>;
+
+export interface ServerRef {
+  id: string;
+  type: ServerType;
+}
+
+export function accountKey(serverId: string, userId: string): string {
+  return `${serverId}:${userId}`;
+}
+
+export function eventId(serverId: string, sessionKey: string, itemId: string, type: PlaybackEventType, observedAt: number): string {
+  return createHash('sha256').update(`${serverId}\u0000${sessionKey}\u0000${itemId}\u0000${type}\u0000${observedAt}`).digest('hex').slice(0, 32);
+}
+
+function toEvent(server: ServerRef, session: ObservedSession, type: PlaybackEventType, observedAt: number): PlaybackEvent {
+  return {
+    eventId: eventId(server.id, session.sessionKey, session.media.itemId, type, observedAt),
+    eventType: type,
+    observedAt,
+    serverId: server.id,
+    serverType: server.type,
+    accountKey: accountKey(server.id, session.userId),
+    userId: session.userId,
+    userName: session.userName,
+    sessionKey: session.sessionKey,
+    media: session.media,
+    device: session.device,
+    clientIp: session.clientIp,
+    networkLocation: session.networkLocation,
+    playState: session.playState,
+    positionMs: session.positionMs,
+    durationMs: session.durationMs,
+    quality: session.quality,
+  };
+}
+
+function stopped(previous: PlaybackEvent, observedAt: number): PlaybackEvent {
+  return {
+    ...previous,
+    eventId: eventId(previous.serverId, previous.sessionKey, previous.media.itemId, 'STOPPED', observedAt),
+    eventType: 'STOPPED',
+    observedAt,
+    playState: 'STOPPED',
+  };
+}
+
+function transition(previous: PlaybackEvent, current: ObservedSession): PlaybackEventType {
+  const wasPaused = previous.playState === 'PAUSED';
+  const isPaused = current.playState === 'PAUSED';
+  if (!wasPaused && isPaused) return 'PAUSED';
+  if (wasPaused && !isPaused) return 'RESUMED';
+  return 'PROGRESS';
+}
+
+/**
+ * `unreadable` lists sessions the server listed but in a shape that could not be read this time:
+ * they are kept as they were, without an event, instead of being taken for stopped.
+ */
+export function diffSessions(
+  server: ServerRef,
+  state: TrackerState,
+  observed: ObservedSession[],
+  observedAt: number,
+  unreadable: ReadonlySet<string> = new Set(),
+): { events: PlaybackEvent[]; next: TrackerState } {
+  const events: PlaybackEvent[] = [];
+  const next: TrackerState = {};
+  for (const session of observed) {
+    const previous = state[session.sessionKey];
+    let event: PlaybackEvent;
+    let startedAt = observedAt;
+    if (!previous) {
+      event = toEvent(server, session, 'STARTED', observedAt);
+    } else if (previous.last.media.itemId !== session.media.itemId || previous.last.userId !== session.userId) {
+      // The same player session moved on to another item (next episode, autoplay): two plays.
+      events.push(stopped(previous.last, observedAt));
+      event = toEvent(server, session, 'STARTED', observedAt);
+    } else {
+      event = toEvent(server, session, transition(previous.last, session), observedAt);
+      startedAt = previous.startedAt;
+    }
+    events.push(event);
+    next[session.sessionKey] = { last: event, startedAt };
+  }
+  for (const [key, previous] of Object.entries(state)) {
+    if (key in next) continue;
+    if (unreadable.has(key)) next[key] = previous;
+    else events.push(stopped(previous.last, observedAt));
+  }
+  return { events, next };
+}
+
+/** Stops every tracked session at the time it was last seen (the server stayed unreachable too long). */
+export function stopAll(state: TrackerState): PlaybackEvent[] {
+  return Object.values(state).map((s) => stopped(s.last, s.last.observedAt));
+}
