@@ -1,0 +1,294 @@
+// A fake Plex Media Server speaking the endpoints Streamwarden uses, in Plex's JSON shapes
+// (MediaContainer wrappers, camelCase attributes, nested Media/Part/User/Player/Session/
+// TranscodeSession), with the event source at /:/eventsource/notifications.
+import type { ServerResponse } from 'node:http';
+import { FakeMediaServer, htmlError, json, notFound, truncated, type FakeReply, type FakeRequest } from './fake-server.ts';
+import type { FakeItem, FakeSession, FakeState, Fault } from './fleet.ts';
+
+const RESOLUTION: Array<[number, string]> = [
+  [2160, '4k'],
+  [1080, '1080'],
+  [720, '720'],
+  [480, '480'],
+];
+
+function resolution(height: number | undefined): string | undefined {
+  if (height === undefined) return undefined;
+  return RESOLUTION.find(([h]) => height >= h)?.[1] ?? 'sd';
+}
+
+const PLEX_TYPE: Record<FakeItem['type'], string> = { movie: 'movie', episode: 'episode', track: 'track' };
+
+export class FakePlexServer extends FakeMediaServer {
+  readonly machineIdentifier = 'f4k3pl3x0000000000000000000000000000beef';
+  readonly friendlyName: string;
+  private readonly streams = new Set<ServerResponse>();
+  private pingTimer: NodeJS.Timeout | undefined;
+  resources = { hostCpuUtilization: 23.5, processCpuUtilization: 11.25, hostMemoryUtilization: 61.2, processMemoryUtilization: 4.8 };
+
+  constructor(token: string, friendlyName = 'Fake Plex') {
+    super(token);
+    this.friendlyName = friendlyName;
+  }
+
+  protected sessionId(n: number): string {
+    // Plex Session.id is an opaque string; sessionKey a small counter.
+    return `plexsess${n.toString(16).padStart(4, '0')}x${Math.random().toString(36).slice(2, 10)}`;
+  }
+
+  protected isSessionList(path: string): boolean {
+    return path === '/status/sessions';
+  }
+
+  protected authorized(request: FakeRequest): boolean {
+    return (request.headers['x-plex-token'] ?? request.url.searchParams.get('X-Plex-Token')) === this.token;
+  }
+
+  protected unauthorized(): FakeReply {
+    return { status: 401, headers: { 'Content-Type': 'text/html' }, body: '<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>' };
+  }
+
+  protected render(fault: Fault, request: FakeRequest): FakeReply | 'hang' | 'reset' {
+    switch (fault) {
+      case 'html-error':
+        return htmlError();
+      case 'unauthorized':
+        return this.unauthorized();
+      case 'truncated-json':
+        return truncated(this.sessionsBody());
+      case 'wrong-shape':
+        return json({ error: 'unexpected', Metadata: 'none' });
+      case 'partial-entry': {
+        const body = this.sessionsBody();
+        const first = body.MediaContainer.Metadata[0] as Record<string, unknown> | undefined;
+        if (first) delete first.Player;
+        return this.reply(request, body);
+      }
+      default:
+        return fault;
+    }
+  }
+
+  /** Plex answers XML unless the client asks for JSON. */
+  private reply(request: FakeRequest, body: unknown): FakeReply {
+    if (!String(request.headers.accept ?? '').includes('application/json')) {
+      return { status: 200, headers: { 'Content-Type': 'text/xml;charset=utf-8' }, body: '<?xml version="1.0" encoding="UTF-8"?>\n<MediaContainer size="0">\n</MediaContainer>\n' };
+    }
+    return json(body);
+  }
+
+  protected route(request: FakeRequest, res: ServerResponse): FakeReply | 'stream' {
+    const path = request.url.pathname;
+    const q = request.url.searchParams;
+    if (path === '/') return this.reply(request, { MediaContainer: { size: 0, friendlyName: this.friendlyName, machineIdentifier: this.machineIdentifier, version: '1.41.3.9314-a0bfb8370', platform: 'Linux', myPlex: true } });
+    if (path === '/identity') return this.reply(request, { MediaContainer: { size: 0, claimed: true, machineIdentifier: this.machineIdentifier, version: '1.41.3.9314-a0bfb8370' } });
+    if (path === '/status/sessions') return this.reply(request, this.sessionsBody());
+    if (path === '/status/sessions/terminate') {
+      const sessionId = q.get('sessionId') ?? '';
+      return this.terminateSession(sessionId, q.get('reason') ?? '') ? { status: 200 } : notFound;
+    }
+    if (path === '/accounts') {
+      const accounts = [{ id: 0, key: '/accounts/0', name: '' }, ...this.users.map((u) => ({ id: Number(u.id), key: `/accounts/${u.id}`, name: u.name, defaultAudioLanguage: 'en', autoSelectAudio: true, defaultSubtitleLanguage: 'en', subtitleMode: 0, thumb: `https://plex.tv/users/${u.id}/avatar` }))];
+      return this.reply(request, { MediaContainer: { size: accounts.length, identifier: 'com.plexapp.system.accounts', Account: accounts } });
+    }
+    if (path === '/statistics/resources') {
+      const at = Math.floor(Date.now() / 1000);
+      return this.reply(request, { MediaContainer: { size: 2, StatisticsResources: [{ timespan: 6, at: at - 6, ...this.resources, hostCpuUtilization: 1 }, { timespan: 6, at, ...this.resources }] } });
+    }
+    if (path === '/library/sections') {
+      return this.reply(request, {
+        MediaContainer: {
+          size: this.libraries.length,
+          allowSync: false,
+          title1: 'Plex Library',
+          Directory: this.libraries.map((l) => ({ allowSync: true, key: l.id, type: l.kind, title: l.title, agent: 'tv.plex.agents.movie', scanner: 'Plex Movie', language: 'en-US', uuid: `uuid-${l.id}`, updatedAt: 1_700_000_000, createdAt: 1_690_000_000, scannedAt: 1_700_000_000, content: true, directory: true, hidden: 0, Location: [{ id: Number(l.id), path: `/data/${l.title}` }] })),
+        },
+      });
+    }
+    const all = /^\/library\/sections\/([^/]+)\/all$/.exec(path);
+    if (all) {
+      const library = this.libraries.find((l) => l.id === all[1]);
+      if (!library) return notFound;
+      const items = this.items.filter((i) => i.libraryId === library.id);
+      const start = Number(q.get('X-Plex-Container-Start') ?? request.headers['x-plex-container-start'] ?? 0);
+      const size = Number(q.get('X-Plex-Container-Size') ?? request.headers['x-plex-container-size'] ?? items.length);
+      const page = items.slice(start, start + size);
+      return this.reply(request, { MediaContainer: { size: page.length, totalSize: items.length, offset: start, allowSync: true, librarySectionID: Number(library.id), librarySectionTitle: library.title, Metadata: page.map((i) => this.metadata(i)) } });
+    }
+    const meta = /^\/library\/metadata\/([^/]+)$/.exec(path);
+    if (meta) {
+      const item = this.items.find((i) => i.id === meta[1]);
+      return item ? this.reply(request, { MediaContainer: { size: 1, Metadata: [this.metadata(item)] } }) : notFound;
+    }
+    if (path === '/:/eventsource/notifications') return this.openEventStream(res);
+    return notFound;
+  }
+
+  private metadata(item: FakeItem): Record<string, unknown> {
+    return {
+      ratingKey: item.id,
+      key: `/library/metadata/${item.id}`,
+      type: PLEX_TYPE[item.type],
+      title: item.title,
+      librarySectionID: Number(item.libraryId),
+      grandparentRatingKey: item.seriesId,
+      grandparentTitle: item.seriesTitle,
+      parentRatingKey: item.seasonId,
+      parentTitle: item.season !== undefined ? `Season ${item.season}` : undefined,
+      parentIndex: item.season,
+      index: item.episode,
+      year: item.year,
+      duration: item.durationMs,
+      addedAt: Math.floor(item.addedAt / 1000),
+      Media: [
+        {
+          id: Number(item.id) * 10,
+          duration: item.durationMs,
+          bitrate: item.bitrateKbps,
+          height: item.videoHeight,
+          audioChannels: 6,
+          audioCodec: item.audioCodec,
+          videoCodec: item.videoCodec,
+          videoResolution: resolution(item.videoHeight),
+          container: item.container,
+          Part: [{ id: Number(item.id) * 100, key: `/library/parts/${item.id}/file.${item.container}`, duration: item.durationMs, file: item.path, size: item.sizeBytes, container: item.container }],
+        },
+      ],
+    };
+  }
+
+  private sessionsBody(): { MediaContainer: { size: number; Metadata: unknown[] } } {
+    const metadata = [...this.sessions.values()].map((s) => this.sessionEntry(s));
+    return { MediaContainer: { size: metadata.length, Metadata: metadata } };
+  }
+
+  private sessionEntry(s: FakeSession): Record<string, unknown> {
+    const { item, user, device, transcode } = s.spec;
+    const base = this.metadata(item);
+    const videoTranscoded = transcode !== undefined && transcode.videoDirect !== true;
+    const audioTranscoded = transcode !== undefined && transcode.audioDirect === false;
+    const streamHeight = videoTranscoded ? (transcode.videoHeight ?? item.videoHeight) : item.videoHeight;
+    const copyOr = (transcoded: boolean) => (transcoded ? 'transcode' : transcode || s.spec.directStream ? 'copy' : 'directplay');
+    const videoDecision = item.type === 'track' ? undefined : copyOr(videoTranscoded);
+    const audioDecision = copyOr(audioTranscoded);
+    const bitrate = transcode?.bitrateKbps ?? item.bitrateKbps;
+    const lan = s.spec.lan ?? /^(10\.|192\.168\.|127\.)/.test(s.ip);
+    return {
+      ...base,
+      sessionKey: s.key,
+      viewOffset: s.positionMs,
+      Media: [
+        {
+          id: Number(item.id) * 10,
+          bitrate,
+          audioCodec: audioTranscoded ? (transcode.audioCodec ?? 'aac') : item.audioCodec,
+          videoCodec: videoTranscoded ? (transcode.videoCodec ?? item.videoCodec) : item.videoCodec,
+          videoResolution: resolution(streamHeight),
+          height: streamHeight,
+          container: transcode ? 'mpegts' : item.container,
+          selected: true,
+          Part: [{ id: Number(item.id) * 100, decision: transcode ? 'transcode' : 'directplay', selected: true, container: item.container }],
+        },
+      ],
+      User: { id: user.id, thumb: `https://plex.tv/users/${user.id}/avatar`, title: user.name },
+      Player: {
+        address: s.ip,
+        device: device.platform,
+        machineIdentifier: device.id,
+        model: '',
+        platform: device.platform,
+        platformVersion: '14',
+        product: device.product,
+        profile: device.platform,
+        remotePublicAddress: s.ip,
+        state: s.state,
+        title: device.name,
+        vendor: '',
+        version: device.version ?? '1.0.0',
+        local: lan,
+        relayed: false,
+        secure: true,
+        userID: Number(user.id),
+      },
+      Session: { id: s.id, bandwidth: Math.round(bitrate * 1.1), location: lan ? 'lan' : 'wan' },
+      ...(transcode || s.spec.directStream
+        ? {
+            TranscodeSession: {
+              key: `/transcode/sessions/${s.id}`,
+              throttled: false,
+              complete: false,
+              progress: 12.5,
+              size: -22,
+              speed: 2.1,
+              error: false,
+              duration: item.durationMs,
+              context: 'streaming',
+              sourceVideoCodec: item.videoCodec,
+              sourceAudioCodec: item.audioCodec,
+              videoDecision,
+              audioDecision,
+              protocol: 'dash',
+              container: 'mp4',
+              videoCodec: videoTranscoded ? (transcode.videoCodec ?? 'h264') : item.videoCodec,
+              audioCodec: audioTranscoded ? (transcode.audioCodec ?? 'aac') : item.audioCodec,
+              audioChannelCount: 2,
+              height: streamHeight,
+              transcodeHwRequested: transcode?.hardware ?? false,
+              ...(transcode?.hardware ? { transcodeHwEncoding: 'vaapi', transcodeHwFullPipeline: true } : {}),
+              timeStamp: Date.now() / 1000,
+              maxOffsetAvailable: 120.5,
+              minOffsetAvailable: 0,
+            },
+          }
+        : {}),
+    };
+  }
+
+  private openEventStream(res: ServerResponse): 'stream' {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+    res.flushHeaders();
+    this.streams.add(res);
+    res.on('close', () => this.streams.delete(res));
+    this.pingTimer ??= setInterval(() => this.broadcast('ping', {}), 10_000).unref();
+    return 'stream';
+  }
+
+  /** One SSE frame per notification: the type in the event field, one bare entry as data. */
+  private broadcast(event: string, data: unknown): void {
+    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const res of this.streams) res.write(frame);
+  }
+
+  /** Drops the open event streams (the server keeps answering requests). */
+  dropEventStreams(): void {
+    for (const res of this.streams) res.destroy();
+    this.streams.clear();
+  }
+
+  get eventStreamCount(): number {
+    return this.streams.size;
+  }
+
+  protected override onSessionChange(s: FakeSession, state: FakeState | 'stopped'): void {
+    this.broadcast('playing', {
+      PlaySessionStateNotification: {
+        sessionKey: s.key,
+        clientIdentifier: s.spec.device.id,
+        guid: '',
+        ratingKey: s.spec.item.id,
+        url: '',
+        key: `/library/metadata/${s.spec.item.id}`,
+        viewOffset: s.positionMs,
+        playQueueItemID: Number(s.key) + 1000,
+        playQueueID: Number(s.key) + 2000,
+        state,
+      },
+    });
+  }
+
+  protected override onDown(): void {
+    clearInterval(this.pingTimer);
+    this.pingTimer = undefined;
+    this.dropEventStreams();
+  }
+}

@@ -1,0 +1,354 @@
+// Plex Media Server: sessions from GET /status/sessions (JSON with Accept: application/json and
+// the X-Plex-Token header), change notifications from the event source, stop through
+// /status/sessions/terminate.
+import { EventSource } from 'eventsource';
+import type { MediaType, NetworkLocation, PlayState, StreamDecision, StreamQuality } from '../schemas/index.ts';
+import { backoffMs } from '../bus/types.ts';
+import { ServerHttp, ServerRequestError, type HttpLimits } from './http.ts';
+import { isPrivateAddress, normalizeIp } from './network.ts';
+import {
+  int,
+  lower,
+  num,
+  resolutionFromHeight,
+  str,
+  type ChangeFeed,
+  type Library,
+  type LibraryItem,
+  type MediaServerClient,
+  type ObservedSession,
+  type Page,
+  type ResourceUsage,
+  type ServerIdentity,
+  type ServerUser,
+  type SessionsSnapshot,
+  type SkippedEntry,
+} from './model.ts';
+
+type Json = Record<string, unknown>;
+
+interface PlexMedia {
+  bitrate?: number;
+  videoResolution?: string;
+  videoCodec?: string;
+  audioCodec?: string;
+  container?: string;
+  height?: number;
+  selected?: boolean;
+  Part?: Array<{ size?: number; file?: string; decision?: string }>;
+}
+
+interface SourceMedia {
+  videoResolution: string | null;
+  videoCodec: string | null;
+  audioCodec: string | null;
+  container: string | null;
+  bitrateKbps: number | null;
+}
+
+const MEDIA_TYPES: Record<string, MediaType> = { movie: 'MOVIE', episode: 'EPISODE', track: 'TRACK', clip: 'VIDEO', photo: 'PHOTO' };
+const SECTION_ITEM_TYPE: Record<string, number> = { movie: 1, show: 4, artist: 10, photo: 13 };
+
+function decision(value: unknown, hasStream: boolean): StreamDecision {
+  switch (lower(value)) {
+    case 'transcode':
+      return 'TRANSCODE';
+    case 'copy':
+      return 'DIRECT_STREAM';
+    case 'directplay':
+      return 'DIRECT_PLAY';
+    default:
+      return hasStream ? 'DIRECT_PLAY' : 'NONE';
+  }
+}
+
+function playState(value: unknown): PlayState {
+  const state = lower(value);
+  if (state === 'paused') return 'PAUSED';
+  if (state === 'buffering') return 'BUFFERING';
+  return 'PLAYING';
+}
+
+function selectedMedia(media: unknown): PlexMedia | undefined {
+  if (!Array.isArray(media) || media.length === 0) return undefined;
+  return (media.find((m: PlexMedia) => m?.selected) ?? media[0]) as PlexMedia;
+}
+
+function mediaSource(media: PlexMedia | undefined): SourceMedia {
+  return {
+    videoResolution: lower(media?.videoResolution),
+    videoCodec: lower(media?.videoCodec),
+    audioCodec: lower(media?.audioCodec),
+    container: lower(media?.container),
+    bitrateKbps: int(media?.bitrate),
+  };
+}
+
+/** One entry of MediaContainer.Metadata of /status/sessions, or the reason it cannot be used. */
+export function mapPlexSession(raw: Json, source: SourceMedia | undefined): ObservedSession | SkippedEntry {
+  const player = raw.Player as Json | undefined;
+  const user = raw.User as Json | undefined;
+  const session = raw.Session as Json | undefined;
+  const sessionKey = str(raw.sessionKey);
+  if (!sessionKey) return { sessionKey: null, reason: 'session without sessionKey' };
+  if (!player) return { sessionKey, reason: `session ${sessionKey} has no Player` };
+  if (!user || str(user.id) === null) return { sessionKey, reason: `session ${sessionKey} has no User` };
+  const itemId = str(raw.ratingKey);
+  if (!itemId) return { sessionKey, reason: `session ${sessionKey} has no ratingKey` };
+
+  const transcode = raw.TranscodeSession as Json | undefined;
+  const media = selectedMedia(raw.Media);
+  const stream = mediaSource(media);
+  const isTrack = raw.type === 'track';
+  const hasVideo = !isTrack && (stream.videoCodec !== null || transcode?.videoDecision !== undefined);
+  const videoDecision = transcode ? decision(transcode.videoDecision, hasVideo) : hasVideo ? 'DIRECT_PLAY' : 'NONE';
+  const audioDecision = transcode ? decision(transcode.audioDecision, true) : 'DIRECT_PLAY';
+  const src = source ?? {
+    ...stream,
+    videoCodec: lower(transcode?.sourceVideoCodec) ?? stream.videoCodec,
+    audioCodec: lower(transcode?.sourceAudioCodec) ?? stream.audioCodec,
+  };
+  const ip = normalizeIp(str(player.address));
+  const location = lower(session?.location);
+  const networkLocation: NetworkLocation =
+    location === 'lan' ? 'LAN' : location === 'wan' ? 'WAN' : player.local === true ? 'LAN' : player.local === false ? 'WAN' : ip ? (isPrivateAddress(ip) ? 'LAN' : 'WAN') : 'UNKNOWN';
+
+  const quality: StreamQuality = {
+    videoDecision,
+    audioDecision,
+    isTranscode: videoDecision === 'TRANSCODE' || audioDecision === 'TRANSCODE',
+    transcodeHardware: transcode ? transcode.transcodeHwEncoding !== undefined || transcode.transcodeHwFullPipeline === true : null,
+    transcodeReasons: [],
+    bitrateKbps: stream.bitrateKbps,
+    sourceBitrateKbps: src.bitrateKbps,
+    bandwidthKbps: int(session?.bandwidth),
+    sourceVideoResolution: isTrack ? null : src.videoResolution,
+    streamVideoResolution: isTrack ? null : (videoDecision === 'TRANSCODE' ? resolutionFromHeight(num(transcode?.height)) : null) ?? stream.videoResolution,
+    sourceVideoCodec: isTrack ? null : src.videoCodec,
+    streamVideoCodec: isTrack ? null : (videoDecision === 'TRANSCODE' ? lower(transcode?.videoCodec) : null) ?? stream.videoCodec,
+    sourceAudioCodec: src.audioCodec,
+    streamAudioCodec: (audioDecision === 'TRANSCODE' ? lower(transcode?.audioCodec) : null) ?? stream.audioCodec,
+    container: (transcode ? lower(transcode.container) : null) ?? stream.container,
+  };
+
+  return {
+    sessionKey,
+    terminateId: str(session?.id) ?? sessionKey,
+    userId: str(user.id)!,
+    userName: str(user.title) ?? `user ${str(user.id)}`,
+    media: {
+      itemId,
+      title: str(raw.title) ?? '(untitled)',
+      mediaType: raw.live === 1 || raw.live === '1' ? 'LIVE_TV' : (MEDIA_TYPES[String(raw.type)] ?? 'OTHER'),
+      parentItemId: str(raw.parentRatingKey),
+      parentTitle: str(raw.parentTitle),
+      grandparentItemId: str(raw.grandparentRatingKey),
+      grandparentTitle: str(raw.grandparentTitle),
+      seasonNumber: raw.type === 'episode' ? int(raw.parentIndex) : null,
+      episodeNumber: raw.type === 'episode' ? int(raw.index) : null,
+      year: int(raw.year),
+      libraryId: str(raw.librarySectionID),
+    },
+    device: {
+      deviceId: str(player.machineIdentifier) ?? `${str(player.product) ?? 'player'}@${ip}`,
+      deviceName: str(player.title) ?? str(player.device) ?? 'Unknown device',
+      player: str(player.title) ?? str(player.product) ?? 'Unknown player',
+      product: str(player.product) ?? 'Unknown',
+      platform: str(player.platform) ?? 'Unknown',
+      productVersion: str(player.version),
+    },
+    clientIp: ip,
+    networkLocation,
+    playState: playState(player.state),
+    positionMs: int(raw.viewOffset) ?? 0,
+    durationMs: int(raw.duration),
+    quality,
+  };
+}
+
+export interface PlexOptions {
+  url: string;
+  token: string;
+  /** Identifies this Streamwarden install to the server (X-Plex-Client-Identifier). */
+  clientId: string;
+  limits?: HttpLimits;
+}
+
+export class PlexClient implements MediaServerClient {
+  readonly type = 'PLEX' as const;
+  readonly http: ServerHttp;
+  private readonly sources = new Map<string, SourceMedia>();
+  /** Library section id -> type (movie, show, artist...), to ask for the right item type. */
+  private readonly sectionKinds = new Map<string, string>();
+
+  constructor(private readonly options: PlexOptions) {
+    this.http = new ServerHttp(options.url, () => this.headers(), options.limits);
+  }
+
+  headers(): Record<string, string> {
+    return {
+      'X-Plex-Token': this.options.token,
+      'X-Plex-Client-Identifier': this.options.clientId,
+      'X-Plex-Product': 'Streamwarden',
+      'X-Plex-Version': '0.1.0',
+      'X-Plex-Device-Name': 'Streamwarden',
+    };
+  }
+
+  async identity(): Promise<ServerIdentity> {
+    const root = await this.http.request<{ MediaContainer?: Json }>('/');
+    const container = root?.MediaContainer ?? {};
+    return { name: str(container.friendlyName) ?? 'Plex Media Server', version: str(container.version) ?? 'unknown', machineId: str(container.machineIdentifier) ?? '' };
+  }
+
+  async sessions(): Promise<SessionsSnapshot> {
+    const body = await this.http.request<{ MediaContainer?: { Metadata?: unknown } }>('/status/sessions');
+    const container = body?.MediaContainer;
+    if (!container || typeof container !== 'object') throw malformed('/status/sessions has no MediaContainer');
+    const entries = container.Metadata ?? [];
+    if (!Array.isArray(entries)) throw malformed('/status/sessions MediaContainer.Metadata is not a list');
+    const snapshot: SessionsSnapshot = { sessions: [], skipped: [] };
+    for (const entry of entries as Json[]) {
+      const mapped = entry && typeof entry === 'object' ? mapPlexSession(entry, await this.source(str(entry.ratingKey))) : { sessionKey: null, reason: 'session entry is not an object' };
+      if ('reason' in mapped) snapshot.skipped.push(mapped);
+      else snapshot.sessions.push(mapped);
+    }
+    return snapshot;
+  }
+
+  /** Source quality of an item (the session itself shows what is streamed), cached per item. */
+  private async source(ratingKey: string | null): Promise<SourceMedia | undefined> {
+    if (!ratingKey) return undefined;
+    const cached = this.sources.get(ratingKey);
+    if (cached) return cached;
+    try {
+      const body = await this.http.request<{ MediaContainer?: { Metadata?: Json[] } }>(`/library/metadata/${encodeURIComponent(ratingKey)}`);
+      const media = selectedMedia(body?.MediaContainer?.Metadata?.[0]?.Media);
+      if (!media) return undefined;
+      const source = mediaSource(media);
+      if (this.sources.size > 5000) this.sources.delete(this.sources.keys().next().value!);
+      this.sources.set(ratingKey, source);
+      return source;
+    } catch {
+      // Live TV and deleted items have no metadata: the session's own figures stand in.
+      return undefined;
+    }
+  }
+
+  async users(): Promise<ServerUser[]> {
+    const body = await this.http.request<{ MediaContainer?: { Account?: Json[] } }>('/accounts');
+    return (body?.MediaContainer?.Account ?? [])
+      .filter((a) => str(a.id) !== null && str(a.name) !== null)
+      .map((a) => ({ userId: str(a.id)!, userName: str(a.name)!, isAdmin: int(a.id) === 1, isDisabled: null, lastActivityAt: null }));
+  }
+
+  async terminate(terminateId: string, message: string): Promise<void> {
+    await this.http.request('/status/sessions/terminate', { query: { sessionId: terminateId, reason: message }, expect: 'empty' });
+  }
+
+  async resources(): Promise<ResourceUsage | null> {
+    const body = await this.http.request<{ MediaContainer?: { StatisticsResources?: Json[] } }>('/statistics/resources', { query: { timespan: 6 } });
+    const samples = body?.MediaContainer?.StatisticsResources ?? [];
+    const latest = samples.reduce<Json | undefined>((a, b) => (!a || (num(b.at) ?? 0) >= (num(a.at) ?? 0) ? b : a), undefined);
+    if (!latest) return null;
+    return {
+      processCpuPercent: num(latest.processCpuUtilization),
+      hostCpuPercent: num(latest.hostCpuUtilization),
+      processMemoryPercent: num(latest.processMemoryUtilization),
+      hostMemoryPercent: num(latest.hostMemoryUtilization),
+    };
+  }
+
+  async libraries(): Promise<Library[]> {
+    const body = await this.http.request<{ MediaContainer?: { Directory?: Json[] } }>('/library/sections');
+    const libraries = (body?.MediaContainer?.Directory ?? [])
+      .filter((d) => str(d.key) !== null)
+      .map((d) => ({ libraryId: str(d.key)!, title: str(d.title) ?? `Library ${str(d.key)}`, kind: str(d.type) ?? 'unknown' }));
+    for (const library of libraries) this.sectionKinds.set(library.libraryId, library.kind);
+    return libraries;
+  }
+
+  async libraryItems(libraryId: string, start: number, size: number): Promise<Page<LibraryItem>> {
+    if (!this.sectionKinds.has(libraryId)) await this.libraries();
+    const itemType = SECTION_ITEM_TYPE[this.sectionKinds.get(libraryId) ?? ''];
+    const body = await this.http.request<{ MediaContainer?: Json & { Metadata?: Json[] } }>(`/library/sections/${encodeURIComponent(libraryId)}/all`, {
+      query: { type: itemType, 'X-Plex-Container-Start': start, 'X-Plex-Container-Size': size },
+    });
+    const container = body?.MediaContainer;
+    if (!container) throw malformed(`/library/sections/${libraryId}/all has no MediaContainer`);
+    const items = (container.Metadata ?? []).filter((m) => str(m.ratingKey) !== null).map((m): LibraryItem => {
+      const media = selectedMedia(m.Media);
+      return {
+        itemId: str(m.ratingKey)!,
+        libraryId,
+        title: str(m.title) ?? '(untitled)',
+        mediaType: MEDIA_TYPES[String(m.type)] ?? 'OTHER',
+        grandparentTitle: str(m.grandparentTitle),
+        year: int(m.year),
+        addedAt: num(m.addedAt) !== null ? num(m.addedAt)! * 1000 : null,
+        durationMs: int(m.duration),
+        sizeBytes: media?.Part?.reduce<number | null>((sum, p) => (num(p.size) === null ? sum : (sum ?? 0) + num(p.size)!), null) ?? null,
+        videoResolution: lower(media?.videoResolution),
+        videoCodec: lower(media?.videoCodec),
+        audioCodec: lower(media?.audioCodec),
+        container: lower(media?.container),
+        bitrateKbps: int(media?.bitrate),
+        path: str(media?.Part?.[0]?.file),
+      };
+    });
+    return { items, total: int(container.totalSize) ?? int(container.size) ?? items.length };
+  }
+
+  /** Session change notifications from /:/eventsource/notifications?filters=playing. */
+  changeFeed(): ChangeFeed {
+    return new PlexChangeFeed(this.http.url('/:/eventsource/notifications', { filters: 'playing' }).toString(), () => this.headers());
+  }
+
+  close(): void {
+    this.http.clear();
+  }
+}
+
+class PlexChangeFeed implements ChangeFeed {
+  private source: EventSource | undefined;
+  private retry: NodeJS.Timeout | undefined;
+  private attempt = 0;
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    private readonly headers: () => Record<string, string>,
+  ) {}
+
+  start(handlers: { onChange(): void; onConnected(): void; onDisconnected(reason: string): void }): void {
+    if (this.closed) return;
+    const source = new EventSource(this.url, {
+      fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...this.headers(), Accept: 'text/event-stream' } }),
+    });
+    this.source = source;
+    source.addEventListener('open', () => {
+      this.attempt = 0;
+      handlers.onConnected();
+    });
+    // Plex names the notification type in the event field; "playing" carries PlaySessionStateNotification.
+    source.addEventListener('playing', () => handlers.onChange());
+    source.addEventListener('error', (event) => {
+      if (this.closed) return;
+      handlers.onDisconnected((event as { message?: string }).message ?? 'event stream error');
+      // The EventSource retries dropped connections itself but gives up on HTTP errors (401, 5xx).
+      if (source.readyState === EventSource.CLOSED) {
+        this.retry = setTimeout(() => this.start(handlers), backoffMs(this.attempt++, 1000, 60_000));
+      }
+    });
+  }
+
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.source?.close();
+  }
+}
+
+function malformed(message: string): ServerRequestError {
+  return new ServerRequestError('MALFORMED', message);
+}
