@@ -7,6 +7,8 @@ export interface Config {
   kafka: { brokers: string[]; clientId: string; partitions: number };
   clickhouse: { url?: string; username?: string; password?: string; database: string };
   http: { host: string; port: number };
+  /** JSON list of media servers to watch (connectors/config.ts). */
+  serversFile?: string;
 }
 
 export class ConfigError extends Error {
@@ -83,5 +85,6 @@ export function loadConfig(env: Env = process.env): Config {
       host: text(env, 'HOST') ?? '0.0.0.0',
       port: integer(env, 'PORT', 3000, 1, 65_535),
     },
+    serversFile: text(env, 'STREAMWARDEN_SERVERS_FILE') ? resolve(text(env, 'STREAMWARDEN_SERVERS_FILE')!) : undefined,
   };
 }

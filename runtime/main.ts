@@ -3,6 +3,8 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startPlatform } from './platform.ts';
+import { startConnectors } from './connectors.ts';
+import { ServerConfigError } from '../connectors/config.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -17,6 +19,17 @@ async function main(): Promise<void> {
   }
   const logger = createLogger('streamwarden', config.logLevel);
   const platform = await startPlatform(config, logger);
+  let connectors;
+  try {
+    connectors = await startConnectors(config, platform, logger);
+  } catch (err) {
+    if (err instanceof ServerConfigError) {
+      console.error(`streamwarden: ${err.message}`);
+      await platform.close();
+      process.exit(2);
+    }
+    throw err;
+  }
   logger.info({ bus: platform.bus.description, warehouse: platform.warehouse.description, dataDir: config.dataDir }, 'streamwarden started');
 
   // Watches the warehouse so an outage shows in the log when it starts and ends, not per check.
@@ -35,6 +48,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     clearInterval(healthCheck);
     try {
+      await connectors.stop();
       await platform.close();
       logger.info('stopped cleanly');
       process.exit(0);

@@ -1,0 +1,95 @@
+// Runs one connector per configured media server, of any mix of types, in one process, and
+// produces their playback events (keyed by account, so one account's events stay in order) and
+// server metrics to the bus.
+import type { BusProducer } from '../bus/types.ts';
+import { publish } from '../bus/typed.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { topics, type ServerType } from '../schemas/index.ts';
+import type { ServerConfig } from './config.ts';
+import { MediaBrowserClient } from './mediabrowser.ts';
+import type { ChangeFeed, MediaServerClient } from './model.ts';
+import { PlexClient } from './plex.ts';
+import { ServerConnector, type ConnectorStatus, type ConnectorTiming } from './server-connector.ts';
+
+export interface RunnerOptions {
+  producer: BusProducer;
+  logger: Logger;
+  /** Identifies this install to the media servers (X-Plex-Client-Identifier, DeviceId). */
+  clientId: string;
+  /** Where connectors keep their tracked sessions across restarts. */
+  stateDir?: string;
+  timing?: ConnectorTiming;
+}
+
+const SERVER_TYPES: Record<ServerConfig['type'], ServerType> = { plex: 'PLEX', jellyfin: 'JELLYFIN', emby: 'EMBY' };
+
+export function createClient(config: ServerConfig, clientId: string): { client: MediaServerClient; feed?: ChangeFeed } {
+  if (config.type === 'plex') {
+    const client = new PlexClient({ url: config.url, token: config.token, clientId, limits: config.limits });
+    return { client, feed: client.changeFeed() };
+  }
+  return { client: new MediaBrowserClient({ flavor: SERVER_TYPES[config.type] as 'JELLYFIN' | 'EMBY', url: config.url, token: config.token, clientId, limits: config.limits }) };
+}
+
+export class ConnectorRunner {
+  private readonly connectors = new Map<string, { config: ServerConfig; connector: ServerConnector; client: MediaServerClient }>();
+
+  constructor(private readonly options: RunnerOptions) {}
+
+  /** Starts connectors for new servers, restarts changed ones, stops removed or disabled ones. */
+  async apply(configs: ServerConfig[]): Promise<void> {
+    const wanted = new Map(configs.filter((c) => c.enabled).map((c) => [c.id, c]));
+    for (const [id, running] of this.connectors) {
+      const next = wanted.get(id);
+      if (!next || JSON.stringify(next) !== JSON.stringify(running.config)) {
+        await running.connector.stop();
+        this.connectors.delete(id);
+      }
+    }
+    for (const config of wanted.values()) {
+      if (this.connectors.has(config.id)) continue;
+      const { client, feed } = createClient(config, this.options.clientId);
+      const connector = new ServerConnector({
+        server: { id: config.id, type: SERVER_TYPES[config.type], name: config.name },
+        client,
+        feed,
+        logger: this.options.logger,
+        stateDir: this.options.stateDir,
+        timing: { ...this.options.timing, ...(config.pollIntervalMs ? { pollIntervalMs: config.pollIntervalMs } : {}) },
+        emitEvents: (events) => publish(this.options.producer, topics.playbackEvents, events),
+        emitMetrics: (sample) => publish(this.options.producer, topics.serverMetrics, [sample]),
+      });
+      this.connectors.set(config.id, { config, connector, client });
+      connector.start();
+      this.options.logger.info({ serverId: config.id, type: config.type, url: config.url }, 'watching media server');
+    }
+  }
+
+  statuses(): ConnectorStatus[] {
+    return [...this.connectors.values()].map((c) => ({ ...c.connector.status }));
+  }
+
+  /** The API client of a server (users, libraries, identity). */
+  client(serverId: string): MediaServerClient {
+    return this.entry(serverId).client;
+  }
+
+  connector(serverId: string): ServerConnector {
+    return this.entry(serverId).connector;
+  }
+
+  async terminate(serverId: string, sessionKey: string, message: string): Promise<void> {
+    await this.entry(serverId).connector.terminate(sessionKey, message);
+  }
+
+  async stop(): Promise<void> {
+    for (const { connector } of this.connectors.values()) await connector.stop();
+    this.connectors.clear();
+  }
+
+  private entry(serverId: string) {
+    const entry = this.connectors.get(serverId);
+    if (!entry) throw new Error(`no connector for server "${serverId}"`);
+    return entry;
+  }
+}
