@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeMediaBrowserServer } from './fakes/fake-mediabrowser.ts';
 import { DEVICES, MOVIES, SHOWS, episode, movie, user } from './fakes/catalog.ts';
 import type { ServerRequestError } from './http.ts';
-import { MediaBrowserClient } from './mediabrowser.ts';
+import { MediaBrowserClient, mapMediaBrowserSession } from './mediabrowser.ts';
 
 describe.each(['JELLYFIN', 'EMBY'] as const)('%s client against a server of that kind', (flavor) => {
   const server = new FakeMediaBrowserServer(flavor, 'api-key-123');
@@ -115,5 +115,17 @@ describe.each(['JELLYFIN', 'EMBY'] as const)('%s client against a server of that
     expect(await client().identity()).toMatchObject({ name: flavor === 'JELLYFIN' ? 'Fake Jellyfin' : 'Fake Emby', machineId: server.serverId });
     const refused = await client('nope').sessions().catch((e: unknown) => e);
     expect((refused as ServerRequestError).kind).toBe('AUTH');
+  });
+});
+
+describe('MediaBrowser session entries', () => {
+  it('takes a null or missing NowPlayingItem for an idle client, not an error', () => {
+    expect(mapMediaBrowserSession({ Id: 'a', UserId: 'u', NowPlayingItem: null })).toBeNull();
+    expect(mapMediaBrowserSession({ Id: 'a', UserId: 'u' })).toBeNull();
+  });
+
+  it('reads a missing PlayState as playing from the start', () => {
+    const mapped = mapMediaBrowserSession({ Id: 'a', UserId: 'u', NowPlayingItem: { Id: 'i', Name: 'x', Type: 'Movie' } });
+    expect(mapped).toMatchObject({ playState: 'PLAYING', positionMs: 0, durationMs: null, clientIp: '', networkLocation: 'UNKNOWN', quality: { videoDecision: 'NONE', audioDecision: 'NONE' } });
   });
 });
