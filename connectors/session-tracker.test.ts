@@ -62,6 +62,26 @@ describe('session tracker', () => {
     expect(stopAll(next).map((e) => [e.eventType, e.observedAt])).toEqual([['STOPPED', 1000]]);
   });
 
+  it('counts played and paused time per play and keeps the play start on every event', () => {
+    const s = observed({ sessionKey: 'g' });
+    const paused = { ...s, playState: 'PAUSED' as const };
+    let state: TrackerState = {};
+    const seen: Array<[string, number | null, number | null, number | null]> = [];
+    for (const [at, sessions] of [[1000, [s]], [2000, [s]], [3000, [paused]], [4000, [paused]], [5000, [s]], [6000, []]] as const) {
+      const { events, next } = diffSessions(server, state, [...sessions], at);
+      state = next;
+      for (const e of events) seen.push([e.eventType, e.playStartedAt, e.playedMs, e.pausedMs]);
+    }
+    expect(seen).toEqual([
+      ['STARTED', 1000, 0, 0],
+      ['PROGRESS', 1000, 1000, 0],
+      ['PAUSED', 1000, 2000, 0],
+      ['PROGRESS', 1000, 2000, 1000],
+      ['RESUMED', 1000, 2000, 2000],
+      ['STOPPED', 1000, 3000, 2000],
+    ]);
+  });
+
   it('gives the same observation the same event id, and different observations different ids', () => {
     expect(eventId('p', 's', 'i', 'STARTED', 1)).toBe(eventId('p', 's', 'i', 'STARTED', 1));
     const ids = new Set([eventId('p', 's', 'i', 'STARTED', 1), eventId('p', 's', 'i', 'STOPPED', 1), eventId('p', 's', 'i', 'STARTED', 2), eventId('q', 's', 'i', 'STARTED', 1)]);

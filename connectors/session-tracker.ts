@@ -28,7 +28,25 @@ export function eventId(serverId: string, sessionKey: string, itemId: string, ty
   return createHash('sha256').update(`${serverId}\u0000${sessionKey}\u0000${itemId}\u0000${type}\u0000${observedAt}`).digest('hex').slice(0, 32);
 }
 
-function toEvent(server: ServerRef, session: ObservedSession, type: PlaybackEventType, observedAt: number): PlaybackEvent {
+interface PlayClock {
+  playStartedAt: number;
+  playedMs: number;
+  pausedMs: number;
+}
+
+/** The play's counters advanced to `observedAt`: the time since the last event goes to its state. */
+function advance(previous: PlaybackEvent | undefined, observedAt: number): PlayClock | undefined {
+  if (!previous || previous.playStartedAt === null) return undefined;
+  const elapsed = Math.max(0, observedAt - previous.observedAt);
+  const paused = previous.playState === 'PAUSED';
+  return {
+    playStartedAt: previous.playStartedAt,
+    playedMs: (previous.playedMs ?? 0) + (paused ? 0 : elapsed),
+    pausedMs: (previous.pausedMs ?? 0) + (paused ? elapsed : 0),
+  };
+}
+
+function toEvent(server: ServerRef, session: ObservedSession, type: PlaybackEventType, observedAt: number, clock: PlayClock): PlaybackEvent {
   return {
     eventId: eventId(server.id, session.sessionKey, session.media.itemId, type, observedAt),
     eventType: type,
@@ -47,12 +65,14 @@ function toEvent(server: ServerRef, session: ObservedSession, type: PlaybackEven
     positionMs: session.positionMs,
     durationMs: session.durationMs,
     quality: session.quality,
+    ...clock,
   };
 }
 
 function stopped(previous: PlaybackEvent, observedAt: number): PlaybackEvent {
   return {
     ...previous,
+    ...advance(previous, observedAt),
     eventId: eventId(previous.serverId, previous.sessionKey, previous.media.itemId, 'STOPPED', observedAt),
     eventType: 'STOPPED',
     observedAt,
@@ -85,14 +105,17 @@ export function diffSessions(
     const previous = state[session.sessionKey];
     let event: PlaybackEvent;
     let startedAt = observedAt;
+    const fresh: PlayClock = { playStartedAt: observedAt, playedMs: 0, pausedMs: 0 };
     if (!previous) {
-      event = toEvent(server, session, 'STARTED', observedAt);
+      event = toEvent(server, session, 'STARTED', observedAt, fresh);
     } else if (previous.last.media.itemId !== session.media.itemId || previous.last.userId !== session.userId) {
       // The same player session moved on to another item (next episode, autoplay): two plays.
       events.push(stopped(previous.last, observedAt));
-      event = toEvent(server, session, 'STARTED', observedAt);
+      event = toEvent(server, session, 'STARTED', observedAt, fresh);
     } else {
-      event = toEvent(server, session, transition(previous.last, session), observedAt);
+      // State saved by an older version has no counters: the play is dated from its known start.
+      const clock = advance(previous.last, observedAt) ?? { playStartedAt: previous.startedAt, playedMs: 0, pausedMs: 0 };
+      event = toEvent(server, session, transition(previous.last, session), observedAt, clock);
       startedAt = previous.startedAt;
     }
     events.push(event);

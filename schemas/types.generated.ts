@@ -125,6 +125,12 @@ export interface PlaybackEvent {
   /** Length of the item (Plex duration; RunTimeTicks / 10,000). */
   durationMs: null | number;
   quality: StreamQuality;
+  /** When this play began (observedAt of its STARTED event). With serverId and sessionKey it identifies the play. Added in version 2. */
+  playStartedAt: null | number;
+  /** Wall-clock time spent playing or buffering since the play began, as of this event (cumulative, never decreases). Added in version 2. */
+  playedMs: null | number;
+  /** Wall-clock time spent paused since the play began, as of this event (cumulative). Added in version 2. */
+  pausedMs: null | number;
 }
 
 export const ServerStatusValues = ['UP', 'DOWN', 'AUTH_FAILED', 'DEGRADED'] as const;

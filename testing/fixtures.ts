@@ -57,6 +57,9 @@ export function samplePlaybackEvent(overrides: Partial<PlaybackEvent> = {}): Pla
       streamAudioCodec: 'eac3',
       container: 'mkv',
     },
+    playStartedAt: observedAt,
+    playedMs: 0,
+    pausedMs: 0,
     ...overrides,
   };
 }
