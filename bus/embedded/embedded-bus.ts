@@ -151,39 +151,40 @@ export class EmbeddedBus implements Bus {
   }
 
   private async runMember(group: Group, member: Member): Promise<void> {
-    const { options } = member;
-    const logger = this.logger.child({ groupId: options.groupId, member: member.id });
-    const maxBatch = options.maxBatchSize ?? 1000;
+    const logger = this.logger.child({ groupId: member.options.groupId, member: member.id });
     while (member.running) {
-      let handled = false;
-      for (const { topic, partition } of member.assignment) {
-        const slot = `${topic}/${partition}`;
-        if (!member.running) break;
-        if (group.busy.has(slot)) continue;
-        group.busy.add(slot);
-        try {
-          const log = this.topicOrThrow(topic).logs[partition]!;
-          const committed = this.offsets.get(options.groupId, topic, partition);
-          let from = committed ?? group.positions.get(slot);
-          if (from === undefined) {
-            from = options.fromBeginning === false ? log.endOffset : log.startOffset;
-            group.positions.set(slot, from);
-          }
-          const records = log.read(from, maxBatch);
-          if (records.length === 0) continue;
-          const isRunning = () => member.running && member.assignment.some((a) => a.topic === topic && a.partition === partition);
-          const done = await handleUntilDone(
-            () => options.handleBatch({ topic, partition, records, heartbeat: async () => undefined, isRunning }),
-            { isRunning, logger, what: `${topic}[${partition}]@${records[0]!.offset}` },
-          );
-          if (!done) continue;
-          this.offsets.commit(options.groupId, topic, partition, Number(records[records.length - 1]!.offset) + 1);
-          handled = true;
-        } finally {
-          group.busy.delete(slot);
-        }
+      // Partitions are handled side by side, as Kafka consumers do: a handler that batches across
+      // partitions (the warehouse sink) sees them together, and a slow one holds up only itself.
+      const handled = await Promise.all(member.assignment.map(({ topic, partition }) => this.handlePartition(group, member, topic, partition, logger)));
+      if (!handled.includes(true) && member.running) await this.waitForRecords(250);
+    }
+  }
+
+  /** Hands the next batch of one partition to the member; true when there was one and it was committed. */
+  private async handlePartition(group: Group, member: Member, topic: string, partition: number, logger: Logger): Promise<boolean> {
+    const { options } = member;
+    const slot = `${topic}/${partition}`;
+    if (!member.running || group.busy.has(slot)) return false;
+    group.busy.add(slot);
+    try {
+      const log = this.topicOrThrow(topic).logs[partition]!;
+      let from = this.offsets.get(options.groupId, topic, partition) ?? group.positions.get(slot);
+      if (from === undefined) {
+        from = options.fromBeginning === false ? log.endOffset : log.startOffset;
+        group.positions.set(slot, from);
       }
-      if (!handled && member.running) await this.waitForRecords(250);
+      const records = log.read(from, options.maxBatchSize ?? 1000);
+      if (records.length === 0) return false;
+      const isRunning = () => member.running && member.assignment.some((a) => a.topic === topic && a.partition === partition);
+      const done = await handleUntilDone(
+        () => options.handleBatch({ topic, partition, records, heartbeat: async () => undefined, isRunning }),
+        { isRunning, logger, what: `${topic}[${partition}]@${records[0]!.offset}` },
+      );
+      if (!done) return false;
+      this.offsets.commit(options.groupId, topic, partition, Number(records[records.length - 1]!.offset) + 1);
+      return true;
+    } finally {
+      group.busy.delete(slot);
     }
   }
 
