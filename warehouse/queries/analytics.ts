@@ -1,0 +1,180 @@
+// Long-range analytics, read from the rollups of migrations/0002_rollups.sql. A play counts once
+// it has stopped, on the day (hour) it started.
+import type { Warehouse } from '../client.ts';
+import { filterParams, num, rows, where, type Filters } from './filters.ts';
+
+export interface PlaysPoint {
+  day: string;
+  mediaType: string;
+  plays: number;
+  watchMs: number;
+}
+
+export interface Share {
+  key: string;
+  plays: number;
+  watchMs: number;
+}
+
+export class Analytics {
+  constructor(private readonly w: Warehouse) {}
+
+  async playsOverTime(f: Filters): Promise<PlaysPoint[]> {
+    const list = await rows<Record<string, string>>(
+      this.w,
+      `SELECT toString(day) AS day_text, media_type, sum(plays) AS plays, sum(watch_ms) AS watch_ms
+       FROM ${this.w.table('plays_daily')} WHERE ${where('day', 'day', { accounts: true })}
+       GROUP BY day, media_type ORDER BY day, media_type`,
+      filterParams(f),
+    );
+    return list.map((r) => ({ day: r.day_text!, mediaType: r.media_type!, plays: num(r.plays), watchMs: num(r.watch_ms) }));
+  }
+
+  /** Plays by day of week (1 = Monday) and hour of day, in the given time zone. */
+  async heatmap(f: Filters, timezone = 'UTC'): Promise<Array<{ dayOfWeek: number; hour: number; plays: number; watchMs: number }>> {
+    const list = await rows<Record<string, string>>(
+      this.w,
+      `SELECT toDayOfWeek(hour, 0, {tz:String}) AS dow, toHour(toTimeZone(hour, {tz:String})) AS h, sum(plays) AS plays, sum(watch_ms) AS watch_ms
+       FROM ${this.w.table('plays_hourly')} WHERE ${where('hour', 'hour')}
+       GROUP BY dow, h ORDER BY dow, h`,
+      { ...filterParams(f), tz: timezone },
+    );
+    return list.map((r) => ({ dayOfWeek: num(r.dow), hour: num(r.h), plays: num(r.plays), watchMs: num(r.watch_ms) }));
+  }
+
+  /** Transcode, direct stream and direct play. */
+  async streamDecisions(f: Filters): Promise<Share[]> {
+    const [r] = await rows<Record<string, string>>(
+      this.w,
+      `SELECT sum(transcode_plays) AS t, sum(direct_stream_plays) AS ds, sum(direct_play_plays) AS dp
+       FROM ${this.w.table('plays_daily')} WHERE ${where('day', 'day', { accounts: true })}`,
+      filterParams(f),
+    );
+    const quality = await rows<Record<string, string>>(
+      this.w,
+      `SELECT multiIf(video_decision = 'TRANSCODE' OR audio_decision = 'TRANSCODE', 'TRANSCODE', video_decision = 'DIRECT_STREAM', 'DIRECT_STREAM', 'DIRECT_PLAY') AS k, sum(watch_ms) AS watch_ms
+       FROM ${this.w.table('stream_quality_daily')} WHERE ${where('day', 'day')} GROUP BY k`,
+      filterParams(f),
+    );
+    const watch = (k: string) => num(quality.find((q) => q.k === k)?.watch_ms);
+    return [
+      { key: 'TRANSCODE', plays: num(r?.t), watchMs: watch('TRANSCODE') },
+      { key: 'DIRECT_STREAM', plays: num(r?.ds), watchMs: watch('DIRECT_STREAM') },
+      { key: 'DIRECT_PLAY', plays: num(r?.dp), watchMs: watch('DIRECT_PLAY') },
+    ];
+  }
+
+  /** Source -> stream pairs of one quality dimension: resolution, video codec or audio codec. */
+  async qualityPairs(f: Filters, dimension: 'resolution' | 'videoCodec' | 'audioCodec'): Promise<Array<{ source: string; stream: string; plays: number; watchMs: number }>> {
+    const [source, stream] = {
+      resolution: ['source_video_resolution', 'stream_video_resolution'],
+      videoCodec: ['source_video_codec', 'stream_video_codec'],
+      audioCodec: ['source_audio_codec', 'stream_audio_codec'],
+    }[dimension];
+    const list = await rows<Record<string, string>>(
+      this.w,
+      `SELECT ${source} AS source, ${stream} AS stream, sum(plays) AS plays, sum(watch_ms) AS watch_ms
+       FROM ${this.w.table('stream_quality_daily')} WHERE ${where('day', 'day')}
+       GROUP BY source, stream ORDER BY plays DESC, source, stream`,
+      filterParams(f),
+    );
+    return list.map((r) => ({ source: r.source!, stream: r.stream!, plays: num(r.plays), watchMs: num(r.watch_ms) }));
+  }
+
+  /** Plays by platform, client application or player, with distinct devices and accounts. */
+  async clients(f: Filters, by: 'platform' | 'product' | 'player'): Promise<Array<Share & { devices: number; accounts: number }>> {
+    const list = await rows<Record<string, string>>(
+      this.w,
+      `SELECT ${by} AS k, sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqMerge(devices) AS devices, uniqMerge(accounts) AS accounts
+       FROM ${this.w.table('clients_daily')} WHERE ${where('day', 'day')}
+       GROUP BY k ORDER BY plays DESC, k`,
+      filterParams(f),
+    );
+    return list.map((r) => ({ key: r.k!, plays: num(r.plays), watchMs: num(r.watch_ms), devices: num(r.devices), accounts: num(r.accounts) }));
+  }
+
+  async topUsers(f: Filters, limit = 10, orderBy: 'plays' | 'watchMs' = 'plays'): Promise<Array<{ accountKey: string; userName: string; plays: number; watchMs: number }>> {
+    const list = await rows<Record<string, string>>(
+      this.w,
+      `SELECT p.account_key AS account_key, any(a.user_name) AS user_name, sum(p.plays) AS plays, sum(p.watch_ms) AS watch_ms
+       FROM (SELECT account_key, sum(plays) AS plays, sum(watch_ms) AS watch_ms FROM ${this.w.table('plays_daily')}
+             WHERE ${where('day', 'day', { accounts: true })} GROUP BY account_key) AS p
+       LEFT JOIN (SELECT account_key, anyLast(user_name) AS user_name FROM ${this.w.table('accounts')} GROUP BY account_key) AS a USING (account_key)
+       GROUP BY account_key ORDER BY ${orderBy === 'plays' ? 'plays' : 'watch_ms'} DESC, account_key LIMIT {limit:UInt32}`,
+      { ...filterParams(f), limit },
+    );
+    return list.map((r) => ({ accountKey: r.account_key!, userName: r.user_name ?? '', plays: num(r.plays), watchMs: num(r.watch_ms) }));
+  }
+
+  async topTitles(f: Filters, limit = 10, mediaTypes: string[] = []): Promise<Array<{ titleKey: string; title: string; mediaType: string; plays: number; watchMs: number; users: number }>> {
+    const list = await rows<Record<string, string>>(
+      this.w,
+      `SELECT title_key, media_type, anyLast(title) AS title, sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqMerge(accounts) AS users
+       FROM ${this.w.table('titles_daily')} WHERE ${where('day', 'day')} AND (empty({types:Array(String)}) OR has({types:Array(String)}, media_type))
+       GROUP BY title_key, media_type ORDER BY plays DESC, title_key LIMIT {limit:UInt32}`,
+      { ...filterParams(f), limit, types: mediaTypes },
+    );
+    return list.map((r) => ({ titleKey: r.title_key!, title: r.title!, mediaType: r.media_type!, plays: num(r.plays), watchMs: num(r.watch_ms), users: num(r.users) }));
+  }
+
+  /** Highest number of streams seen at once per day (all selected servers together). */
+  async concurrencyPeaks(f: Filters): Promise<Array<{ day: string; peakStreams: number; peakTranscodes: number }>> {
+    const list = await rows<Record<string, string>>(
+      this.w,
+      `SELECT toString(toDate(minute)) AS day_text, max(streams) AS peak, max(transcodes) AS peak_t FROM (
+         SELECT minute, sum(s) AS streams, sum(t) AS transcodes FROM (
+           SELECT minute, server_id, uniqMerge(streams) AS s, uniqMerge(transcodes) AS t
+           FROM ${this.w.table('concurrency_minutely')} WHERE ${where('minute', 'minute')} GROUP BY minute, server_id)
+         GROUP BY minute)
+       GROUP BY day_text ORDER BY day_text`,
+      filterParams(f),
+    );
+    return list.map((r) => ({ day: r.day_text!, peakStreams: num(r.peak), peakTranscodes: num(r.peak_t) }));
+  }
+
+  /** Server bandwidth per hour (sum over the selected servers of each one's average and peak). */
+  async bandwidth(f: Filters): Promise<Array<{ hour: string; avgKbps: number; peakKbps: number; wanAvgKbps: number }>> {
+    const list = await rows<Record<string, string>>(
+      this.w,
+      `SELECT toString(hour) AS hour_text, sum(avg_kbps) AS avg_kbps, sum(max_kbps) AS max_kbps, sum(wan_avg) AS wan_avg FROM (
+         SELECT hour, server_id, sum(bandwidth_kbps_sum) / sum(samples) AS avg_kbps, max(bandwidth_kbps_max) AS max_kbps, sum(wan_bandwidth_kbps_sum) / sum(samples) AS wan_avg
+         FROM ${this.w.table('server_metrics_hourly')} WHERE ${where('hour', 'hour')} GROUP BY hour, server_id)
+       GROUP BY hour_text ORDER BY hour_text`,
+      filterParams(f),
+    );
+    return list.map((r) => ({ hour: r.hour_text!, avgKbps: Math.round(num(r.avg_kbps)), peakKbps: num(r.max_kbps), wanAvgKbps: Math.round(num(r.wan_avg)) }));
+  }
+
+  /** Data streamed per day (bitrate x watch time), in kilobits. */
+  async streamedData(f: Filters): Promise<Array<{ day: string; kilobits: number }>> {
+    const list = await rows<Record<string, string>>(
+      this.w,
+      `SELECT toString(day) AS day_text, sum(streamed_kbit) AS kbit FROM ${this.w.table('plays_daily')}
+       WHERE ${where('day', 'day', { accounts: true })} GROUP BY day_text ORDER BY day_text`,
+      filterParams(f),
+    );
+    return list.map((r) => ({ day: r.day_text!, kilobits: num(r.kbit) }));
+  }
+
+  async geography(f: Filters, by: 'country' | 'city'): Promise<Array<{ countryCode: string; region: string; city: string; latitude: number | null; longitude: number | null; plays: number; watchMs: number; users: number }>> {
+    const keys = by === 'country' ? 'country_code' : 'country_code, region, city';
+    const list = await rows<Record<string, string | number | null>>(
+      this.w,
+      `SELECT ${keys}, ${by === 'country' ? "'' AS region, '' AS city, NULL AS lat, NULL AS lon" : 'anyLast(latitude) AS lat, anyLast(longitude) AS lon'},
+              sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqMerge(accounts) AS users
+       FROM ${this.w.table('geo_daily')} WHERE ${where('day', 'day')}
+       GROUP BY ${keys} ORDER BY plays DESC, ${keys}`,
+      filterParams(f),
+    );
+    return list.map((r) => ({
+      countryCode: String(r.country_code),
+      region: String(r.region ?? ''),
+      city: String(r.city ?? ''),
+      latitude: r.lat === null ? null : Number(r.lat),
+      longitude: r.lon === null ? null : Number(r.lon),
+      plays: num(r.plays),
+      watchMs: num(r.watch_ms),
+      users: num(r.users),
+    }));
+  }
+}

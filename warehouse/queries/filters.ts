@@ -1,0 +1,42 @@
+// Filters every analytic takes, turned into parameterised WHERE clauses (values never enter the
+// SQL text). Time ranges are inclusive of `from`, exclusive of `to`, in ms since the epoch.
+import type { Warehouse } from '../client.ts';
+
+export interface Filters {
+  from: number;
+  to: number;
+  /** Only these servers (all when empty or absent). */
+  serverIds?: string[];
+  /** Only these accounts (server_id:user_id), where the table has accounts. */
+  accountKeys?: string[];
+}
+
+export type Params = Record<string, unknown>;
+
+export function filterParams(f: Filters): Params {
+  if (!Number.isFinite(f.from) || !Number.isFinite(f.to) || f.to <= f.from) throw new RangeError('time range must have from < to');
+  return { from: Math.floor(f.from), to: Math.floor(f.to), last: Math.floor(f.to) - 1, servers: f.serverIds ?? [], accounts: f.accountKeys ?? [] };
+}
+
+/** Conditions on a rollup's time column (day, hour or minute buckets) plus server/account filters. */
+export function where(timeColumn: string, bucket: 'day' | 'hour' | 'minute' | 'time', opts: { accounts?: boolean } = {}): string {
+  const bound = (param: string) => {
+    const t = `fromUnixTimestamp64Milli({${param}:Int64}, 'UTC')`;
+    if (bucket === 'day') return `toDate(${t})`;
+    if (bucket === 'hour') return `toStartOfHour(${t})`;
+    if (bucket === 'minute') return `toStartOfMinute(${t})`;
+    return t;
+  };
+  // A bucket overlaps the range when it holds its last millisecond or an earlier one.
+  const upper = bucket === 'time' ? `${timeColumn} < ${bound('to')}` : `${timeColumn} <= ${bound('last')}`;
+  const clauses = [`${timeColumn} >= ${bound('from')}`, upper, `(empty({servers:Array(String)}) OR has({servers:Array(String)}, server_id))`];
+  if (opts.accounts) clauses.push(`(empty({accounts:Array(String)}) OR has({accounts:Array(String)}, account_key))`);
+  return clauses.join(' AND ');
+}
+
+export async function rows<T>(warehouse: Warehouse, query: string, params: Params): Promise<T[]> {
+  const result = await warehouse.client.query({ query, query_params: params, format: 'JSONEachRow' });
+  return result.json<T>();
+}
+
+export const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));

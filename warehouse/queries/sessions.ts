@@ -1,0 +1,159 @@
+// Plays themselves: what is on now, today's figures, and the paged history.
+import type { Warehouse } from '../client.ts';
+import { chTime } from '../rows.ts';
+import { filterParams, num, rows, where, type Filters } from './filters.ts';
+
+/** A play still going on has no stop and was seen within this long (connectors report each play at least every minute). */
+export const ACTIVE_WITHIN_MS = 5 * 60_000;
+
+export interface SessionRow {
+  serverId: string;
+  accountKey: string;
+  sessionKey: string;
+  startedAt: string;
+  lastSeenAt: string;
+  stoppedAt: string | null;
+  state: string;
+  userName: string;
+  title: string;
+  grandparentTitle: string;
+  mediaType: string;
+  deviceName: string;
+  player: string;
+  platform: string;
+  clientIp: string;
+  countryCode: string;
+  city: string;
+  playedMs: number;
+  positionMs: number;
+  durationMs: number | null;
+  videoDecision: string;
+  isTranscode: boolean;
+  bitrateKbps: number | null;
+  bandwidthKbps: number | null;
+  streamVideoResolution: string;
+}
+
+// Times are read as text under other names: an alias equal to a column would shadow it in WHERE.
+const COLUMNS = `server_id, account_key, session_key, toString(started_at) AS started_text, toString(last_seen_at) AS last_seen_text,
+  if(isNull(stopped_at), NULL, toString(stopped_at)) AS stopped_text, state, user_name, title, grandparent_title, media_type,
+  device_name, player, platform, client_ip, country_code, city, played_ms, position_ms, duration_ms, video_decision,
+  is_transcode, bitrate_kbps, bandwidth_kbps, stream_video_resolution`;
+
+function toSession(r: Record<string, unknown>): SessionRow {
+  return {
+    serverId: String(r.server_id),
+    accountKey: String(r.account_key),
+    sessionKey: String(r.session_key),
+    startedAt: String(r.started_text),
+    lastSeenAt: String(r.last_seen_text),
+    stoppedAt: r.stopped_text === null ? null : String(r.stopped_text),
+    state: String(r.state),
+    userName: String(r.user_name),
+    title: String(r.title),
+    grandparentTitle: String(r.grandparent_title),
+    mediaType: String(r.media_type),
+    deviceName: String(r.device_name),
+    player: String(r.player),
+    platform: String(r.platform),
+    clientIp: String(r.client_ip),
+    countryCode: String(r.country_code),
+    city: String(r.city),
+    playedMs: num(r.played_ms),
+    positionMs: num(r.position_ms),
+    durationMs: r.duration_ms === null ? null : num(r.duration_ms),
+    videoDecision: String(r.video_decision),
+    isTranscode: r.is_transcode === true || r.is_transcode === 1,
+    bitrateKbps: r.bitrate_kbps === null ? null : num(r.bitrate_kbps),
+    bandwidthKbps: r.bandwidth_kbps === null ? null : num(r.bandwidth_kbps),
+    streamVideoResolution: String(r.stream_video_resolution),
+  };
+}
+
+export interface HistoryPage {
+  sessions: SessionRow[];
+  /** Pass back to get the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+function encodeCursor(s: SessionRow): string {
+  return Buffer.from(JSON.stringify([s.startedAt, s.serverId, s.sessionKey])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): [string, string, string] {
+  try {
+    const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'string')) return value as [string, string, string];
+  } catch {
+    // fall through
+  }
+  throw new RangeError('invalid history cursor');
+}
+
+export class SessionQueries {
+  constructor(private readonly w: Warehouse) {}
+
+  /** Plays going on at `now`. */
+  async active(now = Date.now(), serverIds: string[] = []): Promise<SessionRow[]> {
+    const list = await rows<Record<string, unknown>>(
+      this.w,
+      `SELECT ${COLUMNS} FROM ${this.w.table('sessions')} FINAL
+       WHERE isNull(stopped_at) AND last_seen_at >= {since:DateTime64(3)} AND (empty({servers:Array(String)}) OR has({servers:Array(String)}, server_id))
+       ORDER BY started_at DESC, server_id, session_key`,
+      { since: chTime(now - ACTIVE_WITHIN_MS), servers: serverIds },
+    );
+    return list.map(toSession);
+  }
+
+  async overview(now = Date.now(), serverIds: string[] = []): Promise<{ streamsNow: number; transcodesNow: number; bandwidthNowKbps: number; playsToday: number; watchMsToday: number; usersToday: number; totalUsers: number }> {
+    const active = await this.active(now, serverIds);
+    const dayStart = new Date(now);
+    dayStart.setUTCHours(0, 0, 0, 0);
+    const [today] = await rows<Record<string, string>>(
+      this.w,
+      `SELECT count() AS plays, sum(played_ms) AS watch_ms, uniqExact(account_key) AS users FROM ${this.w.table('sessions')} FINAL
+       WHERE ${where('started_at', 'time')}`,
+      filterParams({ from: dayStart.getTime(), to: now + 1, serverIds }),
+    );
+    const [users] = await rows<Record<string, string>>(
+      this.w,
+      `SELECT uniqExact(account_key) AS n FROM ${this.w.table('accounts')} WHERE (empty({servers:Array(String)}) OR has({servers:Array(String)}, server_id))`,
+      { servers: serverIds },
+    );
+    return {
+      streamsNow: active.length,
+      transcodesNow: active.filter((s) => s.isTranscode).length,
+      bandwidthNowKbps: active.reduce((sum, s) => sum + (s.bandwidthKbps ?? 0), 0),
+      playsToday: num(today?.plays),
+      watchMsToday: num(today?.watch_ms),
+      usersToday: num(today?.users),
+      totalUsers: num(users?.n),
+    };
+  }
+
+  /** Plays started in the range, newest first, paged by cursor; `search` matches title, series, user and device. */
+  async history(f: Filters, opts: { limit?: number; cursor?: string | null; search?: string } = {}): Promise<HistoryPage> {
+    const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
+    const after = opts.cursor ? decodeCursor(opts.cursor) : null;
+    const list = await rows<Record<string, unknown>>(
+      this.w,
+      `SELECT ${COLUMNS} FROM ${this.w.table('sessions')} FINAL
+       WHERE ${where('started_at', 'time', { accounts: true })}
+         AND ({search:String} = '' OR positionCaseInsensitiveUTF8(concat(title, ' ', grandparent_title, ' ', user_name, ' ', device_name), {search:String}) > 0)
+         AND ({has_cursor:Bool} = false OR (started_at, server_id, session_key) < (toDateTime64({c_started:String}, 3, 'UTC'), {c_server:String}, {c_key:String}))
+       ORDER BY started_at DESC, server_id DESC, session_key DESC
+       LIMIT {limit:UInt32}`,
+      {
+        ...filterParams(f),
+        search: opts.search?.trim() ?? '',
+        has_cursor: after !== null,
+        c_started: after?.[0] ?? '1970-01-01 00:00:00.000',
+        c_server: after?.[1] ?? '',
+        c_key: after?.[2] ?? '',
+        limit: limit + 1,
+      },
+    );
+    const sessions = list.slice(0, limit).map(toSession);
+    return { sessions, nextCursor: list.length > limit ? encodeCursor(sessions[sessions.length - 1]!) : null };
+  }
+}

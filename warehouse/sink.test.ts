@@ -1,0 +1,105 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../bus/bus-contract.ts';
+import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
+import { publish } from '../bus/typed.ts';
+import type { Bus, ConsumedRecord } from '../bus/types.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { topics } from '../schemas/index.ts';
+import { generateHistory, historyGeolocate } from '../testing/history.ts';
+import { newKafkaBus, uniqueName } from '../testing/kafka.ts';
+import { openTestWarehouse } from '../testing/warehouse.ts';
+import type { Warehouse } from './client.ts';
+import { migrate } from './migrations.ts';
+import { WarehouseSink } from './sink.ts';
+
+const logger = createLogger('test');
+let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
+
+beforeAll(async () => {
+  warehouse = await openTestWarehouse();
+  await migrate(warehouse, logger);
+});
+afterAll(async () => {
+  await warehouse?.drop();
+});
+
+async function scalar(w: Warehouse, sql: string): Promise<number> {
+  const result = await w.client.query({ query: sql, format: 'JSONEachRow' });
+  return Number(Object.values((await result.json<Record<string, string>>())[0]!)[0]);
+}
+
+/** The warehouse as a process that dies right after ClickHouse stored its Nth insert of events. */
+function dyingAfter(w: Warehouse, inserts: number): Warehouse & { crashed: () => boolean } {
+  let done = 0;
+  let dead = false;
+  const insert: Warehouse['client']['insert'] = async (params) => {
+    if (dead) throw new Error('process is dead');
+    const result = await w.client.insert(params);
+    if (String(params.table).includes('playback_events') && ++done >= inserts) {
+      dead = true;
+      throw new Error('crash after the insert, before the offset commit');
+    }
+    return result;
+  };
+  return { ...w, client: { ...w.client, insert, query: w.client.query.bind(w.client) } as Warehouse['client'], crashed: () => dead };
+}
+
+describe('warehouse sink', () => {
+  it('after a crash between insert and commit, the restarted sink replays nothing twice (real Kafka)', async () => {
+    const bus: Bus = newKafkaBus();
+    const names = { playbackEvents: uniqueName('sink-events'), serverMetrics: uniqueName('sink-metrics'), violations: uniqueName('sink-violations'), trustScoreChanges: uniqueName('sink-trust') };
+    await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 3 })));
+    const history = generateHistory({ seed: 11, plays: 120, livePlays: 0 });
+    const producer = await bus.producer();
+    for (let i = 0; i < history.events.length; i += 1000) await publish(producer, { ...topics.playbackEvents, name: names.playbackEvents }, history.events.slice(i, i + 1000));
+    const groupId = uniqueName('sink');
+
+    const dying = dyingAfter(warehouse, 3);
+    const first = new WarehouseSink({ bus, warehouse: dying, logger, groupId, topicNames: names, maxRows: 700, maxDelayMs: 50, geolocate: historyGeolocate });
+    await first.start();
+    await waitFor(() => dying.crashed(), 'the crash');
+    await first.stop();
+    const storedBeforeRestart = await scalar(warehouse, `SELECT count() FROM ${warehouse.table('playback_events')}`);
+    expect(storedBeforeRestart).toBeGreaterThan(0);
+    expect(storedBeforeRestart).toBeLessThan(history.events.length);
+
+    const second = new WarehouseSink({ bus, warehouse, logger, groupId, topicNames: names, maxRows: 700, maxDelayMs: 50, geolocate: historyGeolocate });
+    await second.start();
+    await waitFor(() => (second.stats.rows.playback_events ?? 0) + storedBeforeRestart >= history.events.length, 'the rest', 60_000);
+    await second.stop();
+    await bus.close();
+
+    expect(second.stats.skippedAsStored).toBeGreaterThan(0);
+    // Counted without FINAL: not one row was written twice, so the rollups count every play once.
+    expect(await scalar(warehouse, `SELECT count() FROM ${warehouse.table('playback_events')}`)).toBe(history.events.length);
+    expect(await scalar(warehouse, `SELECT uniqExact(event_id) FROM ${warehouse.table('playback_events')}`)).toBe(history.events.length);
+    const stops = history.events.filter((e) => e.eventType === 'STOPPED');
+    expect(await scalar(warehouse, `SELECT sum(plays) FROM ${warehouse.table('plays_daily')}`)).toBe(stops.length);
+    expect(await scalar(warehouse, `SELECT sum(watch_ms) FROM ${warehouse.table('plays_daily')}`)).toBe(stops.reduce((n, e) => n + (e.playedMs ?? 0), 0));
+    expect(await scalar(warehouse, `SELECT count() FROM ${warehouse.table('sessions')} FINAL`)).toBe(history.plays.length);
+  });
+
+  it('sends an undecodable record to the dead-letter topic and stores the rest', async () => {
+    const bus = new EmbeddedBus({ dir: mkdtempSync(join(tmpdir(), 'sw-sink-dlq-')), logger });
+    const names = { playbackEvents: 'dlq-events', serverMetrics: 'dlq-metrics', violations: 'dlq-violations', trustScoreChanges: 'dlq-trust' };
+    await bus.ensureTopics([...Object.values(names), topics.deadLetter.name].map((name) => ({ name, partitions: 1 })));
+    const producer = await bus.producer();
+    const [a, b] = generateHistory({ seed: 3, plays: 1, livePlays: 0 }).events;
+    const before = await scalar(warehouse, `SELECT count() FROM ${warehouse.table('playback_events')}`);
+    await publish(producer, { ...topics.playbackEvents, name: names.playbackEvents }, [a!]);
+    await producer.send(names.playbackEvents, [{ key: 'x', value: Buffer.from('{"not":"avro"}') }]);
+    await publish(producer, { ...topics.playbackEvents, name: names.playbackEvents }, [b!]);
+    const sink = new WarehouseSink({ bus, warehouse, logger, groupId: 'dlq-sink', topicNames: names, maxDelayMs: 20 });
+    await sink.start();
+    const dead: ConsumedRecord[] = [];
+    await bus.consume({ groupId: 'dlq-reader', topics: [topics.deadLetter.name], handleBatch: async (batch) => void dead.push(...batch.records) });
+    await waitFor(() => (sink.stats.rows.playback_events ?? 0) === 2 && dead.length === 1, 'rows and the dead letter');
+    expect(topics.deadLetter.codec.decode(dead[0]!.value)).toMatchObject({ sourceTopic: 'dlq-events', sourceOffset: '1', consumerGroup: 'dlq-sink', errorKind: 'UNDECODABLE' });
+    expect(await scalar(warehouse, `SELECT count() FROM ${warehouse.table('playback_events')}`)).toBe(before + 2);
+    await sink.stop();
+    await bus.close();
+  });
+});

@@ -1,0 +1,227 @@
+// Writes the bus into the warehouse: playback events, violations, trust score changes and server
+// metrics, in batches bounded by size and time, committing offsets only after ClickHouse
+// acknowledged the insert.
+//
+// Exactly once: every row keeps its source topic/partition/offset, and a materialized view
+// records the highest offset stored per partition (sink_offsets) as part of the same insert. The
+// sink skips records at or below it, so a crash between insert and commit replays nothing into the
+// tables, and the additive rollups fed by materialized views count every play once.
+import { AvroDecodeError } from '../schemas/codec.ts';
+import { topics, type TopicSpec } from '../schemas/topics.ts';
+import { publish } from '../bus/typed.ts';
+import type { Bus, BusConsumer, BusProducer, ConsumedRecord, RecordBatch } from '../bus/types.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { Warehouse } from './client.ts';
+import { playbackEventRow, serverMetricsRow, trustChangeRow, violationRow, type Geolocate, type Row } from './rows.ts';
+
+interface Route {
+  spec: TopicSpec<unknown>;
+  table: string;
+  toRow(value: unknown, record: ConsumedRecord): Row;
+}
+
+export interface SinkOptions {
+  bus: Bus;
+  warehouse: Warehouse;
+  logger: Logger;
+  geolocate?: Geolocate;
+  groupId?: string;
+  /** Rows per insert at most (default 10,000). */
+  maxRows?: number;
+  /** Longest a row waits for its insert (default 1 s). */
+  maxDelayMs?: number;
+  /** Other topic names than the standard ones (tests, several installations on one cluster). */
+  topicNames?: Partial<Record<'playbackEvents' | 'violations' | 'trustScoreChanges' | 'serverMetrics', string>>;
+}
+
+export interface SinkStats {
+  rows: Record<string, number>;
+  skippedAsStored: number;
+  deadLetters: number;
+  inserts: number;
+}
+
+/** Collects rows from concurrent batches into one insert per table, by size or by time. */
+class GroupCommit {
+  private pending = new Map<string, { rows: Row[]; waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> }>();
+  private count = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly insert: (table: string, rows: Row[]) => Promise<void>,
+    private readonly maxRows: number,
+    private readonly maxDelayMs: number,
+  ) {}
+
+  write(table: string, rows: Row[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const entry = this.pending.get(table) ?? { rows: [], waiters: [] };
+      entry.rows.push(...rows);
+      entry.waiters.push({ resolve, reject });
+      this.pending.set(table, entry);
+      this.count += rows.length;
+      if (this.count >= this.maxRows) this.flushSoon(0);
+      else this.flushSoon(this.maxDelayMs);
+    });
+  }
+
+  private flushSoon(delay: number): void {
+    if (this.timer && delay > 0) return;
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flushing = this.flushing.then(() => this.flush());
+    }, delay);
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = new Map();
+    this.count = 0;
+    // Each table's batches succeed or fail on their own: a failure elsewhere never makes rows
+    // that were stored be written again.
+    for (const [table, { rows, waiters }] of batch) {
+      try {
+        await this.insert(table, rows);
+        for (const w of waiters) w.resolve();
+      } catch (err) {
+        for (const w of waiters) w.reject(err);
+      }
+    }
+  }
+}
+
+export class WarehouseSink {
+  readonly stats: SinkStats = { rows: {}, skippedAsStored: 0, deadLetters: 0, inserts: 0 };
+  private readonly routes: Route[];
+  private readonly stored = new Map<string, number>();
+  private readonly logger: Logger;
+  private readonly writer: GroupCommit;
+  private loading: Promise<void> = Promise.resolve();
+  private consumer: BusConsumer | undefined;
+  private deadLetters: BusProducer | undefined;
+
+  constructor(private readonly options: SinkOptions) {
+    this.logger = options.logger.child({ component: 'warehouse-sink' });
+    const geolocate = options.geolocate;
+    const spec = (name: keyof NonNullable<SinkOptions['topicNames']>): TopicSpec<unknown> => {
+      const standard = topics[name] as TopicSpec<unknown>;
+      return { ...standard, name: options.topicNames?.[name] ?? standard.name };
+    };
+    this.routes = [
+      { spec: spec('playbackEvents'), table: 'playback_events', toRow: (v, r) => playbackEventRow(v as never, r, geolocate) },
+      { spec: spec('violations'), table: 'violations', toRow: (v, r) => violationRow(v as never, r) },
+      { spec: spec('trustScoreChanges'), table: 'trust_score_history', toRow: (v, r) => trustChangeRow(v as never, r) },
+      { spec: spec('serverMetrics'), table: 'server_metrics', toRow: (v, r) => serverMetricsRow(v as never, r) },
+    ];
+    this.writer = new GroupCommit((table, rows) => this.insert(table, rows), options.maxRows ?? 10_000, options.maxDelayMs ?? 1000);
+  }
+
+  async start(): Promise<void> {
+    this.deadLetters = await this.options.bus.producer();
+    this.loading = this.loadStoredOffsets();
+    await this.loading;
+    this.consumer = await this.options.bus.consume({
+      groupId: this.options.groupId ?? 'warehouse-sink',
+      topics: this.routes.map((r) => r.spec.name),
+      fromBeginning: true,
+      maxBatchSize: this.options.maxRows ?? 10_000,
+      // Partitions may come from another sink instance that stored more meanwhile.
+      onAssignment: () => {
+        this.loading = this.loadStoredOffsets();
+      },
+      handleBatch: (batch) => this.handle(batch),
+    });
+    await this.consumer.ready;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  /** Highest stored offset per "topic/partition". */
+  storedOffsets(): ReadonlyMap<string, number> {
+    return this.stored;
+  }
+
+  private async handle(batch: RecordBatch): Promise<void> {
+    await this.loading;
+    const route = this.routes.find((r) => r.spec.name === batch.topic);
+    if (!route) throw new Error(`warehouse sink got a record of unexpected topic ${batch.topic}`);
+    const slot = `${batch.topic}/${batch.partition}`;
+    const storedUpTo = this.stored.get(slot) ?? -1;
+    const rows: Row[] = [];
+    const bad: Array<{ record: ConsumedRecord; error: AvroDecodeError }> = [];
+    let last = storedUpTo;
+    for (const record of batch.records) {
+      const offset = Number(record.offset);
+      if (offset <= storedUpTo) {
+        this.stats.skippedAsStored++;
+        continue;
+      }
+      last = Math.max(last, offset);
+      try {
+        rows.push(route.toRow(route.spec.codec.decode(record.value), record));
+      } catch (err) {
+        if (!(err instanceof AvroDecodeError)) throw err;
+        bad.push({ record, error: err });
+      }
+    }
+    try {
+      // Dead letters first: if they fail, nothing was inserted and the retry starts clean.
+      if (bad.length > 0) await this.sendDeadLetters(bad);
+      if (rows.length > 0) {
+        await this.writer.write(route.table, rows);
+        this.stats.rows[route.table] = (this.stats.rows[route.table] ?? 0) + rows.length;
+      }
+    } catch (err) {
+      // The insert may have landed even though its answer did not: re-read what is stored.
+      this.loading = this.loadStoredOffsets().catch(() => undefined);
+      throw err;
+    }
+    if (last > storedUpTo) this.stored.set(slot, last);
+  }
+
+  private async insert(table: string, rows: Row[]): Promise<void> {
+    await this.options.warehouse.client.insert({
+      table: this.options.warehouse.table(table),
+      values: rows,
+      format: 'JSONEachRow',
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    });
+    this.stats.inserts++;
+  }
+
+  private async sendDeadLetters(bad: Array<{ record: ConsumedRecord; error: AvroDecodeError }>): Promise<void> {
+    await publish(
+      this.deadLetters!,
+      topics.deadLetter,
+      bad.map(({ record, error }) => ({
+        sourceTopic: record.topic,
+        sourcePartition: record.partition,
+        sourceOffset: record.offset,
+        consumerGroup: this.options.groupId ?? 'warehouse-sink',
+        key: record.key,
+        value: record.value,
+        headers: record.headers,
+        errorKind: error.kind,
+        error: error.message,
+        failedAt: Date.now(),
+      })),
+    );
+    this.stats.deadLetters += bad.length;
+    for (const { record, error } of bad) this.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: error.message }, 'record sent to dead-letter topic');
+  }
+
+  private async loadStoredOffsets(): Promise<void> {
+    const result = await this.options.warehouse.client.query({
+      query: `SELECT source_topic, source_partition, max(source_offset) AS stored FROM ${this.options.warehouse.table('sink_offsets')} GROUP BY source_topic, source_partition`,
+      format: 'JSONEachRow',
+    });
+    for (const row of await result.json<{ source_topic: string; source_partition: number; stored: string }>()) {
+      const slot = `${row.source_topic}/${row.source_partition}`;
+      this.stored.set(slot, Math.max(this.stored.get(slot) ?? -1, Number(row.stored)));
+    }
+  }
+}
