@@ -9,6 +9,8 @@ export interface Config {
   http: { host: string; port: number };
   /** JSON list of media servers to watch (connectors/config.ts). */
   serversFile?: string;
+  /** Days raw playback events are kept; undefined keeps them for good. */
+  rawEventsTtlDays?: number;
 }
 
 export class ConfigError extends Error {
@@ -86,5 +88,6 @@ export function loadConfig(env: Env = process.env): Config {
       port: integer(env, 'PORT', 3000, 1, 65_535),
     },
     serversFile: text(env, 'STREAMWARDEN_SERVERS_FILE') ? resolve(text(env, 'STREAMWARDEN_SERVERS_FILE')!) : undefined,
+    rawEventsTtlDays: text(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS') ? integer(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS', 0, 1, 36_500) : undefined,
   };
 }

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startPlatform } from './platform.ts';
 import { startConnectors } from './connectors.ts';
+import { startSink } from './sink.ts';
 import { ServerConfigError } from '../connectors/config.ts';
 
 async function main(): Promise<void> {
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger('streamwarden', config.logLevel);
   const platform = await startPlatform(config, logger);
+  const sink = await startSink(platform, logger);
   let connectors;
   try {
     connectors = await startConnectors(config, platform, logger);
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
     clearInterval(healthCheck);
     try {
       await connectors.stop();
+      await sink.stop();
       await platform.close();
       logger.info('stopped cleanly');
       process.exit(0);

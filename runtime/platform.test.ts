@@ -43,3 +43,19 @@ describe('embedded platform (what npm start runs on)', () => {
     await platform.close();
   });
 });
+
+describe('raw event retention', () => {
+  it('sets and removes the TTL of raw events as configured', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'sw-ttl-'));
+    const ttlOf = async (platform: Awaited<ReturnType<typeof startPlatform>>) => {
+      const result = await platform.warehouse.client.query({ query: "SELECT create_table_query AS q FROM system.tables WHERE database = 'streamwarden' AND name = 'playback_events'", format: 'JSONEachRow' });
+      return /TTL (.*?) (SETTINGS|COMMENT)/.exec((await result.json<{ q: string }>())[0]!.q)?.[1] ?? null;
+    };
+    let platform = await startPlatform(loadConfig({ STREAMWARDEN_DATA_DIR: dataDir, STREAMWARDEN_RAW_EVENTS_TTL_DAYS: '90' }), logger);
+    expect(await ttlOf(platform)).toMatch(/observed_at\) \+ toIntervalDay\(90\)/);
+    await platform.close();
+    platform = await startPlatform(loadConfig({ STREAMWARDEN_DATA_DIR: dataDir }), logger);
+    expect(await ttlOf(platform)).toBeNull();
+    await platform.close();
+  });
+});

@@ -6,6 +6,7 @@ import { createBus, type Bus } from '../bus/index.ts';
 import { allTopics } from '../schemas/topics.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrations.ts';
+import { applyRawEventRetention } from '../warehouse/retention.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 
@@ -23,6 +24,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
   let bus: Bus | undefined;
   try {
     await migrate(warehouse, logger);
+    await applyRawEventRetention(warehouse, config.rawEventsTtlDays, logger);
     bus = createBus(
       { kafkaBrokers: config.kafka.brokers, kafkaClientId: config.kafka.clientId, dataDir: config.dataDir, partitions: config.kafka.partitions },
       logger,
