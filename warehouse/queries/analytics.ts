@@ -23,7 +23,7 @@ export class Analytics {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT toString(day) AS day_text, media_type, sum(plays) AS plays, sum(watch_ms) AS watch_ms
-       FROM ${this.w.table('plays_daily')} WHERE ${where('day', 'day', { accounts: true })}
+       FROM ${this.w.table('plays_daily')} WHERE ${where('day', 'day', f, { accounts: true })}
        GROUP BY day, media_type ORDER BY day, media_type`,
       filterParams(f),
     );
@@ -35,7 +35,7 @@ export class Analytics {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT toDayOfWeek(hour, 0, {tz:String}) AS dow, toHour(toTimeZone(hour, {tz:String})) AS h, sum(plays) AS plays, sum(watch_ms) AS watch_ms
-       FROM ${this.w.table('plays_hourly')} WHERE ${where('hour', 'hour')}
+       FROM ${this.w.table('plays_hourly')} WHERE ${where('hour', 'hour', f)}
        GROUP BY dow, h ORDER BY dow, h`,
       { ...filterParams(f), tz: timezone },
     );
@@ -47,13 +47,13 @@ export class Analytics {
     const [r] = await rows<Record<string, string>>(
       this.w,
       `SELECT sum(transcode_plays) AS t, sum(direct_stream_plays) AS ds, sum(direct_play_plays) AS dp
-       FROM ${this.w.table('plays_daily')} WHERE ${where('day', 'day', { accounts: true })}`,
+       FROM ${this.w.table('plays_daily')} WHERE ${where('day', 'day', f, { accounts: true })}`,
       filterParams(f),
     );
     const quality = await rows<Record<string, string>>(
       this.w,
       `SELECT multiIf(video_decision = 'TRANSCODE' OR audio_decision = 'TRANSCODE', 'TRANSCODE', video_decision = 'DIRECT_STREAM', 'DIRECT_STREAM', 'DIRECT_PLAY') AS k, sum(watch_ms) AS watch_ms
-       FROM ${this.w.table('stream_quality_daily')} WHERE ${where('day', 'day')} GROUP BY k`,
+       FROM ${this.w.table('stream_quality_daily')} WHERE ${where('day', 'day', f)} GROUP BY k`,
       filterParams(f),
     );
     const watch = (k: string) => num(quality.find((q) => q.k === k)?.watch_ms);
@@ -74,7 +74,7 @@ export class Analytics {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT ${source} AS source, ${stream} AS stream, sum(plays) AS plays, sum(watch_ms) AS watch_ms
-       FROM ${this.w.table('stream_quality_daily')} WHERE ${where('day', 'day')}
+       FROM ${this.w.table('stream_quality_daily')} WHERE ${where('day', 'day', f)}
        GROUP BY source, stream ORDER BY plays DESC, source, stream`,
       filterParams(f),
     );
@@ -86,7 +86,7 @@ export class Analytics {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT ${by} AS k, sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqMerge(devices) AS devices, uniqMerge(accounts) AS accounts
-       FROM ${this.w.table('clients_daily')} WHERE ${where('day', 'day')}
+       FROM ${this.w.table('clients_daily')} WHERE ${where('day', 'day', f)}
        GROUP BY k ORDER BY plays DESC, k`,
       filterParams(f),
     );
@@ -98,7 +98,7 @@ export class Analytics {
       this.w,
       `SELECT p.account_key AS account_key, any(a.user_name) AS user_name, sum(p.plays) AS plays, sum(p.watch_ms) AS watch_ms
        FROM (SELECT account_key, sum(plays) AS plays, sum(watch_ms) AS watch_ms FROM ${this.w.table('plays_daily')}
-             WHERE ${where('day', 'day', { accounts: true })} GROUP BY account_key) AS p
+             WHERE ${where('day', 'day', f, { accounts: true })} GROUP BY account_key) AS p
        LEFT JOIN (SELECT account_key, anyLast(user_name) AS user_name FROM ${this.w.table('accounts')} GROUP BY account_key) AS a USING (account_key)
        GROUP BY account_key ORDER BY ${orderBy === 'plays' ? 'plays' : 'watch_ms'} DESC, account_key LIMIT {limit:UInt32}`,
       { ...filterParams(f), limit },
@@ -110,7 +110,7 @@ export class Analytics {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT title_key, media_type, anyLast(title) AS title, sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqMerge(accounts) AS users
-       FROM ${this.w.table('titles_daily')} WHERE ${where('day', 'day')} AND (empty({types:Array(String)}) OR has({types:Array(String)}, media_type))
+       FROM ${this.w.table('titles_daily')} WHERE ${where('day', 'day', f)} AND (empty({types:Array(String)}) OR has({types:Array(String)}, media_type))
        GROUP BY title_key, media_type ORDER BY plays DESC, title_key LIMIT {limit:UInt32}`,
       { ...filterParams(f), limit, types: mediaTypes },
     );
@@ -124,7 +124,7 @@ export class Analytics {
       `SELECT toString(toDate(minute)) AS day_text, max(streams) AS peak, max(transcodes) AS peak_t FROM (
          SELECT minute, sum(s) AS streams, sum(t) AS transcodes FROM (
            SELECT minute, server_id, uniqMerge(streams) AS s, uniqMerge(transcodes) AS t
-           FROM ${this.w.table('concurrency_minutely')} WHERE ${where('minute', 'minute')} GROUP BY minute, server_id)
+           FROM ${this.w.table('concurrency_minutely')} WHERE ${where('minute', 'minute', f)} GROUP BY minute, server_id)
          GROUP BY minute)
        GROUP BY day_text ORDER BY day_text`,
       filterParams(f),
@@ -138,7 +138,7 @@ export class Analytics {
       this.w,
       `SELECT toString(hour) AS hour_text, sum(avg_kbps) AS avg_kbps, sum(max_kbps) AS max_kbps, sum(wan_avg) AS wan_avg FROM (
          SELECT hour, server_id, sum(bandwidth_kbps_sum) / sum(samples) AS avg_kbps, max(bandwidth_kbps_max) AS max_kbps, sum(wan_bandwidth_kbps_sum) / sum(samples) AS wan_avg
-         FROM ${this.w.table('server_metrics_hourly')} WHERE ${where('hour', 'hour')} GROUP BY hour, server_id)
+         FROM ${this.w.table('server_metrics_hourly')} WHERE ${where('hour', 'hour', f)} GROUP BY hour, server_id)
        GROUP BY hour_text ORDER BY hour_text`,
       filterParams(f),
     );
@@ -150,7 +150,7 @@ export class Analytics {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT toString(day) AS day_text, sum(streamed_kbit) AS kbit FROM ${this.w.table('plays_daily')}
-       WHERE ${where('day', 'day', { accounts: true })} GROUP BY day_text ORDER BY day_text`,
+       WHERE ${where('day', 'day', f, { accounts: true })} GROUP BY day_text ORDER BY day_text`,
       filterParams(f),
     );
     return list.map((r) => ({ day: r.day_text!, kilobits: num(r.kbit) }));
@@ -162,7 +162,7 @@ export class Analytics {
       this.w,
       `SELECT ${keys}, ${by === 'country' ? "'' AS region, '' AS city, NULL AS lat, NULL AS lon" : 'anyLast(latitude) AS lat, anyLast(longitude) AS lon'},
               sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqMerge(accounts) AS users
-       FROM ${this.w.table('geo_daily')} WHERE ${where('day', 'day')}
+       FROM ${this.w.table('geo_daily')} WHERE ${where('day', 'day', f)}
        GROUP BY ${keys} ORDER BY plays DESC, ${keys}`,
       filterParams(f),
     );

@@ -109,11 +109,12 @@ export class SessionQueries {
     const active = await this.active(now, serverIds);
     const dayStart = new Date(now);
     dayStart.setUTCHours(0, 0, 0, 0);
-    const [today] = await rows<Record<string, string>>(
+    const today: Filters = { from: dayStart.getTime(), to: now + 1, serverIds };
+    const [counts] = await rows<Record<string, string>>(
       this.w,
       `SELECT count() AS plays, sum(played_ms) AS watch_ms, uniqExact(account_key) AS users FROM ${this.w.table('sessions')} FINAL
-       WHERE ${where('started_at', 'time')}`,
-      filterParams({ from: dayStart.getTime(), to: now + 1, serverIds }),
+       WHERE ${where('started_at', 'time', today)}`,
+      filterParams(today),
     );
     const [users] = await rows<Record<string, string>>(
       this.w,
@@ -124,9 +125,9 @@ export class SessionQueries {
       streamsNow: active.length,
       transcodesNow: active.filter((s) => s.isTranscode).length,
       bandwidthNowKbps: active.reduce((sum, s) => sum + (s.bandwidthKbps ?? 0), 0),
-      playsToday: num(today?.plays),
-      watchMsToday: num(today?.watch_ms),
-      usersToday: num(today?.users),
+      playsToday: num(counts?.plays),
+      watchMsToday: num(counts?.watch_ms),
+      usersToday: num(counts?.users),
       totalUsers: num(users?.n),
     };
   }
@@ -138,7 +139,7 @@ export class SessionQueries {
     const list = await rows<Record<string, unknown>>(
       this.w,
       `SELECT ${COLUMNS} FROM ${this.w.table('sessions')} FINAL
-       WHERE ${where('started_at', 'time', { accounts: true })}
+       WHERE ${where('started_at', 'time', f, { accounts: true })}
          AND ({search:String} = '' OR positionCaseInsensitiveUTF8(concat(title, ' ', grandparent_title, ' ', user_name, ' ', device_name), {search:String}) > 0)
          AND ({has_cursor:Bool} = false OR (started_at, server_id, session_key) < (toDateTime64({c_started:String}, 3, 'UTC'), {c_server:String}, {c_key:String}))
        ORDER BY started_at DESC, server_id DESC, session_key DESC
