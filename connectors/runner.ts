@@ -10,6 +10,7 @@ import { MediaBrowserClient } from './mediabrowser.ts';
 import type { ChangeFeed, MediaServerClient } from './model.ts';
 import { PlexClient } from './plex.ts';
 import { ServerConnector, type ConnectorStatus, type ConnectorTiming } from './server-connector.ts';
+import { LibrarySync } from './library-sync.ts';
 
 export interface RunnerOptions {
   producer: BusProducer;
@@ -19,6 +20,8 @@ export interface RunnerOptions {
   /** Where connectors keep their tracked sessions across restarts. */
   stateDir?: string;
   timing?: ConnectorTiming;
+  /** Library reads: interval and first delay (defaults 6 h and 30 s); null turns them off. */
+  librarySync?: { intervalMs?: number; initialDelayMs?: number } | null;
 }
 
 const SERVER_TYPES: Record<ServerConfig['type'], ServerType> = { plex: 'PLEX', jellyfin: 'JELLYFIN', emby: 'EMBY' };
@@ -32,7 +35,7 @@ export function createClient(config: ServerConfig, clientId: string): { client: 
 }
 
 export class ConnectorRunner {
-  private readonly connectors = new Map<string, { config: ServerConfig; connector: ServerConnector; client: MediaServerClient }>();
+  private readonly connectors = new Map<string, { config: ServerConfig; connector: ServerConnector; client: MediaServerClient; library?: LibrarySync }>();
 
   constructor(private readonly options: RunnerOptions) {}
 
@@ -42,6 +45,7 @@ export class ConnectorRunner {
     for (const [id, running] of this.connectors) {
       const next = wanted.get(id);
       if (!next || JSON.stringify(next) !== JSON.stringify(running.config)) {
+        await running.library?.stop();
         await running.connector.stop();
         this.connectors.delete(id);
       }
@@ -59,8 +63,19 @@ export class ConnectorRunner {
         emitEvents: (events) => publish(this.options.producer, topics.playbackEvents, events),
         emitMetrics: (sample) => publish(this.options.producer, topics.serverMetrics, [sample]),
       });
-      this.connectors.set(config.id, { config, connector, client });
+      const library =
+        this.options.librarySync === null
+          ? undefined
+          : new LibrarySync({
+              server: { id: config.id, type: SERVER_TYPES[config.type] },
+              client,
+              logger: this.options.logger,
+              emit: (pages) => publish(this.options.producer, topics.librarySnapshots, pages),
+              ...this.options.librarySync,
+            });
+      this.connectors.set(config.id, { config, connector, client, library });
       connector.start();
+      library?.start();
       this.options.logger.info({ serverId: config.id, type: config.type, url: config.url }, 'watching media server');
     }
   }
@@ -83,7 +98,10 @@ export class ConnectorRunner {
   }
 
   async stop(): Promise<void> {
-    for (const { connector } of this.connectors.values()) await connector.stop();
+    for (const { connector, library } of this.connectors.values()) {
+      await library?.stop();
+      await connector.stop();
+    }
     this.connectors.clear();
   }
 

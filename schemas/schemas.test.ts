@@ -24,6 +24,13 @@ describe('topic codecs', () => {
     [topics.serverMetrics, sampleServerMetrics()],
     [topics.trustScoreChanges, sampleTrustScoreChange()],
     [
+      topics.librarySnapshots,
+      {
+        serverId: 'plex-home', serverType: 'PLEX', libraryId: '1', libraryTitle: 'Movies', libraryKind: 'movie', snapshotAt: 1_761_998_400_000, page: 0, lastPage: true, totalItems: 1,
+        items: [{ itemId: '5001', title: 'Dune', mediaType: 'MOVIE', grandparentTitle: null, year: 2021, addedAt: 1_736_899_200_000, durationMs: 9_300_000, sizeBytes: 40_000_000_000, videoResolution: '4k', videoCodec: 'hevc', audioCodec: 'eac3', container: 'mkv', bitrateKbps: 34_000, path: '/media/movies/Dune.mkv' }],
+      },
+    ],
+    [
       topics.deadLetter,
       {
         sourceTopic: 'streamwarden.playback-events',

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AvroCodec, type AvroSchema } from './codec.ts';
-import type { DeadLetter, PlaybackEvent, ServerMetricsSample, TrustScoreChange, Violation } from './types.generated.ts';
+import type { DeadLetter, LibrarySnapshotPage, PlaybackEvent, ServerMetricsSample, TrustScoreChange, Violation } from './types.generated.ts';
 
 const schemaDir = fileURLToPath(new URL('./', import.meta.url));
 
@@ -44,6 +44,7 @@ export const topics = {
   serverMetrics: topic<ServerMetricsSample>('streamwarden.server-metrics', 'server-metrics', (s) => s.serverId),
   violations: topic<Violation>('streamwarden.violations', 'violation', (v) => v.accountKey),
   trustScoreChanges: topic<TrustScoreChange>('streamwarden.trust-score-changes', 'trust-score-change', (c) => c.accountKey),
+  librarySnapshots: topic<LibrarySnapshotPage>('streamwarden.library-snapshots', 'library-snapshot', (p) => `${p.serverId}:${p.libraryId}`),
   deadLetter: topic<DeadLetter>('streamwarden.dead-letter', 'dead-letter', (d) => d.key?.toString('utf8') ?? `${d.sourceTopic}:${d.sourcePartition}`),
 } as const;
 

@@ -20,14 +20,48 @@ export interface DeadLetter {
   failedAt: number;
 }
 
-export const PlaybackEventTypeValues = ['STARTED', 'PROGRESS', 'PAUSED', 'RESUMED', 'STOPPED'] as const;
-export type PlaybackEventType = (typeof PlaybackEventTypeValues)[number];
-
 export const ServerTypeValues = ['PLEX', 'JELLYFIN', 'EMBY'] as const;
 export type ServerType = (typeof ServerTypeValues)[number];
 
 export const MediaTypeValues = ['MOVIE', 'EPISODE', 'TRACK', 'LIVE_TV', 'VIDEO', 'PHOTO', 'OTHER'] as const;
 export type MediaType = (typeof MediaTypeValues)[number];
+
+export interface LibraryItemRecord {
+  itemId: string;
+  title: string;
+  mediaType: MediaType;
+  grandparentTitle: null | string;
+  year: null | number;
+  addedAt: null | number;
+  durationMs: null | number;
+  sizeBytes: null | number;
+  videoResolution: null | string;
+  videoCodec: null | string;
+  audioCodec: null | string;
+  container: null | string;
+  bitrateKbps: null | number;
+  path: null | string;
+}
+
+/** One page of a full read of one library of a media server. Topic streamwarden.library-snapshots, keyed by serverId:libraryId so a snapshot's pages stay in order. The page with lastPage = true closes the snapshot: items of the library not seen in it have been removed. */
+export interface LibrarySnapshotPage {
+  serverId: string;
+  serverType: ServerType;
+  libraryId: string;
+  libraryTitle: string;
+  /** movie, show, artist (Plex) or movies, tvshows, music (Jellyfin/Emby). */
+  libraryKind: string;
+  /** When the read began; the same on every page of one snapshot. */
+  snapshotAt: number;
+  page: number;
+  lastPage: boolean;
+  /** Items the server reported for the library. */
+  totalItems: number;
+  items: LibraryItemRecord[];
+}
+
+export const PlaybackEventTypeValues = ['STARTED', 'PROGRESS', 'PAUSED', 'RESUMED', 'STOPPED'] as const;
+export type PlaybackEventType = (typeof PlaybackEventTypeValues)[number];
 
 export interface MediaItem {
   /** Plex ratingKey, Jellyfin/Emby item Id. */

@@ -1,7 +1,7 @@
 // Bus records to warehouse rows (JSONEachRow), one mapper per topic. Every row carries the
 // topic, partition and offset it came from (see sink.ts).
 import type { ConsumedRecord } from '../bus/types.ts';
-import type { PlaybackEvent, ServerMetricsSample, TrustScoreChange, Violation } from '../schemas/index.ts';
+import type { LibrarySnapshotPage, PlaybackEvent, ServerMetricsSample, TrustScoreChange, Violation } from '../schemas/index.ts';
 
 export interface GeoPoint {
   countryCode: string;
@@ -158,4 +158,31 @@ export function serverMetricsRow(s: ServerMetricsSample, record: ConsumedRecord)
     wan_bandwidth_kbps: s.wanBandwidthKbps,
     ...source(record),
   };
+}
+
+/** One row per item of a library snapshot page. */
+export function libraryItemRows(page: LibrarySnapshotPage, record: ConsumedRecord): Row[] {
+  return page.items.map((i) => ({
+    server_id: page.serverId,
+    server_type: page.serverType,
+    library_id: page.libraryId,
+    item_id: i.itemId,
+    library_title: page.libraryTitle,
+    title: i.title,
+    media_type: i.mediaType,
+    grandparent_title: i.grandparentTitle ?? '',
+    year: i.year,
+    added_at: i.addedAt === null ? null : chTime(i.addedAt),
+    duration_ms: i.durationMs,
+    size_bytes: i.sizeBytes,
+    video_resolution: i.videoResolution ?? '',
+    video_codec: i.videoCodec ?? '',
+    audio_codec: i.audioCodec ?? '',
+    container: i.container ?? '',
+    bitrate_kbps: i.bitrateKbps,
+    path: i.path ?? '',
+    snapshot_at: chTime(page.snapshotAt),
+    removed: false,
+    ...source(record),
+  }));
 }

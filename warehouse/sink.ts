@@ -12,12 +12,15 @@ import { publish } from '../bus/typed.ts';
 import type { Bus, BusConsumer, BusProducer, ConsumedRecord, RecordBatch } from '../bus/types.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Warehouse } from './client.ts';
-import { playbackEventRow, serverMetricsRow, trustChangeRow, violationRow, type Geolocate, type Row } from './rows.ts';
+import { chTime, libraryItemRows, playbackEventRow, serverMetricsRow, trustChangeRow, violationRow, type Geolocate, type Row } from './rows.ts';
+import type { LibrarySnapshotPage } from '../schemas/index.ts';
 
 interface Route {
   spec: TopicSpec<unknown>;
   table: string;
-  toRow(value: unknown, record: ConsumedRecord): Row;
+  toRows(value: unknown, record: ConsumedRecord): Row[];
+  /** Runs once the batch's rows are stored. */
+  afterInsert?(values: unknown[]): Promise<void>;
 }
 
 export interface SinkOptions {
@@ -31,7 +34,7 @@ export interface SinkOptions {
   /** Longest a row waits for its insert (default 1 s). */
   maxDelayMs?: number;
   /** Other topic names than the standard ones (tests, several installations on one cluster). */
-  topicNames?: Partial<Record<'playbackEvents' | 'violations' | 'trustScoreChanges' | 'serverMetrics', string>>;
+  topicNames?: Partial<Record<'playbackEvents' | 'violations' | 'trustScoreChanges' | 'serverMetrics' | 'librarySnapshots', string>>;
 }
 
 export interface SinkStats {
@@ -110,10 +113,16 @@ export class WarehouseSink {
       return { ...standard, name: options.topicNames?.[name] ?? standard.name };
     };
     this.routes = [
-      { spec: spec('playbackEvents'), table: 'playback_events', toRow: (v, r) => playbackEventRow(v as never, r, geolocate) },
-      { spec: spec('violations'), table: 'violations', toRow: (v, r) => violationRow(v as never, r) },
-      { spec: spec('trustScoreChanges'), table: 'trust_score_history', toRow: (v, r) => trustChangeRow(v as never, r) },
-      { spec: spec('serverMetrics'), table: 'server_metrics', toRow: (v, r) => serverMetricsRow(v as never, r) },
+      { spec: spec('playbackEvents'), table: 'playback_events', toRows: (v, r) => [playbackEventRow(v as never, r, geolocate)] },
+      { spec: spec('violations'), table: 'violations', toRows: (v, r) => [violationRow(v as never, r)] },
+      { spec: spec('trustScoreChanges'), table: 'trust_score_history', toRows: (v, r) => [trustChangeRow(v as never, r)] },
+      { spec: spec('serverMetrics'), table: 'server_metrics', toRows: (v, r) => [serverMetricsRow(v as never, r)] },
+      {
+        spec: spec('librarySnapshots'),
+        table: 'library_items',
+        toRows: (v, r) => libraryItemRows(v as LibrarySnapshotPage, r),
+        afterInsert: (pages) => this.closeSnapshots((pages as LibrarySnapshotPage[]).filter((p) => p.lastPage)),
+      },
     ];
     this.writer = new GroupCommit((table, rows) => this.insert(table, rows), options.maxRows ?? 10_000, options.maxDelayMs ?? 1000);
   }
@@ -152,6 +161,7 @@ export class WarehouseSink {
     const slot = `${batch.topic}/${batch.partition}`;
     const storedUpTo = this.stored.get(slot) ?? -1;
     const rows: Row[] = [];
+    const values: unknown[] = [];
     const bad: Array<{ record: ConsumedRecord; error: AvroDecodeError }> = [];
     let last = storedUpTo;
     for (const record of batch.records) {
@@ -162,7 +172,9 @@ export class WarehouseSink {
       }
       last = Math.max(last, offset);
       try {
-        rows.push(route.toRow(route.spec.codec.decode(record.value), record));
+        const value = route.spec.codec.decode(record.value);
+        values.push(value);
+        rows.push(...route.toRows(value, record));
       } catch (err) {
         if (!(err instanceof AvroDecodeError)) throw err;
         bad.push({ record, error: err });
@@ -175,12 +187,32 @@ export class WarehouseSink {
         await this.writer.write(route.table, rows);
         this.stats.rows[route.table] = (this.stats.rows[route.table] ?? 0) + rows.length;
       }
+      if (values.length > 0) await route.afterInsert?.(values);
     } catch (err) {
       // The insert may have landed even though its answer did not: re-read what is stored.
       this.loading = this.loadStoredOffsets().catch(() => undefined);
       throw err;
     }
     if (last > storedUpTo) this.stored.set(slot, last);
+  }
+
+  /**
+   * A library snapshot is complete: items read before it and missing from it were removed. Running
+   * this twice writes the same rows with the same version, which the Replacing engine collapses.
+   */
+  private async closeSnapshots(pages: LibrarySnapshotPage[]): Promise<void> {
+    const table = this.options.warehouse.table('library_items');
+    for (const page of pages) {
+      await this.options.warehouse.client.command({
+        query: `INSERT INTO ${table} (server_id, server_type, library_id, item_id, library_title, title, media_type, grandparent_title, year, added_at, duration_ms, size_bytes,
+                  video_resolution, video_codec, audio_codec, container, bitrate_kbps, path, snapshot_at, removed, source_topic, source_partition, source_offset)
+                SELECT server_id, server_type, library_id, item_id, library_title, title, media_type, grandparent_title, year, added_at, duration_ms, size_bytes,
+                  video_resolution, video_codec, audio_codec, container, bitrate_kbps, path, {snapshot:DateTime64(3)}, true, source_topic, source_partition, source_offset
+                FROM ${table} FINAL
+                WHERE server_id = {server:String} AND library_id = {library:String} AND snapshot_at < {snapshot:DateTime64(3)} AND NOT removed`,
+        query_params: { snapshot: chTime(page.snapshotAt), server: page.serverId, library: page.libraryId },
+      });
+    }
   }
 
   private async insert(table: string, rows: Row[]): Promise<void> {

@@ -57,13 +57,13 @@ export class LibraryQueries {
   async duplicates(serverIds: string[] = []): Promise<Array<{ title: string; year: number | null; mediaType: string; copies: number; sizeBytes: number; items: string[] }>> {
     const list = await rows<Record<string, unknown>>(
       this.w,
-      `SELECT any(title) AS title, year, media_type, count() AS copies, sum(ifNull(size_bytes, 0)) AS size,
+      `SELECT any(title) AS any_title, year, media_type, count() AS copies, sum(ifNull(size_bytes, 0)) AS size,
               arraySort(groupArray(concat(server_id, ':', item_id))) AS items
        FROM ${CURRENT(this.w)} WHERE media_type IN ('MOVIE', 'EPISODE')
        GROUP BY lowerUTF8(concat(grandparent_title, '/', title)) AS k, year, media_type HAVING copies > 1
        ORDER BY size DESC, k`,
       { servers: serverIds },
     );
-    return list.map((r) => ({ title: String(r.title), year: r.year === null ? null : num(r.year), mediaType: String(r.media_type), copies: num(r.copies), sizeBytes: num(r.size), items: r.items as string[] }));
+    return list.map((r) => ({ title: String(r.any_title), year: r.year === null ? null : num(r.year), mediaType: String(r.media_type), copies: num(r.copies), sizeBytes: num(r.size), items: r.items as string[] }));
   }
 }
