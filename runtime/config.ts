@@ -11,6 +11,8 @@ export interface Config {
   serversFile?: string;
   /** Days raw playback events are kept; undefined keeps them for good. */
   rawEventsTtlDays?: number;
+  /** A MaxMind GeoLite2/GeoIP2 City .mmdb; undefined uses the bundled DB-IP Lite database. */
+  geoipDatabase?: string;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +90,7 @@ export function loadConfig(env: Env = process.env): Config {
       port: integer(env, 'PORT', 3000, 1, 65_535),
     },
     serversFile: text(env, 'STREAMWARDEN_SERVERS_FILE') ? resolve(text(env, 'STREAMWARDEN_SERVERS_FILE')!) : undefined,
+    geoipDatabase: text(env, 'GEOIP_DATABASE') ? resolve(text(env, 'GEOIP_DATABASE')!) : undefined,
     rawEventsTtlDays: text(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS') ? integer(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS', 0, 1, 36_500) : undefined,
   };
 }

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   }
   const logger = createLogger('streamwarden', config.logLevel);
   const platform = await startPlatform(config, logger);
-  const sink = await startSink(platform, logger);
+  const sink = await startSink(config, platform, logger);
   let connectors;
   try {
     connectors = await startConnectors(config, platform, logger);

