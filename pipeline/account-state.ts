@@ -1,0 +1,52 @@
+// What the processor remembers about one account between events: the sessions going on, the
+// last place it was seen, the addresses and devices of the recent past, its trust score.
+import type { GeoLocation } from './geoip.ts';
+
+export interface Observation {
+  at: number;
+  sessionKey: string;
+  ip: string;
+  /** Null for local addresses and addresses the database does not know. */
+  geo: GeoLocation | null;
+  deviceId: string;
+  deviceName: string;
+}
+
+export interface AccountState {
+  accountKey: string;
+  serverId: string;
+  userId: string;
+  userName: string;
+  /** Sessions going on: their latest observation. */
+  active: Record<string, Observation & { startedAt: number }>;
+  /** Latest observation with a known place (any session). */
+  lastLocated: Observation | null;
+  /** Public addresses and devices seen, with the last time each was seen. */
+  ips: Record<string, number>;
+  devices: Record<string, number>;
+  lastActivityAt: number;
+  trust: { score: number; lastViolationAt: number | null; recoveredThrough: number };
+  /** Whether a threshold rule is currently over its limit (it fires when crossing, not on every event). */
+  over: { concurrentStreams: boolean; deviceVelocity: boolean };
+  /** Ids of the violations already raised (bounded), so replays never raise one twice. */
+  raised: string[];
+}
+
+export function newAccountState(accountKey: string, serverId: string, userId: string, userName: string, at: number): AccountState {
+  return {
+    accountKey,
+    serverId,
+    userId,
+    userName,
+    active: {},
+    lastLocated: null,
+    ips: {},
+    devices: {},
+    lastActivityAt: at,
+    trust: { score: 100, lastViolationAt: null, recoveredThrough: at },
+    over: { concurrentStreams: false, deviceVelocity: false },
+    raised: [],
+  };
+}
+
+export const MAX_RAISED = 500;

@@ -1,0 +1,212 @@
+import { describe, expect, it } from 'vitest';
+import type { PlaybackEvent } from '../schemas/index.ts';
+import { samplePlaybackEvent } from '../testing/fixtures.ts';
+import type { AccountState } from './account-state.ts';
+import { Detector, type Findings } from './detector.ts';
+import type { GeoLocation } from './geoip.ts';
+import { haversineKm } from './geo-math.ts';
+import { DEFAULT_RULES, settingsFor, type RuleOverrides } from './rules/settings.ts';
+
+const T0 = Date.UTC(2026, 10, 1, 20, 0, 0);
+const MIN = 60_000;
+const place = (city: string, countryCode: string, latitude: number, longitude: number, accuracyRadiusKm: number | null = null): GeoLocation => ({ city, countryCode, region: null, latitude, longitude, accuracyRadiusKm });
+const BOSTON = place('Boston', 'US', 42.3601, -71.0589);
+const LONDON = place('London', 'GB', 51.5072, -0.1276);
+const NEW_YORK = place('New York', 'US', 40.7128, -74.006);
+const CAMBRIDGE = place('Cambridge', 'US', 42.3736, -71.1097);
+
+interface Step {
+  at: number;
+  session: string;
+  ip: string;
+  geo: GeoLocation | null;
+  type?: PlaybackEvent['eventType'];
+  lan?: boolean;
+  device?: string;
+}
+
+function run(steps: Step[], overrides: RuleOverrides = {}): { findings: Findings; state: AccountState; detector: Detector } {
+  const detector = new Detector(settingsFor(DEFAULT_RULES, overrides));
+  let state: AccountState | undefined;
+  const findings: Findings = { violations: [], trustChanges: [] };
+  for (const step of steps) {
+    const event = samplePlaybackEvent({
+      observedAt: step.at,
+      sessionKey: step.session,
+      clientIp: step.ip,
+      eventType: step.type ?? 'PROGRESS',
+      networkLocation: step.lan ? 'LAN' : 'WAN',
+      device: { ...samplePlaybackEvent().device, deviceId: step.device ?? `dev-${step.session}` },
+    });
+    state ??= Detector.stateFor(event);
+    const out = detector.observe(state, event, step.geo);
+    findings.violations.push(...out.violations);
+    findings.trustChanges.push(...out.trustChanges);
+  }
+  return { findings, state: state!, detector };
+}
+
+const rules = (f: Findings) => f.violations.map((v) => v.rule);
+
+describe('impossible travel', () => {
+  it('flags Boston -> London in 30 minutes with its evidence', () => {
+    const { findings } = run([
+      { at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON },
+      { at: T0 + 30 * MIN, session: 'b', ip: '203.0.113.1', geo: LONDON },
+    ]);
+    expect(rules(findings)).toEqual(['IMPOSSIBLE_TRAVEL']);
+    const v = findings.violations[0]!;
+    expect(v.evidence.distanceKm).toBe(Math.round(haversineKm(42.3601, -71.0589, 51.5072, -0.1276)));
+    expect(v.evidence.distanceKm).toBeGreaterThan(5200);
+    expect(v.evidence.speedKmh).toBe(Math.round(v.evidence.distanceKm! * 2));
+    expect(v.summary).toBe(`Boston -> London, ${v.evidence.distanceKm!.toLocaleString('en-US')} km in 30 min = ${v.evidence.speedKmh!.toLocaleString('en-US')} km/h`);
+    expect(v.sessionKeys).toEqual(['a', 'b']);
+    expect(v.evidence.locations.map((l) => l.city)).toEqual(['Boston', 'London']);
+    expect(v.severity).toBe('HIGH');
+  });
+
+  it('stays quiet just below the speed and fires just above it', () => {
+    // Boston -> New York is about 306 km: 1000 km/h is 18.4 minutes.
+    const distance = haversineKm(42.3601, -71.0589, 40.7128, -74.006);
+    const minutesAt1000 = (distance / 1000) * 60;
+    const slow = run([{ at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON }, { at: T0 + Math.ceil(minutesAt1000 + 0.5) * MIN, session: 'b', ip: '198.51.100.2', geo: NEW_YORK }]);
+    const fast = run([{ at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON }, { at: T0 + Math.floor(minutesAt1000 - 0.5) * MIN, session: 'b', ip: '198.51.100.2', geo: NEW_YORK }]);
+    expect(rules(slow.findings)).toEqual([]);
+    expect(rules(fast.findings)).toEqual(['IMPOSSIBLE_TRAVEL']);
+  });
+
+  it('ignores hops under the distance floor and within GeoIP uncertainty', () => {
+    expect(rules(run([{ at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON }, { at: T0 + MIN, session: 'b', ip: '198.51.100.2', geo: CAMBRIDGE }]).findings)).toEqual([]);
+    const fuzzyNy = { ...NEW_YORK, accuracyRadiusKm: 200 };
+    const fuzzyBoston = { ...BOSTON, accuracyRadiusKm: 200 };
+    expect(rules(run([{ at: T0, session: 'a', ip: '198.51.100.1', geo: fuzzyBoston }, { at: T0 + MIN, session: 'b', ip: '198.51.100.2', geo: fuzzyNy }]).findings)).toEqual([]);
+  });
+
+  it('never uses LAN sessions or unknown places as a location', () => {
+    expect(rules(run([{ at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON }, { at: T0 + MIN, session: 'b', ip: '192.168.1.5', geo: LONDON, lan: true }]).findings)).toEqual([]);
+    expect(rules(run([{ at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON }, { at: T0 + MIN, session: 'b', ip: '203.0.113.9', geo: null }]).findings)).toEqual([]);
+  });
+
+  it('spares trusted ranges and trusted devices', () => {
+    const steps = [{ at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON }, { at: T0 + 30 * MIN, session: 'b', ip: '203.0.113.1', geo: LONDON, device: 'laptop-1' }];
+    expect(rules(run(steps, { exemptions: { trustedCidrs: ['203.0.113.0/24'] } }).findings)).toEqual([]);
+    expect(rules(run(steps, { exemptions: { trustedDeviceIds: ['laptop-1'] } }).findings)).toEqual([]);
+  });
+});
+
+describe('simultaneous locations', () => {
+  it('flags two sessions playing at once in cities far apart, once', () => {
+    const { findings } = run(
+      [
+        { at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON },
+        { at: T0 + 2 * 3_600_000, session: 'b', ip: '198.51.100.2', geo: NEW_YORK },
+        { at: T0 + 2 * 3_600_000 + MIN, session: 'a', ip: '198.51.100.1', geo: BOSTON },
+        { at: T0 + 2 * 3_600_000 + 2 * MIN, session: 'b', ip: '198.51.100.2', geo: NEW_YORK },
+      ].map((s, i) => (i === 0 ? s : { ...s })),
+      { impossibleTravel: { enabled: false } },
+    );
+    expect(rules(findings)).toEqual(['SIMULTANEOUS_LOCATIONS']);
+    expect(findings.violations[0]!.summary).toMatch(/^Playing in Boston and New York at once, 30\d km apart$/);
+  });
+
+  it('does not flag neighbouring places or a session that already stopped', () => {
+    expect(rules(run([{ at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON }, { at: T0 + MIN, session: 'b', ip: '198.51.100.2', geo: CAMBRIDGE }]).findings)).toEqual([]);
+    const stopped = run(
+      [
+        { at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON },
+        { at: T0 + MIN, session: 'a', ip: '198.51.100.1', geo: BOSTON, type: 'STOPPED' },
+        { at: T0 + 3 * 3_600_000, session: 'b', ip: '198.51.100.2', geo: NEW_YORK },
+      ],
+      { impossibleTravel: { enabled: false } },
+    );
+    expect(rules(stopped.findings)).toEqual([]);
+  });
+});
+
+describe('device velocity', () => {
+  const ips = (n: number, start = 0, spacing = 3_600_000) => Array.from({ length: n }, (_, i) => ({ at: T0 + (start + i) * spacing, session: `s${start + i}`, ip: `198.51.100.${start + i + 1}`, geo: null, type: 'STARTED' as const }));
+
+  it('allows the limit, flags the first address over it, and only once while over', () => {
+    expect(rules(run(ips(5)).findings)).toEqual([]);
+    const over = run(ips(7));
+    expect(rules(over.findings)).toEqual(['DEVICE_VELOCITY']);
+    expect(over.findings.violations[0]!.evidence).toMatchObject({ count: 6, limit: 5, windowMs: 86_400_000 });
+    expect(over.findings.violations[0]!.summary).toBe('6 addresses in 24 h (limit 5)');
+  });
+
+  it('forgets addresses older than the window and can fire again later', () => {
+    const later = run([...ips(6), ...ips(6, 100)]);
+    expect(rules(later.findings)).toEqual(['DEVICE_VELOCITY', 'DEVICE_VELOCITY']);
+    expect(new Set(later.findings.violations.map((v) => v.violationId)).size).toBe(2);
+  });
+
+  it('does not count LAN addresses', () => {
+    expect(rules(run(ips(8).map((s) => ({ ...s, ip: s.ip.replace('198.51.100', '192.168.1'), lan: true, device: 'tv' }))).findings)).toEqual([]);
+    expect(rules(run(ips(8).map((s) => ({ ...s, device: 'tv' }))).findings)).toEqual(['DEVICE_VELOCITY']);
+  });
+});
+
+describe('concurrent streams', () => {
+  const streams = (n: number) => Array.from({ length: n }, (_, i) => ({ at: T0 + i * 1000, session: `s${i}`, ip: '198.51.100.1', geo: null, type: 'STARTED' as const }));
+
+  it('allows the limit and flags the stream over it, with the sessions as evidence', () => {
+    expect(rules(run(streams(3)).findings)).toEqual([]);
+    const over = run(streams(4));
+    expect(rules(over.findings)).toEqual(['CONCURRENT_STREAMS']);
+    expect(over.findings.violations[0]!.sessionKeys).toEqual(['s0', 's1', 's2', 's3']);
+    expect(over.findings.violations[0]!.summary).toBe('4 streams at once (limit 3)');
+  });
+
+  it('fires again only after going back under the limit', () => {
+    const steps = [...streams(4), { at: T0 + 10_000, session: 's0', ip: '198.51.100.1', geo: null, type: 'STOPPED' as const }, { at: T0 + 20_000, session: 's9', ip: '198.51.100.1', geo: null, type: 'STARTED' as const }];
+    expect(rules(run(steps).findings)).toEqual(['CONCURRENT_STREAMS', 'CONCURRENT_STREAMS']);
+  });
+
+  it('honours a per-account limit', () => {
+    expect(rules(run(streams(4), { concurrentStreams: { maxStreams: 4 } }).findings)).toEqual([]);
+  });
+});
+
+describe('geo restriction', () => {
+  it('flags denied countries and countries outside an allow list', () => {
+    expect(rules(run([{ at: T0, session: 'a', ip: '203.0.113.1', geo: LONDON }], { geoRestriction: { denyCountries: ['GB'] } }).findings)).toEqual(['GEO_RESTRICTION']);
+    expect(rules(run([{ at: T0, session: 'a', ip: '203.0.113.1', geo: LONDON }], { geoRestriction: { allowCountries: ['US', 'CA'] } }).findings)).toEqual(['GEO_RESTRICTION']);
+    expect(rules(run([{ at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON }], { geoRestriction: { allowCountries: ['US', 'CA'] } }).findings)).toEqual([]);
+    expect(rules(run([{ at: T0, session: 'a', ip: '192.168.1.2', geo: LONDON, lan: true }], { geoRestriction: { denyCountries: ['GB'] } }).findings)).toEqual([]);
+  });
+});
+
+describe('account inactivity', () => {
+  it('flags an account idle past the limit, once', () => {
+    const { state, detector } = run([{ at: T0, session: 'a', ip: '198.51.100.1', geo: null }]);
+    expect(detector.checkInactivity(state, T0 + 89 * 86_400_000).violations).toEqual([]);
+    const idle = detector.checkInactivity(state, T0 + 91 * 86_400_000);
+    expect(idle.violations.map((v) => [v.rule, v.summary])).toEqual([['ACCOUNT_INACTIVITY', 'No playback for 91 days (limit 90)']]);
+    expect(detector.checkInactivity(state, T0 + 92 * 86_400_000).violations).toEqual([]);
+  });
+});
+
+describe('trust score', () => {
+  it('loses each rule penalty, never goes below 0, and recovers with clean days up to 100', () => {
+    const steps: Step[] = [];
+    for (let i = 0; i < 8; i++) steps.push({ at: T0 + i * 2 * 3_600_000, session: `a${i}`, ip: '198.51.100.1', geo: BOSTON }, { at: T0 + i * 2 * 3_600_000 + 30 * MIN, session: `b${i}`, ip: `203.0.113.${i + 1}`, geo: LONDON });
+    const { findings, state } = run(steps, { deviceVelocity: { enabled: false }, simultaneousLocations: { enabled: false }, concurrentStreams: { enabled: false } });
+    const scores = findings.trustChanges.map((c) => c.newScore);
+    expect(scores[0]).toBe(80);
+    expect(Math.min(...scores)).toBe(0);
+    expect(findings.trustChanges.every((c) => c.reason === 'VIOLATION' && c.delta === c.newScore - c.previousScore)).toBe(true);
+    const detector = new Detector(DEFAULT_RULES);
+    const later = detector.observe(state, samplePlaybackEvent({ observedAt: state.trust.recoveredThrough + 3 * 86_400_000 + MIN, clientIp: '198.51.100.1' }), BOSTON);
+    expect(later.trustChanges).toEqual([expect.objectContaining({ reason: 'RECOVERY', previousScore: 0, newScore: 6, note: '3 clean days' })]);
+  });
+
+  it('gives the same findings for the same events: replays raise nothing new', () => {
+    const steps: Step[] = [{ at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON }, { at: T0 + 30 * MIN, session: 'b', ip: '203.0.113.1', geo: LONDON }];
+    const first = run(steps);
+    const second = run(steps);
+    expect(second.findings).toEqual(first.findings);
+    const detector = new Detector(DEFAULT_RULES);
+    const again = detector.observe(first.state, samplePlaybackEvent({ observedAt: T0 + 30 * MIN, sessionKey: 'b', clientIp: '203.0.113.1' }), LONDON);
+    expect(again.violations).toEqual([]);
+  });
+});

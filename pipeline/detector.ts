@@ -1,0 +1,93 @@
+// Applies one playback event to an account's state and runs the rules on it. Deterministic: the
+// same events in the same order give the same violations and trust changes, so a processor that
+// rebuilds an account's state by replaying its events raises nothing twice.
+import type { PlaybackEvent, TrustScoreChange, Violation } from '../schemas/index.ts';
+import { MAX_RAISED, newAccountState, type AccountState, type Observation } from './account-state.ts';
+import type { GeoLocation } from './geoip.ts';
+import { geoRestriction, impossibleTravel, simultaneousLocations } from './rules/location-rules.ts';
+import { trustedRanges, type RuleSettings } from './rules/settings.ts';
+import { concurrentStreams, deviceVelocity, inactivity } from './rules/usage-rules.ts';
+import { isPrivateAddress } from '../connectors/network.ts';
+import { penalize, recover } from './trust.ts';
+
+export interface Findings {
+  violations: Violation[];
+  trustChanges: TrustScoreChange[];
+}
+
+/** A session not reported for this long has ended even if its stop was never seen. */
+const SESSION_EXPIRY_MS = 10 * 60_000;
+
+export class Detector {
+  private readonly trustedIp: (ip: string) => boolean;
+
+  constructor(readonly settings: RuleSettings) {
+    this.trustedIp = trustedRanges(settings.exemptions.trustedCidrs);
+  }
+
+  private trusted = (o: Observation): boolean => this.trustedIp(o.ip) || this.settings.exemptions.trustedDeviceIds.includes(o.deviceId);
+
+  static stateFor(event: PlaybackEvent): AccountState {
+    return newAccountState(event.accountKey, event.serverId, event.userId, event.userName, event.observedAt);
+  }
+
+  /** `geo` is the place of event.clientIp, or null (local or unknown address). */
+  observe(state: AccountState, event: PlaybackEvent, geo: GeoLocation | null): Findings {
+    const s = this.settings;
+    const at = event.observedAt;
+    const findings: Findings = { violations: [], trustChanges: [] };
+    const recovery = recover(state, at, s.trust.recoveryPerCleanDay);
+    if (recovery) findings.trustChanges.push(recovery);
+    state.userName = event.userName;
+    state.lastActivityAt = Math.max(state.lastActivityAt, at);
+    for (const [key, session] of Object.entries(state.active)) if (at - session.at > SESSION_EXPIRY_MS) delete state.active[key];
+
+    if (event.eventType === 'STOPPED') {
+      delete state.active[event.sessionKey];
+      this.raise(state, concurrentStreams(state, at, s.concurrentStreams, this.trusted), findings);
+      return findings;
+    }
+
+    const local = event.networkLocation === 'LAN' || !event.clientIp || isPrivateAddress(event.clientIp);
+    const now: Observation = { at, sessionKey: event.sessionKey, ip: event.clientIp, geo: local ? null : geo, deviceId: event.device.deviceId, deviceName: event.device.deviceName };
+    const trusted = this.trusted(now);
+    if (!trusted) {
+      this.raise(state, impossibleTravel(state, now, s.impossibleTravel), findings);
+      this.raise(state, simultaneousLocations(state, now, s.simultaneousLocations, this.trusted), findings);
+      this.raise(state, geoRestriction(state, now, s.geoRestriction), findings);
+      if (!local) state.ips[now.ip] = at;
+      state.devices[now.deviceId] = at;
+      this.raise(state, deviceVelocity(state, now, s.deviceVelocity), findings);
+    }
+    const previous = state.active[now.sessionKey];
+    state.active[now.sessionKey] = { ...now, startedAt: previous?.startedAt ?? at };
+    this.raise(state, concurrentStreams(state, at, s.concurrentStreams, this.trusted), findings);
+    if (now.geo?.latitude != null && !trusted) state.lastLocated = now;
+    this.prune(state, at);
+    return findings;
+  }
+
+  /** The scheduled inactivity check of one account. */
+  checkInactivity(state: AccountState, now: number): Findings {
+    const findings: Findings = { violations: [], trustChanges: [] };
+    this.raise(state, inactivity(state, now, this.settings.inactivity), findings);
+    return findings;
+  }
+
+  private raise(state: AccountState, violations: Violation[], findings: Findings): void {
+    for (const v of violations) {
+      if (state.raised.includes(v.violationId)) continue;
+      state.raised.push(v.violationId);
+      if (state.raised.length > MAX_RAISED) state.raised.shift();
+      findings.violations.push(v);
+      const penalty = penalize(state, v);
+      if (penalty) findings.trustChanges.push(penalty);
+    }
+  }
+
+  /** Forgets addresses and devices older than the longest window a rule looks at. */
+  private prune(state: AccountState, at: number): void {
+    const horizon = at - this.settings.deviceVelocity.windowMs;
+    for (const seen of [state.ips, state.devices]) for (const [key, when] of Object.entries(seen)) if (when < horizon) delete seen[key];
+  }
+}

@@ -1,0 +1,75 @@
+// Rules about where an account is: impossible travel, simultaneous locations, geo restriction.
+import type { Violation } from '../../schemas/index.ts';
+import type { AccountState, Observation } from '../account-state.ts';
+import { haversineKm } from '../geo-math.ts';
+import type { RuleSettings } from './settings.ts';
+import { duration, evidenceLocation, km, placeName, violation } from './violation.ts';
+
+const located = (o: Observation | null | undefined): o is Observation & { geo: { latitude: number; longitude: number } } =>
+  o?.geo?.latitude != null && o.geo.longitude != null;
+
+/** Distance between two observations less their GeoIP uncertainty (never below 0). */
+function distanceKm(a: Observation, b: Observation): number {
+  const raw = haversineKm(a.geo!.latitude!, a.geo!.longitude!, b.geo!.latitude!, b.geo!.longitude!);
+  return Math.max(0, raw - (a.geo!.accuracyRadiusKm ?? 0) - (b.geo!.accuracyRadiusKm ?? 0));
+}
+
+/** From the last place the account was seen to this one faster than anyone travels. */
+export function impossibleTravel(state: AccountState, now: Observation, s: RuleSettings['impossibleTravel']): Violation[] {
+  const before = state.lastLocated;
+  if (!s.enabled || !located(now) || !located(before) || before.ip === now.ip) return [];
+  const distance = distanceKm(before, now);
+  if (distance < s.minDistanceKm) return [];
+  // A minute at least: two reports in the same poll are not an infinite speed.
+  const elapsed = Math.max(now.at - before.at, 60_000);
+  const speed = distance / (elapsed / 3_600_000);
+  if (speed <= s.maxSpeedKmh) return [];
+  return [
+    violation('IMPOSSIBLE_TRAVEL', s, state, {
+      detectedAt: now.at,
+      sessionKeys: [before.sessionKey, now.sessionKey],
+      summary: `${placeName(before)} -> ${placeName(now)}, ${km(distance)} in ${duration(elapsed)} = ${Math.round(speed).toLocaleString('en-US')} km/h`,
+      idParts: [before.sessionKey, before.ip, now.sessionKey, now.ip],
+      evidence: { locations: [evidenceLocation(before), evidenceLocation(now)], distanceKm: Math.round(distance), elapsedMs: now.at - before.at, speedKmh: Math.round(speed), ips: [before.ip, now.ip], deviceIds: [before.deviceId, now.deviceId] },
+    }),
+  ];
+}
+
+/** Two sessions of the account playing at the same time from places far apart. */
+export function simultaneousLocations(state: AccountState, now: Observation, s: RuleSettings['simultaneousLocations'], trusted: (o: Observation) => boolean): Violation[] {
+  if (!s.enabled || !located(now)) return [];
+  const out: Violation[] = [];
+  for (const other of Object.values(state.active)) {
+    if (other.sessionKey === now.sessionKey || other.ip === now.ip || !located(other) || trusted(other)) continue;
+    const distance = distanceKm(other, now);
+    if (distance <= s.minDistanceKm) continue;
+    const [a, b] = [other, now].sort((x, y) => (x.sessionKey < y.sessionKey ? -1 : 1)) as [Observation, Observation];
+    out.push(
+      violation('SIMULTANEOUS_LOCATIONS', s, state, {
+        detectedAt: now.at,
+        sessionKeys: [a.sessionKey, b.sessionKey],
+        summary: `Playing in ${placeName(a)} and ${placeName(b)} at once, ${km(distance)} apart`,
+        idParts: [a.sessionKey, a.ip, b.sessionKey, b.ip],
+        evidence: { locations: [evidenceLocation(a), evidenceLocation(b)], distanceKm: Math.round(distance), ips: [a.ip, b.ip], deviceIds: [a.deviceId, b.deviceId] },
+      }),
+    );
+  }
+  return out;
+}
+
+/** A session from a denied country, or from outside the allowed ones. */
+export function geoRestriction(state: AccountState, now: Observation, s: RuleSettings['geoRestriction']): Violation[] {
+  const country = now.geo?.countryCode;
+  if (!s.enabled || !country) return [];
+  const denied = s.denyCountries.includes(country) || (s.allowCountries.length > 0 && !s.allowCountries.includes(country));
+  if (!denied) return [];
+  return [
+    violation('GEO_RESTRICTION', s, state, {
+      detectedAt: now.at,
+      sessionKeys: [now.sessionKey],
+      summary: `Playing from ${placeName(now)} (${country}), ${s.denyCountries.includes(country) ? 'a denied country' : 'outside the allowed countries'}`,
+      idParts: [now.sessionKey, country],
+      evidence: { locations: [evidenceLocation(now)], countryCode: country, ips: [now.ip], deviceIds: [now.deviceId] },
+    }),
+  ];
+}
