@@ -14,10 +14,15 @@ function distanceKm(a: Observation, b: Observation): number {
   return Math.max(0, raw - (a.geo!.accuracyRadiusKm ?? 0) - (b.geo!.accuracyRadiusKm ?? 0));
 }
 
-/** From the last place the account was seen to this one faster than anyone travels. */
+/**
+ * From the last place the account was seen to this one faster than anyone travels. Only the same
+ * session (a change of address) or a session that has ended counts: two sessions playing at once
+ * in different places are one incident, which simultaneousLocations reports.
+ */
 export function impossibleTravel(state: AccountState, now: Observation, s: RuleSettings['impossibleTravel']): Violation[] {
   const before = state.lastLocated;
   if (!s.enabled || !located(now) || !located(before) || before.ip === now.ip) return [];
+  if (before.sessionKey !== now.sessionKey && state.active[before.sessionKey]) return [];
   const distance = distanceKm(before, now);
   if (distance < s.minDistanceKm) return [];
   // A minute at least: two reports in the same poll are not an infinite speed.
