@@ -154,6 +154,26 @@ export function busContract(makeBus: () => Promise<Bus>): void {
     expect([...seenBy[0]!].filter((p) => seenBy[1]!.has(p))).toEqual([]);
   });
 
+  it('reads a partition range outside any group, for rebuilding state', async () => {
+    const topic = uniqueName('contract-read');
+    await bus.ensureTopics([{ name: topic, partitions: 2 }]);
+    const producer = await bus.producer();
+    await producer.send(topic, Array.from({ length: 50 }, (_, i) => ({ key: 'one-key', value: Buffer.from(String(i)) })));
+    const partition = (await bus.endOffsets(topic)).get(0) === '50' ? 0 : 1;
+    const read = async (range?: { from?: string; to?: string }) => {
+      const values: number[] = [];
+      for await (const batch of bus.readPartition(topic, partition, range)) values.push(...batch.map((r) => Number(r.value!.toString())));
+      return values;
+    };
+    expect(await read()).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(await read({ from: '10', to: '20' })).toEqual(Array.from({ length: 10 }, (_, i) => 10 + i));
+    expect(await read({ from: '49' })).toEqual([49]);
+    expect(await read({ from: '50' })).toEqual([]);
+    const other: number[] = [];
+    for await (const batch of bus.readPartition(topic, 1 - partition)) other.push(batch.length);
+    expect(other).toEqual([]);
+  });
+
   it('sends undecodable records to the dead-letter topic with the reason and keeps going', async () => {
     const spec = { ...topics.playbackEvents, name: uniqueName('contract-events') };
     const deadLetterTopic = topics.deadLetter.name;

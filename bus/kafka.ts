@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from '../runtime/logger.ts';
 import { handleUntilDone } from './retry.ts';
@@ -194,6 +195,56 @@ export class KafkaBus implements Bus {
     const admin = await this.admin();
     const offsets = await admin.fetchTopicOffsets(topic);
     return new Map(offsets.map((o) => [o.partition, o.high]));
+  }
+
+  async *readPartition(topic: string, partition: number, range: { from?: string; to?: string } = {}): AsyncIterable<ConsumedRecord[]> {
+    const admin = await this.admin();
+    const bounds = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
+    if (!bounds) throw new Error(`topic ${topic} has no partition ${partition}`);
+    const start = range.from !== undefined && BigInt(range.from) > BigInt(bounds.low) ? BigInt(range.from) : BigInt(bounds.low);
+    const end = range.to !== undefined && BigInt(range.to) < BigInt(bounds.high) ? BigInt(range.to) : BigInt(bounds.high);
+    if (start >= end) return;
+    // kafkajs reads only through a consumer group: a throw-away one, never committed, deleted after.
+    const groupId = `streamwarden-reader-${randomUUID()}`;
+    const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, sessionTimeout: 30_000 });
+    const queue: ConsumedRecord[][] = [];
+    let finished = false;
+    let failure: unknown;
+    let wake: () => void = () => undefined;
+    consumer.on(consumer.events.CRASH, (event) => {
+      failure = event.payload.error;
+      wake();
+    });
+    await consumer.connect();
+    try {
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        eachBatch: async ({ batch }) => {
+          if (batch.partition !== partition || finished) return;
+          const records = batch.messages
+            .filter((m) => BigInt(m.offset) >= start && BigInt(m.offset) < end)
+            .map((m) => ({ topic, partition, offset: m.offset, key: m.key, value: m.value, headers: headersOf(m.headers), timestamp: Number(m.timestamp) }));
+          if (records.length > 0) queue.push(records);
+          if (BigInt(batch.lastOffset()) + 1n >= end) finished = true;
+          wake();
+        },
+      });
+      consumer.seek({ topic, partition, offset: start.toString() });
+      while (!finished || queue.length > 0) {
+        if (failure) throw failure;
+        const next = queue.shift();
+        if (next) yield next;
+        else await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 250);
+        });
+      }
+    } finally {
+      await consumer.disconnect();
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+    }
   }
 
   async close(): Promise<void> {

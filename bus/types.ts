@@ -83,6 +83,11 @@ export interface Bus {
   committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
   /** Offset after the newest record of each partition. */
   endOffsets(topic: string): Promise<Map<number, string>>;
+  /**
+   * Reads one partition from `from` (default: the oldest record kept) up to, not including, `to`
+   * (default: the end at the time of the call), outside any consumer group: for rebuilding state.
+   */
+  readPartition(topic: string, partition: number, range?: { from?: string; to?: string }): AsyncIterable<ConsumedRecord[]>;
   close(): Promise<void>;
 }
 

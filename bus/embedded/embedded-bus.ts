@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Partitioners } from 'kafkajs';
 import type { Logger } from '../../runtime/logger.ts';
 import { handleUntilDone, sleep } from '../retry.ts';
-import { toKeyBuffer, type Bus, type BusConsumer, type BusProducer, type ConsumerOptions, type OutgoingRecord, type TopicConfig } from '../types.ts';
+import { toKeyBuffer, type Bus, type BusConsumer, type BusProducer, type ConsumedRecord, type ConsumerOptions, type OutgoingRecord, type TopicConfig } from '../types.ts';
 import { OffsetStore } from './offset-store.ts';
 import { PartitionLog } from './partition-log.ts';
 
@@ -124,6 +124,18 @@ export class EmbeddedBus implements Bus {
 
   async endOffsets(topic: string): Promise<Map<number, string>> {
     return new Map(this.topicOrThrow(topic).logs.map((log) => [log.partition, String(log.endOffset)]));
+  }
+
+  async *readPartition(topic: string, partition: number, range: { from?: string; to?: string } = {}): AsyncIterable<ConsumedRecord[]> {
+    const log = this.topicOrThrow(topic).logs[partition];
+    if (!log) throw new Error(`topic ${topic} has no partition ${partition}`);
+    const end = Math.min(range.to !== undefined ? Number(range.to) : log.endOffset, log.endOffset);
+    for (let offset = Math.max(Number(range.from ?? log.startOffset), log.startOffset); offset < end; ) {
+      const records = log.read(offset, Math.min(1000, end - offset));
+      if (records.length === 0) return;
+      offset = Number(records[records.length - 1]!.offset) + 1;
+      yield records;
+    }
   }
 
   async close(): Promise<void> {
