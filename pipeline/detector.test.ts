@@ -62,7 +62,7 @@ describe('impossible travel', () => {
     const { findings } = run([
       { at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON },
       { at: T0 + MIN, session: 'a', ip: '198.51.100.1', geo: BOSTON, type: 'STOPPED' },
-      { at: T0 + 30 * MIN, session: 'b', ip: '203.0.113.1', geo: LONDON },
+      { at: T0 + 31 * MIN, session: 'b', ip: '203.0.113.1', geo: LONDON },
     ]);
     expect(rules(findings)).toEqual(['IMPOSSIBLE_TRAVEL']);
     const v = findings.violations[0]!;

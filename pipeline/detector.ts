@@ -42,15 +42,17 @@ export class Detector {
     state.lastActivityAt = Math.max(state.lastActivityAt, at);
     for (const [key, session] of Object.entries(state.active)) if (at - session.at > SESSION_EXPIRY_MS) delete state.active[key];
 
+    const local = event.networkLocation === 'LAN' || !event.clientIp || isPrivateAddress(event.clientIp);
+    const now: Observation = { at, sessionKey: event.sessionKey, ip: event.clientIp, geo: local ? null : geo, deviceId: event.device.deviceId, deviceName: event.device.deviceName };
+    const trusted = this.trusted(now);
     if (event.eventType === 'STOPPED') {
       delete state.active[event.sessionKey];
+      // The account was there until the stop: travel is measured from then.
+      if (now.geo?.latitude != null && !trusted && state.lastLocated?.sessionKey === now.sessionKey) state.lastLocated = now;
       this.raise(state, concurrentStreams(state, at, s.concurrentStreams, this.trusted), findings);
       return findings;
     }
 
-    const local = event.networkLocation === 'LAN' || !event.clientIp || isPrivateAddress(event.clientIp);
-    const now: Observation = { at, sessionKey: event.sessionKey, ip: event.clientIp, geo: local ? null : geo, deviceId: event.device.deviceId, deviceName: event.device.deviceName };
-    const trusted = this.trusted(now);
     if (!trusted) {
       this.raise(state, impossibleTravel(state, now, s.impossibleTravel), findings);
       this.raise(state, simultaneousLocations(state, now, s.simultaneousLocations, this.trusted), findings);

@@ -1,0 +1,121 @@
+import { Kafka } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../bus/bus-contract.ts';
+import { publish } from '../bus/typed.ts';
+import type { Bus } from '../bus/types.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { topics, type PlaybackEvent, type TrustScoreChange, type Violation } from '../schemas/index.ts';
+import { samplePlaybackEvent } from '../testing/fixtures.ts';
+import { newKafkaBus, testBrokers, uniqueName } from '../testing/kafka.ts';
+import { GeoIp } from './geoip.ts';
+import { StreamProcessor } from './processor.ts';
+import { DEFAULT_RULES, settingsFor } from './rules/settings.ts';
+
+const logger = createLogger('test');
+const T0 = Date.UTC(2026, 10, 1, 18, 0, 0);
+const MIN = 60_000;
+const DAY = 86_400_000;
+const rules = settingsFor(DEFAULT_RULES, {
+  deviceVelocity: { windowMs: 30 * DAY, maxIps: 10, maxDevices: 20 },
+  geoRestriction: { denyCountries: ['RU'] },
+});
+
+/** One play: STARTED, PROGRESS every `step`, STOPPED at `to`. */
+function play(user: string, session: string, ip: string, from: number, to: number, step = 5 * MIN): PlaybackEvent[] {
+  const events: PlaybackEvent[] = [];
+  for (let at = from; at < to; at += step) events.push(samplePlaybackEvent({ accountKey: `plex:${user}`, userId: user, userName: `user ${user}`, serverId: 'plex', sessionKey: session, clientIp: ip, observedAt: at, eventType: at === from ? 'STARTED' : 'PROGRESS', device: { ...samplePlaybackEvent().device, deviceId: `${user}-tv` } }));
+  events.push({ ...events[events.length - 1]!, eventType: 'STOPPED', observedAt: to, eventId: `${session}-stop` });
+  return events.map((e, i) => ({ ...e, eventId: `${session}-${i}` }));
+}
+
+/** The scripted fleet: one account per rule, each expected to be flagged exactly once. */
+function fleet(): { early: PlaybackEvent[]; late: PlaybackEvent[]; expected: Record<string, string> } {
+  const split = T0 + 20 * MIN;
+  const all = [
+    // Cambridge (Boston area), then London 30 minutes after: impossible travel, spanning the restart.
+    ...play('1', 'travel-a', '18.9.22.69', T0, T0 + 10 * MIN),
+    ...play('1', 'travel-b', '81.2.69.142', T0 + 40 * MIN, T0 + 90 * MIN),
+    // London and Mountain View at the same time.
+    ...play('2', 'share-a', '81.2.69.142', T0 + 30 * MIN, T0 + 2 * 60 * MIN),
+    ...play('2', 'share-b', '8.8.8.8', T0 + 35 * MIN, T0 + 2 * 60 * MIN),
+    // 15 addresses in London, one a day: the 11th crosses 10 in 30 days.
+    ...Array.from({ length: 15 }, (_, i) => play('3', `hop-${i}`, `81.2.69.${140 + i}`, T0 + i * DAY, T0 + i * DAY + 60 * MIN)).flat(),
+    // Four streams at once over a limit of three.
+    ...Array.from({ length: 4 }, (_, i) => play('4', `stream-${i}`, '18.9.22.69', T0 + i * MIN, T0 + 60 * MIN)).flat(),
+    // Moscow, a denied country.
+    ...play('5', 'abroad', '77.88.55.60', T0 + 3 * DAY, T0 + 3 * DAY + 30 * MIN),
+  ].sort((a, b) => a.observedAt - b.observedAt);
+  return {
+    early: all.filter((e) => e.observedAt < split),
+    late: all.filter((e) => e.observedAt >= split),
+    expected: { 'plex:1': 'IMPOSSIBLE_TRAVEL', 'plex:2': 'SIMULTANEOUS_LOCATIONS', 'plex:3': 'DEVICE_VELOCITY', 'plex:4': 'CONCURRENT_STREAMS', 'plex:5': 'GEO_RESTRICTION' },
+  };
+}
+
+let geo: GeoIp;
+let bus: Bus;
+beforeAll(async () => {
+  geo = await GeoIp.open();
+  bus = newKafkaBus();
+});
+afterAll(() => bus?.close());
+
+async function readAll<T>(spec: { name: string; codec: { decode(b: Buffer | null): T } }): Promise<T[]> {
+  const out: T[] = [];
+  for (const p of (await bus.endOffsets(spec.name)).keys()) for await (const batch of bus.readPartition(spec.name, p)) out.push(...batch.map((r) => spec.codec.decode(r.value)));
+  return out;
+}
+
+describe('stream processor through the real Kafka broker', () => {
+  it.each([
+    ['the last records of each partition', 5],
+    ['everything', Number.MAX_SAFE_INTEGER],
+  ])('flags exactly the expected violations of a scripted fleet; a crash that leaves %s uncommitted doubles nothing', async (_label, back) => {
+    const names = { playbackEvents: uniqueName('pl-events'), violations: uniqueName('pl-violations'), trustScoreChanges: uniqueName('pl-trust') };
+    await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 3 })));
+    const specs = { events: { ...topics.playbackEvents, name: names.playbackEvents }, violations: { ...topics.violations, name: names.violations }, trust: { ...topics.trustScoreChanges, name: names.trustScoreChanges } };
+    const groupId = uniqueName('pipeline');
+    const { early, late, expected } = fleet();
+    const producer = await bus.producer();
+
+    await publish(producer, specs.events, early);
+    const first = new StreamProcessor({ bus, geo, logger, rules, groupId, topicNames: names, inactivityCheckMs: 0 });
+    await first.start();
+    await waitFor(() => first.stats.events === early.length, 'the first processor to see the early events', 60_000);
+    const ends = await bus.endOffsets(names.playbackEvents);
+    let committed = new Map<number, string>();
+    for (let tries = 0; tries < 100 && [...ends].some(([p, end]) => committed.get(p) !== end && end !== '0'); tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      committed = await bus.committedOffsets(groupId, names.playbackEvents);
+    }
+    await first.stop();
+
+    // A crash after publishing but before committing: the last records of each partition are
+    // handed to the next processor again.
+    const admin = new Kafka({ brokers: testBrokers(), logLevel: 0 }).admin();
+    await admin.connect();
+    const rewound = [...(await bus.committedOffsets(groupId, names.playbackEvents))].map(([partition, offset]) => ({ partition, offset: String(Math.max(0, Number(offset) - back)) }));
+    await admin.setOffsets({ groupId, topic: names.playbackEvents, partitions: rewound });
+    await admin.disconnect();
+
+    await publish(producer, specs.events, late);
+    const second = new StreamProcessor({ bus, geo, logger, rules, groupId, topicNames: names, inactivityCheckMs: 0 });
+    await second.start();
+    const rewoundCount = rewound.reduce((n, r) => n + Math.min(back, Number(committed.get(r.partition) ?? 0)), 0);
+    await waitFor(() => second.stats.events >= late.length + rewoundCount, 'the second processor to catch up', 60_000);
+    await second.stop();
+
+    if (back === 5) expect(second.stats.replayed).toBeGreaterThan(0);
+    else expect(second.stats.suppressedAsPublished).toBeGreaterThan(0);
+    const violations = await readAll<Violation>(specs.violations);
+    expect(Object.fromEntries(violations.map((v) => [v.accountKey, v.rule]))).toEqual(expected);
+    expect(violations).toHaveLength(5);
+    const travel = violations.find((v) => v.rule === 'IMPOSSIBLE_TRAVEL')!;
+    expect(travel.summary).toMatch(/^Cambridge .*-> London, 5,2\d\d km in 30 min = 10,\d{3} km\/h$/);
+    expect(travel.evidence.locations.map((l) => l.countryCode)).toEqual(['US', 'GB']);
+    const changes = await readAll<TrustScoreChange>(specs.trust);
+    expect(new Set(changes.map((c) => c.changeId)).size).toBe(changes.length);
+    expect(changes.filter((c) => c.reason === 'VIOLATION').map((c) => c.violationId).sort()).toEqual(violations.map((v) => v.violationId).sort());
+    expect(changes.find((c) => c.violationId === travel.violationId)).toMatchObject({ previousScore: 100, newScore: 80 });
+  });
+});

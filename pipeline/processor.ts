@@ -1,0 +1,217 @@
+// The stream processor: consumes playback events in a consumer group (processors split accounts
+// by partition), geolocates them, keeps each account's state, runs the rules and publishes
+// violations and trust score changes.
+//
+// Restart and rebalance: when it is given a partition, the processor rebuilds the state of that
+// partition's accounts by replaying the partition up to the group's committed offset without
+// publishing (the detector is deterministic, so the state is the one an uninterrupted run has),
+// and reads back which violations and trust changes were already published. A batch processed
+// again after a crash therefore changes the state exactly as the first time and publishes nothing
+// twice.
+import { Partitioners } from 'kafkajs';
+import { consumeTopic } from '../bus/typed.ts';
+import type { Bus, BusConsumer, BusProducer } from '../bus/types.ts';
+import { publish } from '../bus/typed.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { topics, type PlaybackEvent, type TopicSpec, type TrustScoreChange, type Violation } from '../schemas/index.ts';
+import type { AccountState } from './account-state.ts';
+import { Detector, type Findings } from './detector.ts';
+import type { GeoIp } from './geoip.ts';
+import { settingsFor, type RuleOverrides, type RuleSettings } from './rules/settings.ts';
+
+export interface ProcessorOptions {
+  bus: Bus;
+  geo: GeoIp;
+  logger: Logger;
+  rules: RuleSettings;
+  /** Per-account overrides and exemptions. */
+  overrides?: (accountKey: string) => RuleOverrides | undefined;
+  groupId?: string;
+  topicNames?: Partial<Record<'playbackEvents' | 'violations' | 'trustScoreChanges', string>>;
+  /** How often idle accounts are checked (default hourly); 0 turns the check off. */
+  inactivityCheckMs?: number;
+}
+
+export interface ProcessorStats {
+  events: number;
+  violations: number;
+  trustChanges: number;
+  replayed: number;
+  suppressedAsPublished: number;
+}
+
+interface PartitionState {
+  accounts: Map<string, AccountState>;
+  ready: Promise<void>;
+}
+
+export class StreamProcessor {
+  readonly stats: ProcessorStats = { events: 0, violations: 0, trustChanges: 0, replayed: 0, suppressedAsPublished: 0 };
+  private readonly partitions = new Map<number, PartitionState>();
+  private readonly published = { violations: new Set<string>(), trust: new Set<string>() };
+  private readonly detectors = new Map<string, Detector>();
+  private readonly specs: { events: TopicSpec<PlaybackEvent>; violations: TopicSpec<Violation>; trust: TopicSpec<TrustScoreChange> };
+  private readonly logger: Logger;
+  private readonly groupId: string;
+  private producer: BusProducer | undefined;
+  private consumer: BusConsumer | undefined;
+  private inactivityTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: ProcessorOptions) {
+    this.logger = options.logger.child({ component: 'processor' });
+    this.groupId = options.groupId ?? 'pipeline';
+    const named = <T>(spec: TopicSpec<T>, name: string | undefined): TopicSpec<T> => ({ ...spec, name: name ?? spec.name });
+    this.specs = {
+      events: named(topics.playbackEvents, options.topicNames?.playbackEvents),
+      violations: named(topics.violations, options.topicNames?.violations),
+      trust: named(topics.trustScoreChanges, options.topicNames?.trustScoreChanges),
+    };
+  }
+
+  async start(): Promise<void> {
+    this.producer = await this.options.bus.producer();
+    this.consumer = await consumeTopic(this.options.bus, {
+      groupId: this.groupId,
+      spec: this.specs.events,
+      deadLetters: this.producer,
+      logger: this.logger,
+      onAssignment: (partitions) => this.assign(partitions),
+      handle: (records, partition) => this.process(records.map((r) => r.value), partition),
+    });
+    await this.consumer.ready;
+    const every = this.options.inactivityCheckMs ?? 3_600_000;
+    if (every > 0) {
+      this.inactivityTimer = setInterval(() => void this.checkInactivity(Date.now()).catch((err: unknown) => this.logger.error({ err }, 'inactivity check failed')), every);
+      this.inactivityTimer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.inactivityTimer);
+    await this.consumer?.stop();
+  }
+
+  /** The state of an account this processor owns (for the API and tests). */
+  account(accountKey: string): AccountState | undefined {
+    for (const p of this.partitions.values()) {
+      const state = p.accounts.get(accountKey);
+      if (state) return state;
+    }
+    return undefined;
+  }
+
+  /** Runs the scheduled inactivity rule over the owned accounts. */
+  async checkInactivity(now: number): Promise<void> {
+    const findings: Findings = { violations: [], trustChanges: [] };
+    for (const p of this.partitions.values()) {
+      await p.ready;
+      for (const state of p.accounts.values()) {
+        const out = this.detector(state.accountKey).checkInactivity(state, now);
+        findings.violations.push(...out.violations);
+        findings.trustChanges.push(...out.trustChanges);
+      }
+    }
+    await this.publish(findings);
+  }
+
+  private detector(accountKey: string): Detector {
+    let detector = this.detectors.get(accountKey);
+    if (!detector) {
+      const overrides = this.options.overrides?.(accountKey);
+      detector = overrides ? new Detector(settingsFor(this.options.rules, overrides)) : (this.detectors.get('') ?? new Detector(this.options.rules));
+      this.detectors.set(overrides ? accountKey : '', detector);
+    }
+    return detector;
+  }
+
+  private apply(accounts: Map<string, AccountState>, event: PlaybackEvent): Findings {
+    let state = accounts.get(event.accountKey);
+    if (!state) {
+      state = Detector.stateFor(event);
+      accounts.set(event.accountKey, state);
+    }
+    return this.detector(event.accountKey).observe(state, event, this.options.geo.lookup(event.clientIp));
+  }
+
+  private async process(events: PlaybackEvent[], partition: number): Promise<void> {
+    const owned = this.partitions.get(partition);
+    if (!owned) throw new Error(`partition ${partition} is not assigned to this processor`);
+    await owned.ready;
+    const findings: Findings = { violations: [], trustChanges: [] };
+    for (const event of events) {
+      const out = this.apply(owned.accounts, event);
+      findings.violations.push(...out.violations);
+      findings.trustChanges.push(...out.trustChanges);
+    }
+    this.stats.events += events.length;
+    await this.publish(findings);
+  }
+
+  private async publish(findings: Findings): Promise<void> {
+    const violations = findings.violations.filter((v) => !this.published.violations.has(v.violationId));
+    const changes = findings.trustChanges.filter((c) => !this.published.trust.has(c.changeId));
+    this.stats.suppressedAsPublished += findings.violations.length - violations.length + findings.trustChanges.length - changes.length;
+    if (violations.length > 0) await publish(this.producer!, this.specs.violations, violations);
+    if (changes.length > 0) await publish(this.producer!, this.specs.trust, changes);
+    for (const v of violations) this.published.violations.add(v.violationId);
+    for (const c of changes) this.published.trust.add(c.changeId);
+    this.stats.violations += violations.length;
+    this.stats.trustChanges += changes.length;
+    for (const v of violations) this.logger.info({ rule: v.rule, account: v.accountKey, summary: v.summary }, 'violation');
+  }
+
+  private assign(partitions: number[]): void {
+    for (const p of [...this.partitions.keys()]) if (!partitions.includes(p)) this.partitions.delete(p);
+    for (const p of partitions) {
+      if (this.partitions.has(p)) continue;
+      const accounts = new Map<string, AccountState>();
+      this.partitions.set(p, { accounts, ready: this.restore(p, accounts) });
+    }
+  }
+
+  private async restore(partition: number, accounts: Map<string, AccountState>): Promise<void> {
+    const bus = this.options.bus;
+    const started = Date.now();
+    await this.readPublished(partition);
+    const committed = (await bus.committedOffsets(this.groupId, this.specs.events.name)).get(partition);
+    if (committed === undefined || BigInt(committed) <= 0n) return;
+    let replayed = 0;
+    for await (const batch of bus.readPartition(this.specs.events.name, partition, { to: committed })) {
+      for (const record of batch) {
+        try {
+          this.apply(accounts, this.specs.events.codec.decode(record.value));
+          replayed++;
+        } catch {
+          // Undecodable records went to the dead-letter topic the first time round.
+        }
+      }
+    }
+    this.stats.replayed += replayed;
+    this.logger.info({ partition, accounts: accounts.size, replayed, ms: Date.now() - started }, 'account state rebuilt');
+  }
+
+  /** Ids already published for the accounts of this partition (any partition of the output topics). */
+  private async readPublished(partition: number): Promise<void> {
+    const eventPartitions = (await this.options.bus.endOffsets(this.specs.events.name)).size;
+    const partitioner = Partitioners.DefaultPartitioner();
+    const metadata = Array.from({ length: eventPartitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    const ours = (accountKey: string) => partitioner({ topic: this.specs.events.name, partitionMetadata: metadata, message: { key: Buffer.from(accountKey), value: null } }) === partition;
+    for (const [spec, ids, id] of [
+      [this.specs.violations, this.published.violations, (v: Violation) => v.violationId],
+      [this.specs.trust, this.published.trust, (c: TrustScoreChange) => c.changeId],
+    ] as const) {
+      for (const p of (await this.options.bus.endOffsets(spec.name)).keys()) {
+        for await (const batch of this.options.bus.readPartition(spec.name, p)) {
+          for (const record of batch) {
+            try {
+              const value = (spec.codec as TopicSpec<Violation | TrustScoreChange>['codec']).decode(record.value);
+              if (ours(value.accountKey)) ids.add((id as (v: Violation | TrustScoreChange) => string)(value));
+            } catch {
+              // not ours to judge: the output topic's consumers dead-letter it
+            }
+          }
+        }
+      }
+    }
+  }
+}
