@@ -121,6 +121,21 @@ describe('simultaneous locations', () => {
     expect(findings.violations[0]!.summary).toMatch(/^Playing in Boston and New York at once, 30\d km apart$/);
   });
 
+  it('reports a third far-away session as one more violation naming every place, not one per pair', () => {
+    const { findings } = run([
+      { at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON },
+      { at: T0 + MIN, session: 'b', ip: '203.0.113.1', geo: LONDON },
+      { at: T0 + 2 * MIN, session: 'c', ip: '198.51.100.3', geo: NEW_YORK },
+      { at: T0 + 3 * MIN, session: 'a', ip: '198.51.100.1', geo: BOSTON },
+      { at: T0 + 4 * MIN, session: 'b', ip: '203.0.113.1', geo: LONDON },
+    ]);
+    expect(findings.violations.map((v) => [v.rule, v.sessionKeys.join(',')])).toEqual([
+      ['SIMULTANEOUS_LOCATIONS', 'a,b'],
+      ['SIMULTANEOUS_LOCATIONS', 'a,b,c'],
+    ]);
+    expect(findings.violations[1]!.summary).toMatch(/^Playing in Boston, London and New York at once, up to 5,5\d\d km apart$/);
+  });
+
   it('does not flag neighbouring places or a session that already stopped', () => {
     expect(rules(run([{ at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON }, { at: T0 + MIN, session: 'b', ip: '198.51.100.2', geo: CAMBRIDGE }]).findings)).toEqual([]);
     const stopped = run(

@@ -13,6 +13,8 @@ export interface Config {
   rawEventsTtlDays?: number;
   /** A MaxMind GeoLite2/GeoIP2 City .mmdb; undefined uses the bundled DB-IP Lite database. */
   geoipDatabase?: string;
+  /** JSON file of rule parameters and per-account overrides (pipeline/rules/rules-file.ts). */
+  rulesFile?: string;
 }
 
 export class ConfigError extends Error {
@@ -90,6 +92,7 @@ export function loadConfig(env: Env = process.env): Config {
       port: integer(env, 'PORT', 3000, 1, 65_535),
     },
     serversFile: text(env, 'STREAMWARDEN_SERVERS_FILE') ? resolve(text(env, 'STREAMWARDEN_SERVERS_FILE')!) : undefined,
+    rulesFile: text(env, 'STREAMWARDEN_RULES_FILE') ? resolve(text(env, 'STREAMWARDEN_RULES_FILE')!) : undefined,
     geoipDatabase: text(env, 'GEOIP_DATABASE') ? resolve(text(env, 'GEOIP_DATABASE')!) : undefined,
     rawEventsTtlDays: text(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS') ? integer(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS', 0, 1, 36_500) : undefined,
   };

@@ -5,6 +5,8 @@ import { createLogger } from './logger.ts';
 import { startPlatform } from './platform.ts';
 import { startConnectors } from './connectors.ts';
 import { startSink } from './sink.ts';
+import { startProcessor } from './pipeline.ts';
+import { GeoIp } from '../pipeline/geoip.ts';
 import { ServerConfigError } from '../connectors/config.ts';
 
 async function main(): Promise<void> {
@@ -20,7 +22,10 @@ async function main(): Promise<void> {
   }
   const logger = createLogger('streamwarden', config.logLevel);
   const platform = await startPlatform(config, logger);
-  const sink = await startSink(config, platform, logger);
+  const geo = await GeoIp.open({ databasePath: config.geoipDatabase });
+  logger.info({ geoip: geo.source }, 'geolocation database loaded');
+  const sink = await startSink(platform, geo, logger);
+  const processor = await startProcessor(config, platform, geo, logger);
   let connectors;
   try {
     connectors = await startConnectors(config, platform, logger);
@@ -51,6 +56,7 @@ async function main(): Promise<void> {
     clearInterval(healthCheck);
     try {
       await connectors.stop();
+      await processor.stop();
       await sink.stop();
       await platform.close();
       logger.info('stopped cleanly');

@@ -40,26 +40,27 @@ export function impossibleTravel(state: AccountState, now: Observation, s: RuleS
   ];
 }
 
-/** Two sessions of the account playing at the same time from places far apart. */
+/**
+ * Sessions of the account playing at the same time from places far apart. One violation per set of
+ * conflicting sessions (identified by the set, so observing the same sessions again adds nothing);
+ * a further far-away session makes a new set.
+ */
 export function simultaneousLocations(state: AccountState, now: Observation, s: RuleSettings['simultaneousLocations'], trusted: (o: Observation) => boolean): Violation[] {
   if (!s.enabled || !located(now)) return [];
-  const out: Violation[] = [];
-  for (const other of Object.values(state.active)) {
-    if (other.sessionKey === now.sessionKey || other.ip === now.ip || !located(other) || trusted(other)) continue;
-    const distance = distanceKm(other, now);
-    if (distance <= s.minDistanceKm) continue;
-    const [a, b] = [other, now].sort((x, y) => (x.sessionKey < y.sessionKey ? -1 : 1)) as [Observation, Observation];
-    out.push(
-      violation('SIMULTANEOUS_LOCATIONS', s, state, {
-        detectedAt: now.at,
-        sessionKeys: [a.sessionKey, b.sessionKey],
-        summary: `Playing in ${placeName(a)} and ${placeName(b)} at once, ${km(distance)} apart`,
-        idParts: [a.sessionKey, a.ip, b.sessionKey, b.ip],
-        evidence: { locations: [evidenceLocation(a), evidenceLocation(b)], distanceKm: Math.round(distance), ips: [a.ip, b.ip], deviceIds: [a.deviceId, b.deviceId] },
-      }),
-    );
-  }
-  return out;
+  const conflicts = Object.values(state.active).filter((other) => other.sessionKey !== now.sessionKey && other.ip !== now.ip && located(other) && !trusted(other) && distanceKm(other, now) > s.minDistanceKm);
+  if (conflicts.length === 0) return [];
+  const sessions = [...conflicts, now].sort((x, y) => (x.sessionKey < y.sessionKey ? -1 : 1));
+  const farthest = Math.max(...conflicts.map((other) => distanceKm(other, now)));
+  const places = [...new Set(sessions.map(placeName))];
+  return [
+    violation('SIMULTANEOUS_LOCATIONS', s, state, {
+      detectedAt: now.at,
+      sessionKeys: sessions.map((o) => o.sessionKey),
+      summary: `Playing in ${places.slice(0, -1).join(', ')} and ${places[places.length - 1]} at once, ${conflicts.length === 1 ? '' : 'up to '}${km(farthest)} apart`,
+      idParts: sessions.flatMap((o) => [o.sessionKey, o.ip]),
+      evidence: { locations: sessions.map(evidenceLocation), distanceKm: Math.round(farthest), count: sessions.length, ips: [...new Set(sessions.map((o) => o.ip))].sort(), deviceIds: [...new Set(sessions.map((o) => o.deviceId))].sort() },
+    }),
+  ];
 }
 
 /** A session from a denied country, or from outside the allowed ones. */

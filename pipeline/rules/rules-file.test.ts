@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_RULES } from './settings.ts';
+import { loadRuleConfig, parseRuleConfig } from './rules-file.ts';
+
+describe('rules file', () => {
+  it('overrides defaults globally and per account', () => {
+    const config = parseRuleConfig({ rules: { concurrentStreams: { maxStreams: 2 }, geoRestriction: { denyCountries: ['RU'] } }, accounts: { 'plex:1': { concurrentStreams: { maxStreams: 6 } } } });
+    expect(config.rules.concurrentStreams).toEqual({ ...DEFAULT_RULES.concurrentStreams, maxStreams: 2 });
+    expect(config.rules.geoRestriction.denyCountries).toEqual(['RU']);
+    expect(config.rules.impossibleTravel).toEqual(DEFAULT_RULES.impossibleTravel);
+    expect(config.accounts['plex:1']).toEqual({ concurrentStreams: { maxStreams: 6 } });
+    expect(loadRuleConfig(undefined).rules).toBe(DEFAULT_RULES);
+  });
+
+  it.each([
+    [{ rules: { teleport: {} } }, /unknown rule "teleport"/],
+    [{ rules: { concurrentStreams: { max: 2 } } }, /concurrentStreams: unknown setting "max"/],
+    [{ rules: { concurrentStreams: { maxStreams: '2' } } }, /concurrentStreams.maxStreams: expected number, got string/],
+    [{ rules: { exemptions: { trustedCidrs: ['10.0.0.0/8', 'home'] } } }, /not an IP range: "home"/],
+    [{ accounts: { 'plex:1': { geoRestriction: { denyCountries: 'RU' } } } }, /accounts.plex:1.geoRestriction.denyCountries: expected array, got string/],
+  ])('explains a mistake: %j', (json, message) => {
+    expect(() => parseRuleConfig(json)).toThrow(message);
+  });
+});

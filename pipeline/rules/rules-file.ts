@@ -1,0 +1,46 @@
+// Rule parameters from a JSON file (STREAMWARDEN_RULES_FILE) until the API manages them:
+// { "rules": { <overrides of DEFAULT_RULES> }, "accounts": { "<account key>": { <overrides> } } }
+import { readFileSync } from 'node:fs';
+import { DEFAULT_RULES, settingsFor, trustedRanges, type RuleOverrides, type RuleSettings } from './settings.ts';
+
+export interface RuleConfig {
+  rules: RuleSettings;
+  accounts: Record<string, RuleOverrides>;
+}
+
+function check(overrides: unknown, where: string): RuleOverrides {
+  if (overrides === undefined) return {};
+  if (!overrides || typeof overrides !== 'object' || Array.isArray(overrides)) throw new Error(`${where}: expected an object`);
+  for (const [rule, value] of Object.entries(overrides)) {
+    const defaults = (DEFAULT_RULES as unknown as Record<string, Record<string, unknown>>)[rule];
+    if (!defaults) throw new Error(`${where}: unknown rule "${rule}" (known: ${Object.keys(DEFAULT_RULES).join(', ')})`);
+    for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+      if (!(key in defaults)) throw new Error(`${where}.${rule}: unknown setting "${key}" (known: ${Object.keys(defaults).join(', ')})`);
+      const expected = Array.isArray(defaults[key]) ? 'array' : typeof defaults[key];
+      const actual = Array.isArray(v) ? 'array' : typeof v;
+      if (expected !== actual) throw new Error(`${where}.${rule}.${key}: expected ${expected}, got ${actual}`);
+    }
+  }
+  const typed = overrides as RuleOverrides;
+  trustedRanges(typed.exemptions?.trustedCidrs ?? []);
+  return typed;
+}
+
+export function parseRuleConfig(json: unknown, source = 'rules'): RuleConfig {
+  const root = (json ?? {}) as { rules?: unknown; accounts?: Record<string, unknown> };
+  const rules = settingsFor(DEFAULT_RULES, check(root.rules, `${source}: rules`));
+  const accounts: Record<string, RuleOverrides> = {};
+  for (const [account, overrides] of Object.entries(root.accounts ?? {})) accounts[account] = check(overrides, `${source}: accounts.${account}`);
+  return { rules, accounts };
+}
+
+export function loadRuleConfig(path: string | undefined): RuleConfig {
+  if (!path) return { rules: DEFAULT_RULES, accounts: {} };
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new Error(`cannot read the rules file ${path}: ${(err as Error).message}`);
+  }
+  return parseRuleConfig(json, path);
+}
