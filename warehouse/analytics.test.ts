@@ -1,25 +1,15 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../bus/bus-contract.ts';
-import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
-import { publish } from '../bus/typed.ts';
-import { createLogger } from '../runtime/logger.ts';
-import { allTopics, topics, type PlaybackEvent } from '../schemas/index.ts';
+import type { PlaybackEvent } from '../schemas/index.ts';
 import { generateHistory, historyGeolocate } from '../testing/history.ts';
+import { loadHistory } from '../testing/load-history.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
-import { migrate } from './migrations.ts';
 import { Analytics, SessionQueries, type Filters } from './queries/index.ts';
-import { WarehouseSink } from './sink.ts';
 
-const logger = createLogger('test');
 const history = generateHistory({ seed: 7, plays: 320, livePlays: 4 });
 const range: Filters = { from: Date.UTC(2026, 9, 1), to: history.end };
 const stopped = history.plays.filter((p) => !p.live).map((p) => p.last);
 let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
-let bus: EmbeddedBus;
-let sink: WarehouseSink;
+let loaded: Awaited<ReturnType<typeof loadHistory>>;
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 const startOf = (e: PlaybackEvent) => e.playStartedAt!;
@@ -39,20 +29,11 @@ const byPlaysThenKey = <T extends { plays: number }>(key: (t: T) => string) => (
 
 beforeAll(async () => {
   warehouse = await openTestWarehouse();
-  await migrate(warehouse, logger);
-  bus = new EmbeddedBus({ dir: mkdtempSync(join(tmpdir(), 'sw-sink-')), logger, defaultPartitions: 4 });
-  await bus.ensureTopics(allTopics.map((t) => ({ name: t.name })));
-  const producer = await bus.producer();
-  for (let i = 0; i < history.events.length; i += 2000) await publish(producer, topics.playbackEvents, history.events.slice(i, i + 2000));
-  await publish(producer, topics.serverMetrics, history.metrics);
-  sink = new WarehouseSink({ bus, warehouse, logger, geolocate: historyGeolocate, maxDelayMs: 100, maxRows: 5000 });
-  await sink.start();
-  await waitFor(() => (sink.stats.rows.playback_events ?? 0) === history.events.length && (sink.stats.rows.server_metrics ?? 0) === history.metrics.length, 'the sink to store everything', 60_000);
+  loaded = await loadHistory(warehouse, history);
 }, 120_000);
 
 afterAll(async () => {
-  await sink?.stop();
-  await bus?.close();
+  await loaded?.close();
   await warehouse?.drop();
 });
 
