@@ -54,26 +54,31 @@ export async function consumeTopic<T>(bus: Bus, options: ConsumeTopicOptions<T>)
       }
       if (good.length > 0) await options.handle(good, batch.partition);
       if (bad.length === 0) return;
-      await publish(
-        options.deadLetters,
-        topics.deadLetter,
-        bad.map(({ record, error }) => ({
-          sourceTopic: record.topic,
-          sourcePartition: record.partition,
-          sourceOffset: record.offset,
-          consumerGroup: options.groupId,
-          key: record.key,
-          value: record.value,
-          headers: record.headers,
-          errorKind: error.kind,
-          error: error.message,
-          failedAt: Date.now(),
-        })),
-      );
-      for (const { record, error } of bad) {
-        logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, kind: error.kind, reason: error.message }, 'record sent to dead-letter topic');
-        options.onDeadLetter?.(error, record);
-      }
+      await sendDeadLetters(options.deadLetters, options.groupId, bad, logger);
+      for (const { record, error } of bad) options.onDeadLetter?.(error, record);
     },
   });
+}
+
+/** Publishes records that could not be decoded to the dead-letter topic, bytes untouched, with the reason. */
+export async function sendDeadLetters(producer: BusProducer, consumerGroup: string, bad: Array<{ record: ConsumedRecord; error: AvroDecodeError }>, logger: Logger): Promise<void> {
+  await publish(
+    producer,
+    topics.deadLetter,
+    bad.map(({ record, error }) => ({
+      sourceTopic: record.topic,
+      sourcePartition: record.partition,
+      sourceOffset: record.offset,
+      consumerGroup,
+      key: record.key,
+      value: record.value,
+      headers: record.headers,
+      errorKind: error.kind,
+      error: error.message,
+      failedAt: Date.now(),
+    })),
+  );
+  for (const { record, error } of bad) {
+    logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, kind: error.kind, reason: error.message }, 'record sent to dead-letter topic');
+  }
 }

@@ -1,23 +1,15 @@
 // What every connector produces: the servers' own session, user and library shapes turned into
 // one normalized form, from which the session tracker derives playback events.
-import type { Device, MediaItem, NetworkLocation, PlayState, ServerStatus, ServerType, StreamQuality } from '../schemas/index.ts';
+import type { MediaItem, PlaybackEvent, ServerStatus, ServerType } from '../schemas/index.ts';
 
-/** A playback session as the server reports it at one moment. */
-export interface ObservedSession {
-  sessionKey: string;
+/** A playback session as the server reports it at one moment: the event's fields a server knows. */
+export type ObservedSession = Pick<
+  PlaybackEvent,
+  'sessionKey' | 'userId' | 'userName' | 'media' | 'device' | 'clientIp' | 'networkLocation' | 'playState' | 'positionMs' | 'durationMs' | 'quality'
+> & {
   /** Id the server's stop command takes (Plex Session.id, Jellyfin/Emby session Id). */
   terminateId: string;
-  userId: string;
-  userName: string;
-  media: MediaItem;
-  device: Device;
-  clientIp: string;
-  networkLocation: NetworkLocation;
-  playState: PlayState;
-  positionMs: number;
-  durationMs: number | null;
-  quality: StreamQuality;
-}
+};
 
 export interface SkippedEntry {
   /** Key of the session the entry describes, when even that could not be read: null. */

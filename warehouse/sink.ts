@@ -8,7 +8,7 @@
 // tables, and the additive rollups fed by materialized views count every play once.
 import { AvroDecodeError } from '../schemas/codec.ts';
 import { topics, type TopicSpec } from '../schemas/topics.ts';
-import { publish } from '../bus/typed.ts';
+import { sendDeadLetters } from '../bus/typed.ts';
 import type { Bus, BusConsumer, BusProducer, ConsumedRecord, RecordBatch } from '../bus/types.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Warehouse } from './client.ts';
@@ -182,7 +182,10 @@ export class WarehouseSink {
     }
     try {
       // Dead letters first: if they fail, nothing was inserted and the retry starts clean.
-      if (bad.length > 0) await this.sendDeadLetters(bad);
+      if (bad.length > 0) {
+        await sendDeadLetters(this.deadLetters!, this.options.groupId ?? 'warehouse-sink', bad, this.logger);
+        this.stats.deadLetters += bad.length;
+      }
       if (rows.length > 0) {
         await this.writer.write(route.table, rows);
         this.stats.rows[route.table] = (this.stats.rows[route.table] ?? 0) + rows.length;
@@ -223,27 +226,6 @@ export class WarehouseSink {
       clickhouse_settings: { date_time_input_format: 'best_effort' },
     });
     this.stats.inserts++;
-  }
-
-  private async sendDeadLetters(bad: Array<{ record: ConsumedRecord; error: AvroDecodeError }>): Promise<void> {
-    await publish(
-      this.deadLetters!,
-      topics.deadLetter,
-      bad.map(({ record, error }) => ({
-        sourceTopic: record.topic,
-        sourcePartition: record.partition,
-        sourceOffset: record.offset,
-        consumerGroup: this.options.groupId ?? 'warehouse-sink',
-        key: record.key,
-        value: record.value,
-        headers: record.headers,
-        errorKind: error.kind,
-        error: error.message,
-        failedAt: Date.now(),
-      })),
-    );
-    this.stats.deadLetters += bad.length;
-    for (const { record, error } of bad) this.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, reason: error.message }, 'record sent to dead-letter topic');
   }
 
   private async loadStoredOffsets(): Promise<void> {
