@@ -50,7 +50,7 @@ function dyingAfter(w: Warehouse, inserts: number): Warehouse & { crashed: () =>
 describe('warehouse sink', () => {
   it('after a crash between insert and commit, the restarted sink replays nothing twice (real Kafka)', async () => {
     const bus: Bus = newKafkaBus();
-    const names = { playbackEvents: uniqueName('sink-events'), serverMetrics: uniqueName('sink-metrics'), violations: uniqueName('sink-violations'), trustScoreChanges: uniqueName('sink-trust') };
+    const names = { playbackEvents: uniqueName('sink-events'), serverMetrics: uniqueName('sink-metrics'), violations: uniqueName('sink-violations'), trustScoreChanges: uniqueName('sink-trust'), librarySnapshots: uniqueName('sink-library') };
     await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 3 })));
     const history = generateHistory({ seed: 11, plays: 120, livePlays: 0 });
     const producer = await bus.producer();
@@ -84,7 +84,7 @@ describe('warehouse sink', () => {
 
   it('sends an undecodable record to the dead-letter topic and stores the rest', async () => {
     const bus = new EmbeddedBus({ dir: mkdtempSync(join(tmpdir(), 'sw-sink-dlq-')), logger });
-    const names = { playbackEvents: 'dlq-events', serverMetrics: 'dlq-metrics', violations: 'dlq-violations', trustScoreChanges: 'dlq-trust' };
+    const names = { playbackEvents: 'dlq-events', serverMetrics: 'dlq-metrics', violations: 'dlq-violations', trustScoreChanges: 'dlq-trust', librarySnapshots: 'dlq-library' };
     await bus.ensureTopics([...Object.values(names), topics.deadLetter.name].map((name) => ({ name, partitions: 1 })));
     const producer = await bus.producer();
     const [a, b] = generateHistory({ seed: 3, plays: 1, livePlays: 0 }).events;
