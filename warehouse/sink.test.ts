@@ -9,6 +9,7 @@ import type { Bus, ConsumedRecord } from '../bus/types.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { topics } from '../schemas/index.ts';
 import { generateHistory, historyGeolocate } from '../testing/history.ts';
+import { sampleTrustScoreChange, sampleViolation } from '../testing/fixtures.ts';
 import { newKafkaBus, uniqueName } from '../testing/kafka.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
 import type { Warehouse } from './client.ts';
@@ -101,5 +102,23 @@ describe('warehouse sink', () => {
     expect(await scalar(warehouse, `SELECT count() FROM ${warehouse.table('playback_events')}`)).toBe(before + 2);
     await sink.stop();
     await bus.close();
+  });
+
+  it('stores violations and trust changes, once each, with their evidence', async () => {
+    const bus = new EmbeddedBus({ dir: mkdtempSync(join(tmpdir(), 'sw-sink-viol-')), logger });
+    const names = { playbackEvents: 'v-events', serverMetrics: 'v-metrics', violations: 'v-violations', trustScoreChanges: 'v-trust', librarySnapshots: 'v-library' };
+    await bus.ensureTopics([...Object.values(names), topics.deadLetter.name].map((name) => ({ name, partitions: 2 })));
+    const producer = await bus.producer();
+    const violation = sampleViolation({ violationId: 'viol-sink-1', userName: '<script>alert(1)</script>' });
+    await publish(producer, { ...topics.violations, name: names.violations }, [violation, violation]);
+    await publish(producer, { ...topics.trustScoreChanges, name: names.trustScoreChanges }, [sampleTrustScoreChange({ changeId: 'tc-sink-1', violationId: 'viol-sink-1' })]);
+    const sink = new WarehouseSink({ bus, warehouse, logger, groupId: 'v-sink', topicNames: names, maxDelayMs: 20 });
+    await sink.start();
+    await waitFor(() => (sink.stats.rows.violations ?? 0) === 2 && (sink.stats.rows.trust_score_history ?? 0) === 1, 'violations and trust changes stored');
+    await sink.stop();
+    await bus.close();
+    const result = await warehouse.client.query({ query: `SELECT rule, user_name, summary, distance_km, speed_kmh, status, JSONExtractString(evidence_json, 'locations', 2, 'city') AS second_city FROM ${warehouse.table('violations')} FINAL WHERE violation_id = 'viol-sink-1'`, format: 'JSONEachRow' });
+    expect(await result.json()).toEqual([{ rule: 'IMPOSSIBLE_TRAVEL', user_name: '<script>alert(1)</script>', summary: violation.summary, distance_km: 5265, speed_kmh: 10530, status: 'OPEN', second_city: 'London' }]);
+    expect(await scalar(warehouse, `SELECT new_score FROM ${warehouse.table('trust_score_history')} FINAL WHERE change_id = 'tc-sink-1'`)).toBe(80);
   });
 });
