@@ -10,6 +10,8 @@ export interface KafkaBusOptions {
   logger: Logger;
   /** Partitions of topics this bus creates (default 12: room for 12 processors). */
   defaultPartitions?: number;
+  /** How long a silent group member keeps its partitions (default 30 s; Kafka's minimum is 6 s). */
+  sessionTimeoutMs?: number;
 }
 
 function headersOf(raw: Record<string, unknown> | undefined): Headers {
@@ -38,6 +40,7 @@ export class KafkaBus implements Bus {
   private readonly kafka: Kafka;
   private readonly logger: Logger;
   private readonly defaultPartitions: number;
+  private readonly sessionTimeoutMs: number;
   private adminClient: Promise<Admin> | undefined;
   private readonly closers = new Set<() => Promise<void>>();
 
@@ -45,6 +48,7 @@ export class KafkaBus implements Bus {
     this.logger = options.logger.child({ component: 'bus', bus: 'kafka' });
     this.description = `kafka ${options.brokers.join(',')}`;
     this.defaultPartitions = options.defaultPartitions ?? 12;
+    this.sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000;
     this.kafka = new Kafka({
       clientId: options.clientId ?? 'streamwarden',
       brokers: options.brokers,
@@ -124,9 +128,9 @@ export class KafkaBus implements Bus {
     const logger = this.logger.child({ groupId: options.groupId });
     const consumer: Consumer = this.kafka.consumer({
       groupId: options.groupId,
-      sessionTimeout: 30_000,
+      sessionTimeout: this.sessionTimeoutMs,
       rebalanceTimeout: 60_000,
-      heartbeatInterval: 3_000,
+      heartbeatInterval: Math.min(3_000, Math.floor(this.sessionTimeoutMs / 3)),
       maxWaitTimeInMs: 250,
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30_000 },
     });

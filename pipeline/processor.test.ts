@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../bus/bus-contract.ts';
@@ -118,4 +119,49 @@ describe('stream processor through the real Kafka broker', () => {
     expect(changes.filter((c) => c.reason === 'VIOLATION').map((c) => c.violationId).sort()).toEqual(violations.map((v) => v.violationId).sort());
     expect(changes.find((c) => c.violationId === travel.violationId)).toMatchObject({ previousScore: 100, newScore: 80 });
   });
+
+  it('a processor killed with SIGKILL mid-stream is replaced without losing or doubling a violation', async () => {
+    const names = { playbackEvents: uniqueName('kill-events'), violations: uniqueName('kill-violations'), trustScoreChanges: uniqueName('kill-trust') };
+    await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 3 })));
+    const groupId = uniqueName('pipeline');
+    const { early, late, expected } = fleet();
+    // Benign traffic of other accounts (LAN, one play each) around the fleet, so the kill lands mid-stream.
+    const filler = Array.from({ length: 300 }, (_, i) => play(`f${i}`, `filler-${i}`, `192.168.1.${1 + (i % 250)}`, T0 + i * MIN, T0 + i * MIN + 60 * MIN)).flat();
+    const all = [...early, ...late, ...filler].sort((a, b) => a.observedAt - b.observedAt);
+    const producer = await bus.producer();
+    const spec = { ...topics.playbackEvents, name: names.playbackEvents };
+
+    const child = spawn(process.execPath, ['--import', 'tsx', new URL('./kill-child.ts', import.meta.url).pathname, testBrokers().join(','), groupId, JSON.stringify(names)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, RULES: JSON.stringify({ deviceVelocity: { windowMs: 30 * DAY, maxIps: 10, maxDevices: 20 }, geoRestriction: { denyCountries: ['RU'] } }) },
+    });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    let seen = 0;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (seen = Math.max(seen, ...chunk.trim().split('\n').map(Number))));
+    const chunks = 10;
+    const size = Math.ceil(all.length / chunks);
+    await publish(producer, spec, all.slice(0, size));
+    await waitFor(() => seen > 0, 'the child to process events', 60_000);
+    for (let i = 1; i < chunks; i++) {
+      await publish(producer, spec, all.slice(i * size, (i + 1) * size));
+      if (i === 4) child.kill('SIGKILL');
+    }
+    await exited;
+    expect(seen).toBeLessThan(all.length);
+
+    const successor = new StreamProcessor({ bus, geo, logger, rules, groupId, topicNames: names, inactivityCheckMs: 0 });
+    await successor.start();
+    const ends = await bus.endOffsets(names.playbackEvents);
+    for (let tries = 0; tries < 600; tries++) {
+      const committed = await bus.committedOffsets(groupId, names.playbackEvents);
+      if ([...ends].every(([p, end]) => committed.get(p) === end)) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await successor.stop();
+    const violations = await readAll<Violation>({ ...topics.violations, name: names.violations });
+    expect(Object.fromEntries(violations.map((v) => [v.accountKey, v.rule]))).toEqual(expected);
+    expect(violations).toHaveLength(5);
+    const changes = await readAll<TrustScoreChange>({ ...topics.trustScoreChanges, name: names.trustScoreChanges });
+    expect(new Set(changes.map((c) => c.changeId)).size).toBe(changes.length);
+  }, 120_000);
 });
