@@ -22,10 +22,11 @@ export async function startConnectors(config: Config, platform: Platform, logger
   }
   await runner.apply(loadServerConfigs(file));
   process.on('SIGHUP', () => {
+    const refused = (err: unknown) => logger.error({ err: (err as Error).message, file }, 'server list not reloaded; keeping the running one');
     try {
-      void runner.apply(loadServerConfigs(file)).then(() => logger.info({ file }, 'server list reloaded'));
+      runner.apply(loadServerConfigs(file)).then(() => logger.info({ file }, 'server list reloaded'), refused);
     } catch (err) {
-      logger.error({ err: (err as Error).message, file }, 'server list not reloaded; keeping the running one');
+      refused(err);
     }
   });
   return runner;
