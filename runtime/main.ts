@@ -6,6 +6,7 @@ import { startPlatform } from './platform.ts';
 import { startConnectors } from './connectors.ts';
 import { startSink } from './sink.ts';
 import { startProcessor } from './pipeline.ts';
+import { startApi } from './api.ts';
 import { GeoIp } from '../pipeline/geoip.ts';
 import { ServerConfigError } from '../connectors/config.ts';
 
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   logger.info({ geoip: geo.source }, 'geolocation database loaded');
   const sink = await startSink(platform, geo, logger);
   const processor = await startProcessor(config, platform, geo, logger);
+  const api = await startApi(config, platform, logger);
   let connectors;
   try {
     connectors = await startConnectors(config, platform, logger);
@@ -55,6 +57,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     clearInterval(healthCheck);
     try {
+      await api.close();
       await connectors.stop();
       await processor.stop();
       await sink.stop();

@@ -1,0 +1,160 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../runtime/logger.ts';
+import { samplePlaybackEvent } from '../../testing/fixtures.ts';
+import { generateHistory } from '../../testing/history.ts';
+import { loadHistory } from '../../testing/load-history.ts';
+import { openTestWarehouse } from '../../testing/warehouse.ts';
+import { Analytics } from '../../warehouse/queries/index.ts';
+import { playbackEventRow } from '../../warehouse/rows.ts';
+import { buildApi } from './app.ts';
+
+const history = generateHistory({ seed: 4, plays: 60, livePlays: 2 });
+const range = `from=${Date.UTC(2026, 9, 1)}&to=${history.end}`;
+const PASSWORD = 'correct horse battery staple';
+let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
+let loaded: Awaited<ReturnType<typeof loadHistory>>;
+let app: FastifyInstance;
+let base: string;
+
+beforeAll(async () => {
+  warehouse = await openTestWarehouse();
+  loaded = await loadHistory(warehouse, history);
+  const hostile = samplePlaybackEvent({ sessionKey: 'xss', observedAt: history.end - 60_000, playStartedAt: history.end - 60_000, device: { ...samplePlaybackEvent().device, deviceName: '<img src=x onerror=alert(1)>' } });
+  await warehouse.client.insert({ table: warehouse.table('playback_events'), values: [playbackEventRow(hostile, { topic: 'test', partition: 0, offset: '0', key: null, value: null, headers: {}, timestamp: 0 })], format: 'JSONEachRow' });
+  app = await buildApi({ warehouse, logger: createLogger('test'), loginAttemptsPerMinute: 8 });
+  base = await app.listen({ port: 0, host: '127.0.0.1' });
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  await loaded?.close();
+  await warehouse?.drop();
+});
+
+const call = (path: string, init: RequestInit & { json?: unknown } = {}) =>
+  fetch(base + path, { ...init, headers: { ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers }, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+
+const message = async (response: Response) => ((await response.json()) as { message: string }).message;
+
+async function login(): Promise<string> {
+  const response = await call('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: PASSWORD } });
+  expect(response.status).toBe(200);
+  return response.headers.get('set-cookie')!.split(';')[0]!;
+}
+
+describe('API authentication', () => {
+  it('refuses every data route without a session or token', async () => {
+    for (const path of ['/api/v1/sessions/active', `/api/v1/sessions/history?${range}`, '/api/v1/analytics/overview', `/api/v1/analytics/plays?${range}`, '/api/v1/violations', '/api/v1/tokens', '/api/v1/auth/me']) {
+      const response = await call(path);
+      expect(response.status, path).toBe(401);
+      expect(await response.json()).toMatchObject({ statusCode: 401, message: expect.stringMatching(/Sign in/) });
+    }
+    expect((await call('/api/v1/tokens', { method: 'POST', json: { name: 'x' } })).status).toBe(401);
+  });
+
+  it('creates the first administrator once, with a hashed password', async () => {
+    expect(await (await call('/api/v1/setup')).json()).toEqual({ needsSetup: true });
+    const weak = await call('/api/v1/setup', { method: 'POST', json: { username: 'admin', password: 'short' } });
+    expect(weak.status).toBe(400);
+    expect(await message(weak)).toMatch(/password must NOT have fewer than 10 characters/);
+    expect((await call('/api/v1/setup', { method: 'POST', json: { username: 'admin', password: PASSWORD } })).status).toBe(201);
+    expect((await call('/api/v1/setup', { method: 'POST', json: { username: 'evil', password: PASSWORD } })).status).toBe(409);
+    expect(await (await call('/api/v1/setup')).json()).toEqual({ needsSetup: false });
+    const stored = await warehouse.client.query({ query: `SELECT password_hash FROM ${warehouse.table('admin_users')} FINAL`, format: 'JSONEachRow' });
+    const [row] = await stored.json<{ password_hash: string }>();
+    expect(row!.password_hash).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(row!.password_hash).not.toContain(PASSWORD);
+  });
+
+  it('signs in with an HttpOnly, SameSite cookie and signs out', async () => {
+    expect((await call('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: 'wrong password' } })).status).toBe(401);
+    const response = await call('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: PASSWORD } });
+    const setCookie = response.headers.get('set-cookie')!;
+    expect(setCookie).toMatch(/^sw_session=[\w-]{43};/);
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    const cookie = setCookie.split(';')[0]!;
+    expect(await (await call('/api/v1/auth/me', { headers: { cookie } })).json()).toEqual({ username: 'admin' });
+    expect((await call('/api/v1/auth/logout', { method: 'POST', headers: { cookie } })).status).toBe(200);
+    expect((await call('/api/v1/auth/me', { headers: { cookie } })).status).toBe(401);
+  });
+
+  it('issues API tokens shown once, stored hashed, revocable', async () => {
+    const cookie = await login();
+    const created = await call('/api/v1/tokens', { method: 'POST', headers: { cookie }, json: { name: 'grafana' } });
+    expect(created.status).toBe(201);
+    const { token, tokenId } = (await created.json()) as { token: string; tokenId: string };
+    expect(token).toMatch(/^sw_[0-9a-f]{12}_[\w-]{32}$/);
+    const bearer = { authorization: `Bearer ${token}` };
+    expect((await call('/api/v1/sessions/active', { headers: bearer })).status).toBe(200);
+    const listed = await (await call('/api/v1/tokens', { headers: bearer })).json();
+    expect(JSON.stringify(listed)).not.toContain(token.split('_')[2]);
+    const stored = await warehouse.client.query({ query: `SELECT token_hash FROM ${warehouse.table('api_tokens')} FINAL`, format: 'JSONEachRow' });
+    expect(JSON.stringify(await stored.json())).not.toContain(token.split('_')[2]);
+    expect((await call(`/api/v1/tokens/${tokenId}`, { method: 'DELETE', headers: { cookie } })).status).toBe(200);
+    expect((await call('/api/v1/sessions/active', { headers: bearer })).status).toBe(401);
+    expect((await call('/api/v1/sessions/active', { headers: { authorization: 'Bearer sw_nonsense' } })).status).toBe(401);
+  });
+});
+
+describe('API data', () => {
+  it('serves the analytics of the warehouse', async () => {
+    const cookie = await login();
+    const response = await call(`/api/v1/analytics/plays?${range}`, { headers: { cookie } });
+    const body = (await response.json()) as { data: unknown };
+    expect(body.data).toEqual(await new Analytics(warehouse).playsOverTime({ from: Date.UTC(2026, 9, 1), to: history.end }));
+    for (const name of ['heatmap', 'decisions', 'resolutions', 'platforms', 'top-users', 'top-titles', 'concurrency', 'bandwidth', 'countries']) {
+      expect((await call(`/api/v1/analytics/${name}?${range}`, { headers: { cookie } })).status, name).toBe(200);
+    }
+    expect(await (await call('/api/v1/analytics/overview', { headers: { cookie } })).json()).toMatchObject({ totalUsers: expect.any(Number) });
+  });
+
+  it('answers invalid requests with 400 and a clear message', async () => {
+    const cookie = await login();
+    const unknown = await call('/api/v1/analytics/teleports', { headers: { cookie } });
+    expect(unknown.status).toBe(400);
+    expect(await message(unknown)).toMatch(/params\/name must be equal to one of the allowed values/);
+    const backwards = await call(`/api/v1/sessions/history?from=${history.end}&to=${Date.UTC(2026, 9, 1)}`, { headers: { cookie } });
+    expect(backwards.status).toBe(400);
+    expect(await message(backwards)).toBe('"from" must be before "to"');
+    const cursor = await call(`/api/v1/sessions/history?${range}&cursor=bogus`, { headers: { cookie } });
+    expect(await cursor.json()).toMatchObject({ statusCode: 400, message: 'invalid history cursor' });
+    const badBody = await call('/api/v1/tokens', { method: 'POST', headers: { cookie }, json: { name: '', admin: true } });
+    expect(badBody.status).toBe(400);
+  });
+
+  it('returns a device name containing HTML as data, never as markup', async () => {
+    const cookie = await login();
+    const response = await call(`/api/v1/sessions/history?${range}&search=onerror`, { headers: { cookie } });
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const body = (await response.json()) as { sessions: Array<{ deviceName: string }> };
+    expect(body.sessions.map((s) => s.deviceName)).toEqual(['<img src=x onerror=alert(1)>']);
+  });
+
+  it('pages the history by cursor', async () => {
+    const cookie = await login();
+    const keys: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await (await call(`/api/v1/sessions/history?${range}&limit=25${cursor ? `&cursor=${cursor}` : ''}`, { headers: { cookie } })).json()) as { sessions: Array<{ sessionKey: string }>; nextCursor: string | null };
+      keys.push(...page.sessions.map((s) => s.sessionKey));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(keys).toHaveLength(history.plays.length + 1);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('reports health without authentication', async () => {
+    expect(await (await call('/health')).json()).toEqual({ status: 'ok', warehouse: true, bus: null });
+  });
+});
+
+describe('login rate limit', () => {
+  it('stops password guessing after the allowed attempts', async () => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await call('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: `guess ${i}` } })).status);
+    expect(statuses).toContain(429);
+    expect(statuses.slice(-1)).toEqual([429]);
+  });
+});

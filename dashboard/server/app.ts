@@ -1,0 +1,38 @@
+// The HTTP API: Fastify, every /api route authenticated, JSON errors with a clear message.
+import cookie from '@fastify/cookie';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Bus } from '../../bus/types.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import type { Warehouse } from '../../warehouse/client.ts';
+import { requireAuth } from './auth/plugin.ts';
+import { AuthStore } from './auth/store.ts';
+import { authRoutes } from './routes/auth.ts';
+import { dataRoutes } from './routes/data.ts';
+
+export interface ApiOptions {
+  warehouse: Warehouse;
+  bus?: Bus;
+  logger: Logger;
+  secureCookies?: boolean;
+  loginAttemptsPerMinute?: number;
+}
+
+export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
+  const app = Fastify({ loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger, trustProxy: true, disableRequestLogging: true });
+  await app.register(cookie);
+  await app.register(rateLimit, { global: false });
+  const store = new AuthStore(options.warehouse);
+  requireAuth(app, store);
+
+  app.get('/health', async (_request, reply) => {
+    const warehouse = await options.warehouse.ping();
+    const bus = options.bus ? await options.bus.endOffsets('streamwarden.playback-events').then(() => true, () => false) : null;
+    const ok = warehouse && bus !== false;
+    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', warehouse, bus });
+  });
+
+  await app.register(authRoutes, { store, secureCookies: options.secureCookies ?? false, loginAttemptsPerMinute: options.loginAttemptsPerMinute ?? 10 });
+  await app.register(dataRoutes, { warehouse: options.warehouse });
+  return app;
+}

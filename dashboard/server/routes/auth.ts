@@ -1,0 +1,84 @@
+// First-run setup, login and logout, API tokens.
+import type {} from '@fastify/cookie';
+import type {} from '@fastify/rate-limit';
+import type { FastifyInstance } from 'fastify';
+import { SESSION_COOKIE } from '../auth/plugin.ts';
+import type { AuthStore } from '../auth/store.ts';
+
+const credentials = {
+  type: 'object',
+  required: ['username', 'password'],
+  additionalProperties: false,
+  properties: {
+    username: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^\\s]+$' },
+    password: { type: 'string', minLength: 1, maxLength: 1024 },
+  },
+} as const;
+
+export interface AuthRouteOptions {
+  store: AuthStore;
+  /** Mark the cookie Secure (behind HTTPS). */
+  secureCookies: boolean;
+  /** Login attempts per IP per minute. */
+  loginAttemptsPerMinute: number;
+}
+
+export async function authRoutes(app: FastifyInstance, { store, secureCookies, loginAttemptsPerMinute }: AuthRouteOptions): Promise<void> {
+  let settingUp: Promise<void> | undefined;
+
+  app.get('/api/v1/setup', async () => ({ needsSetup: !(await store.hasAdmin()) }));
+
+  app.post<{ Body: { username: string; password: string } }>(
+    '/api/v1/setup',
+    { schema: { body: { ...credentials, properties: { ...credentials.properties, password: { type: 'string', minLength: 10, maxLength: 1024 } } } } },
+    async (request, reply) => {
+      // One setup at a time; after the first, setup is closed for good.
+      await settingUp;
+      if (await store.hasAdmin()) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: 'Streamwarden is already set up: sign in instead.' });
+      settingUp = store.createAdmin(request.body.username, request.body.password);
+      await settingUp;
+      return reply.code(201).send({ username: request.body.username });
+    },
+  );
+
+  app.post<{ Body: { username: string; password: string } }>(
+    '/api/v1/auth/login',
+    { schema: { body: credentials }, config: { rateLimit: { max: loginAttemptsPerMinute, timeWindow: 60_000 } } },
+    async (request, reply) => {
+      const username = await store.checkPassword(request.body.username, request.body.password);
+      if (!username) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'Wrong user name or password.' });
+      const session = await store.createSession(username);
+      reply.setCookie(SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'strict', secure: secureCookies, path: '/', expires: new Date(session.expiresAt) });
+      return { username };
+    },
+  );
+
+  app.post('/api/v1/auth/logout', async (request, reply) => {
+    const cookie = request.cookies[SESSION_COOKIE];
+    if (cookie) await store.revokeSession(cookie);
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return { signedOut: true };
+  });
+
+  app.get('/api/v1/auth/me', async (request) => ({ username: request.user }));
+
+  app.get('/api/v1/tokens', async (request) => ({ tokens: await store.listTokens(request.user!) }));
+
+  app.post<{ Body: { name: string } }>(
+    '/api/v1/tokens',
+    { schema: { body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1, maxLength: 100 } } } } },
+    async (request, reply) => {
+      const { token, info } = await store.createToken(request.user!, request.body.name);
+      return reply.code(201).send({ ...info, token, note: 'Shown once: store it now.' });
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/tokens/:id',
+    { schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-f]{12}$' } } } } },
+    async (request, reply) => {
+      if (!(await store.revokeToken(request.user!, request.params.id))) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'No such token.' });
+      return { revoked: request.params.id };
+    },
+  );
+}

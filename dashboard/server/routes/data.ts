@@ -1,0 +1,112 @@
+// Read-only views of the warehouse: live and past sessions, analytics, violations.
+import type { FastifyInstance } from 'fastify';
+import type { Warehouse } from '../../../warehouse/client.ts';
+import { Analytics, SessionQueries, type Filters } from '../../../warehouse/queries/index.ts';
+
+const DAY = 86_400_000;
+
+interface RangeQuery {
+  from?: number;
+  to?: number;
+  servers?: string;
+  accounts?: string;
+}
+
+const rangeSchema = {
+  type: 'object',
+  properties: {
+    from: { type: 'integer', minimum: 0, description: 'Start, ms since the epoch (default: 30 days ago)' },
+    to: { type: 'integer', minimum: 1, description: 'End (exclusive), ms since the epoch (default: now)' },
+    servers: { type: 'string', pattern: '^[a-z0-9_,-]*$', description: 'Comma-separated server ids' },
+    accounts: { type: 'string', maxLength: 4000, description: 'Comma-separated account keys (server_id:user_id)' },
+  },
+} as const;
+
+function filters(q: RangeQuery): Filters {
+  const to = q.to ?? Date.now() + 1;
+  const list = (text?: string) => (text ? text.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
+  return { from: q.from ?? to - 30 * DAY, to, serverIds: list(q.servers), accountKeys: list(q.accounts) };
+}
+
+const ANALYTICS = ['plays', 'heatmap', 'decisions', 'resolutions', 'video-codecs', 'audio-codecs', 'platforms', 'products', 'players', 'top-users', 'top-titles', 'concurrency', 'bandwidth', 'data', 'countries', 'cities'] as const;
+type AnalyticName = (typeof ANALYTICS)[number];
+
+export async function dataRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
+  const sessions = new SessionQueries(warehouse);
+  const analytics = new Analytics(warehouse);
+
+  app.get('/api/v1/sessions/active', async () => ({ sessions: await sessions.active() }));
+
+  app.get<{ Querystring: RangeQuery & { search?: string; cursor?: string; limit?: number } }>(
+    '/api/v1/sessions/history',
+    {
+      schema: {
+        querystring: {
+          ...rangeSchema,
+          properties: { ...rangeSchema.properties, search: { type: 'string', maxLength: 200 }, cursor: { type: 'string', maxLength: 500 }, limit: { type: 'integer', minimum: 1, maximum: 500 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const f = filters(request.query);
+      if (f.to <= f.from) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
+      try {
+        return await sessions.history(f, { search: request.query.search, cursor: request.query.cursor, limit: request.query.limit });
+      } catch (err) {
+        if (err instanceof RangeError) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
+        throw err;
+      }
+    },
+  );
+
+  app.get('/api/v1/analytics/overview', async () => sessions.overview());
+
+  app.get<{ Params: { name: AnalyticName }; Querystring: RangeQuery & { limit?: number; tz?: string } }>(
+    '/api/v1/analytics/:name',
+    {
+      schema: {
+        params: { type: 'object', properties: { name: { type: 'string', enum: [...ANALYTICS] } } },
+        querystring: { ...rangeSchema, properties: { ...rangeSchema.properties, limit: { type: 'integer', minimum: 1, maximum: 100 }, tz: { type: 'string', pattern: '^[A-Za-z_]+(/[A-Za-z_+-]+)*$' } } },
+      },
+    },
+    async (request, reply) => {
+      const f = filters(request.query);
+      if (f.to <= f.from) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
+      const limit = request.query.limit ?? 10;
+      const data = await {
+        plays: () => analytics.playsOverTime(f),
+        heatmap: () => analytics.heatmap(f, request.query.tz ?? 'UTC'),
+        decisions: () => analytics.streamDecisions(f),
+        resolutions: () => analytics.qualityPairs(f, 'resolution'),
+        'video-codecs': () => analytics.qualityPairs(f, 'videoCodec'),
+        'audio-codecs': () => analytics.qualityPairs(f, 'audioCodec'),
+        platforms: () => analytics.clients(f, 'platform'),
+        products: () => analytics.clients(f, 'product'),
+        players: () => analytics.clients(f, 'player'),
+        'top-users': () => analytics.topUsers(f, limit),
+        'top-titles': () => analytics.topTitles(f, limit),
+        concurrency: () => analytics.concurrencyPeaks(f),
+        bandwidth: () => analytics.bandwidth(f),
+        data: () => analytics.streamedData(f),
+        countries: () => analytics.geography(f, 'country'),
+        cities: () => analytics.geography(f, 'city'),
+      }[request.params.name]();
+      return { from: f.from, to: f.to, data };
+    },
+  );
+
+  app.get<{ Querystring: { status?: string; limit?: number } }>(
+    '/api/v1/violations',
+    { schema: { querystring: { type: 'object', properties: { status: { type: 'string', enum: ['OPEN', 'ACKNOWLEDGED', 'DISMISSED'] }, limit: { type: 'integer', minimum: 1, maximum: 500 } } } } },
+    async (request) => {
+      const result = await warehouse.client.query({
+        query: `SELECT violation_id, rule, severity, account_key, server_id, user_name, toString(detected_at) AS detected, summary, session_keys, trust_penalty, status, evidence_json
+                FROM ${warehouse.table('violations')} FINAL WHERE ({status:String} = '' OR status = {status:String}) ORDER BY detected_at DESC LIMIT {limit:UInt32}`,
+        query_params: { status: request.query.status ?? '', limit: request.query.limit ?? 100 },
+        format: 'JSONEachRow',
+      });
+      const rows = await result.json<Record<string, unknown>>();
+      return { violations: rows.map(({ evidence_json, detected, ...v }) => ({ ...v, detectedAt: detected, evidence: JSON.parse(String(evidence_json)) as unknown })) };
+    },
+  );
+}
