@@ -1,13 +1,24 @@
-// Starts the API role on HOST:PORT.
+// Starts the API role on HOST:PORT, with the live push and, when the connectors run in this
+// process, stopping streams.
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../dashboard/server/app.ts';
+import { LiveHub } from '../dashboard/server/live.ts';
+import type { StreamControl } from '../dashboard/server/routes/live.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { Platform } from './platform.ts';
 
-export async function startApi(config: Config, platform: Platform, logger: Logger): Promise<FastifyInstance> {
-  const app = await buildApi({ warehouse: platform.warehouse, bus: platform.bus, logger, secureCookies: process.env.STREAMWARDEN_SECURE_COOKIES === 'true' });
+export async function startApi(config: Config, platform: Platform, logger: Logger, control?: StreamControl): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+  const live = new LiveHub({ bus: platform.bus, warehouse: platform.warehouse, logger });
+  await live.start();
+  const app = await buildApi({ warehouse: platform.warehouse, bus: platform.bus, logger, live, control, secureCookies: process.env.STREAMWARDEN_SECURE_COOKIES === 'true' });
   const address = await app.listen({ host: config.http.host, port: config.http.port });
   logger.info({ address }, 'API listening');
-  return app;
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      await live.stop();
+    },
+  };
 }

@@ -27,7 +27,6 @@ async function main(): Promise<void> {
   logger.info({ geoip: geo.source }, 'geolocation database loaded');
   const sink = await startSink(platform, geo, logger);
   const processor = await startProcessor(config, platform, geo, logger);
-  const api = await startApi(config, platform, logger);
   let connectors;
   try {
     connectors = await startConnectors(config, platform, logger);
@@ -39,6 +38,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const api = await startApi(config, platform, logger, connectors);
   logger.info({ bus: platform.bus.description, warehouse: platform.warehouse.description, dataDir: config.dataDir }, 'streamwarden started');
 
   // Watches the warehouse so an outage shows in the log when it starts and ends, not per check.

@@ -1,6 +1,7 @@
 // The HTTP API: Fastify, every /api route authenticated, JSON errors with a clear message.
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Bus } from '../../bus/types.ts';
 import type { Logger } from '../../runtime/logger.ts';
@@ -9,6 +10,8 @@ import { requireAuth } from './auth/plugin.ts';
 import { AuthStore } from './auth/store.ts';
 import { authRoutes } from './routes/auth.ts';
 import { dataRoutes } from './routes/data.ts';
+import { liveRoutes, type StreamControl } from './routes/live.ts';
+import type { LiveHub } from './live.ts';
 
 export interface ApiOptions {
   warehouse: Warehouse;
@@ -16,12 +19,17 @@ export interface ApiOptions {
   logger: Logger;
   secureCookies?: boolean;
   loginAttemptsPerMinute?: number;
+  /** Live push over /api/v1/live (absent: no WebSocket route). */
+  live?: LiveHub;
+  /** Stopping streams: the connectors, when they run in this process. */
+  control?: StreamControl;
 }
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger, trustProxy: true, disableRequestLogging: true });
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
+  await app.register(websocket);
   const store = new AuthStore(options.warehouse);
   requireAuth(app, store);
 
@@ -34,5 +42,6 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
   await app.register(authRoutes, { store, secureCookies: options.secureCookies ?? false, loginAttemptsPerMinute: options.loginAttemptsPerMinute ?? 10 });
   await app.register(dataRoutes, { warehouse: options.warehouse });
+  await app.register(liveRoutes, { live: options.live, control: options.control });
   return app;
 }

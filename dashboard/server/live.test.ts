@@ -1,0 +1,103 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { waitFor } from '../../bus/bus-contract.ts';
+import { EmbeddedBus } from '../../bus/embedded/embedded-bus.ts';
+import { DEVICES, movie, user } from '../../connectors/fakes/catalog.ts';
+import { FakePlexServer } from '../../connectors/fakes/fake-plex.ts';
+import { ConnectorRunner } from '../../connectors/runner.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import { allTopics } from '../../schemas/index.ts';
+import { openTestWarehouse } from '../../testing/warehouse.ts';
+import { migrate } from '../../warehouse/migrations.ts';
+import { buildApi } from './app.ts';
+import { LiveHub, type LiveMessage } from './live.ts';
+
+const logger = createLogger('test');
+const plex = new FakePlexServer('plex-token');
+let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
+let bus: EmbeddedBus;
+let runner: ConnectorRunner;
+let live: LiveHub;
+let app: FastifyInstance;
+let base: string;
+let cookie: string;
+
+beforeAll(async () => {
+  await plex.start();
+  warehouse = await openTestWarehouse();
+  await migrate(warehouse, logger);
+  bus = new EmbeddedBus({ dir: mkdtempSync(join(tmpdir(), 'sw-live-')), logger, defaultPartitions: 2 });
+  await bus.ensureTopics(allTopics.map((t) => ({ name: t.name })));
+  runner = new ConnectorRunner({ producer: await bus.producer(), logger, clientId: 'sw-test', timing: { pollIntervalMs: 200, feedPollIntervalMs: 300, metricsIntervalMs: 500 }, librarySync: null });
+  await runner.apply([{ id: 'plex-home', name: 'Home', type: 'plex', url: plex.url, token: 'plex-token', enabled: true }]);
+  live = new LiveHub({ bus, warehouse, logger });
+  await live.start();
+  app = await buildApi({ warehouse, bus, logger, live, control: runner });
+  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  const json = { 'content-type': 'application/json' };
+  await fetch(`${base}/api/v1/setup`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
+  const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
+  cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await live?.stop();
+  await runner?.stop();
+  await bus?.close();
+  await warehouse?.drop();
+  await plex.stop();
+});
+
+function connect(headers: Record<string, string>): Promise<{ socket: WebSocket; messages: LiveMessage[] }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(`${base.replace('http', 'ws')}/api/v1/live`, { headers });
+    const messages: LiveMessage[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(String(data)) as LiveMessage));
+    socket.once('open', () => resolve({ socket, messages }));
+    socket.once('unexpected-response', (_req, res) => reject(new Error(`handshake refused: ${res.statusCode}`)));
+    socket.once('error', reject);
+  });
+}
+
+describe('live WebSocket and stopping streams', () => {
+  it('refuses the WebSocket without a session', async () => {
+    await expect(connect({})).rejects.toThrow(/handshake refused: 401/);
+  });
+
+  it('pushes a session started on the media server, then its stop requested through the API', async () => {
+    const { socket, messages } = await connect({ cookie });
+    await waitFor(() => messages.length > 0, 'the snapshot');
+    expect(messages[0]).toMatchObject({ type: 'snapshot', sessions: [] });
+
+    const session = plex.startSession({ user: user('42', 'alice'), item: movie('5001', 'Dune'), device: { ...DEVICES.tv(), name: '<b>Den</b> TV' }, ip: '81.2.69.142' });
+    await waitFor(() => messages.some((m) => m.type === 'session.started'), 'the session on the socket', 15_000);
+    const started = messages.find((m) => m.type === 'session.started') as Extract<LiveMessage, { session: unknown }>;
+    expect(started.session).toMatchObject({ serverId: 'plex-home', accountKey: 'plex-home:42', userName: 'alice', sessionKey: session.key, media: { title: 'Dune' }, device: { deviceName: '<b>Den</b> TV' }, clientIp: '81.2.69.142' });
+    await waitFor(() => messages.some((m) => m.type === 'server.status'), 'server status on the socket', 15_000);
+
+    const stop = await fetch(`${base}/api/v1/sessions/plex-home/${session.key}/terminate`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Sharing is not allowed' }) });
+    expect(stop.status).toBe(202);
+    expect(plex.terminations).toEqual([expect.objectContaining({ sessionId: session.id, reason: 'Sharing is not allowed' })]);
+    await waitFor(() => messages.some((m) => m.type === 'session.stopped'), 'the stop on the socket', 15_000);
+    socket.close();
+
+    const late = await connect({ cookie });
+    await waitFor(() => late.messages.length > 0, 'a new snapshot');
+    expect(late.messages[0]).toMatchObject({ type: 'snapshot', sessions: [] });
+    late.socket.close();
+  });
+
+  it('explains a stop that cannot be done', async () => {
+    const unknown = await fetch(`${base}/api/v1/sessions/nowhere/1/terminate`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
+    expect(unknown.status).toBe(404);
+    const invalid = await fetch(`${base}/api/v1/sessions/plex-home/1/terminate`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ message: 'x'.repeat(501) }) });
+    expect(invalid.status).toBe(400);
+    const anonymous = await fetch(`${base}/api/v1/sessions/plex-home/1/terminate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(anonymous.status).toBe(401);
+  });
+});

@@ -1,0 +1,134 @@
+// What the dashboard sees change without reloading: sessions starting, moving, stopping,
+// violations and media server status, read from the bus (a consumer group of this process alone,
+// from the newest records on) and pushed to every WebSocket client. A client gets the current
+// state first: the sessions going on (from the warehouse, then kept up to date from the bus) and
+// each server's latest status.
+import { randomUUID } from 'node:crypto';
+import { consumeTopic } from '../../bus/typed.ts';
+import type { Bus, BusConsumer } from '../../bus/types.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import { topics, type PlaybackEvent, type ServerMetricsSample, type Violation } from '../../schemas/index.ts';
+import type { Warehouse } from '../../warehouse/client.ts';
+import { SessionQueries, type SessionRow } from '../../warehouse/queries/index.ts';
+
+export type LiveSession = Pick<
+  PlaybackEvent,
+  'serverId' | 'serverType' | 'accountKey' | 'userName' | 'sessionKey' | 'media' | 'device' | 'clientIp' | 'networkLocation' | 'playState' | 'positionMs' | 'durationMs' | 'quality' | 'playStartedAt' | 'observedAt'
+>;
+
+export type LiveMessage =
+  | { type: 'snapshot'; sessions: Array<LiveSession | SessionRow>; servers: ServerMetricsSample[] }
+  | { type: 'session.started' | 'session.updated' | 'session.stopped'; session: LiveSession }
+  | { type: 'violation'; violation: Violation }
+  | { type: 'server.status'; server: ServerMetricsSample };
+
+type Listener = (message: LiveMessage) => void;
+
+function liveSession(e: PlaybackEvent): LiveSession {
+  const { serverId, serverType, accountKey, userName, sessionKey, media, device, clientIp, networkLocation, playState, positionMs, durationMs, quality, playStartedAt, observedAt } = e;
+  return { serverId, serverType, accountKey, userName, sessionKey, media, device, clientIp, networkLocation, playState, positionMs, durationMs, quality, playStartedAt, observedAt };
+}
+
+export class LiveHub {
+  private readonly sessions = new Map<string, LiveSession | SessionRow>();
+  private readonly servers = new Map<string, ServerMetricsSample>();
+  private readonly listeners = new Set<Listener>();
+  private readonly consumers: BusConsumer[] = [];
+
+  constructor(private readonly options: { bus: Bus; warehouse: Warehouse; logger: Logger }) {}
+
+  async start(): Promise<void> {
+    const { warehouse } = this.options;
+    for (const s of await new SessionQueries(warehouse).active()) this.sessions.set(`${s.serverId}/${s.sessionKey}`, s);
+    for (const server of await this.latestServerSamples()) this.servers.set(server.serverId, server);
+    const { bus, logger } = this.options;
+    const deadLetters = await bus.producer();
+    // Every API process sees everything: its own group, starting at the newest records.
+    const group = `api-live-${randomUUID()}`;
+    const common = { deadLetters, logger, fromBeginning: false } as const;
+    this.consumers.push(
+      await consumeTopic(bus, { ...common, groupId: `${group}-events`, spec: topics.playbackEvents, handle: async (records) => records.forEach((r) => this.onEvent(r.value)) }),
+      await consumeTopic(bus, { ...common, groupId: `${group}-violations`, spec: topics.violations, handle: async (records) => records.forEach((r) => this.emit({ type: 'violation', violation: r.value })) }),
+      await consumeTopic(bus, {
+        ...common,
+        groupId: `${group}-servers`,
+        spec: topics.serverMetrics,
+        handle: async (records) =>
+          records.forEach((r) => {
+            this.servers.set(r.value.serverId, r.value);
+            this.emit({ type: 'server.status', server: r.value });
+          }),
+      }),
+    );
+    await Promise.all(this.consumers.map((c) => c.ready));
+  }
+
+  async stop(): Promise<void> {
+    for (const consumer of this.consumers) await consumer.stop();
+  }
+
+  /** Each server's newest metrics sample in the warehouse, in the topic's shape. */
+  private async latestServerSamples(): Promise<ServerMetricsSample[]> {
+    const { warehouse } = this.options;
+    const result = await warehouse.client.query({
+      query: `SELECT server_id, argMax(server_type, sampled_at) AS type, max(sampled_at) AS at, toUnixTimestamp64Milli(max(sampled_at)) AS at_ms, argMax(status, sampled_at) AS status, argMax(status_detail, sampled_at) AS detail,
+                argMax(active_sessions, sampled_at) AS sessions, argMax(transcode_sessions, sampled_at) AS transcodes, argMax(total_bandwidth_kbps, sampled_at) AS bandwidth,
+                argMax(host_cpu_percent, sampled_at) AS cpu, argMax(host_memory_percent, sampled_at) AS memory
+              FROM ${warehouse.table('server_metrics')} GROUP BY server_id`,
+      format: 'JSONEachRow',
+    });
+    const rows = await result.json<Record<string, string | number | null>>();
+    return rows.map((r) => ({
+      sampleId: `${r.server_id}:${r.at_ms}`,
+      serverId: String(r.server_id),
+      serverType: r.type as ServerMetricsSample['serverType'],
+      sampledAt: Number(r.at_ms),
+      status: r.status as ServerMetricsSample['status'],
+      statusDetail: r.detail ? String(r.detail) : null,
+      responseTimeMs: null,
+      processCpuPercent: null,
+      hostCpuPercent: r.cpu === null ? null : Number(r.cpu),
+      processMemoryPercent: null,
+      hostMemoryPercent: r.memory === null ? null : Number(r.memory),
+      activeSessions: Number(r.sessions),
+      transcodeSessions: Number(r.transcodes),
+      directPlaySessions: 0,
+      directStreamSessions: 0,
+      totalBandwidthKbps: Number(r.bandwidth),
+      lanBandwidthKbps: 0,
+      wanBandwidthKbps: 0,
+    }));
+  }
+
+  snapshot(): LiveMessage {
+    return { type: 'snapshot', sessions: [...this.sessions.values()], servers: [...this.servers.values()] };
+  }
+
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private onEvent(event: PlaybackEvent): void {
+    const key = `${event.serverId}/${event.sessionKey}`;
+    const session = liveSession(event);
+    if (event.eventType === 'STOPPED') {
+      this.sessions.delete(key);
+      this.emit({ type: 'session.stopped', session });
+      return;
+    }
+    const known = this.sessions.has(key);
+    this.sessions.set(key, session);
+    this.emit({ type: known && event.eventType !== 'STARTED' ? 'session.updated' : 'session.started', session });
+  }
+
+  private emit(message: LiveMessage): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(message);
+      } catch (err) {
+        this.options.logger.warn({ err }, 'live listener failed');
+      }
+    }
+  }
+}

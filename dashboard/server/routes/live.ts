@@ -1,0 +1,43 @@
+// The live WebSocket and stopping a stream.
+import type {} from '@fastify/websocket';
+import type { FastifyInstance } from 'fastify';
+import { ServerRequestError } from '../../../connectors/http.ts';
+import type { LiveHub } from '../live.ts';
+
+export interface StreamControl {
+  terminate(serverId: string, sessionKey: string, message: string): Promise<void>;
+}
+
+export async function liveRoutes(app: FastifyInstance, { live, control }: { live?: LiveHub; control?: StreamControl }): Promise<void> {
+  if (live) {
+    // Authenticated like every /api route: the hook runs before the upgrade.
+    app.get('/api/v1/live', { websocket: true }, (socket) => {
+      socket.send(JSON.stringify(live.snapshot()));
+      const unsubscribe = live.subscribe((message) => socket.send(JSON.stringify(message)));
+      socket.on('close', unsubscribe);
+    });
+  }
+
+  app.post<{ Params: { serverId: string; sessionKey: string }; Body: { message?: string } }>(
+    '/api/v1/sessions/:serverId/:sessionKey/terminate',
+    {
+      schema: {
+        params: { type: 'object', properties: { serverId: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }, sessionKey: { type: 'string', minLength: 1, maxLength: 200 } } },
+        body: { type: 'object', additionalProperties: false, properties: { message: { type: 'string', maxLength: 500 } } },
+      },
+    },
+    async (request, reply) => {
+      if (!control) return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'The connectors do not run in this process; stopping streams from here is not available.' });
+      const message = request.body?.message?.trim() || 'Your stream was stopped by the server administrator.';
+      try {
+        await control.terminate(request.params.serverId, request.params.sessionKey, message);
+      } catch (err) {
+        if (err instanceof ServerRequestError) return reply.code(502).send({ statusCode: 502, error: 'Bad Gateway', message: `The media server refused: ${err.message}` });
+        if (/no connector for server/.test((err as Error).message)) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No media server "${request.params.serverId}".` });
+        throw err;
+      }
+      request.log.info({ serverId: request.params.serverId, sessionKey: request.params.sessionKey, by: request.user }, 'stream stopped from the API');
+      return reply.code(202).send({ terminated: true, serverId: request.params.serverId, sessionKey: request.params.sessionKey });
+    },
+  );
+}
