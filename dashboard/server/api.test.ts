@@ -86,12 +86,15 @@ describe('API authentication', () => {
     expect(created.status).toBe(201);
     const { token, tokenId } = (await created.json()) as { token: string; tokenId: string };
     expect(token).toMatch(/^sw_[0-9a-f]{12}_[\w-]{32}$/);
+    // The secret is what follows "sw_<12 hex>_" (it may itself contain "_").
+    const secret = token.slice('sw_'.length + 12 + 1);
+    expect(secret).toHaveLength(32);
     const bearer = { authorization: `Bearer ${token}` };
     expect((await call('/api/v1/sessions/active', { headers: bearer })).status).toBe(200);
     const listed = await (await call('/api/v1/tokens', { headers: bearer })).json();
-    expect(JSON.stringify(listed)).not.toContain(token.split('_')[2]);
+    expect(JSON.stringify(listed)).not.toContain(secret);
     const stored = await warehouse.client.query({ query: `SELECT token_hash FROM ${warehouse.table('api_tokens')} FINAL`, format: 'JSONEachRow' });
-    expect(JSON.stringify(await stored.json())).not.toContain(token.split('_')[2]);
+    expect(JSON.stringify(await stored.json())).not.toContain(secret);
     expect((await call(`/api/v1/tokens/${tokenId}`, { method: 'DELETE', headers: { cookie } })).status).toBe(200);
     expect((await call('/api/v1/sessions/active', { headers: bearer })).status).toBe(401);
     expect((await call('/api/v1/sessions/active', { headers: { authorization: 'Bearer sw_nonsense' } })).status).toBe(401);
