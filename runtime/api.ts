@@ -3,15 +3,23 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../dashboard/server/app.ts';
 import { LiveHub } from '../dashboard/server/live.ts';
-import type { StreamControl } from '../dashboard/server/routes/live.ts';
+import type { ConnectorRunner } from '../connectors/runner.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { Platform } from './platform.ts';
 
-export async function startApi(config: Config, platform: Platform, logger: Logger, control?: StreamControl): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+export async function startApi(config: Config, platform: Platform, logger: Logger, connectors?: ConnectorRunner): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
   const live = new LiveHub({ bus: platform.bus, warehouse: platform.warehouse, logger });
   await live.start();
-  const app = await buildApi({ warehouse: platform.warehouse, bus: platform.bus, logger, live, control, secureCookies: process.env.STREAMWARDEN_SECURE_COOKIES === 'true' });
+  const app = await buildApi({
+    warehouse: platform.warehouse,
+    bus: platform.bus,
+    logger,
+    live,
+    control: connectors,
+    serverStatus: connectors && (() => connectors.statuses()),
+    secureCookies: process.env.STREAMWARDEN_SECURE_COOKIES === 'true',
+  });
   const address = await app.listen({ host: config.http.host, port: config.http.port });
   logger.info({ address }, 'API listening');
   return {

@@ -6,7 +6,8 @@ import { generateHistory } from '../../testing/history.ts';
 import { loadHistory } from '../../testing/load-history.ts';
 import { openTestWarehouse } from '../../testing/warehouse.ts';
 import { Analytics } from '../../warehouse/queries/index.ts';
-import { playbackEventRow } from '../../warehouse/rows.ts';
+import { playbackEventRow, trustChangeRow, violationRow } from '../../warehouse/rows.ts';
+import { sampleTrustScoreChange, sampleViolation } from '../../testing/fixtures.ts';
 import { buildApi } from './app.ts';
 
 const history = generateHistory({ seed: 4, plays: 60, livePlays: 2 });
@@ -37,10 +38,15 @@ const call = (path: string, init: RequestInit & { json?: unknown } = {}) =>
 
 const message = async (response: Response) => ((await response.json()) as { message: string }).message;
 
+let session: string | undefined;
+
+/** One session for the data tests: logging in every time would trip the login rate limit. */
 async function login(): Promise<string> {
+  if (session) return session;
   const response = await call('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: PASSWORD } });
   expect(response.status).toBe(200);
-  return response.headers.get('set-cookie')!.split(';')[0]!;
+  session = response.headers.get('set-cookie')!.split(';')[0]!;
+  return session;
 }
 
 describe('API authentication', () => {
@@ -150,6 +156,54 @@ describe('API data', () => {
 
   it('reports health without authentication', async () => {
     expect(await (await call('/health')).json()).toEqual({ status: 'ok', warehouse: true, bus: null });
+  });
+});
+
+describe('users and violations', () => {
+  const account = history.plays[0]!.accountKey;
+  const violationId = 'a'.repeat(32);
+
+  beforeAll(async () => {
+    const record = { topic: 'test', partition: 0, offset: '1', key: null, value: null, headers: {}, timestamp: 0 };
+    const [serverId, userId] = account.split(':');
+    await warehouse.client.insert({ table: warehouse.table('violations'), values: [violationRow(sampleViolation({ violationId, accountKey: account, serverId: serverId!, userId: userId! }), record)], format: 'JSONEachRow' });
+    await warehouse.client.insert({ table: warehouse.table('trust_score_history'), values: [trustChangeRow(sampleTrustScoreChange({ accountKey: account, violationId }), record)], format: 'JSONEachRow' });
+  });
+
+  it('lists users with their trust score, lowest first, and open violations', async () => {
+    const cookie = await login();
+    const { users } = (await (await call('/api/v1/users', { headers: { cookie } })).json()) as { users: Array<{ accountKey: string; trustScore: number; openViolations: number }> };
+    expect(users[0]).toMatchObject({ accountKey: account, trustScore: 80, openViolations: 1 });
+    expect(users.slice(1).every((u) => u.trustScore === 100)).toBe(true);
+    expect(users).toHaveLength(new Set(history.events.map((e) => e.accountKey)).size + 1);
+  });
+
+  it("shows a user's profile: devices, places, violations, trust history", async () => {
+    const cookie = await login();
+    const profile = (await (await call(`/api/v1/users/${encodeURIComponent(account)}`, { headers: { cookie } })).json()) as Record<string, unknown[]> & { trustScore: number };
+    expect(profile.trustScore).toBe(80);
+    expect(profile.devices!.length).toBeGreaterThan(0);
+    expect(profile.locations!.length).toBeGreaterThan(0);
+    expect(profile.violations).toEqual([expect.objectContaining({ violationId, rule: 'IMPOSSIBLE_TRAVEL', status: 'OPEN' })]);
+    expect(profile.trustHistory).toEqual([expect.objectContaining({ previousScore: 100, newScore: 80, reason: 'VIOLATION' })]);
+    expect((await call('/api/v1/users/plex-a%3Anobody', { headers: { cookie } })).status).toBe(404);
+  });
+
+  it('acknowledges and dismisses violations', async () => {
+    const cookie = await login();
+    const ack = await call(`/api/v1/violations/${violationId}/status`, { method: 'POST', headers: { cookie }, json: { status: 'ACKNOWLEDGED' } });
+    expect(await ack.json()).toEqual({ violationId, status: 'ACKNOWLEDGED' });
+    const open = (await (await call('/api/v1/violations?status=OPEN', { headers: { cookie } })).json()) as { violations: unknown[] };
+    expect(open.violations).toEqual([]);
+    const dismissed = await call(`/api/v1/violations/${violationId}/status`, { method: 'POST', headers: { cookie }, json: { status: 'DISMISSED', note: 'family trip' } });
+    expect(await dismissed.json()).toEqual({ violationId, status: 'DISMISSED' });
+    expect((await call(`/api/v1/violations/${violationId}/status`, { method: 'POST', headers: { cookie }, json: { status: 'DELETED' } })).status).toBe(400);
+    expect((await call(`/api/v1/violations/${'b'.repeat(32)}/status`, { method: 'POST', headers: { cookie }, json: { status: 'OPEN' } })).status).toBe(404);
+  });
+
+  it('reports media server status (none when the connectors run elsewhere)', async () => {
+    const cookie = await login();
+    expect(await (await call('/api/v1/servers/status', { headers: { cookie } })).json()).toEqual({ servers: [] });
   });
 });
 

@@ -11,6 +11,8 @@ import { AuthStore } from './auth/store.ts';
 import { authRoutes } from './routes/auth.ts';
 import { dataRoutes } from './routes/data.ts';
 import { liveRoutes, type StreamControl } from './routes/live.ts';
+import { peopleRoutes } from './routes/people.ts';
+import type { ConnectorStatus } from '../../connectors/server-connector.ts';
 import type { LiveHub } from './live.ts';
 
 export interface ApiOptions {
@@ -23,6 +25,8 @@ export interface ApiOptions {
   live?: LiveHub;
   /** Stopping streams: the connectors, when they run in this process. */
   control?: StreamControl;
+  /** Live status of the media servers, when the connectors run in this process. */
+  serverStatus?: () => ConnectorStatus[];
 }
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
@@ -43,5 +47,6 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(authRoutes, { store, secureCookies: options.secureCookies ?? false, loginAttemptsPerMinute: options.loginAttemptsPerMinute ?? 10 });
   await app.register(dataRoutes, { warehouse: options.warehouse });
   await app.register(liveRoutes, { live: options.live, control: options.control });
+  await app.register(peopleRoutes, { warehouse: options.warehouse, serverStatus: options.serverStatus });
   return app;
 }
