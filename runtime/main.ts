@@ -38,7 +38,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const api = await startApi(config, platform, logger, connectors);
+  const api = await startApi(config, platform, logger, { connectors, processor, sink });
   logger.info({ bus: platform.bus.description, warehouse: platform.warehouse.description, dataDir: config.dataDir }, 'streamwarden started');
 
   // Watches the warehouse so an outage shows in the log when it starts and ends, not per check.

@@ -207,6 +207,30 @@ describe('users and violations', () => {
   });
 });
 
+describe('API documents and library', () => {
+  it('publishes its OpenAPI document and interactive docs', async () => {
+    const doc = (await (await call('/api-docs/json')).json()) as { openapi: string; paths: Record<string, unknown>; components: { securitySchemes: Record<string, unknown> } };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/sessions/history', '/api/v1/analytics/{name}', '/api/v1/sessions/{serverId}/{sessionKey}/terminate', '/api/v1/users/{accountKey}', '/api/v1/tokens']));
+    expect(Object.keys(doc.components.securitySchemes)).toEqual(['session', 'token']);
+    const page = await call('/api-docs');
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+  });
+
+  it('serves library analytics and validates their parameters', async () => {
+    const cookie = await login();
+    for (const path of ['libraries', 'distribution?by=videoCodec', 'most-watched?limit=5', 'never-watched', 'duplicates']) {
+      expect((await call(`/api/v1/library/${path}`, { headers: { cookie } })).status, path).toBe(200);
+    }
+    expect((await call('/api/v1/library/distribution?by=colour', { headers: { cookie } })).status).toBe(400);
+  });
+
+  it('keeps /metrics behind authentication', async () => {
+    expect((await call('/metrics')).status).toBe(401);
+  });
+});
+
 describe('login rate limit', () => {
   it('stops password guessing after the allowed attempts', async () => {
     const statuses: number[] = [];

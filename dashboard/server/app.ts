@@ -2,6 +2,8 @@
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Bus } from '../../bus/types.ts';
 import type { Logger } from '../../runtime/logger.ts';
@@ -12,6 +14,8 @@ import { authRoutes } from './routes/auth.ts';
 import { dataRoutes } from './routes/data.ts';
 import { liveRoutes, type StreamControl } from './routes/live.ts';
 import { peopleRoutes } from './routes/people.ts';
+import { libraryRoutes } from './routes/library.ts';
+import { metricsRoute, type Metric } from './routes/metrics.ts';
 import type { ConnectorStatus } from '../../connectors/server-connector.ts';
 import type { LiveHub } from './live.ts';
 
@@ -27,6 +31,8 @@ export interface ApiOptions {
   control?: StreamControl;
   /** Live status of the media servers, when the connectors run in this process. */
   serverStatus?: () => ConnectorStatus[];
+  /** Figures for Prometheus at /metrics. */
+  metrics?: () => Promise<Metric[]>;
 }
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
@@ -34,6 +40,14 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   await app.register(websocket);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Streamwarden API', version: '1', description: 'Sessions, analytics, users, violations and stream control. Sign in (cookie) or send an API token.' },
+      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'sw_session' }, token: { type: 'http', scheme: 'bearer', description: 'API token sw_<id>_<secret>' } } },
+      security: [{ session: [] }, { token: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api-docs' });
   const store = new AuthStore(options.warehouse);
   requireAuth(app, store);
 
@@ -48,5 +62,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(dataRoutes, { warehouse: options.warehouse });
   await app.register(liveRoutes, { live: options.live, control: options.control });
   await app.register(peopleRoutes, { warehouse: options.warehouse, serverStatus: options.serverStatus });
+  await app.register(libraryRoutes, { warehouse: options.warehouse });
+  if (options.metrics) await app.register(metricsRoute, { collect: options.metrics });
   return app;
 }

@@ -15,6 +15,7 @@ import { openTestWarehouse } from '../../testing/warehouse.ts';
 import { migrate } from '../../warehouse/migrations.ts';
 import { buildApi } from './app.ts';
 import { LiveHub, type LiveMessage } from './live.ts';
+import { metricsCollector } from '../../runtime/metrics.ts';
 
 const logger = createLogger('test');
 const plex = new FakePlexServer('plex-token');
@@ -36,7 +37,7 @@ beforeAll(async () => {
   await runner.apply([{ id: 'plex-home', name: 'Home', type: 'plex', url: plex.url, token: 'plex-token', enabled: true }]);
   live = new LiveHub({ bus, warehouse, logger });
   await live.start();
-  app = await buildApi({ warehouse, bus, logger, live, control: runner });
+  app = await buildApi({ warehouse, bus, logger, live, control: runner, serverStatus: () => runner.statuses(), metrics: metricsCollector({ bus, connectors: runner }) });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
   const json = { 'content-type': 'application/json' };
   await fetch(`${base}/api/v1/setup`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
@@ -90,6 +91,18 @@ describe('live WebSocket and stopping streams', () => {
     await waitFor(() => late.messages.length > 0, 'a new snapshot');
     expect(late.messages[0]).toMatchObject({ type: 'snapshot', sessions: [] });
     late.socket.close();
+  });
+
+  it('reports Prometheus figures: server status, sessions, consumer lag', async () => {
+    await waitFor(() => runner.statuses()[0]?.status === 'UP', 'the server up');
+    const response = await fetch(`${base}/metrics`, { headers: { cookie } });
+    expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await response.text();
+    expect(text).toContain('# TYPE streamwarden_server_up gauge');
+    expect(text).toMatch(/^streamwarden_server_up\{server="plex-home",status="UP"\} 1$/m);
+    expect(text).toMatch(/^streamwarden_consumer_lag\{group="pipeline"\} \d+$/m);
+    const servers = (await (await fetch(`${base}/api/v1/servers/status`, { headers: { cookie } })).json()) as { servers: Array<{ serverId: string; status: string }> };
+    expect(servers.servers).toEqual([expect.objectContaining({ serverId: 'plex-home', status: 'UP' })]);
   });
 
   it('explains a stop that cannot be done', async () => {

@@ -18,7 +18,7 @@ export function requireAuth(app: FastifyInstance, store: AuthStore): void {
   app.decorateRequest('user', null);
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     const path = request.url.split('?')[0]!;
-    if (!path.startsWith('/api/') || OPEN.has(`${request.method} ${path}`)) return;
+    if ((!path.startsWith('/api/') && path !== '/metrics') || OPEN.has(`${request.method} ${path}`)) return;
     const header = request.headers.authorization;
     const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
     const cookie = request.cookies[SESSION_COOKIE];

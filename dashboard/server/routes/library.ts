@@ -1,0 +1,29 @@
+// Library analytics from the library snapshots.
+import type { FastifyInstance } from 'fastify';
+import type { Warehouse } from '../../../warehouse/client.ts';
+import { LibraryQueries } from '../../../warehouse/queries/index.ts';
+
+const query = {
+  type: 'object',
+  properties: {
+    servers: { type: 'string', pattern: '^[a-z0-9_,-]*$', description: 'Comma-separated server ids' },
+    by: { type: 'string', enum: ['resolution', 'videoCodec', 'audioCodec', 'container'] },
+    limit: { type: 'integer', minimum: 1, maximum: 1000 },
+  },
+} as const;
+
+interface LibraryQuery {
+  servers?: string;
+  by?: 'resolution' | 'videoCodec' | 'audioCodec' | 'container';
+  limit?: number;
+}
+
+export async function libraryRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
+  const library = new LibraryQueries(warehouse);
+  const servers = (q: LibraryQuery) => (q.servers ? q.servers.split(',').filter(Boolean) : []);
+  app.get<{ Querystring: LibraryQuery }>('/api/v1/library/libraries', { schema: { querystring: query } }, async (r) => ({ libraries: await library.libraries(servers(r.query)) }));
+  app.get<{ Querystring: LibraryQuery }>('/api/v1/library/distribution', { schema: { querystring: query } }, async (r) => ({ by: r.query.by ?? 'resolution', data: await library.distribution(r.query.by ?? 'resolution', servers(r.query)) }));
+  app.get<{ Querystring: LibraryQuery }>('/api/v1/library/most-watched', { schema: { querystring: query } }, async (r) => ({ items: await library.mostWatched(r.query.limit ?? 20, servers(r.query)) }));
+  app.get<{ Querystring: LibraryQuery }>('/api/v1/library/never-watched', { schema: { querystring: query } }, async (r) => ({ items: await library.neverWatched(r.query.limit ?? 100, servers(r.query)) }));
+  app.get<{ Querystring: LibraryQuery }>('/api/v1/library/duplicates', { schema: { querystring: query } }, async (r) => ({ items: await library.duplicates(servers(r.query)) }));
+}

@@ -1,0 +1,27 @@
+// Prometheus text exposition at /metrics (token or session required, like /api).
+import type { FastifyInstance } from 'fastify';
+
+export interface Metric {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge';
+  samples: Array<{ labels?: Record<string, string>; value: number }>;
+}
+
+const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+
+export function exposition(metrics: Metric[]): string {
+  const lines: string[] = [];
+  for (const m of metrics) {
+    lines.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`);
+    for (const s of m.samples) {
+      const labels = Object.entries(s.labels ?? {}).map(([k, v]) => `${k}="${escape(v)}"`);
+      lines.push(`${m.name}${labels.length ? `{${labels.join(',')}}` : ''} ${Number.isFinite(s.value) ? s.value : 0}`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export async function metricsRoute(app: FastifyInstance, { collect }: { collect: () => Promise<Metric[]> }): Promise<void> {
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type('text/plain; version=0.0.4').send(exposition(await collect())));
+}
