@@ -5,13 +5,14 @@ import { buildApi } from '../dashboard/server/app.ts';
 import { LiveHub } from '../dashboard/server/live.ts';
 import type { ConnectorRunner } from '../connectors/runner.ts';
 import type { StreamProcessor } from '../pipeline/processor.ts';
+import type { RuleConfig } from '../pipeline/rules/rules-file.ts';
 import type { WarehouseSink } from '../warehouse/sink.ts';
 import { metricsCollector } from './metrics.ts';
 import type { Config } from './config.ts';
 import type { Logger } from './logger.ts';
 import type { Platform } from './platform.ts';
 
-export async function startApi(config: Config, platform: Platform, logger: Logger, parts: { connectors?: ConnectorRunner; processor?: StreamProcessor; sink?: WarehouseSink } = {}): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+export async function startApi(config: Config, platform: Platform, logger: Logger, parts: { connectors?: ConnectorRunner; processor?: StreamProcessor; sink?: WarehouseSink; rules?: RuleConfig } = {}): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
   const { connectors } = parts;
   const live = new LiveHub({ bus: platform.bus, warehouse: platform.warehouse, logger });
   await live.start();
@@ -23,6 +24,7 @@ export async function startApi(config: Config, platform: Platform, logger: Logge
     control: connectors,
     serverStatus: connectors && (() => connectors.statuses()),
     metrics: metricsCollector({ bus: platform.bus, ...parts }),
+    rules: parts.rules,
     secureCookies: process.env.STREAMWARDEN_SECURE_COOKIES === 'true',
   });
   const address = await app.listen({ host: config.http.host, port: config.http.port });

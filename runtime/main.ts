@@ -8,6 +8,7 @@ import { startSink } from './sink.ts';
 import { startProcessor } from './pipeline.ts';
 import { startApi } from './api.ts';
 import { GeoIp } from '../pipeline/geoip.ts';
+import { loadRuleConfig } from '../pipeline/rules/rules-file.ts';
 import { ServerConfigError } from '../connectors/config.ts';
 
 async function main(): Promise<void> {
@@ -26,7 +27,14 @@ async function main(): Promise<void> {
   const geo = await GeoIp.open({ databasePath: config.geoipDatabase });
   logger.info({ geoip: geo.source }, 'geolocation database loaded');
   const sink = await startSink(platform, geo, logger);
-  const processor = await startProcessor(config, platform, geo, logger);
+  let rules;
+  try {
+    rules = loadRuleConfig(config.rulesFile);
+  } catch (err) {
+    console.error(`streamwarden: ${(err as Error).message}`);
+    process.exit(2);
+  }
+  const processor = await startProcessor(platform, geo, rules, logger);
   let connectors;
   try {
     connectors = await startConnectors(config, platform, logger);
@@ -38,7 +46,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const api = await startApi(config, platform, logger, { connectors, processor, sink });
+  const api = await startApi(config, platform, logger, { connectors, processor, sink, rules });
   logger.info({ bus: platform.bus.description, warehouse: platform.warehouse.description, dataDir: config.dataDir }, 'streamwarden started');
 
   // Watches the warehouse so an outage shows in the log when it starts and ends, not per check.

@@ -226,6 +226,22 @@ describe('API documents and library', () => {
     expect((await call('/api/v1/library/distribution?by=colour', { headers: { cookie } })).status).toBe(400);
   });
 
+  it('shows the rule parameters and backtests other ones on stored history', async () => {
+    const cookie = await login();
+    const current = (await (await call('/api/v1/rules', { headers: { cookie } })).json()) as { rules: { concurrentStreams: { maxStreams: number } } };
+    expect(current.rules.concurrentStreams.maxStreams).toBe(3);
+    const body = { from: Date.UTC(2026, 9, 1), to: history.end, rules: { deviceVelocity: { maxIps: 0 } } };
+    const report = (await (await call('/api/v1/rules/backtest', { method: 'POST', headers: { cookie }, json: body })).json()) as { events: number; byRule: Record<string, number> };
+    expect(report.events).toBe(history.events.length + 1);
+    expect(report.byRule.DEVICE_VELOCITY).toBeGreaterThan(0);
+    const withDefaults = (await (await call('/api/v1/rules/backtest', { method: 'POST', headers: { cookie }, json: { from: body.from, to: body.to } })).json()) as { byRule: Record<string, number> };
+    expect(withDefaults.byRule.DEVICE_VELOCITY).toBeUndefined();
+    const wrong = await call('/api/v1/rules/backtest', { method: 'POST', headers: { cookie }, json: { ...body, rules: { teleport: {} } } });
+    expect(wrong.status).toBe(400);
+    expect(await message(wrong)).toMatch(/unknown rule "teleport"/);
+    expect((await call('/api/v1/rules/backtest', { method: 'POST', headers: { cookie }, json: { from: 10, to: 5 } })).status).toBe(400);
+  });
+
   it('keeps /metrics behind authentication', async () => {
     expect((await call('/metrics')).status).toBe(401);
   });

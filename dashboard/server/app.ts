@@ -15,6 +15,9 @@ import { dataRoutes } from './routes/data.ts';
 import { liveRoutes, type StreamControl } from './routes/live.ts';
 import { peopleRoutes } from './routes/people.ts';
 import { libraryRoutes } from './routes/library.ts';
+import { rulesRoutes } from './routes/rules.ts';
+import { DEFAULT_RULES } from '../../pipeline/rules/settings.ts';
+import type { RuleConfig } from '../../pipeline/rules/rules-file.ts';
 import { metricsRoute, type Metric } from './routes/metrics.ts';
 import type { ConnectorStatus } from '../../connectors/server-connector.ts';
 import type { LiveHub } from './live.ts';
@@ -33,6 +36,8 @@ export interface ApiOptions {
   serverStatus?: () => ConnectorStatus[];
   /** Figures for Prometheus at /metrics. */
   metrics?: () => Promise<Metric[]>;
+  /** Rule parameters in force (default: the built-in ones). */
+  rules?: RuleConfig;
 }
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
@@ -63,6 +68,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(liveRoutes, { live: options.live, control: options.control });
   await app.register(peopleRoutes, { warehouse: options.warehouse, serverStatus: options.serverStatus });
   await app.register(libraryRoutes, { warehouse: options.warehouse });
+  await app.register(rulesRoutes, { warehouse: options.warehouse, rules: options.rules ?? { rules: DEFAULT_RULES, accounts: {} } });
   if (options.metrics) await app.register(metricsRoute, { collect: options.metrics });
   return app;
 }
