@@ -3,8 +3,8 @@
 // JSON shapes (SessionInfo with PlayState, NowPlayingItem, TranscodingInfo). Emby also answers
 // under /emby. Positions and durations are ticks of 100 ns.
 import { randomUUID } from 'node:crypto';
-import { FakeMediaServer, htmlError, json, notFound, truncated, type FakeReply, type FakeRequest } from './fake-server.ts';
-import type { FakeItem, FakeSession, Fault } from './fleet.ts';
+import { FakeMediaServer, json, notFound, type FakeReply, type FakeRequest } from './fake-server.ts';
+import type { FakeItem, FakeSession } from './fleet.ts';
 
 const TICKS_PER_MS = 10_000;
 const ITEM_TYPE: Record<FakeItem['type'], string> = { movie: 'Movie', episode: 'Episode', track: 'Audio' };
@@ -48,25 +48,19 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
     return { status: 401, headers: { 'Content-Type': 'text/plain' }, body: this.flavor === 'EMBY' ? 'Access token is invalid or expired.' : '' };
   }
 
-  protected render(fault: Fault): FakeReply | 'hang' | 'reset' {
-    switch (fault) {
-      case 'html-error':
-        return htmlError();
-      case 'unauthorized':
-        return this.unauthorized();
-      case 'truncated-json':
-        return truncated(this.sessionList());
-      case 'wrong-shape':
-        return json({ Items: [], TotalRecordCount: 0 });
-      case 'partial-entry': {
-        const list = this.sessionList();
-        const first = list.find((e) => e.NowPlayingItem);
-        if (first) delete first.UserId;
-        return json(list);
-      }
-      default:
-        return fault;
-    }
+  protected sessionListBody(): unknown {
+    return this.sessionList();
+  }
+
+  protected wrongShape(): FakeReply {
+    return json({ Items: [], TotalRecordCount: 0 });
+  }
+
+  protected partialEntry(): FakeReply {
+    const list = this.sessionList();
+    const first = list.find((e) => e.NowPlayingItem);
+    if (first) delete first.UserId;
+    return json(list);
   }
 
   protected route(request: FakeRequest): FakeReply {

@@ -2,8 +2,8 @@
 // (MediaContainer wrappers, camelCase attributes, nested Media/Part/User/Player/Session/
 // TranscodeSession), with the event source at /:/eventsource/notifications.
 import type { ServerResponse } from 'node:http';
-import { FakeMediaServer, htmlError, json, notFound, truncated, type FakeReply, type FakeRequest } from './fake-server.ts';
-import type { FakeItem, FakeSession, FakeState, Fault } from './fleet.ts';
+import { FakeMediaServer, json, notFound, type FakeReply, type FakeRequest } from './fake-server.ts';
+import type { FakeItem, FakeSession, FakeState } from './fleet.ts';
 
 const RESOLUTION: Array<[number, string]> = [
   [2160, '4k'],
@@ -48,25 +48,19 @@ export class FakePlexServer extends FakeMediaServer {
     return { status: 401, headers: { 'Content-Type': 'text/html' }, body: '<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>' };
   }
 
-  protected render(fault: Fault, request: FakeRequest): FakeReply | 'hang' | 'reset' {
-    switch (fault) {
-      case 'html-error':
-        return htmlError();
-      case 'unauthorized':
-        return this.unauthorized();
-      case 'truncated-json':
-        return truncated(this.sessionsBody());
-      case 'wrong-shape':
-        return json({ error: 'unexpected', Metadata: 'none' });
-      case 'partial-entry': {
-        const body = this.sessionsBody();
-        const first = body.MediaContainer.Metadata[0] as Record<string, unknown> | undefined;
-        if (first) delete first.Player;
-        return this.reply(request, body);
-      }
-      default:
-        return fault;
-    }
+  protected sessionListBody(): unknown {
+    return this.sessionsBody();
+  }
+
+  protected wrongShape(): FakeReply {
+    return json({ error: 'unexpected', Metadata: 'none' });
+  }
+
+  protected partialEntry(request: FakeRequest): FakeReply {
+    const body = this.sessionsBody();
+    const first = body.MediaContainer.Metadata[0] as Record<string, unknown> | undefined;
+    if (first) delete first.Player;
+    return this.reply(request, body);
   }
 
   /** Plex answers XML unless the client asks for JSON. */

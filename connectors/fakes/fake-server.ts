@@ -126,7 +126,28 @@ export abstract class FakeMediaServer {
   /** Answers a request; 'stream' when the handler took over the response (event streams). */
   protected abstract route(request: FakeRequest, res: ServerResponse): FakeReply | 'stream' | Promise<FakeReply | 'stream'>;
   protected abstract isSessionList(path: string): boolean;
-  protected abstract render(fault: Fault, request: FakeRequest): FakeReply | 'hang' | 'reset';
+  /** The session list as the server would answer it now (the body truncated-json cuts). */
+  protected abstract sessionListBody(): unknown;
+  /** A list in a shape the client does not expect, and a list with one unreadable entry. */
+  protected abstract wrongShape(): FakeReply;
+  protected abstract partialEntry(request: FakeRequest): FakeReply;
+
+  private render(fault: Fault, request: FakeRequest): FakeReply | 'hang' | 'reset' {
+    switch (fault) {
+      case 'html-error':
+        return htmlError();
+      case 'unauthorized':
+        return this.unauthorized();
+      case 'truncated-json':
+        return truncated(this.sessionListBody());
+      case 'wrong-shape':
+        return this.wrongShape();
+      case 'partial-entry':
+        return this.partialEntry(request);
+      default:
+        return fault;
+    }
+  }
   protected onSessionChange(_session: FakeSession, _state: FakeState | 'stopped'): void {}
   protected onDown(): void {}
 
