@@ -49,7 +49,9 @@ export class StreamProcessor {
   readonly stats: ProcessorStats = { events: 0, violations: 0, trustChanges: 0, replayed: 0, suppressedAsPublished: 0 };
   private readonly partitions = new Map<number, PartitionState>();
   private readonly published = { violations: new Set<string>(), trust: new Set<string>() };
+  /** Detectors of accounts with overrides; everyone else shares `baseDetector`. */
   private readonly detectors = new Map<string, Detector>();
+  private readonly baseDetector: Detector;
   private readonly specs: { events: TopicSpec<PlaybackEvent>; violations: TopicSpec<Violation>; trust: TopicSpec<TrustScoreChange> };
   private readonly logger: Logger;
   private readonly groupId: string;
@@ -59,6 +61,7 @@ export class StreamProcessor {
 
   constructor(private readonly options: ProcessorOptions) {
     this.logger = options.logger.child({ component: 'processor' });
+    this.baseDetector = new Detector(options.rules);
     this.groupId = options.groupId ?? 'pipeline';
     const named = <T>(spec: TopicSpec<T>, name: string | undefined): TopicSpec<T> => ({ ...spec, name: name ?? spec.name });
     this.specs = {
@@ -115,12 +118,10 @@ export class StreamProcessor {
   }
 
   private detector(accountKey: string): Detector {
+    const overrides = this.options.overrides?.(accountKey);
+    if (!overrides) return this.baseDetector;
     let detector = this.detectors.get(accountKey);
-    if (!detector) {
-      const overrides = this.options.overrides?.(accountKey);
-      detector = overrides ? new Detector(settingsFor(this.options.rules, overrides)) : (this.detectors.get('') ?? new Detector(this.options.rules));
-      this.detectors.set(overrides ? accountKey : '', detector);
-    }
+    if (!detector) this.detectors.set(accountKey, (detector = new Detector(settingsFor(this.options.rules, overrides))));
     return detector;
   }
 
@@ -162,17 +163,20 @@ export class StreamProcessor {
 
   private assign(partitions: number[]): void {
     for (const p of [...this.partitions.keys()]) if (!partitions.includes(p)) this.partitions.delete(p);
-    for (const p of partitions) {
-      if (this.partitions.has(p)) continue;
+    const added = partitions.filter((p) => !this.partitions.has(p));
+    if (added.length === 0) return;
+    // The output topics are read once for all partitions this assignment adds.
+    const published = this.readPublished(new Set(added));
+    for (const p of added) {
       const accounts = new Map<string, AccountState>();
-      this.partitions.set(p, { accounts, ready: this.restore(p, accounts) });
+      this.partitions.set(p, { accounts, ready: this.restore(p, accounts, published) });
     }
   }
 
-  private async restore(partition: number, accounts: Map<string, AccountState>): Promise<void> {
+  private async restore(partition: number, accounts: Map<string, AccountState>, published: Promise<void>): Promise<void> {
     const bus = this.options.bus;
     const started = Date.now();
-    await this.readPublished(partition);
+    await published;
     const committed = (await bus.committedOffsets(this.groupId, this.specs.events.name)).get(partition);
     if (committed === undefined || BigInt(committed) <= 0n) return;
     let replayed = 0;
@@ -190,12 +194,13 @@ export class StreamProcessor {
     this.logger.info({ partition, accounts: accounts.size, replayed, ms: Date.now() - started }, 'account state rebuilt');
   }
 
-  /** Ids already published for the accounts of this partition (any partition of the output topics). */
-  private async readPublished(partition: number): Promise<void> {
+  /** Ids already published for the accounts of these partitions (any partition of the output topics). */
+  private async readPublished(partitions: ReadonlySet<number>): Promise<void> {
     const eventPartitions = (await this.options.bus.endOffsets(this.specs.events.name)).size;
     const partitioner = Partitioners.DefaultPartitioner();
     const metadata = Array.from({ length: eventPartitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
-    const ours = (accountKey: string) => partitioner({ topic: this.specs.events.name, partitionMetadata: metadata, message: { key: Buffer.from(accountKey), value: null } }) === partition;
+    const partitionOf = (accountKey: string) => partitioner({ topic: this.specs.events.name, partitionMetadata: metadata, message: { key: Buffer.from(accountKey), value: null } });
+    const ours = (accountKey: string) => partitions.has(partitionOf(accountKey));
     for (const [spec, ids, id] of [
       [this.specs.violations, this.published.violations, (v: Violation) => v.violationId],
       [this.specs.trust, this.published.trust, (c: TrustScoreChange) => c.changeId],
