@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { createLogger } from '../runtime/logger.ts';
-import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
+import { identifier, openWarehouse, type Warehouse } from '../warehouse/client.ts';
 
 let embeddedPath: string | undefined;
 
@@ -31,7 +31,7 @@ export async function openTestWarehouse(): Promise<Warehouse & { drop(): Promise
   return {
     ...warehouse,
     drop: async () => {
-      await warehouse.client.command({ query: `DROP DATABASE IF EXISTS ${warehouse.table('x').split('.')[0]}` });
+      await warehouse.client.command({ query: `DROP DATABASE IF EXISTS ${identifier(warehouse.database)}` });
       await warehouse.close();
     },
   };
