@@ -22,10 +22,15 @@ const rangeSchema = {
   },
 } as const;
 
+/** "a, b,,c" -> ['a', 'b', 'c']; undefined when nothing is given. */
+export function commaList(text: string | undefined): string[] | undefined {
+  const items = text?.split(',').map((s) => s.trim()).filter(Boolean);
+  return items?.length ? items : undefined;
+}
+
 function filters(q: RangeQuery): Filters {
   const to = q.to ?? Date.now() + 1;
-  const list = (text?: string) => (text ? text.split(',').map((s) => s.trim()).filter(Boolean) : undefined);
-  return { from: q.from ?? to - 30 * DAY, to, serverIds: list(q.servers), accountKeys: list(q.accounts) };
+  return { from: q.from ?? to - 30 * DAY, to, serverIds: commaList(q.servers), accountKeys: commaList(q.accounts) };
 }
 
 const ANALYTICS = ['plays', 'heatmap', 'decisions', 'resolutions', 'video-codecs', 'audio-codecs', 'platforms', 'products', 'players', 'top-users', 'top-titles', 'concurrency', 'bandwidth', 'data', 'countries', 'cities'] as const;
