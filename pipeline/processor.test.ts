@@ -165,3 +165,28 @@ describe('stream processor through the real Kafka broker', () => {
     expect(new Set(changes.map((c) => c.changeId)).size).toBe(changes.length);
   }, 120_000);
 });
+
+describe('rule changes while running', () => {
+  it('apply from the next event, per-account overrides included', async () => {
+    const names = { playbackEvents: uniqueName('upd-events'), violations: uniqueName('upd-violations'), trustScoreChanges: uniqueName('upd-trust') };
+    await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 1 })));
+    const events = { ...topics.playbackEvents, name: names.playbackEvents };
+    const producer = await bus.producer();
+    const fourStreams = (user: string, from: number) => Array.from({ length: 4 }, (_, i) => play(user, `${user}-stream-${i}`, '18.9.22.69', from + i * MIN, from + 60 * MIN)).flat().sort((a, b) => a.observedAt - b.observedAt);
+    const off = settingsFor(rules, { concurrentStreams: { enabled: false } });
+    const processor = new StreamProcessor({ bus, geo, logger, rules: off, groupId: uniqueName('upd'), topicNames: names, inactivityCheckMs: 0 });
+    await processor.start();
+
+    const before = fourStreams('10', T0);
+    await publish(producer, events, before);
+    await waitFor(() => processor.stats.events === before.length, 'the events under the old rules', 60_000);
+    processor.updateRules(rules, (account) => (account === 'plex:12' ? { concurrentStreams: { maxStreams: 10 } } : undefined));
+    const after = [...fourStreams('11', T0 + DAY), ...fourStreams('12', T0 + DAY)];
+    await publish(producer, events, after);
+    await waitFor(() => processor.stats.events === before.length + after.length, 'the events under the new rules', 60_000);
+    await processor.stop();
+
+    const violations = await readAll<Violation>({ ...topics.violations, name: names.violations });
+    expect(violations.map((v) => [v.accountKey, v.rule])).toEqual([['plex:11', 'CONCURRENT_STREAMS']]);
+  });
+});

@@ -51,7 +51,8 @@ export class StreamProcessor {
   private readonly published = { violations: new Set<string>(), trust: new Set<string>() };
   /** Detectors of accounts with overrides; everyone else shares `baseDetector`. */
   private readonly detectors = new Map<string, Detector>();
-  private readonly baseDetector: Detector;
+  private baseDetector: Detector;
+  private rules: { settings: RuleSettings; overrides?: (accountKey: string) => RuleOverrides | undefined };
   private readonly specs: { events: TopicSpec<PlaybackEvent>; violations: TopicSpec<Violation>; trust: TopicSpec<TrustScoreChange> };
   private readonly logger: Logger;
   private readonly groupId: string;
@@ -62,6 +63,7 @@ export class StreamProcessor {
   constructor(private readonly options: ProcessorOptions) {
     this.logger = options.logger.child({ component: 'processor' });
     this.baseDetector = new Detector(options.rules);
+    this.rules = { settings: options.rules, overrides: options.overrides };
     this.groupId = options.groupId ?? 'pipeline';
     const named = <T>(spec: TopicSpec<T>, name: string | undefined): TopicSpec<T> => ({ ...spec, name: name ?? spec.name });
     this.specs = {
@@ -117,11 +119,21 @@ export class StreamProcessor {
     await this.publish(findings);
   }
 
+  /**
+   * New rule parameters from the next event on. Account state is kept: the rules read it, they
+   * do not own it, so changed thresholds apply to the windows already collected.
+   */
+  updateRules(settings: RuleSettings, overrides?: (accountKey: string) => RuleOverrides | undefined): void {
+    this.rules = { settings, overrides };
+    this.baseDetector = new Detector(settings);
+    this.detectors.clear();
+  }
+
   private detector(accountKey: string): Detector {
-    const overrides = this.options.overrides?.(accountKey);
+    const overrides = this.rules.overrides?.(accountKey);
     if (!overrides) return this.baseDetector;
     let detector = this.detectors.get(accountKey);
-    if (!detector) this.detectors.set(accountKey, (detector = new Detector(settingsFor(this.options.rules, overrides))));
+    if (!detector) this.detectors.set(accountKey, (detector = new Detector(settingsFor(this.rules.settings, overrides))));
     return detector;
   }
 

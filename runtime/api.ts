@@ -5,14 +5,23 @@ import { buildApi } from '../dashboard/server/app.ts';
 import { LiveHub } from '../dashboard/server/live.ts';
 import type { ConnectorRunner } from '../connectors/runner.ts';
 import type { StreamProcessor } from '../pipeline/processor.ts';
-import type { RuleConfig } from '../pipeline/rules/rules-file.ts';
 import type { WarehouseSink } from '../warehouse/sink.ts';
 import { metricsCollector } from './metrics.ts';
 import type { Config } from './config.ts';
+import type { Configuration } from './configuration.ts';
+import { installId } from './install-id.ts';
 import type { Logger } from './logger.ts';
 import type { Platform } from './platform.ts';
 
-export async function startApi(config: Config, platform: Platform, logger: Logger, parts: { connectors?: ConnectorRunner; processor?: StreamProcessor; sink?: WarehouseSink; rules?: RuleConfig } = {}): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+export interface ApiParts {
+  configuration: Configuration;
+  geoipSource?: string;
+  connectors?: ConnectorRunner;
+  processor?: StreamProcessor;
+  sink?: WarehouseSink;
+}
+
+export async function startApi(config: Config, platform: Platform, logger: Logger, parts: ApiParts): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
   const { connectors } = parts;
   const live = new LiveHub({ bus: platform.bus, warehouse: platform.warehouse, logger });
   await live.start();
@@ -23,8 +32,10 @@ export async function startApi(config: Config, platform: Platform, logger: Logge
     live,
     control: connectors,
     serverStatus: connectors && (() => connectors.statuses()),
-    metrics: metricsCollector({ bus: platform.bus, ...parts }),
-    rules: parts.rules,
+    metrics: metricsCollector({ bus: platform.bus, connectors, processor: parts.processor, sink: parts.sink }),
+    configuration: parts.configuration,
+    clientId: installId(config.dataDir),
+    geoipSource: parts.geoipSource,
     secureCookies: process.env.STREAMWARDEN_SECURE_COOKIES === 'true',
   });
   const address = await app.listen({ host: config.http.host, port: config.http.port });

@@ -8,8 +8,10 @@ import { startSink } from './sink.ts';
 import { startProcessor } from './pipeline.ts';
 import { startApi } from './api.ts';
 import { GeoIp } from '../pipeline/geoip.ts';
-import { loadRuleConfig } from '../pipeline/rules/rules-file.ts';
 import { ServerConfigError } from '../connectors/config.ts';
+import { RuleConfigError } from '../pipeline/rules/rules-file.ts';
+import { openConfiguration } from './configuration.ts';
+import { loadSecretBox } from './secret-box.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -27,26 +29,23 @@ async function main(): Promise<void> {
   const geo = await GeoIp.open({ databasePath: config.geoipDatabase });
   logger.info({ geoip: geo.source }, 'geolocation database loaded');
   const sink = await startSink(platform, geo, logger);
-  let rules;
-  try {
-    rules = loadRuleConfig(config.rulesFile);
-  } catch (err) {
-    console.error(`streamwarden: ${(err as Error).message}`);
-    process.exit(2);
-  }
-  const processor = await startProcessor(platform, geo, rules, logger);
+  const configuration = openConfiguration(platform.warehouse, { secrets: loadSecretBox(config.dataDir), serversFile: config.serversFile, rulesFile: config.rulesFile });
+  let pipeline;
   let connectors;
   try {
-    connectors = await startConnectors(config, platform, logger);
+    pipeline = await startProcessor(platform, geo, configuration.rules, logger);
+    connectors = await startConnectors(config, platform, configuration, logger);
   } catch (err) {
-    if (err instanceof ServerConfigError) {
+    // A bad rules or server file stops start-up with its message, not a stack trace.
+    if (err instanceof ServerConfigError || err instanceof RuleConfigError) {
       console.error(`streamwarden: ${err.message}`);
+      await sink.stop();
       await platform.close();
       process.exit(2);
     }
     throw err;
   }
-  const api = await startApi(config, platform, logger, { connectors, processor, sink, rules });
+  const api = await startApi(config, platform, logger, { configuration, geoipSource: geo.source, connectors: connectors.runner, processor: pipeline.processor, sink });
   logger.info({ bus: platform.bus.description, warehouse: platform.warehouse.description, dataDir: config.dataDir }, 'streamwarden started');
 
   // Watches the warehouse so an outage shows in the log when it starts and ends, not per check.
@@ -67,7 +66,8 @@ async function main(): Promise<void> {
     try {
       await api.close();
       await connectors.stop();
-      await processor.stop();
+      await pipeline.stop();
+      configuration.close();
       await sink.stop();
       await platform.close();
       logger.info('stopped cleanly');

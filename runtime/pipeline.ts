@@ -1,12 +1,29 @@
-// Starts the stream processor role: detection rules over the playback events.
+// Starts the stream processor role: detection rules over the playback events, with the rule
+// parameters the dashboard saves applied as they change.
 import type { GeoIp } from '../pipeline/geoip.ts';
 import { StreamProcessor } from '../pipeline/processor.ts';
-import type { RuleConfig } from '../pipeline/rules/rules-file.ts';
+import type { RuleStore } from '../pipeline/rules/rule-store.ts';
 import type { Logger } from './logger.ts';
 import type { Platform } from './platform.ts';
 
-export async function startProcessor(platform: Platform, geo: GeoIp, { rules, accounts }: RuleConfig, logger: Logger): Promise<StreamProcessor> {
+export async function startProcessor(platform: Platform, geo: GeoIp, store: RuleStore, logger: Logger): Promise<{ processor: StreamProcessor; stop(): Promise<void> }> {
+  const { rules, accounts } = await store.get();
   const processor = new StreamProcessor({ bus: platform.bus, geo, logger, rules, overrides: (accountKey) => accounts[accountKey] });
   await processor.start();
-  return processor;
+  let first = true;
+  const unwatch = await store.watch(
+    (config) => {
+      if (first) return void (first = false);
+      processor.updateRules(config.rules, (accountKey) => config.accounts[accountKey]);
+      logger.info({ accountsWithOverrides: Object.keys(config.accounts).length }, 'rule parameters updated');
+    },
+    (err) => logger.error({ err: err.message }, 'saved rule parameters not applied; keeping the running ones'),
+  );
+  return {
+    processor,
+    stop: async () => {
+      unwatch();
+      await processor.stop();
+    },
+  };
 }

@@ -9,6 +9,7 @@ import { Analytics } from '../../warehouse/queries/index.ts';
 import { playbackEventRow, trustChangeRow, violationRow } from '../../warehouse/rows.ts';
 import { sampleTrustScoreChange, sampleViolation } from '../../testing/fixtures.ts';
 import { buildApi } from './app.ts';
+import { testConfiguration } from '../../testing/configuration.ts';
 
 const history = generateHistory({ seed: 4, plays: 60, livePlays: 2 });
 const range = `from=${Date.UTC(2026, 9, 1)}&to=${history.end}`;
@@ -23,7 +24,7 @@ beforeAll(async () => {
   loaded = await loadHistory(warehouse, history);
   const hostile = samplePlaybackEvent({ sessionKey: 'xss', observedAt: history.end - 60_000, playStartedAt: history.end - 60_000, device: { ...samplePlaybackEvent().device, deviceName: '<img src=x onerror=alert(1)>' } });
   await warehouse.client.insert({ table: warehouse.table('playback_events'), values: [playbackEventRow(hostile, { topic: 'test', partition: 0, offset: '0', key: null, value: null, headers: {}, timestamp: 0 })], format: 'JSONEachRow' });
-  app = await buildApi({ warehouse, logger: createLogger('test'), loginAttemptsPerMinute: 8 });
+  app = await buildApi({ warehouse, logger: createLogger('test'), loginAttemptsPerMinute: 8, configuration: testConfiguration(warehouse), clientId: 'api-test' });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
 }, 120_000);
 

@@ -16,8 +16,9 @@ import { liveRoutes, type StreamControl } from './routes/live.ts';
 import { peopleRoutes } from './routes/people.ts';
 import { libraryRoutes } from './routes/library.ts';
 import { rulesRoutes } from './routes/rules.ts';
-import { DEFAULT_RULES } from '../../pipeline/rules/settings.ts';
-import type { RuleConfig } from '../../pipeline/rules/rules-file.ts';
+import { serversRoutes } from './routes/servers.ts';
+import { settingsRoutes } from './routes/settings.ts';
+import type { Configuration } from '../../runtime/configuration.ts';
 import { metricsRoute, type Metric } from './routes/metrics.ts';
 import type { ConnectorStatus } from '../../connectors/server-connector.ts';
 import type { LiveHub } from './live.ts';
@@ -36,12 +37,27 @@ export interface ApiOptions {
   serverStatus?: () => ConnectorStatus[];
   /** Figures for Prometheus at /metrics. */
   metrics?: () => Promise<Metric[]>;
-  /** Rule parameters in force (default: the built-in ones). */
-  rules?: RuleConfig;
+  /** Media servers, rules and settings as the dashboard edits them. */
+  configuration: Configuration;
+  /** Identifies this install to media servers when testing a connection. */
+  clientId: string;
+  /** Credit line of the geolocation database, shown in the dashboard. */
+  geoipSource?: string;
 }
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger, trustProxy: true, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger, trustProxy: true,
+    disableRequestLogging: true,
+    // Unknown fields are refused with their name rather than silently dropped: a typo in a
+    // setting must not look saved.
+    ajv: { customOptions: { removeAdditional: false } },
+  });
+  app.setSchemaErrorFormatter((errors, dataVar) => {
+    const [first] = errors;
+    const where = `${dataVar}${first?.instancePath ?? ''}`;
+    const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
+    return new Error(extra ? `${where} has an unknown field "${extra}"` : `${where} ${first?.message ?? 'is invalid'}`);
+  });
   await app.register(cookie);
   await app.register(rateLimit, { global: false });
   await app.register(websocket);
@@ -68,7 +84,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(liveRoutes, { live: options.live, control: options.control });
   await app.register(peopleRoutes, { warehouse: options.warehouse, serverStatus: options.serverStatus });
   await app.register(libraryRoutes, { warehouse: options.warehouse });
-  await app.register(rulesRoutes, { warehouse: options.warehouse, rules: options.rules ?? { rules: DEFAULT_RULES, accounts: {} } });
+  await app.register(rulesRoutes, { warehouse: options.warehouse, store: options.configuration.rules });
+  await app.register(serversRoutes, { registry: options.configuration.servers, clientId: options.clientId, serverStatus: options.serverStatus });
+  await app.register(settingsRoutes, { documents: options.configuration.documents, geoipSource: options.geoipSource });
   if (options.metrics) await app.register(metricsRoute, { collect: options.metrics });
   return app;
 }

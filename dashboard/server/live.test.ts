@@ -14,6 +14,7 @@ import { allTopics } from '../../schemas/index.ts';
 import { openTestWarehouse } from '../../testing/warehouse.ts';
 import { migrate } from '../../warehouse/migrations.ts';
 import { buildApi } from './app.ts';
+import { testConfiguration } from '../../testing/configuration.ts';
 import { LiveHub, type LiveMessage } from './live.ts';
 import { metricsCollector } from '../../runtime/metrics.ts';
 
@@ -37,7 +38,7 @@ beforeAll(async () => {
   await runner.apply([{ id: 'plex-home', name: 'Home', type: 'plex', url: plex.url, token: 'plex-token', enabled: true }]);
   live = new LiveHub({ bus, warehouse, logger });
   await live.start();
-  app = await buildApi({ warehouse, bus, logger, live, control: runner, serverStatus: () => runner.statuses(), metrics: metricsCollector({ bus, connectors: runner }) });
+  app = await buildApi({ warehouse, bus, logger, live, control: runner, serverStatus: () => runner.statuses(), metrics: metricsCollector({ bus, connectors: runner }), configuration: testConfiguration(warehouse), clientId: 'live-test' });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
   const json = { 'content-type': 'application/json' };
   await fetch(`${base}/api/v1/setup`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });

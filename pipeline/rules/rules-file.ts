@@ -3,6 +3,13 @@
 import { readFileSync } from 'node:fs';
 import { DEFAULT_RULES, settingsFor, trustedRanges, type RuleOverrides, type RuleSettings } from './settings.ts';
 
+export class RuleConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RuleConfigError';
+  }
+}
+
 export interface RuleConfig {
   rules: RuleSettings;
   accounts: Record<string, RuleOverrides>;
@@ -10,19 +17,23 @@ export interface RuleConfig {
 
 function check(overrides: unknown, where: string): RuleOverrides {
   if (overrides === undefined) return {};
-  if (!overrides || typeof overrides !== 'object' || Array.isArray(overrides)) throw new Error(`${where}: expected an object`);
+  if (!overrides || typeof overrides !== 'object' || Array.isArray(overrides)) throw new RuleConfigError(`${where}: expected an object`);
   for (const [rule, value] of Object.entries(overrides)) {
     const defaults = (DEFAULT_RULES as unknown as Record<string, Record<string, unknown>>)[rule];
-    if (!defaults) throw new Error(`${where}: unknown rule "${rule}" (known: ${Object.keys(DEFAULT_RULES).join(', ')})`);
+    if (!defaults) throw new RuleConfigError(`${where}: unknown rule "${rule}" (known: ${Object.keys(DEFAULT_RULES).join(', ')})`);
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-      if (!(key in defaults)) throw new Error(`${where}.${rule}: unknown setting "${key}" (known: ${Object.keys(defaults).join(', ')})`);
+      if (!(key in defaults)) throw new RuleConfigError(`${where}.${rule}: unknown setting "${key}" (known: ${Object.keys(defaults).join(', ')})`);
       const expected = Array.isArray(defaults[key]) ? 'array' : typeof defaults[key];
       const actual = Array.isArray(v) ? 'array' : typeof v;
-      if (expected !== actual) throw new Error(`${where}.${rule}.${key}: expected ${expected}, got ${actual}`);
+      if (expected !== actual) throw new RuleConfigError(`${where}.${rule}.${key}: expected ${expected}, got ${actual}`);
     }
   }
   const typed = overrides as RuleOverrides;
-  trustedRanges(typed.exemptions?.trustedCidrs ?? []);
+  try {
+    trustedRanges(typed.exemptions?.trustedCidrs ?? []);
+  } catch (err) {
+    throw new RuleConfigError(`${where}.exemptions.trustedCidrs: ${(err as Error).message}`);
+  }
   return typed;
 }
 
@@ -40,7 +51,7 @@ export function loadRuleConfig(path: string | undefined): RuleConfig {
   try {
     json = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`cannot read the rules file ${path}: ${(err as Error).message}`);
+    throw new RuleConfigError(`cannot read the rules file ${path}: ${(err as Error).message}`);
   }
   return parseRuleConfig(json, path);
 }

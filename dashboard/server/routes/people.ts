@@ -10,7 +10,7 @@ export interface PeopleOptions {
   serverStatus?: () => ConnectorStatus[];
 }
 
-const accountParam = { type: 'object', properties: { accountKey: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}:[^\\s/]{1,200}$' } } } as const;
+export const accountParam = { type: 'object', properties: { accountKey: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}:[^\\s/]{1,200}$' } } } as const;
 
 export async function peopleRoutes(app: FastifyInstance, { warehouse: w, serverStatus }: PeopleOptions): Promise<void> {
   const rows = async <T>(query: string, params: Record<string, unknown> = {}) => (await w.client.query({ query, query_params: params, format: 'JSONEachRow' })).json<T>();

@@ -1,7 +1,10 @@
 // Detection rule parameters, and trying other parameters on stored history (backtest).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { backtest } from '../../../pipeline/backtest.ts';
 import { parseRuleConfig, type RuleConfig } from '../../../pipeline/rules/rules-file.ts';
+import { ReadOnlyRulesError, type RuleStore } from '../../../pipeline/rules/rule-store.ts';
+import { accountParam } from './people.ts';
+import { VersionConflictError } from '../../../warehouse/config-documents.ts';
 import { settingsFor, type RuleOverrides } from '../../../pipeline/rules/settings.ts';
 import type { Warehouse } from '../../../warehouse/client.ts';
 
@@ -14,8 +17,42 @@ interface BacktestBody {
   limit?: number;
 }
 
-export async function rulesRoutes(app: FastifyInstance, { warehouse, rules }: { warehouse: Warehouse; rules: RuleConfig }): Promise<void> {
-  app.get('/api/v1/rules', async () => rules);
+export async function rulesRoutes(app: FastifyInstance, { warehouse, store }: { warehouse: Warehouse; store: RuleStore }): Promise<void> {
+  const saved = async (reply: FastifyReply, save: () => Promise<RuleConfig & { version: number }>) => {
+    try {
+      return { ...(await save()), readOnlySource: null };
+    } catch (err) {
+      if (err instanceof ReadOnlyRulesError || err instanceof VersionConflictError) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: err.message });
+      return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: (err as Error).message });
+    }
+  };
+
+  app.get('/api/v1/rules', async () => ({ ...(await store.get()), readOnlySource: store.readOnlySource ?? null }));
+
+  app.put<{ Body: { rules: RuleOverrides; version?: number } }>(
+    '/api/v1/rules',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['rules'],
+          additionalProperties: false,
+          properties: { rules: { type: 'object', description: 'Changed settings per rule, e.g. {"impossibleTravel": {"maxSpeedKmh": 800}}' }, version: { type: 'integer', minimum: 0, description: 'Version edited; refused with 409 if someone saved since' } },
+        },
+      },
+    },
+    (request, reply) => saved(reply, () => store.saveRules(request.body.rules, request.user ?? 'api', request.body.version)),
+  );
+
+  app.put<{ Params: { accountKey: string }; Body: RuleOverrides }>(
+    '/api/v1/users/:accountKey/rules',
+    { schema: { params: accountParam, body: { type: 'object', description: 'Overrides for this account, e.g. {"concurrentStreams": {"maxStreams": 5}}' } } },
+    (request, reply) => saved(reply, () => store.saveAccount(request.params.accountKey, request.body, request.user ?? 'api')),
+  );
+
+  app.delete<{ Params: { accountKey: string } }>('/api/v1/users/:accountKey/rules', { schema: { params: accountParam } }, (request, reply) =>
+    saved(reply, () => store.saveAccount(request.params.accountKey, null, request.user ?? 'api')),
+  );
 
   app.post<{ Body: BacktestBody }>(
     '/api/v1/rules/backtest',
@@ -46,6 +83,7 @@ export async function rulesRoutes(app: FastifyInstance, { warehouse, rules }: { 
       } catch (err) {
         return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: (err as Error).message });
       }
+      const rules = await store.get();
       const settings = settingsFor(rules.rules, request.body.rules);
       return backtest(warehouse, { from, to, rules: settings, overrides: { ...rules.accounts, ...config.accounts }, serverIds: servers, limit });
     },

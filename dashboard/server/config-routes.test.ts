@@ -1,0 +1,174 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../bus/bus-contract.ts';
+import { EmbeddedBus } from '../../bus/embedded/embedded-bus.ts';
+import { FakePlexServer } from '../../connectors/fakes/fake-plex.ts';
+import { ReadOnlyServersError } from '../../connectors/server-registry.ts';
+import { loadConfig } from '../../runtime/config.ts';
+import type { Configuration } from '../../runtime/configuration.ts';
+import { startConnectors } from '../../runtime/connectors.ts';
+import { createLogger } from '../../runtime/logger.ts';
+import { allTopics } from '../../schemas/index.ts';
+import { TEST_SECRET, testConfiguration } from '../../testing/configuration.ts';
+import { openTestWarehouse } from '../../testing/warehouse.ts';
+import { migrate } from '../../warehouse/migrations.ts';
+import { buildApi } from './app.ts';
+
+const logger = createLogger('test');
+const plex = new FakePlexServer('plex-secret-token', 'Living Room Plex');
+let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
+let bus: EmbeddedBus;
+let configuration: Configuration;
+let connectors: Awaited<ReturnType<typeof startConnectors>>;
+let app: FastifyInstance;
+let base: string;
+let cookie: string;
+
+beforeAll(async () => {
+  await plex.start();
+  warehouse = await openTestWarehouse();
+  await migrate(warehouse, logger);
+  const dataDir = mkdtempSync(join(tmpdir(), 'sw-config-'));
+  bus = new EmbeddedBus({ dir: join(dataDir, 'bus'), logger, defaultPartitions: 1 });
+  await bus.ensureTopics(allTopics.map((t) => ({ name: t.name })));
+  configuration = testConfiguration(warehouse);
+  connectors = await startConnectors(loadConfig({ STREAMWARDEN_DATA_DIR: dataDir }), { bus, warehouse, close: async () => undefined }, configuration, logger);
+  app = await buildApi({ warehouse, bus, logger, configuration, clientId: 'config-test', serverStatus: () => connectors.runner.statuses(), geoipSource: 'IP geolocation by DB-IP' });
+  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  const json = { 'content-type': 'application/json' };
+  await fetch(`${base}/api/v1/setup`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
+  const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
+  cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await connectors?.stop();
+  configuration?.close();
+  await bus?.close();
+  await plex.stop();
+  await warehouse?.drop();
+});
+
+const call = async (method: string, path: string, json?: unknown) => {
+  const response = await fetch(base + path, { method, headers: { cookie, ...(json !== undefined ? { 'content-type': 'application/json' } : {}) }, body: json !== undefined ? JSON.stringify(json) : undefined });
+  const text = await response.text();
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- response shapes are what the tests assert
+  return { status: response.status, body: text ? (JSON.parse(text) as Record<string, any>) : null };
+};
+
+describe('media servers', () => {
+  it('tests a connection before saving: the server name on success, the reason on failure', async () => {
+    const ok = await call('POST', '/api/v1/servers/test', { type: 'plex', url: plex.url, token: 'plex-secret-token' });
+    expect(ok.body).toMatchObject({ ok: true, server: { name: 'Living Room Plex', version: '1.41.3.9314-a0bfb8370' } });
+    const wrongToken = await call('POST', '/api/v1/servers/test', { type: 'plex', url: plex.url, token: 'nope' });
+    expect(wrongToken.body).toMatchObject({ ok: false, error: { kind: 'AUTH' } });
+    const down = await call('POST', '/api/v1/servers/test', { type: 'jellyfin', url: 'http://127.0.0.1:9', token: 'x' });
+    expect(down.body).toMatchObject({ ok: false, error: { kind: 'NETWORK' } });
+    expect((await call('POST', '/api/v1/servers/test', { type: 'plex', url: 'ftp://nas', token: 'x' })).status).toBe(400);
+  });
+
+  it('adds a server that starts being watched at once, without its token ever coming back', async () => {
+    expect((await call('GET', '/api/v1/servers')).body).toEqual({ readOnlySource: null, servers: [] });
+    const created = await call('POST', '/api/v1/servers', { id: 'plex-home', name: 'Home', type: 'plex', url: plex.url, token: 'plex-secret-token' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ id: 'plex-home', tokenSet: true });
+    expect(JSON.stringify(created.body)).not.toContain('plex-secret-token');
+    await waitFor(() => connectors.runner.statuses().some((s) => s.serverId === 'plex-home' && s.status === 'UP'), 'the new server to be watched');
+
+    const listed = await call('GET', '/api/v1/servers');
+    expect(listed.body!.servers).toEqual([expect.objectContaining({ id: 'plex-home', name: 'Home', status: expect.objectContaining({ status: 'UP' }) })]);
+    expect(JSON.stringify(listed.body)).not.toContain('plex-secret-token');
+
+    // At rest the token is sealed; analysts see the server in `servers` without it.
+    const stored = await warehouse.client.query({ query: `SELECT body FROM ${warehouse.table('config_documents')}`, format: 'JSONEachRow' });
+    const bodies = JSON.stringify(await stored.json());
+    expect(bodies).toContain('plex-home');
+    expect(bodies).not.toContain('plex-secret-token');
+    const mirrored = await warehouse.client.query({ query: `SELECT server_id, name, server_type FROM ${warehouse.table('servers')} FINAL WHERE NOT deleted`, format: 'JSONEachRow' });
+    expect(await mirrored.json()).toEqual([{ server_id: 'plex-home', name: 'Home', server_type: 'plex' }]);
+  });
+
+  it('changes a server keeping its stored token, refuses duplicates and bad input with a reason, and removes it', async () => {
+    const renamed = await call('PUT', '/api/v1/servers/plex-home', { name: 'Home theatre', pollIntervalMs: 5000 });
+    expect(renamed.body).toMatchObject({ name: 'Home theatre', pollIntervalMs: 5000 });
+    expect((await configuration.servers.list())[0]!.token).toBe('plex-secret-token');
+    expect((await call('POST', '/api/v1/servers/plex-home/test')).body).toMatchObject({ ok: true });
+
+    const duplicate = await call('POST', '/api/v1/servers', { id: 'plex-home', type: 'plex', url: plex.url, token: 't' });
+    expect(duplicate).toMatchObject({ status: 409, body: { message: expect.stringContaining('exists already') } });
+    const badUrl = await call('POST', '/api/v1/servers', { id: 'jf', type: 'jellyfin', url: 'not a url', token: 't' });
+    expect(badUrl).toMatchObject({ status: 400, body: { message: expect.stringContaining('"url" must be an http(s) URL') } });
+    const badId = await call('POST', '/api/v1/servers', { id: 'Has Spaces', type: 'jellyfin', url: 'http://x', token: 't' });
+    expect(badId.status).toBe(400);
+    expect((await call('PUT', '/api/v1/servers/missing', { name: 'x' })).status).toBe(404);
+    expect((await call('PUT', '/api/v1/servers/plex-home', { id: 'other' })).status).toBe(400);
+
+    expect((await call('DELETE', '/api/v1/servers/plex-home')).status).toBe(204);
+    await waitFor(() => connectors.runner.statuses().length === 0, 'the removed server to be let go');
+    expect((await call('DELETE', '/api/v1/servers/plex-home')).status).toBe(404);
+    const mirrored = await warehouse.client.query({ query: `SELECT server_id FROM ${warehouse.table('servers')} FINAL WHERE NOT deleted`, format: 'JSONEachRow' });
+    expect(await mirrored.json()).toEqual([]);
+  });
+
+  it('is read-only when a server file is the source, saying which file', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sw-servers-')), 'servers.json');
+    writeFileSync(file, JSON.stringify([{ id: 'jf', type: 'jellyfin', url: 'http://127.0.0.1:8096', token: 'abc' }]));
+    const fromFile = testConfiguration(warehouse, { serversFile: file });
+    expect(await fromFile.servers.listPublic()).toEqual([expect.objectContaining({ id: 'jf', tokenSet: true })]);
+    await expect(fromFile.servers.save({ id: 'x', type: 'plex', url: 'http://x', token: 't' }, 'admin')).rejects.toThrow(ReadOnlyServersError);
+    await expect(fromFile.servers.save({ id: 'x', type: 'plex', url: 'http://x', token: 't' }, 'admin')).rejects.toThrow(file);
+  });
+
+  it('cannot read tokens back with another secret key', async () => {
+    await call('POST', '/api/v1/servers', { id: 'jf', type: 'jellyfin', url: 'http://127.0.0.1:8096', token: 'jf-key' });
+    const { openConfiguration } = await import('../../runtime/configuration.ts');
+    const { SecretBox } = await import('../../runtime/secret-box.ts');
+    const other = openConfiguration(warehouse, { secrets: new SecretBox(`${TEST_SECRET}-other`), pollMs: 0 });
+    await expect(other.servers.list()).rejects.toThrow(/STREAMWARDEN_SECRET_KEY differs/);
+    await call('DELETE', '/api/v1/servers/jf');
+  });
+});
+
+describe('rules and settings', () => {
+  it('saves rule parameters, keeping the settings not sent, and tells the running processor', async () => {
+    const applied: number[] = [];
+    const unwatch = await configuration.rules.watch((config) => applied.push(config.rules.impossibleTravel.maxSpeedKmh), (err) => { throw err; });
+    const before = await call('GET', '/api/v1/rules');
+    expect(before.body).toMatchObject({ version: 0, readOnlySource: null, rules: { impossibleTravel: { maxSpeedKmh: 1000, minDistanceKm: 50 } } });
+    const saved = await call('PUT', '/api/v1/rules', { rules: { impossibleTravel: { maxSpeedKmh: 800 }, inactivity: { enabled: false } }, version: 0 });
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ rules: { impossibleTravel: { maxSpeedKmh: 800, minDistanceKm: 50, enabled: true }, inactivity: { enabled: false } } });
+    await waitFor(() => applied.at(-1) === 800, 'the processor to be told');
+    unwatch();
+
+    const stale = await call('PUT', '/api/v1/rules', { rules: { impossibleTravel: { maxSpeedKmh: 700 } }, version: 0 });
+    expect(stale).toMatchObject({ status: 409, body: { message: expect.stringContaining('changed by someone else') } });
+    const unknown = await call('PUT', '/api/v1/rules', { rules: { teleport: { enabled: true } } });
+    expect(unknown).toMatchObject({ status: 400, body: { message: expect.stringContaining('unknown rule "teleport"') } });
+    const wrongType = await call('PUT', '/api/v1/rules', { rules: { impossibleTravel: { maxSpeedKmh: 'fast' } } });
+    expect(wrongType).toMatchObject({ status: 400, body: { message: expect.stringContaining('expected number') } });
+    expect((await call('GET', '/api/v1/rules')).body!.rules.impossibleTravel.maxSpeedKmh).toBe(800);
+  });
+
+  it('sets and clears one user\'s overrides', async () => {
+    const set = await call('PUT', '/api/v1/users/plex-home:42/rules', { concurrentStreams: { maxStreams: 6 }, exemptions: { trustedCidrs: ['203.0.113.0/24'] } });
+    expect(set.body!.accounts).toEqual({ 'plex-home:42': { concurrentStreams: { maxStreams: 6 }, exemptions: { trustedCidrs: ['203.0.113.0/24'] } } });
+    const badCidr = await call('PUT', '/api/v1/users/plex-home:42/rules', { exemptions: { trustedCidrs: ['300.1.1.1/8'] } });
+    expect(badCidr).toMatchObject({ status: 400, body: { message: expect.stringContaining('trustedCidrs') } });
+    expect((await call('PUT', '/api/v1/users/not-an-account/rules', {})).status).toBe(400);
+    expect((await call('DELETE', '/api/v1/users/plex-home:42/rules')).body!.accounts).toEqual({});
+  });
+
+  it('keeps install settings, validated', async () => {
+    expect((await call('GET', '/api/v1/settings')).body).toEqual({ settings: { instanceName: 'Streamwarden', distanceUnit: 'km', defaultLanguage: 'en', terminateMessage: expect.any(String) }, geoip: 'IP geolocation by DB-IP' });
+    const saved = await call('PUT', '/api/v1/settings', { distanceUnit: 'mi', defaultLanguage: 'zh-Hant' });
+    expect(saved.body!.settings).toMatchObject({ distanceUnit: 'mi', defaultLanguage: 'zh-Hant', instanceName: 'Streamwarden' });
+    expect((await call('GET', '/api/v1/settings')).body!.settings.distanceUnit).toBe('mi');
+    expect((await call('PUT', '/api/v1/settings', { distanceUnit: 'furlongs' })).status).toBe(400);
+    expect(await call('PUT', '/api/v1/settings', { colour: 'red' })).toMatchObject({ status: 400, body: { message: 'body has an unknown field "colour"' } });
+  });
+});

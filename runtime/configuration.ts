@@ -1,0 +1,24 @@
+// What the dashboard edits, in one bundle every role opens the same way: media servers, rules
+// and settings, stored as config documents in the warehouse.
+import { ServerRegistry } from '../connectors/server-registry.ts';
+import { RuleStore } from '../pipeline/rules/rule-store.ts';
+import type { Warehouse } from '../warehouse/client.ts';
+import { ConfigDocuments } from '../warehouse/config-documents.ts';
+import type { SecretBox } from './secret-box.ts';
+
+export interface Configuration {
+  documents: ConfigDocuments;
+  rules: RuleStore;
+  servers: ServerRegistry;
+  close(): void;
+}
+
+export function openConfiguration(warehouse: Warehouse, options: { secrets: SecretBox; serversFile?: string; rulesFile?: string; pollMs?: number }): Configuration {
+  const documents = new ConfigDocuments(warehouse, options.pollMs);
+  return {
+    documents,
+    rules: new RuleStore({ documents, file: options.rulesFile }),
+    servers: new ServerRegistry({ documents, secrets: options.secrets, warehouse, file: options.serversFile }),
+    close: () => documents.close(),
+  };
+}

@@ -1,0 +1,104 @@
+// Versioned JSON documents (media servers, rules, settings) that the dashboard edits and every
+// process reads. A save is seen at once by listeners in the same process and, through polling,
+// by the other processes of a scale-out install within `pollMs`.
+import { EventEmitter } from 'node:events';
+import type { Warehouse } from './client.ts';
+import { chTime } from './rows.ts';
+
+export interface StoredDocument<T> {
+  body: T;
+  version: number;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+type Listener = (name: string) => void;
+
+export class ConfigDocuments {
+  private readonly events = new EventEmitter();
+  private readonly seen = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly warehouse: Warehouse,
+    private readonly pollMs = 10_000,
+  ) {
+    this.events.setMaxListeners(50);
+  }
+
+  async get<T>(name: string): Promise<StoredDocument<T> | null> {
+    const result = await this.warehouse.client.query({
+      query: `SELECT body, toString(version) AS version, toString(updated_at) AS updated_at, updated_by FROM ${this.warehouse.table('config_documents')} FINAL WHERE name = {name:String}`,
+      query_params: { name },
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<{ body: string; version: string; updated_at: string; updated_by: string }>();
+    if (!row) return null;
+    return { body: JSON.parse(row.body) as T, version: Number(row.version), updatedAt: `${row.updated_at.replace(' ', 'T')}Z`, updatedBy: row.updated_by };
+  }
+
+  /**
+   * Saves a new version. With `expectedVersion` the save is refused when someone else saved in
+   * between (the dashboard then reloads instead of silently overwriting).
+   */
+  async put<T>(name: string, body: T, updatedBy: string, expectedVersion?: number): Promise<StoredDocument<T>> {
+    const current = await this.get<T>(name);
+    const currentVersion = current?.version ?? 0;
+    if (expectedVersion !== undefined && expectedVersion !== currentVersion) throw new VersionConflictError(name, expectedVersion, currentVersion);
+    // Time-based so two processes saving at once still move forward; +1 keeps it increasing.
+    const version = Math.max(currentVersion + 1, Date.now());
+    const now = Date.now();
+    await this.warehouse.client.insert({
+      table: this.warehouse.table('config_documents'),
+      values: [{ name, body: JSON.stringify(body), version, updated_at: chTime(now), updated_by: updatedBy }],
+      format: 'JSONEachRow',
+    });
+    this.seen.set(name, version);
+    this.events.emit('change', name);
+    return { body, version, updatedAt: new Date(now).toISOString(), updatedBy };
+  }
+
+  /** Calls `listener(name)` whenever a document changes, here or in another process. */
+  onChange(listener: Listener): () => void {
+    this.events.on('change', listener);
+    this.startPolling();
+    return () => this.events.off('change', listener);
+  }
+
+  private startPolling(): void {
+    if (this.timer || this.pollMs <= 0) return;
+    const poll = async () => {
+      const result = await this.warehouse.client.query({
+        query: `SELECT name, toString(max(version)) AS version FROM ${this.warehouse.table('config_documents')} GROUP BY name`,
+        format: 'JSONEachRow',
+      });
+      for (const row of await result.json<{ name: string; version: string }>()) {
+        const version = Number(row.version);
+        const known = this.seen.get(row.name);
+        this.seen.set(row.name, version);
+        if (known !== undefined && known !== version) this.events.emit('change', row.name);
+      }
+    };
+    // The first poll records what exists; later polls report what changed since.
+    this.timer = setInterval(() => void poll().catch(() => undefined), this.pollMs);
+    this.timer.unref();
+    void poll().catch(() => undefined);
+  }
+
+  close(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    this.events.removeAllListeners();
+  }
+}
+
+export class VersionConflictError extends Error {
+  constructor(
+    readonly document: string,
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`${document} was changed by someone else (version ${actual}, you edited ${expected}); reload and try again`);
+    this.name = 'VersionConflictError';
+  }
+}
