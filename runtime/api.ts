@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../dashboard/server/app.ts';
 import { LiveHub } from '../dashboard/server/live.ts';
 import type { ConnectorRunner } from '../connectors/runner.ts';
+import type { GeoIp } from '../pipeline/geoip.ts';
 import type { StreamProcessor } from '../pipeline/processor.ts';
 import type { WarehouseSink } from '../warehouse/sink.ts';
 import { metricsCollector } from './metrics.ts';
@@ -15,7 +16,7 @@ import type { Platform } from './platform.ts';
 
 export interface ApiParts {
   configuration: Configuration;
-  geoipSource?: string;
+  geo: GeoIp;
   connectors?: ConnectorRunner;
   processor?: StreamProcessor;
   sink?: WarehouseSink;
@@ -23,7 +24,7 @@ export interface ApiParts {
 
 export async function startApi(config: Config, platform: Platform, logger: Logger, parts: ApiParts): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
   const { connectors } = parts;
-  const live = new LiveHub({ bus: platform.bus, warehouse: platform.warehouse, logger });
+  const live = new LiveHub({ bus: platform.bus, warehouse: platform.warehouse, logger, geo: parts.geo });
   await live.start();
   const app = await buildApi({
     warehouse: platform.warehouse,
@@ -35,7 +36,7 @@ export async function startApi(config: Config, platform: Platform, logger: Logge
     metrics: metricsCollector({ bus: platform.bus, connectors, processor: parts.processor, sink: parts.sink }),
     configuration: parts.configuration,
     clientId: installId(config.dataDir),
-    geoipSource: parts.geoipSource,
+    geoipSource: parts.geo.source,
     secureCookies: process.env.STREAMWARDEN_SECURE_COOKIES === 'true',
   });
   const address = await app.listen({ host: config.http.host, port: config.http.port });

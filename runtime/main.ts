@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const api = await startApi(config, platform, logger, { configuration, geoipSource: geo.source, connectors: connectors.runner, processor: pipeline.processor, sink });
+  const api = await startApi(config, platform, logger, { configuration, geo, connectors: connectors.runner, processor: pipeline.processor, sink });
   logger.info({ bus: platform.bus.description, warehouse: platform.warehouse.description, dataDir: config.dataDir }, 'streamwarden started');
 
   // Watches the warehouse so an outage shows in the log when it starts and ends, not per check.

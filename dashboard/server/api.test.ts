@@ -155,6 +155,23 @@ describe('API data', () => {
     expect(new Set(keys).size).toBe(keys.length);
   });
 
+  it('shows one play with its timeline, and where plays came from for the map', async () => {
+    const cookie = await login();
+    const page = (await (await call(`/api/v1/sessions/history?${range}&limit=5`, { headers: { cookie } })).json()) as { sessions: Array<{ serverId: string; sessionKey: string; title: string }> };
+    const first = page.sessions.find((s) => s.sessionKey !== 'xss')!;
+    const detail = (await (await call(`/api/v1/sessions/${first.serverId}/${encodeURIComponent(first.sessionKey)}`, { headers: { cookie } })).json()) as { session: { title: string }; timeline: Array<{ at: number; eventType: string }> };
+    expect(detail.session.title).toBe(first.title);
+    const events = history.events.filter((e) => e.serverId === first.serverId && e.sessionKey === first.sessionKey);
+    expect(detail.timeline.map((e) => e.at)).toEqual(events.map((e) => e.observedAt).sort((a, b) => a - b));
+    expect((await call(`/api/v1/sessions/${first.serverId}/no-such-play`, { headers: { cookie } })).status).toBe(404);
+
+    const map = (await (await call(`/api/v1/map/places?${range}`, { headers: { cookie } })).json()) as { places: Array<{ plays: number; latitude: number }> };
+    const located = await warehouse.client.query({ query: `SELECT count() AS n FROM ${warehouse.table('sessions')} FINAL WHERE isNotNull(latitude) AND started_at >= fromUnixTimestamp64Milli(toInt64({from:Int64})) AND started_at < fromUnixTimestamp64Milli(toInt64({to:Int64}))`, query_params: { from: Date.UTC(2026, 9, 1), to: history.end }, format: 'JSONEachRow' });
+    const [{ n }] = await located.json<{ n: string }>();
+    expect(map.places.length).toBeGreaterThan(1);
+    expect(map.places.reduce((sum, p) => sum + p.plays, 0)).toBe(Number(n));
+  });
+
   it('reports health without authentication', async () => {
     expect(await (await call('/health')).json()).toEqual({ status: 'ok', warehouse: true, bus: null });
   });

@@ -16,6 +16,7 @@ import { migrate } from '../../warehouse/migrations.ts';
 import { buildApi } from './app.ts';
 import { testConfiguration } from '../../testing/configuration.ts';
 import { LiveHub, type LiveMessage } from './live.ts';
+import { GeoIp } from '../../pipeline/geoip.ts';
 import { metricsCollector } from '../../runtime/metrics.ts';
 
 const logger = createLogger('test');
@@ -36,7 +37,7 @@ beforeAll(async () => {
   await bus.ensureTopics(allTopics.map((t) => ({ name: t.name })));
   runner = new ConnectorRunner({ producer: await bus.producer(), logger, clientId: 'sw-test', timing: { pollIntervalMs: 200, feedPollIntervalMs: 300, metricsIntervalMs: 500 }, librarySync: null });
   await runner.apply([{ id: 'plex-home', name: 'Home', type: 'plex', url: plex.url, token: 'plex-token', enabled: true }]);
-  live = new LiveHub({ bus, warehouse, logger });
+  live = new LiveHub({ bus, warehouse, logger, geo: await GeoIp.open() });
   await live.start();
   app = await buildApi({ warehouse, bus, logger, live, control: runner, serverStatus: () => runner.statuses(), metrics: metricsCollector({ bus, connectors: runner }), configuration: testConfiguration(warehouse), clientId: 'live-test' });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -79,7 +80,7 @@ describe('live WebSocket and stopping streams', () => {
     const session = plex.startSession({ user: user('42', 'alice'), item: movie('5001', 'Dune'), device: { ...DEVICES.tv(), name: '<b>Den</b> TV' }, ip: '81.2.69.142' });
     await waitFor(() => messages.some((m) => m.type === 'session.started'), 'the session on the socket', 15_000);
     const started = messages.find((m) => m.type === 'session.started') as Extract<LiveMessage, { session: unknown }>;
-    expect(started.session).toMatchObject({ serverId: 'plex-home', accountKey: 'plex-home:42', userName: 'alice', sessionKey: session.key, media: { title: 'Dune' }, device: { deviceName: '<b>Den</b> TV' }, clientIp: '81.2.69.142' });
+    expect(started.session).toMatchObject({ serverId: 'plex-home', accountKey: 'plex-home:42', userName: 'alice', sessionKey: session.key, title: 'Dune', deviceName: '<b>Den</b> TV', clientIp: '81.2.69.142', countryCode: 'GB', city: expect.any(String), latitude: expect.any(Number) });
     await waitFor(() => messages.some((m) => m.type === 'server.status'), 'server status on the socket', 15_000);
 
     const stop = await fetch(`${base}/api/v1/sessions/plex-home/${session.key}/terminate`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Sharing is not allowed' }) });

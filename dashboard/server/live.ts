@@ -9,37 +9,31 @@ import type { Bus, BusConsumer } from '../../bus/types.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { topics, type PlaybackEvent, type ServerMetricsSample, type Violation } from '../../schemas/index.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
-import { SessionQueries, type SessionRow } from '../../warehouse/queries/index.ts';
+import { SessionQueries } from '../../warehouse/queries/index.ts';
+import type { GeoIp } from '../../pipeline/geoip.ts';
+import { viewFromEvent, viewFromRow, type LiveSessionView } from './live-view.ts';
 
-export type LiveSession = Pick<
-  PlaybackEvent,
-  'serverId' | 'serverType' | 'accountKey' | 'userName' | 'sessionKey' | 'media' | 'device' | 'clientIp' | 'networkLocation' | 'playState' | 'positionMs' | 'durationMs' | 'quality' | 'playStartedAt' | 'observedAt'
->;
+export type LiveSession = LiveSessionView;
 
 export type LiveMessage =
-  | { type: 'snapshot'; sessions: Array<LiveSession | SessionRow>; servers: ServerMetricsSample[] }
+  | { type: 'snapshot'; sessions: LiveSession[]; servers: ServerMetricsSample[] }
   | { type: 'session.started' | 'session.updated' | 'session.stopped'; session: LiveSession }
   | { type: 'violation'; violation: Violation }
   | { type: 'server.status'; server: ServerMetricsSample };
 
 type Listener = (message: LiveMessage) => void;
 
-function liveSession(e: PlaybackEvent): LiveSession {
-  const { serverId, serverType, accountKey, userName, sessionKey, media, device, clientIp, networkLocation, playState, positionMs, durationMs, quality, playStartedAt, observedAt } = e;
-  return { serverId, serverType, accountKey, userName, sessionKey, media, device, clientIp, networkLocation, playState, positionMs, durationMs, quality, playStartedAt, observedAt };
-}
-
 export class LiveHub {
-  private readonly sessions = new Map<string, LiveSession | SessionRow>();
+  private readonly sessions = new Map<string, LiveSession>();
   private readonly servers = new Map<string, ServerMetricsSample>();
   private readonly listeners = new Set<Listener>();
   private readonly consumers: BusConsumer[] = [];
 
-  constructor(private readonly options: { bus: Bus; warehouse: Warehouse; logger: Logger }) {}
+  constructor(private readonly options: { bus: Bus; warehouse: Warehouse; logger: Logger; /** Places live plays; without it they have no location until stored. */ geo?: Pick<GeoIp, 'lookup'> }) {}
 
   async start(): Promise<void> {
     const { warehouse } = this.options;
-    for (const s of await new SessionQueries(warehouse).active()) this.sessions.set(`${s.serverId}/${s.sessionKey}`, s);
+    for (const s of await new SessionQueries(warehouse).active()) this.sessions.set(`${s.serverId}/${s.sessionKey}`, viewFromRow(s));
     for (const server of await this.latestServerSamples()) this.servers.set(server.serverId, server);
     const { bus, logger } = this.options;
     const deadLetters = await bus.producer();
@@ -111,7 +105,7 @@ export class LiveHub {
 
   private onEvent(event: PlaybackEvent): void {
     const key = `${event.serverId}/${event.sessionKey}`;
-    const session = liveSession(event);
+    const session = viewFromEvent(event, this.options.geo?.lookup(event.clientIp) ?? null);
     if (event.eventType === 'STOPPED') {
       this.sessions.delete(key);
       this.emit({ type: 'session.stopped', session });

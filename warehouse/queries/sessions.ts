@@ -32,13 +32,27 @@ export interface SessionRow {
   bitrateKbps: number | null;
   bandwidthKbps: number | null;
   streamVideoResolution: string;
+  serverType: string;
+  deviceId: string;
+  product: string;
+  region: string;
+  latitude: number | null;
+  longitude: number | null;
+  audioDecision: string;
+  sourceVideoResolution: string;
+  sourceVideoCodec: string;
+  streamVideoCodec: string;
+  sourceAudioCodec: string;
+  streamAudioCodec: string;
+  year: number | null;
 }
 
 // Times are read as text under other names: an alias equal to a column would shadow it in WHERE.
 const COLUMNS = `server_id, account_key, session_key, toString(started_at) AS started_text, toString(last_seen_at) AS last_seen_text,
   if(isNull(stopped_at), NULL, toString(stopped_at)) AS stopped_text, state, user_name, title, grandparent_title, media_type,
   device_name, player, platform, client_ip, country_code, city, played_ms, position_ms, duration_ms, video_decision,
-  is_transcode, bitrate_kbps, bandwidth_kbps, stream_video_resolution`;
+  is_transcode, bitrate_kbps, bandwidth_kbps, stream_video_resolution, server_type, device_id, product, region, latitude, longitude,
+  audio_decision, source_video_resolution, source_video_codec, stream_video_codec, source_audio_codec, stream_audio_codec, year`;
 
 function toSession(r: Record<string, unknown>): SessionRow {
   return {
@@ -67,6 +81,19 @@ function toSession(r: Record<string, unknown>): SessionRow {
     bitrateKbps: r.bitrate_kbps === null ? null : num(r.bitrate_kbps),
     bandwidthKbps: r.bandwidth_kbps === null ? null : num(r.bandwidth_kbps),
     streamVideoResolution: String(r.stream_video_resolution),
+    serverType: String(r.server_type),
+    deviceId: String(r.device_id),
+    product: String(r.product),
+    region: String(r.region),
+    latitude: r.latitude === null ? null : Number(r.latitude),
+    longitude: r.longitude === null ? null : Number(r.longitude),
+    audioDecision: String(r.audio_decision),
+    sourceVideoResolution: String(r.source_video_resolution),
+    sourceVideoCodec: String(r.source_video_codec),
+    streamVideoCodec: String(r.stream_video_codec),
+    sourceAudioCodec: String(r.source_audio_codec),
+    streamAudioCodec: String(r.stream_audio_codec),
+    year: r.year === null ? null : num(r.year),
   };
 }
 
@@ -92,6 +119,41 @@ function decodeCursor(cursor: string): [string, string, string] {
 
 export class SessionQueries {
   constructor(private readonly w: Warehouse) {}
+
+  /** One play, by server and session key. */
+  async one(serverId: string, sessionKey: string): Promise<SessionRow | null> {
+    const [row] = await rows<Record<string, unknown>>(
+      this.w,
+      `SELECT ${COLUMNS} FROM ${this.w.table('sessions')} FINAL WHERE server_id = {server:String} AND session_key = {key:String} ORDER BY started_at DESC LIMIT 1`,
+      { server: serverId, key: sessionKey },
+    );
+    return row ? toSession(row) : null;
+  }
+
+  /** What the play went through: every observation's place, state and quality, in order. */
+  async timeline(serverId: string, sessionKey: string): Promise<Array<Record<string, unknown>>> {
+    return rows(
+      this.w,
+      `SELECT toUnixTimestamp64Milli(observed_at) AS at, event_type AS eventType, play_state AS state, position_ms AS positionMs, client_ip AS clientIp,
+              country_code AS countryCode, city, latitude, longitude, video_decision AS videoDecision, stream_video_resolution AS resolution, bandwidth_kbps AS bandwidthKbps
+       FROM ${this.w.table('playback_events')} WHERE server_id = {server:String} AND session_key = {key:String}
+       ORDER BY observed_at LIMIT 2000`,
+      { server: serverId, key: sessionKey },
+    );
+  }
+
+  /** Where plays came from in the range: one point per place, weighted by plays (map and heatmap). */
+  async places(f: Filters, limit = 5000): Promise<Array<{ latitude: number; longitude: number; city: string; countryCode: string; plays: number; users: number }>> {
+    const list = await rows<Record<string, unknown>>(
+      this.w,
+      `SELECT round(latitude, 2) AS lat, round(longitude, 2) AS lon, any(city) AS city_name, any(country_code) AS country, count() AS plays, uniqExact(account_key) AS users
+       FROM ${this.w.table('sessions')} FINAL
+       WHERE ${where('started_at', 'time', f, { accounts: true })} AND isNotNull(latitude) AND isNotNull(longitude)
+       GROUP BY lat, lon ORDER BY plays DESC LIMIT {limit:UInt32}`,
+      { ...filterParams(f), limit },
+    );
+    return list.map((r) => ({ latitude: Number(r.lat), longitude: Number(r.lon), city: String(r.city_name), countryCode: String(r.country), plays: num(r.plays), users: num(r.users) }));
+  }
 
   /** Plays going on at `now`. */
   async active(now = Date.now(), serverIds: string[] = []): Promise<SessionRow[]> {

@@ -1,0 +1,112 @@
+// One flat shape for a live play, whether it comes from the bus (a playback event, placed with
+// GeoIP here) or from the warehouse (a stored session, already placed): the dashboard and API
+// clients see the same fields either way.
+import type { GeoLocation } from '../../pipeline/geoip.ts';
+import type { PlaybackEvent } from '../../schemas/index.ts';
+import type { SessionRow } from '../../warehouse/queries/index.ts';
+
+export interface LiveSessionView {
+  serverId: string;
+  serverType: string;
+  accountKey: string;
+  userName: string;
+  sessionKey: string;
+  title: string;
+  grandparentTitle: string;
+  mediaType: string;
+  year: number | null;
+  deviceId: string;
+  deviceName: string;
+  player: string;
+  product: string;
+  platform: string;
+  clientIp: string;
+  countryCode: string;
+  city: string;
+  latitude: number | null;
+  longitude: number | null;
+  state: string;
+  positionMs: number;
+  durationMs: number | null;
+  videoDecision: string;
+  isTranscode: boolean;
+  bitrateKbps: number | null;
+  bandwidthKbps: number | null;
+  sourceVideoResolution: string;
+  streamVideoResolution: string;
+  startedAt: number;
+  lastSeenAt: number;
+}
+
+export function viewFromEvent(e: PlaybackEvent, where: GeoLocation | null): LiveSessionView {
+  const { media, device, quality } = e;
+  return {
+    serverId: e.serverId,
+    serverType: e.serverType,
+    accountKey: e.accountKey,
+    userName: e.userName,
+    sessionKey: e.sessionKey,
+    title: media.title,
+    grandparentTitle: media.grandparentTitle ?? '',
+    mediaType: media.mediaType,
+    year: media.year,
+    deviceId: device.deviceId,
+    deviceName: device.deviceName,
+    player: device.player,
+    product: device.product,
+    platform: device.platform,
+    clientIp: e.clientIp,
+    countryCode: where?.countryCode ?? '',
+    city: where?.city ?? '',
+    latitude: where?.latitude ?? null,
+    longitude: where?.longitude ?? null,
+    state: e.playState,
+    positionMs: e.positionMs,
+    durationMs: e.durationMs,
+    videoDecision: quality.videoDecision,
+    isTranscode: quality.isTranscode,
+    bitrateKbps: quality.bitrateKbps,
+    bandwidthKbps: quality.bandwidthKbps,
+    sourceVideoResolution: quality.sourceVideoResolution ?? '',
+    streamVideoResolution: quality.streamVideoResolution ?? '',
+    startedAt: e.playStartedAt ?? e.observedAt,
+    lastSeenAt: e.observedAt,
+  };
+}
+
+const ms = (chTime: string) => Date.parse(`${chTime.replace(' ', 'T')}Z`);
+
+export function viewFromRow(r: SessionRow): LiveSessionView {
+  return {
+    serverId: r.serverId,
+    serverType: r.serverType,
+    accountKey: r.accountKey,
+    userName: r.userName,
+    sessionKey: r.sessionKey,
+    title: r.title,
+    grandparentTitle: r.grandparentTitle,
+    mediaType: r.mediaType,
+    year: r.year,
+    deviceId: r.deviceId,
+    deviceName: r.deviceName,
+    player: r.player,
+    product: r.product,
+    platform: r.platform,
+    clientIp: r.clientIp,
+    countryCode: r.countryCode,
+    city: r.city,
+    latitude: r.latitude,
+    longitude: r.longitude,
+    state: r.state,
+    positionMs: r.positionMs,
+    durationMs: r.durationMs,
+    videoDecision: r.videoDecision,
+    isTranscode: r.isTranscode,
+    bitrateKbps: r.bitrateKbps,
+    bandwidthKbps: r.bandwidthKbps,
+    sourceVideoResolution: r.sourceVideoResolution,
+    streamVideoResolution: r.streamVideoResolution,
+    startedAt: ms(r.startedAt),
+    lastSeenAt: ms(r.lastSeenAt),
+  };
+}
