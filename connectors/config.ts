@@ -14,6 +14,9 @@ export interface ServerConfig {
   enabled: boolean;
   pollIntervalMs?: number;
   limits?: HttpLimits;
+  /** Where the server stands, for the map's viewer-to-server arcs (optional). */
+  latitude?: number;
+  longitude?: number;
 }
 
 export class ServerConfigError extends Error {
@@ -52,6 +55,12 @@ export function parseServerConfigs(input: unknown, source = 'server list'): Serv
     if (poll !== undefined && (typeof poll !== 'number' || !Number.isInteger(poll) || poll < 1000 || poll > 600_000)) {
       throw new ServerConfigError(`${where} (${id}): "pollIntervalMs" must be a whole number of milliseconds from 1000 to 600000`);
     }
+    const lat = entry.latitude;
+    const lon = entry.longitude;
+    if ((lat === undefined) !== (lon === undefined)) throw new ServerConfigError(`${where} (${id}): give both "latitude" and "longitude", or neither`);
+    if (lat !== undefined && (typeof lat !== 'number' || lat < -90 || lat > 90 || typeof lon !== 'number' || lon < -180 || lon > 180)) {
+      throw new ServerConfigError(`${where} (${id}): "latitude" must be -90 to 90 and "longitude" -180 to 180`);
+    }
     return {
       id,
       name: typeof entry.name === 'string' && entry.name.trim() ? entry.name.trim() : id,
@@ -61,6 +70,7 @@ export function parseServerConfigs(input: unknown, source = 'server list'): Serv
       enabled: entry.enabled !== false,
       pollIntervalMs: poll as number | undefined,
       limits: entry.limits as HttpLimits | undefined,
+      ...(lat !== undefined ? { latitude: lat as number, longitude: lon as number } : {}),
     };
   });
 }

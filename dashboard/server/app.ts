@@ -16,6 +16,7 @@ import { liveRoutes, type StreamControl } from './routes/live.ts';
 import { peopleRoutes } from './routes/people.ts';
 import { libraryRoutes } from './routes/library.ts';
 import { rulesRoutes } from './routes/rules.ts';
+import { DEFAULT_DASHBOARD_DIR, serveDashboard } from './static.ts';
 import { serversRoutes } from './routes/servers.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import type { Configuration } from '../../runtime/configuration.ts';
@@ -43,6 +44,8 @@ export interface ApiOptions {
   clientId: string;
   /** Credit line of the geolocation database, shown in the dashboard. */
   geoipSource?: string;
+  /** The built dashboard to serve (default dashboard/app/build). */
+  dashboardDir?: string;
 }
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
@@ -88,5 +91,6 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(serversRoutes, { registry: options.configuration.servers, clientId: options.clientId, serverStatus: options.serverStatus });
   await app.register(settingsRoutes, { documents: options.configuration.documents, geoipSource: options.geoipSource });
   if (options.metrics) await app.register(metricsRoute, { collect: options.metrics });
+  await serveDashboard(app, options.dashboardDir ?? DEFAULT_DASHBOARD_DIR);
   return app;
 }

@@ -93,8 +93,11 @@ describe('media servers', () => {
   });
 
   it('changes a server keeping its stored token, refuses duplicates and bad input with a reason, and removes it', async () => {
-    const renamed = await call('PUT', '/api/v1/servers/plex-home', { name: 'Home theatre', pollIntervalMs: 5000 });
-    expect(renamed.body).toMatchObject({ name: 'Home theatre', pollIntervalMs: 5000 });
+    const renamed = await call('PUT', '/api/v1/servers/plex-home', { name: 'Home theatre', pollIntervalMs: 5000, latitude: 52.52, longitude: 13.4 });
+    expect(renamed.body).toMatchObject({ name: 'Home theatre', pollIntervalMs: 5000, latitude: 52.52, longitude: 13.4 });
+    const halfPlaced = await call('PUT', '/api/v1/servers/plex-home', { latitude: 10, longitude: undefined });
+    expect(halfPlaced.status).toBe(200);
+    expect(halfPlaced.body).toMatchObject({ latitude: 10, longitude: 13.4 });
     expect((await configuration.servers.list())[0]!.token).toBe('plex-secret-token');
     expect((await call('POST', '/api/v1/servers/plex-home/test')).body).toMatchObject({ ok: true });
 

@@ -19,6 +19,8 @@ const serverProperties = {
   token: { type: 'string', minLength: 1, maxLength: 500, description: 'X-Plex-Token or API key; never returned' },
   enabled: { type: 'boolean' },
   pollIntervalMs: { type: 'integer', minimum: 1000, maximum: 600000 },
+  latitude: { type: 'number', minimum: -90, maximum: 90, description: "The server's location, for the map's arcs" },
+  longitude: { type: 'number', minimum: -180, maximum: 180 },
 } as const;
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: ID } } } as const;
 

@@ -1,0 +1,58 @@
+// Numbers, times and sizes as people read them, in the visitor's language.
+import { locale } from './i18n/index.svelte.ts';
+
+export function bitrate(kbps: number | null | undefined): string {
+  if (kbps === null || kbps === undefined) return '–';
+  return kbps >= 1000 ? `${(kbps / 1000).toFixed(kbps >= 10_000 ? 0 : 1)} Mbps` : `${Math.round(kbps)} kbps`;
+}
+
+export function duration(ms: number | null | undefined): string {
+  if (ms === null || ms === undefined || !Number.isFinite(ms)) return '–';
+  const total = Math.floor(ms / 1000);
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}` : `${m}:${String(s).padStart(2, '0')}`;
+}
+
+export function hours(ms: number): string {
+  const h = ms / 3_600_000;
+  return h >= 10 ? `${Math.round(h).toLocaleString(locale())} h` : `${h.toFixed(1)} h`;
+}
+
+export function count(n: number): string {
+  return n.toLocaleString(locale());
+}
+
+export function bytes(n: number): string {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value >= 100 || unit === 0 ? 0 : 1)} ${units[unit]}`;
+}
+
+/** Warehouse times ("2026-11-25 21:03:00.000", UTC) or epoch ms, shown in local time. */
+export function when(value: string | number | null | undefined): string {
+  if (value === null || value === undefined || value === '') return '–';
+  const date = typeof value === 'number' ? new Date(value) : new Date(`${value.replace(' ', 'T')}${value.endsWith('Z') ? '' : 'Z'}`);
+  return date.toLocaleString(locale(), { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+export function place(city: string | null | undefined, countryCode: string | null | undefined): string {
+  const parts = [city, countryCode].filter((p) => p && p.length > 0);
+  return parts.length ? parts.join(', ') : '–';
+}
+
+export function percent(value: number | null | undefined): string {
+  return value === null || value === undefined ? '–' : `${Math.round(value)}%`;
+}
+
+export function resolution(label: string | null | undefined): string {
+  if (!label) return '–';
+  if (/^\d+$/.test(label)) return `${label}p`;
+  return label.toUpperCase();
+}

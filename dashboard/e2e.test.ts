@@ -1,0 +1,146 @@
+/// <reference lib="dom" />
+// The dashboard end to end: `npm start`'s process (embedded bus and ClickHouse, connectors,
+// pipeline, API serving the built app) watching a fake Plex server, driven in headless Chromium.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../bus/bus-contract.ts';
+import { DEVICES, episode, movie, user } from '../connectors/fakes/catalog.ts';
+import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
+import { collectErrors, distinctColours, launchBrowser } from '../testing/browser.ts';
+
+const HOSTILE = '<img src=x onerror="window.__pwned=1">Den TV';
+const plex = new FakePlexServer('plex-e2e-token', 'E2E Plex');
+let product: ChildProcess;
+let output = '';
+let base: string;
+let browser: Browser;
+let page: Page;
+let errors: string[];
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+beforeAll(async () => {
+  // The app as `npm start` serves it: built now if its sources changed since the last build.
+  const build = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-dashboard.ts'], { encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`dashboard build failed:\n${build.stdout}${build.stderr}`);
+  await plex.start();
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  const env = { ...process.env, STREAMWARDEN_DATA_DIR: mkdtempSync(join(tmpdir(), 'sw-e2e-')), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', KAFKA_BROKERS: '', CLICKHOUSE_URL: '' };
+  product = spawn(process.execPath, ['--import', 'tsx', 'runtime/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  product.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  product.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const until = Date.now() + 90_000;
+  while (!(await fetch(`${base}/health`).then((r) => r.ok, () => false))) {
+    if (product.exitCode !== null || Date.now() > until) throw new Error(`npm start did not come up:\n${output}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  errors = collectErrors(page);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  product?.kill('SIGTERM');
+  await new Promise((resolve) => (product?.exitCode !== null ? resolve(null) : product.once('exit', resolve)));
+  await plex.stop();
+});
+
+describe('dashboard in Chromium', () => {
+  it('creates the administrator on first visit and adds a media server after testing the connection', async () => {
+    await page.goto(base);
+    await page.waitForURL(`${base}/setup`);
+    await page.fill('input[name=password]', 'a long enough password');
+    await page.fill('input[name=repeat]', 'a long enough password');
+    await page.click('button[type=submit]');
+    await page.waitForURL(/\/settings\?tab=servers/);
+
+    await page.click('[data-testid=add-server]');
+    await page.fill('input[name=id]', 'plex-home');
+    await page.fill('input[name=name]', 'Home Plex');
+    await page.fill('input[name=url]', plex.url);
+    await page.fill('input[name=token]', 'plex-e2e-token');
+    await page.click('[data-testid=test-connection]');
+    await expect.poll(() => page.textContent('[data-testid=test-result]')).toContain('E2E Plex');
+    await page.click('[data-testid=save-server]');
+    await page.waitForSelector('text=Home Plex');
+  });
+
+  it('shows a stream started on the server live on the overview, renders the globe, and stops it from the UI', async () => {
+    await page.click('nav >> text=Overview');
+    await page.waitForSelector('[data-testid=no-sessions]');
+    const session = plex.startSession({ user: user('7', 'carol'), item: movie('9001', 'Arrival'), device: { ...DEVICES.tv(), name: HOSTILE }, ip: '81.2.69.142' });
+
+    // No reload: the card arrives over the WebSocket.
+    const card = page.locator(`[data-testid=session-card][data-session-key="${session.key}"]`);
+    await card.waitFor({ timeout: 30_000 });
+    expect(await card.locator('[data-testid=device-name]').textContent()).toContain(HOSTILE);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.locator('[data-testid=session-card] img').count()).toBe(0);
+    await expect.poll(() => page.textContent('[data-testid=stat-streams]')).toContain('1');
+
+    await page.waitForSelector('[data-testid=globe] canvas');
+    await expect.poll(() => distinctColours(page, '[data-testid=globe]'), { timeout: 20_000 }).toBeGreaterThan(20);
+
+    await card.locator('[data-testid=stop-button]').click();
+    await page.fill('[data-testid=stop-message]', 'Account sharing is not allowed');
+    await page.click('[data-testid=stop-confirm]');
+    await waitFor(() => plex.terminations.length === 1, 'the fake server to record the stop', 15_000);
+    expect(plex.terminations[0]).toMatchObject({ sessionId: session.id, reason: 'Account sharing is not allowed' });
+    await card.waitFor({ state: 'detached', timeout: 30_000 });
+  });
+
+  it('opens every page without a console error', async () => {
+    plex.startSession({ user: user('8', 'dave'), item: episode('7001', 'Severance', 1, 1, 'Good News About Hell'), device: DEVICES.phone(), ip: '8.8.8.8' });
+    await page.waitForSelector('[data-testid=session-card]', { timeout: 30_000 });
+    await page.waitForTimeout(1000);
+    for (const path of ['/map', '/history', '/users', '/violations', '/analytics', '/settings?tab=servers', '/settings?tab=rules', '/settings?tab=general', '/settings?tab=tokens']) {
+      await page.goto(base + path);
+      await page.waitForLoadState('networkidle');
+      await page.waitForSelector('main h1');
+    }
+    await page.goto(`${base}/history`);
+    await page.locator('[data-testid=history-table] tr.clickable').first().click();
+    await page.waitForURL(/\/history\/plex-home\//);
+    await page.waitForSelector('text=Timeline');
+    await page.goto(`${base}/users`);
+    await page.locator('[data-testid=users-table] tr.clickable').first().click();
+    await page.waitForURL(/\/users\/plex-home/);
+    await page.waitForSelector('[data-testid=overrides]');
+    await page.goto(`${base}/settings?tab=rules`);
+    await page.click('[data-testid=backtest-run]');
+    await page.waitForSelector('[data-testid=backtest-result]');
+    expect(errors).toEqual([]);
+  });
+
+  it('speaks Simplified and Traditional Chinese and fits a phone screen', async () => {
+    await page.goto(base);
+    await page.selectOption('[data-testid=language]', 'zh-Hans');
+    await page.waitForSelector('nav >> text=概览');
+    await page.selectOption('[data-testid=language]', 'zh-Hant');
+    await page.waitForSelector('nav >> text=總覽');
+    await page.selectOption('[data-testid=language]', 'en');
+
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const phoneErrors = collectErrors(phone);
+    await phone.context().addCookies(await page.context().cookies());
+    await phone.goto(base);
+    await phone.waitForSelector('[data-testid=session-card]', { timeout: 30_000 });
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+    expect(phoneErrors).toEqual([]);
+    await phone.close();
+  });
+});
