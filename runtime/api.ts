@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../dashboard/server/app.ts';
 import { LiveHub } from '../dashboard/server/live.ts';
 import type { ConnectorRunner } from '../connectors/runner.ts';
+import { localControl, remoteControl } from '../connectors/commands.ts';
 import type { GeoIp } from '../pipeline/geoip.ts';
 import type { StreamProcessor } from '../pipeline/processor.ts';
 import type { WarehouseSink } from '../warehouse/sink.ts';
@@ -22,7 +23,7 @@ export interface ApiParts {
   sink?: WarehouseSink;
 }
 
-export async function startApi(config: Config, platform: Platform, logger: Logger, parts: ApiParts): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
+export async function startApi(config: Config, platform: Platform, logger: Logger, parts: ApiParts): Promise<{ app: FastifyInstance; address: string; close(): Promise<void> }> {
   const { connectors } = parts;
   const live = new LiveHub({ bus: platform.bus, warehouse: platform.warehouse, logger, geo: parts.geo });
   await live.start();
@@ -31,7 +32,8 @@ export async function startApi(config: Config, platform: Platform, logger: Logge
     bus: platform.bus,
     logger,
     live,
-    control: connectors,
+    // In one process the connectors stop streams directly; otherwise through the bus.
+    control: connectors ? localControl(connectors) : remoteControl(await platform.bus.producer()),
     serverStatus: connectors && (() => connectors.statuses()),
     metrics: metricsCollector({ bus: platform.bus, connectors, processor: parts.processor, sink: parts.sink }),
     configuration: parts.configuration,
@@ -43,6 +45,7 @@ export async function startApi(config: Config, platform: Platform, logger: Logge
   logger.info({ address }, 'API listening');
   return {
     app,
+    address,
     close: async () => {
       await app.close();
       await live.stop();

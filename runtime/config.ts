@@ -89,7 +89,7 @@ export function loadConfig(env: Env = process.env): Config {
     },
     http: {
       host: text(env, 'HOST') ?? '0.0.0.0',
-      port: integer(env, 'PORT', 3000, 1, 65_535),
+      port: integer(env, 'PORT', 3000, 0, 65_535) /* 0: any free port */,
     },
     serversFile: text(env, 'STREAMWARDEN_SERVERS_FILE') ? resolve(text(env, 'STREAMWARDEN_SERVERS_FILE')!) : undefined,
     rulesFile: text(env, 'STREAMWARDEN_RULES_FILE') ? resolve(text(env, 'STREAMWARDEN_RULES_FILE')!) : undefined,

@@ -1,51 +1,52 @@
-// `npm start`: Streamwarden in one process. With nothing configured it runs embedded: the bus
-// and ClickHouse (chdb) keep their data under ./data.
+// `npm start [role]`: Streamwarden. With nothing configured it runs embedded in one process: the
+// bus and ClickHouse (chdb) keep their data under ./data. With KAFKA_BROKERS and CLICKHOUSE_URL a
+// role (argument or STREAMWARDEN_ROLE: connectors, pipeline, api) runs one part.
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { startPlatform } from './platform.ts';
-import { startConnectors } from './connectors.ts';
-import { startSink } from './sink.ts';
-import { startProcessor } from './pipeline.ts';
-import { startApi } from './api.ts';
-import { GeoIp } from '../pipeline/geoip.ts';
 import { ServerConfigError } from '../connectors/config.ts';
 import { RuleConfigError } from '../pipeline/rules/rules-file.ts';
 import { openConfiguration } from './configuration.ts';
+import { parseRole, startRole } from './roles.ts';
 import { loadSecretBox } from './secret-box.ts';
+
+function fail(message: string): never {
+  console.error(`streamwarden: ${message}`);
+  process.exit(2);
+}
 
 async function main(): Promise<void> {
   let config;
+  let role;
   try {
     config = loadConfig();
+    role = parseRole(process.argv[2] ?? process.env.STREAMWARDEN_ROLE, config);
   } catch (err) {
-    if (err instanceof ConfigError) {
-      console.error(`streamwarden: configuration error: ${err.message}`);
-      process.exit(2);
-    }
+    if (err instanceof ConfigError) fail(`configuration error: ${err.message}`);
     throw err;
   }
-  const logger = createLogger('streamwarden', config.logLevel);
+  const logger = createLogger('streamwarden', config.logLevel).child({ role });
   const platform = await startPlatform(config, logger);
-  const geo = await GeoIp.open({ databasePath: config.geoipDatabase });
-  logger.info({ geoip: geo.source }, 'geolocation database loaded');
-  const sink = await startSink(platform, geo, logger);
-  const configuration = openConfiguration(platform.warehouse, { secrets: loadSecretBox(config.dataDir), serversFile: config.serversFile, rulesFile: config.rulesFile });
-  let pipeline;
-  let connectors;
+  let secrets;
   try {
-    pipeline = await startProcessor(platform, geo, configuration.rules, logger);
-    connectors = await startConnectors(config, platform, configuration, logger);
+    secrets = loadSecretBox(config.dataDir);
+  } catch (err) {
+    await platform.close();
+    fail(`STREAMWARDEN_SECRET_KEY: ${(err as Error).message}`);
+  }
+  const configuration = openConfiguration(platform.warehouse, { secrets, serversFile: config.serversFile, rulesFile: config.rulesFile });
+  let running;
+  try {
+    running = await startRole(role, config, platform, configuration, logger);
   } catch (err) {
     // A bad rules or server file stops start-up with its message, not a stack trace.
     if (err instanceof ServerConfigError || err instanceof RuleConfigError) {
-      console.error(`streamwarden: ${err.message}`);
-      await sink.stop();
+      configuration.close();
       await platform.close();
-      process.exit(2);
+      fail(err.message);
     }
     throw err;
   }
-  const api = await startApi(config, platform, logger, { configuration, geo, connectors: connectors.runner, processor: pipeline.processor, sink });
   logger.info({ bus: platform.bus.description, warehouse: platform.warehouse.description, dataDir: config.dataDir }, 'streamwarden started');
 
   // Watches the warehouse so an outage shows in the log when it starts and ends, not per check.
@@ -64,11 +65,8 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     clearInterval(healthCheck);
     try {
-      await api.close();
-      await connectors.stop();
-      await pipeline.stop();
+      await running.stop();
       configuration.close();
-      await sink.stop();
       await platform.close();
       logger.info('stopped cleanly');
       process.exit(0);

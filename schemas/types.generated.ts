@@ -198,6 +198,25 @@ export interface ServerMetricsSample {
   wanBandwidthKbps: number;
 }
 
+export const StreamCommandKindValues = ['TERMINATE', 'UNKNOWN'] as const;
+export type StreamCommandKind = (typeof StreamCommandKindValues)[number];
+
+/** An action on a media server requested by the API or an automatic rule action, carried out by the connectors role that watches the server. Topic streamwarden.stream-commands, keyed by serverId. */
+export interface StreamCommand {
+  /** Unique per request; a connector carries each id out once. */
+  commandId: string;
+  kind: StreamCommandKind;
+  serverId: string;
+  sessionKey: string;
+  /** Shown to the viewer where the server can. */
+  message: string;
+  /** Administrator, API token owner, or rule:<RULE> for automatic actions. */
+  requestedBy: string;
+  requestedAt: number;
+  /** After this a connector ignores the command (a stream stopped minutes late surprises everyone). */
+  expiresAt: number;
+}
+
 export const TrustChangeReasonValues = ['VIOLATION', 'RECOVERY', 'MANUAL', 'RESET', 'UNKNOWN'] as const;
 export type TrustChangeReason = (typeof TrustChangeReasonValues)[number];
 

@@ -67,6 +67,7 @@ export class ConfigDocuments {
 
   private startPolling(): void {
     if (this.timer || this.pollMs <= 0) return;
+    let primed = false;
     const poll = async () => {
       const result = await this.warehouse.client.query({
         query: `SELECT name, toString(max(version)) AS version FROM ${this.warehouse.table('config_documents')} GROUP BY name`,
@@ -76,8 +77,10 @@ export class ConfigDocuments {
         const version = Number(row.version);
         const known = this.seen.get(row.name);
         this.seen.set(row.name, version);
-        if (known !== undefined && known !== version) this.events.emit('change', row.name);
+        // A document first saved after the first poll is a change too.
+        if (primed && known !== version) this.events.emit('change', row.name);
       }
+      primed = true;
     };
     // The first poll records what exists; later polls report what changed since.
     this.timer = setInterval(() => void poll().catch(() => undefined), this.pollMs);

@@ -18,7 +18,7 @@ import { libraryRoutes } from './routes/library.ts';
 import { rulesRoutes } from './routes/rules.ts';
 import { DEFAULT_DASHBOARD_DIR, serveDashboard } from './static.ts';
 import { serversRoutes } from './routes/servers.ts';
-import { settingsRoutes } from './routes/settings.ts';
+import { readSettings, settingsRoutes } from './routes/settings.ts';
 import type { Configuration } from '../../runtime/configuration.ts';
 import { metricsRoute, type Metric } from './routes/metrics.ts';
 import type { ConnectorStatus } from '../../connectors/server-connector.ts';
@@ -84,7 +84,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
   await app.register(authRoutes, { store, secureCookies: options.secureCookies ?? false, loginAttemptsPerMinute: options.loginAttemptsPerMinute ?? 10 });
   await app.register(dataRoutes, { warehouse: options.warehouse });
-  await app.register(liveRoutes, { live: options.live, control: options.control });
+  await app.register(liveRoutes, { live: options.live, control: options.control, defaultMessage: async () => (await readSettings(options.configuration.documents)).terminateMessage });
   await app.register(peopleRoutes, { warehouse: options.warehouse, serverStatus: options.serverStatus });
   await app.register(libraryRoutes, { warehouse: options.warehouse });
   await app.register(rulesRoutes, { warehouse: options.warehouse, store: options.configuration.rules });

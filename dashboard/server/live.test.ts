@@ -9,6 +9,7 @@ import { EmbeddedBus } from '../../bus/embedded/embedded-bus.ts';
 import { DEVICES, movie, user } from '../../connectors/fakes/catalog.ts';
 import { FakePlexServer } from '../../connectors/fakes/fake-plex.ts';
 import { ConnectorRunner } from '../../connectors/runner.ts';
+import { localControl } from '../../connectors/commands.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { allTopics } from '../../schemas/index.ts';
 import { openTestWarehouse } from '../../testing/warehouse.ts';
@@ -39,7 +40,7 @@ beforeAll(async () => {
   await runner.apply([{ id: 'plex-home', name: 'Home', type: 'plex', url: plex.url, token: 'plex-token', enabled: true }]);
   live = new LiveHub({ bus, warehouse, logger, geo: await GeoIp.open() });
   await live.start();
-  app = await buildApi({ warehouse, bus, logger, live, control: runner, serverStatus: () => runner.statuses(), metrics: metricsCollector({ bus, connectors: runner }), configuration: testConfiguration(warehouse), clientId: 'live-test' });
+  app = await buildApi({ warehouse, bus, logger, live, control: localControl(runner), serverStatus: () => runner.statuses(), metrics: metricsCollector({ bus, connectors: runner }), configuration: testConfiguration(warehouse), clientId: 'live-test' });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
   const json = { 'content-type': 'application/json' };
   await fetch(`${base}/api/v1/setup`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });

@@ -2,13 +2,12 @@
 import type {} from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
 import { ServerRequestError } from '../../../connectors/http.ts';
+import type { StreamControl } from '../../../connectors/commands.ts';
 import type { LiveHub } from '../live.ts';
 
-export interface StreamControl {
-  terminate(serverId: string, sessionKey: string, message: string): Promise<void>;
-}
+export type { StreamControl };
 
-export async function liveRoutes(app: FastifyInstance, { live, control }: { live?: LiveHub; control?: StreamControl }): Promise<void> {
+export async function liveRoutes(app: FastifyInstance, { live, control, defaultMessage }: { live?: LiveHub; control?: StreamControl; defaultMessage: () => Promise<string> }): Promise<void> {
   if (live) {
     // Authenticated like every /api route: the hook runs before the upgrade.
     app.get('/api/v1/live', { websocket: true }, (socket) => {
@@ -27,17 +26,19 @@ export async function liveRoutes(app: FastifyInstance, { live, control }: { live
       },
     },
     async (request, reply) => {
-      if (!control) return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'The connectors do not run in this process; stopping streams from here is not available.' });
-      const message = request.body?.message?.trim() || 'Your stream was stopped by the server administrator.';
+      if (!control) return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'Stopping streams is not available: no connectors and no bus in this process.' });
+      const message = request.body?.message?.trim() || (await defaultMessage());
+      let result;
       try {
-        await control.terminate(request.params.serverId, request.params.sessionKey, message);
+        result = await control.terminate(request.params.serverId, request.params.sessionKey, message, request.user ?? 'api');
       } catch (err) {
         if (err instanceof ServerRequestError) return reply.code(502).send({ statusCode: 502, error: 'Bad Gateway', message: `The media server refused: ${err.message}` });
         if (/no connector for server/.test((err as Error).message)) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No media server "${request.params.serverId}".` });
         throw err;
       }
-      request.log.info({ serverId: request.params.serverId, sessionKey: request.params.sessionKey, by: request.user }, 'stream stopped from the API');
-      return reply.code(202).send({ terminated: true, serverId: request.params.serverId, sessionKey: request.params.sessionKey });
+      request.log.info({ serverId: request.params.serverId, sessionKey: request.params.sessionKey, by: request.user, result }, 'stream stop requested from the API');
+      // `requested`: the connectors role in another process carries it out within seconds.
+      return reply.code(202).send({ terminated: result === 'done', requested: true, serverId: request.params.serverId, sessionKey: request.params.sessionKey });
     },
   );
 }

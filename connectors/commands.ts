@@ -1,0 +1,94 @@
+// Stopping streams when the API and the connectors run in different processes: the API publishes
+// a command, and each connectors process carries out the ones for the servers it watches.
+import { randomUUID } from 'node:crypto';
+import type { Bus, BusConsumer, BusProducer } from '../bus/types.ts';
+import { consumeTopic, publish } from '../bus/typed.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { topics, type StreamCommand } from '../schemas/index.ts';
+import type { ConnectorRunner } from './runner.ts';
+
+/** How long a command stays worth carrying out. */
+export const COMMAND_TTL_MS = 2 * 60_000;
+
+export type ControlResult = 'done' | 'requested';
+
+export interface StreamControl {
+  terminate(serverId: string, sessionKey: string, message: string, requestedBy?: string): Promise<ControlResult>;
+}
+
+/** The connectors of this process do it at once. */
+export function localControl(runner: ConnectorRunner): StreamControl {
+  return {
+    terminate: async (serverId, sessionKey, message) => {
+      await runner.terminate(serverId, sessionKey, message);
+      return 'done';
+    },
+  };
+}
+
+/** Another process does it: the command goes on the bus. */
+export function remoteControl(producer: BusProducer): StreamControl {
+  return {
+    terminate: async (serverId, sessionKey, message, requestedBy = 'api') => {
+      const now = Date.now();
+      await publish(producer, topics.streamCommands, [{ commandId: randomUUID(), kind: 'TERMINATE', serverId, sessionKey, message, requestedBy, requestedAt: now, expiresAt: now + COMMAND_TTL_MS }]);
+      return 'requested';
+    },
+  };
+}
+
+/**
+ * Carries out commands for the servers this process watches. The group is this install's own
+ * (one per connectors process, kept across restarts), so every connectors process sees every
+ * command and none is lost while one restarts; expired commands are dropped.
+ */
+export class CommandExecutor {
+  private consumer: BusConsumer | undefined;
+  private readonly done = new Set<string>();
+  readonly stats = { executed: 0, expired: 0, failed: 0, notMine: 0 };
+
+  constructor(private readonly options: { bus: Bus; runner: ConnectorRunner; logger: Logger; groupId: string; now?: () => number }) {}
+
+  async start(): Promise<void> {
+    const { bus, logger, groupId } = this.options;
+    this.consumer = await consumeTopic(bus, {
+      groupId,
+      spec: topics.streamCommands,
+      deadLetters: await bus.producer(),
+      logger,
+      fromBeginning: false,
+      handle: async (records) => {
+        for (const { value } of records) await this.execute(value);
+      },
+    });
+    await this.consumer.ready;
+  }
+
+  private async execute(command: StreamCommand): Promise<void> {
+    const { runner, logger } = this.options;
+    const now = (this.options.now ?? Date.now)();
+    if (this.done.has(command.commandId)) return;
+    this.done.add(command.commandId);
+    const context = { commandId: command.commandId, serverId: command.serverId, sessionKey: command.sessionKey, requestedBy: command.requestedBy };
+    if (command.kind !== 'TERMINATE') return void logger.warn({ ...context, kind: command.kind }, 'unknown stream command skipped');
+    if (!runner.statuses().some((s) => s.serverId === command.serverId)) return void this.stats.notMine++;
+    if (command.expiresAt < now) {
+      this.stats.expired++;
+      return void logger.warn({ ...context, ageMs: now - command.requestedAt }, 'stop request expired before it could be carried out');
+    }
+    try {
+      await runner.terminate(command.serverId, command.sessionKey, command.message);
+      this.stats.executed++;
+      logger.info(context, 'stream stopped on request');
+    } catch (err) {
+      // A refused stop is reported, not retried: the session may be gone, and a retry could
+      // stop a stream the admin no longer means.
+      this.stats.failed++;
+      logger.error({ ...context, err: (err as Error).message }, 'stop request failed');
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+  }
+}

@@ -1,0 +1,107 @@
+// Scale-out roles wired together over the real Kafka broker: connectors, two pipelines and the
+// API each with their own bus client and configuration, as separate processes would have them
+// (they share the test's ClickHouse engine, which a ClickHouse server would be in production).
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Kafka } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { waitFor } from '../bus/bus-contract.ts';
+import { DEVICES, movie, user } from '../connectors/fakes/catalog.ts';
+import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
+import { allTopics } from '../schemas/index.ts';
+import { testConfiguration } from '../testing/configuration.ts';
+import { newKafkaBus, testBrokers, uniqueName } from '../testing/kafka.ts';
+import { openTestWarehouse } from '../testing/warehouse.ts';
+import { migrate } from '../warehouse/migrations.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+import { parseRole, startRole, type Role, type Running } from './roles.ts';
+
+const logger = createLogger('test');
+const plex = new FakePlexServer('roles-token', 'Roles Plex');
+const serverId = uniqueName('plex');
+let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
+const running: Array<{ role: Role; process: Running; close(): Promise<void> }> = [];
+
+async function start(role: Role): Promise<Running> {
+  const bus = newKafkaBus();
+  const configuration = testConfiguration(warehouse, { pollMs: 200 });
+  const config = loadConfig({ STREAMWARDEN_DATA_DIR: mkdtempSync(join(tmpdir(), `sw-${role}-`)), KAFKA_BROKERS: testBrokers().join(','), PORT: '0', HOST: '127.0.0.1' });
+  const process = await startRole(role, config, { bus, warehouse, close: () => bus.close() }, configuration, logger);
+  running.push({ role, process, close: async () => (await process.stop(), configuration.close(), await bus.close()) });
+  return process;
+}
+
+beforeAll(async () => {
+  await plex.start();
+  warehouse = await openTestWarehouse();
+  await migrate(warehouse, logger);
+  const bus = newKafkaBus();
+  await bus.ensureTopics(allTopics.map((t) => ({ name: t.name, partitions: 4 })));
+  await bus.close();
+}, 120_000);
+
+afterAll(async () => {
+  for (const r of running.reverse()) await r.close();
+  await plex.stop();
+  await warehouse?.drop();
+}, 120_000);
+
+describe('scale-out roles', () => {
+  it('refuses a lone role without Kafka and a ClickHouse server, saying why', () => {
+    expect(() => parseRole('pipeline', loadConfig({}))).toThrow(/needs KAFKA_BROKERS/);
+    expect(() => parseRole('api', loadConfig({ KAFKA_BROKERS: 'k:9092' }))).toThrow(/needs CLICKHOUSE_URL/);
+    expect(() => parseRole('everything', loadConfig({}))).toThrow(ConfigError);
+    expect(parseRole(undefined, loadConfig({}))).toBe('all');
+    expect(parseRole('connectors', loadConfig({ KAFKA_BROKERS: 'k:9092', CLICKHOUSE_URL: 'http://ch:8123' }))).toBe('connectors');
+  });
+
+  it('a server added through the API reaches the connectors process; its streams reach the API live, are stopped through the bus and stored by the pipelines', async () => {
+    const connectors = await start('connectors');
+    await start('pipeline');
+    await start('pipeline');
+    const api = await start('api');
+    expect((await fetch(`${connectors.address}/health`).then((r) => r.json())) as object).toMatchObject({ status: 'ok', role: 'connectors' });
+
+    const json = { 'content-type': 'application/json' };
+    await fetch(`${api.address}/api/v1/setup`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
+    const login = await fetch(`${api.address}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const added = await fetch(`${api.address}/api/v1/servers`, { method: 'POST', headers: { ...json, cookie }, body: JSON.stringify({ id: serverId, type: 'plex', url: plex.url, token: 'roles-token' }) });
+    expect(added.status).toBe(201);
+
+    const messages: Array<{ type: string; session?: { serverId: string; sessionKey: string } }> = [];
+    const socket = new WebSocket(`${api.address.replace('http', 'ws')}/api/v1/live`, { headers: { cookie } });
+    socket.on('message', (data) => messages.push(JSON.parse(String(data)) as (typeof messages)[number]));
+    await waitFor(() => messages.length > 0, 'the snapshot');
+
+    // The connectors process learns of the server by polling the warehouse, as another process would.
+    await waitFor(() => plex.requests.some((r) => r.path === '/status/sessions'), 'the connectors process to watch the new server', 30_000);
+    const session = plex.startSession({ user: user('5', 'erin'), item: movie('42', 'Heat'), device: DEVICES.tv(), ip: '81.2.69.142' });
+    await waitFor(() => messages.some((m) => m.type === 'session.started' && m.session?.serverId === serverId), 'the session pushed by the API process', 30_000);
+
+    const stop = await fetch(`${api.address}/api/v1/sessions/${serverId}/${session.key}/terminate`, { method: 'POST', headers: { ...json, cookie }, body: JSON.stringify({}) });
+    expect(await stop.json()).toMatchObject({ requested: true, terminated: false });
+    await waitFor(() => plex.terminations.length === 1, 'the connectors process to carry out the stop', 30_000);
+    expect(plex.terminations[0]).toMatchObject({ sessionId: session.id, reason: 'This stream was stopped by the server administrator.' });
+    await waitFor(() => messages.some((m) => m.type === 'session.stopped' && m.session?.serverId === serverId), 'the stop pushed live', 30_000);
+    socket.close();
+
+    // Both pipeline processes hold partitions of the playback events.
+    const admin = new Kafka({ brokers: testBrokers(), logLevel: 0 }).admin();
+    await admin.connect();
+    const { groups } = await admin.describeGroups(['pipeline', 'warehouse-sink']);
+    await admin.disconnect();
+    for (const group of groups) expect(group.members.filter((m) => m.memberAssignment.length > 0).length, group.groupId).toBeGreaterThanOrEqual(2);
+
+    let stored: Array<{ stopped: number }> = [];
+    for (let tries = 0; tries < 100 && !stored.some((s) => s.stopped); tries++) {
+      const result = await warehouse.client.query({ query: `SELECT isNotNull(stopped_at) AS stopped FROM ${warehouse.table('sessions')} FINAL WHERE server_id = {server:String}`, query_params: { server: serverId }, format: 'JSONEachRow' });
+      stored = await result.json();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(stored).toEqual([{ stopped: 1 }]);
+  });
+});

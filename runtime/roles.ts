@@ -1,0 +1,90 @@
+// What each process runs. `all` (the default, and what the embedded mode needs) runs every part
+// in one process; `connectors`, `pipeline` and `api` split them over processes that share a
+// Kafka/Redpanda cluster and a ClickHouse server.
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { CommandExecutor } from '../connectors/commands.ts';
+import { GeoIp } from '../pipeline/geoip.ts';
+import type { Config } from './config.ts';
+import { ConfigError } from './config.ts';
+import type { Configuration } from './configuration.ts';
+import { startConnectors } from './connectors.ts';
+import { installId } from './install-id.ts';
+import type { Logger } from './logger.ts';
+import { startProcessor } from './pipeline.ts';
+import type { Platform } from './platform.ts';
+import { startSink } from './sink.ts';
+import { startApi } from './api.ts';
+
+export const ROLES = ['all', 'connectors', 'pipeline', 'api'] as const;
+export type Role = (typeof ROLES)[number];
+
+export function parseRole(value: string | undefined, config: Config): Role {
+  const role = (value ?? 'all').trim().toLowerCase();
+  if (!ROLES.includes(role as Role)) throw new ConfigError(`role must be one of ${ROLES.join(', ')} (argument or STREAMWARDEN_ROLE), got ${JSON.stringify(value)}`);
+  if (role !== 'all' && config.kafka.brokers.length === 0) {
+    throw new ConfigError(`the ${role} role alone needs KAFKA_BROKERS (and CLICKHOUSE_URL): the embedded bus and ClickHouse live inside one process, so run without a role there`);
+  }
+  if (role !== 'all' && !config.clickhouse.url) {
+    throw new ConfigError(`the ${role} role alone needs CLICKHOUSE_URL: processes share the warehouse (configuration, sessions), and the embedded one is private to a process`);
+  }
+  return role as Role;
+}
+
+export interface Running {
+  /** Where this process answers HTTP (the API, or the health check of other roles). */
+  address: string;
+  stop(): Promise<void>;
+}
+
+/** Starts the parts of `role`; stops them in reverse order. */
+export async function startRole(role: Role, config: Config, platform: Platform, configuration: Configuration, logger: Logger): Promise<Running> {
+  const stops: Array<() => Promise<void>> = [];
+  let address = '';
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+  try {
+    const needsGeo = role !== 'connectors';
+    const geo = needsGeo ? await GeoIp.open({ databasePath: config.geoipDatabase }) : undefined;
+    if (geo) logger.info({ geoip: geo.source }, 'geolocation database loaded');
+
+    let sink;
+    let pipeline;
+    if (role === 'all' || role === 'pipeline') {
+      sink = await startSink(platform, geo!, logger);
+      stops.push(() => sink!.stop());
+      pipeline = await startProcessor(platform, geo!, configuration.rules, logger);
+      stops.push(() => pipeline!.stop());
+    }
+    let connectors;
+    if (role === 'all' || role === 'connectors') {
+      connectors = await startConnectors(config, platform, configuration, logger);
+      stops.push(() => connectors!.stop());
+      if (role === 'connectors' || config.kafka.brokers.length > 0) {
+        // Stop requests from API processes elsewhere.
+        const commands = new CommandExecutor({ bus: platform.bus, runner: connectors.runner, logger, groupId: `connectors-commands-${installId(config.dataDir)}` });
+        await commands.start();
+        stops.push(() => commands.stop());
+      }
+    }
+    if (role === 'all' || role === 'api') {
+      const api = await startApi(config, platform, logger, { configuration, geo: geo!, connectors: connectors?.runner, processor: pipeline?.processor, sink });
+      stops.push(() => api.close());
+      address = api.address;
+    } else {
+      // Roles without the API still answer health checks (compose, Kubernetes).
+      const health = Fastify({ loggerInstance: logger.child({ component: 'health' }) as FastifyBaseLogger, disableRequestLogging: true });
+      health.get('/health', async (_request, reply) => {
+        const warehouse = await platform.warehouse.ping();
+        const bus = await platform.bus.endOffsets('streamwarden.playback-events').then(() => true, () => false);
+        return reply.code(warehouse && bus ? 200 : 503).send({ status: warehouse && bus ? 'ok' : 'degraded', role, warehouse, bus });
+      });
+      address = await health.listen({ host: config.http.host, port: config.http.port });
+      stops.push(() => health.close());
+    }
+  } catch (err) {
+    await stopAll().catch(() => undefined);
+    throw err;
+  }
+  return { address, stop: stopAll };
+}
