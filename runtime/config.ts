@@ -15,6 +15,8 @@ export interface Config {
   geoipDatabase?: string;
   /** JSON file of rule parameters and per-account overrides (pipeline/rules/rules-file.ts). */
   rulesFile?: string;
+  /** Confluent-compatible schema registry to publish the topic schemas to (Redpanda's :8081). */
+  schemaRegistryUrl?: string;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +96,7 @@ export function loadConfig(env: Env = process.env): Config {
     serversFile: text(env, 'STREAMWARDEN_SERVERS_FILE') ? resolve(text(env, 'STREAMWARDEN_SERVERS_FILE')!) : undefined,
     rulesFile: text(env, 'STREAMWARDEN_RULES_FILE') ? resolve(text(env, 'STREAMWARDEN_RULES_FILE')!) : undefined,
     geoipDatabase: text(env, 'GEOIP_DATABASE') ? resolve(text(env, 'GEOIP_DATABASE')!) : undefined,
+    schemaRegistryUrl: text(env, 'SCHEMA_REGISTRY_URL'),
     rawEventsTtlDays: text(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS') ? integer(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS', 0, 1, 36_500) : undefined,
   };
 }

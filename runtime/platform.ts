@@ -3,6 +3,7 @@
 // CLICKHOUSE_URL point elsewhere.
 import { join } from 'node:path';
 import { createBus, type Bus } from '../bus/index.ts';
+import { registerSchemas } from '../schemas/registry.ts';
 import { allTopics } from '../schemas/topics.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrations.ts';
@@ -30,6 +31,10 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       logger,
     );
     await bus.ensureTopics(allTopics.map((t) => ({ name: t.name, cleanupPolicy: t.cleanupPolicy })));
+    if (config.schemaRegistryUrl) {
+      // The registry documents the contract; an unreachable one is reported, not fatal.
+      await registerSchemas(config.schemaRegistryUrl, logger).catch((err: unknown) => logger.error({ err: (err as Error).message }, 'topic schemas not registered'));
+    }
   } catch (err) {
     await bus?.close().catch(() => undefined);
     await warehouse.close().catch(() => undefined);
