@@ -11,25 +11,13 @@ import { GeoIp } from '../pipeline/geoip.ts';
 import { StreamProcessor } from '../pipeline/processor.ts';
 import { DEFAULT_RULES } from '../pipeline/rules/settings.ts';
 import { createLogger } from '../runtime/logger.ts';
-import { allTopics, topics, type PlaybackEvent } from '../schemas/index.ts';
-import { generateHistory, rng } from '../testing/history.ts';
+import { allTopics, topics } from '../schemas/index.ts';
+import { benchEvents } from './load.ts';
 import { rate, type Figure } from './report.ts';
-
-/** A history whose plays come from many different public addresses, so GeoIP is really consulted. */
-function events(plays: number): PlaybackEvent[] {
-  const random = rng(99);
-  const history = generateHistory({ seed: 5, plays, accounts: 2000, livePlays: 0, stepMs: 60_000 });
-  const addressOf = new Map<string, string>();
-  return history.events.map((e) => {
-    const key = `${e.serverId}/${e.sessionKey}`;
-    if (!addressOf.has(key)) addressOf.set(key, `${1 + Math.floor(random() * 222)}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 254)}`);
-    return { ...e, clientIp: addressOf.get(key)!, networkLocation: 'WAN' as const };
-  });
-}
 
 export async function pipelineBench(plays = Number(process.env.BENCH_PLAYS ?? 20_000)): Promise<Figure[]> {
   const geo = await GeoIp.open({ cacheSize: 1 });
-  const list = events(plays);
+  const list = benchEvents(plays);
   const detector = new Detector(DEFAULT_RULES);
   const states = new Map<string, AccountState>();
   let start = performance.now();

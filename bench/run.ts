@@ -6,12 +6,13 @@ import { busBench } from './bus.bench.ts';
 import { codecBench } from './codec.bench.ts';
 import { warehouseBench } from './warehouse.bench.ts';
 import { pipelineBench } from './pipeline.bench.ts';
+import { endToEndBench } from './end-to-end.bench.ts';
 import { printFigures, type Figure } from './report.ts';
 
 const figures: Figure[] = [];
 console.log(`Streamwarden benchmarks on node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB\n`);
 const only = process.env.BENCH_ONLY?.split(',');
-const suites = { codec: codecBench, bus: busBench, pipeline: pipelineBench, warehouse: warehouseBench };
+const suites = { codec: codecBench, bus: busBench, pipeline: pipelineBench, e2e: endToEndBench, warehouse: warehouseBench };
 for (const [name, suite] of Object.entries(suites)) {
   if (only && !only.includes(name)) continue;
   const result = await suite();
