@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**', 'bench/**', 'demo/**'],
+    files: ['scripts/**', 'bench/**', 'demo/**', 'importers/cli.ts'],
     rules: { 'no-console': 'off' },
   },
 );

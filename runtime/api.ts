@@ -39,6 +39,7 @@ export async function startApi(config: Config, platform: Platform, logger: Logge
     configuration: parts.configuration,
     clientId: installId(config.dataDir),
     geoipSource: parts.geo.source,
+    geolocate: (ip) => parts.geo.lookup(ip),
     secureCookies: process.env.STREAMWARDEN_SECURE_COOKIES === 'true',
   });
   const address = await app.listen({ host: config.http.host, port: config.http.port });

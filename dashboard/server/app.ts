@@ -17,6 +17,9 @@ import { peopleRoutes } from './routes/people.ts';
 import { libraryRoutes } from './routes/library.ts';
 import { rulesRoutes } from './routes/rules.ts';
 import { DEFAULT_DASHBOARD_DIR, serveDashboard } from './static.ts';
+import { importRoutes } from './routes/imports.ts';
+import { ImportJobs } from '../../importers/jobs.ts';
+import type { Geolocate } from '../../warehouse/rows.ts';
 import { serversRoutes } from './routes/servers.ts';
 import { readSettings, settingsRoutes } from './routes/settings.ts';
 import type { Configuration } from '../../runtime/configuration.ts';
@@ -44,6 +47,8 @@ export interface ApiOptions {
   clientId: string;
   /** Credit line of the geolocation database, shown in the dashboard. */
   geoipSource?: string;
+  /** Places imported plays (history import). */
+  geolocate?: Geolocate;
   /** The built dashboard to serve (default dashboard/app/build). */
   dashboardDir?: string;
 }
@@ -91,6 +96,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(serversRoutes, { registry: options.configuration.servers, clientId: options.clientId, serverStatus: options.serverStatus });
   await app.register(settingsRoutes, { documents: options.configuration.documents, geoipSource: options.geoipSource });
   if (options.metrics) await app.register(metricsRoute, { collect: options.metrics });
+  await app.register(importRoutes, { jobs: new ImportJobs({ warehouse: options.warehouse, geolocate: options.geolocate, logger: options.logger }) });
   await serveDashboard(app, options.dashboardDir ?? DEFAULT_DASHBOARD_DIR);
   return app;
 }

@@ -175,3 +175,35 @@ describe('rules and settings', () => {
     expect(await call('PUT', '/api/v1/settings', { colour: 'red' })).toMatchObject({ status: 400, body: { message: 'body has an unknown field "colour"' } });
   });
 });
+
+describe('history import from the dashboard', () => {
+  it('uploads a Tautulli database, reports progress until done, and explains a wrong file', async () => {
+    const { createTautulliDatabase, generatePlays } = await import('../../testing/import-fixtures.ts');
+    const { readFileSync } = await import('node:fs');
+    const file = join(mkdtempSync(join(tmpdir(), 'sw-upload-')), 'tautulli.db');
+    const plays = generatePlays(40, 4);
+    createTautulliDatabase(file, plays);
+    const upload = (body: Uint8Array, headers: Record<string, string> = { cookie }) =>
+      fetch(`${base}/api/v1/imports/file?kind=tautulli-db&serverId=plex-old`, { method: 'POST', headers: { ...headers, 'content-type': 'application/octet-stream' }, body: new Blob([new Uint8Array(body)]) });
+    expect((await upload(readFileSync(file), {})).status).toBe(401);
+
+    const started = await upload(readFileSync(file));
+    expect(started.status).toBe(202);
+    const job = (await started.json()) as { id: string };
+    let state: { status: string; progress: { read: number; added: number }; error: string | null } = { status: 'running', progress: { read: 0, added: 0 }, error: null };
+    for (let tries = 0; tries < 200 && state.status === 'running'; tries++) {
+      state = (await call('GET', `/api/v1/imports/${job.id}`)).body as typeof state;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(state).toMatchObject({ status: 'done', progress: { read: plays.length, added: plays.length }, error: null });
+    expect((await call('GET', '/api/v1/imports')).body!.jobs[0]).toMatchObject({ id: job.id, kind: 'tautulli-db', serverId: 'plex-old' });
+
+    const wrong = (await (await upload(Buffer.from('not a database at all'))).json()) as { id: string };
+    for (let tries = 0; tries < 200 && state.status !== 'failed'; tries++) {
+      state = (await call('GET', `/api/v1/imports/${wrong.id}`)).body as typeof state;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(state).toMatchObject({ status: 'failed', error: expect.stringContaining('is not a SQLite database') });
+    expect((await call('POST', '/api/v1/imports/tautulli-api', { url: 'ftp://x', apiKey: 'k', serverId: 'plex-old' })).status).toBe(400);
+  });
+});

@@ -106,7 +106,7 @@ export const en = {
   'rule.DEVICE_VELOCITY': 'Device velocity',
   'rule.CONCURRENT_STREAMS': 'Concurrent streams',
   'rule.GEO_RESTRICTION': 'Geo restriction',
-  'rule.INACTIVITY': 'Inactivity',
+  'rule.ACCOUNT_INACTIVITY': 'Inactivity',
   'severity.LOW': 'Low',
   'severity.MEDIUM': 'Medium',
   'severity.HIGH': 'High',

@@ -43,7 +43,8 @@ export function applyDefaultLanguage(language: Language): void {
 }
 
 export function t(key: MessageKey, vars: Record<string, string | number> = {}): string {
-  const text = DICTIONARIES[i18n.language][key] ?? en[key];
+  // A key the app does not know (e.g. a rule added on the server later) shows as itself.
+  const text: string = DICTIONARIES[i18n.language][key] ?? en[key] ?? key;
   return text.replace(/\{(\w+)\}/g, (_, name: string) => (name in vars ? String(vars[name]) : `{${name}}`));
 }
 

@@ -108,7 +108,7 @@ export const zhHans: Record<MessageKey, string> = {
   'rule.DEVICE_VELOCITY': '设备/IP 变化过快',
   'rule.CONCURRENT_STREAMS': '并发播放',
   'rule.GEO_RESTRICTION': '地区限制',
-  'rule.INACTIVITY': '长期不活跃',
+  'rule.ACCOUNT_INACTIVITY': '长期不活跃',
   'severity.LOW': '低',
   'severity.MEDIUM': '中',
   'severity.HIGH': '高',

@@ -108,7 +108,7 @@ export const zhHant: Record<MessageKey, string> = {
   'rule.DEVICE_VELOCITY': '裝置/IP 變化過快',
   'rule.CONCURRENT_STREAMS': '同時播放',
   'rule.GEO_RESTRICTION': '地區限制',
-  'rule.INACTIVITY': '長期未活動',
+  'rule.ACCOUNT_INACTIVITY': '長期未活動',
   'severity.LOW': '低',
   'severity.MEDIUM': '中',
   'severity.HIGH': '高',

@@ -1,0 +1,95 @@
+// `npm run import -- <source> ...`: imports Tautulli or Jellystat history into the warehouse
+// Streamwarden is configured with (same environment variables as `npm start`).
+//   npm run import -- tautulli-db  <tautulli.db>   --server <server id>
+//   npm run import -- tautulli-api <url> <api key> --server <server id>
+//   npm run import -- jellystat    <backup.json>   --server <server id> [--emby]
+// With the embedded ClickHouse, stop Streamwarden first (one process owns ./data), or import
+// from the dashboard (Settings > Import) while it runs.
+import { GeoIp } from '../pipeline/geoip.ts';
+import { ConfigError, loadConfig } from '../runtime/config.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { openWarehouse } from '../warehouse/client.ts';
+import { migrate } from '../warehouse/migrations.ts';
+import { join } from 'node:path';
+import { importHistory, ImportFormatError, type ImportSource } from './import-history.ts';
+import type { ImportProgress } from './writer.ts';
+
+function usage(message?: string): never {
+  if (message) console.error(`import: ${message}\n`);
+  console.error('usage: npm run import -- tautulli-db <tautulli.db> --server <id>\n       npm run import -- tautulli-api <url> <api key> --server <id>\n       npm run import -- jellystat <backup.json> --server <id> [--emby]');
+  process.exit(2);
+}
+
+function parse(argv: string[]): ImportSource {
+  const flags = new Map<string, string | true>();
+  const positional: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--emby') flags.set('emby', true);
+    else if (arg.startsWith('--')) flags.set(arg.slice(2), argv[++i] ?? '');
+    else positional.push(arg);
+  }
+  const serverId = flags.get('server');
+  if (typeof serverId !== 'string' || !serverId) usage('--server <id> is required: the id of the media server in Streamwarden this history belongs to');
+  const [kind, a, b] = positional;
+  if (kind === 'tautulli-db' && a) return { kind, path: a, serverId };
+  if (kind === 'tautulli-api' && a && b) return { kind, url: a, apiKey: b, serverId };
+  if (kind === 'jellystat' && a) return { kind, path: a, serverId, serverType: flags.has('emby') ? 'EMBY' : 'JELLYFIN' };
+  usage();
+}
+
+/** A bar on a terminal; a line every few seconds otherwise (logs, CI). */
+function progressPrinter(): (p: ImportProgress) => void {
+  let lastLine = 0;
+  let lastText = '';
+  return (p) => {
+    const share = p.total ? Math.min(1, p.read / p.total) : 0;
+    const text = `${p.read.toLocaleString('en-US')}${p.total ? ` / ${p.total.toLocaleString('en-US')}` : ''} plays read, ${p.added.toLocaleString('en-US')} added, ${p.skipped.toLocaleString('en-US')} already there`;
+    if (process.stderr.isTTY) {
+      const width = 30;
+      const done = Math.round(share * width);
+      process.stderr.write(`\r[${'#'.repeat(done)}${'.'.repeat(width - done)}] ${Math.round(share * 100)}% ${text}   `);
+    } else if ((Date.now() - lastLine > 5000 || share === 1) && text !== lastText) {
+      lastLine = Date.now();
+      lastText = text;
+      console.error(text);
+    }
+  };
+}
+
+async function main(): Promise<void> {
+  const source = parse(process.argv.slice(2));
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) usage(err.message);
+    throw err;
+  }
+  const logger = createLogger('import', 'warn');
+  let warehouse;
+  try {
+    warehouse = await openWarehouse({ ...config.clickhouse, embeddedPath: join(config.dataDir, 'clickhouse') }, logger);
+  } catch (err) {
+    console.error(`import: cannot open the warehouse (${(err as Error).message}). With the embedded ClickHouse, stop Streamwarden first or import from the dashboard.`);
+    process.exit(1);
+  }
+  await migrate(warehouse, logger);
+  const geo = await GeoIp.open({ databasePath: config.geoipDatabase });
+  try {
+    const result = await importHistory(source, warehouse, { geolocate: (ip) => geo.lookup(ip), onProgress: progressPrinter() });
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    console.log(`imported ${result.added} plays (${result.skipped} were already there) into ${warehouse.description}`);
+  } catch (err) {
+    if (process.stderr.isTTY) process.stderr.write('\n');
+    if (err instanceof ImportFormatError) {
+      console.error(`import: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  } finally {
+    await warehouse.close();
+  }
+}
+
+void main();

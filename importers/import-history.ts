@@ -1,0 +1,39 @@
+// One entry for every history source, used by the command line and the API.
+import type { Geolocate } from '../warehouse/rows.ts';
+import type { Warehouse } from '../warehouse/client.ts';
+import { readJellystatBackup } from './jellystat.ts';
+import { ImportFormatError } from './play.ts';
+import { tautulliApiHistory } from './tautulli-api.ts';
+import { openTautulliDatabase } from './tautulli-db.ts';
+import { writePlays, type ImportProgress } from './writer.ts';
+
+export type ImportSource =
+  | { kind: 'tautulli-db'; path: string; serverId: string }
+  | { kind: 'tautulli-api'; url: string; apiKey: string; serverId: string }
+  | { kind: 'jellystat'; path: string; serverId: string; serverType?: 'JELLYFIN' | 'EMBY' };
+
+const SERVER_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+export async function importHistory(source: ImportSource, warehouse: Warehouse, options: { geolocate?: Geolocate; onProgress?: (p: ImportProgress) => void } = {}): Promise<ImportProgress> {
+  if (!SERVER_ID.test(source.serverId)) throw new ImportFormatError(`server id must be the id of the media server in Streamwarden (lowercase letters, digits, - and _), got ${JSON.stringify(source.serverId)}`);
+  switch (source.kind) {
+    case 'tautulli-db': {
+      const db = openTautulliDatabase(source.path);
+      try {
+        return await writePlays(warehouse, db.plays(source.serverId), { ...options, total: db.total });
+      } finally {
+        db.close();
+      }
+    }
+    case 'tautulli-api': {
+      const history = await tautulliApiHistory({ url: source.url, apiKey: source.apiKey });
+      return writePlays(warehouse, history.plays(source.serverId), { ...options, total: history.total });
+    }
+    case 'jellystat': {
+      const backup = readJellystatBackup(source.path, source.serverType);
+      return writePlays(warehouse, backup.plays(source.serverId), { ...options, total: backup.total });
+    }
+  }
+}
+
+export { ImportFormatError };

@@ -1,0 +1,59 @@
+// Imports started from the dashboard run in the background of the API process; their progress is
+// polled by the page. Kept in memory: a restart forgets finished jobs (their plays stay imported,
+// and re-running an interrupted one adds only what is missing).
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import type { Logger } from '../runtime/logger.ts';
+import type { Warehouse } from '../warehouse/client.ts';
+import type { Geolocate } from '../warehouse/rows.ts';
+import { importHistory, type ImportSource } from './import-history.ts';
+import type { ImportProgress } from './writer.ts';
+
+export interface ImportJob {
+  id: string;
+  kind: ImportSource['kind'];
+  serverId: string;
+  status: 'running' | 'done' | 'failed';
+  progress: ImportProgress;
+  error: string | null;
+  startedAt: number;
+  finishedAt: number | null;
+}
+
+export class ImportJobs {
+  private readonly jobs = new Map<string, ImportJob>();
+
+  constructor(private readonly deps: { warehouse: Warehouse; geolocate?: Geolocate; logger: Logger }) {}
+
+  /** Starts an import; `cleanup` is a temporary file to delete when it ends. */
+  start(source: ImportSource, cleanup?: string): ImportJob {
+    const job: ImportJob = { id: randomUUID(), kind: source.kind, serverId: source.serverId, status: 'running', progress: { read: 0, total: null, added: 0, skipped: 0 }, error: null, startedAt: Date.now(), finishedAt: null };
+    this.jobs.set(job.id, job);
+    void importHistory(source, this.deps.warehouse, { geolocate: this.deps.geolocate, onProgress: (p) => (job.progress = p) })
+      .then(
+        (result) => {
+          job.progress = result;
+          job.status = 'done';
+          this.deps.logger.info({ job: job.id, kind: job.kind, serverId: job.serverId, ...result }, 'history imported');
+        },
+        (err: unknown) => {
+          job.status = 'failed';
+          job.error = (err as Error).message;
+          this.deps.logger.warn({ job: job.id, kind: job.kind, err: job.error }, 'history import failed');
+        },
+      )
+      .finally(() => {
+        job.finishedAt = Date.now();
+        if (cleanup) void rm(cleanup, { force: true, recursive: true }).catch(() => undefined);
+      });
+    return job;
+  }
+
+  list(): ImportJob[] {
+    return [...this.jobs.values()].sort((a, b) => b.startedAt - a.startedAt);
+  }
+
+  get(id: string): ImportJob | undefined {
+    return this.jobs.get(id);
+  }
+}
