@@ -12,6 +12,7 @@ import { waitFor } from '../bus/bus-contract.ts';
 import { DEVICES, episode, movie, user } from '../connectors/fakes/catalog.ts';
 import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
 import { collectErrors, distinctColours, launchBrowser } from '../testing/browser.ts';
+import { createTautulliDatabase, generatePlays } from '../testing/import-fixtures.ts';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1">Den TV';
 const plex = new FakePlexServer('plex-e2e-token', 'E2E Plex');
@@ -106,7 +107,7 @@ describe('dashboard in Chromium', () => {
     plex.startSession({ user: user('8', 'dave'), item: episode('7001', 'Severance', 1, 1, 'Good News About Hell'), device: DEVICES.phone(), ip: '8.8.8.8' });
     await page.waitForSelector('[data-testid=session-card]', { timeout: 30_000 });
     await page.waitForTimeout(1000);
-    for (const path of ['/map', '/history', '/users', '/violations', '/analytics', '/settings?tab=servers', '/settings?tab=rules', '/settings?tab=general', '/settings?tab=tokens']) {
+    for (const path of ['/map', '/history', '/users', '/violations', '/analytics', '/settings?tab=servers', '/settings?tab=rules', '/settings?tab=general', '/settings?tab=tokens', '/settings?tab=notifications', '/settings?tab=import']) {
       await page.goto(base + path);
       await page.waitForLoadState('networkidle');
       await page.waitForSelector('main h1');
@@ -122,6 +123,16 @@ describe('dashboard in Chromium', () => {
     await page.goto(`${base}/settings?tab=rules`);
     await page.click('[data-testid=backtest-run]');
     await page.waitForSelector('[data-testid=backtest-result]');
+
+    // History import from the dashboard, with its progress.
+    const tautulli = join(mkdtempSync(join(tmpdir(), 'sw-e2e-import-')), 'tautulli.db');
+    createTautulliDatabase(tautulli, generatePlays(30, 3));
+    await page.goto(`${base}/settings?tab=import`);
+    await page.fill('input[name=serverId]', 'plex-home');
+    await page.setInputFiles('input[name=file]', tautulli);
+    await page.click('[data-testid=import-start]');
+    await page.waitForSelector('[data-testid=import-job][data-status=done]', { timeout: 30_000 });
+    expect(await page.textContent('[data-testid=import-job]')).toContain('32 plays added');
     expect(errors).toEqual([]);
   });
 

@@ -1,5 +1,6 @@
 // What the dashboard edits, in one bundle every role opens the same way: media servers, rules
 // and settings, stored as config documents in the warehouse.
+import { ChannelStore } from '../alerts/channels.ts';
 import { ServerRegistry } from '../connectors/server-registry.ts';
 import { RuleStore } from '../pipeline/rules/rule-store.ts';
 import type { Warehouse } from '../warehouse/client.ts';
@@ -10,6 +11,7 @@ export interface Configuration {
   documents: ConfigDocuments;
   rules: RuleStore;
   servers: ServerRegistry;
+  channels: ChannelStore;
   close(): void;
 }
 
@@ -19,6 +21,7 @@ export function openConfiguration(warehouse: Warehouse, options: { secrets: Secr
     documents,
     rules: new RuleStore({ documents, file: options.rulesFile }),
     servers: new ServerRegistry({ documents, secrets: options.secrets, warehouse, file: options.serversFile }),
+    channels: new ChannelStore({ documents, secrets: options.secrets }),
     close: () => documents.close(),
   };
 }

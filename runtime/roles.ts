@@ -2,7 +2,10 @@
 // in one process; `connectors`, `pipeline` and `api` split them over processes that share a
 // Kafka/Redpanda cluster and a ClickHouse server.
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import { CommandExecutor } from '../connectors/commands.ts';
+import { Notifier } from '../alerts/notifier.ts';
+import { CommandExecutor, localControl, remoteControl } from '../connectors/commands.ts';
+import { DEFAULT_SETTINGS, readSettings } from '../dashboard/server/routes/settings.ts';
+import { DEFAULT_RULES, type RuleSettings } from '../pipeline/rules/settings.ts';
 import { GeoIp } from '../pipeline/geoip.ts';
 import type { Config } from './config.ts';
 import { ConfigError } from './config.ts';
@@ -66,6 +69,25 @@ export async function startRole(role: Role, config: Config, platform: Platform, 
         await commands.start();
         stops.push(() => commands.stop());
       }
+    }
+    if (role === 'all' || role === 'pipeline') {
+      // Alerts and rule actions; streams are stopped by the connectors here, or through the bus.
+      let rules: RuleSettings = DEFAULT_RULES;
+      const unwatch = await configuration.rules.watch(
+        (config) => (rules = config.rules),
+        (err) => logger.error({ err: err.message }, 'rule actions not reloaded'),
+      );
+      const notifier = new Notifier({
+        bus: platform.bus,
+        warehouse: platform.warehouse,
+        channels: configuration.channels,
+        rules: () => rules,
+        control: connectors ? localControl(connectors.runner) : remoteControl(await platform.bus.producer()),
+        defaultTerminateMessage: async () => (await readSettings(configuration.documents).catch(() => DEFAULT_SETTINGS)).terminateMessage,
+        logger,
+      });
+      await notifier.start();
+      stops.push(async () => (unwatch(), await notifier.stop()));
     }
     if (role === 'all' || role === 'api') {
       const api = await startApi(config, platform, logger, { configuration, geo: geo!, connectors: connectors?.runner, processor: pipeline?.processor, sink });

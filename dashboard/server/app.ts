@@ -18,6 +18,7 @@ import { libraryRoutes } from './routes/library.ts';
 import { rulesRoutes } from './routes/rules.ts';
 import { DEFAULT_DASHBOARD_DIR, serveDashboard } from './static.ts';
 import { importRoutes } from './routes/imports.ts';
+import { notificationRoutes } from './routes/notifications.ts';
 import { ImportJobs } from '../../importers/jobs.ts';
 import type { Geolocate } from '../../warehouse/rows.ts';
 import { serversRoutes } from './routes/servers.ts';
@@ -96,6 +97,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(serversRoutes, { registry: options.configuration.servers, clientId: options.clientId, serverStatus: options.serverStatus });
   await app.register(settingsRoutes, { documents: options.configuration.documents, geoipSource: options.geoipSource });
   if (options.metrics) await app.register(metricsRoute, { collect: options.metrics });
+  await app.register(notificationRoutes, { channels: options.configuration.channels, warehouse: options.warehouse });
   await app.register(importRoutes, { jobs: new ImportJobs({ warehouse: options.warehouse, geolocate: options.geolocate, logger: options.logger }) });
   await serveDashboard(app, options.dashboardDir ?? DEFAULT_DASHBOARD_DIR);
   return app;

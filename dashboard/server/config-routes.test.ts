@@ -207,3 +207,38 @@ describe('history import from the dashboard', () => {
     expect((await call('POST', '/api/v1/imports/tautulli-api', { url: 'ftp://x', apiKey: 'k', serverId: 'plex-old' })).status).toBe(400);
   });
 });
+
+describe('notification channels', () => {
+  it('adds a channel with its secret sealed, tests it, refuses bad settings by name, and lists deliveries', async () => {
+    const { createServer } = await import('node:http');
+    const hits: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => (hits.push(body), (res.statusCode = 204), res.end()));
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hook = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/api/webhooks/1/secret-token`;
+    const created = await call('POST', '/api/v1/notifications/channels', { name: 'Admins', type: 'discord', minSeverity: 'MEDIUM', settings: { webhookUrl: hook } });
+    expect(created).toMatchObject({ status: 201, body: { name: 'Admins', type: 'discord', minSeverity: 'MEDIUM', secretsSet: ['webhookUrl'], settings: {} } });
+    expect(JSON.stringify((await call('GET', '/api/v1/notifications/channels')).body)).not.toContain('secret-token');
+    const stored = await warehouse.client.query({ query: `SELECT body FROM ${warehouse.table('config_documents')} FINAL WHERE name = 'notification-channels'`, format: 'JSONEachRow' });
+    expect(JSON.stringify(await stored.json())).not.toContain('secret-token');
+
+    const id = created.body!.id as string;
+    expect((await call('POST', `/api/v1/notifications/channels/${id}/test`)).body).toEqual({ ok: true });
+    expect(JSON.parse(hits[0]!)).toMatchObject({ embeds: [expect.objectContaining({ title: 'Impossible travel: Test user' })] });
+    // Renaming keeps the stored webhook URL.
+    expect((await call('PUT', `/api/v1/notifications/channels/${id}`, { name: 'Owners' })).body).toMatchObject({ name: 'Owners', secretsSet: ['webhookUrl'] });
+    await new Promise((resolve) => receiver.close(resolve));
+    const down = (await call('POST', `/api/v1/notifications/channels/${id}/test`)).body!;
+    expect(down).toMatchObject({ ok: false, error: expect.stringContaining('Discord') });
+
+    expect(await call('POST', '/api/v1/notifications/channels', { type: 'telegram', settings: { botToken: 'nope', chatId: '1' } })).toMatchObject({ status: 400, body: { message: expect.stringContaining('botToken') } });
+    expect(await call('POST', '/api/v1/notifications/channels', { type: 'ntfy', settings: { topic: 'ok', colour: 'red' } })).toMatchObject({ status: 400, body: { message: 'ntfy has no setting "colour" (known: serverUrl, topic, token, priority)' } });
+    expect((await call('POST', '/api/v1/notifications/channels', { type: 'pager', settings: {} })).status).toBe(400);
+    expect((await call('GET', '/api/v1/notifications/deliveries?status=FAILED')).body).toEqual({ deliveries: [] });
+    expect((await call('DELETE', `/api/v1/notifications/channels/${id}`)).status).toBe(204);
+    expect((await call('DELETE', `/api/v1/notifications/channels/${id}`)).status).toBe(404);
+  });
+});

@@ -26,6 +26,9 @@ function check(overrides: unknown, where: string): RuleOverrides {
       const expected = Array.isArray(defaults[key]) ? 'array' : typeof defaults[key];
       const actual = Array.isArray(v) ? 'array' : typeof v;
       if (expected !== actual) throw new RuleConfigError(`${where}.${rule}.${key}: expected ${expected}, got ${actual}`);
+      if (key === 'severity' && !['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'].includes(v as string)) throw new RuleConfigError(`${where}.${rule}.severity: expected LOW, MEDIUM, HIGH or CRITICAL, got ${JSON.stringify(v)}`);
+      if (key === 'action' && !['notify', 'terminate'].includes(v as string)) throw new RuleConfigError(`${where}.${rule}.action: expected "notify" or "terminate", got ${JSON.stringify(v)}`);
+      if (key === 'action' && v === 'terminate' && rule === 'inactivity') throw new RuleConfigError(`${where}.inactivity.action: an inactive account has no stream to stop; use "notify"`);
     }
   }
   const typed = overrides as RuleOverrides;

@@ -7,6 +7,10 @@ export interface RuleBase {
   severity: Severity;
   /** Points the rule takes off the account's trust score. */
   trustPenalty: number;
+  /** What happens besides the alert: `terminate` stops the offending streams. */
+  action: 'notify' | 'terminate';
+  /** Shown to the viewer when the action stops a stream (empty: the install's default message). */
+  terminateMessage: string;
 }
 
 export interface RuleSettings {
@@ -23,13 +27,23 @@ export interface RuleSettings {
 
 const HOUR = 3_600_000;
 
+/** The settings of each rule id the violations carry. */
+export const RULE_SETTINGS_KEY = {
+  IMPOSSIBLE_TRAVEL: 'impossibleTravel',
+  SIMULTANEOUS_LOCATIONS: 'simultaneousLocations',
+  DEVICE_VELOCITY: 'deviceVelocity',
+  CONCURRENT_STREAMS: 'concurrentStreams',
+  GEO_RESTRICTION: 'geoRestriction',
+  ACCOUNT_INACTIVITY: 'inactivity',
+} as const satisfies Record<string, keyof RuleSettings>;
+
 export const DEFAULT_RULES: RuleSettings = {
-  impossibleTravel: { enabled: true, severity: 'HIGH', trustPenalty: 20, maxSpeedKmh: 1000, minDistanceKm: 50 },
-  simultaneousLocations: { enabled: true, severity: 'HIGH', trustPenalty: 15, minDistanceKm: 100 },
-  deviceVelocity: { enabled: true, severity: 'MEDIUM', trustPenalty: 10, windowMs: 24 * HOUR, maxIps: 5, maxDevices: 5 },
-  concurrentStreams: { enabled: true, severity: 'LOW', trustPenalty: 5, maxStreams: 3 },
-  geoRestriction: { enabled: true, severity: 'HIGH', trustPenalty: 25, denyCountries: [], allowCountries: [] },
-  inactivity: { enabled: true, severity: 'LOW', trustPenalty: 0, inactiveDays: 90 },
+  impossibleTravel: { enabled: true, severity: 'HIGH', trustPenalty: 20, action: 'notify', terminateMessage: '', maxSpeedKmh: 1000, minDistanceKm: 50 },
+  simultaneousLocations: { enabled: true, severity: 'HIGH', trustPenalty: 15, action: 'notify', terminateMessage: '', minDistanceKm: 100 },
+  deviceVelocity: { enabled: true, severity: 'MEDIUM', trustPenalty: 10, action: 'notify', terminateMessage: '', windowMs: 24 * HOUR, maxIps: 5, maxDevices: 5 },
+  concurrentStreams: { enabled: true, severity: 'LOW', trustPenalty: 5, action: 'notify', terminateMessage: '', maxStreams: 3 },
+  geoRestriction: { enabled: true, severity: 'HIGH', trustPenalty: 25, action: 'notify', terminateMessage: '', denyCountries: [], allowCountries: [] },
+  inactivity: { enabled: true, severity: 'LOW', trustPenalty: 0, action: 'notify', terminateMessage: '', inactiveDays: 90 },
   trust: { recoveryPerCleanDay: 2 },
   exemptions: { trustedCidrs: [], trustedDeviceIds: [] },
 };

@@ -1,0 +1,159 @@
+// Alerts and automatic actions for every violation, exactly once per violation and channel even
+// across restarts and replays: a ledger in the warehouse (notification_deliveries) is read before
+// sending and written after, and offsets are committed only after that.
+import type { Bus, BusConsumer } from '../bus/types.ts';
+import { consumeTopic } from '../bus/typed.ts';
+import type { StreamControl } from '../connectors/commands.ts';
+import { RULE_SETTINGS_KEY, type RuleSettings } from '../pipeline/rules/settings.ts';
+import type { Logger } from '../runtime/logger.ts';
+import { topics, type Violation } from '../schemas/index.ts';
+import type { Warehouse } from '../warehouse/client.ts';
+import { chTime } from '../warehouse/rows.ts';
+import { routes, type Channel, type ChannelStore } from './channels.ts';
+import { deliver, DeliveryError } from './senders.ts';
+import { alertContext, type AlertContext } from './templates.ts';
+
+export const TERMINATE_ACTION = 'action:terminate';
+/** Streams are stopped only for fresh violations: a replay of old ones must not stop today's plays. */
+export const ACTION_MAX_AGE_MS = 10 * 60_000;
+
+export interface NotifierOptions {
+  bus: Bus;
+  warehouse: Warehouse;
+  channels: ChannelStore;
+  /** The rule parameters in force (for each rule's action). */
+  rules: () => RuleSettings;
+  /** Stopping streams for rules whose action is `terminate`. */
+  control?: StreamControl;
+  defaultTerminateMessage: () => Promise<string>;
+  logger: Logger;
+  groupId?: string;
+  violationsTopic?: string;
+  /** Attempts per delivery and the first wait between them (doubling). */
+  retry?: { attempts: number; baseMs: number };
+  now?: () => number;
+}
+
+interface Outcome {
+  violation: Violation;
+  channelId: string;
+  channelName: string;
+  channelType: string;
+  status: 'SENT' | 'FAILED';
+  attempts: number;
+  error: string;
+}
+
+export class Notifier {
+  readonly stats = { sent: 0, failed: 0, skippedAsDone: 0, actions: 0 };
+  private consumer: BusConsumer | undefined;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: NotifierOptions) {
+    this.logger = options.logger.child({ component: 'alerts' });
+  }
+
+  async start(): Promise<void> {
+    const { bus } = this.options;
+    this.consumer = await consumeTopic(bus, {
+      groupId: this.options.groupId ?? 'alerts',
+      spec: { ...topics.violations, name: this.options.violationsTopic ?? topics.violations.name },
+      deadLetters: await bus.producer(),
+      logger: this.logger,
+      handle: async (records) => this.handle(records.map((r) => r.value)),
+    });
+    await this.consumer.ready;
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  private async handle(batch: Violation[]): Promise<void> {
+    const violations = [...new Map(batch.map((v) => [v.violationId, v])).values()];
+    const [channels, done] = await Promise.all([this.options.channels.list(), this.ledger(violations.map((v) => v.violationId))]);
+    const work: Array<Promise<Outcome | null>> = [];
+    for (const violation of violations) {
+      const context = await this.context(violation);
+      for (const channel of channels.filter((c) => routes(c, violation.rule, violation.severity))) {
+        if (done.has(`${violation.violationId}/${channel.id}`)) {
+          this.stats.skippedAsDone++;
+          continue;
+        }
+        work.push(this.send(channel, violation, context));
+      }
+      if (!done.has(`${violation.violationId}/${TERMINATE_ACTION}`)) work.push(this.act(violation));
+    }
+    const outcomes = (await Promise.all(work)).filter((o): o is Outcome => o !== null);
+    if (outcomes.length === 0) return;
+    const now = chTime((this.options.now ?? Date.now)());
+    await this.options.warehouse.client.insert({
+      table: this.options.warehouse.table('notification_deliveries'),
+      values: outcomes.map((o) => ({ violation_id: o.violation.violationId, channel_id: o.channelId, channel_name: o.channelName, channel_type: o.channelType, status: o.status, attempts: o.attempts, last_error: o.error, rule: o.violation.rule, account_key: o.violation.accountKey, summary: o.violation.summary, updated_at: now })),
+      format: 'JSONEachRow',
+    });
+  }
+
+  private async ledger(ids: string[]): Promise<Set<string>> {
+    const result = await this.options.warehouse.client.query({
+      query: `SELECT violation_id, channel_id FROM ${this.options.warehouse.table('notification_deliveries')} FINAL WHERE violation_id IN {ids:Array(String)}`,
+      query_params: { ids },
+      format: 'JSONEachRow',
+    });
+    return new Set((await result.json<{ violation_id: string; channel_id: string }>()).map((r) => `${r.violation_id}/${r.channel_id}`));
+  }
+
+  /** Titles of the plays involved and the server's name, for the message. */
+  private async context(v: Violation): Promise<AlertContext> {
+    const w = this.options.warehouse;
+    const result = await w.client.query({
+      query: `SELECT
+                (SELECT groupArray(if(grandparent_title = '', title, concat(grandparent_title, ' · ', title))) FROM ${w.table('sessions')} FINAL WHERE server_id = {server:String} AND has({keys:Array(String)}, session_key)) AS titles,
+                (SELECT any(name) FROM ${w.table('servers')} FINAL WHERE server_id = {server:String} AND NOT deleted) AS server_name`,
+      query_params: { server: v.serverId, keys: v.sessionKeys },
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<{ titles: string[]; server_name: string }>();
+    return alertContext(v, { titles: row?.titles, serverName: row?.server_name || undefined });
+  }
+
+  private async send(channel: Channel, violation: Violation, context: AlertContext): Promise<Outcome> {
+    const { attempts, baseMs } = this.options.retry ?? { attempts: 6, baseMs: 1000 };
+    let error = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+      try {
+        await deliver(channel, context);
+        this.stats.sent++;
+        return { violation, channelId: channel.id, channelName: channel.name, channelType: channel.type, status: 'SENT', attempts: attempt, error: '' };
+      } catch (err) {
+        error = (err as Error).message;
+        const retryable = err instanceof DeliveryError ? err.retryable : true;
+        this.logger.warn({ channel: channel.name, type: channel.type, violationId: violation.violationId, attempt, retryable, err: error }, 'alert not delivered');
+        if (!retryable || attempt === attempts) break;
+        const wait = err instanceof DeliveryError && err.retryAfterS ? err.retryAfterS * 1000 : baseMs * 2 ** (attempt - 1);
+        await new Promise((r) => setTimeout(r, Math.min(wait, 60_000)));
+      }
+    }
+    this.stats.failed++;
+    this.logger.error({ channel: channel.name, type: channel.type, violationId: violation.violationId, err: error }, 'alert given up; shown as failed in the dashboard');
+    return { violation, channelId: channel.id, channelName: channel.name, channelType: channel.type, status: 'FAILED', attempts, error };
+  }
+
+  private async act(v: Violation): Promise<Outcome | null> {
+    const key = RULE_SETTINGS_KEY[v.rule as keyof typeof RULE_SETTINGS_KEY];
+    const settings = key ? this.options.rules()[key] : undefined;
+    if (!settings || settings.action !== 'terminate' || v.sessionKeys.length === 0) return null;
+    const base = { violation: v, channelId: TERMINATE_ACTION, channelName: 'Stop streams', channelType: 'action' };
+    const age = (this.options.now ?? Date.now)() - v.detectedAt;
+    if (!this.options.control) return { ...base, status: 'FAILED', attempts: 0, error: 'no connectors reachable to stop the streams' };
+    if (age > ACTION_MAX_AGE_MS) return { ...base, status: 'FAILED', attempts: 0, error: `detected ${Math.round(age / 60_000)} min ago; streams not stopped` };
+    const message = settings.terminateMessage || (await this.options.defaultTerminateMessage());
+    const errors: string[] = [];
+    for (const sessionKey of v.sessionKeys) {
+      await this.options.control.terminate(v.serverId, sessionKey, message, `rule:${v.rule}`).catch((err: unknown) => errors.push(`${sessionKey}: ${(err as Error).message}`));
+    }
+    this.stats.actions++;
+    this.logger.info({ violationId: v.violationId, rule: v.rule, sessions: v.sessionKeys, errors }, 'streams stopped by rule action');
+    return { ...base, status: errors.length === v.sessionKeys.length ? 'FAILED' : 'SENT', attempts: 1, error: errors.join('; ') };
+  }
+}
