@@ -109,6 +109,20 @@ export function busContract(makeBus: () => Promise<Bus>): void {
     for (const r of second) expect(BigInt(r.offset)).toBeGreaterThanOrEqual(BigInt(committed.get(r.partition) ?? '0'));
   });
 
+  it('deletes a group that has stopped: its committed offsets are gone', async () => {
+    const topic = uniqueName('contract-delete');
+    const groupId = uniqueName('g');
+    await bus.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
+    await (await bus.producer()).send(topic, keyed(12, 3));
+    const seen: ConsumedRecord[] = [];
+    const consumer = await consume({ groupId, topics: [topic], handleBatch: async (b) => void seen.push(...b.records) });
+    await waitFor(() => seen.length >= 12, 'the records');
+    await consumer.stop();
+    expect([...(await bus.committedOffsets(groupId, topic)).values()].some((o) => Number(o) > 0)).toBe(true);
+    await bus.deleteGroup(groupId);
+    expect([...(await bus.committedOffsets(groupId, topic)).values()].every((o) => Number(o) <= 0)).toBe(true);
+  });
+
   it('redelivers a batch whose handler failed, without skipping or reordering', async () => {
     const topic = uniqueName('contract-retry');
     await bus.ensureTopics([{ name: topic, partitions: 1 }]);

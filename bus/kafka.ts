@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from '../runtime/logger.ts';
 import { handleUntilDone } from './retry.ts';
-import { toKeyBuffer, type Bus, type BusConsumer, type BusProducer, type ConsumedRecord, type ConsumerOptions, type Headers, type OutgoingRecord, type TopicConfig } from './types.ts';
+import { backoffMs, toKeyBuffer, type Bus, type BusConsumer, type BusProducer, type ConsumedRecord, type ConsumerOptions, type Headers, type OutgoingRecord, type TopicConfig } from './types.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -187,6 +187,20 @@ export class KafkaBus implements Bus {
     };
     this.closers.add(stop);
     return { groupId: options.groupId, ready, stop };
+  }
+
+  async deleteGroup(groupId: string): Promise<void> {
+    const admin = await this.admin();
+    // The member may need a moment to leave after its consumer stopped.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await admin.deleteGroups([groupId]);
+        return;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, backoffMs(attempt, 200, 2000)));
+      }
+    }
   }
 
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {

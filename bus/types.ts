@@ -83,6 +83,8 @@ export interface Bus {
   committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
   /** Offset after the newest record of each partition. */
   endOffsets(topic: string): Promise<Map<number, string>>;
+  /** Deletes a group that has no members left, with its committed offsets. */
+  deleteGroup(groupId: string): Promise<void>;
   /**
    * Reads one partition from `from` (default: the oldest record kept) up to, not including, `to`
    * (default: the end at the time of the call), outside any consumer group: for rebuilding state.

@@ -1,7 +1,7 @@
 // What each process runs. `all` (the default, and what the embedded mode needs) runs every part
 // in one process; `connectors`, `pipeline` and `api` split them over processes that share a
 // Kafka/Redpanda cluster and a ClickHouse server.
-import Fastify, { type FastifyBaseLogger } from 'fastify';
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { Notifier } from '../alerts/notifier.ts';
 import { CommandExecutor, localControl, remoteControl } from '../connectors/commands.ts';
 import { DEFAULT_SETTINGS, readSettings } from '../dashboard/server/routes/settings.ts';
@@ -95,7 +95,7 @@ export async function startRole(role: Role, config: Config, platform: Platform, 
       address = api.address;
     } else {
       // Roles without the API still answer health checks (compose, Kubernetes).
-      const health = Fastify({ loggerInstance: logger.child({ component: 'health' }) as FastifyBaseLogger, disableRequestLogging: true });
+      const health = Fastify({ loggerInstance: logger.child({ component: 'health' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
       health.get('/health', async (_request, reply) => {
         const warehouse = await platform.warehouse.ping();
         const bus = await platform.bus.endOffsets('streamwarden.playback-events').then(() => true, () => false);

@@ -118,6 +118,10 @@ export class EmbeddedBus implements Bus {
     };
   }
 
+  async deleteGroup(groupId: string): Promise<void> {
+    this.offsets.remove(groupId);
+  }
+
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
     return new Map([...this.offsets.all(groupId, topic)].map(([p, o]) => [p, String(o)]));
   }

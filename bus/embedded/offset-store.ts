@@ -1,7 +1,7 @@
 // Committed offsets of the embedded bus's consumer groups: one JSON file per group, replaced
 // atomically (write to a temporary file, fsync, rename) so a crash leaves the old or the new
 // commit, never half of one.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 type GroupOffsets = Record<string, Record<string, number>>;
@@ -34,6 +34,12 @@ export class OffsetStore {
       closeSync(fd);
     }
     renameSync(tmp, path);
+  }
+
+  /** Forgets a group (one that will not come back, e.g. a stopped API's live feed). */
+  remove(groupId: string): void {
+    this.groups.delete(groupId);
+    rmSync(this.pathOf(groupId), { force: true });
   }
 
   private load(groupId: string): GroupOffsets {

@@ -4,7 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Bus } from '../../bus/types.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
@@ -56,7 +56,7 @@ export interface ApiOptions {
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger, trustProxy: true,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Unknown fields are refused with their name rather than silently dropped: a typo in a
     // setting must not look saved.
     ajv: { customOptions: { removeAdditional: false } },

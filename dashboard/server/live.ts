@@ -59,6 +59,8 @@ export class LiveHub {
 
   async stop(): Promise<void> {
     for (const consumer of this.consumers) await consumer.stop();
+    // Each API start has groups of its own; gone with it, they must not pile up on the cluster.
+    for (const consumer of this.consumers) await this.options.bus.deleteGroup(consumer.groupId).catch((err: unknown) => this.options.logger.warn({ err: (err as Error).message, group: consumer.groupId }, 'live feed group not deleted'));
   }
 
   /** Each server's newest metrics sample in the warehouse, in the topic's shape. */
