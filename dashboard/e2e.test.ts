@@ -3,7 +3,6 @@
 // pipeline, API serving the built app) watching a fake Plex server, driven in headless Chromium.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -11,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../bus/bus-contract.ts';
 import { DEVICES, episode, movie, user } from '../connectors/fakes/catalog.ts';
 import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
+import { freePort } from '../runtime/free-port.ts';
 import { collectErrors, distinctColours, launchBrowser } from '../testing/browser.ts';
 import { createTautulliDatabase, generatePlays } from '../testing/import-fixtures.ts';
 
@@ -23,13 +23,6 @@ let browser: Browser;
 let page: Page;
 let errors: string[];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   // The app as `npm start` serves it: built now if its sources changed since the last build.

@@ -3,10 +3,10 @@
 // a minute. Data goes to ./data-demo unless STREAMWARDEN_DATA_DIR says otherwise.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { FakeMediaBrowserServer } from '../connectors/fakes/fake-mediabrowser.ts';
 import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
 import { GeoIp } from '../pipeline/geoip.ts';
+import { freePort } from '../runtime/free-port.ts';
 import { DemoFleet } from './fleet.ts';
 import { samplePlaces, seeded } from './places.ts';
 
@@ -15,13 +15,6 @@ const PASSWORD = process.env.DEMO_PASSWORD ?? 'streamwarden-demo';
 const USERS = Number(process.env.DEMO_USERS ?? 300);
 const SEED = Number(process.env.DEMO_SEED ?? 7);
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function main(): Promise<void> {
   const port = process.env.PORT === '0' ? await freePort() : Number(process.env.PORT ?? 3000);

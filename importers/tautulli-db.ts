@@ -3,14 +3,13 @@
 // Tautulli stores times in seconds, durations in milliseconds (metadata) or seconds (pauses).
 import { existsSync, openSync, readSync, closeSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
-import { decision, ImportFormatError, isPrivateIp, mediaType, resolutionLabel, type ImportedPlay } from './play.ts';
+import { ImportFormatError, type ImportedPlay } from './play.ts';
+import { tautulliPlay, type TautulliRow } from './tautulli-row.ts';
 
 const REQUIRED = ['session_history', 'session_history_metadata', 'session_history_media_info', 'users'];
 
 type Row = Record<string, string | number | null>;
 
-const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
-const num = (v: unknown) => (v === null || v === undefined || v === '' ? null : Number(v));
 
 export function openTautulliDatabase(path: string): { total: number; plays(serverId: string): Generator<ImportedPlay>; close(): void } {
   if (!existsSync(path)) throw new ImportFormatError(`no such file: ${path}`);
@@ -34,8 +33,8 @@ export function openTautulliDatabase(path: string): { total: number; plays(serve
     // Columns are chosen by name and optional ones read through the row, so databases of older
     // Tautulli versions (fewer columns) import too.
     const rows = db.prepare(
-      `SELECT h.*, m.title AS m_title, m.parent_title, m.grandparent_title, m.media_index, m.parent_media_index, m.year, m.duration AS m_duration,
-              i.*, coalesce(u.friendly_name, u.username, h.user) AS display_name, h.id AS play_id
+      `SELECT i.*, h.*, m.title AS title, m.parent_title, m.grandparent_title, m.media_index, m.parent_media_index, m.year, m.duration AS duration,
+              coalesce(u.friendly_name, u.username, h.user) AS friendly_name, h.id AS id
        FROM session_history h
        LEFT JOIN session_history_metadata m ON m.id = h.id
        LEFT JOIN session_history_media_info i ON i.id = h.id
@@ -43,59 +42,9 @@ export function openTautulliDatabase(path: string): { total: number; plays(serve
        WHERE h.stopped IS NOT NULL AND h.started IS NOT NULL
        ORDER BY h.id`,
     );
-    for (const r of rows.iterate() as Iterable<Row>) {
-      const startedAt = Number(r.started) * 1000;
-      const stoppedAt = Math.max(startedAt, Number(r.stopped) * 1000);
-      const ip = text(r.ip_address);
-      const video = decision(text(r.stream_video_decision) || text(r.video_decision) || text(r.transcode_decision));
-      const audio = decision(text(r.stream_audio_decision) || text(r.audio_decision));
-      const isTranscode = video === 'TRANSCODE' || audio === 'TRANSCODE' || text(r.transcode_decision) === 'transcode';
-      yield {
-        source: 'tautulli',
-        sourceId: text(r.play_id),
-        serverId,
-        serverType: 'PLEX',
-        userId: text(r.user_id),
-        userName: text(r.display_name) || text(r.user),
-        startedAt,
-        stoppedAt,
-        pausedMs: Math.min((num(r.paused_counter) ?? 0) * 1000, stoppedAt - startedAt),
-        positionMs: num(r.view_offset) ?? 0,
-        durationMs: num(r.m_duration) ?? num(r.duration),
-        media: {
-          itemId: text(r.rating_key),
-          title: text(r.m_title) || '(unknown title)',
-          mediaType: mediaType(text(r.media_type)),
-          parentItemId: r.parent_rating_key === null ? null : text(r.parent_rating_key),
-          parentTitle: text(r.parent_title) || null,
-          grandparentItemId: r.grandparent_rating_key === null ? null : text(r.grandparent_rating_key),
-          grandparentTitle: text(r.grandparent_title) || null,
-          seasonNumber: num(r.parent_media_index),
-          episodeNumber: num(r.media_index),
-          year: num(r.year),
-          libraryId: text(r.section_id) || null,
-        },
-        device: { deviceId: text(r.machine_id), deviceName: text(r.player), player: text(r.player), product: text(r.product), platform: text(r.platform), productVersion: text(r.product_version) || null },
-        clientIp: ip,
-        networkLocation: r.location === 'lan' || isPrivateIp(ip) ? 'LAN' : r.location === 'wan' ? 'WAN' : 'UNKNOWN',
-        quality: {
-          videoDecision: video,
-          audioDecision: audio,
-          isTranscode,
-          transcodeHardware: r.transcode_hw_encoding === undefined || r.transcode_hw_encoding === null ? null : Number(r.transcode_hw_encoding) === 1,
-          transcodeReasons: [],
-          bitrateKbps: num(r.stream_bitrate) ?? num(r.bitrate),
-          sourceBitrateKbps: num(r.bitrate),
-          bandwidthKbps: num(r.bandwidth),
-          sourceVideoResolution: resolutionLabel(text(r.video_resolution) || null),
-          streamVideoResolution: resolutionLabel(text(r.stream_video_resolution) || text(r.video_resolution) || null),
-          sourceVideoCodec: text(r.video_codec) || null,
-          streamVideoCodec: text(r.stream_video_codec) || text(r.transcode_video_codec) || text(r.video_codec) || null,
-          sourceAudioCodec: text(r.audio_codec) || null,
-          streamAudioCodec: text(r.stream_audio_codec) || text(r.transcode_audio_codec) || text(r.audio_codec) || null,
-          container: text(r.container) || null,
-        },
-      };
+    for (const r of rows.iterate() as Iterable<TautulliRow>) {
+      const play = tautulliPlay(r, serverId);
+      if (play) yield play;
     }
   }
   return { total, plays, close: () => db.close() };

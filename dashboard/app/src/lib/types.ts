@@ -1,36 +1,5 @@
-// Shapes the API returns, as the dashboard uses them.
-export interface LiveSession {
-  serverId: string;
-  serverType: string;
-  accountKey: string;
-  userName: string;
-  sessionKey: string;
-  title: string;
-  grandparentTitle: string;
-  mediaType: string;
-  year: number | null;
-  deviceId: string;
-  deviceName: string;
-  player: string;
-  product: string;
-  platform: string;
-  clientIp: string;
-  countryCode: string;
-  city: string;
-  latitude: number | null;
-  longitude: number | null;
-  state: string;
-  positionMs: number;
-  durationMs: number | null;
-  videoDecision: string;
-  isTranscode: boolean;
-  bitrateKbps: number | null;
-  bandwidthKbps: number | null;
-  sourceVideoResolution: string;
-  streamVideoResolution: string;
-  startedAt: number;
-  lastSeenAt: number;
-}
+// Shapes the API returns, as the dashboard uses them; where the server declares one, its own.
+export type { LiveSessionView as LiveSession } from '../../../server/live-view.ts';
 
 export interface ServerSample {
   serverId: string;
@@ -96,41 +65,7 @@ export interface MediaServer {
   status: { status: string; detail: string | null; activeSessions: number } | null;
 }
 
-export interface SessionRow {
-  serverId: string;
-  accountKey: string;
-  sessionKey: string;
-  startedAt: string;
-  stoppedAt: string | null;
-  state: string;
-  userName: string;
-  title: string;
-  grandparentTitle: string;
-  mediaType: string;
-  deviceName: string;
-  player: string;
-  platform: string;
-  product: string;
-  clientIp: string;
-  countryCode: string;
-  city: string;
-  region: string;
-  latitude: number | null;
-  longitude: number | null;
-  playedMs: number;
-  durationMs: number | null;
-  videoDecision: string;
-  audioDecision: string;
-  isTranscode: boolean;
-  bitrateKbps: number | null;
-  bandwidthKbps: number | null;
-  sourceVideoResolution: string;
-  streamVideoResolution: string;
-  sourceVideoCodec: string;
-  streamVideoCodec: string;
-  sourceAudioCodec: string;
-  streamAudioCodec: string;
-}
+export type { SessionRow } from '../../../../warehouse/queries/sessions.ts';
 
 export interface Place {
   latitude: number;
