@@ -8,18 +8,17 @@ export interface UserChoice {
   serverId: string;
 }
 
-let users: Promise<UserChoice[]> | null = null;
-let servers: Promise<MediaServer[]> | null = null;
-
-export function userChoices(): Promise<UserChoice[]> {
-  users ??= api<{ users: UserChoice[] }>('/api/v1/users').then((r) => r.users);
-  return users;
+/** Lists fetched once a minute at most, shared by the pages that open one after another. */
+function cached<T>(load: () => Promise<T>): () => Promise<T> {
+  let value: { at: number; promise: Promise<T> } | null = null;
+  return () => {
+    if (!value || Date.now() - value.at > 60_000) value = { at: Date.now(), promise: load().catch((err: unknown) => ((value = null), Promise.reject(err))) };
+    return value.promise;
+  };
 }
 
-export function serverChoices(): Promise<MediaServer[]> {
-  servers ??= api<{ servers: MediaServer[] }>('/api/v1/servers').then((r) => r.servers);
-  return servers;
-}
+export const userChoices = cached(() => api<{ users: UserChoice[] }>('/api/v1/users').then((r) => r.users));
+export const serverChoices = cached(() => api<{ servers: MediaServer[] }>('/api/v1/servers').then((r) => r.servers));
 
 /** [from, to) of the last `days` days, in ms. */
 export function lastDays(days: number): { from: number; to: number } {
