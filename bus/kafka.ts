@@ -132,6 +132,10 @@ export class KafkaBus implements Bus {
       rebalanceTimeout: 60_000,
       heartbeatInterval: Math.min(3_000, Math.floor(this.sessionTimeoutMs / 3)),
       maxWaitTimeInMs: 250,
+      // Large fetches make large batches: consumers that write in groups (the warehouse sink)
+      // then fill an insert per batch instead of waiting out their flush delay.
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      maxBytes: 64 * 1024 * 1024,
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30_000 },
     });
     let running = true;
