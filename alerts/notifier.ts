@@ -1,6 +1,7 @@
 // Alerts and automatic actions for every violation, exactly once per violation and channel even
 // across restarts and replays: a ledger in the warehouse (notification_deliveries) is read before
 // sending and written after, and offsets are committed only after that.
+import { waitUntilDrained } from '../bus/drain.ts';
 import type { Bus, BusConsumer } from '../bus/types.ts';
 import { consumeTopic } from '../bus/typed.ts';
 import type { StreamControl } from '../connectors/commands.ts';
@@ -63,6 +64,11 @@ export class Notifier {
       handle: async (records) => this.handle(records.map((r) => r.value)),
     });
     await this.consumer.ready;
+  }
+
+  /** Waits until every violation on the bus has been alerted on and committed. */
+  async drain(timeoutMs?: number): Promise<boolean> {
+    return waitUntilDrained(this.options.bus, this.options.groupId ?? 'alerts', [this.options.violationsTopic ?? topics.violations.name], timeoutMs);
   }
 
   async stop(): Promise<void> {

@@ -10,6 +10,7 @@
 // twice.
 import { Partitioners } from 'kafkajs';
 import { consumeTopic } from '../bus/typed.ts';
+import { waitUntilDrained } from '../bus/drain.ts';
 import type { Bus, BusConsumer, BusProducer } from '../bus/types.ts';
 import { publish } from '../bus/typed.ts';
 import type { Logger } from '../runtime/logger.ts';
@@ -89,6 +90,11 @@ export class StreamProcessor {
       this.inactivityTimer = setInterval(() => void this.checkInactivity(Date.now()).catch((err: unknown) => this.logger.error({ err }, 'inactivity check failed')), every);
       this.inactivityTimer.unref();
     }
+  }
+
+  /** Waits until every playback event on the bus has been processed and committed. */
+  async drain(timeoutMs?: number): Promise<boolean> {
+    return waitUntilDrained(this.options.bus, this.groupId, [this.specs.events.name], timeoutMs);
   }
 
   async stop(): Promise<void> {

@@ -41,10 +41,13 @@ export interface Running {
 
 /** Starts the parts of `role`; stops them in reverse order. */
 export async function startRole(role: Role, config: Config, platform: Platform, configuration: Configuration, logger: Logger): Promise<Running> {
-  const stops: Array<() => Promise<void>> = [];
+  // Shutdown order: no new requests, no new events, then each consumer drains what is on the
+  // bus (processor, then alerts on its violations, then the sink) so nothing is left over.
+  const order = ['http', 'commands', 'connectors', 'pipeline', 'alerts', 'sink'] as const;
+  const stops = new Map<(typeof order)[number], () => Promise<void>>();
   let address = '';
   const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop();
+    for (const part of order) await stops.get(part)?.();
   };
   try {
     const needsGeo = role !== 'connectors';
@@ -55,19 +58,19 @@ export async function startRole(role: Role, config: Config, platform: Platform, 
     let pipeline;
     if (role === 'all' || role === 'pipeline') {
       sink = await startSink(platform, geo!, logger);
-      stops.push(() => sink!.stop());
+      stops.set('sink', async () => (await sink!.drain(), await sink!.stop()));
       pipeline = await startProcessor(platform, geo!, configuration.rules, logger);
-      stops.push(() => pipeline!.stop());
+      stops.set('pipeline', async () => (await pipeline!.processor.drain(), await pipeline!.stop()));
     }
     let connectors;
     if (role === 'all' || role === 'connectors') {
       connectors = await startConnectors(config, platform, configuration, logger);
-      stops.push(() => connectors!.stop());
+      stops.set('connectors', () => connectors!.stop());
       if (role === 'connectors' || config.kafka.brokers.length > 0) {
         // Stop requests from API processes elsewhere.
         const commands = new CommandExecutor({ bus: platform.bus, runner: connectors.runner, logger, groupId: `connectors-commands-${installId(config.dataDir)}` });
         await commands.start();
-        stops.push(() => commands.stop());
+        stops.set('commands', () => commands.stop());
       }
     }
     if (role === 'all' || role === 'pipeline') {
@@ -87,11 +90,11 @@ export async function startRole(role: Role, config: Config, platform: Platform, 
         logger,
       });
       await notifier.start();
-      stops.push(async () => (unwatch(), await notifier.stop()));
+      stops.set('alerts', async () => (unwatch(), await notifier.drain(), await notifier.stop()));
     }
     if (role === 'all' || role === 'api') {
       const api = await startApi(config, platform, logger, { configuration, geo: geo!, connectors: connectors?.runner, processor: pipeline?.processor, sink });
-      stops.push(() => api.close());
+      stops.set('http', () => api.close());
       address = api.address;
     } else {
       // Roles without the API still answer health checks (compose, Kubernetes).
@@ -102,7 +105,7 @@ export async function startRole(role: Role, config: Config, platform: Platform, 
         return reply.code(warehouse && bus ? 200 : 503).send({ status: warehouse && bus ? 'ok' : 'degraded', role, warehouse, bus });
       });
       address = await health.listen({ host: config.http.host, port: config.http.port });
-      stops.push(() => health.close());
+      stops.set('http', () => health.close());
     }
   } catch (err) {
     await stopAll().catch(() => undefined);

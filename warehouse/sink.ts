@@ -9,6 +9,7 @@
 import { AvroDecodeError } from '../schemas/codec.ts';
 import { topics, type TopicSpec } from '../schemas/topics.ts';
 import { sendDeadLetters } from '../bus/typed.ts';
+import { waitUntilDrained } from '../bus/drain.ts';
 import type { Bus, BusConsumer, BusProducer, ConsumedRecord, RecordBatch } from '../bus/types.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Warehouse } from './client.ts';
@@ -143,6 +144,11 @@ export class WarehouseSink {
       handleBatch: (batch) => this.handle(batch),
     });
     await this.consumer.ready;
+  }
+
+  /** Waits until everything on its topics is stored and committed (at most `timeoutMs`). */
+  async drain(timeoutMs?: number): Promise<boolean> {
+    return waitUntilDrained(this.options.bus, this.options.groupId ?? 'warehouse-sink', this.routes.map((r) => r.spec.name), timeoutMs);
   }
 
   async stop(): Promise<void> {
