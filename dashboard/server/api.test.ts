@@ -6,8 +6,8 @@ import { generateHistory } from '../../testing/history.ts';
 import { loadHistory } from '../../testing/load-history.ts';
 import { openTestWarehouse } from '../../testing/warehouse.ts';
 import { Analytics } from '../../warehouse/queries/index.ts';
-import { playbackEventRow, trustChangeRow, violationRow } from '../../warehouse/rows.ts';
-import { sampleTrustScoreChange, sampleViolation } from '../../testing/fixtures.ts';
+import { playbackEventRow, serverMetricsRow, trustChangeRow, violationRow } from '../../warehouse/rows.ts';
+import { sampleServerMetrics, sampleTrustScoreChange, sampleViolation } from '../../testing/fixtures.ts';
 import { buildApi } from './app.ts';
 import { testConfiguration } from '../../testing/configuration.ts';
 
@@ -170,6 +170,16 @@ describe('API data', () => {
     const n = (await located.json<{ n: string }>())[0]?.n;
     expect(map.places.length).toBeGreaterThan(1);
     expect(map.places.reduce((sum, p) => sum + p.plays, 0)).toBe(Number(n));
+  });
+
+  it('serves server load over time, averaged per bucket', async () => {
+    const cookie = await login();
+    const hour = Date.UTC(2026, 10, 1, 20, 0, 0);
+    const samples = [0, 20, 40].map((minute, i) => sampleServerMetrics({ sampleId: `m${i}`, serverId: 'load-test', sampledAt: hour + minute * 60_000, hostCpuPercent: 10 * (i + 1), activeSessions: i + 2, totalBandwidthKbps: 1000 * (i + 1), status: i === 2 ? 'DOWN' : 'UP' }));
+    await warehouse.client.insert({ table: warehouse.table('server_metrics'), values: samples.map((m, i) => serverMetricsRow(m, { topic: 'test', partition: 0, offset: String(i), key: null, value: null, headers: {}, timestamp: 0 })), format: 'JSONEachRow' });
+    const response = await call(`/api/v1/server-metrics?servers=load-test&from=${hour}&to=${hour + 3_600_000}&bucket=3600`, { headers: { cookie } });
+    expect(await response.json()).toMatchObject({ bucketSeconds: 3600, points: [{ serverId: 'load-test', at: hour, cpuPercent: 20, sessions: 4, bandwidthKbps: 2000, downSamples: 1 }] });
+    expect((await call(`/api/v1/server-metrics?bucket=5`, { headers: { cookie } })).status).toBe(400);
   });
 
   it('reports health without authentication', async () => {

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Warehouse } from '../../../warehouse/client.ts';
 import { Analytics, SessionQueries, type Filters } from '../../../warehouse/queries/index.ts';
+import { filterParams, where } from '../../../warehouse/queries/filters.ts';
 
 const DAY = 86_400_000;
 
@@ -83,6 +84,29 @@ export async function dataRoutes(app: FastifyInstance, { warehouse }: { warehous
       const f = filters(request.query);
       if (f.to <= f.from) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
       return { from: f.from, to: f.to, places: await sessions.places(f, request.query.limit) };
+    },
+  );
+
+  app.get<{ Querystring: RangeQuery & { bucket?: number } }>(
+    '/api/v1/server-metrics',
+    { schema: { querystring: { ...rangeSchema, properties: { ...rangeSchema.properties, bucket: { type: 'integer', minimum: 60, maximum: 86400, description: 'Seconds per point (default: about 200 points over the range)' } } } } },
+    async (request, reply) => {
+      const f = filters({ ...request.query, from: request.query.from ?? (request.query.to ?? Date.now()) - DAY });
+      if (f.to <= f.from) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
+      const bucket = request.query.bucket ?? Math.max(60, Math.ceil((f.to - f.from) / 1000 / 200 / 60) * 60);
+      const result = await warehouse.client.query({
+        query: `SELECT server_id AS serverId, toUnixTimestamp(toStartOfInterval(sampled_at, toIntervalSecond({bucket:UInt32}))) * 1000 AS at,
+                       round(avg(coalesce(host_cpu_percent, process_cpu_percent)), 1) AS cpuPercent, round(avg(host_memory_percent), 1) AS memoryPercent,
+                       max(active_sessions) AS sessions, max(transcode_sessions) AS transcodes, round(avg(total_bandwidth_kbps)) AS bandwidthKbps,
+                       countIf(status != 'UP') AS downSamples
+                FROM ${warehouse.table('server_metrics')}
+                WHERE ${where('sampled_at', 'time', f)}
+                GROUP BY serverId, at ORDER BY serverId, at`,
+        query_params: { ...filterParams(f), bucket },
+        format: 'JSONEachRow',
+      });
+      const rows = await result.json<Record<string, string | number | null>>();
+      return { from: f.from, to: f.to, bucketSeconds: bucket, points: rows.map((r) => ({ ...r, at: Number(r.at), sessions: Number(r.sessions), transcodes: Number(r.transcodes), bandwidthKbps: Number(r.bandwidthKbps), downSamples: Number(r.downSamples) })) };
     },
   );
 

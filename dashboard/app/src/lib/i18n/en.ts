@@ -196,6 +196,7 @@ export const en = {
   'settings.importStart': "Import",
   'settings.importRunning': "Importing…",
   'settings.importDone': "{added} plays added, {skipped} already there",
+  'analytics.serverLoad': "Server load (streams, CPU %)",
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -198,4 +198,5 @@ export const zhHans: Record<MessageKey, string> = {
   'settings.importStart': "导入",
   'settings.importRunning': "正在导入…",
   'settings.importDone': "新增 {added} 次播放，{skipped} 次已存在",
+  'analytics.serverLoad': "服务器负载（播放数、CPU %）",
 };

@@ -198,4 +198,5 @@ export const zhHant: Record<MessageKey, string> = {
   'settings.importStart': "匯入",
   'settings.importRunning': "正在匯入…",
   'settings.importDone': "新增 {added} 次播放，{skipped} 次已存在",
+  'analytics.serverLoad': "伺服器負載（播放數、CPU %）",
 };
