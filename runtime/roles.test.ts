@@ -11,6 +11,7 @@ import { waitFor } from '../bus/bus-contract.ts';
 import { DEVICES, movie, user } from '../connectors/fakes/catalog.ts';
 import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
 import { allTopics } from '../schemas/index.ts';
+import { setupAndSignIn } from '../testing/api-session.ts';
 import { testConfiguration } from '../testing/configuration.ts';
 import { newKafkaBus, testBrokers, uniqueName } from '../testing/kafka.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
@@ -66,9 +67,7 @@ describe('scale-out roles', () => {
     expect((await fetch(`${connectors.address}/health`).then((r) => r.json())) as object).toMatchObject({ status: 'ok', role: 'connectors' });
 
     const json = { 'content-type': 'application/json' };
-    await fetch(`${api.address}/api/v1/setup`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
-    const login = await fetch(`${api.address}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
-    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const cookie = await setupAndSignIn(api.address);
     const added = await fetch(`${api.address}/api/v1/servers`, { method: 'POST', headers: { ...json, cookie }, body: JSON.stringify({ id: serverId, type: 'plex', url: plex.url, token: 'roles-token' }) });
     expect(added.status).toBe(201);
 

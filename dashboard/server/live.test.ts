@@ -15,6 +15,7 @@ import { allTopics } from '../../schemas/index.ts';
 import { openTestWarehouse } from '../../testing/warehouse.ts';
 import { migrate } from '../../warehouse/migrations.ts';
 import { buildApi } from './app.ts';
+import { setupAndSignIn } from '../../testing/api-session.ts';
 import { testConfiguration } from '../../testing/configuration.ts';
 import { LiveHub, type LiveMessage } from './live.ts';
 import { GeoIp } from '../../pipeline/geoip.ts';
@@ -42,10 +43,7 @@ beforeAll(async () => {
   await live.start();
   app = await buildApi({ warehouse, bus, logger, live, control: localControl(runner), serverStatus: () => runner.statuses(), metrics: metricsCollector({ bus, connectors: runner }), configuration: testConfiguration(warehouse), clientId: 'live-test' });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
-  const json = { 'content-type': 'application/json' };
-  await fetch(`${base}/api/v1/setup`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
-  const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
-  cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  cookie = await setupAndSignIn(base);
 }, 60_000);
 
 afterAll(async () => {
