@@ -6,7 +6,7 @@ import type { ConfigDocuments } from '../warehouse/config-documents.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { chTime } from '../warehouse/rows.ts';
 import { ServerRequestError } from './http.ts';
-import { loadServerConfigs, parseServerConfigs, ServerConfigError, type ServerConfig } from './config.ts';
+import { loadServerConfigs, parseServerConfigs, type ServerConfig } from './config.ts';
 import { createClient } from './runner.ts';
 
 export const SERVERS_DOCUMENT = 'media-servers';
@@ -18,6 +18,13 @@ export class ReadOnlyServersError extends Error {
   constructor(file: string) {
     super(`the server list comes from STREAMWARDEN_SERVERS_FILE (${file}); edit that file and send SIGHUP, or unset it to manage servers here`);
     this.name = 'ReadOnlyServersError';
+  }
+}
+
+export class ServerExistsError extends Error {
+  constructor(id: string) {
+    super(`a server with id "${id}" exists already`);
+    this.name = 'ServerExistsError';
   }
 }
 
@@ -49,13 +56,16 @@ export class ServerRegistry {
   }
 
   /**
-   * Adds a server or changes one. On a change the token may be left out to keep the stored one.
-   * Validation is the server file's, so both sources refuse the same mistakes.
+   * Adds a server (`add`: its id must be new) or changes one (`change`: it must exist; the token
+   * may be left out to keep the stored one). Validation is the server file's, so both sources
+   * refuse the same mistakes.
    */
-  async save(input: Record<string, unknown>, updatedBy: string): Promise<PublicServerConfig> {
+  async save(input: Record<string, unknown>, updatedBy: string, intent: 'add' | 'change'): Promise<PublicServerConfig> {
     if (this.deps.file) throw new ReadOnlyServersError(this.deps.file);
     const current = await this.list();
     const existing = current.find((s) => s.id === input.id);
+    if (intent === 'add' && existing) throw new ServerExistsError(String(input.id));
+    if (intent === 'change' && !existing) throw new UnknownServerError(String(input.id));
     const merged = { ...existing, ...input, token: input.token ?? existing?.token };
     const [config] = parseServerConfigs([merged], 'server');
     const next = existing ? current.map((s) => (s.id === config!.id ? config! : s)) : [...current, config!];
@@ -112,4 +122,3 @@ export async function testConnection(input: Record<string, unknown>, clientId: s
   }
 }
 
-export { ServerConfigError };

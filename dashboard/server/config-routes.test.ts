@@ -16,6 +16,7 @@ import { TEST_SECRET, testConfiguration } from '../../testing/configuration.ts';
 import { openTestWarehouse } from '../../testing/warehouse.ts';
 import { migrate } from '../../warehouse/migrations.ts';
 import { buildApi } from './app.ts';
+import { setupAndSignIn } from '../../testing/api-session.ts';
 
 const logger = createLogger('test');
 const plex = new FakePlexServer('plex-secret-token', 'Living Room Plex');
@@ -38,10 +39,7 @@ beforeAll(async () => {
   connectors = await startConnectors(loadConfig({ STREAMWARDEN_DATA_DIR: dataDir }), { bus, warehouse, close: async () => undefined }, configuration, logger);
   app = await buildApi({ warehouse, bus, logger, configuration, clientId: 'config-test', serverStatus: () => connectors.runner.statuses(), geoipSource: 'IP geolocation by DB-IP' });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
-  const json = { 'content-type': 'application/json' };
-  await fetch(`${base}/api/v1/setup`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
-  const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username: 'admin', password: 'a long enough password' }) });
-  cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+  cookie = await setupAndSignIn(base);
 }, 60_000);
 
 afterAll(async () => {
@@ -122,8 +120,8 @@ describe('media servers', () => {
     writeFileSync(file, JSON.stringify([{ id: 'jf', type: 'jellyfin', url: 'http://127.0.0.1:8096', token: 'abc' }]));
     const fromFile = testConfiguration(warehouse, { serversFile: file });
     expect(await fromFile.servers.listPublic()).toEqual([expect.objectContaining({ id: 'jf', tokenSet: true })]);
-    await expect(fromFile.servers.save({ id: 'x', type: 'plex', url: 'http://x', token: 't' }, 'admin')).rejects.toThrow(ReadOnlyServersError);
-    await expect(fromFile.servers.save({ id: 'x', type: 'plex', url: 'http://x', token: 't' }, 'admin')).rejects.toThrow(file);
+    await expect(fromFile.servers.save({ id: 'x', type: 'plex', url: 'http://x', token: 't' }, 'admin', 'add')).rejects.toThrow(ReadOnlyServersError);
+    await expect(fromFile.servers.save({ id: 'x', type: 'plex', url: 'http://x', token: 't' }, 'admin', 'add')).rejects.toThrow(file);
   });
 
   it('cannot read tokens back with another secret key', async () => {

@@ -2,7 +2,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ServerConfigError } from '../../../connectors/config.ts';
 import type { ConnectorStatus } from '../../../connectors/server-connector.ts';
-import { ReadOnlyServersError, testConnection, UnknownServerError, type ServerRegistry } from '../../../connectors/server-registry.ts';
+import { ReadOnlyServersError, ServerExistsError, testConnection, UnknownServerError, type ServerRegistry } from '../../../connectors/server-registry.ts';
 
 export interface ServersOptions {
   registry: ServerRegistry;
@@ -25,7 +25,7 @@ const serverProperties = {
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: ID } } } as const;
 
 function refuse(reply: FastifyReply, err: unknown) {
-  if (err instanceof ReadOnlyServersError) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: err.message });
+  if (err instanceof ReadOnlyServersError || err instanceof ServerExistsError) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: err.message });
   if (err instanceof UnknownServerError) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: err.message });
   if (err instanceof ServerConfigError) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message.replace(/^server, server 1/, 'server') });
   throw err;
@@ -43,10 +43,7 @@ export async function serversRoutes(app: FastifyInstance, { registry, clientId, 
     { schema: { body: { type: 'object', required: ['id', 'type', 'url', 'token'], additionalProperties: false, properties: serverProperties } } },
     async (request, reply) => {
       try {
-        if ((await registry.list()).some((s) => s.id === request.body.id)) {
-          return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: `a server with id "${String(request.body.id)}" exists already` });
-        }
-        return reply.code(201).send(await registry.save(request.body, request.user ?? 'api'));
+        return reply.code(201).send(await registry.save(request.body, request.user ?? 'api', 'add'));
       } catch (err) {
         return refuse(reply, err);
       }
@@ -55,13 +52,12 @@ export async function serversRoutes(app: FastifyInstance, { registry, clientId, 
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(
     '/api/v1/servers/:id',
-    { schema: { params: idParam, body: { type: 'object', additionalProperties: false, properties: { ...serverProperties, id: { ...serverProperties.id } } } } },
+    { schema: { params: idParam, body: { type: 'object', additionalProperties: false, properties: serverProperties } } },
     async (request, reply) => {
       const { id } = request.params;
       if (request.body.id !== undefined && request.body.id !== id) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'the id of a server cannot change; add a new server instead' });
       try {
-        if (!(await registry.list()).some((s) => s.id === id)) throw new UnknownServerError(id);
-        return await registry.save({ ...request.body, id }, request.user ?? 'api');
+        return await registry.save({ ...request.body, id }, request.user ?? 'api', 'change');
       } catch (err) {
         return refuse(reply, err);
       }
