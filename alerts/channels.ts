@@ -65,6 +65,13 @@ export class ChannelError extends Error {
   }
 }
 
+export class UnknownChannelError extends Error {
+  constructor(id: string) {
+    super(`no notification channel "${id}"`);
+    this.name = 'UnknownChannelError';
+  }
+}
+
 function httpUrl(value: unknown, field: string): void {
   if (typeof value !== 'string' || !/^https?:\/\/[^\s]+$/.test(value)) throw new ChannelError(`${field} must be an http(s) URL`);
 }
@@ -121,7 +128,7 @@ export class ChannelStore {
   async save(input: Omit<Partial<Channel>, 'settings'> & { settings?: Record<string, unknown> }, updatedBy: string): Promise<PublicChannel> {
     const channels = await this.list();
     const existing = input.id ? channels.find((c) => c.id === input.id) : undefined;
-    if (input.id && !existing) throw new ChannelError(`no notification channel "${input.id}"`);
+    if (input.id && !existing) throw new UnknownChannelError(input.id);
     const type = (input.type ?? existing?.type) as ChannelType;
     if (!CHANNEL_TYPES.includes(type)) throw new ChannelError(`type must be one of ${CHANNEL_TYPES.join(', ')}`);
     if (existing && existing.type !== type) throw new ChannelError('the type of a channel cannot change; add a new one');

@@ -1,6 +1,6 @@
 // Notification channels (add, change, remove, send a test) and the delivery log, failures first.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { CHANNEL_TYPES, ChannelError, SEVERITIES, type ChannelStore } from '../../../alerts/channels.ts';
+import { CHANNEL_TYPES, ChannelError, SEVERITIES, UnknownChannelError, type ChannelStore } from '../../../alerts/channels.ts';
 import { deliver } from '../../../alerts/senders.ts';
 import { alertContext } from '../../../alerts/templates.ts';
 import type { Warehouse } from '../../../warehouse/client.ts';
@@ -23,7 +23,8 @@ const channelBody = {
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 
 function refuse(reply: FastifyReply, err: unknown) {
-  if (err instanceof ChannelError) return reply.code(/^no notification channel/.test(err.message) ? 404 : 400).send({ statusCode: /^no notification channel/.test(err.message) ? 404 : 400, error: 'Bad Request', message: err.message });
+  if (err instanceof UnknownChannelError) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: err.message });
+  if (err instanceof ChannelError) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
   throw err;
 }
 

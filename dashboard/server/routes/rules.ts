@@ -1,7 +1,7 @@
 // Detection rule parameters, and trying other parameters on stored history (backtest).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { backtest } from '../../../pipeline/backtest.ts';
-import { parseRuleConfig, type RuleConfig } from '../../../pipeline/rules/rules-file.ts';
+import { parseRuleConfig, RuleConfigError, type RuleConfig } from '../../../pipeline/rules/rules-file.ts';
 import { ReadOnlyRulesError, type RuleStore } from '../../../pipeline/rules/rule-store.ts';
 import { accountParam } from './people.ts';
 import { VersionConflictError } from '../../../warehouse/config-documents.ts';
@@ -23,7 +23,8 @@ export async function rulesRoutes(app: FastifyInstance, { warehouse, store }: { 
       return { ...(await save()), readOnlySource: null };
     } catch (err) {
       if (err instanceof ReadOnlyRulesError || err instanceof VersionConflictError) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: err.message });
-      return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: (err as Error).message });
+      if (err instanceof RuleConfigError) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
+      throw err;
     }
   };
 
