@@ -80,13 +80,13 @@ export class Notifier {
     const [channels, done] = await Promise.all([this.options.channels.list(), this.ledger(violations.map((v) => v.violationId))]);
     const work: Array<Promise<Outcome | null>> = [];
     for (const violation of violations) {
-      const context = await this.context(violation);
-      for (const channel of channels.filter((c) => routes(c, violation.rule, violation.severity))) {
-        if (done.has(`${violation.violationId}/${channel.id}`)) {
-          this.stats.skippedAsDone++;
-          continue;
-        }
-        work.push(this.send(channel, violation, context));
+      const routed = channels.filter((c) => routes(c, violation.rule, violation.severity));
+      const due = routed.filter((c) => !done.has(`${violation.violationId}/${c.id}`));
+      this.stats.skippedAsDone += routed.length - due.length;
+      // The message's titles and server name cost a query: only for violations still to send.
+      if (due.length > 0) {
+        const context = await this.context(violation);
+        for (const channel of due) work.push(this.send(channel, violation, context));
       }
       if (!done.has(`${violation.violationId}/${TERMINATE_ACTION}`)) work.push(this.act(violation));
     }
