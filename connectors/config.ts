@@ -26,6 +26,14 @@ export class ServerConfigError extends Error {
   }
 }
 
+/** A server id nothing is configured for (API lookups, stopping a stream). */
+export class UnknownServerError extends Error {
+  constructor(id: string) {
+    super(`no media server with id "${id}"`);
+    this.name = 'UnknownServerError';
+  }
+}
+
 const KINDS: ServerKind[] = ['plex', 'jellyfin', 'emby'];
 
 export function parseServerConfigs(input: unknown, source = 'server list'): ServerConfig[] {

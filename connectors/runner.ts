@@ -5,7 +5,7 @@ import type { BusProducer } from '../bus/types.ts';
 import { publish } from '../bus/typed.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { topics, type ServerType } from '../schemas/index.ts';
-import type { ServerConfig } from './config.ts';
+import { UnknownServerError, type ServerConfig } from './config.ts';
 import { MediaBrowserClient } from './mediabrowser.ts';
 import type { ChangeFeed, MediaServerClient } from './model.ts';
 import { PlexClient } from './plex.ts';
@@ -107,7 +107,7 @@ export class ConnectorRunner {
 
   private entry(serverId: string) {
     const entry = this.connectors.get(serverId);
-    if (!entry) throw new Error(`no connector for server "${serverId}"`);
+    if (!entry) throw new UnknownServerError(serverId);
     return entry;
   }
 }

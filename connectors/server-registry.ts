@@ -6,7 +6,7 @@ import type { ConfigDocuments } from '../warehouse/config-documents.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { chTime } from '../warehouse/rows.ts';
 import { ServerRequestError } from './http.ts';
-import { loadServerConfigs, parseServerConfigs, type ServerConfig } from './config.ts';
+import { loadServerConfigs, parseServerConfigs, UnknownServerError, type ServerConfig } from './config.ts';
 import { createClient } from './runner.ts';
 
 export const SERVERS_DOCUMENT = 'media-servers';
@@ -25,13 +25,6 @@ export class ServerExistsError extends Error {
   constructor(id: string) {
     super(`a server with id "${id}" exists already`);
     this.name = 'ServerExistsError';
-  }
-}
-
-export class UnknownServerError extends Error {
-  constructor(id: string) {
-    super(`no media server with id "${id}"`);
-    this.name = 'UnknownServerError';
   }
 }
 

@@ -1,6 +1,7 @@
 // The live WebSocket and stopping a stream.
 import type {} from '@fastify/websocket';
 import type { FastifyInstance } from 'fastify';
+import { UnknownServerError } from '../../../connectors/config.ts';
 import { ServerRequestError } from '../../../connectors/http.ts';
 import type { StreamControl } from '../../../connectors/commands.ts';
 import type { LiveHub } from '../live.ts';
@@ -33,7 +34,7 @@ export async function liveRoutes(app: FastifyInstance, { live, control, defaultM
         result = await control.terminate(request.params.serverId, request.params.sessionKey, message, request.user ?? 'api');
       } catch (err) {
         if (err instanceof ServerRequestError) return reply.code(502).send({ statusCode: 502, error: 'Bad Gateway', message: `The media server refused: ${err.message}` });
-        if (/no connector for server/.test((err as Error).message)) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No media server "${request.params.serverId}".` });
+        if (err instanceof UnknownServerError) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No media server "${request.params.serverId}".` });
         throw err;
       }
       request.log.info({ serverId: request.params.serverId, sessionKey: request.params.sessionKey, by: request.user, result }, 'stream stop requested from the API');
