@@ -1,4 +1,5 @@
-// The HTTP API: Fastify, every /api route authenticated, JSON errors with a clear message.
+// The HTTP API: Fastify, every route private unless registered as public (auth/plugin.ts), security
+// headers on every response, JSON errors with a clear message.
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
@@ -8,7 +9,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Bus } from '../../bus/types.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
-import { requireAuth } from './auth/plugin.ts';
+import { publicRoutes, requireAuth, type RouteAccess } from './auth/plugin.ts';
+import { securityHeaders } from './security-headers.ts';
 import { AuthStore } from './auth/store.ts';
 import { authRoutes } from './routes/auth.ts';
 import { dataRoutes } from './routes/data.ts';
@@ -52,10 +54,30 @@ export interface ApiOptions {
   geolocate?: Geolocate;
   /** The built dashboard to serve (default dashboard/app/build). */
   dashboardDir?: string;
+  /**
+   * Addresses or CIDR ranges of reverse proxies whose X-Forwarded-For is believed (the client
+   * address for rate limits and logs). Empty: no proxy is trusted, the socket address counts.
+   */
+  trustedProxies?: string[];
+  /** Origins besides the app's own allowed to open the live WebSocket (https://host:port). */
+  allowedOrigins?: string[];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Every route with its access (public or private), in registration order. */
+    routeAccess: () => RouteAccess[];
+  }
 }
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger, trustProxy: true,
+  const app = Fastify({
+    loggerInstance: options.logger.child({ component: 'api' }) as FastifyBaseLogger,
+    // Trusting every proxy would let any client pick its own address (and so its own rate-limit
+    // key) with X-Forwarded-For.
+    trustProxy: options.trustedProxies?.length ? options.trustedProxies : false,
+    // Closing must not wait on live sockets or upgraded connections the router answered.
+    forceCloseConnections: true,
     logController: new LogController({ disableRequestLogging: true }),
     // Unknown fields are refused with their name rather than silently dropped: a typo in a
     // setting must not look saved.
@@ -67,9 +89,15 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
     return new Error(extra ? `${where} has an unknown field "${extra}"` : `${where} ${first?.message ?? 'is invalid'}`);
   });
+  const dashboardDir = options.dashboardDir ?? DEFAULT_DASHBOARD_DIR;
+  const store = new AuthStore(options.warehouse);
   await app.register(cookie);
-  await app.register(rateLimit, { global: false });
+  // Its hooks must run before a refusal, so that a refused handshake's socket is closed.
   await app.register(websocket);
+  // Before any route, so that every route is seen and checked.
+  app.decorate('routeAccess', requireAuth(app, store));
+  await securityHeaders(app, dashboardDir);
+  await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
       info: { title: 'Streamwarden API', version: '1', description: 'Sessions, analytics, users, violations and stream control. Sign in (cookie) or send an API token.' },
@@ -77,15 +105,14 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       security: [{ session: [] }, { token: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api-docs' });
-  const store = new AuthStore(options.warehouse);
-  requireAuth(app, store);
-
-  app.get('/health', async (_request, reply) => {
-    const warehouse = await options.warehouse.ping();
-    const bus = options.bus ? await options.bus.endOffsets('streamwarden.playback-events').then(() => true, () => false) : null;
-    const ok = warehouse && bus !== false;
-    return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', warehouse, bus });
+  await publicRoutes(app, async (scope) => {
+    await scope.register(swaggerUi, { routePrefix: '/api-docs', staticCSP: true });
+    scope.get('/health', async (_request, reply) => {
+      const warehouse = await options.warehouse.ping();
+      const bus = options.bus ? await options.bus.endOffsets('streamwarden.playback-events').then(() => true, () => false) : null;
+      const ok = warehouse && bus !== false;
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', warehouse, bus });
+    });
   });
 
   await app.register(authRoutes, { store, secureCookies: options.secureCookies ?? false, loginAttemptsPerMinute: options.loginAttemptsPerMinute ?? 10 });
@@ -99,6 +126,6 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   if (options.metrics) await app.register(metricsRoute, { collect: options.metrics });
   await app.register(notificationRoutes, { channels: options.configuration.channels, warehouse: options.warehouse });
   await app.register(importRoutes, { jobs: new ImportJobs({ warehouse: options.warehouse, geolocate: options.geolocate, logger: options.logger }) });
-  await serveDashboard(app, options.dashboardDir ?? DEFAULT_DASHBOARD_DIR);
+  await serveDashboard(app, dashboardDir);
   return app;
 }

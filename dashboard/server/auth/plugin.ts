@@ -1,30 +1,72 @@
-// Authentication of every /api route (and, later, the WebSocket): a session cookie from the login
-// form, or `Authorization: Bearer sw_...` for scripts. Only setup and login are open.
+// Authentication, decided on the route Fastify matched, never on the raw URL: every route is
+// private unless it was registered as public (setup, login, health, the static app, the API
+// docs). The router decodes the path before matching, so any prefix test on the raw URL can be
+// dodged by a spelling such as /%61pi/; the matched route's config cannot. A request that matched
+// no route reaches the not-found handler, which serves only the app shell and JSON 404s.
+//
+// Credentials: a session cookie from the login form, or `Authorization: Bearer sw_...`.
 import type {} from '@fastify/cookie';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import type { AuthStore } from './store.ts';
 
 export const SESSION_COOKIE = 'sw_session';
-
-const OPEN = new Set(['GET /api/v1/setup', 'POST /api/v1/setup', 'POST /api/v1/auth/login']);
 
 declare module 'fastify' {
   interface FastifyRequest {
     user: string | null;
   }
+  interface FastifyContextConfig {
+    /** Reachable without signing in. Only `publicRoutes` and `route.public` set it. */
+    public?: boolean;
+  }
 }
 
-export function requireAuth(app: FastifyInstance, store: AuthStore): void {
+export interface RouteAccess {
+  method: string;
+  url: string;
+  public: boolean;
+  websocket: boolean;
+}
+
+/** Registers `register`'s routes as public: everything else stays private. */
+export async function publicRoutes(app: FastifyInstance, register: (scope: FastifyInstance) => Promise<void>): Promise<void> {
+  await app.register(async (scope) => {
+    scope.addHook('onRoute', (route) => {
+      route.config = { ...route.config, public: true };
+    });
+    await register(scope);
+  });
+}
+
+/** Route options that make one route public. */
+export const PUBLIC = { config: { public: true } } as const;
+
+/**
+ * Installs the check on `app` (after @fastify/cookie, before any route) and returns a function
+ * listing every route registered after it with its access, for tests and the security sweep.
+ */
+export function requireAuth(app: FastifyInstance, store: AuthStore): () => RouteAccess[] {
+  // Kept as registered and read later: a scope's own onRoute hook (publicRoutes) runs after this one.
+  const routes: Array<RouteOptions & { websocket?: boolean }> = [];
   app.decorateRequest('user', null);
+  app.addHook('onRoute', (route: RouteOptions & { websocket?: boolean }) => {
+    routes.push(route);
+  });
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    const path = request.url.split('?')[0]!;
-    if ((!path.startsWith('/api/') && path !== '/metrics') || OPEN.has(`${request.method} ${path}`)) return;
-    const header = request.headers.authorization;
-    const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
-    const cookie = request.cookies[SESSION_COOKIE];
-    request.user = bearer ? await store.tokenUser(bearer) : cookie ? await store.sessionUser(cookie) : null;
+    if (request.is404 || request.routeOptions.config.public === true) return;
+    request.user = await authenticate(request, store);
     if (!request.user) {
       return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'Sign in, or send an API token as "Authorization: Bearer sw_...".' });
     }
   });
+  return () =>
+    routes.flatMap((route) => [route.method].flat().map((method) => ({ method, url: route.url, public: route.config?.public === true, websocket: route.websocket === true })));
+}
+
+/** The signed-in user of a request, or null. */
+export async function authenticate(request: FastifyRequest, store: AuthStore): Promise<string | null> {
+  const header = request.headers.authorization;
+  const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+  const cookie = request.cookies[SESSION_COOKIE];
+  return bearer ? store.tokenUser(bearer) : cookie ? store.sessionUser(cookie) : null;
 }

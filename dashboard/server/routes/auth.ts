@@ -2,7 +2,7 @@
 import type {} from '@fastify/cookie';
 import type {} from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
-import { SESSION_COOKIE } from '../auth/plugin.ts';
+import { PUBLIC, SESSION_COOKIE } from '../auth/plugin.ts';
 import type { AuthStore } from '../auth/store.ts';
 
 const credentials = {
@@ -26,11 +26,11 @@ export interface AuthRouteOptions {
 export async function authRoutes(app: FastifyInstance, { store, secureCookies, loginAttemptsPerMinute }: AuthRouteOptions): Promise<void> {
   let settingUp: Promise<void> | undefined;
 
-  app.get('/api/v1/setup', async () => ({ needsSetup: !(await store.hasAdmin()) }));
+  app.get('/api/v1/setup', PUBLIC, async () => ({ needsSetup: !(await store.hasAdmin()) }));
 
   app.post<{ Body: { username: string; password: string } }>(
     '/api/v1/setup',
-    { schema: { body: { ...credentials, properties: { ...credentials.properties, password: { type: 'string', minLength: 10, maxLength: 1024 } } } } },
+    { ...PUBLIC, schema: { body: { ...credentials, properties: { ...credentials.properties, password: { type: 'string', minLength: 10, maxLength: 1024 } } } } },
     async (request, reply) => {
       // One setup at a time; after the first, setup is closed for good.
       await settingUp;
@@ -43,7 +43,7 @@ export async function authRoutes(app: FastifyInstance, { store, secureCookies, l
 
   app.post<{ Body: { username: string; password: string } }>(
     '/api/v1/auth/login',
-    { schema: { body: credentials }, config: { rateLimit: { max: loginAttemptsPerMinute, timeWindow: 60_000 } } },
+    { schema: { body: credentials }, config: { public: true, rateLimit: { max: loginAttemptsPerMinute, timeWindow: 60_000 } } },
     async (request, reply) => {
       const username = await store.checkPassword(request.body.username, request.body.password);
       if (!username) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'Wrong user name or password.' });
