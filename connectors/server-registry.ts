@@ -6,7 +6,8 @@ import type { ConfigDocuments } from '../warehouse/config-documents.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { chTime } from '../warehouse/rows.ts';
 import { ServerRequestError } from './http.ts';
-import { loadServerConfigs, parseServerConfigs, UnknownServerError, type ServerConfig } from './config.ts';
+import { loadServerConfigs, parseServerConfigs, ServerConfigError, UnknownServerError, type ServerConfig } from './config.ts';
+import { BlockedAddressError, checkServerAddress } from './address-guard.ts';
 import { createClient } from './runner.ts';
 
 export const SERVERS_DOCUMENT = 'media-servers';
@@ -61,6 +62,9 @@ export class ServerRegistry {
     if (intent === 'change' && !existing) throw new UnknownServerError(String(input.id));
     const merged = { ...existing, ...input, token: input.token ?? existing?.token };
     const [config] = parseServerConfigs([merged], 'server');
+    await checkServerAddress(config!.url).catch((err: unknown) => {
+      throw err instanceof BlockedAddressError ? new ServerConfigError(`server url: ${err.message}`) : err;
+    });
     const next = existing ? current.map((s) => (s.id === config!.id ? config! : s)) : [...current, config!];
     await this.write(next, updatedBy, [config!]);
     return toPublic(config!);
@@ -91,27 +95,58 @@ function toPublic({ token, ...rest }: ServerConfig): PublicServerConfig {
   return { ...rest, tokenSet: token.length > 0 };
 }
 
+/**
+ * What a connection test found, classified. Nothing the far end sent is echoed: the test must not
+ * be a way to read arbitrary internal pages through the server.
+ */
+export type ConnectionOutcome = 'REACHABLE' | 'AUTH_FAILED' | 'NOT_A_MEDIA_SERVER' | 'TIMEOUT' | 'UNREACHABLE' | 'REFUSED_ADDRESS';
+
 export interface ConnectionTest {
   ok: boolean;
+  outcome: ConnectionOutcome;
   latencyMs: number;
   server?: { name: string; version: string; machineId: string };
-  error?: { kind: string; message: string };
+  error?: { kind: ConnectionOutcome; message: string };
+}
+
+const OUTCOME_MESSAGES: Record<Exclude<ConnectionOutcome, 'REACHABLE'>, (type: string) => string> = {
+  AUTH_FAILED: (type) => `the server answered but refused the token: check the ${type === 'plex' ? 'X-Plex-Token' : 'API key'}`,
+  NOT_A_MEDIA_SERVER: (type) => `something answered at this address, but not as a ${type === 'plex' ? 'Plex' : type === 'emby' ? 'Emby' : 'Jellyfin'} server: check the address and port`,
+  TIMEOUT: () => 'no answer in time: check the address, the port and any firewall',
+  UNREACHABLE: () => 'could not connect: check the address and port, and that the server is running',
+  REFUSED_ADDRESS: () => 'this is a link-local or cloud metadata address, refused for media servers (STREAMWARDEN_ALLOW_LINK_LOCAL_SERVERS=true lifts it)',
+};
+
+function classify(err: unknown): Exclude<ConnectionOutcome, 'REACHABLE'> {
+  if (err instanceof BlockedAddressError) return 'REFUSED_ADDRESS';
+  if (!(err instanceof ServerRequestError)) return 'NOT_A_MEDIA_SERVER';
+  if (err.kind === 'AUTH') return 'AUTH_FAILED';
+  if (err.kind === 'TIMEOUT') return 'TIMEOUT';
+  if (err.kind === 'NETWORK') return 'UNREACHABLE';
+  return 'NOT_A_MEDIA_SERVER';
 }
 
 /** Reads the server's identity with the given address and token, as the connector would. */
 export async function testConnection(input: Record<string, unknown>, clientId: string): Promise<ConnectionTest> {
   const [config] = parseServerConfigs([{ id: 'connection-test', ...input }], 'server');
-  const { client, feed } = createClient({ ...config!, limits: { timeoutMs: 8000, ...config!.limits } }, clientId);
   const started = Date.now();
+  const failed = (err: unknown): ConnectionTest => {
+    const kind = classify(err);
+    return { ok: false, outcome: kind, latencyMs: Date.now() - started, error: { kind, message: OUTCOME_MESSAGES[kind](config!.type) } };
+  };
+  try {
+    await checkServerAddress(config!.url);
+  } catch (err) {
+    return failed(err);
+  }
+  const { client, feed } = createClient({ ...config!, limits: { timeoutMs: 8000, ...config!.limits } }, clientId);
   try {
     const identity = await client.identity();
-    return { ok: true, latencyMs: Date.now() - started, server: identity };
+    return { ok: true, outcome: 'REACHABLE', latencyMs: Date.now() - started, server: identity };
   } catch (err) {
-    const kind = err instanceof ServerRequestError ? err.kind : 'ERROR';
-    return { ok: false, latencyMs: Date.now() - started, error: { kind, message: (err as Error).message } };
+    return failed(err);
   } finally {
     feed?.close();
     client.close();
   }
 }
-

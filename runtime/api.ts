@@ -41,6 +41,8 @@ export async function startApi(config: Config, platform: Platform, logger: Logge
     geoipSource: parts.geo.source,
     geolocate: (ip) => parts.geo.lookup(ip),
     secureCookies: process.env.STREAMWARDEN_SECURE_COOKIES === 'true',
+    trustedProxies: config.http.trustedProxies,
+    allowedOrigins: config.http.allowedOrigins,
   });
   const address = await app.listen({ host: config.http.host, port: config.http.port });
   logger.info({ address }, 'API listening');

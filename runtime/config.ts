@@ -1,4 +1,5 @@
 // Configuration comes from environment variables only (12-factor); README.md lists them.
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 
 export interface Config {
@@ -6,7 +7,14 @@ export interface Config {
   logLevel: string;
   kafka: { brokers: string[]; clientId: string; partitions: number };
   clickhouse: { url?: string; username?: string; password?: string; database: string };
-  http: { host: string; port: number };
+  http: {
+    host: string;
+    port: number;
+    /** Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For is believed. */
+    trustedProxies: string[];
+    /** Origins besides the app's own allowed to open the live WebSocket. */
+    allowedOrigins: string[];
+  };
   /** JSON list of media servers to watch (connectors/config.ts). */
   serversFile?: string;
   /** Days raw playback events are kept; undefined keeps them for good. */
@@ -70,6 +78,35 @@ function clickhouseUrl(env: Env): string | undefined {
   return raw;
 }
 
+function trustedProxies(env: Env): string[] {
+  const list = (text(env, 'STREAMWARDEN_TRUSTED_PROXIES') ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  for (const entry of list) {
+    const [address, bits, ...rest] = entry.split('/');
+    const family = isIP(address ?? '');
+    const max = family === 6 ? 128 : 32;
+    if (!family || rest.length > 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
+      throw new ConfigError(`STREAMWARDEN_TRUSTED_PROXIES must be a comma-separated list of IP addresses or CIDR ranges (e.g. 10.0.0.5,172.18.0.0/16), got ${JSON.stringify(entry)}`);
+    }
+  }
+  return list;
+}
+
+function allowedOrigins(env: Env): string[] {
+  const list = (text(env, 'STREAMWARDEN_ALLOWED_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  return list.map((entry) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== entry.replace(/\/$/, '')) {
+      throw new ConfigError(`STREAMWARDEN_ALLOWED_ORIGINS must be a comma-separated list of origins such as https://grafana.example.org, got ${JSON.stringify(entry)}`);
+    }
+    return url.origin;
+  });
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const database = text(env, 'CLICKHOUSE_DATABASE') ?? 'streamwarden';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
@@ -92,6 +129,8 @@ export function loadConfig(env: Env = process.env): Config {
     http: {
       host: text(env, 'HOST') ?? '0.0.0.0',
       port: integer(env, 'PORT', 3000, 0, 65_535) /* 0: any free port */,
+      trustedProxies: trustedProxies(env),
+      allowedOrigins: allowedOrigins(env),
     },
     serversFile: text(env, 'STREAMWARDEN_SERVERS_FILE') ? resolve(text(env, 'STREAMWARDEN_SERVERS_FILE')!) : undefined,
     rulesFile: text(env, 'STREAMWARDEN_RULES_FILE') ? resolve(text(env, 'STREAMWARDEN_RULES_FILE')!) : undefined,

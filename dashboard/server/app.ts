@@ -11,6 +11,7 @@ import type { Logger } from '../../runtime/logger.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { publicRoutes, requireAuth, type RouteAccess } from './auth/plugin.ts';
 import { securityHeaders } from './security-headers.ts';
+import { boundNumbers, finiteKeyword } from './bounded-numbers.ts';
 import { AuthStore } from './auth/store.ts';
 import { authRoutes } from './routes/auth.ts';
 import { dataRoutes } from './routes/data.ts';
@@ -81,7 +82,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     // Unknown fields are refused with their name rather than silently dropped: a typo in a
     // setting must not look saved.
-    ajv: { customOptions: { removeAdditional: false } },
+    ajv: { customOptions: { removeAdditional: false }, plugins: [finiteKeyword] },
   });
   app.setSchemaErrorFormatter((errors, dataVar) => {
     const [first] = errors;
@@ -96,6 +97,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(websocket);
   // Before any route, so that every route is seen and checked.
   app.decorate('routeAccess', requireAuth(app, store));
+  boundNumbers(app);
   await securityHeaders(app, dashboardDir);
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
@@ -117,7 +119,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
 
   await app.register(authRoutes, { store, secureCookies: options.secureCookies ?? false, loginAttemptsPerMinute: options.loginAttemptsPerMinute ?? 10 });
   await app.register(dataRoutes, { warehouse: options.warehouse });
-  await app.register(liveRoutes, { live: options.live, control: options.control, defaultMessage: async () => (await readSettings(options.configuration.documents)).terminateMessage });
+  await app.register(liveRoutes, {
+    live: options.live,
+    control: options.control,
+    allowedOrigins: options.allowedOrigins,
+    defaultMessage: async () => (await readSettings(options.configuration.documents)).terminateMessage,
+  });
   await app.register(peopleRoutes, { warehouse: options.warehouse, serverStatus: options.serverStatus });
   await app.register(libraryRoutes, { warehouse: options.warehouse });
   await app.register(rulesRoutes, { warehouse: options.warehouse, store: options.configuration.rules });

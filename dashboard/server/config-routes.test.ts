@@ -1,6 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../bus/bus-contract.ts';
@@ -63,10 +65,36 @@ describe('media servers', () => {
     const ok = await call('POST', '/api/v1/servers/test', { type: 'plex', url: plex.url, token: 'plex-secret-token' });
     expect(ok.body).toMatchObject({ ok: true, server: { name: 'Living Room Plex', version: '1.41.3.9314-a0bfb8370' } });
     const wrongToken = await call('POST', '/api/v1/servers/test', { type: 'plex', url: plex.url, token: 'nope' });
-    expect(wrongToken.body).toMatchObject({ ok: false, error: { kind: 'AUTH' } });
+    expect(wrongToken.body).toMatchObject({ ok: false, outcome: 'AUTH_FAILED', error: { kind: 'AUTH_FAILED' } });
     const down = await call('POST', '/api/v1/servers/test', { type: 'jellyfin', url: 'http://127.0.0.1:9', token: 'x' });
-    expect(down.body).toMatchObject({ ok: false, error: { kind: 'NETWORK' } });
+    expect(down.body).toMatchObject({ ok: false, outcome: 'UNREACHABLE' });
     expect((await call('POST', '/api/v1/servers/test', { type: 'plex', url: 'ftp://nas', token: 'x' })).status).toBe(400);
+  });
+
+  it('never echoes what a tested address answered, and refuses link-local and metadata addresses', async () => {
+    const internal = createServer((request, response) => {
+      const status = request.url?.includes('status') ? 500 : 200;
+      response.writeHead(status, { 'content-type': request.url?.includes('json') ? 'application/json' : 'text/html' }).end('<h1>internal admin: SECRET-7731</h1>');
+    });
+    await new Promise<void>((resolve) => internal.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = internal.address() as AddressInfo;
+      for (const type of ['plex', 'jellyfin', 'emby']) {
+        const answer = await call('POST', '/api/v1/servers/test', { type, url: `http://127.0.0.1:${port}`, token: 'x' });
+        expect(answer.body, type).toMatchObject({ ok: false, outcome: 'NOT_A_MEDIA_SERVER' });
+        expect(JSON.stringify(answer.body)).not.toContain('SECRET');
+        expect(JSON.stringify(answer.body)).not.toContain('internal admin');
+      }
+    } finally {
+      internal.close();
+    }
+    for (const url of ['http://169.254.169.254/latest/meta-data', 'http://[fe80::1]:8096', 'http://[::ffff:169.254.169.254]', 'http://100.100.100.200']) {
+      const refused = await call('POST', '/api/v1/servers/test', { type: 'jellyfin', url, token: 'x' });
+      expect(refused.body, url).toMatchObject({ ok: false, outcome: 'REFUSED_ADDRESS' });
+      const saved = await call('POST', '/api/v1/servers', { id: 'metadata', type: 'jellyfin', url, token: 'x' });
+      expect(saved.status, url).toBe(400);
+      expect(saved.body!.message).toMatch(/link-local or cloud metadata/);
+    }
   });
 
   it('adds a server that starts being watched at once, without its token ever coming back', async () => {

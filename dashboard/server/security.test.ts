@@ -141,3 +141,48 @@ describe('authentication is decided on the matched route', () => {
     expect(await rawUpgrade(base, '/%61pi/v1/live', { cookie })).toBe(101);
   });
 });
+
+describe('cross-site WebSocket and headers', () => {
+  it("opens the live feed only from the app's own origin or a configured one", async () => {
+    expect(await rawUpgrade(base, '/api/v1/live', { cookie, origin: 'https://evil.example' })).toBe(403);
+    expect(await rawUpgrade(base, '/api/v1/live', { cookie, origin: 'null' })).toBe(403);
+    expect(await rawUpgrade(base, '/api/v1/live', { cookie, origin: base })).toBe(101);
+    expect(await rawUpgrade(base, '/api/v1/live', { cookie, origin: 'https://grafana.example.org' })).toBe(101);
+    expect(await rawUpgrade(base, '/api/v1/live', { cookie })).toBe(101);
+  });
+
+  it('sends a CSP, nosniff, a referrer policy and no framing on pages and API answers', async () => {
+    for (const path of ['/', '/users', '/api/v1/setup', '/api/v1/sessions/active']) {
+      const response = await rawRequest(base, 'GET', path, { cookie });
+      const csp = String(response.headers['content-security-policy']);
+      expect(csp, path).toMatch(/default-src 'self'/);
+      expect(csp).toMatch(/frame-ancestors 'none'/);
+      expect(csp).toMatch(/object-src 'none'/);
+      expect(csp).not.toMatch(/script-src[^;]*'unsafe-inline'/);
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['referrer-policy']).toBe('same-origin');
+      expect(response.headers['x-frame-options']).toBe('DENY');
+    }
+  });
+});
+
+describe('parameters', () => {
+  it('answers 400, never 500, to non-finite or huge numbers in any numeric query parameter', async () => {
+    const document = app.swagger() as { paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string; schema?: { type?: string } }> }>> };
+    const checked: string[] = [];
+    for (const [path, methods] of Object.entries(document.paths)) {
+      const get = methods.get;
+      if (!get) continue;
+      for (const parameter of get.parameters ?? []) {
+        if (parameter.in !== 'query' || !['integer', 'number'].includes(parameter.schema?.type ?? '')) continue;
+        for (const value of ['1e309', '-1e309', 'Infinity', 'NaN', '1e30', '99999999999999999999999']) {
+          const url = `${concrete(path.replace(/\{(\w+)\}/g, ':$1'))}?${parameter.name}=${value}`;
+          const response = await rawRequest(base, 'GET', url, { cookie });
+          expect(response.status, `${url}: ${response.body.slice(0, 200)}`).toBe(400);
+        }
+        checked.push(`${path} ${parameter.name}`);
+      }
+    }
+    expect(checked.length).toBeGreaterThan(10);
+  });
+});

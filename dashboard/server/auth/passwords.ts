@@ -1,14 +1,31 @@
 // Password hashing with scrypt (memory-hard, in node:crypto), stored as scrypt$N$r$p$salt$hash.
+// Each hash costs ~100 ms of CPU and 32 MiB: at most two run at once and a bounded number wait,
+// so a flood of logins cannot take the process's CPU and memory (the rest get PasswordsBusyError).
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import PQueue from 'p-queue';
 
 const N = 2 ** 15;
 const R = 8;
 const P = 1;
 const KEY_LENGTH = 64;
 
+const hashing = new PQueue({ concurrency: 2 });
+const MAX_WAITING = 32;
+
+export class PasswordsBusyError extends Error {
+  constructor() {
+    super('Too many sign-ins at once: try again in a few seconds.');
+    this.name = 'PasswordsBusyError';
+  }
+}
+
 function scrypt(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scryptCallback(password, salt, KEY_LENGTH, { ...options, maxmem: 128 * options.N! * options.r! * 2 }, (err, key) => (err ? reject(err) : resolve(key))),
+  if (hashing.size >= MAX_WAITING) return Promise.reject(new PasswordsBusyError());
+  return hashing.add(
+    () =>
+      new Promise<Buffer>((resolve, reject) =>
+        scryptCallback(password, salt, KEY_LENGTH, { ...options, maxmem: 128 * options.N! * options.r! * 2 }, (err, key) => (err ? reject(err) : resolve(key))),
+      ),
   );
 }
 

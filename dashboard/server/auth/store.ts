@@ -32,9 +32,30 @@ export class AuthStore {
     return Number(row?.n ?? 0) > 0;
   }
 
-  async createAdmin(username: string, password: string): Promise<void> {
+  /**
+   * The first administrator of a new install: true when this call created it, false when another
+   * one exists. ClickHouse has no unique constraint, so concurrent setups (also from several API
+   * processes) each insert, wait until every insert begun before theirs is visible, then keep only
+   * the earliest row and withdraw their own otherwise: all contenders elect the same winner.
+   */
+  async createFirstAdmin(username: string, password: string, settleMs = 1000): Promise<boolean> {
+    if (await this.hasAdmin()) return false;
+    const hash = await hashPassword(password);
     const now = chTime(Date.now());
-    await this.w.client.insert({ table: this.w.table('admin_users'), values: [{ username, password_hash: await hashPassword(password), created_at: now, updated_at: now }], format: 'JSONEachRow' });
+    const row = { username, password_hash: hash, created_at: now, updated_at: now };
+    await this.w.client.insert({ table: this.w.table('admin_users'), values: [row], format: 'JSONEachRow' });
+    await new Promise((resolve) => setTimeout(resolve, settleMs));
+    const [first] = await this.rows<{ username: string; password_hash: string }>(
+      `SELECT username, password_hash FROM ${this.w.table('admin_users')} FINAL WHERE NOT deleted ORDER BY created_at, password_hash LIMIT 1`,
+      {},
+    );
+    if (first?.password_hash === row.password_hash) return true;
+    // Another setup won. Withdraw ours unless it shares the winner's name (then the winner's row
+    // replaced it already, being the same key).
+    if (first?.username !== username) {
+      await this.w.client.insert({ table: this.w.table('admin_users'), values: [{ ...row, updated_at: chTime(Date.now() + 1), deleted: true }], format: 'JSONEachRow' });
+    }
+    return false;
   }
 
   /** The user's name when the password is right; null otherwise (same time either way). */

@@ -4,6 +4,8 @@ import type {} from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { PUBLIC, SESSION_COOKIE } from '../auth/plugin.ts';
 import type { AuthStore } from '../auth/store.ts';
+import { PasswordsBusyError } from '../auth/passwords.ts';
+import { AttemptThrottle } from '../auth/throttle.ts';
 
 const credentials = {
   type: 'object',
@@ -19,12 +21,15 @@ export interface AuthRouteOptions {
   store: AuthStore;
   /** Mark the cookie Secure (behind HTTPS). */
   secureCookies: boolean;
-  /** Login attempts per IP per minute. */
+  /** Login attempts per client address per minute, and per user name per minute. */
   loginAttemptsPerMinute: number;
 }
 
 export async function authRoutes(app: FastifyInstance, { store, secureCookies, loginAttemptsPerMinute }: AuthRouteOptions): Promise<void> {
-  let settingUp: Promise<void> | undefined;
+  // Setups of this process one after the other; createFirstAdmin settles races between processes.
+  let setupQueue: Promise<unknown> = Promise.resolve();
+  const perUser = new AttemptThrottle(loginAttemptsPerMinute, 60_000);
+  const busy = { statusCode: 503, error: 'Service Unavailable', message: new PasswordsBusyError().message };
 
   app.get('/api/v1/setup', PUBLIC, async () => ({ needsSetup: !(await store.hasAdmin()) }));
 
@@ -33,10 +38,16 @@ export async function authRoutes(app: FastifyInstance, { store, secureCookies, l
     { ...PUBLIC, schema: { body: { ...credentials, properties: { ...credentials.properties, password: { type: 'string', minLength: 10, maxLength: 1024 } } } } },
     async (request, reply) => {
       // One setup at a time; after the first, setup is closed for good.
-      await settingUp;
-      if (await store.hasAdmin()) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: 'Streamwarden is already set up: sign in instead.' });
-      settingUp = store.createAdmin(request.body.username, request.body.password);
-      await settingUp;
+      const attempt = setupQueue.then(() => store.createFirstAdmin(request.body.username, request.body.password));
+      setupQueue = attempt.catch(() => undefined);
+      let created;
+      try {
+        created = await attempt;
+      } catch (err) {
+        if (err instanceof PasswordsBusyError) return reply.code(503).header('retry-after', '5').send(busy);
+        throw err;
+      }
+      if (!created) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: 'Streamwarden is already set up: sign in instead.' });
       return reply.code(201).send({ username: request.body.username });
     },
   );
@@ -45,7 +56,18 @@ export async function authRoutes(app: FastifyInstance, { store, secureCookies, l
     '/api/v1/auth/login',
     { schema: { body: credentials }, config: { public: true, rateLimit: { max: loginAttemptsPerMinute, timeWindow: 60_000 } } },
     async (request, reply) => {
-      const username = await store.checkPassword(request.body.username, request.body.password);
+      // Per name as well as per address: guessing one account from many addresses is limited too.
+      const waitMs = perUser.hit(request.body.username.toLowerCase());
+      if (waitMs > 0) {
+        return reply.code(429).header('retry-after', String(Math.ceil(waitMs / 1000))).send({ statusCode: 429, error: 'Too Many Requests', message: `Too many sign-in attempts for this user: try again in ${Math.ceil(waitMs / 1000)} s.` });
+      }
+      let username;
+      try {
+        username = await store.checkPassword(request.body.username, request.body.password);
+      } catch (err) {
+        if (err instanceof PasswordsBusyError) return reply.code(503).header('retry-after', '5').send(busy);
+        throw err;
+      }
       if (!username) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'Wrong user name or password.' });
       const session = await store.createSession(username);
       reply.setCookie(SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'strict', secure: secureCookies, path: '/', expires: new Date(session.expiresAt) });

@@ -1,6 +1,6 @@
 // The live WebSocket and stopping a stream.
 import type {} from '@fastify/websocket';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { UnknownServerError } from '../../../connectors/config.ts';
 import { ServerRequestError } from '../../../connectors/http.ts';
 import type { StreamControl } from '../../../connectors/commands.ts';
@@ -8,10 +8,41 @@ import type { LiveHub } from '../live.ts';
 
 export type { StreamControl };
 
-export async function liveRoutes(app: FastifyInstance, { live, control, defaultMessage }: { live?: LiveHub; control?: StreamControl; defaultMessage: () => Promise<string> }): Promise<void> {
+/**
+ * Whether a WebSocket handshake's Origin may open the live feed. Browsers send cookies with a
+ * cross-site WebSocket handshake (SameSite does not cover it), so another site open in the same
+ * browser could read the feed; only the app's own origin and configured ones may. Clients that
+ * are not browsers send no Origin and authenticate with a token.
+ */
+export function originAllowed(origin: string | undefined, host: string, allowed: readonly string[]): boolean {
+  if (origin === undefined) return true;
+  let parsed: URL;
+  try {
+    parsed = new URL(origin);
+  } catch {
+    return false;
+  }
+  return parsed.host === host || allowed.includes(parsed.origin);
+}
+
+export interface LiveRouteOptions {
+  live?: LiveHub;
+  control?: StreamControl;
+  defaultMessage: () => Promise<string>;
+  /** Origins besides the app's own that may open the live WebSocket. */
+  allowedOrigins?: readonly string[];
+}
+
+export async function liveRoutes(app: FastifyInstance, { live, control, defaultMessage, allowedOrigins = [] }: LiveRouteOptions): Promise<void> {
   if (live) {
-    // Authenticated like every /api route: the hook runs before the upgrade.
-    app.get('/api/v1/live', { websocket: true }, (socket) => {
+    // Authenticated like every private route (the hook runs before the upgrade), and from an
+    // allowed origin only.
+    const checkOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (!originAllowed(request.headers.origin, request.host, allowedOrigins)) {
+        return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: `Origin ${request.headers.origin} may not open the live feed (STREAMWARDEN_ALLOWED_ORIGINS).` });
+      }
+    };
+    app.get('/api/v1/live', { websocket: true, preValidation: checkOrigin }, (socket) => {
       socket.send(JSON.stringify(live.snapshot()));
       const unsubscribe = live.subscribe((message) => socket.send(JSON.stringify(message)));
       socket.on('close', unsubscribe);
