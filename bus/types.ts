@@ -83,6 +83,8 @@ export interface Bus {
   committedOffsets(groupId: string, topic: string): Promise<Map<number, string>>;
   /** Offset after the newest record of each partition. */
   endOffsets(topic: string): Promise<Map<number, string>>;
+  /** Damage the bus found in its own storage (embedded: quarantined segments); none for Kafka. */
+  problems?(): string[];
   /** Deletes a group that has no members left, with its committed offsets. */
   deleteGroup(groupId: string): Promise<void>;
   /**

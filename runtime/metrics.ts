@@ -7,16 +7,30 @@ import type { StreamProcessor } from '../pipeline/processor.ts';
 import { topics } from '../schemas/index.ts';
 import type { WarehouseSink } from '../warehouse/sink.ts';
 
+/** Records behind the end, summed over partitions, and how many partitions are committed past it. */
+export function consumerLag(ends: Map<number, string>, committed: Map<number, string>): { behind: number; pastEnd: number } {
+  let behind = 0;
+  let pastEnd = 0;
+  for (const [partition, end] of ends) {
+    const at = Math.max(0, Number(committed.get(partition) ?? 0));
+    if (at > Number(end)) pastEnd++;
+    else behind += Number(end) - at;
+  }
+  return { behind, pastEnd };
+}
+
 export function metricsCollector(parts: { bus: Bus; processor?: StreamProcessor; sink?: WarehouseSink; connectors?: ConnectorRunner }): () => Promise<Metric[]> {
   return async () => {
     const ends = await parts.bus.endOffsets(topics.playbackEvents.name);
     const lag: Metric = { name: 'streamwarden_consumer_lag', help: 'Playback events not yet handled, per consumer group', type: 'gauge', samples: [] };
+    const pastEnd: Metric = { name: 'streamwarden_consumer_offsets_past_end', help: 'Partitions whose committed offset is past the end of the log (records lost or log replaced)', type: 'gauge', samples: [] };
     for (const group of ['pipeline', 'warehouse-sink']) {
-      const committed = await parts.bus.committedOffsets(group, topics.playbackEvents.name);
-      const behind = [...ends].reduce((sum, [p, end]) => sum + Math.max(0, Number(end) - Math.max(0, Number(committed.get(p) ?? 0))), 0);
-      lag.samples.push({ labels: { group }, value: behind });
+      const lags = consumerLag(ends, await parts.bus.committedOffsets(group, topics.playbackEvents.name));
+      // A commit past the end is not "caught up": lag is reported as unknown (NaN), never as 0.
+      lag.samples.push({ labels: { group }, value: lags.pastEnd > 0 ? Number.NaN : lags.behind });
+      pastEnd.samples.push({ labels: { group }, value: lags.pastEnd });
     }
-    const metrics: Metric[] = [lag];
+    const metrics: Metric[] = [lag, pastEnd];
     if (parts.processor) {
       const s = parts.processor.stats;
       metrics.push(

@@ -102,7 +102,8 @@ export async function startRole(role: Role, config: Config, platform: Platform, 
       health.get('/health', async (_request, reply) => {
         const warehouse = await platform.warehouse.ping();
         const bus = await platform.bus.endOffsets('streamwarden.playback-events').then(() => true, () => false);
-        return reply.code(warehouse && bus ? 200 : 503).send({ status: warehouse && bus ? 'ok' : 'degraded', role, warehouse, bus });
+        const problems = platform.bus.problems?.() ?? [];
+        return reply.code(warehouse && bus ? 200 : 503).send({ status: !(warehouse && bus) ? 'degraded' : problems.length ? 'warning' : 'ok', role, warehouse, bus, problems });
       });
       address = await health.listen({ host: config.http.host, port: config.http.port });
       stops.set('http', () => health.close());

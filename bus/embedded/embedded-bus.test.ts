@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,6 +6,7 @@ import { busContract, waitFor } from '../bus-contract.ts';
 import { EmbeddedBus } from './embedded-bus.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import type { ConsumedRecord } from '../types.ts';
+import { captureLogger } from '../../testing/logs.ts';
 
 const logger = createLogger('test');
 const tempDir = () => mkdtempSync(join(tmpdir(), 'sw-bus-'));
@@ -58,6 +59,93 @@ describe('embedded bus on disk', () => {
     await bus.consume({ groupId: 'g', topics: ['t'], handleBatch: async (b) => void seen.push(...b.records) });
     await waitFor(() => seen.length === 3, 'records');
     expect(seen.map((r) => [r.offset, r.value!.toString()])).toEqual([['0', 'one'], ['1', 'two'], ['2', 'three']]);
+    await bus.close();
+  });
+
+  /** A one-partition topic with `count` records "0".."count-1" (key k), closed; its segment files. */
+  async function writtenTopic(count: number, segmentBytes?: number): Promise<{ dir: string; segments: string[] }> {
+    const dir = tempDir();
+    const bus = new EmbeddedBus({ dir, logger, segmentBytes });
+    await bus.ensureTopics([{ name: 't', partitions: 1 }]);
+    await (await bus.producer()).send('t', Array.from({ length: count }, (_, i) => ({ key: 'k', value: Buffer.from(`record ${i}`) })));
+    await bus.close();
+    const segmentDir = join(dir, 'topics', 't', '0');
+    return { dir, segments: readdirSync(segmentDir).filter((f) => f.endsWith('.log')).sort().map((f) => join(segmentDir, f)) };
+  }
+
+  /** Flips one byte of a file in place. */
+  function flip(path: string, at: number): void {
+    const bytes = readFileSync(path);
+    bytes[at] = bytes[at]! ^ 0xff;
+    writeFileSync(path, bytes);
+  }
+
+  async function readAll(bus: EmbeddedBus, groupId = 'reader'): Promise<ConsumedRecord[]> {
+    const end = [...(await bus.endOffsets('t')).values()].map(Number)[0]!;
+    const seen: ConsumedRecord[] = [];
+    const consumer = await bus.consume({ groupId, topics: ['t'], handleBatch: async (b) => void seen.push(...b.records) });
+    const until = Date.now() + 30_000;
+    while (Number((await bus.committedOffsets(groupId, 't')).get(0) ?? -1) < end && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
+    await consumer.stop();
+    return seen;
+  }
+
+  it('quarantines a flipped byte in the middle of the newest segment and keeps every other record at its offset', async () => {
+    const { dir, segments } = await writtenTopic(300);
+    const size = statSync(segments[0]!).size;
+    flip(segments[0]!, Math.floor(size / 3));
+    const { logger: captured, lines } = captureLogger();
+    const bus = new EmbeddedBus({ dir, logger: captured });
+    const seen = await readAll(bus);
+    // One record lost, never the two thirds after it.
+    expect(seen).toHaveLength(299);
+    const missing = Array.from({ length: 300 }, (_, i) => i).filter((i) => !seen.some((r) => r.value!.toString() === `record ${i}`));
+    expect(missing).toHaveLength(1);
+    for (const r of seen) expect(r.value!.toString()).toBe(`record ${r.offset}`);
+    expect(lines.some((l) => l.level === 50 && /damaged records in .*00000000000000000000\.log.*1 record\(s\) lost, 299 kept/.test(l.msg))).toBe(true);
+    expect(bus.problems()).toEqual([expect.stringMatching(/damaged records .* the original file is in .*quarantine/)]);
+    const quarantined = readdirSync(join(dir, 'quarantine'));
+    expect(quarantined).toHaveLength(1);
+    expect(statSync(join(dir, 'quarantine', quarantined[0]!)).size).toBe(size);
+    // New records continue after the old end, never on an offset that existed.
+    await (await bus.producer()).send('t', [{ key: 'k', value: Buffer.from('record 300') }]);
+    expect(String((await bus.endOffsets('t')).get(0))).toBe('301');
+    await bus.close();
+    // Reopened, the repaired log is whole again: no new damage reported.
+    const again = new EmbeddedBus({ dir, logger });
+    expect(again.problems()).toEqual([]);
+    expect((await readAll(again, 'second')).map((r) => r.value!.toString())).toContain('record 300');
+    await again.close();
+  });
+
+  it('quarantines a damaged length field without reusing any offset, and an older segment without touching the others', async () => {
+    const { dir, segments } = await writtenTopic(400, 2048);
+    expect(segments.length).toBeGreaterThan(3);
+    // The length field of the first frame of an older segment, and of the second frame (37 bytes
+    // each here) of the newest.
+    flip(segments[1]!, 0);
+    flip(segments[segments.length - 1]!, 40);
+    const bus = new EmbeddedBus({ dir, logger: captureLogger().logger });
+    expect(bus.problems()).toHaveLength(2);
+    const seen = await readAll(bus);
+    expect(seen.length).toBeGreaterThanOrEqual(398);
+    for (const r of seen) expect(r.value!.toString()).toBe(`record ${r.offset}`);
+    expect(Number((await bus.endOffsets('t')).get(0))).toBeGreaterThanOrEqual(400);
+    await bus.close();
+  });
+
+  it('resets a committed offset past the end of the log to the end, loudly, and goes on with new records', async () => {
+    const { dir } = await writtenTopic(10);
+    writeFileSync(join(dir, 'offsets', 'g.json'), JSON.stringify({ t: { 0: 5000 } }));
+    const { logger: captured, lines } = captureLogger();
+    const bus = new EmbeddedBus({ dir, logger: captured });
+    const seen: ConsumedRecord[] = [];
+    await bus.consume({ groupId: 'g', topics: ['t'], handleBatch: async (b) => void seen.push(...b.records) });
+    await waitFor(() => lines.some((l) => l.level === 50 && /past the end of the log/.test(l.msg)), 'the reset');
+    expect(String((await bus.committedOffsets('g', 't')).get(0))).toBe('10');
+    await (await bus.producer()).send('t', [{ key: 'k', value: Buffer.from('new') }]);
+    await waitFor(() => seen.length === 1, 'the new record');
+    expect(seen[0]!.offset).toBe('10');
     await bus.close();
   });
 

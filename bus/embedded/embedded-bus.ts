@@ -118,6 +118,11 @@ export class EmbeddedBus implements Bus {
     };
   }
 
+  /** Damage found in the log when it was opened (quarantined segments), for /health. */
+  problems(): string[] {
+    return [...this.topics.values()].flatMap((t) => t.logs.flatMap((log) => log.problems));
+  }
+
   async deleteGroup(groupId: string): Promise<void> {
     this.offsets.remove(groupId);
   }
@@ -188,6 +193,14 @@ export class EmbeddedBus implements Bus {
       if (from === undefined) {
         from = options.fromBeginning === false ? log.endOffset : log.startOffset;
         group.positions.set(slot, from);
+      }
+      if (from > log.endOffset) {
+        // The log holds fewer records than the group has read (the log was damaged or replaced):
+        // waiting for it to grow past the commit would skip every new record until then.
+        logger.error({ topic, partition, committed: from, logEnd: log.endOffset }, 'committed offset is past the end of the log: reset to the end');
+        from = log.endOffset;
+        if (this.offsets.get(options.groupId, topic, partition) !== undefined) this.offsets.commit(options.groupId, topic, partition, from);
+        else group.positions.set(slot, from);
       }
       const records = log.read(from, options.maxBatchSize ?? 1000);
       if (records.length === 0) return false;
@@ -263,7 +276,7 @@ export class EmbeddedBus implements Bus {
     const dir = this.topicDir(config.name);
     const logs = Array.from(
       { length: config.partitions },
-      (_, p) => new PartitionLog(join(dir, String(p)), config.name, p, this.options.segmentBytes ?? 64 * 1024 * 1024, this.logger),
+      (_, p) => new PartitionLog(join(dir, String(p)), config.name, p, this.options.segmentBytes ?? 64 * 1024 * 1024, this.logger, join(this.options.dir, 'quarantine')),
     );
     this.topics.set(config.name, { config, logs });
   }

@@ -5,12 +5,19 @@
 //   i32 key length (-1 null) | key | i32 value length (-1 null) | value
 //   u16 header count | (u16 name length | name | u32 value length | value)*
 // A record's offset is its segment's base offset (the file name) plus its index in the segment.
-// On open, a torn frame at the end of the newest segment (a crash mid-write) is cut off.
-import { closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, readdirSync, rmSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+// On open, a torn frame at the end of the newest segment (a crash mid-write) is cut off. Damage
+// anywhere else is never cut silently: the damaged file is copied to quarantine/, the intact
+// frames before and after the damage are kept at their offsets (those after it go to a segment
+// of their own), the lost offsets are left as a gap, and the damage is logged at ERROR and listed
+// in `problems` (shown in /health). Offsets are never reused: where the number of lost records is
+// unknown, the records after them are placed at an upper bound, so a consumer may see some again
+// but never skips one.
+import { closeSync, copyFileSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '../../runtime/logger.ts';
 import type { ConsumedRecord, Headers } from '../types.ts';
+import { scanSegment } from './segment-scan.ts';
 
 export interface AppendRecord {
   key: Buffer | null;
@@ -35,6 +42,8 @@ const FRAME_PREFIX = 8;
 export class PartitionLog {
   private readonly segments: Segment[] = [];
   private dirty = false;
+  /** Damage found on open, one sentence each (for /health and the operator). */
+  readonly problems: string[] = [];
 
   constructor(
     private readonly dir: string,
@@ -42,11 +51,13 @@ export class PartitionLog {
     readonly partition: number,
     private readonly segmentBytes: number,
     private readonly logger: Logger,
+    /** Where damaged segment files are copied before they are repaired. */
+    private readonly quarantineDir: string = join(dir, 'quarantine'),
   ) {
-    mkdirSync(dir, { recursive: true });
-    const files = readdirSync(dir).filter((f) => SEGMENT_NAME.test(f)).sort();
-    files.forEach((file, i) => this.segments.push(this.openSegment(Number(file.slice(0, 20)), i === files.length - 1)));
-    if (this.segments.length === 0) this.segments.push(this.openSegment(0, true));
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const bases = readdirSync(dir).filter((f) => SEGMENT_NAME.test(f)).sort().map((f) => Number(f.slice(0, 20)));
+    bases.forEach((base, i) => this.segments.push(...this.openSegment(base, i === bases.length - 1, bases[i + 1])));
+    if (this.segments.length === 0) this.segments.push(this.createSegment(0));
   }
 
   /** Offset of the oldest record still kept. */
@@ -81,7 +92,13 @@ export class PartitionLog {
     const out: ConsumedRecord[] = [];
     let offset = Math.max(fromOffset, this.startOffset);
     while (out.length < maxRecords && offset < this.endOffset) {
-      const segment = this.segmentFor(offset);
+      const index = this.segmentIndexFor(offset);
+      const segment = this.segments[index]!;
+      if (offset >= segment.baseOffset + segment.positions.length) {
+        // Offsets lost to damage (see the header): go on with the next records kept.
+        offset = this.segments[index + 1]!.baseOffset;
+        continue;
+      }
       const first = offset - segment.baseOffset;
       const count = Math.min(maxRecords - out.length, segment.positions.length - first);
       const from = segment.positions[first]!;
@@ -127,12 +144,12 @@ export class PartitionLog {
   private roll(): Segment {
     const active = this.segments[this.segments.length - 1]!;
     fsyncSync(active.fd);
-    const next = this.openSegment(active.baseOffset + active.positions.length, true);
+    const next = this.createSegment(active.baseOffset + active.positions.length);
     this.segments.push(next);
     return next;
   }
 
-  private segmentFor(offset: number): Segment {
+  private segmentIndexFor(offset: number): number {
     let lo = 0;
     let hi = this.segments.length - 1;
     while (lo < hi) {
@@ -140,33 +157,81 @@ export class PartitionLog {
       if (this.segments[mid]!.baseOffset <= offset) lo = mid;
       else hi = mid - 1;
     }
-    return this.segments[lo]!;
+    return lo;
   }
 
-  private openSegment(baseOffset: number, isNewest: boolean): Segment {
-    const path = join(this.dir, `${String(baseOffset).padStart(20, '0')}.log`);
-    const fd = openSync(path, existsSync(path) ? 'r+' : 'w+');
-    const fileSize = fstatSync(fd).size;
-    const segment: Segment = { baseOffset, path, fd, positions: [], size: 0, maxTimestamp: 0 };
-    if (fileSize === 0) return segment;
+  private pathOf(baseOffset: number): string {
+    return join(this.dir, `${String(baseOffset).padStart(20, '0')}.log`);
+  }
+
+  private createSegment(baseOffset: number): Segment {
+    const path = this.pathOf(baseOffset);
+    return { baseOffset, path, fd: openSync(path, existsSync(path) ? 'r+' : 'w+', 0o600), positions: [], size: 0, maxTimestamp: 0 };
+  }
+
+  /** The segment file at baseOffset, repaired if damaged: one segment, or more when records follow damage. */
+  private openSegment(baseOffset: number, isNewest: boolean, nextBase: number | undefined): Segment[] {
+    const segment = this.createSegment(baseOffset);
+    const fileSize = fstatSync(segment.fd).size;
+    if (fileSize === 0) return [segment];
     const bytes = Buffer.allocUnsafe(fileSize);
-    readSync(fd, bytes, 0, fileSize, 0);
-    let pos = 0;
-    while (pos < fileSize) {
-      const frame = decodeFrame(bytes, pos);
-      if (!frame) break;
-      segment.positions.push(pos);
-      segment.maxTimestamp = Math.max(segment.maxTimestamp, frame.record.timestamp);
-      pos = frame.next;
+    readSync(segment.fd, bytes, 0, fileSize, 0);
+    const scan = scanSegment(bytes, decodeFrame);
+    const timestampOf = (pos: number) => decodeFrame(bytes, pos)!.record.timestamp;
+    const fill = (target: Segment, positions: number[], shift: number) => {
+      target.positions = positions.map((p) => p - shift);
+      target.maxTimestamp = positions.reduce((max, p) => Math.max(max, timestampOf(p)), 0);
+    };
+    const [first, ...later] = scan.runs;
+    const damaged = scan.damage.length > 0 || (scan.tornAt !== undefined && !isNewest);
+    if (!damaged) {
+      fill(segment, first!.positions, 0);
+      segment.size = first!.end;
+      if (scan.tornAt !== undefined) {
+        // A crash mid-append leaves a partial frame; it was never acknowledged to the producer.
+        this.logger.warn({ path: segment.path, validBytes: scan.tornAt, fileSize }, 'cutting torn record from the end of the log');
+        ftruncateSync(segment.fd, scan.tornAt);
+      }
+      return [segment];
     }
-    if (pos < fileSize) {
-      if (!isNewest) throw new Error(`corrupt embedded bus segment ${path} at byte ${pos} of ${fileSize}`);
-      // A crash mid-append leaves a partial frame; it was never acknowledged to the producer.
-      this.logger.warn({ path, validBytes: pos, fileSize }, 'cutting torn record from the end of the log');
-      ftruncateSync(fd, pos);
+
+    // Damage: keep a copy of the file as it was, then keep what is intact.
+    mkdirSync(this.quarantineDir, { recursive: true, mode: 0o700 });
+    const quarantined = join(this.quarantineDir, `${encodeURIComponent(this.topic)}-${this.partition}-${basename(segment.path, '.log')}-${Date.now()}.log`);
+    copyFileSync(segment.path, quarantined);
+    const kept = scan.runs.reduce((n, r) => n + r.positions.length, 0);
+    // Records in the damaged stretches: known exactly from the next segment's base when only one
+    // stretch had an unknown count; otherwise the upper bounds found by the scan.
+    let lost = scan.damage.reduce((n, d) => n + d.records, 0);
+    const unknown = scan.damage.filter((d) => !d.exact).length + (scan.tornAt !== undefined ? 1 : 0);
+    if (nextBase !== undefined && unknown <= 1) lost = nextBase - baseOffset - kept;
+    const message = `damaged records in ${segment.path}: ${scan.damage.length + (scan.tornAt !== undefined ? 1 : 0)} damaged stretch(es) from byte ${scan.damage[0]?.from ?? scan.tornAt} (offset ${baseOffset + (scan.damage[0]?.firstIndex ?? first!.positions.length)}), about ${lost} record(s) lost, ${kept} kept; the original file is in ${quarantined}`;
+    this.problems.push(message);
+    this.logger.error({ topic: this.topic, partition: this.partition, path: segment.path, quarantined, damage: scan.damage, tornAt: scan.tornAt, kept }, message);
+
+    fill(segment, first!.positions, 0);
+    segment.size = first!.end;
+    ftruncateSync(segment.fd, first!.end);
+    fsyncSync(segment.fd);
+    const segments = [segment];
+    for (const run of later) {
+      // When counts were estimated, the kept records may not overrun the next segment's offsets.
+      const base = nextBase === undefined ? baseOffset + run.firstIndex : Math.min(baseOffset + run.firstIndex, nextBase - run.positions.length);
+      const part = this.createSegment(base);
+      const body = bytes.subarray(run.start, run.end);
+      writeSync(part.fd, body, 0, body.length, 0);
+      fsyncSync(part.fd);
+      fill(part, run.positions, run.start);
+      part.size = body.length;
+      segments.push(part);
     }
-    segment.size = pos;
-    return segment;
+    if (isNewest) {
+      // New records go after every offset the damaged file may have held, never onto one of them.
+      const last = segments[segments.length - 1]!;
+      const end = baseOffset + kept + lost;
+      if (last.baseOffset + last.positions.length < end) segments.push(this.createSegment(end));
+    }
+    return segments;
   }
 }
 

@@ -183,7 +183,7 @@ describe('API data', () => {
   });
 
   it('reports health without authentication', async () => {
-    expect(await (await call('/health')).json()).toEqual({ status: 'ok', warehouse: true, bus: null });
+    expect(await (await call('/health')).json()).toEqual({ status: 'ok', warehouse: true, bus: null, problems: [] });
   });
 });
 

@@ -113,7 +113,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       const warehouse = await options.warehouse.ping();
       const bus = options.bus ? await options.bus.endOffsets('streamwarden.playback-events').then(() => true, () => false) : null;
       const ok = warehouse && bus !== false;
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', warehouse, bus });
+      // Damage found in the embedded log: the process runs on with what was intact, and says so.
+      const problems = options.bus?.problems?.() ?? [];
+      return reply.code(ok ? 200 : 503).send({ status: !ok ? 'degraded' : problems.length ? 'warning' : 'ok', warehouse, bus, problems });
     });
   });
 

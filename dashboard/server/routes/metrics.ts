@@ -16,7 +16,8 @@ export function exposition(metrics: Metric[]): string {
     lines.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`);
     for (const s of m.samples) {
       const labels = Object.entries(s.labels ?? {}).map(([k, v]) => `${k}="${escape(v)}"`);
-      lines.push(`${m.name}${labels.length ? `{${labels.join(',')}}` : ''} ${Number.isFinite(s.value) ? s.value : 0}`);
+      // Prometheus' text format spells an unknown value NaN; reporting it as 0 would read as healthy.
+      lines.push(`${m.name}${labels.length ? `{${labels.join(',')}}` : ''} ${Number.isNaN(s.value) ? 'NaN' : Number.isFinite(s.value) ? s.value : s.value > 0 ? '+Inf' : '-Inf'}`);
     }
   }
   return `${lines.join('\n')}\n`;
