@@ -25,6 +25,8 @@ export interface ConsumeTopicOptions<T> {
   deadLetters: BusProducer;
   logger: Logger;
   fromBeginning?: boolean;
+  /** See ConsumerOptions.ephemeral. */
+  ephemeral?: boolean;
   maxBatchSize?: number;
   /** Handles one partition's decoded records in order; must be idempotent (a failed batch is redelivered). */
   handle(records: DecodedRecord<T>[], partition: number): Promise<void>;
@@ -39,6 +41,7 @@ export async function consumeTopic<T>(bus: Bus, options: ConsumeTopicOptions<T>)
     groupId: options.groupId,
     topics: [spec.name],
     fromBeginning: options.fromBeginning,
+    ephemeral: options.ephemeral,
     maxBatchSize: options.maxBatchSize,
     onAssignment: (assignment) => options.onAssignment?.(assignment.find((a) => a.topic === spec.name)?.partitions ?? []),
     handleBatch: async (batch) => {

@@ -57,6 +57,11 @@ export interface ConsumerOptions {
   onAssignment?(assignment: Array<{ topic: string; partitions: number[] }>): void | Promise<void>;
   /** Upper bound of records handed to one handleBatch call. */
   maxBatchSize?: number;
+  /**
+   * A group that lives as long as this consumer (a live feed): the embedded bus keeps its
+   * positions in memory only, so no offsets file is left behind when the process ends.
+   */
+  ephemeral?: boolean;
 }
 
 export interface BusConsumer {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,7 +12,32 @@ import { startPlatform } from './platform.ts';
 
 const logger = createLogger('test');
 
+/** Every file and folder below dir whose mode lets the group or others in. */
+function notPrivate(dir: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (!entry.isSymbolicLink() && statSync(path).mode & 0o077) out.push(path);
+  }
+  return out;
+}
+
 describe('embedded platform (what npm start runs on)', () => {
+  it('keeps the data folder private: 0700 folders, 0600 files, and closes one an older version left open', async () => {
+    const parent = mkdtempSync(join(tmpdir(), 'sw-perms-'));
+    const dataDir = join(parent, 'data');
+    const platform = await startPlatform(loadConfig({ STREAMWARDEN_DATA_DIR: dataDir, KAFKA_PARTITIONS: '1' }), logger);
+    await (await platform.bus.producer()).send(topics.playbackEvents.name, [{ key: 'k', value: Buffer.from('x') }]);
+    await platform.close();
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(notPrivate(dataDir)).toEqual([]);
+    expect(readdirSync(dataDir)).toEqual(expect.arrayContaining(['bus', 'clickhouse']));
+
+    chmodSync(dataDir, 0o755);
+    await (await startPlatform(loadConfig({ STREAMWARDEN_DATA_DIR: dataDir, KAFKA_PARTITIONS: '1' }), logger)).close();
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+  });
+
   it('creates every topic and the migration ledger, carries Avro records, and reopens with its data', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sw-platform-'));
     const config = loadConfig({ STREAMWARDEN_DATA_DIR: dataDir, KAFKA_PARTITIONS: '4' });

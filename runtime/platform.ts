@@ -9,6 +9,7 @@ import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrations.ts';
 import { applyRawEventRetention } from '../warehouse/retention.ts';
 import type { Config } from './config.ts';
+import { preparePrivateDataDir } from './data-dir.ts';
 import type { Logger } from './logger.ts';
 
 export interface Platform {
@@ -18,6 +19,7 @@ export interface Platform {
 }
 
 export async function startPlatform(config: Config, logger: Logger): Promise<Platform> {
+  preparePrivateDataDir(config.dataDir, logger);
   const warehouse = await openWarehouse(
     { ...config.clickhouse, embeddedPath: join(config.dataDir, 'clickhouse') },
     logger,

@@ -149,6 +149,23 @@ describe('embedded bus on disk', () => {
     await bus.close();
   });
 
+  it('keeps an ephemeral group in memory only, and clears live-feed offset files older versions left', async () => {
+    const { dir } = await writtenTopic(5);
+    writeFileSync(join(dir, 'offsets', 'api-live-0b7c-events.json'), '{"t":{"0":3}}');
+    const bus = new EmbeddedBus({ dir, logger });
+    expect(readdirSync(join(dir, 'offsets'))).toEqual([]);
+    const seen: ConsumedRecord[] = [];
+    const consumer = await bus.consume({ groupId: 'api-live-1234-events', ephemeral: true, topics: ['t'], handleBatch: async (b) => void seen.push(...b.records) });
+    await waitFor(() => seen.length === 5, 'the records');
+    await (await bus.producer()).send('t', [{ key: 'k', value: Buffer.from('more') }]);
+    await waitFor(() => seen.length === 6, 'the new record, read once');
+    expect(readdirSync(join(dir, 'offsets'))).toEqual([]);
+    await consumer.stop();
+    await bus.deleteGroup('api-live-1234-events');
+    await bus.close();
+    expect(readdirSync(join(dir, 'offsets'))).toEqual([]);
+  });
+
   it('rolls segments, reads across them, and drops expired segments only', async () => {
     const dir = tempDir();
     const bus = new EmbeddedBus({ dir, logger, segmentBytes: 512, retentionMs: 60_000, flushIntervalMs: 20 });

@@ -124,6 +124,7 @@ export class EmbeddedBus implements Bus {
   }
 
   async deleteGroup(groupId: string): Promise<void> {
+    this.groups.delete(groupId);
     this.offsets.remove(groupId);
   }
 
@@ -189,7 +190,7 @@ export class EmbeddedBus implements Bus {
     group.busy.add(slot);
     try {
       const log = this.topicOrThrow(topic).logs[partition]!;
-      let from = this.offsets.get(options.groupId, topic, partition) ?? group.positions.get(slot);
+      let from = (options.ephemeral ? undefined : this.offsets.get(options.groupId, topic, partition)) ?? group.positions.get(slot);
       if (from === undefined) {
         from = options.fromBeginning === false ? log.endOffset : log.startOffset;
         group.positions.set(slot, from);
@@ -210,7 +211,9 @@ export class EmbeddedBus implements Bus {
         { isRunning, logger, what: `${topic}[${partition}]@${records[0]!.offset}` },
       );
       if (!done) return false;
-      this.offsets.commit(options.groupId, topic, partition, Number(records[records.length - 1]!.offset) + 1);
+      const next = Number(records[records.length - 1]!.offset) + 1;
+      if (options.ephemeral) group.positions.set(slot, next);
+      else this.offsets.commit(options.groupId, topic, partition, next);
       return true;
     } finally {
       group.busy.delete(slot);

@@ -1,7 +1,7 @@
 // Committed offsets of the embedded bus's consumer groups: one JSON file per group, replaced
 // atomically (write to a temporary file, fsync, rename) so a crash leaves the old or the new
 // commit, never half of one.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 type GroupOffsets = Record<string, Record<string, number>>;
@@ -10,7 +10,10 @@ export class OffsetStore {
   private readonly groups = new Map<string, GroupOffsets>();
 
   constructor(private readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // Live-feed groups were committed to disk by versions before ephemeral groups existed, three
+    // files per API start that nothing ever read again.
+    for (const file of readdirSync(dir)) if (file.startsWith('api-live-')) rmSync(join(dir, file), { force: true });
   }
 
   get(groupId: string, topic: string, partition: number): number | undefined {
@@ -26,7 +29,7 @@ export class OffsetStore {
     (offsets[topic] ??= {})[String(partition)] = nextOffset;
     const path = this.pathOf(groupId);
     const tmp = `${path}.tmp`;
-    const fd = openSync(tmp, 'w');
+    const fd = openSync(tmp, 'w', 0o600);
     try {
       writeSync(fd, JSON.stringify(offsets));
       fsyncSync(fd);

@@ -39,7 +39,7 @@ export class LiveHub {
     const deadLetters = await bus.producer();
     // Every API process sees everything: its own group, starting at the newest records.
     const group = `api-live-${randomUUID()}`;
-    const common = { deadLetters, logger, fromBeginning: false } as const;
+    const common = { deadLetters, logger, fromBeginning: false, ephemeral: true } as const;
     this.consumers.push(
       await consumeTopic(bus, { ...common, groupId: `${group}-events`, spec: topics.playbackEvents, handle: async (records) => records.forEach((r) => this.onEvent(r.value)) }),
       await consumeTopic(bus, { ...common, groupId: `${group}-violations`, spec: topics.violations, handle: async (records) => records.forEach((r) => this.emit({ type: 'violation', violation: r.value })) }),
