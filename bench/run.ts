@@ -7,12 +7,13 @@ import { codecBench } from './codec.bench.ts';
 import { warehouseBench } from './warehouse.bench.ts';
 import { pipelineBench } from './pipeline.bench.ts';
 import { endToEndBench } from './end-to-end.bench.ts';
+import { importBench } from './import.bench.ts';
 import { printFigures, type Figure } from './report.ts';
 
 const figures: Figure[] = [];
 console.log(`Streamwarden benchmarks on node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB\n`);
 const only = process.env.BENCH_ONLY?.split(',');
-const suites = { codec: codecBench, bus: busBench, pipeline: pipelineBench, e2e: endToEndBench, warehouse: warehouseBench };
+const suites = { codec: codecBench, bus: busBench, pipeline: pipelineBench, e2e: endToEndBench, import: importBench, warehouse: warehouseBench };
 for (const [name, suite] of Object.entries(suites)) {
   if (only && !only.includes(name)) continue;
   const result = await suite();

@@ -7,10 +7,11 @@ import { tautulliApiHistory } from './tautulli-api.ts';
 import { openTautulliDatabase } from './tautulli-db.ts';
 import { writePlays, type ImportProgress } from './writer.ts';
 
+/** File sources may carry `name`: how errors refer to the file (an upload's own name). */
 export type ImportSource =
-  | { kind: 'tautulli-db'; path: string; serverId: string }
+  | { kind: 'tautulli-db'; path: string; name?: string; serverId: string }
   | { kind: 'tautulli-api'; url: string; apiKey: string; serverId: string }
-  | { kind: 'jellystat'; path: string; serverId: string; serverType?: 'JELLYFIN' | 'EMBY' };
+  | { kind: 'jellystat'; path: string; name?: string; serverId: string; serverType?: 'JELLYFIN' | 'EMBY' };
 
 const SERVER_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -18,7 +19,7 @@ export async function importHistory(source: ImportSource, warehouse: Warehouse, 
   if (!SERVER_ID.test(source.serverId)) throw new ImportFormatError(`server id must be the id of the media server in Streamwarden (lowercase letters, digits, - and _), got ${JSON.stringify(source.serverId)}`);
   switch (source.kind) {
     case 'tautulli-db': {
-      const db = openTautulliDatabase(source.path);
+      const db = openTautulliDatabase(source.path, source.name);
       try {
         return await writePlays(warehouse, db.plays(source.serverId), { ...options, total: db.total });
       } finally {
@@ -30,7 +31,7 @@ export async function importHistory(source: ImportSource, warehouse: Warehouse, 
       return writePlays(warehouse, history.plays(source.serverId), { ...options, total: history.total });
     }
     case 'jellystat': {
-      const backup = readJellystatBackup(source.path, source.serverType);
+      const backup = readJellystatBackup(source.path, source.serverType, source.name);
       return writePlays(warehouse, backup.plays(source.serverId), { ...options, total: backup.total });
     }
   }

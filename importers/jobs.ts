@@ -8,6 +8,7 @@ import type { Warehouse } from '../warehouse/client.ts';
 import type { Geolocate } from '../warehouse/rows.ts';
 import { importHistory, type ImportSource } from './import-history.ts';
 import type { ImportProgress } from './writer.ts';
+import { removeStaleUploadDirs } from './upload-files.ts';
 
 export interface ImportJob {
   id: string;
@@ -23,7 +24,10 @@ export interface ImportJob {
 export class ImportJobs {
   private readonly jobs = new Map<string, ImportJob>();
 
-  constructor(private readonly deps: { warehouse: Warehouse; geolocate?: Geolocate; logger: Logger }) {}
+  constructor(private readonly deps: { warehouse: Warehouse; geolocate?: Geolocate; logger: Logger }) {
+    // Uploads of imports a crash or kill interrupted: nothing will read them again.
+    void removeStaleUploadDirs(deps.logger).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, 'temporary files of earlier imports not removed'));
+  }
 
   /** Starts an import; `cleanup` is a temporary file to delete when it ends. */
   start(source: ImportSource, cleanup?: string): ImportJob {
@@ -44,7 +48,7 @@ export class ImportJobs {
       )
       .finally(() => {
         job.finishedAt = Date.now();
-        if (cleanup) void rm(cleanup, { force: true, recursive: true }).catch(() => undefined);
+        if (cleanup) void rm(cleanup, { force: true, recursive: true }).catch((err: unknown) => this.deps.logger.warn({ err: (err as Error).message, path: cleanup }, 'temporary import file not removed'));
       });
     return job;
   }

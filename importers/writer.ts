@@ -14,32 +14,53 @@ export interface ImportProgress {
   skipped: number;
 }
 
+/**
+ * Writes plays in batches with back-pressure: the next batch is read from the source while the
+ * previous one is written, and never more than one batch waits, so memory stays at two batches
+ * whatever the size of the history.
+ */
 export async function writePlays(
   warehouse: Warehouse,
   plays: AsyncIterable<ImportedPlay> | Iterable<ImportedPlay>,
   options: { geolocate?: Geolocate; total?: number | null; batchSize?: number; onProgress?: (p: ImportProgress) => void },
 ): Promise<ImportProgress> {
   const progress: ImportProgress = { read: 0, total: options.total ?? null, added: 0, skipped: 0 };
-  const batchSize = options.batchSize ?? 2000;
+  const batchSize = options.batchSize ?? 5000;
   let batch: ImportedPlay[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const events = batch.flatMap(playEvents);
+  let writing: Promise<void> = Promise.resolve();
+  let failed: { error: unknown } | undefined;
+  const write = async (plays: ImportedPlay[], firstOffset: number) => {
+    const events = plays.flatMap(playEvents);
+    // Only the events already stored for this server in the batch's time range are candidates:
+    // the table's sort key starts with server_id and it is partitioned by month of observed_at.
+    const times = events.map((e) => e.observedAt);
     const result = await warehouse.client.query({
-      query: `SELECT event_id FROM ${warehouse.table('playback_events')} WHERE event_id IN {ids:Array(String)}`,
-      query_params: { ids: events.map((e) => e.eventId) },
+      query: `SELECT event_id FROM ${warehouse.table('playback_events')}
+              WHERE server_id IN {servers:Array(String)} AND observed_at BETWEEN fromUnixTimestamp64Milli({from:Int64}) AND fromUnixTimestamp64Milli({to:Int64})
+                AND event_id IN {ids:Array(String)}`,
+      query_params: { servers: [...new Set(events.map((e) => e.serverId))], from: Math.min(...times), to: Math.max(...times), ids: events.map((e) => e.eventId) },
       format: 'JSONEachRow',
     });
     const stored = new Set((await result.json<{ event_id: string }>()).map((r) => r.event_id));
     const fresh = events.filter((e) => !stored.has(e.eventId));
     if (fresh.length > 0) {
-      const rows = fresh.map((e, i) => playbackEventRow(e, { topic: `import:${e.eventId.split(':')[0]}`, partition: 0, offset: String(progress.read + i), key: null, value: null, headers: {}, timestamp: e.observedAt }, options.geolocate));
-      await warehouse.client.insert({ table: warehouse.table('playback_events'), values: rows, format: 'JSONEachRow' });
+      const rows = fresh.map((e, i) => playbackEventRow(e, { topic: `import:${e.eventId.split(':')[0]}`, partition: 0, offset: String(firstOffset + i), key: null, value: null, headers: {}, timestamp: e.observedAt }, options.geolocate));
+      // Positional rows: ClickHouse parses them faster than rows that repeat every field name.
+      const columns = Object.keys(rows[0]!) as [string, ...string[]];
+      await warehouse.client.insert({ table: warehouse.table('playback_events'), values: rows.map((r) => columns.map((c) => r[c])), columns, format: 'JSONCompactEachRow' });
     }
     progress.added += fresh.length / 2;
     progress.skipped += (events.length - fresh.length) / 2;
-    batch = [];
     options.onProgress?.({ ...progress });
+  };
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const next = batch;
+    batch = [];
+    await writing;
+    if (failed) throw failed.error;
+    // Kept as an outcome, not a rejected promise nobody awaits yet.
+    writing = write(next, progress.read - next.length).catch((error: unknown) => void (failed = { error }));
   };
   for await (const play of plays) {
     batch.push(play);
@@ -47,6 +68,8 @@ export async function writePlays(
     if (batch.length >= batchSize) await flush();
   }
   await flush();
+  await writing;
+  if (failed) throw failed.error;
   options.onProgress?.({ ...progress });
   return progress;
 }

@@ -17,6 +17,7 @@ import { startProcessor } from './pipeline.ts';
 import type { Platform } from './platform.ts';
 import { startSink } from './sink.ts';
 import { startApi } from './api.ts';
+import { recentCheck } from '../dashboard/server/health.ts';
 
 export const ROLES = ['all', 'connectors', 'pipeline', 'api'] as const;
 export type Role = (typeof ROLES)[number];
@@ -99,9 +100,11 @@ export async function startRole(role: Role, config: Config, platform: Platform, 
     } else {
       // Roles without the API still answer health checks (compose, Kubernetes).
       const health = Fastify({ loggerInstance: logger.child({ component: 'health' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
+      const warehouseUp = recentCheck(() => platform.warehouse.ping());
+      const busUp = recentCheck(() => platform.bus.endOffsets('streamwarden.playback-events').then(() => true));
       health.get('/health', async (_request, reply) => {
-        const warehouse = await platform.warehouse.ping();
-        const bus = await platform.bus.endOffsets('streamwarden.playback-events').then(() => true, () => false);
+        const warehouse = await warehouseUp();
+        const bus = await busUp();
         const problems = platform.bus.problems?.() ?? [];
         return reply.code(warehouse && bus ? 200 : 503).send({ status: !(warehouse && bus) ? 'degraded' : problems.length ? 'warning' : 'ok', role, warehouse, bus, problems });
       });

@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AvroCodec, type AvroSchema } from './codec.ts';
-import type { DeadLetter, LibrarySnapshotPage, PlaybackEvent, ServerMetricsSample, StreamCommand, TrustScoreChange, Violation } from './types.generated.ts';
+import type { AuthRevocation, DeadLetter, LibrarySnapshotPage, PlaybackEvent, ServerMetricsSample, StreamCommand, TrustScoreChange, Violation } from './types.generated.ts';
 
 const schemaDir = fileURLToPath(new URL('./', import.meta.url));
 
@@ -46,6 +46,7 @@ export const topics = {
   trustScoreChanges: topic<TrustScoreChange>('streamwarden.trust-score-changes', 'trust-score-change', (c) => c.accountKey),
   librarySnapshots: topic<LibrarySnapshotPage>('streamwarden.library-snapshots', 'library-snapshot', (p) => `${p.serverId}:${p.libraryId}`),
   streamCommands: topic<StreamCommand>('streamwarden.stream-commands', 'stream-command', (c) => c.serverId),
+  authRevocations: topic<AuthRevocation>('streamwarden.auth-revocations', 'auth-revocation', (r) => r.credentialId),
   deadLetter: topic<DeadLetter>('streamwarden.dead-letter', 'dead-letter', (d) => d.key?.toString('utf8') ?? `${d.sourceTopic}:${d.sourcePartition}`),
 } as const;
 

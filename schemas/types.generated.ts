@@ -1,5 +1,18 @@
 // Generated from schemas/*.avsc by `npm run schemas:types`. Do not edit by hand.
 
+export const AuthRevocationKindValues = ['SESSION', 'TOKEN', 'UNKNOWN'] as const;
+export type AuthRevocationKind = (typeof AuthRevocationKindValues)[number];
+
+/** A sign-in session or API token withdrawn; every API process drops it from its cache at once. Topic streamwarden.auth-revocations, keyed by credentialId. Carries no secret: sessions are named by the SHA-256 of their id, tokens by their public id. */
+export interface AuthRevocation {
+  revocationId: string;
+  kind: AuthRevocationKind;
+  /** SESSION: hex SHA-256 of the session id; TOKEN: the token id (the 12 hex digits after sw_). */
+  credentialId: string;
+  username: string;
+  revokedAt: number;
+}
+
 export const DeadLetterKindValues = ['UNDECODABLE', 'UNKNOWN_SCHEMA', 'INVALID', 'PROCESSING_FAILED'] as const;
 export type DeadLetterKind = (typeof DeadLetterKindValues)[number];
 

@@ -97,16 +97,26 @@ export function tautulliHistoryRows(plays: GeneratedPlay[]): Array<Record<string
   }));
 }
 
-export function createJellystatBackup(path: string, plays: GeneratedPlay[], format: 'json' | 'jsonl'): void {
-  const users = [...new Map(plays.map((p) => [p.userId, { Id: `jf-user-${p.userId}`, Name: p.userName, PrimaryImageTag: null, LastLoginDate: null, LastActivityDate: null, IsAdministrator: false }])).values()];
-  const activity = plays.map((p) => ({
+/** A jf_users row of a Jellystat backup for the play's user. */
+export function jellystatUser(p: GeneratedPlay): Record<string, unknown> {
+  return { Id: `jf-user-${p.userId}`, Name: p.userName, PrimaryImageTag: null, LastLoginDate: null, LastActivityDate: null, IsAdministrator: false };
+}
+
+/** A jf_playback_activity row of a Jellystat backup for the play. */
+export function jellystatActivity(p: GeneratedPlay): Record<string, unknown> {
+  return {
     Id: `act-${p.id}`, IsPaused: false, UserId: `jf-user-${p.userId}`, UserName: p.userName, Client: 'Jellyfin Android TV', DeviceName: 'Shield', DeviceId: `device-${p.userId}`, ApplicationVersion: '0.16.0',
     NowPlayingItemId: p.episode ? 'series-dark' : `item-${p.id}`, NowPlayingItemName: p.title, EpisodeId: p.episode ? `ep-${p.id}` : null, SeasonId: p.episode ? 'season-1' : null, SeriesName: p.episode ? 'Dark' : null,
     PlaybackDuration: Math.floor((p.stopped - p.started) / 1000), PlayMethod: p.transcode ? 'Transcode' : 'DirectPlay', ActivityDateInserted: new Date(p.stopped).toISOString(),
     MediaStreams: [], TranscodingInfo: p.transcode ? { AudioCodec: 'aac', VideoCodec: 'h264', Container: 'ts', IsVideoDirect: false, IsAudioDirect: false, Bitrate: 8_000_000, Width: 1920, Height: 1080, TranscodeReasons: ['VideoCodecNotSupported'] } : null,
     PlayState: { PositionTicks: 40 * 60_000 * 10_000, CanSeek: true, IsPaused: false, IsMuted: false, RuntimeTicks: 60 * 60_000 * 10_000, PlayMethod: p.transcode ? 'Transcode' : 'DirectPlay' },
     OriginalContainer: 'mkv', RemoteEndPoint: p.ip, ServerId: 'f1e2d3', imported: false,
-  }));
+  };
+}
+
+export function createJellystatBackup(path: string, plays: GeneratedPlay[], format: 'json' | 'jsonl'): void {
+  const users = [...new Map(plays.map((p) => [p.userId, jellystatUser(p)])).values()];
+  const activity = plays.map(jellystatActivity);
   if (format === 'json') {
     writeFileSync(path, JSON.stringify([{ jf_libraries: [] }, { jf_users: users }, { jf_playback_activity: activity }]));
   } else {

@@ -11,8 +11,10 @@ import type { Logger } from '../../runtime/logger.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { publicRoutes, requireAuth, type RouteAccess } from './auth/plugin.ts';
 import { securityHeaders } from './security-headers.ts';
+import { recentCheck } from './health.ts';
 import { boundNumbers, finiteKeyword } from './bounded-numbers.ts';
 import { AuthStore } from './auth/store.ts';
+import { RevocationFeed } from './auth/revocations.ts';
 import { authRoutes } from './routes/auth.ts';
 import { dataRoutes } from './routes/data.ts';
 import { liveRoutes, type StreamControl } from './routes/live.ts';
@@ -99,6 +101,11 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   app.decorate('routeAccess', requireAuth(app, store));
   boundNumbers(app);
   await securityHeaders(app, dashboardDir);
+  if (options.bus) {
+    const revocations = new RevocationFeed({ bus: options.bus, store, logger: options.logger });
+    await revocations.start();
+    app.addHook('onClose', () => revocations.stop());
+  }
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
@@ -109,9 +116,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   });
   await publicRoutes(app, async (scope) => {
     await scope.register(swaggerUi, { routePrefix: '/api-docs', staticCSP: true });
+    const warehouseUp = recentCheck(() => options.warehouse.ping());
+    const { bus: healthBus } = options;
+    const busUp = healthBus && recentCheck(() => healthBus.endOffsets('streamwarden.playback-events').then(() => true));
     scope.get('/health', async (_request, reply) => {
-      const warehouse = await options.warehouse.ping();
-      const bus = options.bus ? await options.bus.endOffsets('streamwarden.playback-events').then(() => true, () => false) : null;
+      const warehouse = await warehouseUp();
+      const bus = busUp ? await busUp() : null;
       const ok = warehouse && bus !== false;
       // Damage found in the embedded log: the process runs on with what was intact, and says so.
       const problems = options.bus?.problems?.() ?? [];

@@ -15,6 +15,7 @@ import { startConnectors } from '../../runtime/connectors.ts';
 import { createLogger } from '../../runtime/logger.ts';
 import { allTopics } from '../../schemas/index.ts';
 import { TEST_SECRET, testConfiguration } from '../../testing/configuration.ts';
+import { rawRequest } from '../../testing/raw-http.ts';
 import { openTestWarehouse } from '../../testing/warehouse.ts';
 import { migrate } from '../../warehouse/migrations.ts';
 import { buildApi } from './app.ts';
@@ -205,7 +206,7 @@ describe('rules and settings', () => {
 describe('history import from the dashboard', () => {
   it('uploads a Tautulli database, reports progress until done, and explains a wrong file', async () => {
     const { createTautulliDatabase, generatePlays } = await import('../../testing/import-fixtures.ts');
-    const { readFileSync } = await import('node:fs');
+    const { readFileSync, readdirSync } = await import('node:fs');
     const file = join(mkdtempSync(join(tmpdir(), 'sw-upload-')), 'tautulli.db');
     const plays = generatePlays(40, 4);
     createTautulliDatabase(file, plays);
@@ -224,12 +225,22 @@ describe('history import from the dashboard', () => {
     expect(state).toMatchObject({ status: 'done', progress: { read: plays.length, added: plays.length }, error: null });
     expect((await call('GET', '/api/v1/imports')).body!.jobs[0]).toMatchObject({ id: job.id, kind: 'tautulli-db', serverId: 'plex-old' });
 
-    const wrong = (await (await upload(Buffer.from('not a database at all'))).json()) as { id: string };
+    const wrong = (await (await fetch(`${base}/api/v1/imports/file?kind=tautulli-db&serverId=plex-old&name=history.db`, { method: 'POST', headers: { cookie, 'content-type': 'application/octet-stream' }, body: 'not a database at all' })).json()) as { id: string };
     for (let tries = 0; tries < 200 && state.status !== 'failed'; tries++) {
       state = (await call('GET', `/api/v1/imports/${wrong.id}`)).body as typeof state;
       await new Promise((r) => setTimeout(r, 50));
     }
-    expect(state).toMatchObject({ status: 'failed', error: expect.stringContaining('is not a SQLite database') });
+    // Named as the user knows the file, never by a temporary path on the server.
+    expect(state).toMatchObject({ status: 'failed', error: expect.stringContaining('history.db is not a SQLite database') });
+    expect(state.error).not.toContain(tmpdir());
+    expect(state.error).not.toContain('sw-import-');
+    // Temporary files go with their import, done or failed.
+    await new Promise((r) => setTimeout(r, 200));
+    expect(readdirSync(tmpdir()).filter((f) => f.startsWith(`sw-import-${process.pid}-`))).toEqual([]);
+    // Too large for an upload: refused before any byte is stored, saying what to do instead.
+    const huge = await rawRequest(base, 'POST', '/api/v1/imports/file?kind=jellystat&serverId=plex-old', { cookie, 'content-type': 'application/octet-stream', 'content-length': String(9 * 1024 ** 3) }, '');
+    expect(huge.status).toBe(413);
+    expect(JSON.parse(huge.body).message).toMatch(/limited to 8 GiB.*npm run import/);
     expect((await call('POST', '/api/v1/imports/tautulli-api', { url: 'ftp://x', apiKey: 'k', serverId: 'plex-old' })).status).toBe(400);
   });
 });

@@ -10,6 +10,19 @@ import { openTestWarehouse } from '../../testing/warehouse.ts';
 import { migrate } from '../../warehouse/migrations.ts';
 import { buildApi, type ApiOptions } from './app.ts';
 import { originAllowed } from './routes/live.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedBus } from '../../bus/embedded/embedded-bus.ts';
+import { allTopics } from '../../schemas/index.ts';
+
+async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
 
 const logger = createLogger('test');
 let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
@@ -82,6 +95,31 @@ describe('sign-in limits', () => {
     expect(flood.find((r) => r.status === 503)!.headers['retry-after']).toBe('5');
     // Once the flood is over, signing in works.
     expect((await login(base, TEST_ADMIN.username, TEST_ADMIN.password)).status).toBe(200);
+  });
+});
+
+describe('revocations across API processes', () => {
+  it('signs a session out and deletes a token on every API process at once, not after their caches expire', async () => {
+    const bus = new EmbeddedBus({ dir: mkdtempSync(join(tmpdir(), 'sw-revoke-')), logger, defaultPartitions: 2 });
+    await bus.ensureTopics(allTopics.map((t) => ({ name: t.name })));
+    try {
+      const [a, b] = [await start({ bus }), await start({ bus })];
+      const signedIn = await login(a, TEST_ADMIN.username, TEST_ADMIN.password);
+      const cookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
+      const token = (JSON.parse((await rawRequest(a, 'POST', '/api/v1/tokens', { cookie }, JSON.stringify({ name: 'script' }))).body) as { token: string; tokenId: string });
+      const bearer = { authorization: `Bearer ${token.token}` };
+      // Both processes have the session and the token in their caches.
+      for (const base of [a, b]) {
+        expect((await rawRequest(base, 'GET', '/api/v1/auth/me', { cookie })).status).toBe(200);
+        expect((await rawRequest(base, 'GET', '/api/v1/auth/me', bearer)).status).toBe(200);
+      }
+      expect((await rawRequest(a, 'DELETE', `/api/v1/tokens/${token.tokenId}`, { cookie })).status).toBe(200);
+      expect((await rawRequest(a, 'POST', '/api/v1/auth/logout', { cookie })).status).toBe(200);
+      await waitFor(async () => (await rawRequest(b, 'GET', '/api/v1/auth/me', { cookie })).status === 401 && (await rawRequest(b, 'GET', '/api/v1/auth/me', bearer)).status === 401, 'process b to drop both', 5000);
+    } finally {
+      for (const app of apps.splice(-2)) await app.close();
+      await bus.close();
+    }
   });
 });
 

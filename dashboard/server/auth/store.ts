@@ -16,9 +16,15 @@ export interface TokenInfo {
   createdAt: string;
 }
 
+type Revoked = (kind: 'SESSION' | 'TOKEN', credentialId: string, username: string) => Promise<void>;
+
 export class AuthStore {
-  /** Validated sessions and tokens, for a minute: every request needs one. */
+  /**
+   * Validated sessions and tokens, for a minute: every request needs one. Keyed by the hash of a
+   * session id ("s:<sha256>") or a token's id ("t:<id>"), the names revocations use.
+   */
   private readonly cache = new Map<string, { username: string; until: number }>();
+  private revoked: Revoked = async () => undefined;
 
   constructor(private readonly w: Warehouse) {}
 
@@ -74,8 +80,19 @@ export class AuthStore {
     return { id, expiresAt };
   }
 
+  /** Called with each revocation before it is confirmed (RevocationFeed tells the other processes). */
+  onRevoke(listener: Revoked): void {
+    this.revoked = listener;
+  }
+
+  /** Drops a revoked credential from the cache (a revocation made by any process). */
+  forget(kind: string, credentialId: string): void {
+    if (kind === 'SESSION') this.cache.delete(`s:${credentialId}`);
+    else if (kind === 'TOKEN') for (const key of [...this.cache.keys()]) if (key.startsWith(`t:${credentialId}:`)) this.cache.delete(key);
+  }
+
   async sessionUser(id: string): Promise<string | null> {
-    return this.cached(`s:${id}`, async () => {
+    return this.cached(`s:${sha256(id)}`, async () => {
       const [row] = await this.rows<{ username: string }>(
         `SELECT username FROM ${this.w.table('auth_sessions')} FINAL WHERE session_hash = {h:String} AND NOT revoked AND expires_at > now64(3)`,
         { h: sha256(id) },
@@ -85,11 +102,14 @@ export class AuthStore {
   }
 
   async revokeSession(id: string): Promise<void> {
-    this.cache.delete(`s:${id}`);
+    const hash = sha256(id);
+    this.cache.delete(`s:${hash}`);
+    const [row] = await this.rows<{ username: string }>(`SELECT username FROM ${this.w.table('auth_sessions')} FINAL WHERE session_hash = {h:String}`, { h: hash });
     await this.w.client.command({
       query: `INSERT INTO ${this.w.table('auth_sessions')} SELECT session_hash, username, created_at, expires_at, true, now64(3) FROM ${this.w.table('auth_sessions')} FINAL WHERE session_hash = {h:String}`,
-      query_params: { h: sha256(id) },
+      query_params: { h: hash },
     });
+    if (row) await this.revoked('SESSION', hash, row.username);
   }
 
   /** A new token; its full value is returned once and never stored. */
@@ -104,7 +124,8 @@ export class AuthStore {
   async tokenUser(token: string): Promise<string | null> {
     const match = /^sw_([0-9a-f]{12})_([A-Za-z0-9_-]{32})$/.exec(token);
     if (!match) return null;
-    return this.cached(`t:${token}`, async () => {
+    // The secret is part of the key: a wrong secret for a known id must not hit a cached success.
+    return this.cached(`t:${match[1]}:${sha256(match[2]!)}`, async () => {
       const [row] = await this.rows<{ token_hash: string; username: string }>(`SELECT token_hash, username FROM ${this.w.table('api_tokens')} FINAL WHERE token_id = {id:String} AND NOT revoked`, { id: match[1] });
       if (!row) return null;
       const expected = Buffer.from(row.token_hash, 'hex');
@@ -122,13 +143,15 @@ export class AuthStore {
   }
 
   async revokeToken(username: string, tokenId: string): Promise<boolean> {
-    for (const key of [...this.cache.keys()]) if (key.startsWith(`t:sw_${tokenId}_`)) this.cache.delete(key);
+    this.forget('TOKEN', tokenId);
     const before = (await this.listTokens(username)).length;
     await this.w.client.command({
       query: `INSERT INTO ${this.w.table('api_tokens')} SELECT token_id, name, token_hash, username, created_at, true, now64(3) FROM ${this.w.table('api_tokens')} FINAL WHERE token_id = {id:String} AND username = {u:String}`,
       query_params: { id: tokenId, u: username },
     });
-    return (await this.listTokens(username)).length < before;
+    const revoked = (await this.listTokens(username)).length < before;
+    if (revoked) await this.revoked('TOKEN', tokenId, username);
+    return revoked;
   }
 
   private async cached(key: string, load: () => Promise<string | null>): Promise<string | null> {

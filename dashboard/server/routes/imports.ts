@@ -1,39 +1,70 @@
 // Importing Tautulli or Jellystat history from the dashboard: upload a file (or give Tautulli's
 // address), then follow the job's progress.
 import { createWriteStream } from 'node:fs';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import type { ImportJobs } from '../../../importers/jobs.ts';
+import { freeUploadBytes, newUploadDir } from '../../../importers/upload-files.ts';
 
 const SERVER_ID = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', description: "The media server's id in Streamwarden this history belongs to" } as const;
-/** Tautulli databases of long-running installs reach a few GB. */
-const MAX_UPLOAD = 8 * 1024 ** 3;
+/**
+ * Tautulli databases of long-running installs reach a few GB. Uploads are streamed to disk and
+ * every importer reads its file as a stream, so the limit is about disk, not memory.
+ */
+export const MAX_UPLOAD = 8 * 1024 ** 3;
+const TOO_LARGE = `uploads are limited to ${MAX_UPLOAD / 1024 ** 3} GiB; import a larger history with the command line (npm run import), which reads the file where it is`;
 
 export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: ImportJobs }): Promise<void> {
   // Uploads are streamed to a temporary file, never held in memory.
   app.addContentTypeParser('application/octet-stream', { bodyLimit: MAX_UPLOAD }, (_request, payload, done) => done(null, payload));
+  app.addHook('onError', async (request, _reply, error) => {
+    if ((error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') error.message = TOO_LARGE;
+  });
 
-  app.post<{ Querystring: { kind: 'tautulli-db' | 'jellystat'; serverId: string; serverType?: 'JELLYFIN' | 'EMBY' }; Body: Readable }>(
+  app.post<{ Querystring: { kind: 'tautulli-db' | 'jellystat'; serverId: string; serverType?: 'JELLYFIN' | 'EMBY'; name?: string }; Body: Readable }>(
     '/api/v1/imports/file',
     {
       bodyLimit: MAX_UPLOAD,
       schema: {
-        querystring: { type: 'object', required: ['kind', 'serverId'], additionalProperties: false, properties: { kind: { type: 'string', enum: ['tautulli-db', 'jellystat'] }, serverId: SERVER_ID, serverType: { type: 'string', enum: ['JELLYFIN', 'EMBY'] } } },
+        querystring: {
+          type: 'object',
+          required: ['kind', 'serverId'],
+          additionalProperties: false,
+          properties: {
+            kind: { type: 'string', enum: ['tautulli-db', 'jellystat'] },
+            serverId: SERVER_ID,
+            serverType: { type: 'string', enum: ['JELLYFIN', 'EMBY'] },
+            name: { type: 'string', maxLength: 255, description: "The file's own name, used in messages about it" },
+          },
+        },
       },
     },
     async (request, reply) => {
       if (!request.body || typeof (request.body as Readable).pipe !== 'function') {
         return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'send the file as the body with Content-Type: application/octet-stream' });
       }
-      const dir = await mkdtemp(join(tmpdir(), 'sw-import-'));
+      const length = Number(request.headers['content-length']);
+      if (length > MAX_UPLOAD) return reply.code(413).send({ statusCode: 413, error: 'Payload Too Large', message: TOO_LARGE });
+      const free = await freeUploadBytes();
+      if (Number.isFinite(length) && free !== undefined && length > free) {
+        return reply.code(507).send({ statusCode: 507, error: 'Insufficient Storage', message: `not enough free disk space for this upload (${Math.round(length / 1024 ** 2)} MiB, ${Math.round(free / 1024 ** 2)} MiB free)` });
+      }
+      const dir = await newUploadDir();
       const file = join(dir, request.query.kind === 'tautulli-db' ? 'tautulli.db' : 'backup.json');
-      await pipeline(request.body, createWriteStream(file));
+      try {
+        await pipeline(request.body, createWriteStream(file, { mode: 0o600 }));
+      } catch (err) {
+        // An interrupted or refused upload leaves nothing behind.
+        await rm(dir, { recursive: true, force: true });
+        throw err;
+      }
       const { kind, serverId, serverType } = request.query;
-      const job = kind === 'tautulli-db' ? jobs.start({ kind, path: file, serverId }, dir) : jobs.start({ kind, path: file, serverId, serverType }, dir);
+      // Control characters would let a file name forge lines in logs and messages.
+      const name = [...(request.query.name ?? '')].filter((c) => c >= ' ').join('') || 'the uploaded file';
+      const job = kind === 'tautulli-db' ? jobs.start({ kind, path: file, name, serverId }, dir) : jobs.start({ kind, path: file, name, serverId, serverType }, dir);
       return reply.code(202).send(job);
     },
   );

@@ -1,0 +1,110 @@
+// A big Jellystat backup imported the way a user does it: uploaded to a running API (the real
+// routes, the embedded ClickHouse), while /health is polled as a load balancer would. Reports plays
+// imported per second, the process's peak RSS growth over its level before the upload, and /health
+// latency during the import. BENCH_IMPORT_ROWS sets the size (default 1,000,000 plays, ~0.5 GB).
+import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { once } from 'node:events';
+import { buildApi } from '../dashboard/server/app.ts';
+import { GeoIp } from '../pipeline/geoip.ts';
+import { openConfiguration } from '../runtime/configuration.ts';
+import { createLogger } from '../runtime/logger.ts';
+import { SecretBox } from '../runtime/secret-box.ts';
+import { jellystatActivity, jellystatUser, generatePlays } from '../testing/import-fixtures.ts';
+import { setupAndSignIn } from '../testing/api-session.ts';
+import { openWarehouse } from '../warehouse/client.ts';
+import { migrate } from '../warehouse/migrations.ts';
+import { rate, type Figure } from './report.ts';
+
+/** Writes a backup in Jellystat's layout (one JSON document) without holding it in memory. */
+async function writeBackup(path: string, rows: number): Promise<void> {
+  const out = createWriteStream(path);
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  const users = 500;
+  const sample = generatePlays(users, users);
+  await write(`[{"jf_libraries":[]},{"jf_users":${JSON.stringify(sample.map(jellystatUser))}},{"jf_playback_activity":[`);
+  const perBatch = 10_000;
+  for (let from = 0; from < rows; from += perBatch) {
+    const plays = generatePlays(Math.min(perBatch, rows - from), users, Date.UTC(2024, 0, 1) + from * 60_000).slice(0, Math.min(perBatch, rows - from));
+    const text = plays.map((p, i) => JSON.stringify(jellystatActivity({ ...p, id: from + i + 1 }))).join(',');
+    await write(from === 0 ? text : `,${text}`);
+  }
+  await write(']}]');
+  out.end();
+  await once(out, 'finish');
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
+}
+
+export async function importBench(rows = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000)): Promise<Figure[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'sw-bench-import-'));
+  const file = join(dir, 'backup.json');
+  await writeBackup(file, rows);
+  const logger = createLogger('bench', 'warn');
+  const warehouse = await openWarehouse({ embeddedPath: join(dir, 'clickhouse') }, logger);
+  await migrate(warehouse, logger);
+  const geo = await GeoIp.open();
+  const app = await buildApi({
+    warehouse,
+    logger,
+    configuration: openConfiguration(warehouse, { secrets: new SecretBox('bench-secret-key-0123456789'), pollMs: 0 }),
+    clientId: 'bench',
+    geolocate: (ip) => geo.lookup(ip),
+  });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const cookie = await setupAndSignIn(base);
+
+  globalThis.gc?.();
+  const baseline = process.memoryUsage().rss;
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+  const health: number[] = [];
+  let importing = true;
+  const poller = (async () => {
+    while (importing) {
+      const started = performance.now();
+      await fetch(`${base}/health`).then((r) => r.arrayBuffer());
+      health.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+
+  const started = performance.now();
+  const upload = await fetch(`${base}/api/v1/imports/file?kind=jellystat&serverId=jf-bench&name=backup.json`, {
+    method: 'POST',
+    headers: { cookie, 'content-type': 'application/octet-stream', 'content-length': String(statSync(file).size) },
+    body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+    duplex: 'half',
+  } as RequestInit);
+  if (upload.status !== 202) throw new Error(`upload answered ${upload.status}: ${await upload.text()}`);
+  const uploaded = performance.now();
+  const { id } = (await upload.json()) as { id: string };
+  let job: { status: string; error: string | null; progress: { read: number; added: number } };
+  do {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    job = (await (await fetch(`${base}/api/v1/imports/${id}`, { headers: { cookie } })).json()) as typeof job;
+  } while (job.status === 'running');
+  const finished = performance.now();
+  importing = false;
+  await poller;
+  clearInterval(sampler);
+  if (job.status !== 'done') throw new Error(`import ${job.status}: ${job.error}`);
+  const sorted = [...health].sort((a, b) => a - b);
+  const megabytes = statSync(file).size / 2 ** 20;
+
+  await app.close();
+  await warehouse.close();
+  rmSync(dir, { recursive: true, force: true });
+  return [
+    { suite: 'import', name: `Jellystat backup, ${rows.toLocaleString('en-US')} plays (${Math.round(megabytes)} MB): upload + import`, value: rate(job.progress.read, finished - started), unit: 'plays/s', note: `${job.progress.added.toLocaleString('en-US')} added, upload ${Math.round(uploaded - started)} ms, ${Math.round((finished - started) / 1000)} s in all` },
+    { suite: 'import', name: 'peak RSS growth over the idle API', value: Math.round((peak - baseline) / 2 ** 20), unit: 'MiB' },
+    { suite: 'import', name: '/health during the import, p50', value: Math.round(percentile(sorted, 50)), unit: 'ms' },
+    { suite: 'import', name: '/health during the import, p99', value: Math.round(percentile(sorted, 99)), unit: 'ms', note: `max ${Math.round(sorted[sorted.length - 1] ?? 0)} ms over ${sorted.length} checks` },
+  ];
+}
