@@ -115,10 +115,17 @@ describe('dashboard in Chromium', () => {
     plex.startSession({ user: user('8', 'dave'), item: episode('7001', 'Severance', 1, 1, 'Good News About Hell'), device: DEVICES.phone(), ip: '8.8.8.8' });
     await page.waitForSelector('[data-testid=session-card]', { timeout: 30_000 });
     await page.waitForTimeout(1000);
+    // Every page under the Content-Security-Policy: a violation would also be a console error;
+    // this records them by the browser's own event, with what was refused.
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => ((window as unknown as { cspViolations: string[] }).cspViolations ??= []).push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
     for (const path of ['/map', '/history', '/users', '/violations', '/analytics', '/settings?tab=servers', '/settings?tab=rules', '/settings?tab=general', '/settings?tab=tokens', '/settings?tab=notifications', '/settings?tab=import']) {
-      await page.goto(base + path);
+      const response = await page.goto(base + path);
+      expect(response!.headers()['content-security-policy'], path).toMatch(/script-src 'self' 'sha256-/);
       await page.waitForLoadState('networkidle');
       await page.waitForSelector('main h1');
+      expect(await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? []), path).toEqual([]);
     }
     await page.goto(`${base}/history`);
     await page.locator('[data-testid=history-table] tr.clickable').first().click();

@@ -5,6 +5,7 @@ import { mkdtemp, readdir, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../runtime/logger.ts';
+import { isProcessAlive } from '../core/processes.ts';
 
 const PREFIX = 'sw-import-';
 
@@ -12,21 +13,13 @@ export function newUploadDir(root = tmpdir()): Promise<string> {
   return mkdtemp(join(root, `${PREFIX}${process.pid}-`));
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes upload folders whose process no longer runs; returns how many. */
 export async function removeStaleUploadDirs(logger: Logger, root = tmpdir()): Promise<number> {
   let removed = 0;
   for (const entry of await readdir(root).catch(() => [])) {
     const pid = Number(/^sw-import-(\d+)-/.exec(entry)?.[1]);
-    if (!pid || (pid !== process.pid && isAlive(pid))) continue;
+    if (!pid || (pid !== process.pid && isProcessAlive(pid))) continue;
     if (pid === process.pid) continue;
     await rm(join(root, entry), { recursive: true, force: true });
     removed++;

@@ -11,6 +11,7 @@ import { handleUntilDone, sleep } from '../retry.ts';
 import { toKeyBuffer, type Bus, type BusConsumer, type BusProducer, type ConsumedRecord, type ConsumerOptions, type OutgoingRecord, type TopicConfig } from '../types.ts';
 import { OffsetStore } from './offset-store.ts';
 import { PartitionLog } from './partition-log.ts';
+import { isProcessAlive } from '../../core/processes.ts';
 
 export interface EmbeddedBusOptions {
   /** Folder of the log and offsets (e.g. ./data/bus). */
@@ -305,7 +306,7 @@ export class EmbeddedBus implements Bus {
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         const holder = Number(readFileSync(this.lockPath, 'utf8'));
-        if (holder && isAlive(holder)) {
+        if (holder && isProcessAlive(holder)) {
           throw new Error(`embedded bus folder ${this.options.dir} is in use by process ${holder}`, { cause: err });
         }
         rmSync(this.lockPath, { force: true });
@@ -314,14 +315,6 @@ export class EmbeddedBus implements Bus {
   }
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function readdirSafe(dir: string): string[] {
   try {
