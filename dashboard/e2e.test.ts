@@ -127,6 +127,10 @@ describe('dashboard in Chromium', () => {
       await page.waitForSelector('main h1');
       expect(await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? []), path).toEqual([]);
     }
+    // The API documentation renders under the same policy.
+    await page.goto(`${base}/api-docs`);
+    await page.waitForSelector('.swagger-ui .info .title');
+    expect(await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? [])).toEqual([]);
     await page.goto(`${base}/history`);
     await page.locator('[data-testid=history-table] tr.clickable').first().click();
     await page.waitForURL(/\/history\/plex-home\//);

@@ -115,7 +115,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     },
   });
   await publicRoutes(app, async (scope) => {
-    await scope.register(swaggerUi, { routePrefix: '/api-docs', staticCSP: true });
+    await scope.register(swaggerUi, { routePrefix: '/api-docs', uiConfig: { validatorUrl: null } });
     const warehouseUp = recentCheck(() => options.warehouse.ping());
     const { bus: healthBus } = options;
     const busUp = healthBus && recentCheck(() => healthBus.endOffsets('streamwarden.playback-events').then(() => true));

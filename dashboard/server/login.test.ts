@@ -10,7 +10,8 @@ import { openTestWarehouse } from '../../testing/warehouse.ts';
 import { migrate } from '../../warehouse/migrations.ts';
 import { buildApi, type ApiOptions } from './app.ts';
 import { originAllowed } from './routes/live.ts';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { captureLogger } from '../../testing/logs.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedBus } from '../../bus/embedded/embedded-bus.ts';
@@ -118,6 +119,32 @@ describe('revocations across API processes', () => {
       await waitFor(async () => (await rawRequest(b, 'GET', '/api/v1/auth/me', { cookie })).status === 401 && (await rawRequest(b, 'GET', '/api/v1/auth/me', bearer)).status === 401, 'process b to drop both', 5000);
     } finally {
       for (const app of apps.splice(-2)) await app.close();
+      await bus.close();
+    }
+  });
+});
+
+describe('health', () => {
+  it('reports damage the embedded bus quarantined, as a warning that keeps the process in service', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sw-health-'));
+    let bus = new EmbeddedBus({ dir, logger, defaultPartitions: 1 });
+    await bus.ensureTopics(allTopics.map((t) => ({ name: t.name, partitions: 1 })));
+    await (await bus.producer()).send('streamwarden.playback-events', Array.from({ length: 50 }, (_, i) => ({ key: 'k', value: Buffer.from(`record ${i}`) })));
+    await bus.close();
+    const segmentDir = join(dir, 'topics', 'streamwarden.playback-events', '0');
+    const segment = join(segmentDir, readdirSync(segmentDir).find((f) => f.endsWith('.log'))!);
+    const bytes = readFileSync(segment);
+    const middle = Math.floor(bytes.length / 2);
+    bytes[middle] = bytes[middle]! ^ 0xff;
+    writeFileSync(segment, bytes);
+    bus = new EmbeddedBus({ dir, logger: captureLogger().logger, defaultPartitions: 1 });
+    try {
+      const base = await start({ bus });
+      const health = await rawRequest(base, 'GET', '/health');
+      expect(health.status).toBe(200);
+      expect(JSON.parse(health.body)).toMatchObject({ status: 'warning', warehouse: true, bus: true, problems: [expect.stringMatching(/damaged records in .*quarantine/)] });
+    } finally {
+      await apps.pop()!.close();
       await bus.close();
     }
   });
