@@ -57,7 +57,8 @@ export async function writePlays(
           values.push(columns.map((c) => row[c]));
         });
       }
-      await warehouse.client.insert({ table: warehouse.table('playback_events'), values, columns, format: 'JSONCompactEachRow' });
+      // chTime writes every time in the basic layout: no need for best-effort parsing.
+      await warehouse.client.insert({ table: warehouse.table('playback_events'), values, columns, format: 'JSONCompactEachRow', clickhouse_settings: { date_time_input_format: 'basic' } });
     }
     progress.added += fresh.length / 2;
     progress.skipped += (events.length - fresh.length) / 2;
