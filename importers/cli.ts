@@ -9,6 +9,7 @@ import { GeoIp } from '../pipeline/geoip.ts';
 import { ConfigError, loadConfig } from '../runtime/config.ts';
 import { createLogger } from '../runtime/logger.ts';
 import { openWarehouse } from '../warehouse/client.ts';
+import { preparePrivateDataDir } from '../runtime/data-dir.ts';
 import { migrate } from '../warehouse/migrations.ts';
 import { join } from 'node:path';
 import { importHistory, ImportFormatError, type ImportSource } from './import-history.ts';
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
   const logger = createLogger('import', 'warn');
   let warehouse;
   try {
+    preparePrivateDataDir(config.dataDir, logger);
     warehouse = await openWarehouse({ ...config.clickhouse, embeddedPath: join(config.dataDir, 'clickhouse') }, logger);
   } catch (err) {
     console.error(`import: cannot open the warehouse (${(err as Error).message}). With the embedded ClickHouse, stop Streamwarden first or import from the dashboard.`);
