@@ -2,6 +2,23 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
+// The floors of the architecture, lowest first (README, "Layout"): a folder imports only from
+// floors below it (and itself). Tests, test helpers, benches and scripts may import anything.
+const FLOORS = [['core'], ['schemas'], ['bus'], ['warehouse'], ['connectors', 'pipeline'], ['alerts', 'importers'], ['dashboard'], ['runtime']];
+const layering = FLOORS.slice(0, -1).flatMap((folders, level) => {
+  const above = FLOORS.slice(level + 1).flat();
+  return folders.map((folder) => {
+    const forbidden = [...above, ...folders.filter((f) => f !== folder)];
+    return {
+      files: [`${folder}/**/*.ts`],
+      ignores: ['**/*.test.ts', 'dashboard/app/**'],
+      rules: {
+        'no-restricted-imports': ['error', { patterns: [{ group: forbidden.flatMap((f) => [`../${f}/*`, `../../${f}/*`, `../../../${f}/*`, `../../../../${f}/*`]), message: `${folder}/ may import only from the floors below it: ${FLOORS.slice(0, level).flat().join(', ') || 'none'} (README, Layout).` }] }],
+      },
+    };
+  });
+});
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', '.cache/**', 'dashboard/app/build/**', 'dashboard/app/.svelte-kit/**'] },
   js.configs.recommended,
@@ -15,8 +32,9 @@ export default tseslint.config(
       eqeqeq: ['error', 'smart'],
     },
   },
+  ...layering,
   {
-    files: ['scripts/**', 'bench/**', 'demo/**', 'importers/cli.ts'],
+    files: ['scripts/**', 'bench/**', 'demo/**', 'runtime/import-cli.ts'],
     rules: { 'no-console': 'off' },
   },
 );

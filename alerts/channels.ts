@@ -1,7 +1,7 @@
 // Notification channels as the dashboard edits them. Secrets (webhook URLs, bot tokens, SMTP
 // passwords, custom headers) are sealed with the install's key and never returned by the API.
 import { randomUUID } from 'node:crypto';
-import type { SecretBox } from '../runtime/secret-box.ts';
+import type { SecretBox } from '../core/secret-box.ts';
 import type { ConfigDocuments } from '../warehouse/config-documents.ts';
 
 export const CHANNELS_DOCUMENT = 'notification-channels';

@@ -6,7 +6,7 @@ import type { Bus, BusConsumer } from '../bus/types.ts';
 import { consumeTopic } from '../bus/typed.ts';
 import type { StreamControl } from '../connectors/commands.ts';
 import { RULE_SETTINGS_KEY, type RuleSettings } from '../pipeline/rules/settings.ts';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import { topics, type Violation } from '../schemas/index.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { chTime } from '../warehouse/rows.ts';

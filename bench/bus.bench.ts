@@ -5,7 +5,7 @@ import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
 import { KafkaBus } from '../bus/kafka.ts';
 import type { Bus } from '../bus/types.ts';
 import { topics } from '../schemas/topics.ts';
-import { createLogger } from '../runtime/logger.ts';
+import { createLogger } from '../core/logger.ts';
 import { samplePlaybackEvent } from '../testing/fixtures.ts';
 import { rate, type Figure } from './report.ts';
 

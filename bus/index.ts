@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import { EmbeddedBus } from './embedded/embedded-bus.ts';
 import { KafkaBus } from './kafka.ts';
 import type { Bus } from './types.ts';

@@ -1,5 +1,5 @@
 import { describe, inject } from 'vitest';
-import { busContract } from './bus-contract.ts';
+import { busContract } from '../testing/bus-contract.ts';
 import { newKafkaBus } from '../testing/kafka.ts';
 
 describe(`Kafka bus against ${inject('kafkaSource')} at ${inject('kafkaBrokers')}`, () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import { handleUntilDone } from './retry.ts';
 import { backoffMs, toKeyBuffer, type Bus, type BusConsumer, type BusProducer, type ConsumedRecord, type ConsumerOptions, type Headers, type OutgoingRecord, type TopicConfig } from './types.ts';
 

@@ -3,7 +3,7 @@
 // the reason (its bytes untouched) instead of stopping the partition or crashing the process.
 import { AvroDecodeError } from '../schemas/codec.ts';
 import { topics, type TopicSpec } from '../schemas/topics.ts';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import type { Bus, BusConsumer, BusProducer, ConsumedRecord, Headers } from './types.ts';
 
 export interface DecodedRecord<T> {

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Bus, BusConsumer, BusProducer } from '../bus/types.ts';
 import { consumeTopic, publish } from '../bus/typed.ts';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import { topics, type StreamCommand } from '../schemas/index.ts';
 import type { ConnectorRunner } from './runner.ts';
 

@@ -1,7 +1,7 @@
 // Reads every library of a media server page by page, now and then (default every 6 hours), and
 // publishes the pages as library snapshots. A snapshot is closed by its last page only when the
 // whole library was read: a failed read never makes items look removed.
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import type { LibrarySnapshotPage } from '../schemas/index.ts';
 import type { MediaServerClient } from './model.ts';
 import type { ServerRef } from './session-tracker.ts';

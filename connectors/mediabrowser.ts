@@ -4,7 +4,7 @@
 // prefix, and in how /Sessions/{id}/Message takes its arguments. Ticks are 100 ns.
 import type { MediaType, StreamDecision, StreamQuality } from '../schemas/index.ts';
 import { ServerHttp, ServerRequestError, type HttpLimits } from './http.ts';
-import { isPrivateAddress, normalizeIp } from './network.ts';
+import { isPrivateAddress, normalizeIp } from '../core/network.ts';
 import {
   int,
   lower,

@@ -5,7 +5,7 @@ import { EventSource } from 'eventsource';
 import type { MediaType, NetworkLocation, PlayState, StreamDecision, StreamQuality } from '../schemas/index.ts';
 import { backoffMs } from '../bus/types.ts';
 import { ServerHttp, ServerRequestError, type HttpLimits } from './http.ts';
-import { isPrivateAddress, normalizeIp } from './network.ts';
+import { isPrivateAddress, normalizeIp } from '../core/network.ts';
 import {
   int,
   lower,

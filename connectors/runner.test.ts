@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../bus/bus-contract.ts';
+import { waitFor } from '../testing/bus-contract.ts';
 import { consumeTopic } from '../bus/typed.ts';
 import type { BusConsumer } from '../bus/types.ts';
-import { createLogger } from '../runtime/logger.ts';
+import { createLogger } from '../core/logger.ts';
 import { allTopics, topics, type PlaybackEvent, type ServerMetricsSample } from '../schemas/index.ts';
 import { newKafkaBus } from '../testing/kafka.ts';
 import { DEVICES, episode, movie, user } from './fakes/catalog.ts';

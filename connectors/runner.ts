@@ -3,7 +3,7 @@
 // server metrics to the bus.
 import type { BusProducer } from '../bus/types.ts';
 import { publish } from '../bus/typed.ts';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import { topics, type ServerType } from '../schemas/index.ts';
 import { UnknownServerError, type ServerConfig } from './config.ts';
 import { MediaBrowserClient } from './mediabrowser.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { waitFor } from '../bus/bus-contract.ts';
+import { waitFor } from '../testing/bus-contract.ts';
 import type { PlaybackEvent, ServerMetricsSample } from '../schemas/index.ts';
 import { captureLogger } from '../testing/logs.ts';
 import { DEVICES, episode, movie, user } from './fakes/catalog.ts';

@@ -3,7 +3,7 @@
 // A failing server is retried with growing back-off; its status changes are logged once each.
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import type { PlaybackEvent, ServerMetricsSample, ServerStatus } from '../schemas/index.ts';
 import { backoffMs } from '../bus/types.ts';
 import { ServerRequestError, type RequestErrorKind } from './http.ts';

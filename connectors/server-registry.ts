@@ -1,7 +1,7 @@
 // The media servers to watch, edited in the dashboard and kept in the warehouse's config
 // documents with their tokens sealed. When STREAMWARDEN_SERVERS_FILE is set the file is the
 // source instead and the list is read-only here.
-import type { SecretBox } from '../runtime/secret-box.ts';
+import type { SecretBox } from '../core/secret-box.ts';
 import type { ConfigDocuments } from '../warehouse/config-documents.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { chTime } from '../warehouse/rows.ts';

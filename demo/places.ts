@@ -1,7 +1,7 @@
 // Where the demo's viewers live: random public addresses the geolocation database places in a
 // city, so the map and the rules see real-looking, correctly placed traffic without a list of
 // addresses baked into the code.
-import type { GeoIp } from '../pipeline/geoip.ts';
+import type { GeoIp } from '../core/geoip.ts';
 
 export interface Place {
   ip: string;

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { FakeMediaBrowserServer } from '../connectors/fakes/fake-mediabrowser.ts';
 import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
-import { GeoIp } from '../pipeline/geoip.ts';
+import { GeoIp } from '../core/geoip.ts';
 import { freePort } from '../runtime/free-port.ts';
 import { DemoFleet } from './fleet.ts';
 import { samplePlaces, seeded } from './places.ts';

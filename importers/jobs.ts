@@ -3,7 +3,7 @@
 // and re-running an interrupted one adds only what is missing).
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import type { Geolocate } from '../warehouse/rows.ts';
 import { importHistory, type ImportSource } from './import-history.ts';

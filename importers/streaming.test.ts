@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../runtime/logger.ts';
+import { createLogger } from '../core/logger.ts';
 import { createJellystatBackup, generatePlays } from '../testing/import-fixtures.ts';
 import { readJellystatBackup } from './jellystat.ts';
 import { removeStaleUploadDirs } from './upload-files.ts';

@@ -4,7 +4,7 @@
 import { mkdtemp, readdir, rm, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import { isProcessAlive } from '../core/processes.ts';
 
 const PREFIX = 'sw-import-';

@@ -1,6 +1,6 @@
 // What the processor remembers about one account between events: the sessions going on, the
 // last place it was seen, the addresses and devices of the recent past, its trust score.
-import type { GeoLocation } from './geoip.ts';
+import type { GeoLocation } from '../core/geoip.ts';
 
 export interface Observation {
   at: number;

@@ -7,7 +7,7 @@ import type { Warehouse } from '../warehouse/client.ts';
 import { chTime } from '../warehouse/rows.ts';
 import type { AccountState } from './account-state.ts';
 import { Detector } from './detector.ts';
-import type { GeoLocation } from './geoip.ts';
+import type { GeoLocation } from '../core/geoip.ts';
 import { settingsFor, type RuleOverrides, type RuleSettings } from './rules/settings.ts';
 
 export interface BacktestRequest {

@@ -3,8 +3,8 @@ import type { PlaybackEvent } from '../schemas/index.ts';
 import { samplePlaybackEvent } from '../testing/fixtures.ts';
 import type { AccountState } from './account-state.ts';
 import { Detector, type Findings } from './detector.ts';
-import type { GeoLocation } from './geoip.ts';
-import { haversineKm } from './geo-math.ts';
+import type { GeoLocation } from '../core/geoip.ts';
+import { haversineKm } from '../core/geo-math.ts';
 import { DEFAULT_RULES, settingsFor, type RuleOverrides } from './rules/settings.ts';
 
 const T0 = Date.UTC(2026, 10, 1, 20, 0, 0);

@@ -3,11 +3,11 @@
 // rebuilds an account's state by replaying its events raises nothing twice.
 import type { PlaybackEvent, TrustScoreChange, Violation } from '../schemas/index.ts';
 import { MAX_RAISED, newAccountState, type AccountState, type Observation } from './account-state.ts';
-import type { GeoLocation } from './geoip.ts';
+import type { GeoLocation } from '../core/geoip.ts';
 import { geoRestriction, impossibleTravel, simultaneousLocations } from './rules/location-rules.ts';
 import { trustedRanges, type RuleSettings } from './rules/settings.ts';
 import { concurrentStreams, deviceVelocity, inactivity } from './rules/usage-rules.ts';
-import { isPrivateAddress } from '../connectors/network.ts';
+import { isPrivateAddress } from '../core/network.ts';
 import { penalize, recover } from './trust.ts';
 
 export interface Findings {

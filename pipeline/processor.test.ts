@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
 import { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../bus/bus-contract.ts';
+import { waitFor } from '../testing/bus-contract.ts';
 import { publish } from '../bus/typed.ts';
 import type { Bus } from '../bus/types.ts';
-import { createLogger } from '../runtime/logger.ts';
+import { createLogger } from '../core/logger.ts';
 import { topics, type PlaybackEvent, type TrustScoreChange, type Violation } from '../schemas/index.ts';
 import { samplePlaybackEvent } from '../testing/fixtures.ts';
 import { newKafkaBus, testBrokers, uniqueName } from '../testing/kafka.ts';
-import { GeoIp } from './geoip.ts';
+import { GeoIp } from '../core/geoip.ts';
 import { StreamProcessor } from './processor.ts';
 import { DEFAULT_RULES, settingsFor } from './rules/settings.ts';
 
@@ -131,7 +131,7 @@ describe('stream processor through the real Kafka broker', () => {
     const producer = await bus.producer();
     const spec = { ...topics.playbackEvents, name: names.playbackEvents };
 
-    const child = spawn(process.execPath, ['--import', 'tsx', new URL('./kill-child.ts', import.meta.url).pathname, testBrokers().join(','), groupId, JSON.stringify(names)], {
+    const child = spawn(process.execPath, ['--import', 'tsx', new URL('../testing/kill-child.ts', import.meta.url).pathname, testBrokers().join(','), groupId, JSON.stringify(names)], {
       stdio: ['ignore', 'pipe', 'inherit'],
       env: { ...process.env, RULES: JSON.stringify({ deviceVelocity: { windowMs: 30 * DAY, maxIps: 10, maxDevices: 20 }, geoRestriction: { denyCountries: ['RU'] } }) },
     });

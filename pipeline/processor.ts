@@ -13,11 +13,11 @@ import { consumeTopic } from '../bus/typed.ts';
 import { waitUntilDrained } from '../bus/drain.ts';
 import type { Bus, BusConsumer, BusProducer } from '../bus/types.ts';
 import { publish } from '../bus/typed.ts';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import { topics, type PlaybackEvent, type TopicSpec, type TrustScoreChange, type Violation } from '../schemas/index.ts';
 import type { AccountState } from './account-state.ts';
 import { Detector, type Findings } from './detector.ts';
-import type { GeoIp } from './geoip.ts';
+import type { GeoIp } from '../core/geoip.ts';
 import { settingsFor, type RuleOverrides, type RuleSettings } from './rules/settings.ts';
 
 export interface ProcessorOptions {

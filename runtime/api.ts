@@ -5,14 +5,14 @@ import { buildApi } from '../dashboard/server/app.ts';
 import { LiveHub } from '../dashboard/server/live.ts';
 import type { ConnectorRunner } from '../connectors/runner.ts';
 import { localControl, remoteControl } from '../connectors/commands.ts';
-import type { GeoIp } from '../pipeline/geoip.ts';
+import type { GeoIp } from '../core/geoip.ts';
 import type { StreamProcessor } from '../pipeline/processor.ts';
 import type { WarehouseSink } from '../warehouse/sink.ts';
 import { metricsCollector } from './metrics.ts';
 import type { Config } from './config.ts';
-import type { Configuration } from './configuration.ts';
+import type { Configuration } from '../dashboard/server/configuration.ts';
 import { installId } from './install-id.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../core/logger.ts';
 import type { Platform } from './platform.ts';
 
 export interface ApiParts {

@@ -7,7 +7,7 @@ import { SERVERS_DOCUMENT, type ServerRegistry } from '../connectors/server-regi
 import type { ConfigDocuments } from '../warehouse/config-documents.ts';
 import type { Config } from './config.ts';
 import { installId } from './install-id.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../core/logger.ts';
 import type { Platform } from './platform.ts';
 
 export async function startConnectors(config: Config, platform: Platform, configuration: { servers: ServerRegistry; documents: ConfigDocuments }, logger: Logger): Promise<{ runner: ConnectorRunner; stop(): Promise<void> }> {

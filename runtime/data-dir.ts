@@ -3,7 +3,7 @@
 // it. Everything this process creates is private (umask 077: folders 0700, files 0600, chdb's
 // included), and a folder an earlier version created world-readable is closed on start.
 import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../core/logger.ts';
 
 export function preparePrivateDataDir(dir: string, logger: Logger): void {
   process.umask(0o077);

@@ -2,13 +2,13 @@
 // bus and ClickHouse (chdb) keep their data under ./data. With KAFKA_BROKERS and CLICKHOUSE_URL a
 // role (argument or STREAMWARDEN_ROLE: connectors, pipeline, api) runs one part.
 import { ConfigError, loadConfig } from './config.ts';
-import { createLogger } from './logger.ts';
+import { createLogger } from '../core/logger.ts';
 import { startPlatform } from './platform.ts';
 import { ServerConfigError } from '../connectors/config.ts';
 import { RuleConfigError } from '../pipeline/rules/rules-file.ts';
-import { openConfiguration } from './configuration.ts';
+import { openConfiguration } from '../dashboard/server/configuration.ts';
 import { parseRole, startRole } from './roles.ts';
-import { loadSecretBox } from './secret-box.ts';
+import { loadSecretBox } from '../core/secret-box.ts';
 
 function fail(message: string): never {
   console.error(`streamwarden: ${message}`);

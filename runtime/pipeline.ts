@@ -1,9 +1,9 @@
 // Starts the stream processor role: detection rules over the playback events, with the rule
 // parameters the dashboard saves applied as they change.
-import type { GeoIp } from '../pipeline/geoip.ts';
+import type { GeoIp } from '../core/geoip.ts';
 import { StreamProcessor } from '../pipeline/processor.ts';
 import type { RuleStore } from '../pipeline/rules/rule-store.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../core/logger.ts';
 import type { Platform } from './platform.ts';
 
 export async function startProcessor(platform: Platform, geo: GeoIp, store: RuleStore, logger: Logger): Promise<{ processor: StreamProcessor; stop(): Promise<void> }> {

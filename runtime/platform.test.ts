@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { consumeTopic, publish } from '../bus/index.ts';
-import { waitFor } from '../bus/bus-contract.ts';
+import { waitFor } from '../testing/bus-contract.ts';
 import { allTopics, topics, type PlaybackEvent } from '../schemas/index.ts';
 import { samplePlaybackEvent } from '../testing/fixtures.ts';
 import { loadConfig } from './config.ts';
-import { createLogger } from './logger.ts';
+import { createLogger } from '../core/logger.ts';
 import { startPlatform } from './platform.ts';
 
 const logger = createLogger('test');

@@ -10,7 +10,7 @@ import { migrate } from '../warehouse/migrations.ts';
 import { applyRawEventRetention } from '../warehouse/retention.ts';
 import type { Config } from './config.ts';
 import { preparePrivateDataDir } from './data-dir.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../core/logger.ts';
 
 export interface Platform {
   bus: Bus;

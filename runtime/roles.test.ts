@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { waitFor } from '../bus/bus-contract.ts';
+import { waitFor } from '../testing/bus-contract.ts';
 import { DEVICES, movie, user } from '../connectors/fakes/catalog.ts';
 import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
 import { allTopics } from '../schemas/index.ts';
@@ -17,7 +17,7 @@ import { newKafkaBus, testBrokers, uniqueName } from '../testing/kafka.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
 import { migrate } from '../warehouse/migrations.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { createLogger } from './logger.ts';
+import { createLogger } from '../core/logger.ts';
 import { parseRole, startRole, type Role, type Running } from './roles.ts';
 
 const logger = createLogger('test');

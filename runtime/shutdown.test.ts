@@ -6,13 +6,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../bus/bus-contract.ts';
+import { waitFor } from '../testing/bus-contract.ts';
 import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
 import { DEVICES, movie, user } from '../connectors/fakes/catalog.ts';
 import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
 import { topics } from '../schemas/index.ts';
 import { openWarehouse } from '../warehouse/client.ts';
-import { createLogger } from './logger.ts';
+import { createLogger } from '../core/logger.ts';
 
 const plex = new FakePlexServer('shutdown-token');
 afterAll(() => plex.stop());

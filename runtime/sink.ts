@@ -1,7 +1,7 @@
 // Starts the warehouse sink role: bus topics into ClickHouse, client addresses geolocated.
-import type { GeoIp } from '../pipeline/geoip.ts';
+import type { GeoIp } from '../core/geoip.ts';
 import { WarehouseSink } from '../warehouse/sink.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../core/logger.ts';
 import type { Platform } from './platform.ts';
 
 export async function startSink(platform: Platform, geo: GeoIp, logger: Logger): Promise<WarehouseSink> {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../runtime/logger.ts';
+import { createLogger } from '../core/logger.ts';
 import { registerSchemas } from './registry.ts';
 import { allTopics, loadSchemaVersions } from './topics.ts';
 

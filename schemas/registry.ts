@@ -2,7 +2,7 @@
 // registry (Redpanda's built-in one, or Confluent's), subject `<topic>-value`, so downstream
 // consumers can look the contract up. Records stay in Avro single-object encoding: the registry
 // documents them, it does not frame them.
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import { allTopics, loadSchemaVersions } from './topics.ts';
 
 export interface RegisteredSchema {

@@ -1,6 +1,6 @@
 // The dashboard-edited configuration over a test warehouse, with a fixed secret key.
-import { openConfiguration, type Configuration } from '../runtime/configuration.ts';
-import { SecretBox } from '../runtime/secret-box.ts';
+import { openConfiguration, type Configuration } from '../dashboard/server/configuration.ts';
+import { SecretBox } from '../core/secret-box.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 
 export const TEST_SECRET = 'streamwarden-test-secret-key';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { inject } from 'vitest';
 import { KafkaBus } from '../bus/kafka.ts';
-import { createLogger } from '../runtime/logger.ts';
+import { createLogger } from '../core/logger.ts';
 
 /** Bootstrap servers of the broker the global setup resolved. */
 export function testBrokers(): string[] {

@@ -1,10 +1,10 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor } from '../bus/bus-contract.ts';
+import { waitFor } from './bus-contract.ts';
 import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
 import { publish } from '../bus/typed.ts';
-import { createLogger } from '../runtime/logger.ts';
+import { createLogger } from '../core/logger.ts';
 import { allTopics, topics } from '../schemas/index.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrations.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inject } from 'vitest';
-import { createLogger } from '../runtime/logger.ts';
+import { createLogger } from '../core/logger.ts';
 import { identifier, openWarehouse, type Warehouse } from '../warehouse/client.ts';
 
 let embeddedPath: string | undefined;

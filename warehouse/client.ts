@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { createChdbConnection } from 'chdb/connection';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 
 export interface WarehouseSettings {
   /** ClickHouse HTTP(S) endpoint; empty means embedded chdb. */

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../runtime/logger.ts';
+import { createLogger } from '../core/logger.ts';
 import { identifier, type Warehouse } from './client.ts';
 import { MigrationError, loadMigrations, migrate, splitStatements, MIGRATIONS_DIR } from './migrations.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../runtime/logger.ts';
+import { createLogger } from '../core/logger.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
 import { migrate } from './migrations.ts';
 

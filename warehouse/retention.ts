@@ -1,6 +1,6 @@
 // Optional retention of raw playback events. Sessions and rollups are kept for good: they are
 // what long-range analytics read, and they are a small fraction of the raw volume.
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import type { Warehouse } from './client.ts';
 
 /** Keeps raw events `days` days (or for ever when undefined); applied on every start. */

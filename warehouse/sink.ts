@@ -11,7 +11,7 @@ import { topics, type TopicSpec } from '../schemas/topics.ts';
 import { sendDeadLetters } from '../bus/typed.ts';
 import { waitUntilDrained } from '../bus/drain.ts';
 import type { Bus, BusConsumer, BusProducer, ConsumedRecord, RecordBatch } from '../bus/types.ts';
-import type { Logger } from '../runtime/logger.ts';
+import type { Logger } from '../core/logger.ts';
 import type { Warehouse } from './client.ts';
 import { chTime, libraryItemRows, playbackEventRow, serverMetricsRow, trustChangeRow, violationRow, type Geolocate, type Row } from './rows.ts';
 import type { LibrarySnapshotPage } from '../schemas/index.ts';

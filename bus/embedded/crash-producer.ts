@@ -1,7 +1,7 @@
 // Child process for the crash test: produces numbered records as fast as it can and reports each
 // acknowledged batch on stdout, until it is killed.
 import { EmbeddedBus } from './embedded-bus.ts';
-import { createLogger } from '../../runtime/logger.ts';
+import { createLogger } from '../../core/logger.ts';
 
 const dir = process.argv[2]!;
 const bus = new EmbeddedBus({ dir, logger: createLogger('crash-producer', 'silent') });

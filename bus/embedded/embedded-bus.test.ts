@@ -2,9 +2,9 @@ import { appendFileSync, mkdtempSync, readFileSync, readdirSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { busContract, waitFor } from '../bus-contract.ts';
+import { busContract, waitFor } from '../../testing/bus-contract.ts';
 import { EmbeddedBus } from './embedded-bus.ts';
-import { createLogger } from '../../runtime/logger.ts';
+import { createLogger } from '../../core/logger.ts';
 import type { ConsumedRecord } from '../types.ts';
 import { captureLogger } from '../../testing/logs.ts';
 

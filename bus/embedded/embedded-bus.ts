@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Partitioners } from 'kafkajs';
-import type { Logger } from '../../runtime/logger.ts';
+import type { Logger } from '../../core/logger.ts';
 import { handleUntilDone, sleep } from '../retry.ts';
 import { toKeyBuffer, type Bus, type BusConsumer, type BusProducer, type ConsumedRecord, type ConsumerOptions, type OutgoingRecord, type TopicConfig } from '../types.ts';
 import { OffsetStore } from './offset-store.ts';

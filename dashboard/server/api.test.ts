@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../runtime/logger.ts';
+import { createLogger } from '../../core/logger.ts';
 import { samplePlaybackEvent } from '../../testing/fixtures.ts';
 import { generateHistory } from '../../testing/history.ts';
 import { loadHistory } from '../../testing/load-history.ts';

@@ -5,14 +5,14 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../bus/bus-contract.ts';
+import { waitFor } from '../../testing/bus-contract.ts';
 import { EmbeddedBus } from '../../bus/embedded/embedded-bus.ts';
 import { FakePlexServer } from '../../connectors/fakes/fake-plex.ts';
 import { ReadOnlyServersError } from '../../connectors/server-registry.ts';
 import { loadConfig } from '../../runtime/config.ts';
-import type { Configuration } from '../../runtime/configuration.ts';
+import type { Configuration } from './configuration.ts';
 import { startConnectors } from '../../runtime/connectors.ts';
-import { createLogger } from '../../runtime/logger.ts';
+import { createLogger } from '../../core/logger.ts';
 import { allTopics } from '../../schemas/index.ts';
 import { TEST_SECRET, testConfiguration } from '../../testing/configuration.ts';
 import { rawRequest } from '../../testing/raw-http.ts';
@@ -155,8 +155,8 @@ describe('media servers', () => {
 
   it('cannot read tokens back with another secret key', async () => {
     await call('POST', '/api/v1/servers', { id: 'jf', type: 'jellyfin', url: 'http://127.0.0.1:8096', token: 'jf-key' });
-    const { openConfiguration } = await import('../../runtime/configuration.ts');
-    const { SecretBox } = await import('../../runtime/secret-box.ts');
+    const { openConfiguration } = await import('./configuration.ts');
+    const { SecretBox } = await import('../../core/secret-box.ts');
     const other = openConfiguration(warehouse, { secrets: new SecretBox(`${TEST_SECRET}-other`), pollMs: 0 });
     await expect(other.servers.list()).rejects.toThrow(/STREAMWARDEN_SECRET_KEY differs/);
     await call('DELETE', '/api/v1/servers/jf');

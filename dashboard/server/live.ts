@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { consumeTopic } from '../../bus/typed.ts';
 import type { Bus, BusConsumer } from '../../bus/types.ts';
-import type { Logger } from '../../runtime/logger.ts';
+import type { Logger } from '../../core/logger.ts';
 import { topics, type PlaybackEvent, type ServerMetricsSample, type Violation } from '../../schemas/index.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { SessionQueries } from '../../warehouse/queries/index.ts';
-import type { GeoIp } from '../../pipeline/geoip.ts';
+import type { GeoIp } from '../../core/geoip.ts';
 import { viewFromEvent, viewFromRow, type LiveSessionView } from './live-view.ts';
 
 export type LiveSession = LiveSessionView;

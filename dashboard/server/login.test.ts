@@ -2,7 +2,7 @@
 // forged X-Forwarded-For, floods of password hashing; and the live feed's Origin check.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../runtime/logger.ts';
+import { createLogger } from '../../core/logger.ts';
 import { TEST_ADMIN } from '../../testing/api-session.ts';
 import { testConfiguration } from '../../testing/configuration.ts';
 import { rawRequest } from '../../testing/raw-http.ts';

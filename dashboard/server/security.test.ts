@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedBus } from '../../bus/embedded/embedded-bus.ts';
-import { createLogger } from '../../runtime/logger.ts';
+import { createLogger } from '../../core/logger.ts';
 import { allTopics } from '../../schemas/index.ts';
 import { setupAndSignIn } from '../../testing/api-session.ts';
 import { testConfiguration } from '../../testing/configuration.ts';

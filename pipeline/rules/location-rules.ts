@@ -1,7 +1,7 @@
 // Rules about where an account is: impossible travel, simultaneous locations, geo restriction.
 import type { Violation } from '../../schemas/index.ts';
 import type { AccountState, Observation } from '../account-state.ts';
-import { haversineKm } from '../geo-math.ts';
+import { haversineKm } from '../../core/geo-math.ts';
 import type { RuleSettings } from './settings.ts';
 import { duration, evidenceLocation, km, placeName, violation } from './violation.ts';
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { consumeTopic, publish } from '../../../bus/typed.ts';
 import type { Bus, BusConsumer, BusProducer } from '../../../bus/types.ts';
-import type { Logger } from '../../../runtime/logger.ts';
+import type { Logger } from '../../../core/logger.ts';
 import { topics, type AuthRevocation } from '../../../schemas/index.ts';
 import type { AuthStore } from './store.ts';
 

@@ -1,9 +1,9 @@
 // Child process for the kill test: runs a StreamProcessor on Kafka until it is killed.
 import { KafkaBus } from '../bus/kafka.ts';
-import { createLogger } from '../runtime/logger.ts';
-import { GeoIp } from './geoip.ts';
-import { StreamProcessor } from './processor.ts';
-import { DEFAULT_RULES, settingsFor } from './rules/settings.ts';
+import { createLogger } from '../core/logger.ts';
+import { GeoIp } from '../core/geoip.ts';
+import { StreamProcessor } from '../pipeline/processor.ts';
+import { DEFAULT_RULES, settingsFor } from '../pipeline/rules/settings.ts';
 
 const [brokers, groupId, namesJson] = process.argv.slice(2);
 const logger = createLogger('kill-child', 'silent');

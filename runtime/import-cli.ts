@@ -5,15 +5,15 @@
 //   npm run import -- jellystat    <backup.json>   --server <server id> [--emby]
 // With the embedded ClickHouse, stop Streamwarden first (one process owns ./data), or import
 // from the dashboard (Settings > Import) while it runs.
-import { GeoIp } from '../pipeline/geoip.ts';
-import { ConfigError, loadConfig } from '../runtime/config.ts';
-import { createLogger } from '../runtime/logger.ts';
+import { GeoIp } from '../core/geoip.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from '../core/logger.ts';
 import { openWarehouse } from '../warehouse/client.ts';
-import { preparePrivateDataDir } from '../runtime/data-dir.ts';
+import { preparePrivateDataDir } from './data-dir.ts';
 import { migrate } from '../warehouse/migrations.ts';
 import { join } from 'node:path';
-import { importHistory, ImportFormatError, type ImportSource } from './import-history.ts';
-import type { ImportProgress } from './writer.ts';
+import { importHistory, ImportFormatError, type ImportSource } from '../importers/import-history.ts';
+import type { ImportProgress } from '../importers/writer.ts';
 
 function usage(message?: string): never {
   if (message) console.error(`import: ${message}\n`);

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { isIP } from 'node:net';
 import maxmind, { type Reader } from 'maxmind';
-import { isPrivateAddress } from '../connectors/network.ts';
+import { isPrivateAddress } from './network.ts';
 
 export interface GeoLocation {
   countryCode: string;

@@ -2,13 +2,13 @@
 // implementation's test file runs against a real instance.
 import { afterAll, expect, it } from 'vitest';
 import { Partitioners } from 'kafkajs';
-import { consumeTopic, publish } from './typed.ts';
-import type { Bus, BusConsumer, ConsumedRecord } from './types.ts';
+import { consumeTopic, publish } from '../bus/typed.ts';
+import type { Bus, BusConsumer, ConsumedRecord } from '../bus/types.ts';
 import { topics } from '../schemas/topics.ts';
-import { samplePlaybackEvent } from '../testing/fixtures.ts';
-import { uniqueName } from '../testing/kafka.ts';
-import { createLogger } from '../runtime/logger.ts';
-import { sleep } from './retry.ts';
+import { samplePlaybackEvent } from './fixtures.ts';
+import { uniqueName } from './kafka.ts';
+import { createLogger } from '../core/logger.ts';
+import { sleep } from '../bus/retry.ts';
 
 export async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
   const until = Date.now() + timeoutMs;
