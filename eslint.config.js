@@ -4,7 +4,16 @@ import globals from 'globals';
 
 // The floors of the architecture, lowest first (README, "Layout"): a folder imports only from
 // floors below it (and itself). Tests, test helpers, benches and scripts may import anything.
-const FLOORS = [['core'], ['schemas'], ['bus'], ['warehouse'], ['connectors', 'pipeline'], ['alerts', 'importers'], ['dashboard'], ['runtime']];
+const FLOORS = [
+  ['core'],
+  ['schemas'],
+  ['bus'],
+  ['warehouse'],
+  ['connectors', 'pipeline'],
+  ['alerts', 'importers'],
+  ['dashboard'],
+  ['runtime'],
+];
 const layering = FLOORS.slice(0, -1).flatMap((folders, level) => {
   const above = FLOORS.slice(level + 1).flat();
   return folders.map((folder) => {
@@ -13,7 +22,17 @@ const layering = FLOORS.slice(0, -1).flatMap((folders, level) => {
       files: [`${folder}/**/*.ts`],
       ignores: ['**/*.test.ts', 'dashboard/app/**'],
       rules: {
-        'no-restricted-imports': ['error', { patterns: [{ group: forbidden.flatMap((f) => [`../${f}/*`, `../../${f}/*`, `../../../${f}/*`, `../../../../${f}/*`]), message: `${folder}/ may import only from the floors below it: ${FLOORS.slice(0, level).flat().join(', ') || 'none'} (README, Layout).` }] }],
+        'no-restricted-imports': [
+          'error',
+          {
+            patterns: [
+              {
+                group: forbidden.flatMap((f) => [`../${f}/*`, `../../${f}/*`, `../../../${f}/*`, `../../../../${f}/*`]),
+                message: `${folder}/ may import only from the floors below it: ${FLOORS.slice(0, level).flat().join(', ') || 'none'} (README, Layout).`,
+              },
+            ],
+          },
+        ],
       },
     };
   });

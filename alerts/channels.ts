@@ -15,7 +15,15 @@ export interface ChannelSettings {
   ntfy: { serverUrl: string; topic: string; token: string; priority: number };
   apprise: { url: string; urls: string; tag: string };
   telegram: { botToken: string; chatId: string; apiBase: string };
-  email: { host: string; port: number; secure: boolean; username: string; password: string; from: string; to: string[] };
+  email: {
+    host: string;
+    port: number;
+    secure: boolean;
+    username: string;
+    password: string;
+    from: string;
+    to: string[];
+  };
 }
 
 /** Fields of each type that are secrets. */
@@ -73,13 +81,16 @@ export class UnknownChannelError extends Error {
 }
 
 function httpUrl(value: unknown, field: string): void {
-  if (typeof value !== 'string' || !/^https?:\/\/[^\s]+$/.test(value)) throw new ChannelError(`${field} must be an http(s) URL`);
+  if (typeof value !== 'string' || !/^https?:\/\/[^\s]+$/.test(value))
+    throw new ChannelError(`${field} must be an http(s) URL`);
 }
 
 /** Checks the type's settings, filling defaults; throws ChannelError naming the field. */
 export function validateSettings(type: ChannelType, input: Record<string, unknown>): ChannelSettings[ChannelType] {
   const s = { ...DEFAULTS[type], ...input } as Record<string, unknown>;
-  for (const key of Object.keys(input)) if (!(key in DEFAULTS[type])) throw new ChannelError(`${type} has no setting "${key}" (known: ${Object.keys(DEFAULTS[type]).join(', ')})`);
+  for (const key of Object.keys(input))
+    if (!(key in DEFAULTS[type]))
+      throw new ChannelError(`${type} has no setting "${key}" (known: ${Object.keys(DEFAULTS[type]).join(', ')})`);
   switch (type) {
     case 'discord':
       httpUrl(s.webhookUrl, 'webhookUrl');
@@ -87,26 +98,37 @@ export function validateSettings(type: ChannelType, input: Record<string, unknow
     case 'webhook':
       httpUrl(s.url, 'url');
       if (s.method !== 'POST' && s.method !== 'PUT') throw new ChannelError('method must be POST or PUT');
-      if (!s.headers || typeof s.headers !== 'object' || Object.values(s.headers).some((v) => typeof v !== 'string')) throw new ChannelError('headers must be an object of strings');
+      if (!s.headers || typeof s.headers !== 'object' || Object.values(s.headers).some((v) => typeof v !== 'string'))
+        throw new ChannelError('headers must be an object of strings');
       break;
     case 'ntfy':
       httpUrl(s.serverUrl, 'serverUrl');
-      if (typeof s.topic !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(s.topic)) throw new ChannelError('topic must be 1-64 letters, digits, - or _');
-      if (typeof s.priority !== 'number' || s.priority < 0 || s.priority > 5) throw new ChannelError('priority must be 0 (by severity) to 5');
+      if (typeof s.topic !== 'string' || !/^[A-Za-z0-9_-]{1,64}$/.test(s.topic))
+        throw new ChannelError('topic must be 1-64 letters, digits, - or _');
+      if (typeof s.priority !== 'number' || s.priority < 0 || s.priority > 5)
+        throw new ChannelError('priority must be 0 (by severity) to 5');
       break;
     case 'apprise':
       httpUrl(s.url, 'url');
       break;
     case 'telegram':
-      if (typeof s.botToken !== 'string' || !/^\d+:[\w-]{20,}$/.test(s.botToken)) throw new ChannelError('botToken must look like 123456:ABC... (from @BotFather)');
-      if (typeof s.chatId !== 'string' || !/^(-?\d+|@\w{5,})$/.test(s.chatId)) throw new ChannelError('chatId must be a number or @channelname');
+      if (typeof s.botToken !== 'string' || !/^\d+:[\w-]{20,}$/.test(s.botToken))
+        throw new ChannelError('botToken must look like 123456:ABC... (from @BotFather)');
+      if (typeof s.chatId !== 'string' || !/^(-?\d+|@\w{5,})$/.test(s.chatId))
+        throw new ChannelError('chatId must be a number or @channelname');
       httpUrl(s.apiBase, 'apiBase');
       break;
     case 'email':
       if (typeof s.host !== 'string' || !s.host) throw new ChannelError('host (the SMTP server) is required');
       if (typeof s.port !== 'number' || s.port < 1 || s.port > 65535) throw new ChannelError('port must be 1-65535');
-      if (typeof s.from !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(s.from.replace(/^.*<(.+)>$/, '$1'))) throw new ChannelError('from must be an e-mail address');
-      if (!Array.isArray(s.to) || s.to.length === 0 || s.to.some((a) => typeof a !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(a))) throw new ChannelError('to must be a list of e-mail addresses');
+      if (typeof s.from !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(s.from.replace(/^.*<(.+)>$/, '$1')))
+        throw new ChannelError('from must be an e-mail address');
+      if (
+        !Array.isArray(s.to) ||
+        s.to.length === 0 ||
+        s.to.some((a) => typeof a !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(a))
+      )
+        throw new ChannelError('to must be a list of e-mail addresses');
       break;
   }
   return s as unknown as ChannelSettings[ChannelType];
@@ -117,7 +139,10 @@ export class ChannelStore {
 
   async list(): Promise<Channel[]> {
     const doc = await this.deps.documents.get<StoredChannel[]>(CHANNELS_DOCUMENT);
-    return (doc?.body ?? []).map(({ sealed, settings, ...rest }) => ({ ...rest, settings: { ...settings, ...(JSON.parse(this.deps.secrets.open(sealed)) as object) } }) as Channel);
+    return (doc?.body ?? []).map(
+      ({ sealed, settings, ...rest }) =>
+        ({ ...rest, settings: { ...settings, ...(JSON.parse(this.deps.secrets.open(sealed)) as object) } }) as Channel,
+    );
   }
 
   async listPublic(): Promise<PublicChannel[]> {
@@ -125,13 +150,17 @@ export class ChannelStore {
   }
 
   /** Adds (no id) or changes a channel; secret fields left out keep their stored value. */
-  async save(input: Omit<Partial<Channel>, 'settings'> & { settings?: Record<string, unknown> }, updatedBy: string): Promise<PublicChannel> {
+  async save(
+    input: Omit<Partial<Channel>, 'settings'> & { settings?: Record<string, unknown> },
+    updatedBy: string,
+  ): Promise<PublicChannel> {
     const channels = await this.list();
     const existing = input.id ? channels.find((c) => c.id === input.id) : undefined;
     if (input.id && !existing) throw new UnknownChannelError(input.id);
     const type = (input.type ?? existing?.type) as ChannelType;
     if (!CHANNEL_TYPES.includes(type)) throw new ChannelError(`type must be one of ${CHANNEL_TYPES.join(', ')}`);
-    if (existing && existing.type !== type) throw new ChannelError('the type of a channel cannot change; add a new one');
+    if (existing && existing.type !== type)
+      throw new ChannelError('the type of a channel cannot change; add a new one');
     const previous = existing ? (existing.settings as unknown as Record<string, unknown>) : {};
     const settings = validateSettings(type, { ...previous, ...input.settings });
     const channel: Channel = {
@@ -145,15 +174,22 @@ export class ChannelStore {
       bodyTemplate: input.bodyTemplate ?? existing?.bodyTemplate ?? '',
       settings,
     };
-    if (!SEVERITIES.includes(channel.minSeverity)) throw new ChannelError(`minSeverity must be one of ${SEVERITIES.join(', ')}`);
-    await this.write(existing ? channels.map((c) => (c.id === channel.id ? channel : c)) : [...channels, channel], updatedBy);
+    if (!SEVERITIES.includes(channel.minSeverity))
+      throw new ChannelError(`minSeverity must be one of ${SEVERITIES.join(', ')}`);
+    await this.write(
+      existing ? channels.map((c) => (c.id === channel.id ? channel : c)) : [...channels, channel],
+      updatedBy,
+    );
     return toPublic(channel);
   }
 
   async remove(id: string, updatedBy: string): Promise<boolean> {
     const channels = await this.list();
     if (!channels.some((c) => c.id === id)) return false;
-    await this.write(channels.filter((c) => c.id !== id), updatedBy);
+    await this.write(
+      channels.filter((c) => c.id !== id),
+      updatedBy,
+    );
     return true;
   }
 
@@ -172,7 +208,8 @@ export class ChannelStore {
 function toPublic(channel: Channel): PublicChannel {
   const secretKeys = SECRET_FIELDS[channel.type] as string[];
   const all = channel.settings as unknown as Record<string, unknown>;
-  const isSet = (v: unknown) => (typeof v === 'string' ? v.length > 0 : v && typeof v === 'object' ? Object.keys(v).length > 0 : false);
+  const isSet = (v: unknown) =>
+    typeof v === 'string' ? v.length > 0 : v && typeof v === 'object' ? Object.keys(v).length > 0 : false;
   return {
     ...channel,
     settings: Object.fromEntries(Object.entries(all).filter(([k]) => !secretKeys.includes(k))),
@@ -182,5 +219,9 @@ function toPublic(channel: Channel): PublicChannel {
 
 /** Whether a violation of `rule` with `severity` goes to the channel. */
 export function routes(channel: Channel, rule: string, severity: string): boolean {
-  return channel.enabled && (channel.rules.length === 0 || channel.rules.includes(rule)) && SEVERITIES.indexOf(severity as (typeof SEVERITIES)[number]) >= SEVERITIES.indexOf(channel.minSeverity);
+  return (
+    channel.enabled &&
+    (channel.rules.length === 0 || channel.rules.includes(rule)) &&
+    SEVERITIES.indexOf(severity as (typeof SEVERITIES)[number]) >= SEVERITIES.indexOf(channel.minSeverity)
+  );
 }

@@ -50,7 +50,13 @@ beforeAll(async () => {
       received.set(path, [...(received.get(path) ?? []), { headers: req.headers, body }]);
       if (path.startsWith('/discord')) res.statusCode = 204;
       res.setHeader('content-type', 'application/json');
-      res.end(path.includes('/sendMessage') ? JSON.stringify({ ok: true, result: { message_id: 1 } }) : path.startsWith('/discord') ? '' : '{"success":true}');
+      res.end(
+        path.includes('/sendMessage')
+          ? JSON.stringify({ ok: true, result: { message_id: 1 } })
+          : path.startsWith('/discord')
+            ? ''
+            : '{"success":true}',
+      );
     });
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
@@ -74,17 +80,49 @@ beforeAll(async () => {
   warehouse = await openTestWarehouse();
   await migrate(warehouse, logger);
   bus = newKafkaBus();
-  store = new ChannelStore({ documents: new ConfigDocuments(warehouse, 0), secrets: new SecretBox('notifier-test-secret-key') });
-  const add = (channel: Omit<Partial<Channel>, 'settings'> & { settings: Record<string, unknown> }) => store.save(channel, 'admin');
+  store = new ChannelStore({
+    documents: new ConfigDocuments(warehouse, 0),
+    secrets: new SecretBox('notifier-test-secret-key'),
+  });
+  const add = (channel: Omit<Partial<Channel>, 'settings'> & { settings: Record<string, unknown> }) =>
+    store.save(channel, 'admin');
   await add({ name: 'Discord', type: 'discord', settings: { webhookUrl: `${base}/discord/123/abc` } });
-  await add({ name: 'Hook', type: 'webhook', settings: { url: `${base}/hook`, headers: { 'x-api-key': 'hook-secret' }, bodyTemplate: '{"text": "{{user}} tripped {{rule}}", "where": "{{location}}"}' } });
+  await add({
+    name: 'Hook',
+    type: 'webhook',
+    settings: {
+      url: `${base}/hook`,
+      headers: { 'x-api-key': 'hook-secret' },
+      bodyTemplate: '{"text": "{{user}} tripped {{rule}}", "where": "{{location}}"}',
+    },
+  });
   await add({ name: 'ntfy', type: 'ntfy', settings: { serverUrl: `${base}/ntfy`, topic: 'streamwarden' } });
   await add({ name: 'Apprise', type: 'apprise', settings: { url: `${base}/apprise/notify/sw`, tag: 'admins' } });
-  await add({ name: 'Telegram', type: 'telegram', settings: { botToken: BOT, chatId: '-100123', apiBase: `${base}/tg` } });
-  await add({ name: 'Mail', type: 'email', settings: { host: '127.0.0.1', port: smtpPort, secure: false, from: 'Streamwarden <alerts@example.org>', to: ['admin@example.org'] } });
+  await add({
+    name: 'Telegram',
+    type: 'telegram',
+    settings: { botToken: BOT, chatId: '-100123', apiBase: `${base}/tg` },
+  });
+  await add({
+    name: 'Mail',
+    type: 'email',
+    settings: {
+      host: '127.0.0.1',
+      port: smtpPort,
+      secure: false,
+      from: 'Streamwarden <alerts@example.org>',
+      to: ['admin@example.org'],
+    },
+  });
   await add({ name: 'Flaky', type: 'webhook', settings: { url: `${base}/flaky` } });
   await add({ name: 'Broken', type: 'discord', settings: { webhookUrl: `${base}/broken` } });
-  await add({ name: 'High only, travel only', type: 'webhook', rules: ['IMPOSSIBLE_TRAVEL'], minSeverity: 'HIGH', settings: { url: `${base}/travel` } });
+  await add({
+    name: 'High only, travel only',
+    type: 'webhook',
+    rules: ['IMPOSSIBLE_TRAVEL'],
+    minSeverity: 'HIGH',
+    settings: { url: `${base}/travel` },
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -100,25 +138,62 @@ const EVERY = ['/discord/123/abc', '/hook', '/ntfy/', '/apprise/notify/sw', `/tg
 describe('alerts', () => {
   it('delivers each violation once to every channel, across a restart that replays everything; stops streams for rules that say so', async () => {
     const violationsTopic = uniqueName('alert-violations');
-    await bus.ensureTopics([{ name: violationsTopic, partitions: 2 }, { name: topics.deadLetter.name, partitions: 1 }]);
+    await bus.ensureTopics([
+      { name: violationsTopic, partitions: 2 },
+      { name: topics.deadLetter.name, partitions: 1 },
+    ]);
     const producer = await bus.producer();
     const spec = { ...topics.violations, name: violationsTopic };
     const groupId = uniqueName('alerts');
-    const rules = settingsFor(DEFAULT_RULES, { concurrentStreams: { action: 'terminate', terminateMessage: 'Too many streams on this account' } });
+    const rules = settingsFor(DEFAULT_RULES, {
+      concurrentStreams: { action: 'terminate', terminateMessage: 'Too many streams on this account' },
+    });
     const stops: Array<[string, string, string, string]> = [];
-    const control = { terminate: async (server: string, key: string, message: string, by = '') => (stops.push([server, key, message, by]), 'requested' as const) };
+    const control = {
+      terminate: async (server: string, key: string, message: string, by = '') => (
+        stops.push([server, key, message, by]),
+        'requested' as const
+      ),
+    };
     const start = async () => {
-      const notifier = new Notifier({ bus, warehouse, channels: store, rules: () => rules, control, defaultTerminateMessage: async () => 'Stopped', logger, groupId, violationsTopic, retry: { attempts: 4, baseMs: 20 } });
+      const notifier = new Notifier({
+        bus,
+        warehouse,
+        channels: store,
+        rules: () => rules,
+        control,
+        defaultTerminateMessage: async () => 'Stopped',
+        logger,
+        groupId,
+        violationsTopic,
+        retry: { attempts: 4, baseMs: 20 },
+      });
       await notifier.start();
       return notifier;
     };
     const now = Date.now();
-    const travel: Violation = sampleViolation({ violationId: 'a'.repeat(32), userName: '<b>Mallory</b>', detectedAt: now });
-    const streams: Violation = sampleViolation({ violationId: 'b'.repeat(32), rule: 'CONCURRENT_STREAMS', severity: 'LOW', detectedAt: now, accountKey: 'plex-home:7', sessionKeys: ['s1', 's2', 's3', 's4'], summary: '4 streams at once (limit 3)' });
+    const travel: Violation = sampleViolation({
+      violationId: 'a'.repeat(32),
+      userName: '<b>Mallory</b>',
+      detectedAt: now,
+    });
+    const streams: Violation = sampleViolation({
+      violationId: 'b'.repeat(32),
+      rule: 'CONCURRENT_STREAMS',
+      severity: 'LOW',
+      detectedAt: now,
+      accountKey: 'plex-home:7',
+      sessionKeys: ['s1', 's2', 's3', 's4'],
+      summary: '4 streams at once (limit 3)',
+    });
 
     const first = await start();
     await publish(producer, spec, [travel, streams]);
-    await waitFor(() => EVERY.every((p) => count(p) === 2) && mails.length === 2 && count('/travel') === 1, 'every channel to get both alerts', 30_000);
+    await waitFor(
+      () => EVERY.every((p) => count(p) === 2) && mails.length === 2 && count('/travel') === 1,
+      'every channel to get both alerts',
+      30_000,
+    );
     await waitFor(() => first.stats.failed === 2, 'the broken channel to be given up on', 30_000);
     await first.stop();
 
@@ -127,7 +202,12 @@ describe('alerts', () => {
     await admin.connect();
     await admin.resetOffsets({ groupId, topic: violationsTopic, earliest: true });
     await admin.disconnect();
-    const later = sampleViolation({ violationId: 'c'.repeat(32), userName: 'carol', detectedAt: now, summary: 'Paris -> Tokyo, 9,700 km in 40 min' });
+    const later = sampleViolation({
+      violationId: 'c'.repeat(32),
+      userName: 'carol',
+      detectedAt: now,
+      summary: 'Paris -> Tokyo, 9,700 km in 40 min',
+    });
     const second = await start();
     await publish(producer, spec, [travel, later]);
     await waitFor(() => EVERY.every((p) => count(p) === 3) && mails.length === 3, 'the new alert', 30_000);
@@ -138,26 +218,63 @@ describe('alerts', () => {
     expect(mails).toHaveLength(3);
     expect(count('/travel')).toBe(2);
     expect(second.stats.skippedAsDone).toBeGreaterThan(0);
-    expect(stops).toEqual(['s1', 's2', 's3', 's4'].map((key) => ['plex-home', key, 'Too many streams on this account', 'rule:CONCURRENT_STREAMS']));
+    expect(stops).toEqual(
+      ['s1', 's2', 's3', 's4'].map((key) => [
+        'plex-home',
+        key,
+        'Too many streams on this account',
+        'rule:CONCURRENT_STREAMS',
+      ]),
+    );
 
     // What each receiver got, in its own format; names from media servers stay text.
-    const discord = JSON.parse(received.get('/discord/123/abc')![0]!.body) as { embeds: Array<{ title: string; description: string; color: number }>; allowed_mentions: unknown };
-    expect(discord.embeds[0]).toMatchObject({ title: 'Impossible travel: <b>Mallory</b>', description: expect.stringContaining('Boston -> London'), color: 0xef4444 });
+    const discord = JSON.parse(received.get('/discord/123/abc')![0]!.body) as {
+      embeds: Array<{ title: string; description: string; color: number }>;
+      allowed_mentions: unknown;
+    };
+    expect(discord.embeds[0]).toMatchObject({
+      title: 'Impossible travel: <b>Mallory</b>',
+      description: expect.stringContaining('Boston -> London'),
+      color: 0xef4444,
+    });
     expect(discord.allowed_mentions).toEqual({ parse: [] });
     const hook = received.get('/hook')![0]!;
     expect(hook.headers['x-api-key']).toBe('hook-secret');
-    expect(JSON.parse(hook.body)).toEqual({ text: '<b>Mallory</b> tripped Impossible travel', where: 'Boston, US / London, GB' });
-    expect(JSON.parse(received.get('/ntfy/')![0]!.body)).toMatchObject({ topic: 'streamwarden', title: 'Impossible travel: <b>Mallory</b>', priority: 5 });
-    expect(JSON.parse(received.get('/apprise/notify/sw')![0]!.body)).toMatchObject({ title: 'Impossible travel: <b>Mallory</b>', type: 'failure', tag: 'admins' });
-    const telegram = JSON.parse(received.get(`/tg/bot${BOT}/sendMessage`)![0]!.body) as { chat_id: string; text: string; parse_mode: string };
+    expect(JSON.parse(hook.body)).toEqual({
+      text: '<b>Mallory</b> tripped Impossible travel',
+      where: 'Boston, US / London, GB',
+    });
+    expect(JSON.parse(received.get('/ntfy/')![0]!.body)).toMatchObject({
+      topic: 'streamwarden',
+      title: 'Impossible travel: <b>Mallory</b>',
+      priority: 5,
+    });
+    expect(JSON.parse(received.get('/apprise/notify/sw')![0]!.body)).toMatchObject({
+      title: 'Impossible travel: <b>Mallory</b>',
+      type: 'failure',
+      tag: 'admins',
+    });
+    const telegram = JSON.parse(received.get(`/tg/bot${BOT}/sendMessage`)![0]!.body) as {
+      chat_id: string;
+      text: string;
+      parse_mode: string;
+    };
     expect(telegram).toMatchObject({ chat_id: '-100123', parse_mode: 'HTML' });
     expect(telegram.text).toContain('<b>Impossible travel: &lt;b&gt;Mallory&lt;/b&gt;</b>');
     expect(mails[0]).toMatch(/Subject: Impossible travel: <b>Mallory<\/b>/);
     expect(mails[0]).toContain('X-Streamwarden-Violation: aaaaaaaa');
 
-    const ledger = await warehouse.client.query({ query: `SELECT channel_name, status, attempts, last_error FROM ${warehouse.table('notification_deliveries')} FINAL WHERE violation_id = {id:String} ORDER BY channel_name`, query_params: { id: travel.violationId }, format: 'JSONEachRow' });
+    const ledger = await warehouse.client.query({
+      query: `SELECT channel_name, status, attempts, last_error FROM ${warehouse.table('notification_deliveries')} FINAL WHERE violation_id = {id:String} ORDER BY channel_name`,
+      query_params: { id: travel.violationId },
+      format: 'JSONEachRow',
+    });
     const rows = await ledger.json<{ channel_name: string; status: string; attempts: number; last_error: string }>();
-    expect(rows.find((r) => r.channel_name === 'Broken')).toMatchObject({ status: 'FAILED', attempts: 4, last_error: expect.stringContaining('400') });
+    expect(rows.find((r) => r.channel_name === 'Broken')).toMatchObject({
+      status: 'FAILED',
+      attempts: 4,
+      last_error: expect.stringContaining('400'),
+    });
     expect(rows.find((r) => r.channel_name === 'Flaky')).toMatchObject({ status: 'SENT' });
     expect(rows.filter((r) => r.status === 'SENT')).toHaveLength(8);
   });

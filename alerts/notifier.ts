@@ -68,7 +68,12 @@ export class Notifier {
 
   /** Waits until every violation on the bus has been alerted on and committed. */
   async drain(timeoutMs?: number): Promise<boolean> {
-    return waitUntilDrained(this.options.bus, this.options.groupId ?? 'alerts', [this.options.violationsTopic ?? topics.violations.name], timeoutMs);
+    return waitUntilDrained(
+      this.options.bus,
+      this.options.groupId ?? 'alerts',
+      [this.options.violationsTopic ?? topics.violations.name],
+      timeoutMs,
+    );
   }
 
   async stop(): Promise<void> {
@@ -77,7 +82,10 @@ export class Notifier {
 
   private async handle(batch: Violation[]): Promise<void> {
     const violations = [...new Map(batch.map((v) => [v.violationId, v])).values()];
-    const [channels, done] = await Promise.all([this.options.channels.list(), this.ledger(violations.map((v) => v.violationId))]);
+    const [channels, done] = await Promise.all([
+      this.options.channels.list(),
+      this.ledger(violations.map((v) => v.violationId)),
+    ]);
     const work: Array<Promise<Outcome | null>> = [];
     for (const violation of violations) {
       const routed = channels.filter((c) => routes(c, violation.rule, violation.severity));
@@ -95,7 +103,19 @@ export class Notifier {
     const now = chTime((this.options.now ?? Date.now)());
     await this.options.warehouse.client.insert({
       table: this.options.warehouse.table('notification_deliveries'),
-      values: outcomes.map((o) => ({ violation_id: o.violation.violationId, channel_id: o.channelId, channel_name: o.channelName, channel_type: o.channelType, status: o.status, attempts: o.attempts, last_error: o.error, rule: o.violation.rule, account_key: o.violation.accountKey, summary: o.violation.summary, updated_at: now })),
+      values: outcomes.map((o) => ({
+        violation_id: o.violation.violationId,
+        channel_id: o.channelId,
+        channel_name: o.channelName,
+        channel_type: o.channelType,
+        status: o.status,
+        attempts: o.attempts,
+        last_error: o.error,
+        rule: o.violation.rule,
+        account_key: o.violation.accountKey,
+        summary: o.violation.summary,
+        updated_at: now,
+      })),
       format: 'JSONEachRow',
     });
   }
@@ -106,7 +126,11 @@ export class Notifier {
       query_params: { ids },
       format: 'JSONEachRow',
     });
-    return new Set((await result.json<{ violation_id: string; channel_id: string }>()).map((r) => `${r.violation_id}/${r.channel_id}`));
+    return new Set(
+      (await result.json<{ violation_id: string; channel_id: string }>()).map(
+        (r) => `${r.violation_id}/${r.channel_id}`,
+      ),
+    );
   }
 
   /** Titles of the plays involved and the server's name, for the message. */
@@ -130,19 +154,49 @@ export class Notifier {
       try {
         await deliver(channel, context);
         this.stats.sent++;
-        return { violation, channelId: channel.id, channelName: channel.name, channelType: channel.type, status: 'SENT', attempts: attempt, error: '' };
+        return {
+          violation,
+          channelId: channel.id,
+          channelName: channel.name,
+          channelType: channel.type,
+          status: 'SENT',
+          attempts: attempt,
+          error: '',
+        };
       } catch (err) {
         error = (err as Error).message;
         const retryable = err instanceof DeliveryError ? err.retryable : true;
-        this.logger.warn({ channel: channel.name, type: channel.type, violationId: violation.violationId, attempt, retryable, err: error }, 'alert not delivered');
+        this.logger.warn(
+          {
+            channel: channel.name,
+            type: channel.type,
+            violationId: violation.violationId,
+            attempt,
+            retryable,
+            err: error,
+          },
+          'alert not delivered',
+        );
         if (!retryable || attempt === attempts) break;
-        const wait = err instanceof DeliveryError && err.retryAfterS ? err.retryAfterS * 1000 : baseMs * 2 ** (attempt - 1);
+        const wait =
+          err instanceof DeliveryError && err.retryAfterS ? err.retryAfterS * 1000 : baseMs * 2 ** (attempt - 1);
         await new Promise((r) => setTimeout(r, Math.min(wait, 60_000)));
       }
     }
     this.stats.failed++;
-    this.logger.error({ channel: channel.name, type: channel.type, violationId: violation.violationId, err: error }, 'alert given up; shown as failed in the dashboard');
-    return { violation, channelId: channel.id, channelName: channel.name, channelType: channel.type, status: 'FAILED', attempts, error };
+    this.logger.error(
+      { channel: channel.name, type: channel.type, violationId: violation.violationId, err: error },
+      'alert given up; shown as failed in the dashboard',
+    );
+    return {
+      violation,
+      channelId: channel.id,
+      channelName: channel.name,
+      channelType: channel.type,
+      status: 'FAILED',
+      attempts,
+      error,
+    };
   }
 
   private async act(v: Violation): Promise<Outcome | null> {
@@ -151,15 +205,32 @@ export class Notifier {
     if (!settings || settings.action !== 'terminate' || v.sessionKeys.length === 0) return null;
     const base = { violation: v, channelId: TERMINATE_ACTION, channelName: 'Stop streams', channelType: 'action' };
     const age = (this.options.now ?? Date.now)() - v.detectedAt;
-    if (!this.options.control) return { ...base, status: 'FAILED', attempts: 0, error: 'no connectors reachable to stop the streams' };
-    if (age > ACTION_MAX_AGE_MS) return { ...base, status: 'FAILED', attempts: 0, error: `detected ${Math.round(age / 60_000)} min ago; streams not stopped` };
+    if (!this.options.control)
+      return { ...base, status: 'FAILED', attempts: 0, error: 'no connectors reachable to stop the streams' };
+    if (age > ACTION_MAX_AGE_MS)
+      return {
+        ...base,
+        status: 'FAILED',
+        attempts: 0,
+        error: `detected ${Math.round(age / 60_000)} min ago; streams not stopped`,
+      };
     const message = settings.terminateMessage || (await this.options.defaultTerminateMessage());
     const errors: string[] = [];
     for (const sessionKey of v.sessionKeys) {
-      await this.options.control.terminate(v.serverId, sessionKey, message, `rule:${v.rule}`).catch((err: unknown) => errors.push(`${sessionKey}: ${(err as Error).message}`));
+      await this.options.control
+        .terminate(v.serverId, sessionKey, message, `rule:${v.rule}`)
+        .catch((err: unknown) => errors.push(`${sessionKey}: ${(err as Error).message}`));
     }
     this.stats.actions++;
-    this.logger.info({ violationId: v.violationId, rule: v.rule, sessions: v.sessionKeys, errors }, 'streams stopped by rule action');
-    return { ...base, status: errors.length === v.sessionKeys.length ? 'FAILED' : 'SENT', attempts: 1, error: errors.join('; ') };
+    this.logger.info(
+      { violationId: v.violationId, rule: v.rule, sessions: v.sessionKeys, errors },
+      'streams stopped by rule action',
+    );
+    return {
+      ...base,
+      status: errors.length === v.sessionKeys.length ? 'FAILED' : 'SENT',
+      attempts: 1,
+      error: errors.join('; '),
+    };
   }
 }

@@ -18,17 +18,34 @@ export class DeliveryError extends Error {
 
 const COLOURS: Record<string, number> = { LOW: 0x3b82f6, MEDIUM: 0xf59e0b, HIGH: 0xef4444, CRITICAL: 0x991b1b };
 
-async function post(url: string, init: { method?: string; headers?: Record<string, string>; body: string }, what: string): Promise<Response> {
+async function post(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body: string },
+  what: string,
+): Promise<Response> {
   let response: Response;
   try {
-    response = await fetch(url, { method: init.method ?? 'POST', headers: init.headers, body: init.body, signal: AbortSignal.timeout(15_000), redirect: 'error' });
+    response = await fetch(url, {
+      method: init.method ?? 'POST',
+      headers: init.headers,
+      body: init.body,
+      signal: AbortSignal.timeout(15_000),
+      redirect: 'error',
+    });
   } catch (err) {
-    throw new DeliveryError(`${what}: ${(err as Error).cause ? String((err as Error).cause) : (err as Error).message}`, true);
+    throw new DeliveryError(
+      `${what}: ${(err as Error).cause ? String((err as Error).cause) : (err as Error).message}`,
+      true,
+    );
   }
   if (response.ok) return response;
   const detail = (await response.text().catch(() => '')).slice(0, 300);
   const retryAfter = Number(response.headers.get('retry-after')) || undefined;
-  throw new DeliveryError(`${what} answered ${response.status}${detail ? `: ${detail}` : ''}`, response.status === 429 || response.status >= 500, retryAfter);
+  throw new DeliveryError(
+    `${what} answered ${response.status}${detail ? `: ${detail}` : ''}`,
+    response.status === 429 || response.status >= 500,
+    retryAfter,
+  );
 }
 
 export async function deliver(channel: Channel, context: AlertContext): Promise<void> {
@@ -69,29 +86,91 @@ export async function deliver(channel: Channel, context: AlertContext): Promise<
       const s = channel.settings as ChannelSettings['webhook'];
       const payload = s.bodyTemplate
         ? render(s.bodyTemplate, context, jsonString)
-        : JSON.stringify({ event: 'violation', title, message: body, violation: { id: context.violationId, rule: context.ruleId, severity: context.severity, user: context.user, accountKey: context.accountKey, server: context.server, summary: context.summary, device: context.device, location: context.location, title: context.title, detectedAt: context.time, trustPenalty: Number(context.trustPenalty) } });
-      await post(s.url, { method: s.method, headers: { 'content-type': 'application/json', 'user-agent': 'Streamwarden', ...s.headers }, body: payload }, 'webhook');
+        : JSON.stringify({
+            event: 'violation',
+            title,
+            message: body,
+            violation: {
+              id: context.violationId,
+              rule: context.ruleId,
+              severity: context.severity,
+              user: context.user,
+              accountKey: context.accountKey,
+              server: context.server,
+              summary: context.summary,
+              device: context.device,
+              location: context.location,
+              title: context.title,
+              detectedAt: context.time,
+              trustPenalty: Number(context.trustPenalty),
+            },
+          });
+      await post(
+        s.url,
+        {
+          method: s.method,
+          headers: { 'content-type': 'application/json', 'user-agent': 'Streamwarden', ...s.headers },
+          body: payload,
+        },
+        'webhook',
+      );
       return;
     }
     case 'ntfy': {
       const s = channel.settings as ChannelSettings['ntfy'];
       // JSON publishing (to the server root) carries any characters in the title, unlike headers.
-      const priority = s.priority || ({ LOW: 3, MEDIUM: 4, HIGH: 5, CRITICAL: 5 } as Record<string, number>)[context.severity] || 3;
-      await post(s.serverUrl.replace(/\/+$/, '') + '/', { headers: { 'content-type': 'application/json', ...(s.token ? { authorization: `Bearer ${s.token}` } : {}) }, body: JSON.stringify({ topic: s.topic, title, message: body, priority, tags: ['warning', context.ruleId.toLowerCase()] }) }, 'ntfy');
+      const priority =
+        s.priority || ({ LOW: 3, MEDIUM: 4, HIGH: 5, CRITICAL: 5 } as Record<string, number>)[context.severity] || 3;
+      await post(
+        s.serverUrl.replace(/\/+$/, '') + '/',
+        {
+          headers: { 'content-type': 'application/json', ...(s.token ? { authorization: `Bearer ${s.token}` } : {}) },
+          body: JSON.stringify({
+            topic: s.topic,
+            title,
+            message: body,
+            priority,
+            tags: ['warning', context.ruleId.toLowerCase()],
+          }),
+        },
+        'ntfy',
+      );
       return;
     }
     case 'apprise': {
       const s = channel.settings as ChannelSettings['apprise'];
       const type = context.severity === 'LOW' ? 'info' : context.severity === 'MEDIUM' ? 'warning' : 'failure';
-      await post(s.url, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ title, body, type, format: 'text', ...(s.urls ? { urls: s.urls } : {}), ...(s.tag ? { tag: s.tag } : {}) }) }, 'Apprise');
+      await post(
+        s.url,
+        {
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            title,
+            body,
+            type,
+            format: 'text',
+            ...(s.urls ? { urls: s.urls } : {}),
+            ...(s.tag ? { tag: s.tag } : {}),
+          }),
+        },
+        'Apprise',
+      );
       return;
     }
     case 'telegram': {
       const s = channel.settings as ChannelSettings['telegram'];
       const text = `<b>${html(title)}</b>\n${html(body)}`;
-      const response = await post(`${s.apiBase.replace(/\/+$/, '')}/bot${s.botToken}/sendMessage`, { headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chat_id: s.chatId, text, parse_mode: 'HTML', disable_web_page_preview: true }) }, 'Telegram').catch((err: unknown) => {
+      const response = await post(
+        `${s.apiBase.replace(/\/+$/, '')}/bot${s.botToken}/sendMessage`,
+        {
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ chat_id: s.chatId, text, parse_mode: 'HTML', disable_web_page_preview: true }),
+        },
+        'Telegram',
+      ).catch((err: unknown) => {
         // The token is part of the URL: never let it reach a log or the dashboard.
-        if (err instanceof DeliveryError) throw new DeliveryError(err.message.replaceAll(s.botToken, '<token>'), err.retryable, err.retryAfterS);
+        if (err instanceof DeliveryError)
+          throw new DeliveryError(err.message.replaceAll(s.botToken, '<token>'), err.retryable, err.retryAfterS);
         throw err;
       });
       const answer = (await response.json().catch(() => null)) as { ok?: boolean; description?: string } | null;
@@ -100,13 +179,30 @@ export async function deliver(channel: Channel, context: AlertContext): Promise<
     }
     case 'email': {
       const s = channel.settings as ChannelSettings['email'];
-      const transport = nodemailer.createTransport({ host: s.host, port: s.port, secure: s.secure, auth: s.username ? { user: s.username, pass: s.password } : undefined, connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 });
+      const transport = nodemailer.createTransport({
+        host: s.host,
+        port: s.port,
+        secure: s.secure,
+        auth: s.username ? { user: s.username, pass: s.password } : undefined,
+        connectionTimeout: 15_000,
+        greetingTimeout: 15_000,
+        socketTimeout: 30_000,
+      });
       try {
-        await transport.sendMail({ from: s.from, to: s.to, subject: title, text: body, headers: { 'X-Streamwarden-Violation': context.violationId } });
+        await transport.sendMail({
+          from: s.from,
+          to: s.to,
+          subject: title,
+          text: body,
+          headers: { 'X-Streamwarden-Violation': context.violationId },
+        });
       } catch (err) {
         const code = (err as { responseCode?: number }).responseCode;
         // 4xx SMTP replies are temporary by definition; 5xx are permanent.
-        throw new DeliveryError(`SMTP ${s.host}:${s.port}: ${(err as Error).message}`, code === undefined || (code >= 400 && code < 500));
+        throw new DeliveryError(
+          `SMTP ${s.host}:${s.port}: ${(err as Error).message}`,
+          code === undefined || (code >= 400 && code < 500),
+        );
       } finally {
         transport.close();
       }

@@ -28,7 +28,8 @@ const RULE_NAMES: Record<string, string> = {
 };
 
 export const DEFAULT_TITLE = '{{rule}}: {{user}}';
-export const DEFAULT_BODY = '{{summary}}\nServer: {{server}} · Device: {{device}} · {{location}}{{#title}}\nWatching: {{title}}{{/title}}';
+export const DEFAULT_BODY =
+  '{{summary}}\nServer: {{server}} · Device: {{device}} · {{location}}{{#title}}\nWatching: {{title}}{{/title}}';
 
 export function alertContext(v: Violation, extra: { serverName?: string; titles?: string[] } = {}): AlertContext {
   const places = v.evidence.locations.map((l) => [l.city, l.countryCode].filter(Boolean).join(', ')).filter(Boolean);
@@ -40,7 +41,13 @@ export function alertContext(v: Violation, extra: { serverName?: string; titles?
     ruleId: v.rule,
     severity: v.severity,
     summary: v.summary,
-    evidence: [v.summary, ...v.evidence.locations.map((l) => `${new Date(l.observedAt).toISOString()} ${[l.city, l.countryCode].filter(Boolean).join(', ') || 'unknown place'} ${l.ip}${l.deviceName ? ` (${l.deviceName})` : ''}`)].join('\n'),
+    evidence: [
+      v.summary,
+      ...v.evidence.locations.map(
+        (l) =>
+          `${new Date(l.observedAt).toISOString()} ${[l.city, l.countryCode].filter(Boolean).join(', ') || 'unknown place'} ${l.ip}${l.deviceName ? ` (${l.deviceName})` : ''}`,
+      ),
+    ].join('\n'),
     server: extra.serverName ?? v.serverId,
     title: [...new Set(extra.titles ?? [])].join(', '),
     device: devices.join(', ') || 'unknown device',
@@ -64,4 +71,5 @@ export function render(template: string, context: AlertContext, escape: (value: 
 }
 
 export const jsonString = (value: string) => JSON.stringify(value).slice(1, -1);
-export const html = (value: string) => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+export const html = (value: string) =>
+  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

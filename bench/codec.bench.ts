@@ -4,7 +4,9 @@ import { rate, type Figure } from './report.ts';
 
 export async function codecBench(count = 200_000): Promise<Figure[]> {
   const codec = topics.playbackEvents.codec;
-  const events = Array.from({ length: 1000 }, (_, i) => samplePlaybackEvent({ sessionKey: `s${i}`, positionMs: i * 1000 }));
+  const events = Array.from({ length: 1000 }, (_, i) =>
+    samplePlaybackEvent({ sessionKey: `s${i}`, positionMs: i * 1000 }),
+  );
   let start = performance.now();
   let bytes = 0;
   const encoded: Buffer[] = [];

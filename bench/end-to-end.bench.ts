@@ -31,7 +31,13 @@ export async function endToEndBench(plays = Number(process.env.BENCH_E2E_PLAYS ?
   const dir = mkdtempSync(join(tmpdir(), 'sw-bench-e2e-'));
   const bus = new KafkaBus({ brokers: broker.brokers, clientId: 'streamwarden-bench', logger, defaultPartitions: 6 });
   const stamp = Date.now();
-  const names = { playbackEvents: `bench-e2e-${stamp}-events`, violations: `bench-e2e-${stamp}-violations`, trustScoreChanges: `bench-e2e-${stamp}-trust`, serverMetrics: `bench-e2e-${stamp}-metrics`, librarySnapshots: `bench-e2e-${stamp}-library` };
+  const names = {
+    playbackEvents: `bench-e2e-${stamp}-events`,
+    violations: `bench-e2e-${stamp}-violations`,
+    trustScoreChanges: `bench-e2e-${stamp}-trust`,
+    serverMetrics: `bench-e2e-${stamp}-metrics`,
+    librarySnapshots: `bench-e2e-${stamp}-library`,
+  };
   const warehouse = await openWarehouse({ embeddedPath: join(dir, 'clickhouse'), database: 'bench' }, logger);
   let peakRss = 0;
   let peakHeap = 0;
@@ -44,8 +50,23 @@ export async function endToEndBench(plays = Number(process.env.BENCH_E2E_PLAYS ?
     await migrate(warehouse, logger);
     await bus.ensureTopics([...Object.values(names), topics.deadLetter.name].map((name) => ({ name, partitions: 6 })));
     const geo = await GeoIp.open();
-    const processor = new StreamProcessor({ bus, geo, logger, rules: DEFAULT_RULES, inactivityCheckMs: 0, groupId: `bench-e2e-${stamp}-pipeline`, topicNames: names });
-    const sink = new WarehouseSink({ bus, warehouse, logger, geolocate: (ip) => geo.lookup(ip), groupId: `bench-e2e-${stamp}-sink`, topicNames: names });
+    const processor = new StreamProcessor({
+      bus,
+      geo,
+      logger,
+      rules: DEFAULT_RULES,
+      inactivityCheckMs: 0,
+      groupId: `bench-e2e-${stamp}-pipeline`,
+      topicNames: names,
+    });
+    const sink = new WarehouseSink({
+      bus,
+      warehouse,
+      logger,
+      geolocate: (ip) => geo.lookup(ip),
+      groupId: `bench-e2e-${stamp}-sink`,
+      topicNames: names,
+    });
     const sentAt = new Map<string, number>();
     const latencies: number[] = [];
     const violationsConsumer = await consumeTopic(bus, {
@@ -75,7 +96,10 @@ export async function endToEndBench(plays = Number(process.env.BENCH_E2E_PLAYS ?
     const endToEnd = performance.now() - start;
 
     // Latency: a fresh set of accounts at a steady 2,000 events/s, each batch timed as it is sent.
-    const paced = benchEvents(Math.max(2000, Math.round(plays / 4)), 11, 1500).map((e) => ({ ...e, accountKey: `lat-${e.accountKey}` }));
+    const paced = benchEvents(Math.max(2000, Math.round(plays / 4)), 11, 1500).map((e) => ({
+      ...e,
+      accountKey: `lat-${e.accountKey}`,
+    }));
     const perTick = 200;
     start = performance.now();
     for (let i = 0; i < paced.length; i += perTick) {
@@ -97,11 +121,33 @@ export async function endToEndBench(plays = Number(process.env.BENCH_E2E_PLAYS ?
     await sink.stop();
     const note = `${load.length.toLocaleString('en-US')} events, ${broker.description}, ClickHouse embedded`;
     return [
-      { suite: 'end to end', name: 'produce to Kafka (batches of 5000)', value: rate(load.length, produced), unit: 'events/s', note },
-      { suite: 'end to end', name: 'Kafka -> processor + warehouse sink, all stored', value: rate(load.length, endToEnd), unit: 'events/s', note },
-      { suite: 'end to end', name: `detection latency p50 (${latencies.length} violations at 2,000 events/s)`, value: Math.round(percentile(latencies, 50)), unit: 'ms' },
+      {
+        suite: 'end to end',
+        name: 'produce to Kafka (batches of 5000)',
+        value: rate(load.length, produced),
+        unit: 'events/s',
+        note,
+      },
+      {
+        suite: 'end to end',
+        name: 'Kafka -> processor + warehouse sink, all stored',
+        value: rate(load.length, endToEnd),
+        unit: 'events/s',
+        note,
+      },
+      {
+        suite: 'end to end',
+        name: `detection latency p50 (${latencies.length} violations at 2,000 events/s)`,
+        value: Math.round(percentile(latencies, 50)),
+        unit: 'ms',
+      },
       { suite: 'end to end', name: 'detection latency p99', value: Math.round(percentile(latencies, 99)), unit: 'ms' },
-      { suite: 'end to end', name: 'peak resident memory (processor + sink + embedded ClickHouse)', value: Math.round(peakRss / 2 ** 20), unit: 'MiB' },
+      {
+        suite: 'end to end',
+        name: 'peak resident memory (processor + sink + embedded ClickHouse)',
+        value: Math.round(peakRss / 2 ** 20),
+        unit: 'MiB',
+      },
       { suite: 'end to end', name: 'peak JS heap', value: Math.round(peakHeap / 2 ** 20), unit: 'MiB' },
     ];
   } finally {

@@ -26,10 +26,15 @@ async function writeBackup(path: string, rows: number): Promise<void> {
   };
   const users = 500;
   const sample = generatePlays(users, users);
-  await write(`[{"jf_libraries":[]},{"jf_users":${JSON.stringify(sample.map(jellystatUser))}},{"jf_playback_activity":[`);
+  await write(
+    `[{"jf_libraries":[]},{"jf_users":${JSON.stringify(sample.map(jellystatUser))}},{"jf_playback_activity":[`,
+  );
   const perBatch = 10_000;
   for (let from = 0; from < rows; from += perBatch) {
-    const plays = generatePlays(Math.min(perBatch, rows - from), users, Date.UTC(2024, 0, 1) + from * 60_000).slice(0, Math.min(perBatch, rows - from));
+    const plays = generatePlays(Math.min(perBatch, rows - from), users, Date.UTC(2024, 0, 1) + from * 60_000).slice(
+      0,
+      Math.min(perBatch, rows - from),
+    );
     const text = plays.map((p, i) => JSON.stringify(jellystatActivity({ ...p, id: from + i + 1 }))).join(',');
     await write(from === 0 ? text : `,${text}`);
   }
@@ -102,9 +107,26 @@ export async function importBench(rows = Number(process.env.BENCH_IMPORT_ROWS ??
   await warehouse.close();
   rmSync(dir, { recursive: true, force: true });
   return [
-    { suite: 'import', name: `Jellystat backup, ${rows.toLocaleString('en-US')} plays (${Math.round(megabytes)} MB): upload + import`, value: rate(job.progress.read, finished - started), unit: 'plays/s', note: `${job.progress.added.toLocaleString('en-US')} added, upload ${Math.round(uploaded - started)} ms, ${Math.round((finished - started) / 1000)} s in all` },
-    { suite: 'import', name: 'peak RSS growth over the idle API', value: Math.round((peak - baseline) / 2 ** 20), unit: 'MiB' },
+    {
+      suite: 'import',
+      name: `Jellystat backup, ${rows.toLocaleString('en-US')} plays (${Math.round(megabytes)} MB): upload + import`,
+      value: rate(job.progress.read, finished - started),
+      unit: 'plays/s',
+      note: `${job.progress.added.toLocaleString('en-US')} added, upload ${Math.round(uploaded - started)} ms, ${Math.round((finished - started) / 1000)} s in all`,
+    },
+    {
+      suite: 'import',
+      name: 'peak RSS growth over the idle API',
+      value: Math.round((peak - baseline) / 2 ** 20),
+      unit: 'MiB',
+    },
     { suite: 'import', name: '/health during the import, p50', value: Math.round(percentile(sorted, 50)), unit: 'ms' },
-    { suite: 'import', name: '/health during the import, p99', value: Math.round(percentile(sorted, 99)), unit: 'ms', note: `max ${Math.round(sorted[sorted.length - 1] ?? 0)} ms over ${sorted.length} checks` },
+    {
+      suite: 'import',
+      name: '/health during the import, p99',
+      value: Math.round(percentile(sorted, 99)),
+      unit: 'ms',
+      note: `max ${Math.round(sorted[sorted.length - 1] ?? 0)} ms over ${sorted.length} checks`,
+    },
   ];
 }

@@ -14,10 +14,17 @@ export interface BenchBroker {
 export function benchBroker(): BenchBroker {
   const given = process.env.KAFKA_BROKERS?.split(',').filter(Boolean) ?? [];
   if (given.length > 0) return { brokers: given, description: `Kafka at ${given.join(',')}`, stop: () => undefined };
-  const env = { ...process.env, KAFKA_STATE_DIR: `${repo}.cache/kafka-bench`, KAFKA_PORT: process.env.BENCH_KAFKA_PORT ?? '19192' };
+  const env = {
+    ...process.env,
+    KAFKA_STATE_DIR: `${repo}.cache/kafka-bench`,
+    KAFKA_PORT: process.env.BENCH_KAFKA_PORT ?? '19192',
+  };
   const started = spawnSync('bash', ['scripts/kafka/broker.sh', 'start'], { cwd: repo, env, encoding: 'utf8' });
   const line = /KAFKA_BROKERS=(\S+)/.exec(started.stdout ?? '');
-  if (started.status !== 0 || !line) throw new Error(`could not start a Kafka broker for the benchmark (set KAFKA_BROKERS, or install Java and Maven):\n${started.stdout}${started.stderr}`);
+  if (started.status !== 0 || !line)
+    throw new Error(
+      `could not start a Kafka broker for the benchmark (set KAFKA_BROKERS, or install Java and Maven):\n${started.stdout}${started.stderr}`,
+    );
   return {
     brokers: [line[1]!],
     description: `Apache Kafka (KRaft, local jars) at ${line[1]}`,

@@ -9,7 +9,11 @@ export function benchEvents(plays: number, seed = 5, accounts = 2000): PlaybackE
   const addressOf = new Map<string, string>();
   return history.events.map((e) => {
     const key = `${e.serverId}/${e.sessionKey}`;
-    if (!addressOf.has(key)) addressOf.set(key, `${1 + Math.floor(random() * 222)}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 254)}`);
+    if (!addressOf.has(key))
+      addressOf.set(
+        key,
+        `${1 + Math.floor(random() * 222)}.${Math.floor(random() * 256)}.${Math.floor(random() * 256)}.${1 + Math.floor(random() * 254)}`,
+      );
     return { ...e, clientIp: addressOf.get(key)!, networkLocation: 'WAN' as const };
   });
 }

@@ -35,7 +35,13 @@ export async function pipelineBench(plays = Number(process.env.BENCH_PLAYS ?? 20
   await bus.ensureTopics(allTopics.map((t) => ({ name: t.name })));
   const producer = await bus.producer();
   for (let i = 0; i < list.length; i += 5000) await publish(producer, topics.playbackEvents, list.slice(i, i + 5000));
-  const processor = new StreamProcessor({ bus, geo: await GeoIp.open(), logger, rules: DEFAULT_RULES, inactivityCheckMs: 0 });
+  const processor = new StreamProcessor({
+    bus,
+    geo: await GeoIp.open(),
+    logger,
+    rules: DEFAULT_RULES,
+    inactivityCheckMs: 0,
+  });
   start = performance.now();
   await processor.start();
   while (processor.stats.events < list.length) await new Promise((r) => setTimeout(r, 20));
@@ -44,7 +50,17 @@ export async function pipelineBench(plays = Number(process.env.BENCH_PLAYS ?? 20
   await bus.close();
   rmSync(dir, { recursive: true, force: true });
   return [
-    { suite: 'pipeline', name: `detection alone: GeoIP + state + 6 rules (${list.length.toLocaleString('en-US')} events, ${violations} violations)`, value: rate(list.length, alone), unit: 'events/s' },
-    { suite: 'pipeline', name: 'StreamProcessor over the embedded bus: decode, detect, publish, commit', value: rate(list.length, whole), unit: 'events/s' },
+    {
+      suite: 'pipeline',
+      name: `detection alone: GeoIP + state + 6 rules (${list.length.toLocaleString('en-US')} events, ${violations} violations)`,
+      value: rate(list.length, alone),
+      unit: 'events/s',
+    },
+    {
+      suite: 'pipeline',
+      name: 'StreamProcessor over the embedded bus: decode, detect, publish, commit',
+      value: rate(list.length, whole),
+      unit: 'events/s',
+    },
   ];
 }

@@ -11,9 +11,18 @@ import { importBench } from './import.bench.ts';
 import { printFigures, type Figure } from './report.ts';
 
 const figures: Figure[] = [];
-console.log(`Streamwarden benchmarks on node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB\n`);
+console.log(
+  `Streamwarden benchmarks on node ${process.version}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB\n`,
+);
 const only = process.env.BENCH_ONLY?.split(',');
-const suites = { codec: codecBench, bus: busBench, pipeline: pipelineBench, e2e: endToEndBench, import: importBench, warehouse: warehouseBench };
+const suites = {
+  codec: codecBench,
+  bus: busBench,
+  pipeline: pipelineBench,
+  e2e: endToEndBench,
+  import: importBench,
+  warehouse: warehouseBench,
+};
 for (const [name, suite] of Object.entries(suites)) {
   if (only && !only.includes(name)) continue;
   const result = await suite();
@@ -23,5 +32,8 @@ for (const [name, suite] of Object.entries(suites)) {
 const dir = fileURLToPath(new URL('./results/', import.meta.url));
 mkdirSync(dir, { recursive: true });
 const file = `${dir}bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-writeFileSync(file, JSON.stringify({ at: new Date().toISOString(), node: process.version, cores: cpus().length, figures }, null, 2));
+writeFileSync(
+  file,
+  JSON.stringify({ at: new Date().toISOString(), node: process.version, cores: cpus().length, figures }, null, 2),
+);
 console.log(`\nwritten to ${file}`);

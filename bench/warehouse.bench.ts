@@ -48,7 +48,8 @@ async function loadClickHouse(w: Warehouse, total: number): Promise<void> {
   }
 }
 
-const PG_COLUMNS = 'server_id, account_key, started_at, session_key, stopped_at, user_name, item_id, title, grandparent_item_id, grandparent_title, media_type, device_id, platform, product, player, country_code, city, video_decision, is_transcode, source_video_resolution, stream_video_resolution, stream_video_codec, played_ms, paused_ms, bitrate_kbps';
+const PG_COLUMNS =
+  'server_id, account_key, started_at, session_key, stopped_at, user_name, item_id, title, grandparent_item_id, grandparent_title, media_type, device_id, platform, product, player, country_code, city, video_decision, is_transcode, source_video_resolution, stream_video_resolution, stream_video_codec, played_ms, paused_ms, bitrate_kbps';
 
 /** Median of up to 5 timed runs after a warm-up; a query slower than 2 s gets 3. */
 async function median(run: () => Promise<unknown>): Promise<number> {
@@ -71,15 +72,27 @@ export async function warehouseBench(total = Number(process.env.BENCH_SESSIONS ?
   const logger = createLogger('bench', 'warn');
   const w = await openWarehouse({ embeddedPath: join(work, 'clickhouse'), database: 'bench' }, logger);
   const postgres = startPostgres();
-  const client = new pg.Client({ host: postgres.socketDir, port: postgres.port, user: 'postgres', database: 'postgres' });
+  const client = new pg.Client({
+    host: postgres.socketDir,
+    port: postgres.port,
+    user: 'postgres',
+    database: 'postgres',
+  });
   try {
     await migrate(w, logger);
     let start = performance.now();
     await loadClickHouse(w, total);
-    figures.push({ suite: 'warehouse load', name: `ClickHouse: ${total.toLocaleString('en-US')} plays through tables and views`, value: rate(total, performance.now() - start), unit: 'plays/s' });
+    figures.push({
+      suite: 'warehouse load',
+      name: `ClickHouse: ${total.toLocaleString('en-US')} plays through tables and views`,
+      value: rate(total, performance.now() - start),
+      unit: 'plays/s',
+    });
 
     const csv = join(work, 'sessions.csv');
-    await w.client.command({ query: `SELECT ${PG_COLUMNS} FROM ${w.table('sessions')} FINAL INTO OUTFILE '${csv}' FORMAT CSV` });
+    await w.client.command({
+      query: `SELECT ${PG_COLUMNS} FROM ${w.table('sessions')} FINAL INTO OUTFILE '${csv}' FORMAT CSV`,
+    });
     chmodSync(csv, 0o644);
     await client.connect();
     await client.query("SET timezone = 'UTC'");
@@ -92,7 +105,12 @@ export async function warehouseBench(total = Number(process.env.BENCH_SESSIONS ?
     await client.query('CREATE INDEX ON sessions (account_key, started_at)');
     await client.query('CREATE INDEX ON sessions (server_id, started_at)');
     await client.query('ANALYZE sessions');
-    figures.push({ suite: 'warehouse load', name: 'PostgreSQL: COPY of the same plays, 3 indexes, ANALYZE', value: rate(total, performance.now() - start), unit: 'plays/s' });
+    figures.push({
+      suite: 'warehouse load',
+      name: 'PostgreSQL: COPY of the same plays, 3 indexes, ANALYZE',
+      value: rate(total, performance.now() - start),
+      unit: 'plays/s',
+    });
     rmSync(csv, { force: true });
 
     const year: Filters = { from: EPOCH, to: EPOCH + 365 * 86_400_000 };
@@ -102,20 +120,71 @@ export async function warehouseBench(total = Number(process.env.BENCH_SESSIONS ?
     const user = 'plex-a:42';
     const where = 'started_at >= $1 AND started_at < $2 AND stopped_at IS NOT NULL';
     const cases: Array<[string, () => Promise<unknown>, string, unknown[]]> = [
-      ['plays per day and media type, 1 year', () => analytics.playsOverTime(year), `SELECT date_trunc('day', started_at) AS d, media_type, count(*), sum(played_ms) FROM sessions WHERE ${where} GROUP BY 1, 2 ORDER BY 1, 2`, pgRange],
-      ['weekday x hour heat map, 1 year', () => analytics.heatmap(year), `SELECT extract(isodow FROM started_at), extract(hour FROM started_at), count(*), sum(played_ms) FROM sessions WHERE ${where} GROUP BY 1, 2 ORDER BY 1, 2`, pgRange],
-      ['transcode / direct stream / direct play', () => analytics.streamDecisions(year), `SELECT count(*) FILTER (WHERE is_transcode), count(*) FILTER (WHERE NOT is_transcode AND video_decision = 'DIRECT_STREAM'), count(*) FILTER (WHERE NOT is_transcode AND video_decision <> 'DIRECT_STREAM'), sum(played_ms) FROM sessions WHERE ${where}`, pgRange],
-      ['resolutions, source -> stream', () => analytics.qualityPairs(year, 'resolution'), `SELECT source_video_resolution, stream_video_resolution, count(*), sum(played_ms) FROM sessions WHERE ${where} GROUP BY 1, 2 ORDER BY 3 DESC`, pgRange],
-      ['platforms with distinct devices and users', () => analytics.clients(year, 'platform'), `SELECT platform, count(*), sum(played_ms), count(DISTINCT device_id), count(DISTINCT account_key) FROM sessions WHERE ${where} GROUP BY 1 ORDER BY 2 DESC`, pgRange],
-      ['top 10 users', () => analytics.topUsers(year, 10), `SELECT account_key, max(user_name), count(*), sum(played_ms) FROM sessions WHERE ${where} GROUP BY 1 ORDER BY 3 DESC LIMIT 10`, pgRange],
-      ['top 10 titles with distinct users', () => analytics.topTitles(year, 10), `SELECT coalesce(nullif(grandparent_item_id, ''), item_id), media_type, count(*), sum(played_ms), count(DISTINCT account_key) FROM sessions WHERE ${where} GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10`, pgRange],
-      ['plays per country with distinct users', () => analytics.geography(year, 'country'), `SELECT country_code, count(*), sum(played_ms), count(DISTINCT account_key) FROM sessions WHERE ${where} GROUP BY 1 ORDER BY 2 DESC`, pgRange],
-      ['one user\'s history, newest 50', () => sessions.history({ ...year, accountKeys: [user] }, { limit: 50 }), 'SELECT * FROM sessions WHERE account_key = $3 AND started_at >= $1 AND started_at < $2 ORDER BY started_at DESC LIMIT 50', [...pgRange, user]],
+      [
+        'plays per day and media type, 1 year',
+        () => analytics.playsOverTime(year),
+        `SELECT date_trunc('day', started_at) AS d, media_type, count(*), sum(played_ms) FROM sessions WHERE ${where} GROUP BY 1, 2 ORDER BY 1, 2`,
+        pgRange,
+      ],
+      [
+        'weekday x hour heat map, 1 year',
+        () => analytics.heatmap(year),
+        `SELECT extract(isodow FROM started_at), extract(hour FROM started_at), count(*), sum(played_ms) FROM sessions WHERE ${where} GROUP BY 1, 2 ORDER BY 1, 2`,
+        pgRange,
+      ],
+      [
+        'transcode / direct stream / direct play',
+        () => analytics.streamDecisions(year),
+        `SELECT count(*) FILTER (WHERE is_transcode), count(*) FILTER (WHERE NOT is_transcode AND video_decision = 'DIRECT_STREAM'), count(*) FILTER (WHERE NOT is_transcode AND video_decision <> 'DIRECT_STREAM'), sum(played_ms) FROM sessions WHERE ${where}`,
+        pgRange,
+      ],
+      [
+        'resolutions, source -> stream',
+        () => analytics.qualityPairs(year, 'resolution'),
+        `SELECT source_video_resolution, stream_video_resolution, count(*), sum(played_ms) FROM sessions WHERE ${where} GROUP BY 1, 2 ORDER BY 3 DESC`,
+        pgRange,
+      ],
+      [
+        'platforms with distinct devices and users',
+        () => analytics.clients(year, 'platform'),
+        `SELECT platform, count(*), sum(played_ms), count(DISTINCT device_id), count(DISTINCT account_key) FROM sessions WHERE ${where} GROUP BY 1 ORDER BY 2 DESC`,
+        pgRange,
+      ],
+      [
+        'top 10 users',
+        () => analytics.topUsers(year, 10),
+        `SELECT account_key, max(user_name), count(*), sum(played_ms) FROM sessions WHERE ${where} GROUP BY 1 ORDER BY 3 DESC LIMIT 10`,
+        pgRange,
+      ],
+      [
+        'top 10 titles with distinct users',
+        () => analytics.topTitles(year, 10),
+        `SELECT coalesce(nullif(grandparent_item_id, ''), item_id), media_type, count(*), sum(played_ms), count(DISTINCT account_key) FROM sessions WHERE ${where} GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10`,
+        pgRange,
+      ],
+      [
+        'plays per country with distinct users',
+        () => analytics.geography(year, 'country'),
+        `SELECT country_code, count(*), sum(played_ms), count(DISTINCT account_key) FROM sessions WHERE ${where} GROUP BY 1 ORDER BY 2 DESC`,
+        pgRange,
+      ],
+      [
+        "one user's history, newest 50",
+        () => sessions.history({ ...year, accountKeys: [user] }, { limit: 50 }),
+        'SELECT * FROM sessions WHERE account_key = $3 AND started_at >= $1 AND started_at < $2 ORDER BY started_at DESC LIMIT 50',
+        [...pgRange, user],
+      ],
     ];
     for (const [name, clickhouse, sql, params] of cases) {
       const ch = await median(clickhouse);
       const pgMs = await median(() => client.query(sql, params));
-      figures.push({ suite: 'dashboard query', name, value: Math.round(ch * 10) / 10, unit: 'ms ClickHouse', note: `PostgreSQL ${pgMs < 10 ? pgMs.toFixed(1) : Math.round(pgMs).toLocaleString('en-US')} ms: ${pgMs >= ch ? `ClickHouse ${(pgMs / ch).toFixed(1)}x faster` : `PostgreSQL ${(ch / pgMs).toFixed(1)}x faster`}` });
+      figures.push({
+        suite: 'dashboard query',
+        name,
+        value: Math.round(ch * 10) / 10,
+        unit: 'ms ClickHouse',
+        note: `PostgreSQL ${pgMs < 10 ? pgMs.toFixed(1) : Math.round(pgMs).toLocaleString('en-US')} ms: ${pgMs >= ch ? `ClickHouse ${(pgMs / ch).toFixed(1)}x faster` : `PostgreSQL ${(ch / pgMs).toFixed(1)}x faster`}`,
+      });
     }
   } finally {
     await client.end().catch(() => undefined);

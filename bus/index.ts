@@ -20,7 +20,12 @@ export interface BusSettings {
 
 export function createBus(settings: BusSettings, logger: Logger): Bus {
   if (settings.kafkaBrokers.length > 0) {
-    return new KafkaBus({ brokers: settings.kafkaBrokers, clientId: settings.kafkaClientId, logger, defaultPartitions: settings.partitions });
+    return new KafkaBus({
+      brokers: settings.kafkaBrokers,
+      clientId: settings.kafkaClientId,
+      logger,
+      defaultPartitions: settings.partitions,
+    });
   }
   return new EmbeddedBus({ dir: join(settings.dataDir, 'bus'), logger, defaultPartitions: settings.partitions });
 }

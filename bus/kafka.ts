@@ -2,7 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from '../core/logger.ts';
 import { handleUntilDone } from './retry.ts';
-import { backoffMs, toKeyBuffer, type Bus, type BusConsumer, type BusProducer, type ConsumedRecord, type ConsumerOptions, type Headers, type OutgoingRecord, type TopicConfig } from './types.ts';
+import {
+  backoffMs,
+  toKeyBuffer,
+  type Bus,
+  type BusConsumer,
+  type BusProducer,
+  type ConsumedRecord,
+  type ConsumerOptions,
+  type Headers,
+  type OutgoingRecord,
+  type TopicConfig,
+} from './types.ts';
 
 export interface KafkaBusOptions {
   brokers: string[];
@@ -18,7 +29,11 @@ function headersOf(raw: Record<string, unknown> | undefined): Headers {
   const out: Headers = {};
   for (const [name, value] of Object.entries(raw ?? {})) {
     if (value == null) continue;
-    out[name] = Array.isArray(value) ? String(value[value.length - 1]) : Buffer.isBuffer(value) ? value.toString('utf8') : String(value);
+    out[name] = Array.isArray(value)
+      ? String(value[value.length - 1])
+      : Buffer.isBuffer(value)
+        ? value.toString('utf8')
+        : String(value);
   }
   return out;
 }
@@ -142,12 +157,19 @@ export class KafkaBus implements Bus {
     let markReady!: () => void;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
-      const assignment = Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions: [...partitions].sort((a, b) => a - b) }));
+      const assignment = Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => ({
+        topic,
+        partitions: [...partitions].sort((a, b) => a - b),
+      }));
       logger.info({ assignment }, 'partitions assigned');
-      Promise.resolve(options.onAssignment?.(assignment)).catch((err: unknown) => logger.error({ err }, 'onAssignment failed'));
+      Promise.resolve(options.onAssignment?.(assignment)).catch((err: unknown) =>
+        logger.error({ err }, 'onAssignment failed'),
+      );
       markReady();
     });
-    consumer.on(consumer.events.CRASH, (event) => logger.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed'));
+    consumer.on(consumer.events.CRASH, (event) =>
+      logger.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed'),
+    );
 
     await consumer.connect();
     await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
@@ -170,13 +192,22 @@ export class KafkaBus implements Bus {
           const records = all.slice(start, start + maxBatch);
           const alive = () => running && isRunning() && !isStale();
           const done = await handleUntilDone(
-            () => options.handleBatch({ topic: batch.topic, partition: batch.partition, records, heartbeat, isRunning: alive }),
+            () =>
+              options.handleBatch({
+                topic: batch.topic,
+                partition: batch.partition,
+                records,
+                heartbeat,
+                isRunning: alive,
+              }),
             { isRunning: alive, logger, what: `${batch.topic}[${batch.partition}]@${records[0]!.offset}`, heartbeat },
           );
           if (!done) return;
           const last = records[records.length - 1]!.offset;
           resolveOffset(last);
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+          await consumer.commitOffsets([
+            { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
+          ]);
           await heartbeat();
         }
       },
@@ -219,12 +250,18 @@ export class KafkaBus implements Bus {
     return new Map(offsets.map((o) => [o.partition, o.high]));
   }
 
-  async *readPartition(topic: string, partition: number, range: { from?: string; to?: string } = {}): AsyncIterable<ConsumedRecord[]> {
+  async *readPartition(
+    topic: string,
+    partition: number,
+    range: { from?: string; to?: string } = {},
+  ): AsyncIterable<ConsumedRecord[]> {
     const admin = await this.admin();
     const bounds = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
     if (!bounds) throw new Error(`topic ${topic} has no partition ${partition}`);
-    const start = range.from !== undefined && BigInt(range.from) > BigInt(bounds.low) ? BigInt(range.from) : BigInt(bounds.low);
-    const end = range.to !== undefined && BigInt(range.to) < BigInt(bounds.high) ? BigInt(range.to) : BigInt(bounds.high);
+    const start =
+      range.from !== undefined && BigInt(range.from) > BigInt(bounds.low) ? BigInt(range.from) : BigInt(bounds.low);
+    const end =
+      range.to !== undefined && BigInt(range.to) < BigInt(bounds.high) ? BigInt(range.to) : BigInt(bounds.high);
     if (start >= end) return;
     // kafkajs reads only through a consumer group: a throw-away one, never committed, deleted after.
     const groupId = `streamwarden-reader-${randomUUID()}`;
@@ -247,7 +284,15 @@ export class KafkaBus implements Bus {
           if (batch.partition !== partition || finished) return;
           const records = batch.messages
             .filter((m) => BigInt(m.offset) >= start && BigInt(m.offset) < end)
-            .map((m) => ({ topic, partition, offset: m.offset, key: m.key, value: m.value, headers: headersOf(m.headers), timestamp: Number(m.timestamp) }));
+            .map((m) => ({
+              topic,
+              partition,
+              offset: m.offset,
+              key: m.key,
+              value: m.value,
+              headers: headersOf(m.headers),
+              timestamp: Number(m.timestamp),
+            }));
           if (records.length > 0) queue.push(records);
           if (BigInt(batch.lastOffset()) + 1n >= end) finished = true;
           wake();
@@ -258,10 +303,11 @@ export class KafkaBus implements Bus {
         if (failure) throw failure;
         const next = queue.shift();
         if (next) yield next;
-        else await new Promise<void>((resolve) => {
-          wake = resolve;
-          setTimeout(resolve, 250);
-        });
+        else
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            setTimeout(resolve, 250);
+          });
       }
     } finally {
       await consumer.disconnect();
@@ -272,7 +318,8 @@ export class KafkaBus implements Bus {
   async close(): Promise<void> {
     const closers = [...this.closers].reverse();
     this.closers.clear();
-    for (const close of closers) await close().catch((err: unknown) => this.logger.warn({ err }, 'error while closing'));
+    for (const close of closers)
+      await close().catch((err: unknown) => this.logger.warn({ err }, 'error while closing'));
     this.adminClient = undefined;
   }
 }

@@ -18,7 +18,10 @@ export async function handleUntilDone(
       return true;
     } catch (err) {
       const wait = backoffMs(attempt);
-      opts.logger.error({ err, what: opts.what, attempt: attempt + 1, retryInMs: wait }, 'batch handler failed; retrying');
+      opts.logger.error(
+        { err, what: opts.what, attempt: attempt + 1, retryInMs: wait },
+        'batch handler failed; retrying',
+      );
       const until = Date.now() + wait;
       while (Date.now() < until && opts.isRunning()) {
         await sleep(Math.min(1000, until - Date.now()));

@@ -11,7 +11,12 @@ export interface DecodedRecord<T> {
   record: ConsumedRecord;
 }
 
-export async function publish<T>(producer: BusProducer, spec: TopicSpec<T>, values: T[], headers?: Headers): Promise<void> {
+export async function publish<T>(
+  producer: BusProducer,
+  spec: TopicSpec<T>,
+  values: T[],
+  headers?: Headers,
+): Promise<void> {
   await producer.send(
     spec.name,
     values.map((value) => ({ key: spec.key(value), value: spec.codec.encode(value), headers })),
@@ -43,7 +48,8 @@ export async function consumeTopic<T>(bus: Bus, options: ConsumeTopicOptions<T>)
     fromBeginning: options.fromBeginning,
     ephemeral: options.ephemeral,
     maxBatchSize: options.maxBatchSize,
-    onAssignment: (assignment) => options.onAssignment?.(assignment.find((a) => a.topic === spec.name)?.partitions ?? []),
+    onAssignment: (assignment) =>
+      options.onAssignment?.(assignment.find((a) => a.topic === spec.name)?.partitions ?? []),
     handleBatch: async (batch) => {
       const good: DecodedRecord<T>[] = [];
       const bad: Array<{ record: ConsumedRecord; error: AvroDecodeError }> = [];
@@ -64,7 +70,12 @@ export async function consumeTopic<T>(bus: Bus, options: ConsumeTopicOptions<T>)
 }
 
 /** Publishes records that could not be decoded to the dead-letter topic, bytes untouched, with the reason. */
-export async function sendDeadLetters(producer: BusProducer, consumerGroup: string, bad: Array<{ record: ConsumedRecord; error: AvroDecodeError }>, logger: Logger): Promise<void> {
+export async function sendDeadLetters(
+  producer: BusProducer,
+  consumerGroup: string,
+  bad: Array<{ record: ConsumedRecord; error: AvroDecodeError }>,
+  logger: Logger,
+): Promise<void> {
   await publish(
     producer,
     topics.deadLetter,
@@ -82,6 +93,15 @@ export async function sendDeadLetters(producer: BusProducer, consumerGroup: stri
     })),
   );
   for (const { record, error } of bad) {
-    logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset, kind: error.kind, reason: error.message }, 'record sent to dead-letter topic');
+    logger.warn(
+      {
+        topic: record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        kind: error.kind,
+        reason: error.message,
+      },
+      'record sent to dead-letter topic',
+    );
   }
 }

@@ -96,7 +96,11 @@ export interface Bus {
    * Reads one partition from `from` (default: the oldest record kept) up to, not including, `to`
    * (default: the end at the time of the call), outside any consumer group: for rebuilding state.
    */
-  readPartition(topic: string, partition: number, range?: { from?: string; to?: string }): AsyncIterable<ConsumedRecord[]>;
+  readPartition(
+    topic: string,
+    partition: number,
+    range?: { from?: string; to?: string },
+  ): AsyncIterable<ConsumedRecord[]>;
   close(): Promise<void>;
 }
 

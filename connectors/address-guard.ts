@@ -15,7 +15,9 @@ BLOCKED.addAddress('100.100.100.200', 'ipv4');
 
 export class BlockedAddressError extends Error {
   constructor(readonly host: string) {
-    super(`${host} is a link-local or cloud metadata address, refused for media servers (set STREAMWARDEN_ALLOW_LINK_LOCAL_SERVERS=true if a server really is there)`);
+    super(
+      `${host} is a link-local or cloud metadata address, refused for media servers (set STREAMWARDEN_ALLOW_LINK_LOCAL_SERVERS=true if a server really is there)`,
+    );
     this.name = 'BlockedAddressError';
   }
 }
@@ -30,7 +32,10 @@ export function isBlockedAddress(ip: string): boolean {
 }
 
 /** Throws BlockedAddressError when the URL's host is, or resolves to, a refused address. */
-export async function checkServerAddress(url: string, env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function checkServerAddress(
+  url: string,
+  env: Record<string, string | undefined> = process.env,
+): Promise<void> {
   if (env.STREAMWARDEN_ALLOW_LINK_LOCAL_SERVERS === 'true') return;
   let host: string;
   try {
@@ -38,6 +43,11 @@ export async function checkServerAddress(url: string, env: Record<string, string
   } catch {
     return; // the server config's own validation explains a malformed URL
   }
-  const addresses = isIP(host) ? [host] : await lookup(host, { all: true, verbatim: true }).then((list) => list.map((a) => a.address), () => []);
+  const addresses = isIP(host)
+    ? [host]
+    : await lookup(host, { all: true, verbatim: true }).then(
+        (list) => list.map((a) => a.address),
+        () => [],
+      );
   if (addresses.some(isBlockedAddress)) throw new BlockedAddressError(host);
 }

@@ -31,7 +31,18 @@ export function remoteControl(producer: BusProducer): StreamControl {
   return {
     terminate: async (serverId, sessionKey, message, requestedBy = 'api') => {
       const now = Date.now();
-      await publish(producer, topics.streamCommands, [{ commandId: randomUUID(), kind: 'TERMINATE', serverId, sessionKey, message, requestedBy, requestedAt: now, expiresAt: now + COMMAND_TTL_MS }]);
+      await publish(producer, topics.streamCommands, [
+        {
+          commandId: randomUUID(),
+          kind: 'TERMINATE',
+          serverId,
+          sessionKey,
+          message,
+          requestedBy,
+          requestedAt: now,
+          expiresAt: now + COMMAND_TTL_MS,
+        },
+      ]);
       return 'requested';
     },
   };
@@ -47,7 +58,15 @@ export class CommandExecutor {
   private readonly done = new Set<string>();
   readonly stats = { executed: 0, expired: 0, failed: 0, notMine: 0 };
 
-  constructor(private readonly options: { bus: Bus; runner: ConnectorRunner; logger: Logger; groupId: string; now?: () => number }) {}
+  constructor(
+    private readonly options: {
+      bus: Bus;
+      runner: ConnectorRunner;
+      logger: Logger;
+      groupId: string;
+      now?: () => number;
+    },
+  ) {}
 
   async start(): Promise<void> {
     const { bus, logger, groupId } = this.options;
@@ -69,12 +88,21 @@ export class CommandExecutor {
     const now = (this.options.now ?? Date.now)();
     if (this.done.has(command.commandId)) return;
     this.done.add(command.commandId);
-    const context = { commandId: command.commandId, serverId: command.serverId, sessionKey: command.sessionKey, requestedBy: command.requestedBy };
-    if (command.kind !== 'TERMINATE') return void logger.warn({ ...context, kind: command.kind }, 'unknown stream command skipped');
+    const context = {
+      commandId: command.commandId,
+      serverId: command.serverId,
+      sessionKey: command.sessionKey,
+      requestedBy: command.requestedBy,
+    };
+    if (command.kind !== 'TERMINATE')
+      return void logger.warn({ ...context, kind: command.kind }, 'unknown stream command skipped');
     if (!runner.statuses().some((s) => s.serverId === command.serverId)) return void this.stats.notMine++;
     if (command.expiresAt < now) {
       this.stats.expired++;
-      return void logger.warn({ ...context, ageMs: now - command.requestedAt }, 'stop request expired before it could be carried out');
+      return void logger.warn(
+        { ...context, ageMs: now - command.requestedAt },
+        'stop request expired before it could be carried out',
+      );
     }
     try {
       await runner.terminate(command.serverId, command.sessionKey, command.message);

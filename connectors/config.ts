@@ -45,28 +45,43 @@ export function parseServerConfigs(input: unknown, source = 'server list'): Serv
     const entry = raw as Record<string, unknown>;
     const id = entry.id;
     if (typeof id !== 'string' || !/^[a-z0-9][a-z0-9_-]{0,63}$/.test(id)) {
-      throw new ServerConfigError(`${where}: "id" must be 1-64 lowercase letters, digits, '-' or '_', got ${JSON.stringify(id)}`);
+      throw new ServerConfigError(
+        `${where}: "id" must be 1-64 lowercase letters, digits, '-' or '_', got ${JSON.stringify(id)}`,
+      );
     }
     if (seen.has(id)) throw new ServerConfigError(`${where}: id "${id}" is used twice`);
     seen.add(id);
     const type = typeof entry.type === 'string' ? entry.type.toLowerCase() : entry.type;
-    if (!KINDS.includes(type as ServerKind)) throw new ServerConfigError(`${where} (${id}): "type" must be one of ${KINDS.join(', ')}, got ${JSON.stringify(entry.type)}`);
+    if (!KINDS.includes(type as ServerKind))
+      throw new ServerConfigError(
+        `${where} (${id}): "type" must be one of ${KINDS.join(', ')}, got ${JSON.stringify(entry.type)}`,
+      );
     let url: URL;
     try {
       url = new URL(String(entry.url));
     } catch {
-      throw new ServerConfigError(`${where} (${id}): "url" must be an http(s) URL such as http://192.168.1.10:32400, got ${JSON.stringify(entry.url)}`);
+      throw new ServerConfigError(
+        `${where} (${id}): "url" must be an http(s) URL such as http://192.168.1.10:32400, got ${JSON.stringify(entry.url)}`,
+      );
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ServerConfigError(`${where} (${id}): "url" must use http or https`);
-    if (typeof entry.token !== 'string' || entry.token.trim() === '') throw new ServerConfigError(`${where} (${id}): "token" (the server's API key or X-Plex-Token) is required`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new ServerConfigError(`${where} (${id}): "url" must use http or https`);
+    if (typeof entry.token !== 'string' || entry.token.trim() === '')
+      throw new ServerConfigError(`${where} (${id}): "token" (the server's API key or X-Plex-Token) is required`);
     const poll = entry.pollIntervalMs;
     if (poll !== undefined && (typeof poll !== 'number' || !Number.isInteger(poll) || poll < 1000 || poll > 600_000)) {
-      throw new ServerConfigError(`${where} (${id}): "pollIntervalMs" must be a whole number of milliseconds from 1000 to 600000`);
+      throw new ServerConfigError(
+        `${where} (${id}): "pollIntervalMs" must be a whole number of milliseconds from 1000 to 600000`,
+      );
     }
     const lat = entry.latitude;
     const lon = entry.longitude;
-    if ((lat === undefined) !== (lon === undefined)) throw new ServerConfigError(`${where} (${id}): give both "latitude" and "longitude", or neither`);
-    if (lat !== undefined && (typeof lat !== 'number' || lat < -90 || lat > 90 || typeof lon !== 'number' || lon < -180 || lon > 180)) {
+    if ((lat === undefined) !== (lon === undefined))
+      throw new ServerConfigError(`${where} (${id}): give both "latitude" and "longitude", or neither`);
+    if (
+      lat !== undefined &&
+      (typeof lat !== 'number' || lat < -90 || lat > 90 || typeof lon !== 'number' || lon < -180 || lon > 180)
+    ) {
       throw new ServerConfigError(`${where} (${id}): "latitude" must be -90 to 90 and "longitude" -180 to 180`);
     }
     return {

@@ -55,7 +55,8 @@ export class ServerHttp {
 
   url(path: string, query?: RequestOptions['query']): URL {
     const url = new URL(this.baseUrl.replace(/\/+$/, '') + path);
-    for (const [name, value] of Object.entries(query ?? {})) if (value !== undefined) url.searchParams.set(name, String(value));
+    for (const [name, value] of Object.entries(query ?? {}))
+      if (value !== undefined) url.searchParams.set(name, String(value));
     return url;
   }
 
@@ -68,7 +69,8 @@ export class ServerHttp {
     } catch (err) {
       if (err instanceof ServerRequestError) throw err;
       // The queue's own timeout can win the race against fetch's abort.
-      if ((err as Error).name === 'TimeoutError') throw new ServerRequestError('TIMEOUT', `${what}: no answer within ${this.timeoutMs} ms`, { cause: err });
+      if ((err as Error).name === 'TimeoutError')
+        throw new ServerRequestError('TIMEOUT', `${what}: no answer within ${this.timeoutMs} ms`, { cause: err });
       throw err;
     }
   }
@@ -93,21 +95,31 @@ export class ServerHttp {
             throw new ServerRequestError('TIMEOUT', `${what}: no answer within ${this.timeoutMs} ms`, { cause: err });
           }
           const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-          throw new ServerRequestError('NETWORK', `${what}: ${cause?.code ?? cause?.message ?? (err as Error).message}`, { cause: err });
+          throw new ServerRequestError(
+            'NETWORK',
+            `${what}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+            { cause: err },
+          );
         }
         const text = await readBody(response, what, signal);
         if (response.status === 401 || response.status === 403) {
-          throw new ServerRequestError('AUTH', `${what}: HTTP ${response.status} (token refused)`, { status: response.status });
+          throw new ServerRequestError('AUTH', `${what}: HTTP ${response.status} (token refused)`, {
+            status: response.status,
+          });
         }
         if (!response.ok) {
-          throw new ServerRequestError('HTTP', `${what}: HTTP ${response.status} ${snippet(text)}`, { status: response.status });
+          throw new ServerRequestError('HTTP', `${what}: HTTP ${response.status} ${snippet(text)}`, {
+            status: response.status,
+          });
         }
         if (options.expect === 'empty' || text.trim() === '') return null as T;
         try {
           return JSON.parse(text) as T;
         } catch (err) {
           const type = response.headers.get('content-type') ?? 'no content type';
-          throw new ServerRequestError('MALFORMED', `${what}: expected JSON, got ${type}: ${snippet(text)}`, { cause: err });
+          throw new ServerRequestError('MALFORMED', `${what}: expected JSON, got ${type}: ${snippet(text)}`, {
+            cause: err,
+          });
         }
       },
       { timeout: this.timeoutMs },
@@ -125,7 +137,9 @@ async function readBody(response: Response, what: string, signal: AbortSignal | 
     return await response.text();
   } catch (err) {
     if (signal?.aborted) throw new ServerRequestError('TIMEOUT', `${what}: body not received in time`, { cause: err });
-    throw new ServerRequestError('MALFORMED', `${what}: connection dropped mid-body (${(err as Error).message})`, { cause: err });
+    throw new ServerRequestError('MALFORMED', `${what}: connection dropped mid-body (${(err as Error).message})`, {
+      cause: err,
+    });
   }
 }
 

@@ -87,7 +87,10 @@ export class LibrarySync {
         result.libraries++;
       } catch (err) {
         result.failed++;
-        this.logger.warn({ err: (err as Error).message, libraryId: library.libraryId }, 'library read failed; its snapshot stays open until the next read');
+        this.logger.warn(
+          { err: (err as Error).message, libraryId: library.libraryId },
+          'library read failed; its snapshot stays open until the next read',
+        );
       }
     }
     this.logger.info(result, 'libraries read');

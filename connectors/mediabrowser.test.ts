@@ -6,7 +6,8 @@ import { MediaBrowserClient, mapMediaBrowserSession } from './mediabrowser.ts';
 
 describe.each(['JELLYFIN', 'EMBY'] as const)('%s client against a server of that kind', (flavor) => {
   const server = new FakeMediaBrowserServer(flavor, 'api-key-123');
-  const client = (token = 'api-key-123') => new MediaBrowserClient({ flavor, url: server.url, token, clientId: 'sw-test' });
+  const client = (token = 'api-key-123') =>
+    new MediaBrowserClient({ flavor, url: server.url, token, clientId: 'sw-test' });
   const carol = user('b5c0ffee00000000000000000000aaaa', 'carol');
   const dave = user('d4ve0000000000000000000000000bbb', 'dave');
   const film = movie('m1', 'Arrival', { videoHeight: 2160, videoCodec: 'hevc', bitrateKbps: 20_640 });
@@ -22,7 +23,14 @@ describe.each(['JELLYFIN', 'EMBY'] as const)('%s client against a server of that
   afterAll(() => server.stop());
 
   it('maps a transcoding session: ticks to ms, IPv4-mapped address, decisions, codecs, resolutions', async () => {
-    const s = server.startSession({ user: carol, item: film, device: DEVICES.browser('dev-1'), ip: '203.0.113.50', positionMs: 90_000, transcode: { videoHeight: 1080, videoCodec: 'h264', bitrateKbps: 10_000, reasons: ['VideoCodecNotSupported'] } });
+    const s = server.startSession({
+      user: carol,
+      item: film,
+      device: DEVICES.browser('dev-1'),
+      ip: '203.0.113.50',
+      positionMs: 90_000,
+      transcode: { videoHeight: 1080, videoCodec: 'h264', bitrateKbps: 10_000, reasons: ['VideoCodecNotSupported'] },
+    });
     const snapshot = await client().sessions();
     s.stop();
     expect(snapshot.skipped).toEqual([]);
@@ -32,8 +40,27 @@ describe.each(['JELLYFIN', 'EMBY'] as const)('%s client against a server of that
         terminateId: s.id,
         userId: carol.id,
         userName: 'carol',
-        media: { itemId: 'm1', title: 'Arrival', mediaType: 'MOVIE', parentItemId: null, parentTitle: null, grandparentItemId: null, grandparentTitle: null, seasonNumber: null, episodeNumber: null, year: 2021, libraryId: null },
-        device: { deviceId: 'dev-1', deviceName: 'Firefox', player: 'Jellyfin Web', product: 'Jellyfin Web', platform: 'Firefox', productVersion: '10.10.7' },
+        media: {
+          itemId: 'm1',
+          title: 'Arrival',
+          mediaType: 'MOVIE',
+          parentItemId: null,
+          parentTitle: null,
+          grandparentItemId: null,
+          grandparentTitle: null,
+          seasonNumber: null,
+          episodeNumber: null,
+          year: 2021,
+          libraryId: null,
+        },
+        device: {
+          deviceId: 'dev-1',
+          deviceName: 'Firefox',
+          player: 'Jellyfin Web',
+          product: 'Jellyfin Web',
+          platform: 'Firefox',
+          productVersion: '10.10.7',
+        },
         clientIp: '203.0.113.50',
         networkLocation: 'WAN',
         playState: 'PLAYING',
@@ -66,7 +93,18 @@ describe.each(['JELLYFIN', 'EMBY'] as const)('%s client against a server of that
     s.stop();
     expect(skipped).toEqual([]);
     expect(sessions).toHaveLength(1);
-    expect(sessions[0]).toMatchObject({ playState: 'PAUSED', networkLocation: 'LAN', media: { mediaType: 'EPISODE', grandparentTitle: 'Dark', seasonNumber: 1, episodeNumber: 2, parentTitle: 'Season 1' }, quality: { videoDecision: 'DIRECT_PLAY', audioDecision: 'DIRECT_PLAY', isTranscode: false, bitrateKbps: 8640 } });
+    expect(sessions[0]).toMatchObject({
+      playState: 'PAUSED',
+      networkLocation: 'LAN',
+      media: {
+        mediaType: 'EPISODE',
+        grandparentTitle: 'Dark',
+        seasonNumber: 1,
+        episodeNumber: 2,
+        parentTitle: 'Season 1',
+      },
+      quality: { videoDecision: 'DIRECT_PLAY', audioDecision: 'DIRECT_PLAY', isTranscode: false, bitrateKbps: 8640 },
+    });
   });
 
   it('reports a session without UserId as skipped with its key', async () => {
@@ -97,23 +135,48 @@ describe.each(['JELLYFIN', 'EMBY'] as const)('%s client against a server of that
     const rest = await c.libraryItems('1', 3, 3);
     expect(first.total).toBe(5);
     expect([...first.items, ...rest.items].map((i) => i.itemId)).toEqual(['m1', 'm2', 'm3', 'm4', 'm5']);
-    expect(first.items[0]).toMatchObject({ title: 'Arrival', videoResolution: '4k', videoCodec: 'hevc', audioCodec: 'eac3', sizeBytes: 21_600_000_000, bitrateKbps: 20_640, container: 'mkv', durationMs: 7_200_000 });
+    expect(first.items[0]).toMatchObject({
+      title: 'Arrival',
+      videoResolution: '4k',
+      videoCodec: 'hevc',
+      audioCodec: 'eac3',
+      sizeBytes: 21_600_000_000,
+      bitrateKbps: 20_640,
+      container: 'mkv',
+      durationMs: 7_200_000,
+    });
   });
 
   it('shows the user a message, then stops the stream', async () => {
     const s = server.startSession({ user: carol, item: film, device: DEVICES.browser(), ip: '203.0.113.60' });
     await client().terminate(s.id, 'Please do not share your account');
-    expect(server.messages.at(-1)).toEqual({ sessionId: s.id, header: 'Streamwarden', text: 'Please do not share your account' });
+    expect(server.messages.at(-1)).toEqual({
+      sessionId: s.id,
+      header: 'Streamwarden',
+      text: 'Please do not share your account',
+    });
     expect(server.terminations.at(-1)).toMatchObject({ sessionId: s.id });
     expect(server.sessions.has(s.id)).toBe(false);
-    expect(server.requests.filter((r) => r.method === 'POST').map((r) => r.path).slice(-2)).toEqual(
-      flavor === 'EMBY' ? [`/emby/Sessions/${s.id}/Message`, `/emby/Sessions/${s.id}/Playing/Stop`] : [`/Sessions/${s.id}/Message`, `/Sessions/${s.id}/Playing/Stop`],
+    expect(
+      server.requests
+        .filter((r) => r.method === 'POST')
+        .map((r) => r.path)
+        .slice(-2),
+    ).toEqual(
+      flavor === 'EMBY'
+        ? [`/emby/Sessions/${s.id}/Message`, `/emby/Sessions/${s.id}/Playing/Stop`]
+        : [`/Sessions/${s.id}/Message`, `/Sessions/${s.id}/Playing/Stop`],
     );
   });
 
   it('identifies the server and refuses a wrong key', async () => {
-    expect(await client().identity()).toMatchObject({ name: flavor === 'JELLYFIN' ? 'Fake Jellyfin' : 'Fake Emby', machineId: server.serverId });
-    const refused = await client('nope').sessions().catch((e: unknown) => e);
+    expect(await client().identity()).toMatchObject({
+      name: flavor === 'JELLYFIN' ? 'Fake Jellyfin' : 'Fake Emby',
+      machineId: server.serverId,
+    });
+    const refused = await client('nope')
+      .sessions()
+      .catch((e: unknown) => e);
     expect((refused as ServerRequestError).kind).toBe('AUTH');
   });
 });
@@ -125,7 +188,18 @@ describe('MediaBrowser session entries', () => {
   });
 
   it('reads a missing PlayState as playing from the start', () => {
-    const mapped = mapMediaBrowserSession({ Id: 'a', UserId: 'u', NowPlayingItem: { Id: 'i', Name: 'x', Type: 'Movie' } });
-    expect(mapped).toMatchObject({ playState: 'PLAYING', positionMs: 0, durationMs: null, clientIp: '', networkLocation: 'UNKNOWN', quality: { videoDecision: 'NONE', audioDecision: 'NONE' } });
+    const mapped = mapMediaBrowserSession({
+      Id: 'a',
+      UserId: 'u',
+      NowPlayingItem: { Id: 'i', Name: 'x', Type: 'Movie' },
+    });
+    expect(mapped).toMatchObject({
+      playState: 'PLAYING',
+      positionMs: 0,
+      durationMs: null,
+      clientIp: '',
+      networkLocation: 'UNKNOWN',
+      quality: { videoDecision: 'NONE', audioDecision: 'NONE' },
+    });
   });
 });

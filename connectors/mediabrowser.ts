@@ -74,9 +74,24 @@ export function mapMediaBrowserSession(raw: Json): ObservedSession | SkippedEntr
   const method = str(play.PlayMethod);
   const transcodingNow = method === 'Transcode' && transcoding != null;
   const directOr = (isDirect: unknown): StreamDecision => (isDirect === true ? 'DIRECT_STREAM' : 'TRANSCODE');
-  const videoDecision: StreamDecision = !video ? 'NONE' : transcodingNow ? directOr(transcoding.IsVideoDirect) : method === 'DirectStream' ? 'DIRECT_STREAM' : 'DIRECT_PLAY';
-  const audioDecision: StreamDecision = !audio ? 'NONE' : transcodingNow ? directOr(transcoding.IsAudioDirect) : method === 'DirectStream' ? 'DIRECT_STREAM' : 'DIRECT_PLAY';
-  const sourceBitrate = streams.reduce<number | null>((sum, s) => (kbps(s.BitRate) === null || s.Type === 'Subtitle' ? sum : (sum ?? 0) + kbps(s.BitRate)!), null);
+  const videoDecision: StreamDecision = !video
+    ? 'NONE'
+    : transcodingNow
+      ? directOr(transcoding.IsVideoDirect)
+      : method === 'DirectStream'
+        ? 'DIRECT_STREAM'
+        : 'DIRECT_PLAY';
+  const audioDecision: StreamDecision = !audio
+    ? 'NONE'
+    : transcodingNow
+      ? directOr(transcoding.IsAudioDirect)
+      : method === 'DirectStream'
+        ? 'DIRECT_STREAM'
+        : 'DIRECT_PLAY';
+  const sourceBitrate = streams.reduce<number | null>(
+    (sum, s) => (kbps(s.BitRate) === null || s.Type === 'Subtitle' ? sum : (sum ?? 0) + kbps(s.BitRate)!),
+    null,
+  );
   const bitrate = transcodingNow ? (kbps(transcoding.Bitrate) ?? sourceBitrate) : sourceBitrate;
   const sourceResolution = resolutionFromHeight(num(video?.Height));
   const reasons = transcoding?.TranscodeReasons;
@@ -85,18 +100,29 @@ export function mapMediaBrowserSession(raw: Json): ObservedSession | SkippedEntr
     videoDecision,
     audioDecision,
     isTranscode: videoDecision === 'TRANSCODE' || audioDecision === 'TRANSCODE',
-    transcodeHardware: transcodingNow ? str(transcoding.HardwareAccelerationType) !== null && transcoding.HardwareAccelerationType !== 'none' : null,
-    transcodeReasons: Array.isArray(reasons) ? reasons.map(String) : typeof reasons === 'string' ? reasons.split(',').filter(Boolean) : [],
+    transcodeHardware: transcodingNow
+      ? str(transcoding.HardwareAccelerationType) !== null && transcoding.HardwareAccelerationType !== 'none'
+      : null,
+    transcodeReasons: Array.isArray(reasons)
+      ? reasons.map(String)
+      : typeof reasons === 'string'
+        ? reasons.split(',').filter(Boolean)
+        : [],
     bitrateKbps: bitrate,
     sourceBitrateKbps: sourceBitrate,
     // These servers report no per-session bandwidth: what is streamed is the best estimate.
     bandwidthKbps: bitrate,
     sourceVideoResolution: sourceResolution,
-    streamVideoResolution: videoDecision === 'TRANSCODE' ? (resolutionFromHeight(num(transcoding?.Height)) ?? sourceResolution) : sourceResolution,
+    streamVideoResolution:
+      videoDecision === 'TRANSCODE'
+        ? (resolutionFromHeight(num(transcoding?.Height)) ?? sourceResolution)
+        : sourceResolution,
     sourceVideoCodec: lower(video?.Codec),
-    streamVideoCodec: videoDecision === 'TRANSCODE' ? (lower(transcoding?.VideoCodec) ?? lower(video?.Codec)) : lower(video?.Codec),
+    streamVideoCodec:
+      videoDecision === 'TRANSCODE' ? (lower(transcoding?.VideoCodec) ?? lower(video?.Codec)) : lower(video?.Codec),
     sourceAudioCodec: lower(audio?.Codec),
-    streamAudioCodec: audioDecision === 'TRANSCODE' ? (lower(transcoding?.AudioCodec) ?? lower(audio?.Codec)) : lower(audio?.Codec),
+    streamAudioCodec:
+      audioDecision === 'TRANSCODE' ? (lower(transcoding?.AudioCodec) ?? lower(audio?.Codec)) : lower(audio?.Codec),
     container: (transcodingNow ? lower(transcoding.Container) : null) ?? lower(item.Container),
   };
 
@@ -113,7 +139,9 @@ export function mapMediaBrowserSession(raw: Json): ObservedSession | SkippedEntr
       mediaType: MEDIA_TYPES[String(item.Type)] ?? 'OTHER',
       parentItemId: str(item.SeasonId) ?? str(item.AlbumId),
       parentTitle: str(item.SeasonName) ?? str(item.Album),
-      grandparentItemId: str(item.SeriesId) ?? str(item.AlbumArtistId ?? (Array.isArray(item.ArtistItems) ? (item.ArtistItems[0] as Json)?.Id : undefined)),
+      grandparentItemId:
+        str(item.SeriesId) ??
+        str(item.AlbumArtistId ?? (Array.isArray(item.ArtistItems) ? (item.ArtistItems[0] as Json)?.Id : undefined)),
       grandparentTitle: str(item.SeriesName) ?? str(item.AlbumArtist),
       seasonNumber: isEpisode ? int(item.ParentIndexNumber) : null,
       episodeNumber: isEpisode ? int(item.IndexNumber) : null,
@@ -160,9 +188,17 @@ export class MediaBrowserClient implements MediaServerClient {
   headers(): Record<string, string> {
     const { token, clientId, flavor } = this.options;
     if (flavor === 'JELLYFIN') {
-      return { Authorization: `MediaBrowser Client="Streamwarden", Device="Streamwarden", DeviceId="${clientId}", Version="0.1.0", Token="${token}"` };
+      return {
+        Authorization: `MediaBrowser Client="Streamwarden", Device="Streamwarden", DeviceId="${clientId}", Version="0.1.0", Token="${token}"`,
+      };
     }
-    return { 'X-Emby-Token': token, 'X-Emby-Client': 'Streamwarden', 'X-Emby-Device-Id': clientId, 'X-Emby-Device-Name': 'Streamwarden', 'X-Emby-Client-Version': '0.1.0' };
+    return {
+      'X-Emby-Token': token,
+      'X-Emby-Client': 'Streamwarden',
+      'X-Emby-Device-Id': clientId,
+      'X-Emby-Device-Name': 'Streamwarden',
+      'X-Emby-Client-Version': '0.1.0',
+    };
   }
 
   private get<T>(path: string, query?: Record<string, string | number | boolean | undefined>): Promise<T> {
@@ -171,15 +207,26 @@ export class MediaBrowserClient implements MediaServerClient {
 
   async identity(): Promise<ServerIdentity> {
     const info = await this.get<Json>('/System/Info');
-    return { name: str(info?.ServerName) ?? this.type, version: str(info?.Version) ?? 'unknown', machineId: str(info?.Id) ?? '' };
+    return {
+      name: str(info?.ServerName) ?? this.type,
+      version: str(info?.Version) ?? 'unknown',
+      machineId: str(info?.Id) ?? '',
+    };
   }
 
   async sessions(): Promise<SessionsSnapshot> {
     const body = await this.get<unknown>('/Sessions');
-    if (!Array.isArray(body)) throw new ServerRequestError('MALFORMED', `GET ${this.prefix}/Sessions: expected a list of sessions, got ${typeof body}`);
+    if (!Array.isArray(body))
+      throw new ServerRequestError(
+        'MALFORMED',
+        `GET ${this.prefix}/Sessions: expected a list of sessions, got ${typeof body}`,
+      );
     const snapshot: SessionsSnapshot = { sessions: [], skipped: [] };
     for (const entry of body as Json[]) {
-      const mapped = entry && typeof entry === 'object' ? mapMediaBrowserSession(entry) : { sessionKey: null, reason: 'session entry is not an object' };
+      const mapped =
+        entry && typeof entry === 'object'
+          ? mapMediaBrowserSession(entry)
+          : { sessionKey: null, reason: 'session entry is not an object' };
       if (mapped === null) continue;
       if ('reason' in mapped) snapshot.skipped.push(mapped);
       else snapshot.sessions.push(mapped);
@@ -211,7 +258,12 @@ export class MediaBrowserClient implements MediaServerClient {
       const text = { Header: 'Streamwarden', Text: message, TimeoutMs: 10_000 };
       // Jellyfin takes a MessageCommand body; Emby documents the same fields as query parameters.
       await this.http
-        .request(`${session}/Message`, this.type === 'JELLYFIN' ? { method: 'POST', body: text, expect: 'empty' } : { method: 'POST', query: text, expect: 'empty' })
+        .request(
+          `${session}/Message`,
+          this.type === 'JELLYFIN'
+            ? { method: 'POST', body: text, expect: 'empty' }
+            : { method: 'POST', query: text, expect: 'empty' },
+        )
         .catch(() => undefined);
     }
     await this.http.request(`${session}/Playing/Stop`, { method: 'POST', expect: 'empty' });
@@ -225,7 +277,11 @@ export class MediaBrowserClient implements MediaServerClient {
     const body = await this.get<unknown>('/Library/VirtualFolders');
     return (Array.isArray(body) ? (body as Json[]) : [])
       .filter((f) => str(f.ItemId) !== null)
-      .map((f) => ({ libraryId: str(f.ItemId)!, title: str(f.Name) ?? 'Library', kind: str(f.CollectionType) ?? 'mixed' }));
+      .map((f) => ({
+        libraryId: str(f.ItemId)!,
+        title: str(f.Name) ?? 'Library',
+        kind: str(f.CollectionType) ?? 'mixed',
+      }));
   }
 
   async libraryItems(libraryId: string, start: number, size: number): Promise<Page<LibraryItem>> {
@@ -237,7 +293,8 @@ export class MediaBrowserClient implements MediaServerClient {
       StartIndex: start,
       Limit: size,
     });
-    if (!body || !Array.isArray(body.Items)) throw new ServerRequestError('MALFORMED', `GET ${this.prefix}/Items: no Items list`);
+    if (!body || !Array.isArray(body.Items))
+      throw new ServerRequestError('MALFORMED', `GET ${this.prefix}/Items: no Items list`);
     const items = body.Items.filter((i) => str(i.Id) !== null).map((i): LibraryItem => {
       const source = (Array.isArray(i.MediaSources) ? i.MediaSources[0] : undefined) as Json | undefined;
       const streams = streamsOf(source ?? i);

@@ -5,7 +5,17 @@ import type { MediaItem, PlaybackEvent, ServerStatus, ServerType } from '../sche
 /** A playback session as the server reports it at one moment: the event's fields a server knows. */
 export type ObservedSession = Pick<
   PlaybackEvent,
-  'sessionKey' | 'userId' | 'userName' | 'media' | 'device' | 'clientIp' | 'networkLocation' | 'playState' | 'positionMs' | 'durationMs' | 'quality'
+  | 'sessionKey'
+  | 'userId'
+  | 'userName'
+  | 'media'
+  | 'device'
+  | 'clientIp'
+  | 'networkLocation'
+  | 'playState'
+  | 'positionMs'
+  | 'durationMs'
+  | 'quality'
 > & {
   /** Id the server's stop command takes (Plex Session.id, Jellyfin/Emby session Id). */
   terminateId: string;

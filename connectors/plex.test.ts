@@ -22,7 +22,14 @@ afterAll(() => plex.stop());
 
 describe('Plex client against a Plex-shaped server', () => {
   it('maps a transcoded remote session field for field, source quality from the item metadata', async () => {
-    const session = plex.startSession({ user: alice, item: ep, device: DEVICES.phone('iphone-9'), ip: '203.0.113.7', positionMs: 600_000, transcode: { videoHeight: 720, videoCodec: 'h264', bitrateKbps: 4000, hardware: true } });
+    const session = plex.startSession({
+      user: alice,
+      item: ep,
+      device: DEVICES.phone('iphone-9'),
+      ip: '203.0.113.7',
+      positionMs: 600_000,
+      transcode: { videoHeight: 720, videoCodec: 'h264', bitrateKbps: 4000, hardware: true },
+    });
     const snapshot = await client().sessions();
     session.stop();
     expect(snapshot.skipped).toEqual([]);
@@ -32,8 +39,27 @@ describe('Plex client against a Plex-shaped server', () => {
         terminateId: session.id,
         userId: '42',
         userName: 'alice',
-        media: { itemId: '6001', title: 'The Long Night', mediaType: 'EPISODE', parentItemId: 'westeros-s8', parentTitle: 'Season 8', grandparentItemId: 'westeros', grandparentTitle: 'Westeros', seasonNumber: 8, episodeNumber: 3, year: 2019, libraryId: '2' },
-        device: { deviceId: 'iphone-9', deviceName: "Sam's iPhone", player: "Sam's iPhone", product: 'Plex for iOS', platform: 'iOS', productVersion: '8.40' },
+        media: {
+          itemId: '6001',
+          title: 'The Long Night',
+          mediaType: 'EPISODE',
+          parentItemId: 'westeros-s8',
+          parentTitle: 'Season 8',
+          grandparentItemId: 'westeros',
+          grandparentTitle: 'Westeros',
+          seasonNumber: 8,
+          episodeNumber: 3,
+          year: 2019,
+          libraryId: '2',
+        },
+        device: {
+          deviceId: 'iphone-9',
+          deviceName: "Sam's iPhone",
+          player: "Sam's iPhone",
+          product: 'Plex for iOS',
+          platform: 'iOS',
+          productVersion: '8.40',
+        },
         clientIp: '203.0.113.7',
         networkLocation: 'WAN',
         playState: 'PLAYING',
@@ -61,14 +87,33 @@ describe('Plex client against a Plex-shaped server', () => {
   });
 
   it('maps direct play on the LAN, paused, and music without video', async () => {
-    const film = plex.startSession({ user: alice, item: dune, device: DEVICES.tv(), ip: '192.168.1.20', lan: true, positionMs: 1000 }).pause();
+    const film = plex
+      .startSession({ user: alice, item: dune, device: DEVICES.tv(), ip: '192.168.1.20', lan: true, positionMs: 1000 })
+      .pause();
     const music = plex.startSession({ user: bob, item: song, device: DEVICES.phone(), ip: '198.51.100.4' });
     const { sessions } = await client().sessions();
     film.stop();
     music.stop();
     const byItem = Object.fromEntries(sessions.map((s) => [s.media.itemId, s]));
-    expect(byItem['5001']).toMatchObject({ playState: 'PAUSED', networkLocation: 'LAN', clientIp: '192.168.1.20', quality: { videoDecision: 'DIRECT_PLAY', audioDecision: 'DIRECT_PLAY', isTranscode: false, sourceVideoResolution: '4k', streamVideoResolution: '4k', sourceVideoCodec: 'hevc', bandwidthKbps: 26_400 } });
-    expect(byItem['7001']).toMatchObject({ userName: 'bob <script>', media: { mediaType: 'TRACK', grandparentTitle: 'Radiohead' }, quality: { videoDecision: 'NONE', sourceVideoResolution: null, streamAudioCodec: 'flac' } });
+    expect(byItem['5001']).toMatchObject({
+      playState: 'PAUSED',
+      networkLocation: 'LAN',
+      clientIp: '192.168.1.20',
+      quality: {
+        videoDecision: 'DIRECT_PLAY',
+        audioDecision: 'DIRECT_PLAY',
+        isTranscode: false,
+        sourceVideoResolution: '4k',
+        streamVideoResolution: '4k',
+        sourceVideoCodec: 'hevc',
+        bandwidthKbps: 26_400,
+      },
+    });
+    expect(byItem['7001']).toMatchObject({
+      userName: 'bob <script>',
+      media: { mediaType: 'TRACK', grandparentTitle: 'Radiohead' },
+      quality: { videoDecision: 'NONE', sourceVideoResolution: null, streamAudioCodec: 'flac' },
+    });
   });
 
   it('reports an entry without Player as skipped, with its session key, and keeps the others', async () => {
@@ -90,7 +135,12 @@ describe('Plex client against a Plex-shaped server', () => {
   });
 
   it('reads the newest resource sample', async () => {
-    expect(await client().resources()).toEqual({ processCpuPercent: 11.25, hostCpuPercent: 23.5, processMemoryPercent: 4.8, hostMemoryPercent: 61.2 });
+    expect(await client().resources()).toEqual({
+      processCpuPercent: 11.25,
+      hostCpuPercent: 23.5,
+      processMemoryPercent: 4.8,
+      hostMemoryPercent: 61.2,
+    });
   });
 
   it('pages through a library section', async () => {
@@ -104,8 +154,18 @@ describe('Plex client against a Plex-shaped server', () => {
     const second = await c.libraryItems('1', 5, 5);
     expect(first.total).toBe(8);
     expect(first.items).toHaveLength(5);
-    expect([...first.items, ...second.items].map((i) => i.itemId)).toEqual(['5001', ...Array.from({ length: 7 }, (_, i) => String(5100 + i))]);
-    expect(first.items[0]).toMatchObject({ title: 'Dune', videoResolution: '4k', videoCodec: 'hevc', sizeBytes: 21_600_000_000, path: '/media/movies/Dune.mkv', addedAt: Date.UTC(2025, 0, 15) });
+    expect([...first.items, ...second.items].map((i) => i.itemId)).toEqual([
+      '5001',
+      ...Array.from({ length: 7 }, (_, i) => String(5100 + i)),
+    ]);
+    expect(first.items[0]).toMatchObject({
+      title: 'Dune',
+      videoResolution: '4k',
+      videoCodec: 'hevc',
+      sizeBytes: 21_600_000_000,
+      path: '/media/movies/Dune.mkv',
+      addedAt: Date.UTC(2025, 0, 15),
+    });
   });
 
   it('terminates a session by its Session.id with the reason', async () => {
@@ -118,7 +178,9 @@ describe('Plex client against a Plex-shaped server', () => {
   it('sends the token and asks for JSON (Plex answers XML otherwise)', async () => {
     const xml = await fetch(`${plex.url}/status/sessions`, { headers: { 'X-Plex-Token': 'plex-token' } });
     expect(xml.headers.get('content-type')).toMatch(/xml/);
-    const refused = await new PlexClient({ url: plex.url, token: 'wrong', clientId: 'x' }).sessions().catch((e: unknown) => e);
+    const refused = await new PlexClient({ url: plex.url, token: 'wrong', clientId: 'x' })
+      .sessions()
+      .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ServerRequestError);
     expect((refused as ServerRequestError).kind).toBe('AUTH');
   });

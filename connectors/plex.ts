@@ -46,7 +46,13 @@ interface SourceMedia {
   bitrateKbps: number | null;
 }
 
-const MEDIA_TYPES: Record<string, MediaType> = { movie: 'MOVIE', episode: 'EPISODE', track: 'TRACK', clip: 'VIDEO', photo: 'PHOTO' };
+const MEDIA_TYPES: Record<string, MediaType> = {
+  movie: 'MOVIE',
+  episode: 'EPISODE',
+  track: 'TRACK',
+  clip: 'VIDEO',
+  photo: 'PHOTO',
+};
 const SECTION_ITEM_TYPE: Record<string, number> = { movie: 1, show: 4, artist: 10, photo: 13 };
 
 function decision(value: unknown, hasStream: boolean): StreamDecision {
@@ -111,21 +117,40 @@ export function mapPlexSession(raw: Json, source: SourceMedia | undefined): Obse
   const ip = normalizeIp(str(player.address));
   const location = lower(session?.location);
   const networkLocation: NetworkLocation =
-    location === 'lan' ? 'LAN' : location === 'wan' ? 'WAN' : player.local === true ? 'LAN' : player.local === false ? 'WAN' : ip ? (isPrivateAddress(ip) ? 'LAN' : 'WAN') : 'UNKNOWN';
+    location === 'lan'
+      ? 'LAN'
+      : location === 'wan'
+        ? 'WAN'
+        : player.local === true
+          ? 'LAN'
+          : player.local === false
+            ? 'WAN'
+            : ip
+              ? isPrivateAddress(ip)
+                ? 'LAN'
+                : 'WAN'
+              : 'UNKNOWN';
 
   const quality: StreamQuality = {
     videoDecision,
     audioDecision,
     isTranscode: videoDecision === 'TRANSCODE' || audioDecision === 'TRANSCODE',
-    transcodeHardware: transcode ? transcode.transcodeHwEncoding !== undefined || transcode.transcodeHwFullPipeline === true : null,
+    transcodeHardware: transcode
+      ? transcode.transcodeHwEncoding !== undefined || transcode.transcodeHwFullPipeline === true
+      : null,
     transcodeReasons: [],
     bitrateKbps: stream.bitrateKbps,
     sourceBitrateKbps: src.bitrateKbps,
     bandwidthKbps: int(session?.bandwidth),
     sourceVideoResolution: isTrack ? null : src.videoResolution,
-    streamVideoResolution: isTrack ? null : (videoDecision === 'TRANSCODE' ? resolutionFromHeight(num(transcode?.height)) : null) ?? stream.videoResolution,
+    streamVideoResolution: isTrack
+      ? null
+      : ((videoDecision === 'TRANSCODE' ? resolutionFromHeight(num(transcode?.height)) : null) ??
+        stream.videoResolution),
     sourceVideoCodec: isTrack ? null : src.videoCodec,
-    streamVideoCodec: isTrack ? null : (videoDecision === 'TRANSCODE' ? lower(transcode?.videoCodec) : null) ?? stream.videoCodec,
+    streamVideoCodec: isTrack
+      ? null
+      : ((videoDecision === 'TRANSCODE' ? lower(transcode?.videoCodec) : null) ?? stream.videoCodec),
     sourceAudioCodec: src.audioCodec,
     streamAudioCodec: (audioDecision === 'TRANSCODE' ? lower(transcode?.audioCodec) : null) ?? stream.audioCodec,
     container: (transcode ? lower(transcode.container) : null) ?? stream.container,
@@ -198,7 +223,11 @@ export class PlexClient implements MediaServerClient {
   async identity(): Promise<ServerIdentity> {
     const root = await this.http.request<{ MediaContainer?: Json }>('/');
     const container = root?.MediaContainer ?? {};
-    return { name: str(container.friendlyName) ?? 'Plex Media Server', version: str(container.version) ?? 'unknown', machineId: str(container.machineIdentifier) ?? '' };
+    return {
+      name: str(container.friendlyName) ?? 'Plex Media Server',
+      version: str(container.version) ?? 'unknown',
+      machineId: str(container.machineIdentifier) ?? '',
+    };
   }
 
   async sessions(): Promise<SessionsSnapshot> {
@@ -209,7 +238,10 @@ export class PlexClient implements MediaServerClient {
     if (!Array.isArray(entries)) throw malformed('/status/sessions MediaContainer.Metadata is not a list');
     const snapshot: SessionsSnapshot = { sessions: [], skipped: [] };
     for (const entry of entries as Json[]) {
-      const mapped = entry && typeof entry === 'object' ? mapPlexSession(entry, await this.source(str(entry.ratingKey))) : { sessionKey: null, reason: 'session entry is not an object' };
+      const mapped =
+        entry && typeof entry === 'object'
+          ? mapPlexSession(entry, await this.source(str(entry.ratingKey)))
+          : { sessionKey: null, reason: 'session entry is not an object' };
       if ('reason' in mapped) snapshot.skipped.push(mapped);
       else snapshot.sessions.push(mapped);
     }
@@ -222,7 +254,9 @@ export class PlexClient implements MediaServerClient {
     const cached = this.sources.get(ratingKey);
     if (cached) return cached;
     try {
-      const body = await this.http.request<{ MediaContainer?: { Metadata?: Json[] } }>(`/library/metadata/${encodeURIComponent(ratingKey)}`);
+      const body = await this.http.request<{ MediaContainer?: { Metadata?: Json[] } }>(
+        `/library/metadata/${encodeURIComponent(ratingKey)}`,
+      );
       const media = selectedMedia(body?.MediaContainer?.Metadata?.[0]?.Media);
       if (!media) return undefined;
       const source = mediaSource(media);
@@ -239,17 +273,32 @@ export class PlexClient implements MediaServerClient {
     const body = await this.http.request<{ MediaContainer?: { Account?: Json[] } }>('/accounts');
     return (body?.MediaContainer?.Account ?? [])
       .filter((a) => str(a.id) !== null && str(a.name) !== null)
-      .map((a) => ({ userId: str(a.id)!, userName: str(a.name)!, isAdmin: int(a.id) === 1, isDisabled: null, lastActivityAt: null }));
+      .map((a) => ({
+        userId: str(a.id)!,
+        userName: str(a.name)!,
+        isAdmin: int(a.id) === 1,
+        isDisabled: null,
+        lastActivityAt: null,
+      }));
   }
 
   async terminate(terminateId: string, message: string): Promise<void> {
-    await this.http.request('/status/sessions/terminate', { query: { sessionId: terminateId, reason: message }, expect: 'empty' });
+    await this.http.request('/status/sessions/terminate', {
+      query: { sessionId: terminateId, reason: message },
+      expect: 'empty',
+    });
   }
 
   async resources(): Promise<ResourceUsage | null> {
-    const body = await this.http.request<{ MediaContainer?: { StatisticsResources?: Json[] } }>('/statistics/resources', { query: { timespan: 6 } });
+    const body = await this.http.request<{ MediaContainer?: { StatisticsResources?: Json[] } }>(
+      '/statistics/resources',
+      { query: { timespan: 6 } },
+    );
     const samples = body?.MediaContainer?.StatisticsResources ?? [];
-    const latest = samples.reduce<Json | undefined>((a, b) => (!a || (num(b.at) ?? 0) >= (num(a.at) ?? 0) ? b : a), undefined);
+    const latest = samples.reduce<Json | undefined>(
+      (a, b) => (!a || (num(b.at) ?? 0) >= (num(a.at) ?? 0) ? b : a),
+      undefined,
+    );
     if (!latest) return null;
     return {
       processCpuPercent: num(latest.processCpuUtilization),
@@ -263,7 +312,11 @@ export class PlexClient implements MediaServerClient {
     const body = await this.http.request<{ MediaContainer?: { Directory?: Json[] } }>('/library/sections');
     const libraries = (body?.MediaContainer?.Directory ?? [])
       .filter((d) => str(d.key) !== null)
-      .map((d) => ({ libraryId: str(d.key)!, title: str(d.title) ?? `Library ${str(d.key)}`, kind: str(d.type) ?? 'unknown' }));
+      .map((d) => ({
+        libraryId: str(d.key)!,
+        title: str(d.title) ?? `Library ${str(d.key)}`,
+        kind: str(d.type) ?? 'unknown',
+      }));
     for (const library of libraries) this.sectionKinds.set(library.libraryId, library.kind);
     return libraries;
   }
@@ -271,37 +324,48 @@ export class PlexClient implements MediaServerClient {
   async libraryItems(libraryId: string, start: number, size: number): Promise<Page<LibraryItem>> {
     if (!this.sectionKinds.has(libraryId)) await this.libraries();
     const itemType = SECTION_ITEM_TYPE[this.sectionKinds.get(libraryId) ?? ''];
-    const body = await this.http.request<{ MediaContainer?: Json & { Metadata?: Json[] } }>(`/library/sections/${encodeURIComponent(libraryId)}/all`, {
-      query: { type: itemType, 'X-Plex-Container-Start': start, 'X-Plex-Container-Size': size },
-    });
+    const body = await this.http.request<{ MediaContainer?: Json & { Metadata?: Json[] } }>(
+      `/library/sections/${encodeURIComponent(libraryId)}/all`,
+      {
+        query: { type: itemType, 'X-Plex-Container-Start': start, 'X-Plex-Container-Size': size },
+      },
+    );
     const container = body?.MediaContainer;
     if (!container) throw malformed(`/library/sections/${libraryId}/all has no MediaContainer`);
-    const items = (container.Metadata ?? []).filter((m) => str(m.ratingKey) !== null).map((m): LibraryItem => {
-      const media = selectedMedia(m.Media);
-      return {
-        itemId: str(m.ratingKey)!,
-        libraryId,
-        title: str(m.title) ?? '(untitled)',
-        mediaType: MEDIA_TYPES[String(m.type)] ?? 'OTHER',
-        grandparentTitle: str(m.grandparentTitle),
-        year: int(m.year),
-        addedAt: num(m.addedAt) !== null ? num(m.addedAt)! * 1000 : null,
-        durationMs: int(m.duration),
-        sizeBytes: media?.Part?.reduce<number | null>((sum, p) => (num(p.size) === null ? sum : (sum ?? 0) + num(p.size)!), null) ?? null,
-        videoResolution: lower(media?.videoResolution),
-        videoCodec: lower(media?.videoCodec),
-        audioCodec: lower(media?.audioCodec),
-        container: lower(media?.container),
-        bitrateKbps: int(media?.bitrate),
-        path: str(media?.Part?.[0]?.file),
-      };
-    });
+    const items = (container.Metadata ?? [])
+      .filter((m) => str(m.ratingKey) !== null)
+      .map((m): LibraryItem => {
+        const media = selectedMedia(m.Media);
+        return {
+          itemId: str(m.ratingKey)!,
+          libraryId,
+          title: str(m.title) ?? '(untitled)',
+          mediaType: MEDIA_TYPES[String(m.type)] ?? 'OTHER',
+          grandparentTitle: str(m.grandparentTitle),
+          year: int(m.year),
+          addedAt: num(m.addedAt) !== null ? num(m.addedAt)! * 1000 : null,
+          durationMs: int(m.duration),
+          sizeBytes:
+            media?.Part?.reduce<number | null>(
+              (sum, p) => (num(p.size) === null ? sum : (sum ?? 0) + num(p.size)!),
+              null,
+            ) ?? null,
+          videoResolution: lower(media?.videoResolution),
+          videoCodec: lower(media?.videoCodec),
+          audioCodec: lower(media?.audioCodec),
+          container: lower(media?.container),
+          bitrateKbps: int(media?.bitrate),
+          path: str(media?.Part?.[0]?.file),
+        };
+      });
     return { items, total: int(container.totalSize) ?? int(container.size) ?? items.length };
   }
 
   /** Session change notifications from /:/eventsource/notifications?filters=playing. */
   changeFeed(): ChangeFeed {
-    return new PlexChangeFeed(this.http.url('/:/eventsource/notifications', { filters: 'playing' }).toString(), () => this.headers());
+    return new PlexChangeFeed(this.http.url('/:/eventsource/notifications', { filters: 'playing' }).toString(), () =>
+      this.headers(),
+    );
   }
 
   close(): void {
@@ -323,7 +387,8 @@ class PlexChangeFeed implements ChangeFeed {
   start(handlers: { onChange(): void; onConnected(): void; onDisconnected(reason: string): void }): void {
     if (this.closed) return;
     const source = new EventSource(this.url, {
-      fetch: (input, init) => fetch(input, { ...init, headers: { ...init.headers, ...this.headers(), Accept: 'text/event-stream' } }),
+      fetch: (input, init) =>
+        fetch(input, { ...init, headers: { ...init.headers, ...this.headers(), Accept: 'text/event-stream' } }),
     });
     this.source = source;
     source.addEventListener('open', () => {

@@ -14,7 +14,11 @@ import { ConnectorRunner } from './runner.ts';
 const logger = createLogger('test');
 const bus = newKafkaBus();
 const consumers: BusConsumer[] = [];
-const servers = { plex: new FakePlexServer('p-token'), jellyfin: new FakeMediaBrowserServer('JELLYFIN', 'j-key'), emby: new FakeMediaBrowserServer('EMBY', 'e-key') };
+const servers = {
+  plex: new FakePlexServer('p-token'),
+  jellyfin: new FakeMediaBrowserServer('JELLYFIN', 'j-key'),
+  emby: new FakeMediaBrowserServer('EMBY', 'e-key'),
+};
 let runner: ConnectorRunner | undefined;
 
 afterAll(async () => {
@@ -34,8 +38,23 @@ describe('connector runner', () => {
     runner = new ConnectorRunner({ producer, logger, clientId: 'sw-test', timing: { pollIntervalMs: 150 } });
     await runner.apply([
       { id: ids.plex, name: 'Plex', type: 'plex', url: servers.plex.url, token: 'p-token', enabled: true },
-      { id: ids.jellyfin, name: 'Jellyfin', type: 'jellyfin', url: servers.jellyfin.url, token: 'j-key', enabled: true },
-      { id: ids.emby, name: 'Emby', type: 'emby', url: servers.emby.url, token: 'e-key', enabled: true, pollIntervalMs: 1000 },
+      {
+        id: ids.jellyfin,
+        name: 'Jellyfin',
+        type: 'jellyfin',
+        url: servers.jellyfin.url,
+        token: 'j-key',
+        enabled: true,
+      },
+      {
+        id: ids.emby,
+        name: 'Emby',
+        type: 'emby',
+        url: servers.emby.url,
+        token: 'e-key',
+        enabled: true,
+        pollIntervalMs: 1000,
+      },
     ]);
 
     const received: PlaybackEvent[] = [];
@@ -57,14 +76,31 @@ describe('connector runner', () => {
     );
     const samples: ServerMetricsSample[] = [];
     consumers.push(
-      await consumeTopic(bus, { groupId: `runner-metrics-${run}`, spec: topics.serverMetrics, deadLetters: producer, logger, handle: async (rs) => void samples.push(...rs.map((r) => r.value).filter((s) => Object.values(ids).includes(s.serverId))) }),
+      await consumeTopic(bus, {
+        groupId: `runner-metrics-${run}`,
+        spec: topics.serverMetrics,
+        deadLetters: producer,
+        logger,
+        handle: async (rs) =>
+          void samples.push(...rs.map((r) => r.value).filter((s) => Object.values(ids).includes(s.serverId))),
+      }),
     );
 
     const alice = user('42', 'alice');
     const sessions = [
       servers.plex.startSession({ user: alice, item: movie('1', 'Dune'), device: DEVICES.tv(), ip: '198.51.100.1' }),
-      servers.jellyfin.startSession({ user: alice, item: episode('2', 'Dark', 1, 1, 'Secrets'), device: DEVICES.browser(), ip: '198.51.100.2' }),
-      servers.emby.startSession({ user: user('99', 'zed'), item: movie('3', 'Heat'), device: DEVICES.phone(), ip: '198.51.100.3' }),
+      servers.jellyfin.startSession({
+        user: alice,
+        item: episode('2', 'Dark', 1, 1, 'Secrets'),
+        device: DEVICES.browser(),
+        ip: '198.51.100.2',
+      }),
+      servers.emby.startSession({
+        user: user('99', 'zed'),
+        item: movie('3', 'Heat'),
+        device: DEVICES.phone(),
+        ip: '198.51.100.3',
+      }),
     ];
     await waitFor(() => received.filter((e) => e.eventType === 'STARTED').length === 3, 'three starts', 30_000);
     sessions[0]!.pause();
@@ -72,7 +108,9 @@ describe('connector runner', () => {
     await waitFor(() => received.filter((e) => e.eventType === 'STOPPED').length === 3, 'three stops', 30_000);
 
     expect(received.every((e, i) => keys[i] === e.accountKey)).toBe(true);
-    expect(new Set(received.map((e) => e.accountKey))).toEqual(new Set([`${ids.plex}:42`, `${ids.jellyfin}:42`, `${ids.emby}:99`]));
+    expect(new Set(received.map((e) => e.accountKey))).toEqual(
+      new Set([`${ids.plex}:42`, `${ids.jellyfin}:42`, `${ids.emby}:99`]),
+    );
     for (const key of new Set(keys)) {
       const kinds = received.filter((e) => e.accountKey === key).map((e) => e.eventType);
       expect(kinds[0]).toBe('STARTED');
@@ -85,7 +123,9 @@ describe('connector runner', () => {
     expect(samples.find((s) => s.serverId === ids.plex)).toMatchObject({ status: 'UP', hostCpuPercent: 23.5 });
     expect(runner.statuses().map((s) => s.status)).toEqual(['UP', 'UP', 'UP']);
 
-    await runner.apply([{ id: ids.plex, name: 'Plex', type: 'plex', url: servers.plex.url, token: 'p-token', enabled: true }]);
+    await runner.apply([
+      { id: ids.plex, name: 'Plex', type: 'plex', url: servers.plex.url, token: 'p-token', enabled: true },
+    ]);
     expect(runner.statuses().map((s) => s.serverId)).toEqual([ids.plex]);
   });
 });

@@ -31,11 +31,22 @@ export function createClient(config: ServerConfig, clientId: string): { client: 
     const client = new PlexClient({ url: config.url, token: config.token, clientId, limits: config.limits });
     return { client, feed: client.changeFeed() };
   }
-  return { client: new MediaBrowserClient({ flavor: SERVER_TYPES[config.type] as 'JELLYFIN' | 'EMBY', url: config.url, token: config.token, clientId, limits: config.limits }) };
+  return {
+    client: new MediaBrowserClient({
+      flavor: SERVER_TYPES[config.type] as 'JELLYFIN' | 'EMBY',
+      url: config.url,
+      token: config.token,
+      clientId,
+      limits: config.limits,
+    }),
+  };
 }
 
 export class ConnectorRunner {
-  private readonly connectors = new Map<string, { config: ServerConfig; connector: ServerConnector; client: MediaServerClient; library?: LibrarySync }>();
+  private readonly connectors = new Map<
+    string,
+    { config: ServerConfig; connector: ServerConnector; client: MediaServerClient; library?: LibrarySync }
+  >();
 
   constructor(private readonly options: RunnerOptions) {}
 

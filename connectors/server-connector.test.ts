@@ -29,7 +29,9 @@ interface Harness {
   kinds(sessionKey?: string): string[];
 }
 
-function connect(deps: Omit<ConnectorDeps, 'emitEvents' | 'emitMetrics' | 'logger'> & Partial<Pick<ConnectorDeps, 'emitEvents'>>): Harness {
+function connect(
+  deps: Omit<ConnectorDeps, 'emitEvents' | 'emitMetrics' | 'logger'> & Partial<Pick<ConnectorDeps, 'emitEvents'>>,
+): Harness {
   const events: PlaybackEvent[] = [];
   const samples: ServerMetricsSample[] = [];
   const logs = captureLogger();
@@ -42,13 +44,25 @@ function connect(deps: Omit<ConnectorDeps, 'emitEvents' | 'emitMetrics' | 'logge
   });
   connector.start();
   cleanups.push(() => connector.stop());
-  return { connector, events, samples, logs, kinds: (key) => events.filter((e) => !key || e.sessionKey === key).map((e) => e.eventType) };
+  return {
+    connector,
+    events,
+    samples,
+    logs,
+    kinds: (key) => events.filter((e) => !key || e.sessionKey === key).map((e) => e.eventType),
+  };
 }
 
 async function jellyfin() {
   const server = await new FakeMediaBrowserServer('JELLYFIN', 'k').start();
   cleanups.push(() => server.stop());
-  const client = new MediaBrowserClient({ flavor: 'JELLYFIN', url: server.url, token: 'k', clientId: 't', limits: { timeoutMs: 400 } });
+  const client = new MediaBrowserClient({
+    flavor: 'JELLYFIN',
+    url: server.url,
+    token: 'k',
+    clientId: 't',
+    limits: { timeoutMs: 400 },
+  });
   return { server, client, ref: { id: 'jf', type: 'JELLYFIN' as const, name: 'Jellyfin' } };
 }
 
@@ -80,13 +94,23 @@ describe('server connector', () => {
     await waitFor(() => h.connector.status.counters.polls >= polls + 3, 'more polls');
     const lifecycle = h.kinds().filter((k) => k !== 'PROGRESS');
     expect(lifecycle).toEqual(['STARTED', 'PAUSED', 'RESUMED', 'STOPPED']);
-    expect(h.events.at(-1)).toMatchObject({ eventType: 'STOPPED', accountKey: 'jf:42', clientIp: '203.0.113.77', serverType: 'JELLYFIN' });
+    expect(h.events.at(-1)).toMatchObject({
+      eventType: 'STOPPED',
+      accountKey: 'jf:42',
+      clientIp: '203.0.113.77',
+      serverType: 'JELLYFIN',
+    });
   });
 
   it('Plex: a change notification re-syncs at once, and a reconnect re-reads what was missed', async () => {
     const { server, client, ref } = await plex();
     // Polls are an hour apart: only the event stream can make these events appear in time.
-    const h = connect({ server: ref, client, feed: client.changeFeed(), timing: { pollIntervalMs: 3_600_000, feedPollIntervalMs: 3_600_000 } });
+    const h = connect({
+      server: ref,
+      client,
+      feed: client.changeFeed(),
+      timing: { pollIntervalMs: 3_600_000, feedPollIntervalMs: 3_600_000 },
+    });
     await waitFor(() => h.connector.status.feedConnected === true && server.eventStreamCount === 1, 'event stream');
     const s = server.startSession({ user: alice, item: film, device: DEVICES.tv(), ip: '198.51.100.20' });
     await waitFor(() => h.kinds().includes('STARTED'), 'started through the event stream', 5000);
@@ -112,7 +136,10 @@ describe('server connector', () => {
     server.fail(fault);
     await waitFor(() => (h.connector.status.counters.failures[kind as 'HTTP'] ?? 0) === 1, `${kind} failure`);
     const polls = h.connector.status.counters.polls;
-    await waitFor(() => h.connector.status.status === 'UP' && h.connector.status.counters.polls > polls + 1, 'polling again');
+    await waitFor(
+      () => h.connector.status.status === 'UP' && h.connector.status.counters.polls > polls + 1,
+      'polling again',
+    );
     expect(h.kinds()).not.toContain('STOPPED');
     expect(h.kinds().filter((k) => k === 'STARTED')).toHaveLength(1);
     expect(h.logs.lines.some((l) => l.level >= 50 && typeof l.detail === 'string')).toBe(true);
@@ -151,7 +178,12 @@ describe('server connector', () => {
     const { server, client, ref } = await plex();
     await server.goDown();
     // The feed retries faster than the poll interval, as in production: it must not postpone polls.
-    const h = connect({ server: ref, client, feed: client.changeFeed(), timing: { pollIntervalMs: 2500, maxBackoffMs: 2500 } });
+    const h = connect({
+      server: ref,
+      client,
+      feed: client.changeFeed(),
+      timing: { pollIntervalMs: 2500, maxBackoffMs: 2500 },
+    });
     await waitFor(() => h.connector.status.status === 'DOWN', 'the first poll, not postponed by feed errors', 2000);
     const polls = h.connector.status.counters.polls;
     await waitFor(() => h.connector.status.counters.polls >= polls + 2, 'polls keep going while the feed fails', 9000);
@@ -185,7 +217,12 @@ describe('server connector', () => {
     const { server, client, ref } = await jellyfin();
     const stateDir = mkdtempSync(join(tmpdir(), 'sw-conn-'));
     const stays = server.startSession({ user: alice, item: film, device: DEVICES.tv('tv-a'), ip: '198.51.100.60' });
-    const ends = server.startSession({ user: user('7', 'eve'), item: ep, device: DEVICES.phone('ph-b'), ip: '198.51.100.61' });
+    const ends = server.startSession({
+      user: user('7', 'eve'),
+      item: ep,
+      device: DEVICES.phone('ph-b'),
+      ip: '198.51.100.61',
+    });
     const first = connect({ server: ref, client, stateDir });
     await waitFor(() => first.kinds().filter((k) => k === 'STARTED').length === 2, 'both started');
     await first.connector.stop();
@@ -193,7 +230,10 @@ describe('server connector', () => {
 
     const client2 = new MediaBrowserClient({ flavor: 'JELLYFIN', url: server.url, token: 'k', clientId: 't' });
     const second = connect({ server: ref, client: client2, stateDir });
-    await waitFor(() => second.kinds(ends.id).includes('STOPPED') && second.kinds(stays.id).length > 0, 'first poll after restart');
+    await waitFor(
+      () => second.kinds(ends.id).includes('STOPPED') && second.kinds(stays.id).length > 0,
+      'first poll after restart',
+    );
     expect(second.kinds(stays.id)[0]).toBe('PROGRESS');
     expect(second.kinds()).not.toContain('STARTED');
     expect(second.kinds(ends.id)).toEqual(['STOPPED']);

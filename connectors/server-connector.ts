@@ -32,7 +32,12 @@ export interface ConnectorStatus {
   lastSuccessAt: number | null;
   activeSessions: number;
   feedConnected: boolean | null;
-  counters: { polls: number; failures: Partial<Record<RequestErrorKind | 'EMIT', number>>; skippedEntries: number; events: number };
+  counters: {
+    polls: number;
+    failures: Partial<Record<RequestErrorKind | 'EMIT', number>>;
+    skippedEntries: number;
+    events: number;
+  };
 }
 
 export interface ConnectorDeps {
@@ -75,7 +80,9 @@ export class ServerConnector {
       metricsIntervalMs: deps.timing?.metricsIntervalMs ?? 60_000,
       staleAfterMs: deps.timing?.staleAfterMs ?? 600_000,
     };
-    this.statePath = deps.stateDir ? join(deps.stateDir, `${encodeURIComponent(deps.server.id)}.sessions.json`) : undefined;
+    this.statePath = deps.stateDir
+      ? join(deps.stateDir, `${encodeURIComponent(deps.server.id)}.sessions.json`)
+      : undefined;
     this.state = this.loadState();
     this.status = {
       serverId: deps.server.id,
@@ -171,7 +178,10 @@ export class ServerConnector {
       this.lastResponseMs = this.now() - startedAt;
       if (snapshot.skipped.length > 0) {
         this.status.counters.skippedEntries += snapshot.skipped.length;
-        this.logger.warn({ skipped: snapshot.skipped.map((s) => s.reason) }, 'ignored unreadable entries of the session list');
+        this.logger.warn(
+          { skipped: snapshot.skipped.map((s) => s.reason) },
+          'ignored unreadable entries of the session list',
+        );
       }
       const unreadable = new Set(snapshot.skipped.flatMap((s) => (s.sessionKey ? [s.sessionKey] : [])));
       const { events, next } = diffSessions(this.deps.server, this.state, snapshot.sessions, startedAt, unreadable);
@@ -218,7 +228,10 @@ export class ServerConnector {
     if (Object.keys(this.state).length === 0 || this.now() - lastSuccess < this.timing.staleAfterMs) return;
     const events = stopAll(this.state);
     if (await this.emit(events)) {
-      this.logger.warn({ sessions: events.length }, 'server unreachable too long: its sessions are recorded as stopped when last seen');
+      this.logger.warn(
+        { sessions: events.length },
+        'server unreachable too long: its sessions are recorded as stopped when last seen',
+      );
       this.commit({});
       this.lastSeenSessions = [];
     }
@@ -231,7 +244,11 @@ export class ServerConnector {
       this.status.status = status;
       this.status.since = this.now();
       if (status === 'UP') this.logger.info({ previous }, 'server reachable');
-      else this.logger.error({ previous, detail }, status === 'AUTH_FAILED' ? 'server refused the token' : 'server unreachable');
+      else
+        this.logger.error(
+          { previous, detail },
+          status === 'AUTH_FAILED' ? 'server refused the token' : 'server unreachable',
+        );
       void this.maybeSampleMetrics(true);
     }
     this.status.detail = detail;
@@ -244,7 +261,8 @@ export class ServerConnector {
     const up = this.status.status === 'UP';
     const resources = up ? await this.deps.client.resources().catch(() => null) : null;
     const sessions = up ? this.lastSeenSessions : [];
-    const sum = (pick: (s: ObservedSession) => boolean) => sessions.filter(pick).reduce((n, s) => n + (s.quality.bandwidthKbps ?? 0), 0);
+    const sum = (pick: (s: ObservedSession) => boolean) =>
+      sessions.filter(pick).reduce((n, s) => n + (s.quality.bandwidthKbps ?? 0), 0);
     const sample: ServerMetricsSample = {
       sampleId: `${this.deps.server.id}:${now}`,
       serverId: this.deps.server.id,
@@ -259,13 +277,18 @@ export class ServerConnector {
       hostMemoryPercent: resources?.hostMemoryPercent ?? null,
       activeSessions: sessions.length,
       transcodeSessions: sessions.filter((s) => s.quality.isTranscode).length,
-      directPlaySessions: sessions.filter((s) => !s.quality.isTranscode && s.quality.videoDecision !== 'DIRECT_STREAM').length,
-      directStreamSessions: sessions.filter((s) => !s.quality.isTranscode && s.quality.videoDecision === 'DIRECT_STREAM').length,
+      directPlaySessions: sessions.filter((s) => !s.quality.isTranscode && s.quality.videoDecision !== 'DIRECT_STREAM')
+        .length,
+      directStreamSessions: sessions.filter(
+        (s) => !s.quality.isTranscode && s.quality.videoDecision === 'DIRECT_STREAM',
+      ).length,
       totalBandwidthKbps: sum(() => true),
       lanBandwidthKbps: sum((s) => s.networkLocation === 'LAN'),
       wanBandwidthKbps: sum((s) => s.networkLocation !== 'LAN'),
     };
-    await this.deps.emitMetrics(sample).catch((err: unknown) => this.logger.warn({ err }, 'could not hand a metrics sample to the bus'));
+    await this.deps
+      .emitMetrics(sample)
+      .catch((err: unknown) => this.logger.warn({ err }, 'could not hand a metrics sample to the bus'));
   }
 
   private commit(next: TrackerState): void {
@@ -283,7 +306,10 @@ export class ServerConnector {
       return JSON.parse(readFileSync(this.statePath, 'utf8')) as TrackerState;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        this.logger.warn({ err, path: this.statePath }, 'unreadable session state; sessions still playing will be reported as started again');
+        this.logger.warn(
+          { err, path: this.statePath },
+          'unreadable session state; sessions still playing will be reported as started again',
+        );
       }
       return {};
     }

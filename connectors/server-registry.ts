@@ -6,7 +6,13 @@ import type { ConfigDocuments } from '../warehouse/config-documents.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { chTime } from '../warehouse/rows.ts';
 import { ServerRequestError } from './http.ts';
-import { loadServerConfigs, parseServerConfigs, ServerConfigError, UnknownServerError, type ServerConfig } from './config.ts';
+import {
+  loadServerConfigs,
+  parseServerConfigs,
+  ServerConfigError,
+  UnknownServerError,
+  type ServerConfig,
+} from './config.ts';
 import { BlockedAddressError, checkServerAddress } from './address-guard.ts';
 import { createClient } from './runner.ts';
 
@@ -17,7 +23,9 @@ export type PublicServerConfig = Omit<ServerConfig, 'token'> & { tokenSet: boole
 
 export class ReadOnlyServersError extends Error {
   constructor(file: string) {
-    super(`the server list comes from STREAMWARDEN_SERVERS_FILE (${file}); edit that file and send SIGHUP, or unset it to manage servers here`);
+    super(
+      `the server list comes from STREAMWARDEN_SERVERS_FILE (${file}); edit that file and send SIGHUP, or unset it to manage servers here`,
+    );
     this.name = 'ReadOnlyServersError';
   }
 }
@@ -75,14 +83,36 @@ export class ServerRegistry {
     const current = await this.list();
     const gone = current.find((s) => s.id === id);
     if (!gone) throw new UnknownServerError(id);
-    await this.write(current.filter((s) => s.id !== id), updatedBy, [], [gone]);
+    await this.write(
+      current.filter((s) => s.id !== id),
+      updatedBy,
+      [],
+      [gone],
+    );
   }
 
-  private async write(servers: ServerConfig[], updatedBy: string, changed: ServerConfig[], removed: ServerConfig[] = []): Promise<void> {
-    await this.deps.documents.put(SERVERS_DOCUMENT, servers.map((s) => ({ ...s, token: this.deps.secrets.seal(s.token) })), updatedBy);
+  private async write(
+    servers: ServerConfig[],
+    updatedBy: string,
+    changed: ServerConfig[],
+    removed: ServerConfig[] = [],
+  ): Promise<void> {
+    await this.deps.documents.put(
+      SERVERS_DOCUMENT,
+      servers.map((s) => ({ ...s, token: this.deps.secrets.seal(s.token) })),
+      updatedBy,
+    );
     // The non-secret part is mirrored into `servers`, the table analysts join against.
     const now = chTime(Date.now());
-    const row = (s: ServerConfig, deleted: boolean) => ({ server_id: s.id, name: s.name, server_type: s.type, url: s.url, enabled: s.enabled, deleted, updated_at: now });
+    const row = (s: ServerConfig, deleted: boolean) => ({
+      server_id: s.id,
+      name: s.name,
+      server_type: s.type,
+      url: s.url,
+      enabled: s.enabled,
+      deleted,
+      updated_at: now,
+    });
     await this.deps.warehouse.client.insert({
       table: this.deps.warehouse.table('servers'),
       values: [...changed.map((s) => row(s, false)), ...removed.map((s) => row(s, true))],
@@ -99,7 +129,8 @@ function toPublic({ token, ...rest }: ServerConfig): PublicServerConfig {
  * What a connection test found, classified. Nothing the far end sent is echoed: the test must not
  * be a way to read arbitrary internal pages through the server.
  */
-export type ConnectionOutcome = 'REACHABLE' | 'AUTH_FAILED' | 'NOT_A_MEDIA_SERVER' | 'TIMEOUT' | 'UNREACHABLE' | 'REFUSED_ADDRESS';
+export type ConnectionOutcome =
+  'REACHABLE' | 'AUTH_FAILED' | 'NOT_A_MEDIA_SERVER' | 'TIMEOUT' | 'UNREACHABLE' | 'REFUSED_ADDRESS';
 
 export interface ConnectionTest {
   ok: boolean;
@@ -110,11 +141,14 @@ export interface ConnectionTest {
 }
 
 const OUTCOME_MESSAGES: Record<Exclude<ConnectionOutcome, 'REACHABLE'>, (type: string) => string> = {
-  AUTH_FAILED: (type) => `the server answered but refused the token: check the ${type === 'plex' ? 'X-Plex-Token' : 'API key'}`,
-  NOT_A_MEDIA_SERVER: (type) => `something answered at this address, but not as a ${type === 'plex' ? 'Plex' : type === 'emby' ? 'Emby' : 'Jellyfin'} server: check the address and port`,
+  AUTH_FAILED: (type) =>
+    `the server answered but refused the token: check the ${type === 'plex' ? 'X-Plex-Token' : 'API key'}`,
+  NOT_A_MEDIA_SERVER: (type) =>
+    `something answered at this address, but not as a ${type === 'plex' ? 'Plex' : type === 'emby' ? 'Emby' : 'Jellyfin'} server: check the address and port`,
   TIMEOUT: () => 'no answer in time: check the address, the port and any firewall',
   UNREACHABLE: () => 'could not connect: check the address and port, and that the server is running',
-  REFUSED_ADDRESS: () => 'this is a link-local or cloud metadata address, refused for media servers (STREAMWARDEN_ALLOW_LINK_LOCAL_SERVERS=true lifts it)',
+  REFUSED_ADDRESS: () =>
+    'this is a link-local or cloud metadata address, refused for media servers (STREAMWARDEN_ALLOW_LINK_LOCAL_SERVERS=true lifts it)',
 };
 
 function classify(err: unknown): Exclude<ConnectionOutcome, 'REACHABLE'> {
@@ -132,7 +166,12 @@ export async function testConnection(input: Record<string, unknown>, clientId: s
   const started = Date.now();
   const failed = (err: unknown): ConnectionTest => {
     const kind = classify(err);
-    return { ok: false, outcome: kind, latencyMs: Date.now() - started, error: { kind, message: OUTCOME_MESSAGES[kind](config!.type) } };
+    return {
+      ok: false,
+      outcome: kind,
+      latencyMs: Date.now() - started,
+      error: { kind, message: OUTCOME_MESSAGES[kind](config!.type) },
+    };
   };
   try {
     await checkServerAddress(config!.url);

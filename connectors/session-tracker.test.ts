@@ -6,7 +6,15 @@ import { diffSessions, eventId, stopAll, type TrackerState } from './session-tra
 const server = { id: 'plex-home', type: 'PLEX' as const };
 
 function observed(overrides: Partial<ObservedSession> = {}): ObservedSession {
-  const { eventId: _e, eventType: _t, observedAt: _o, serverId: _s, serverType: _st, accountKey: _a, ...rest } = samplePlaybackEvent();
+  const {
+    eventId: _e,
+    eventType: _t,
+    observedAt: _o,
+    serverId: _s,
+    serverType: _st,
+    accountKey: _a,
+    ...rest
+  } = samplePlaybackEvent();
   return { ...rest, terminateId: 'term-1', ...overrides };
 }
 
@@ -23,13 +31,26 @@ describe('session tracker', () => {
   it('emits the lifecycle: started, progress, paused, resumed, stopped exactly once', () => {
     const playing = observed({ sessionKey: 'a' });
     expect(
-      run([[playing], [{ ...playing, positionMs: 5000 }], [{ ...playing, playState: 'PAUSED' }], [{ ...playing, playState: 'PAUSED' }], [{ ...playing, playState: 'PLAYING' }], [], [], []]),
+      run([
+        [playing],
+        [{ ...playing, positionMs: 5000 }],
+        [{ ...playing, playState: 'PAUSED' }],
+        [{ ...playing, playState: 'PAUSED' }],
+        [{ ...playing, playState: 'PLAYING' }],
+        [],
+        [],
+        [],
+      ]),
     ).toEqual([['STARTED:a'], ['PROGRESS:a'], ['PAUSED:a'], ['PROGRESS:a'], ['RESUMED:a'], ['STOPPED:a'], [], []]);
   });
 
   it('treats buffering as playing, not as a pause', () => {
     const s = observed({ sessionKey: 'b' });
-    expect(run([[s], [{ ...s, playState: 'BUFFERING' }], [s]])).toEqual([['STARTED:b'], ['PROGRESS:b'], ['PROGRESS:b']]);
+    expect(run([[s], [{ ...s, playState: 'BUFFERING' }], [s]])).toEqual([
+      ['STARTED:b'],
+      ['PROGRESS:b'],
+      ['PROGRESS:b'],
+    ]);
   });
 
   it('splits a session that moves to another item into two plays', () => {
@@ -58,7 +79,14 @@ describe('session tracker', () => {
     const s = observed({ sessionKey: 'f', userId: '7', positionMs: 42_000 });
     const { next } = diffSessions(server, {}, [s], 1000);
     const [stop] = diffSessions(server, next, [], 9000).events;
-    expect(stop).toMatchObject({ eventType: 'STOPPED', playState: 'STOPPED', positionMs: 42_000, observedAt: 9000, accountKey: 'plex-home:7', serverType: 'PLEX' });
+    expect(stop).toMatchObject({
+      eventType: 'STOPPED',
+      playState: 'STOPPED',
+      positionMs: 42_000,
+      observedAt: 9000,
+      accountKey: 'plex-home:7',
+      serverType: 'PLEX',
+    });
     expect(stopAll(next).map((e) => [e.eventType, e.observedAt])).toEqual([['STOPPED', 1000]]);
   });
 
@@ -67,7 +95,14 @@ describe('session tracker', () => {
     const paused = { ...s, playState: 'PAUSED' as const };
     let state: TrackerState = {};
     const seen: Array<[string, number | null, number | null, number | null]> = [];
-    for (const [at, sessions] of [[1000, [s]], [2000, [s]], [3000, [paused]], [4000, [paused]], [5000, [s]], [6000, []]] as const) {
+    for (const [at, sessions] of [
+      [1000, [s]],
+      [2000, [s]],
+      [3000, [paused]],
+      [4000, [paused]],
+      [5000, [s]],
+      [6000, []],
+    ] as const) {
       const { events, next } = diffSessions(server, state, [...sessions], at);
       state = next;
       for (const e of events) seen.push([e.eventType, e.playStartedAt, e.playedMs, e.pausedMs]);
@@ -84,7 +119,12 @@ describe('session tracker', () => {
 
   it('gives the same observation the same event id, and different observations different ids', () => {
     expect(eventId('p', 's', 'i', 'STARTED', 1)).toBe(eventId('p', 's', 'i', 'STARTED', 1));
-    const ids = new Set([eventId('p', 's', 'i', 'STARTED', 1), eventId('p', 's', 'i', 'STOPPED', 1), eventId('p', 's', 'i', 'STARTED', 2), eventId('q', 's', 'i', 'STARTED', 1)]);
+    const ids = new Set([
+      eventId('p', 's', 'i', 'STARTED', 1),
+      eventId('p', 's', 'i', 'STOPPED', 1),
+      eventId('p', 's', 'i', 'STARTED', 2),
+      eventId('q', 's', 'i', 'STARTED', 1),
+    ]);
     expect(ids.size).toBe(4);
   });
 });

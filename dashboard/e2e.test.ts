@@ -23,7 +23,6 @@ let browser: Browser;
 let page: Page;
 let errors: string[];
 
-
 beforeAll(async () => {
   // The app as `npm start` serves it: built now if its sources changed since the last build.
   const build = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-dashboard.ts'], { encoding: 'utf8' });
@@ -31,12 +30,25 @@ beforeAll(async () => {
   await plex.start();
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  const env = { ...process.env, STREAMWARDEN_DATA_DIR: mkdtempSync(join(tmpdir(), 'sw-e2e-')), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', KAFKA_BROKERS: '', CLICKHOUSE_URL: '' };
+  const env = {
+    ...process.env,
+    STREAMWARDEN_DATA_DIR: mkdtempSync(join(tmpdir(), 'sw-e2e-')),
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'warn',
+    KAFKA_BROKERS: '',
+    CLICKHOUSE_URL: '',
+  };
   product = spawn(process.execPath, ['--import', 'tsx', 'runtime/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   product.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   product.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const until = Date.now() + 90_000;
-  while (!(await fetch(`${base}/health`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`${base}/health`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (product.exitCode !== null || Date.now() > until) throw new Error(`npm start did not come up:\n${output}`);
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -90,7 +102,12 @@ describe('dashboard in Chromium', () => {
   it('shows a stream started on the server live on the overview, renders the globe, and stops it from the UI', async () => {
     await page.click('nav >> text=Overview');
     await page.waitForSelector('[data-testid=no-sessions]');
-    const session = plex.startSession({ user: user('7', 'carol'), item: movie('9001', 'Arrival'), device: { ...DEVICES.tv(), name: HOSTILE }, ip: '81.2.69.142' });
+    const session = plex.startSession({
+      user: user('7', 'carol'),
+      item: movie('9001', 'Arrival'),
+      device: { ...DEVICES.tv(), name: HOSTILE },
+      ip: '81.2.69.142',
+    });
 
     // No reload: the card arrives over the WebSocket.
     const card = page.locator(`[data-testid=session-card][data-session-key="${session.key}"]`);
@@ -112,25 +129,51 @@ describe('dashboard in Chromium', () => {
   });
 
   it('opens every page without a console error', async () => {
-    plex.startSession({ user: user('8', 'dave'), item: episode('7001', 'Severance', 1, 1, 'Good News About Hell'), device: DEVICES.phone(), ip: '8.8.8.8' });
+    plex.startSession({
+      user: user('8', 'dave'),
+      item: episode('7001', 'Severance', 1, 1, 'Good News About Hell'),
+      device: DEVICES.phone(),
+      ip: '8.8.8.8',
+    });
     await page.waitForSelector('[data-testid=session-card]', { timeout: 30_000 });
     await page.waitForTimeout(1000);
     // Every page under the Content-Security-Policy: a violation would also be a console error;
     // this records them by the browser's own event, with what was refused.
     await page.addInitScript(() => {
-      document.addEventListener('securitypolicyviolation', (e) => ((window as unknown as { cspViolations: string[] }).cspViolations ??= []).push(`${e.violatedDirective} ${e.blockedURI}`));
+      document.addEventListener('securitypolicyviolation', (e) =>
+        ((window as unknown as { cspViolations: string[] }).cspViolations ??= []).push(
+          `${e.violatedDirective} ${e.blockedURI}`,
+        ),
+      );
     });
-    for (const path of ['/map', '/history', '/users', '/violations', '/analytics', '/settings?tab=servers', '/settings?tab=rules', '/settings?tab=general', '/settings?tab=tokens', '/settings?tab=notifications', '/settings?tab=import']) {
+    for (const path of [
+      '/map',
+      '/history',
+      '/users',
+      '/violations',
+      '/analytics',
+      '/settings?tab=servers',
+      '/settings?tab=rules',
+      '/settings?tab=general',
+      '/settings?tab=tokens',
+      '/settings?tab=notifications',
+      '/settings?tab=import',
+    ]) {
       const response = await page.goto(base + path);
       expect(response!.headers()['content-security-policy'], path).toMatch(/script-src 'self' 'sha256-/);
       await page.waitForLoadState('networkidle');
       await page.waitForSelector('main h1');
-      expect(await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? []), path).toEqual([]);
+      expect(
+        await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? []),
+        path,
+      ).toEqual([]);
     }
     // The API documentation renders under the same policy.
     await page.goto(`${base}/api-docs`);
     await page.waitForSelector('.swagger-ui .info .title');
-    expect(await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? [])).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? [])).toEqual(
+      [],
+    );
     await page.goto(`${base}/history`);
     await page.locator('[data-testid=history-table] tr.clickable').first().click();
     await page.waitForURL(/\/history\/plex-home\//);

@@ -18,8 +18,50 @@ interface Viewer {
   away?: Place;
 }
 
-const FIRST = ['Alex', 'Sam', 'Jo', 'Mia', 'Liam', 'Noah', 'Emma', 'Ava', 'Yuki', 'Wei', 'Lena', 'Omar', 'Ines', 'Ravi', 'Sofia', 'Hugo', 'Nina', 'Ken', 'Zoe', 'Ali', 'Chen', 'Maya', 'Luca', 'Aiko'];
-const LAST = ['Smith', 'Garcia', 'Müller', 'Rossi', 'Tanaka', 'Wang', 'Dubois', 'Silva', 'Kim', 'Nowak', 'Jensen', 'Costa', 'Ivanova', 'Patel', 'Okafor', 'Haddad'];
+const FIRST = [
+  'Alex',
+  'Sam',
+  'Jo',
+  'Mia',
+  'Liam',
+  'Noah',
+  'Emma',
+  'Ava',
+  'Yuki',
+  'Wei',
+  'Lena',
+  'Omar',
+  'Ines',
+  'Ravi',
+  'Sofia',
+  'Hugo',
+  'Nina',
+  'Ken',
+  'Zoe',
+  'Ali',
+  'Chen',
+  'Maya',
+  'Luca',
+  'Aiko',
+];
+const LAST = [
+  'Smith',
+  'Garcia',
+  'Müller',
+  'Rossi',
+  'Tanaka',
+  'Wang',
+  'Dubois',
+  'Silva',
+  'Kim',
+  'Nowak',
+  'Jensen',
+  'Costa',
+  'Ivanova',
+  'Patel',
+  'Okafor',
+  'Haddad',
+];
 const DEVICES: Array<Omit<FakeDevice, 'id'>> = [
   { name: 'Living Room TV', product: 'Plex for Android (TV)', platform: 'Android' },
   { name: 'iPhone', product: 'Plex for iOS', platform: 'iOS' },
@@ -32,20 +74,71 @@ const DEVICES: Array<Omit<FakeDevice, 'id'>> = [
 ];
 
 export function demoCatalog(): FakeItem[] {
-  const films = ['Dune', 'Arrival', 'Heat', 'Alien', 'Amélie', 'Parasite', 'Spirited Away', 'Oldboy', 'Inception', 'Roma', 'Drive', 'Her', 'Up', 'Coco', 'Jaws', 'Rocky'];
-  const shows = [['Dark', 3], ['Severance', 2], ['The Bear', 3], ['Shōgun', 1], ['Fargo', 5], ['Andor', 2]] as const;
+  const films = [
+    'Dune',
+    'Arrival',
+    'Heat',
+    'Alien',
+    'Amélie',
+    'Parasite',
+    'Spirited Away',
+    'Oldboy',
+    'Inception',
+    'Roma',
+    'Drive',
+    'Her',
+    'Up',
+    'Coco',
+    'Jaws',
+    'Rocky',
+  ];
+  const shows = [
+    ['Dark', 3],
+    ['Severance', 2],
+    ['The Bear', 3],
+    ['Shōgun', 1],
+    ['Fargo', 5],
+    ['Andor', 2],
+  ] as const;
   const heights = [2160, 1080, 1080, 720, 480];
   return [
-    ...films.map((title, i) => movie(`m${i}`, title, { year: 1975 + i * 3, videoHeight: heights[i % heights.length]!, videoCodec: i % 3 === 0 ? 'hevc' : 'h264', bitrateKbps: [24_000, 10_000, 8_000, 4_000, 2_000][i % 5]!, durationMs: (90 + (i % 5) * 12) * 60_000 })),
-    ...shows.flatMap(([series, seasons], s) => Array.from({ length: seasons * 3 }, (_, e) => episode(`s${s}e${e}`, series, 1 + Math.floor(e / 3), 1 + (e % 3), `Chapter ${e + 1}`, { videoHeight: 1080, bitrateKbps: 8_000, durationMs: (24 + (s % 3) * 18) * 60_000 }))),
-    ...['Airbag', 'Teardrop', 'Hyperballad', 'Windowlicker', 'Svefn-g-englar'].map((title, i) => track(`t${i}`, ['Radiohead', 'Massive Attack', 'Björk', 'Aphex Twin', 'Sigur Rós'][i]!, title)),
+    ...films.map((title, i) =>
+      movie(`m${i}`, title, {
+        year: 1975 + i * 3,
+        videoHeight: heights[i % heights.length]!,
+        videoCodec: i % 3 === 0 ? 'hevc' : 'h264',
+        bitrateKbps: [24_000, 10_000, 8_000, 4_000, 2_000][i % 5]!,
+        durationMs: (90 + (i % 5) * 12) * 60_000,
+      }),
+    ),
+    ...shows.flatMap(([series, seasons], s) =>
+      Array.from({ length: seasons * 3 }, (_, e) =>
+        episode(`s${s}e${e}`, series, 1 + Math.floor(e / 3), 1 + (e % 3), `Chapter ${e + 1}`, {
+          videoHeight: 1080,
+          bitrateKbps: 8_000,
+          durationMs: (24 + (s % 3) * 18) * 60_000,
+        }),
+      ),
+    ),
+    ...['Airbag', 'Teardrop', 'Hyperballad', 'Windowlicker', 'Svefn-g-englar'].map((title, i) =>
+      track(`t${i}`, ['Radiohead', 'Massive Attack', 'Björk', 'Aphex Twin', 'Sigur Rós'][i]!, title),
+    ),
   ];
 }
 
 export function stockLibraries(server: FakeMediaServer, items: FakeItem[]): void {
-  server.addLibrary(MOVIES, items.filter((i) => i.libraryId === MOVIES.id));
-  server.addLibrary(SHOWS, items.filter((i) => i.libraryId === SHOWS.id));
-  server.addLibrary(MUSIC, items.filter((i) => i.libraryId === MUSIC.id));
+  server.addLibrary(
+    MOVIES,
+    items.filter((i) => i.libraryId === MOVIES.id),
+  );
+  server.addLibrary(
+    SHOWS,
+    items.filter((i) => i.libraryId === SHOWS.id),
+  );
+  server.addLibrary(
+    MUSIC,
+    items.filter((i) => i.libraryId === MUSIC.id),
+  );
 }
 
 export class DemoFleet {
@@ -54,7 +147,13 @@ export class DemoFleet {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly options: { servers: FakeMediaServer[]; places: Place[]; users: number; random: () => number; tickMs?: number },
+    private readonly options: {
+      servers: FakeMediaServer[];
+      places: Place[];
+      users: number;
+      random: () => number;
+      tickMs?: number;
+    },
   ) {
     const { servers, places, users, random } = options;
     this.items = demoCatalog();
@@ -63,13 +162,17 @@ export class DemoFleet {
     const farFrom = (home: Place) => places.filter((p) => distanceKm(p, home) > 2500);
     for (let n = 0; n < users; n++) {
       const server = servers[n % servers.length]!;
-      const user = server.addUser({ id: String(1000 + n), name: `${pick(FIRST)} ${pick(LAST)}`.replace(' ', n % 4 === 0 ? '.' : ' ') });
+      const user = server.addUser({
+        id: String(1000 + n),
+        name: `${pick(FIRST)} ${pick(LAST)}`.replace(' ', n % 4 === 0 ? '.' : ' '),
+      });
       const roll = random();
       const habit: Habit = roll < 0.08 ? 'sharer' : roll < 0.11 ? 'traveller' : roll < 0.14 ? 'binger' : 'household';
       const homePlace = pick(places);
       const device = (k: number) => ({ ...pick(DEVICES), id: `dev-${n}-${k}` });
       const homes = [{ place: homePlace, device: device(0) }];
-      if (habit === 'sharer') homes.push({ place: pick(farFrom(homePlace).length ? farFrom(homePlace) : places), device: device(1) });
+      if (habit === 'sharer')
+        homes.push({ place: pick(farFrom(homePlace).length ? farFrom(homePlace) : places), device: device(1) });
       const viewer: Viewer = { user, server, habit, homes, sessions: [] };
       if (habit === 'traveller') viewer.away = pick(farFrom(homePlace).length ? farFrom(homePlace) : places);
       this.viewers.push(viewer);
@@ -78,7 +181,8 @@ export class DemoFleet {
 
   /** Starts watching: a first wave at once, so the dashboard has something to show right away. */
   start(): void {
-    for (const viewer of this.viewers) if (viewer.habit !== 'household' || this.options.random() < 0.12) this.begin(viewer);
+    for (const viewer of this.viewers)
+      if (viewer.habit !== 'household' || this.options.random() < 0.12) this.begin(viewer);
     this.timer = setInterval(() => this.tick(), this.options.tickMs ?? 5000);
     this.timer.unref();
   }
@@ -97,8 +201,23 @@ export class DemoFleet {
     const item = () => this.items[Math.floor(random() * this.items.length)]!;
     const play = (home: Viewer['homes'][number], ip = home.place.ip) => {
       const chosen = item();
-      const transcode = chosen.videoHeight && chosen.videoHeight > 1080 && random() < 0.6 ? { videoHeight: 1080, videoCodec: 'h264', bitrateKbps: 8_000, hardware: random() < 0.5 } : random() < 0.15 ? { videoHeight: 720, videoCodec: 'h264', bitrateKbps: 4_000 } : undefined;
-      viewer.sessions.push(viewer.server.startSession({ user: viewer.user, item: chosen, device: home.device, ip, transcode, directStream: !transcode && random() < 0.3, positionMs: Math.floor(random() * chosen.durationMs * 0.5) }));
+      const transcode =
+        chosen.videoHeight && chosen.videoHeight > 1080 && random() < 0.6
+          ? { videoHeight: 1080, videoCodec: 'h264', bitrateKbps: 8_000, hardware: random() < 0.5 }
+          : random() < 0.15
+            ? { videoHeight: 720, videoCodec: 'h264', bitrateKbps: 4_000 }
+            : undefined;
+      viewer.sessions.push(
+        viewer.server.startSession({
+          user: viewer.user,
+          item: chosen,
+          device: home.device,
+          ip,
+          transcode,
+          directStream: !transcode && random() < 0.3,
+          positionMs: Math.floor(random() * chosen.durationMs * 0.5),
+        }),
+      );
     };
     switch (viewer.habit) {
       case 'sharer':
@@ -106,7 +225,11 @@ export class DemoFleet {
         for (const home of viewer.homes) play(home);
         break;
       case 'binger':
-        for (let i = 0; i < 4; i++) play({ ...viewer.homes[0]!, device: { ...viewer.homes[0]!.device, id: `${viewer.homes[0]!.device.id}-${i}` } });
+        for (let i = 0; i < 4; i++)
+          play({
+            ...viewer.homes[0]!,
+            device: { ...viewer.homes[0]!.device, id: `${viewer.homes[0]!.device.id}-${i}` },
+          });
         break;
       default:
         play(viewer.homes[0]!);
@@ -129,7 +252,14 @@ export class DemoFleet {
           // Minutes later, an ocean away: impossible travel.
           session.stop();
           viewer.sessions.splice(viewer.sessions.indexOf(session), 1);
-          viewer.sessions.push(viewer.server.startSession({ user: viewer.user, item: session.spec.item, device: session.spec.device, ip: viewer.away.ip }));
+          viewer.sessions.push(
+            viewer.server.startSession({
+              user: viewer.user,
+              item: session.spec.item,
+              device: session.spec.device,
+              ip: viewer.away.ip,
+            }),
+          );
         } else session.progress(stepMs);
       }
       if (viewer.sessions.length === 0 && random() < (viewer.habit === 'household' ? 0.01 : 0.04)) this.begin(viewer);

@@ -41,7 +41,13 @@ export function samplePlaces(geo: Pick<GeoIp, 'lookup'>, count: number, random: 
     if (!where?.city || where.latitude === null || where.longitude === null || !where.countryCode) continue;
     const list = byCountry.get(where.countryCode) ?? [];
     if (list.length >= perCountry || list.some((p) => p.city === where.city)) continue;
-    list.push({ ip, countryCode: where.countryCode, city: where.city, latitude: where.latitude, longitude: where.longitude });
+    list.push({
+      ip,
+      countryCode: where.countryCode,
+      city: where.city,
+      latitude: where.latitude,
+      longitude: where.longitude,
+    });
     byCountry.set(where.countryCode, list);
     found++;
   }

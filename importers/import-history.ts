@@ -15,8 +15,15 @@ export type ImportSource =
 
 const SERVER_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
-export async function importHistory(source: ImportSource, warehouse: Warehouse, options: { geolocate?: Geolocate; onProgress?: (p: ImportProgress) => void } = {}): Promise<ImportProgress> {
-  if (!SERVER_ID.test(source.serverId)) throw new ImportFormatError(`server id must be the id of the media server in Streamwarden (lowercase letters, digits, - and _), got ${JSON.stringify(source.serverId)}`);
+export async function importHistory(
+  source: ImportSource,
+  warehouse: Warehouse,
+  options: { geolocate?: Geolocate; onProgress?: (p: ImportProgress) => void } = {},
+): Promise<ImportProgress> {
+  if (!SERVER_ID.test(source.serverId))
+    throw new ImportFormatError(
+      `server id must be the id of the media server in Streamwarden (lowercase letters, digits, - and _), got ${JSON.stringify(source.serverId)}`,
+    );
   switch (source.kind) {
     case 'tautulli-db': {
       const db = openTautulliDatabase(source.path, source.name);

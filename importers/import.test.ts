@@ -8,7 +8,12 @@ import { GeoIp } from '../core/geoip.ts';
 import { backtest } from '../pipeline/backtest.ts';
 import { DEFAULT_RULES } from '../pipeline/rules/settings.ts';
 import { createLogger } from '../core/logger.ts';
-import { createJellystatBackup, createTautulliDatabase, generatePlays, tautulliHistoryRows } from '../testing/import-fixtures.ts';
+import {
+  createJellystatBackup,
+  createTautulliDatabase,
+  generatePlays,
+  tautulliHistoryRows,
+} from '../testing/import-fixtures.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
 import { migrate } from '../warehouse/migrations.ts';
 import { importHistory, ImportFormatError } from './import-history.ts';
@@ -31,10 +36,26 @@ beforeAll(async () => {
     const q = new URL(req.url!, 'http://x').searchParams;
     apiCalls.push(q);
     res.setHeader('content-type', 'application/json');
-    if (q.get('apikey') !== 'tautulli-key') return res.end(JSON.stringify({ response: { result: 'error', message: 'Invalid apikey', data: {} } }));
+    if (q.get('apikey') !== 'tautulli-key')
+      return res.end(JSON.stringify({ response: { result: 'error', message: 'Invalid apikey', data: {} } }));
     const start = Number(q.get('start'));
     const length = Number(q.get('length'));
-    res.end(JSON.stringify({ response: { result: 'success', message: null, data: { recordsFiltered: rows.length, recordsTotal: rows.length, draw: 1, filter_duration: '0', total_duration: '0', data: rows.slice(start, start + length) } } }));
+    res.end(
+      JSON.stringify({
+        response: {
+          result: 'success',
+          message: null,
+          data: {
+            recordsFiltered: rows.length,
+            recordsTotal: rows.length,
+            draw: 1,
+            filter_duration: '0',
+            total_duration: '0',
+            data: rows.slice(start, start + length),
+          },
+        },
+      }),
+    );
   });
   await new Promise<void>((resolve) => tautulli.listen(0, '127.0.0.1', resolve));
   tautulliUrl = `http://127.0.0.1:${(tautulli.address() as { port: number }).port}`;
@@ -49,34 +70,62 @@ async function count(sql: string, params: Record<string, unknown>): Promise<numb
   const result = await warehouse.client.query({ query: sql, query_params: params, format: 'JSONEachRow' });
   return Number((await result.json<{ n: string }>())[0]?.n ?? 0);
 }
-const sessions = (server: string) => count(`SELECT count() AS n FROM ${warehouse.table('sessions')} FINAL WHERE server_id = {s:String} AND isNotNull(stopped_at)`, { s: server });
-const rolledUp = (server: string) => count(`SELECT sum(plays) AS n FROM ${warehouse.table('plays_daily')} WHERE server_id = {s:String}`, { s: server });
+const sessions = (server: string) =>
+  count(
+    `SELECT count() AS n FROM ${warehouse.table('sessions')} FINAL WHERE server_id = {s:String} AND isNotNull(stopped_at)`,
+    { s: server },
+  );
+const rolledUp = (server: string) =>
+  count(`SELECT sum(plays) AS n FROM ${warehouse.table('plays_daily')} WHERE server_id = {s:String}`, { s: server });
 
 describe('history import', () => {
   it('imports a Tautulli database twice: every play once, users named, places geolocated', async () => {
     const file = join(dir, 'tautulli.db');
     createTautulliDatabase(file, plays);
     const progress: number[] = [];
-    const first = await importHistory({ kind: 'tautulli-db', path: file, serverId: 'plex-home' }, warehouse, { geolocate: (ip) => geo.lookup(ip), onProgress: (p) => progress.push(p.read) });
+    const first = await importHistory({ kind: 'tautulli-db', path: file, serverId: 'plex-home' }, warehouse, {
+      geolocate: (ip) => geo.lookup(ip),
+      onProgress: (p) => progress.push(p.read),
+    });
     expect(first).toEqual({ read: plays.length, total: plays.length, added: plays.length, skipped: 0 });
     expect(progress.at(-1)).toBe(plays.length);
-    const second = await importHistory({ kind: 'tautulli-db', path: file, serverId: 'plex-home' }, warehouse, { geolocate: (ip) => geo.lookup(ip) });
+    const second = await importHistory({ kind: 'tautulli-db', path: file, serverId: 'plex-home' }, warehouse, {
+      geolocate: (ip) => geo.lookup(ip),
+    });
     expect(second).toMatchObject({ added: 0, skipped: plays.length });
 
     expect(await sessions('plex-home')).toBe(plays.length);
     expect(await rolledUp('plex-home')).toBe(plays.length);
-    const users = await warehouse.client.query({ query: `SELECT DISTINCT account_key, user_name FROM ${warehouse.table('sessions')} FINAL WHERE server_id = 'plex-home' ORDER BY account_key`, format: 'JSONEachRow' });
-    expect(await users.json()).toEqual(Array.from({ length: 6 }, (_, i) => ({ account_key: `plex-home:${i + 1}`, user_name: `Friendly user${i + 1}` })));
-    const london = await count(`SELECT count() AS n FROM ${warehouse.table('sessions')} FINAL WHERE server_id = 'plex-home' AND city = 'London' AND country_code = 'GB'`, {});
+    const users = await warehouse.client.query({
+      query: `SELECT DISTINCT account_key, user_name FROM ${warehouse.table('sessions')} FINAL WHERE server_id = 'plex-home' ORDER BY account_key`,
+      format: 'JSONEachRow',
+    });
+    expect(await users.json()).toEqual(
+      Array.from({ length: 6 }, (_, i) => ({ account_key: `plex-home:${i + 1}`, user_name: `Friendly user${i + 1}` })),
+    );
+    const london = await count(
+      `SELECT count() AS n FROM ${warehouse.table('sessions')} FINAL WHERE server_id = 'plex-home' AND city = 'London' AND country_code = 'GB'`,
+      {},
+    );
     expect(london).toBe(plays.filter((p) => p.ip === '81.2.69.142').length);
-    const transcodes = await count(`SELECT count() AS n FROM ${warehouse.table('sessions')} FINAL WHERE server_id = 'plex-home' AND is_transcode`, {});
+    const transcodes = await count(
+      `SELECT count() AS n FROM ${warehouse.table('sessions')} FINAL WHERE server_id = 'plex-home' AND is_transcode`,
+      {},
+    );
     expect(transcodes).toBe(plays.filter((p) => p.transcode).length);
   });
 
   it('feeds a rule backtest with the imported history', async () => {
-    const report = await backtest(warehouse, { from: Date.UTC(2026, 9, 1), to: Date.UTC(2026, 11, 1), rules: DEFAULT_RULES, serverIds: ['plex-home'] });
+    const report = await backtest(warehouse, {
+      from: Date.UTC(2026, 9, 1),
+      to: Date.UTC(2026, 11, 1),
+      rules: DEFAULT_RULES,
+      serverIds: ['plex-home'],
+    });
     expect(report.events).toBe(plays.length * 2);
-    expect(report.violations.filter((v) => v.rule === 'SIMULTANEOUS_LOCATIONS').map((v) => v.accountKey)).toEqual(['plex-home:1']);
+    expect(report.violations.filter((v) => v.rule === 'SIMULTANEOUS_LOCATIONS').map((v) => v.accountKey)).toEqual([
+      'plex-home:1',
+    ]);
   });
 
   it.each(['json', 'jsonl'] as const)('imports a Jellystat %s backup twice: every play once', async (format) => {
@@ -84,11 +133,21 @@ describe('history import', () => {
     const list = generatePlays(50, 5, Date.UTC(2026, 7, 1));
     createJellystatBackup(file, list, format);
     const server = `jf-${format}`;
-    expect(await importHistory({ kind: 'jellystat', path: file, serverId: server }, warehouse, { geolocate: (ip) => geo.lookup(ip) })).toMatchObject({ added: list.length, skipped: 0 });
-    expect(await importHistory({ kind: 'jellystat', path: file, serverId: server }, warehouse)).toMatchObject({ added: 0, skipped: list.length });
+    expect(
+      await importHistory({ kind: 'jellystat', path: file, serverId: server }, warehouse, {
+        geolocate: (ip) => geo.lookup(ip),
+      }),
+    ).toMatchObject({ added: list.length, skipped: 0 });
+    expect(await importHistory({ kind: 'jellystat', path: file, serverId: server }, warehouse)).toMatchObject({
+      added: 0,
+      skipped: list.length,
+    });
     expect(await sessions(server)).toBe(list.length);
     expect(await rolledUp(server)).toBe(list.length);
-    const played = await count(`SELECT sum(played_ms) AS n FROM ${warehouse.table('sessions')} FINAL WHERE server_id = {s:String}`, { s: server });
+    const played = await count(
+      `SELECT sum(played_ms) AS n FROM ${warehouse.table('sessions')} FINAL WHERE server_id = {s:String}`,
+      { s: server },
+    );
     expect(played).toBe(list.length * 45 * 60_000);
   });
 
@@ -99,24 +158,38 @@ describe('history import', () => {
     expect(apiCalls.filter((q) => q.get('cmd') === 'get_history').length).toBeGreaterThan(1);
     expect(await importHistory(source, warehouse)).toMatchObject({ added: 0, skipped: 62 });
     expect(await sessions('plex-api')).toBe(62);
-    await expect(importHistory({ ...source, apiKey: 'nope' }, warehouse)).rejects.toThrow('Tautulli refused get_history: Invalid apikey');
+    await expect(importHistory({ ...source, apiKey: 'nope' }, warehouse)).rejects.toThrow(
+      'Tautulli refused get_history: Invalid apikey',
+    );
   });
 
   it('explains a wrong or corrupt file and imports nothing from it', async () => {
     const notSqlite = join(dir, 'notes.db');
     writeFileSync(notSqlite, 'just some text');
-    await expect(importHistory({ kind: 'tautulli-db', path: notSqlite, serverId: 'x' }, warehouse)).rejects.toThrow(/is not a SQLite database/);
+    await expect(importHistory({ kind: 'tautulli-db', path: notSqlite, serverId: 'x' }, warehouse)).rejects.toThrow(
+      /is not a SQLite database/,
+    );
     const otherDb = join(dir, 'other.db');
     new DatabaseSync(otherDb).exec('CREATE TABLE session_history (id INTEGER)');
-    await expect(importHistory({ kind: 'tautulli-db', path: otherDb, serverId: 'x' }, warehouse)).rejects.toThrow('is not a Tautulli database: tables session_history_metadata, session_history_media_info, users missing');
+    await expect(importHistory({ kind: 'tautulli-db', path: otherDb, serverId: 'x' }, warehouse)).rejects.toThrow(
+      'is not a Tautulli database: tables session_history_metadata, session_history_media_info, users missing',
+    );
     const truncated = join(dir, 'truncated.json');
     writeFileSync(truncated, '[{"jf_playback_activity": [{"Id": "1"');
-    await expect(importHistory({ kind: 'jellystat', path: truncated, serverId: 'x' }, warehouse)).rejects.toThrow(/is not valid JSON/);
+    await expect(importHistory({ kind: 'jellystat', path: truncated, serverId: 'x' }, warehouse)).rejects.toThrow(
+      /is not valid JSON/,
+    );
     const unrelated = join(dir, 'unrelated.json');
     writeFileSync(unrelated, JSON.stringify([{ something: [] }]));
-    await expect(importHistory({ kind: 'jellystat', path: unrelated, serverId: 'x' }, warehouse)).rejects.toThrow(ImportFormatError);
-    await expect(importHistory({ kind: 'jellystat', path: join(dir, 'missing.json'), serverId: 'x' }, warehouse)).rejects.toThrow(/cannot read/);
-    await expect(importHistory({ kind: 'jellystat', path: unrelated, serverId: 'Bad Id' }, warehouse)).rejects.toThrow(/server id must be/);
+    await expect(importHistory({ kind: 'jellystat', path: unrelated, serverId: 'x' }, warehouse)).rejects.toThrow(
+      ImportFormatError,
+    );
+    await expect(
+      importHistory({ kind: 'jellystat', path: join(dir, 'missing.json'), serverId: 'x' }, warehouse),
+    ).rejects.toThrow(/cannot read/);
+    await expect(importHistory({ kind: 'jellystat', path: unrelated, serverId: 'Bad Id' }, warehouse)).rejects.toThrow(
+      /server id must be/,
+    );
     expect(await sessions('x')).toBe(0);
   });
 });

@@ -14,7 +14,6 @@ import { decision, ImportFormatError, isPrivateIp, mediaType, resolutionLabel, t
 type Row = Record<string, unknown>;
 type TableRow = { table: string; row: Row };
 
-
 const CHUNK_BYTES = 256 * 1024;
 
 /** The first non-blank character of the file, which tells the two layouts apart. */
@@ -39,12 +38,15 @@ async function* documentRows(path: string, name: string): AsyncGenerator<TableRo
   const splitter = new JsonTableRows();
   try {
     for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
-      const rows = splitter.push(chunk as Buffer).filter((r): r is TableRow => typeof r.row === 'object' && r.row !== null && !Array.isArray(r.row));
+      const rows = splitter
+        .push(chunk as Buffer)
+        .filter((r): r is TableRow => typeof r.row === 'object' && r.row !== null && !Array.isArray(r.row));
       if (rows.length > 0) yield rows;
     }
     splitter.end();
   } catch (err) {
-    if (err instanceof JsonRowsError) throw new ImportFormatError(`${name} is not valid JSON: ${err.message}; is this a Jellystat backup?`);
+    if (err instanceof JsonRowsError)
+      throw new ImportFormatError(`${name} is not valid JSON: ${err.message}; is this a Jellystat backup?`);
     throw err;
   }
 }
@@ -61,7 +63,9 @@ async function* lineRows(path: string, name: string): AsyncGenerator<TableRow[]>
     try {
       record = JSON.parse(line) as typeof record;
     } catch (err) {
-      throw new ImportFormatError(`${name}, line ${index}: not valid JSON (${(err as Error).message}); is this a Jellystat backup?`);
+      throw new ImportFormatError(
+        `${name}, line ${index}: not valid JSON (${(err as Error).message}); is this a Jellystat backup?`,
+      );
     }
     if (record.type === 'row' && record.table && record.data) pending.push({ table: record.table, row: record.data });
     if (pending.length >= 2000) {
@@ -79,10 +83,15 @@ const TICKS_PER_MS = 10_000;
  * The plays of a Jellystat backup at `path`, streamed. `name` is how errors refer to the file
  * (its uploaded name, not a temporary path).
  */
-export function readJellystatBackup(path: string, serverType: 'JELLYFIN' | 'EMBY' = 'JELLYFIN', name = path): { total: null; plays(serverId: string): AsyncGenerator<ImportedPlay> } {
+export function readJellystatBackup(
+  path: string,
+  serverType: 'JELLYFIN' | 'EMBY' = 'JELLYFIN',
+  name = path,
+): { total: null; plays(serverId: string): AsyncGenerator<ImportedPlay> } {
   async function* plays(serverId: string): AsyncGenerator<ImportedPlay> {
     const layout = await firstCharacter(path);
-    if (layout !== '[' && layout !== '{') throw new ImportFormatError(`${name} is not a Jellystat backup: it does not start with a JSON array or object`);
+    if (layout !== '[' && layout !== '{')
+      throw new ImportFormatError(`${name} is not a Jellystat backup: it does not start with a JSON array or object`);
     const userNames = new Map<string, string>();
     let sawActivity = false;
     for await (const rows of layout === '[' ? documentRows(path, name) : lineRows(path, name)) {
@@ -97,12 +106,20 @@ export function readJellystatBackup(path: string, serverType: 'JELLYFIN' | 'EMBY
         if (play) yield play;
       }
     }
-    if (!sawActivity) throw new ImportFormatError(`${name} is not a Jellystat backup with playback history: no jf_playback_activity table`);
+    if (!sawActivity)
+      throw new ImportFormatError(
+        `${name} is not a Jellystat backup with playback history: no jf_playback_activity table`,
+      );
   }
   return { total: null, plays };
 }
 
-function toPlay(r: Row, serverId: string, serverType: 'JELLYFIN' | 'EMBY', userNames: Map<string, string>): ImportedPlay | null {
+function toPlay(
+  r: Row,
+  serverId: string,
+  serverType: 'JELLYFIN' | 'EMBY',
+  userNames: Map<string, string>,
+): ImportedPlay | null {
   // Jellystat records a play when it ends: the start is that time minus the play's length.
   const stoppedAt = Date.parse(text(r.ActivityDateInserted));
   if (!Number.isFinite(stoppedAt) || !r.Id) return null;
@@ -138,7 +155,14 @@ function toPlay(r: Row, serverId: string, serverType: 'JELLYFIN' | 'EMBY', userN
       year: null,
       libraryId: null,
     },
-    device: { deviceId: text(r.DeviceId), deviceName: text(r.DeviceName), player: text(r.DeviceName), product: text(r.Client), platform: text(r.Client), productVersion: text(r.ApplicationVersion) || null },
+    device: {
+      deviceId: text(r.DeviceId),
+      deviceName: text(r.DeviceName),
+      player: text(r.DeviceName),
+      product: text(r.Client),
+      platform: text(r.Client),
+      productVersion: text(r.ApplicationVersion) || null,
+    },
     clientIp: ip,
     networkLocation: ip ? (isPrivateIp(ip) ? 'LAN' : 'WAN') : 'UNKNOWN',
     quality: {
@@ -146,7 +170,9 @@ function toPlay(r: Row, serverId: string, serverType: 'JELLYFIN' | 'EMBY', userN
       audioDecision: transcoding && transcoding.IsAudioDirect === false ? 'TRANSCODE' : decision(method),
       isTranscode: video === 'TRANSCODE' || decision(method) === 'TRANSCODE',
       transcodeHardware: null,
-      transcodeReasons: Array.isArray(transcoding?.TranscodeReasons) ? (transcoding!.TranscodeReasons as unknown[]).map(String) : [],
+      transcodeReasons: Array.isArray(transcoding?.TranscodeReasons)
+        ? (transcoding!.TranscodeReasons as unknown[]).map(String)
+        : [],
       bitrateKbps: transcoding?.Bitrate ? Math.round(Number(transcoding.Bitrate) / 1000) : null,
       sourceBitrateKbps: null,
       bandwidthKbps: null,

@@ -26,14 +26,28 @@ export class ImportJobs {
 
   constructor(private readonly deps: { warehouse: Warehouse; geolocate?: Geolocate; logger: Logger }) {
     // Uploads of imports a crash or kill interrupted: nothing will read them again.
-    void removeStaleUploadDirs(deps.logger).catch((err: unknown) => deps.logger.warn({ err: (err as Error).message }, 'temporary files of earlier imports not removed'));
+    void removeStaleUploadDirs(deps.logger).catch((err: unknown) =>
+      deps.logger.warn({ err: (err as Error).message }, 'temporary files of earlier imports not removed'),
+    );
   }
 
   /** Starts an import; `cleanup` is a temporary file to delete when it ends. */
   start(source: ImportSource, cleanup?: string): ImportJob {
-    const job: ImportJob = { id: randomUUID(), kind: source.kind, serverId: source.serverId, status: 'running', progress: { read: 0, total: null, added: 0, skipped: 0 }, error: null, startedAt: Date.now(), finishedAt: null };
+    const job: ImportJob = {
+      id: randomUUID(),
+      kind: source.kind,
+      serverId: source.serverId,
+      status: 'running',
+      progress: { read: 0, total: null, added: 0, skipped: 0 },
+      error: null,
+      startedAt: Date.now(),
+      finishedAt: null,
+    };
     this.jobs.set(job.id, job);
-    void importHistory(source, this.deps.warehouse, { geolocate: this.deps.geolocate, onProgress: (p) => (job.progress = p) })
+    void importHistory(source, this.deps.warehouse, {
+      geolocate: this.deps.geolocate,
+      onProgress: (p) => (job.progress = p),
+    })
       .then(
         (result) => {
           job.progress = result;
@@ -48,7 +62,10 @@ export class ImportJobs {
       )
       .finally(() => {
         job.finishedAt = Date.now();
-        if (cleanup) void rm(cleanup, { force: true, recursive: true }).catch((err: unknown) => this.deps.logger.warn({ err: (err as Error).message, path: cleanup }, 'temporary import file not removed'));
+        if (cleanup)
+          void rm(cleanup, { force: true, recursive: true }).catch((err: unknown) =>
+            this.deps.logger.warn({ err: (err as Error).message, path: cleanup }, 'temporary import file not removed'),
+          );
       });
     return job;
   }

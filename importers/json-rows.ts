@@ -83,14 +83,17 @@ export class JsonTableRows {
         this.depth++;
       } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
         this.depth--;
-        if (this.depth < 0) throw new JsonRowsError(`unbalanced ${String.fromCharCode(c)} near byte ${this.position(buf, i)}`);
+        if (this.depth < 0)
+          throw new JsonRowsError(`unbalanced ${String.fromCharCode(c)} near byte ${this.position(buf, i)}`);
         if (this.depth === 3 && c === CLOSE_OBJECT && this.start >= 0) {
           const text = buf.toString('utf8', this.start, i + 1);
           let row: unknown;
           try {
             row = JSON.parse(text);
           } catch (err) {
-            throw new JsonRowsError(`${(err as Error).message} in a row of "${this.table}" near byte ${this.position(buf, this.start)}`);
+            throw new JsonRowsError(
+              `${(err as Error).message} in a row of "${this.table}" near byte ${this.position(buf, this.start)}`,
+            );
           }
           rows.push({ table: this.table ?? '', row });
           this.start = -1;
@@ -111,7 +114,8 @@ export class JsonTableRows {
   /** Throws unless the document was complete. */
   end(): void {
     if (!this.started) throw new JsonRowsError('the file is empty');
-    if (this.depth !== 0 || this.inString) throw new JsonRowsError('it ends before the document does (a truncated file?)');
+    if (this.depth !== 0 || this.inString)
+      throw new JsonRowsError('it ends before the document does (a truncated file?)');
   }
 
   private position(buf: Buffer, at: number): string {

@@ -50,8 +50,26 @@ export function playEvents(play: ImportedPlay): [PlaybackEvent, PlaybackEvent] {
     playStartedAt: play.startedAt,
   };
   return [
-    { ...common, eventId: `${base}:start`, eventType: 'STARTED', observedAt: play.startedAt, playState: 'PLAYING', positionMs: Math.max(0, play.positionMs - playedMs), playedMs: 0, pausedMs: 0 },
-    { ...common, eventId: `${base}:stop`, eventType: 'STOPPED', observedAt: play.stoppedAt, playState: 'STOPPED', positionMs: play.positionMs, playedMs, pausedMs: play.pausedMs },
+    {
+      ...common,
+      eventId: `${base}:start`,
+      eventType: 'STARTED',
+      observedAt: play.startedAt,
+      playState: 'PLAYING',
+      positionMs: Math.max(0, play.positionMs - playedMs),
+      playedMs: 0,
+      pausedMs: 0,
+    },
+    {
+      ...common,
+      eventId: `${base}:stop`,
+      eventType: 'STOPPED',
+      observedAt: play.stoppedAt,
+      playState: 'STOPPED',
+      positionMs: play.positionMs,
+      playedMs,
+      pausedMs: play.pausedMs,
+    },
   ];
 }
 
@@ -88,7 +106,8 @@ export function decision(value: string | null | undefined): StreamDecision {
 /** Plex-style resolution label from a height or a label ("1080", "4k", "sd"). */
 export function resolutionLabel(value: string | number | null | undefined): string | null {
   if (value === null || value === undefined || value === '') return null;
-  if (typeof value === 'number') return value >= 2000 ? '4k' : value >= 1000 ? '1080' : value >= 700 ? '720' : value >= 470 ? '480' : 'sd';
+  if (typeof value === 'number')
+    return value >= 2000 ? '4k' : value >= 1000 ? '1080' : value >= 700 ? '720' : value >= 470 ? '480' : 'sd';
   return String(value).toLowerCase();
 }
 

@@ -29,14 +29,17 @@ describe('Jellystat backups are streamed', () => {
   const dir = mkdtempSync(join(tmpdir(), 'sw-stream-'));
   const list = generatePlays(30_000, 50);
 
-  it.each(['json', 'jsonl'] as const)('reads a %s backup of 30,000 plays in chunks, letting the event loop run between them', async (format) => {
-    const path = join(dir, `backup.${format}`);
-    createJellystatBackup(path, list, format);
-    const { plays, turns } = await readCountingTurns(path);
-    expect(plays).toBe(list.length);
-    // Some 20 MB in 256 KiB chunks: dozens of turns; the whole-file parse gave none.
-    expect(turns).toBeGreaterThan(20);
-  });
+  it.each(['json', 'jsonl'] as const)(
+    'reads a %s backup of 30,000 plays in chunks, letting the event loop run between them',
+    async (format) => {
+      const path = join(dir, `backup.${format}`);
+      createJellystatBackup(path, list, format);
+      const { plays, turns } = await readCountingTurns(path);
+      expect(plays).toBe(list.length);
+      // Some 20 MB in 256 KiB chunks: dozens of turns; the whole-file parse gave none.
+      expect(turns).toBeGreaterThan(20);
+    },
+  );
 });
 
 describe('temporary upload files', () => {

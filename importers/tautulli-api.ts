@@ -3,9 +3,12 @@
 import { ImportFormatError, type ImportedPlay } from './play.ts';
 import { tautulliPlay, type TautulliRow } from './tautulli-row.ts';
 
-
-
-export async function tautulliApiHistory(options: { url: string; apiKey: string; pageSize?: number; fetcher?: typeof fetch }): Promise<{ total: number; plays(serverId: string): AsyncGenerator<ImportedPlay> }> {
+export async function tautulliApiHistory(options: {
+  url: string;
+  apiKey: string;
+  pageSize?: number;
+  fetcher?: typeof fetch;
+}): Promise<{ total: number; plays(serverId: string): AsyncGenerator<ImportedPlay> }> {
   const base = options.url.replace(/\/+$/, '');
   const fetcher = options.fetcher ?? fetch;
   const pageSize = options.pageSize ?? 1000;
@@ -17,11 +20,22 @@ export async function tautulliApiHistory(options: { url: string; apiKey: string;
     } catch (err) {
       throw new ImportFormatError(`cannot reach Tautulli at ${base}: ${(err as Error).message}`);
     }
-    const body = (await response.json().catch(() => null)) as { response?: { result?: string; message?: string | null; data?: { recordsTotal?: number; recordsFiltered?: number; data?: TautulliRow[] } } } | null;
-    if (!body?.response) throw new ImportFormatError(`${base} did not answer like Tautulli's API v2 (HTTP ${response.status})`);
-    if (body.response.result !== 'success') throw new ImportFormatError(`Tautulli refused get_history: ${body.response.message ?? `HTTP ${response.status}`}`);
+    const body = (await response.json().catch(() => null)) as {
+      response?: {
+        result?: string;
+        message?: string | null;
+        data?: { recordsTotal?: number; recordsFiltered?: number; data?: TautulliRow[] };
+      };
+    } | null;
+    if (!body?.response)
+      throw new ImportFormatError(`${base} did not answer like Tautulli's API v2 (HTTP ${response.status})`);
+    if (body.response.result !== 'success')
+      throw new ImportFormatError(
+        `Tautulli refused get_history: ${body.response.message ?? `HTTP ${response.status}`}`,
+      );
     const data = body.response.data;
-    if (!data || !Array.isArray(data.data)) throw new ImportFormatError('Tautulli answered get_history without a list of plays');
+    if (!data || !Array.isArray(data.data))
+      throw new ImportFormatError('Tautulli answered get_history without a list of plays');
     return { total: Number(data.recordsFiltered ?? data.recordsTotal ?? data.data.length), rows: data.data };
   };
   const first = await page(0, 1);

@@ -10,26 +10,40 @@ const REQUIRED = ['session_history', 'session_history_metadata', 'session_histor
 
 type Row = Record<string, string | number | null>;
 
-
 /** `name` is how errors refer to the file (its uploaded name, not a temporary path). */
-export function openTautulliDatabase(path: string, name = path): { total: number; plays(serverId: string): Generator<ImportedPlay>; close(): void } {
+export function openTautulliDatabase(
+  path: string,
+  name = path,
+): { total: number; plays(serverId: string): Generator<ImportedPlay>; close(): void } {
   if (!existsSync(path)) throw new ImportFormatError(`no such file: ${name}`);
   const header = Buffer.alloc(16);
   const fd = openSync(path, 'r');
   readSync(fd, header, 0, 16, 0);
   closeSync(fd);
-  if (header.toString('latin1') !== 'SQLite format 3\0') throw new ImportFormatError(`${name} is not a SQLite database (Tautulli's is tautulli.db in its data folder)`);
+  if (header.toString('latin1') !== 'SQLite format 3\0')
+    throw new ImportFormatError(`${name} is not a SQLite database (Tautulli's is tautulli.db in its data folder)`);
   let db: DatabaseSync;
   try {
     db = new DatabaseSync(path, { readOnly: true });
-    const tables = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Row[]).map((r) => String(r.name)));
+    const tables = new Set(
+      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Row[]).map((r) => String(r.name)),
+    );
     const missing = REQUIRED.filter((t) => !tables.has(t));
-    if (missing.length) throw new ImportFormatError(`${name} is not a Tautulli database: table${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing`);
+    if (missing.length)
+      throw new ImportFormatError(
+        `${name} is not a Tautulli database: table${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing`,
+      );
   } catch (err) {
     if (err instanceof ImportFormatError) throw err;
     throw new ImportFormatError(`${name} cannot be read as a SQLite database: ${(err as Error).message}`);
   }
-  const total = Number((db.prepare('SELECT count(*) AS n FROM session_history WHERE stopped IS NOT NULL AND started IS NOT NULL').get() as Row).n);
+  const total = Number(
+    (
+      db
+        .prepare('SELECT count(*) AS n FROM session_history WHERE stopped IS NOT NULL AND started IS NOT NULL')
+        .get() as Row
+    ).n,
+  );
   function* plays(serverId: string): Generator<ImportedPlay> {
     // Columns are chosen by name and optional ones read through the row, so databases of older
     // Tautulli versions (fewer columns) import too.

@@ -43,14 +43,24 @@ export function tautulliPlay(r: TautulliRow, serverId: string): ImportedPlay | n
       year: num(r.year),
       libraryId: optional(r.section_id),
     },
-    device: { deviceId: text(r.machine_id), deviceName: text(r.player), player: text(r.player), product: text(r.product), platform: text(r.platform), productVersion: optional(r.product_version) },
+    device: {
+      deviceId: text(r.machine_id),
+      deviceName: text(r.player),
+      player: text(r.player),
+      product: text(r.product),
+      platform: text(r.platform),
+      productVersion: optional(r.product_version),
+    },
     clientIp: ip,
     networkLocation: r.location === 'lan' || isPrivateIp(ip) ? 'LAN' : r.location === 'wan' ? 'WAN' : 'UNKNOWN',
     quality: {
       videoDecision: video,
       audioDecision: audio,
       isTranscode: video === 'TRANSCODE' || audio === 'TRANSCODE' || r.transcode_decision === 'transcode',
-      transcodeHardware: r.transcode_hw_encoding === undefined || r.transcode_hw_encoding === null ? null : Number(r.transcode_hw_encoding) === 1,
+      transcodeHardware:
+        r.transcode_hw_encoding === undefined || r.transcode_hw_encoding === null
+          ? null
+          : Number(r.transcode_hw_encoding) === 1,
       transcodeReasons: [],
       bitrateKbps: num(r.stream_bitrate) ?? num(r.bitrate),
       sourceBitrateKbps: num(r.bitrate),

@@ -13,7 +13,6 @@ export function newUploadDir(root = tmpdir()): Promise<string> {
   return mkdtemp(join(root, `${PREFIX}${process.pid}-`));
 }
 
-
 /** Removes upload folders whose process no longer runs; returns how many. */
 export async function removeStaleUploadDirs(logger: Logger, root = tmpdir()): Promise<number> {
   let removed = 0;

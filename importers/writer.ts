@@ -22,7 +22,12 @@ export interface ImportProgress {
 export async function writePlays(
   warehouse: Warehouse,
   plays: AsyncIterable<ImportedPlay> | Iterable<ImportedPlay>,
-  options: { geolocate?: Geolocate; total?: number | null; batchSize?: number; onProgress?: (p: ImportProgress) => void },
+  options: {
+    geolocate?: Geolocate;
+    total?: number | null;
+    batchSize?: number;
+    onProgress?: (p: ImportProgress) => void;
+  },
 ): Promise<ImportProgress> {
   const progress: ImportProgress = { read: 0, total: options.total ?? null, added: 0, skipped: 0 };
   // 5,000 plays (10,000 events) per insert; the rows are built a slice at a time, so the heap's
@@ -40,7 +45,12 @@ export async function writePlays(
       query: `SELECT event_id FROM ${warehouse.table('playback_events')}
               WHERE server_id IN {servers:Array(String)} AND observed_at BETWEEN fromUnixTimestamp64Milli({from:Int64}) AND fromUnixTimestamp64Milli({to:Int64})
                 AND event_id IN {ids:Array(String)}`,
-      query_params: { servers: [...new Set(events.map((e) => e.serverId))], from: Math.min(...times), to: Math.max(...times), ids: events.map((e) => e.eventId) },
+      query_params: {
+        servers: [...new Set(events.map((e) => e.serverId))],
+        from: Math.min(...times),
+        to: Math.max(...times),
+        ids: events.map((e) => e.eventId),
+      },
       format: 'JSONEachRow',
     });
     const stored = new Set((await result.json<{ event_id: string }>()).map((r) => r.event_id));
@@ -53,13 +63,31 @@ export async function writePlays(
       for (let from = 0; from < fresh.length; from += 1000) {
         if (from > 0) await new Promise((resolve) => setImmediate(resolve));
         fresh.slice(from, from + 1000).forEach((e, i) => {
-          const row = playbackEventRow(e, { topic: `import:${e.eventId.split(':')[0]}`, partition: 0, offset: String(firstOffset + from + i), key: null, value: null, headers: {}, timestamp: e.observedAt }, options.geolocate);
+          const row = playbackEventRow(
+            e,
+            {
+              topic: `import:${e.eventId.split(':')[0]}`,
+              partition: 0,
+              offset: String(firstOffset + from + i),
+              key: null,
+              value: null,
+              headers: {},
+              timestamp: e.observedAt,
+            },
+            options.geolocate,
+          );
           columns ??= Object.keys(row) as [string, ...string[]];
           values.push(columns.map((c) => row[c]));
         });
       }
       // chTime writes every time in the basic layout: no need for best-effort parsing.
-      await warehouse.client.insert({ table: warehouse.table('playback_events'), values, columns, format: 'JSONCompactEachRow', clickhouse_settings: { date_time_input_format: 'basic' } });
+      await warehouse.client.insert({
+        table: warehouse.table('playback_events'),
+        values,
+        columns,
+        format: 'JSONCompactEachRow',
+        clickhouse_settings: { date_time_input_format: 'basic' },
+      });
     }
     progress.added += fresh.length / 2;
     progress.skipped += (events.length - fresh.length) / 2;

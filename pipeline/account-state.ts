@@ -32,7 +32,13 @@ export interface AccountState {
   raised: string[];
 }
 
-export function newAccountState(accountKey: string, serverId: string, userId: string, userName: string, at: number): AccountState {
+export function newAccountState(
+  accountKey: string,
+  serverId: string,
+  userId: string,
+  userName: string,
+  at: number,
+): AccountState {
   return {
     accountKey,
     serverId,

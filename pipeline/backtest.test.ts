@@ -50,16 +50,23 @@ describe('rule backtest over stored history', () => {
   });
 
   it('reports what stricter parameters would have flagged', async () => {
-    const strict = settingsFor(DEFAULT_RULES, { concurrentStreams: { maxStreams: 1 }, simultaneousLocations: { enabled: false } });
+    const strict = settingsFor(DEFAULT_RULES, {
+      concurrentStreams: { maxStreams: 1 },
+      simultaneousLocations: { enabled: false },
+    });
     const report = await backtest(warehouse, { ...range, rules: strict });
     expect(report.byRule.SIMULTANEOUS_LOCATIONS).toBeUndefined();
     expect(report.byRule.CONCURRENT_STREAMS).toBe(live(strict).filter((v) => v.rule === 'CONCURRENT_STREAMS').length);
-    expect(report.byRule.CONCURRENT_STREAMS ?? 0).toBeGreaterThan((await backtest(warehouse, { ...range, rules: DEFAULT_RULES })).byRule.CONCURRENT_STREAMS ?? 0);
+    expect(report.byRule.CONCURRENT_STREAMS ?? 0).toBeGreaterThan(
+      (await backtest(warehouse, { ...range, rules: DEFAULT_RULES })).byRule.CONCURRENT_STREAMS ?? 0,
+    );
   });
 
   it('looks only at the range asked for', async () => {
     const report = await backtest(warehouse, { from: range.from, to: range.from + 86_400_000, rules: DEFAULT_RULES });
     expect(report.events).toBe(history.events.filter((e) => e.observedAt < range.from + 86_400_000).length);
-    await expect(backtest(warehouse, { from: range.to, to: range.from, rules: DEFAULT_RULES })).rejects.toThrow(/from < to/);
+    await expect(backtest(warehouse, { from: range.to, to: range.from, rules: DEFAULT_RULES })).rejects.toThrow(
+      /from < to/,
+    );
   });
 });

@@ -66,11 +66,27 @@ function toEvent(r: Row): { event: PlaybackEvent; geo: GeoLocation | null } {
     userId: r.user_id,
     userName: r.user_name,
     sessionKey: r.session_key,
-    device: { deviceId: r.device_id, deviceName: r.device_name, player: '', product: '', platform: '', productVersion: null },
+    device: {
+      deviceId: r.device_id,
+      deviceName: r.device_name,
+      player: '',
+      product: '',
+      platform: '',
+      productVersion: null,
+    },
     clientIp: r.client_ip,
     networkLocation: r.network_location,
   } as PlaybackEvent;
-  const geo = r.country_code ? { countryCode: r.country_code, region: r.region || null, city: r.city || null, latitude: r.latitude, longitude: r.longitude, accuracyRadiusKm: null } : null;
+  const geo = r.country_code
+    ? {
+        countryCode: r.country_code,
+        region: r.region || null,
+        city: r.city || null,
+        latitude: r.latitude,
+        longitude: r.longitude,
+        accuracyRadiusKm: null,
+      }
+    : null;
   return { event, geo };
 }
 
@@ -86,7 +102,15 @@ export async function backtest(warehouse: Warehouse, request: BacktestRequest): 
     return d;
   };
   const states = new Map<string, AccountState>();
-  const report: BacktestReport = { from: request.from, to: request.to, events: 0, accounts: 0, byRule: {}, violations: [], trust: [] };
+  const report: BacktestReport = {
+    from: request.from,
+    to: request.to,
+    events: 0,
+    accounts: 0,
+    byRule: {},
+    violations: [],
+    trust: [],
+  };
   const limit = request.limit ?? 1000;
   const record = (violations: Violation[]) => {
     for (const v of violations) {
@@ -106,7 +130,14 @@ export async function backtest(warehouse: Warehouse, request: BacktestRequest): 
                 AND (empty({servers:Array(String)}) OR has({servers:Array(String)}, server_id))
                 AND (toUnixTimestamp64Milli(observed_at), event_id) > ({after_ms:Int64}, {after_id:String})
               ORDER BY observed_at, event_id LIMIT {page:UInt32}`,
-      query_params: { from: chTime(request.from), to: chTime(request.to), servers: request.serverIds ?? [], after_ms: Number(after[0]), after_id: after[1], page: PAGE },
+      query_params: {
+        from: chTime(request.from),
+        to: chTime(request.to),
+        servers: request.serverIds ?? [],
+        after_ms: Number(after[0]),
+        after_id: after[1],
+        page: PAGE,
+      },
       format: 'JSONEachRow',
     });
     const rows = await result.json<Row>();

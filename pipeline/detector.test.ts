@@ -9,7 +9,13 @@ import { DEFAULT_RULES, settingsFor, type RuleOverrides } from './rules/settings
 
 const T0 = Date.UTC(2026, 10, 1, 20, 0, 0);
 const MIN = 60_000;
-const place = (city: string, countryCode: string, latitude: number, longitude: number, accuracyRadiusKm: number | null = null): GeoLocation => ({ city, countryCode, region: null, latitude, longitude, accuracyRadiusKm });
+const place = (
+  city: string,
+  countryCode: string,
+  latitude: number,
+  longitude: number,
+  accuracyRadiusKm: number | null = null,
+): GeoLocation => ({ city, countryCode, region: null, latitude, longitude, accuracyRadiusKm });
 const BOSTON = place('Boston', 'US', 42.3601, -71.0589);
 const LONDON = place('London', 'GB', 51.5072, -0.1276);
 const NEW_YORK = place('New York', 'US', 40.7128, -74.006);
@@ -25,7 +31,10 @@ interface Step {
   device?: string;
 }
 
-function run(steps: Step[], overrides: RuleOverrides = {}): { findings: Findings; state: AccountState; detector: Detector } {
+function run(
+  steps: Step[],
+  overrides: RuleOverrides = {},
+): { findings: Findings; state: AccountState; detector: Detector } {
   const detector = new Detector(settingsFor(DEFAULT_RULES, overrides));
   let state: AccountState | undefined;
   const findings: Findings = { violations: [], trustChanges: [] };
@@ -69,7 +78,9 @@ describe('impossible travel', () => {
     expect(v.evidence.distanceKm).toBe(Math.round(haversineKm(42.3601, -71.0589, 51.5072, -0.1276)));
     expect(v.evidence.distanceKm).toBeGreaterThan(5200);
     expect(v.evidence.speedKmh).toBe(Math.round(haversineKm(42.3601, -71.0589, 51.5072, -0.1276) * 2));
-    expect(v.summary).toBe(`Boston -> London, ${v.evidence.distanceKm!.toLocaleString('en-US')} km in 30 min = ${v.evidence.speedKmh!.toLocaleString('en-US')} km/h`);
+    expect(v.summary).toBe(
+      `Boston -> London, ${v.evidence.distanceKm!.toLocaleString('en-US')} km in 30 min = ${v.evidence.speedKmh!.toLocaleString('en-US')} km/h`,
+    );
     expect(v.sessionKeys).toEqual(['a', 'b']);
     expect(v.evidence.locations.map((l) => l.city)).toEqual(['Boston', 'London']);
     expect(v.severity).toBe('HIGH');
@@ -86,13 +97,22 @@ describe('impossible travel', () => {
   });
 
   it('counts an address change within one session as travel', () => {
-    expect(rules(run([{ at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON }, { at: T0 + 30 * MIN, session: 'a', ip: '203.0.113.1', geo: LONDON }]).findings)).toEqual(['IMPOSSIBLE_TRAVEL']);
+    expect(
+      rules(
+        run([
+          { at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON },
+          { at: T0 + 30 * MIN, session: 'a', ip: '203.0.113.1', geo: LONDON },
+        ]).findings,
+      ),
+    ).toEqual(['IMPOSSIBLE_TRAVEL']);
   });
 
   it('ignores hops under the distance floor and within GeoIP uncertainty', () => {
     expect(rules(run(hop(BOSTON, CAMBRIDGE, 1)).findings)).toEqual([]);
     expect(rules(run(hop(BOSTON, NEW_YORK, 1)).findings)).toEqual(['IMPOSSIBLE_TRAVEL']);
-    expect(rules(run(hop({ ...BOSTON, accuracyRadiusKm: 200 }, { ...NEW_YORK, accuracyRadiusKm: 200 }, 1)).findings)).toEqual([]);
+    expect(
+      rules(run(hop({ ...BOSTON, accuracyRadiusKm: 200 }, { ...NEW_YORK, accuracyRadiusKm: 200 }, 1)).findings),
+    ).toEqual([]);
   });
 
   it('never uses LAN sessions or unknown places as a location', () => {
@@ -133,11 +153,20 @@ describe('simultaneous locations', () => {
       ['SIMULTANEOUS_LOCATIONS', 'a,b'],
       ['SIMULTANEOUS_LOCATIONS', 'a,b,c'],
     ]);
-    expect(findings.violations[1]!.summary).toMatch(/^Playing in Boston, London and New York at once, up to 5,5\d\d km apart$/);
+    expect(findings.violations[1]!.summary).toMatch(
+      /^Playing in Boston, London and New York at once, up to 5,5\d\d km apart$/,
+    );
   });
 
   it('does not flag neighbouring places or a session that already stopped', () => {
-    expect(rules(run([{ at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON }, { at: T0 + MIN, session: 'b', ip: '198.51.100.2', geo: CAMBRIDGE }]).findings)).toEqual([]);
+    expect(
+      rules(
+        run([
+          { at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON },
+          { at: T0 + MIN, session: 'b', ip: '198.51.100.2', geo: CAMBRIDGE },
+        ]).findings,
+      ),
+    ).toEqual([]);
     const stopped = run(
       [
         { at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON },
@@ -151,7 +180,14 @@ describe('simultaneous locations', () => {
 });
 
 describe('device velocity', () => {
-  const ips = (n: number, start = 0, spacing = 3_600_000) => Array.from({ length: n }, (_, i) => ({ at: T0 + (start + i) * spacing, session: `s${start + i}`, ip: `198.51.100.${start + i + 1}`, geo: null, type: 'STARTED' as const }));
+  const ips = (n: number, start = 0, spacing = 3_600_000) =>
+    Array.from({ length: n }, (_, i) => ({
+      at: T0 + (start + i) * spacing,
+      session: `s${start + i}`,
+      ip: `198.51.100.${start + i + 1}`,
+      geo: null,
+      type: 'STARTED' as const,
+    }));
 
   it('allows the limit, flags the first address over it, and only once while over', () => {
     expect(rules(run(ips(5)).findings)).toEqual([]);
@@ -168,13 +204,25 @@ describe('device velocity', () => {
   });
 
   it('does not count LAN addresses', () => {
-    expect(rules(run(ips(8).map((s) => ({ ...s, ip: s.ip.replace('198.51.100', '192.168.1'), lan: true, device: 'tv' }))).findings)).toEqual([]);
+    expect(
+      rules(
+        run(ips(8).map((s) => ({ ...s, ip: s.ip.replace('198.51.100', '192.168.1'), lan: true, device: 'tv' })))
+          .findings,
+      ),
+    ).toEqual([]);
     expect(rules(run(ips(8).map((s) => ({ ...s, device: 'tv' }))).findings)).toEqual(['DEVICE_VELOCITY']);
   });
 });
 
 describe('concurrent streams', () => {
-  const streams = (n: number) => Array.from({ length: n }, (_, i) => ({ at: T0 + i * 1000, session: `s${i}`, ip: '198.51.100.1', geo: null, type: 'STARTED' as const }));
+  const streams = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      at: T0 + i * 1000,
+      session: `s${i}`,
+      ip: '198.51.100.1',
+      geo: null,
+      type: 'STARTED' as const,
+    }));
 
   it('allows the limit and flags the stream over it, with the sessions as evidence', () => {
     expect(rules(run(streams(3)).findings)).toEqual([]);
@@ -185,7 +233,11 @@ describe('concurrent streams', () => {
   });
 
   it('fires again only after going back under the limit', () => {
-    const steps = [...streams(4), { at: T0 + 10_000, session: 's0', ip: '198.51.100.1', geo: null, type: 'STOPPED' as const }, { at: T0 + 20_000, session: 's9', ip: '198.51.100.1', geo: null, type: 'STARTED' as const }];
+    const steps = [
+      ...streams(4),
+      { at: T0 + 10_000, session: 's0', ip: '198.51.100.1', geo: null, type: 'STOPPED' as const },
+      { at: T0 + 20_000, session: 's9', ip: '198.51.100.1', geo: null, type: 'STARTED' as const },
+    ];
     expect(rules(run(steps).findings)).toEqual(['CONCURRENT_STREAMS', 'CONCURRENT_STREAMS']);
   });
 
@@ -196,10 +248,33 @@ describe('concurrent streams', () => {
 
 describe('geo restriction', () => {
   it('flags denied countries and countries outside an allow list', () => {
-    expect(rules(run([{ at: T0, session: 'a', ip: '203.0.113.1', geo: LONDON }], { geoRestriction: { denyCountries: ['GB'] } }).findings)).toEqual(['GEO_RESTRICTION']);
-    expect(rules(run([{ at: T0, session: 'a', ip: '203.0.113.1', geo: LONDON }], { geoRestriction: { allowCountries: ['US', 'CA'] } }).findings)).toEqual(['GEO_RESTRICTION']);
-    expect(rules(run([{ at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON }], { geoRestriction: { allowCountries: ['US', 'CA'] } }).findings)).toEqual([]);
-    expect(rules(run([{ at: T0, session: 'a', ip: '192.168.1.2', geo: LONDON, lan: true }], { geoRestriction: { denyCountries: ['GB'] } }).findings)).toEqual([]);
+    expect(
+      rules(
+        run([{ at: T0, session: 'a', ip: '203.0.113.1', geo: LONDON }], { geoRestriction: { denyCountries: ['GB'] } })
+          .findings,
+      ),
+    ).toEqual(['GEO_RESTRICTION']);
+    expect(
+      rules(
+        run([{ at: T0, session: 'a', ip: '203.0.113.1', geo: LONDON }], {
+          geoRestriction: { allowCountries: ['US', 'CA'] },
+        }).findings,
+      ),
+    ).toEqual(['GEO_RESTRICTION']);
+    expect(
+      rules(
+        run([{ at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON }], {
+          geoRestriction: { allowCountries: ['US', 'CA'] },
+        }).findings,
+      ),
+    ).toEqual([]);
+    expect(
+      rules(
+        run([{ at: T0, session: 'a', ip: '192.168.1.2', geo: LONDON, lan: true }], {
+          geoRestriction: { denyCountries: ['GB'] },
+        }).findings,
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -208,7 +283,9 @@ describe('account inactivity', () => {
     const { state, detector } = run([{ at: T0, session: 'a', ip: '198.51.100.1', geo: null }]);
     expect(detector.checkInactivity(state, T0 + 89 * 86_400_000).violations).toEqual([]);
     const idle = detector.checkInactivity(state, T0 + 91 * 86_400_000);
-    expect(idle.violations.map((v) => [v.rule, v.summary])).toEqual([['ACCOUNT_INACTIVITY', 'No playback for 91 days (limit 90)']]);
+    expect(idle.violations.map((v) => [v.rule, v.summary])).toEqual([
+      ['ACCOUNT_INACTIVITY', 'No playback for 91 days (limit 90)'],
+    ]);
     expect(detector.checkInactivity(state, T0 + 92 * 86_400_000).violations).toEqual([]);
   });
 });
@@ -216,15 +293,34 @@ describe('account inactivity', () => {
 describe('trust score', () => {
   it('loses each rule penalty, never goes below 0, and recovers with clean days up to 100', () => {
     const steps: Step[] = [];
-    for (let i = 0; i < 8; i++) steps.push({ at: T0 + i * 2 * 3_600_000, session: `a${i}`, ip: '198.51.100.1', geo: BOSTON }, { at: T0 + i * 2 * 3_600_000 + 30 * MIN, session: `b${i}`, ip: `203.0.113.${i + 1}`, geo: LONDON });
-    const { findings, state } = run(steps, { deviceVelocity: { enabled: false }, simultaneousLocations: { enabled: false }, concurrentStreams: { enabled: false } });
+    for (let i = 0; i < 8; i++)
+      steps.push(
+        { at: T0 + i * 2 * 3_600_000, session: `a${i}`, ip: '198.51.100.1', geo: BOSTON },
+        { at: T0 + i * 2 * 3_600_000 + 30 * MIN, session: `b${i}`, ip: `203.0.113.${i + 1}`, geo: LONDON },
+      );
+    const { findings, state } = run(steps, {
+      deviceVelocity: { enabled: false },
+      simultaneousLocations: { enabled: false },
+      concurrentStreams: { enabled: false },
+    });
     const scores = findings.trustChanges.map((c) => c.newScore);
     expect(scores[0]).toBe(80);
     expect(Math.min(...scores)).toBe(0);
-    expect(findings.trustChanges.every((c) => c.reason === 'VIOLATION' && c.delta === c.newScore - c.previousScore)).toBe(true);
+    expect(
+      findings.trustChanges.every((c) => c.reason === 'VIOLATION' && c.delta === c.newScore - c.previousScore),
+    ).toBe(true);
     const detector = new Detector(DEFAULT_RULES);
-    const later = detector.observe(state, samplePlaybackEvent({ observedAt: state.trust.recoveredThrough + 3 * 86_400_000 + MIN, clientIp: '198.51.100.1' }), BOSTON);
-    expect(later.trustChanges).toEqual([expect.objectContaining({ reason: 'RECOVERY', previousScore: 0, newScore: 6, note: '3 clean days' })]);
+    const later = detector.observe(
+      state,
+      samplePlaybackEvent({
+        observedAt: state.trust.recoveredThrough + 3 * 86_400_000 + MIN,
+        clientIp: '198.51.100.1',
+      }),
+      BOSTON,
+    );
+    expect(later.trustChanges).toEqual([
+      expect.objectContaining({ reason: 'RECOVERY', previousScore: 0, newScore: 6, note: '3 clean days' }),
+    ]);
   });
 
   it('gives the same findings for the same events: replays raise nothing new', () => {
@@ -233,7 +329,11 @@ describe('trust score', () => {
     const second = run(steps);
     expect(second.findings).toEqual(first.findings);
     const detector = new Detector(DEFAULT_RULES);
-    const again = detector.observe(first.state, samplePlaybackEvent({ observedAt: T0 + 30 * MIN, sessionKey: 'b', clientIp: '203.0.113.1' }), LONDON);
+    const again = detector.observe(
+      first.state,
+      samplePlaybackEvent({ observedAt: T0 + 30 * MIN, sessionKey: 'b', clientIp: '203.0.113.1' }),
+      LONDON,
+    );
     expect(again.violations).toEqual([]);
   });
 });

@@ -25,7 +25,8 @@ export class Detector {
     this.trustedIp = trustedRanges(settings.exemptions.trustedCidrs);
   }
 
-  private trusted = (o: Observation): boolean => this.trustedIp(o.ip) || this.settings.exemptions.trustedDeviceIds.includes(o.deviceId);
+  private trusted = (o: Observation): boolean =>
+    this.trustedIp(o.ip) || this.settings.exemptions.trustedDeviceIds.includes(o.deviceId);
 
   static stateFor(event: PlaybackEvent): AccountState {
     return newAccountState(event.accountKey, event.serverId, event.userId, event.userName, event.observedAt);
@@ -40,15 +41,24 @@ export class Detector {
     if (recovery) findings.trustChanges.push(recovery);
     state.userName = event.userName;
     state.lastActivityAt = Math.max(state.lastActivityAt, at);
-    for (const [key, session] of Object.entries(state.active)) if (at - session.at > SESSION_EXPIRY_MS) delete state.active[key];
+    for (const [key, session] of Object.entries(state.active))
+      if (at - session.at > SESSION_EXPIRY_MS) delete state.active[key];
 
     const local = event.networkLocation === 'LAN' || !event.clientIp || isPrivateAddress(event.clientIp);
-    const now: Observation = { at, sessionKey: event.sessionKey, ip: event.clientIp, geo: local ? null : geo, deviceId: event.device.deviceId, deviceName: event.device.deviceName };
+    const now: Observation = {
+      at,
+      sessionKey: event.sessionKey,
+      ip: event.clientIp,
+      geo: local ? null : geo,
+      deviceId: event.device.deviceId,
+      deviceName: event.device.deviceName,
+    };
     const trusted = this.trusted(now);
     if (event.eventType === 'STOPPED') {
       delete state.active[event.sessionKey];
       // The account was there until the stop: travel is measured from then.
-      if (now.geo?.latitude != null && !trusted && state.lastLocated?.sessionKey === now.sessionKey) state.lastLocated = now;
+      if (now.geo?.latitude != null && !trusted && state.lastLocated?.sessionKey === now.sessionKey)
+        state.lastLocated = now;
       this.raise(state, concurrentStreams(state, at, s.concurrentStreams, this.trusted), findings);
       return findings;
     }
@@ -90,6 +100,7 @@ export class Detector {
   /** Forgets addresses and devices older than the longest window a rule looks at. */
   private prune(state: AccountState, at: number): void {
     const horizon = at - this.settings.deviceVelocity.windowMs;
-    for (const seen of [state.ips, state.devices]) for (const [key, when] of Object.entries(seen)) if (when < horizon) delete seen[key];
+    for (const seen of [state.ips, state.devices])
+      for (const [key, when] of Object.entries(seen)) if (when < horizon) delete seen[key];
   }
 }

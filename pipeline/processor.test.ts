@@ -24,7 +24,20 @@ const rules = settingsFor(DEFAULT_RULES, {
 /** One play: STARTED, PROGRESS every `step`, STOPPED at `to`. */
 function play(user: string, session: string, ip: string, from: number, to: number, step = 5 * MIN): PlaybackEvent[] {
   const events: PlaybackEvent[] = [];
-  for (let at = from; at < to; at += step) events.push(samplePlaybackEvent({ accountKey: `plex:${user}`, userId: user, userName: `user ${user}`, serverId: 'plex', sessionKey: session, clientIp: ip, observedAt: at, eventType: at === from ? 'STARTED' : 'PROGRESS', device: { ...samplePlaybackEvent().device, deviceId: `${user}-tv` } }));
+  for (let at = from; at < to; at += step)
+    events.push(
+      samplePlaybackEvent({
+        accountKey: `plex:${user}`,
+        userId: user,
+        userName: `user ${user}`,
+        serverId: 'plex',
+        sessionKey: session,
+        clientIp: ip,
+        observedAt: at,
+        eventType: at === from ? 'STARTED' : 'PROGRESS',
+        device: { ...samplePlaybackEvent().device, deviceId: `${user}-tv` },
+      }),
+    );
   events.push({ ...events[events.length - 1]!, eventType: 'STOPPED', observedAt: to, eventId: `${session}-stop` });
   return events.map((e, i) => ({ ...e, eventId: `${session}-${i}` }));
 }
@@ -40,7 +53,9 @@ function fleet(): { early: PlaybackEvent[]; late: PlaybackEvent[]; expected: Rec
     ...play('2', 'share-a', '81.2.69.142', T0 + 30 * MIN, T0 + 2 * 60 * MIN),
     ...play('2', 'share-b', '8.8.8.8', T0 + 35 * MIN, T0 + 2 * 60 * MIN),
     // 15 addresses in London, one a day: the 11th crosses 10 in 30 days.
-    ...Array.from({ length: 15 }, (_, i) => play('3', `hop-${i}`, `81.2.69.${140 + i}`, T0 + i * DAY, T0 + i * DAY + 60 * MIN)).flat(),
+    ...Array.from({ length: 15 }, (_, i) =>
+      play('3', `hop-${i}`, `81.2.69.${140 + i}`, T0 + i * DAY, T0 + i * DAY + 60 * MIN),
+    ).flat(),
     // Four streams at once over a limit of three.
     ...Array.from({ length: 4 }, (_, i) => play('4', `stream-${i}`, '18.9.22.69', T0 + i * MIN, T0 + 60 * MIN)).flat(),
     // Moscow, a denied country.
@@ -49,7 +64,13 @@ function fleet(): { early: PlaybackEvent[]; late: PlaybackEvent[]; expected: Rec
   return {
     early: all.filter((e) => e.observedAt < split),
     late: all.filter((e) => e.observedAt >= split),
-    expected: { 'plex:1': 'IMPOSSIBLE_TRAVEL', 'plex:2': 'SIMULTANEOUS_LOCATIONS', 'plex:3': 'DEVICE_VELOCITY', 'plex:4': 'CONCURRENT_STREAMS', 'plex:5': 'GEO_RESTRICTION' },
+    expected: {
+      'plex:1': 'IMPOSSIBLE_TRAVEL',
+      'plex:2': 'SIMULTANEOUS_LOCATIONS',
+      'plex:3': 'DEVICE_VELOCITY',
+      'plex:4': 'CONCURRENT_STREAMS',
+      'plex:5': 'GEO_RESTRICTION',
+    },
   };
 }
 
@@ -63,7 +84,9 @@ afterAll(() => bus?.close());
 
 async function readAll<T>(spec: { name: string; codec: { decode(b: Buffer | null): T } }): Promise<T[]> {
   const out: T[] = [];
-  for (const p of (await bus.endOffsets(spec.name)).keys()) for await (const batch of bus.readPartition(spec.name, p)) out.push(...batch.map((r) => spec.codec.decode(r.value)));
+  for (const p of (await bus.endOffsets(spec.name)).keys())
+    for await (const batch of bus.readPartition(spec.name, p))
+      out.push(...batch.map((r) => spec.codec.decode(r.value)));
   return out;
 }
 
@@ -71,73 +94,128 @@ describe('stream processor through the real Kafka broker', () => {
   it.each([
     ['the last records of each partition', 5],
     ['everything', Number.MAX_SAFE_INTEGER],
-  ])('flags exactly the expected violations of a scripted fleet; a crash that leaves %s uncommitted doubles nothing', async (_label, back) => {
-    const names = { playbackEvents: uniqueName('pl-events'), violations: uniqueName('pl-violations'), trustScoreChanges: uniqueName('pl-trust') };
-    await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 3 })));
-    const specs = { events: { ...topics.playbackEvents, name: names.playbackEvents }, violations: { ...topics.violations, name: names.violations }, trust: { ...topics.trustScoreChanges, name: names.trustScoreChanges } };
-    const groupId = uniqueName('pipeline');
-    const { early, late, expected } = fleet();
-    const producer = await bus.producer();
+  ])(
+    'flags exactly the expected violations of a scripted fleet; a crash that leaves %s uncommitted doubles nothing',
+    async (_label, back) => {
+      const names = {
+        playbackEvents: uniqueName('pl-events'),
+        violations: uniqueName('pl-violations'),
+        trustScoreChanges: uniqueName('pl-trust'),
+      };
+      await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 3 })));
+      const specs = {
+        events: { ...topics.playbackEvents, name: names.playbackEvents },
+        violations: { ...topics.violations, name: names.violations },
+        trust: { ...topics.trustScoreChanges, name: names.trustScoreChanges },
+      };
+      const groupId = uniqueName('pipeline');
+      const { early, late, expected } = fleet();
+      const producer = await bus.producer();
 
-    await publish(producer, specs.events, early);
-    const first = new StreamProcessor({ bus, geo, logger, rules, groupId, topicNames: names, inactivityCheckMs: 0 });
-    await first.start();
-    await waitFor(() => first.stats.events === early.length, 'the first processor to see the early events', 60_000);
-    const ends = await bus.endOffsets(names.playbackEvents);
-    let committed = new Map<number, string>();
-    for (let tries = 0; tries < 100 && [...ends].some(([p, end]) => committed.get(p) !== end && end !== '0'); tries++) {
-      await new Promise((r) => setTimeout(r, 100));
-      committed = await bus.committedOffsets(groupId, names.playbackEvents);
-    }
-    await first.stop();
+      await publish(producer, specs.events, early);
+      const first = new StreamProcessor({ bus, geo, logger, rules, groupId, topicNames: names, inactivityCheckMs: 0 });
+      await first.start();
+      await waitFor(() => first.stats.events === early.length, 'the first processor to see the early events', 60_000);
+      const ends = await bus.endOffsets(names.playbackEvents);
+      let committed = new Map<number, string>();
+      for (
+        let tries = 0;
+        tries < 100 && [...ends].some(([p, end]) => committed.get(p) !== end && end !== '0');
+        tries++
+      ) {
+        await new Promise((r) => setTimeout(r, 100));
+        committed = await bus.committedOffsets(groupId, names.playbackEvents);
+      }
+      await first.stop();
 
-    // A crash after publishing but before committing: the last records of each partition are
-    // handed to the next processor again.
-    const admin = new Kafka({ brokers: testBrokers(), logLevel: 0 }).admin();
-    await admin.connect();
-    const rewound = [...(await bus.committedOffsets(groupId, names.playbackEvents))].map(([partition, offset]) => ({ partition, offset: String(Math.max(0, Number(offset) - back)) }));
-    await admin.setOffsets({ groupId, topic: names.playbackEvents, partitions: rewound });
-    await admin.disconnect();
+      // A crash after publishing but before committing: the last records of each partition are
+      // handed to the next processor again.
+      const admin = new Kafka({ brokers: testBrokers(), logLevel: 0 }).admin();
+      await admin.connect();
+      const rewound = [...(await bus.committedOffsets(groupId, names.playbackEvents))].map(([partition, offset]) => ({
+        partition,
+        offset: String(Math.max(0, Number(offset) - back)),
+      }));
+      await admin.setOffsets({ groupId, topic: names.playbackEvents, partitions: rewound });
+      await admin.disconnect();
 
-    await publish(producer, specs.events, late);
-    const second = new StreamProcessor({ bus, geo, logger, rules, groupId, topicNames: names, inactivityCheckMs: 0 });
-    await second.start();
-    const rewoundCount = rewound.reduce((n, r) => n + Math.min(back, Number(committed.get(r.partition) ?? 0)), 0);
-    await waitFor(() => second.stats.events >= late.length + rewoundCount, 'the second processor to catch up', 60_000);
-    await second.stop();
+      await publish(producer, specs.events, late);
+      const second = new StreamProcessor({ bus, geo, logger, rules, groupId, topicNames: names, inactivityCheckMs: 0 });
+      await second.start();
+      const rewoundCount = rewound.reduce((n, r) => n + Math.min(back, Number(committed.get(r.partition) ?? 0)), 0);
+      await waitFor(
+        () => second.stats.events >= late.length + rewoundCount,
+        'the second processor to catch up',
+        60_000,
+      );
+      await second.stop();
 
-    if (back === 5) expect(second.stats.replayed).toBeGreaterThan(0);
-    else expect(second.stats.suppressedAsPublished).toBeGreaterThan(0);
-    const violations = await readAll<Violation>(specs.violations);
-    expect(Object.fromEntries(violations.map((v) => [v.accountKey, v.rule]))).toEqual(expected);
-    expect(violations).toHaveLength(5);
-    const travel = violations.find((v) => v.rule === 'IMPOSSIBLE_TRAVEL')!;
-    expect(travel.summary).toMatch(/^Cambridge .*-> London, 5,2\d\d km in 30 min = 10,\d{3} km\/h$/);
-    expect(travel.evidence.locations.map((l) => l.countryCode)).toEqual(['US', 'GB']);
-    const changes = await readAll<TrustScoreChange>(specs.trust);
-    expect(new Set(changes.map((c) => c.changeId)).size).toBe(changes.length);
-    expect(changes.filter((c) => c.reason === 'VIOLATION').map((c) => c.violationId).sort()).toEqual(violations.map((v) => v.violationId).sort());
-    expect(changes.find((c) => c.violationId === travel.violationId)).toMatchObject({ previousScore: 100, newScore: 80 });
-  });
+      if (back === 5) expect(second.stats.replayed).toBeGreaterThan(0);
+      else expect(second.stats.suppressedAsPublished).toBeGreaterThan(0);
+      const violations = await readAll<Violation>(specs.violations);
+      expect(Object.fromEntries(violations.map((v) => [v.accountKey, v.rule]))).toEqual(expected);
+      expect(violations).toHaveLength(5);
+      const travel = violations.find((v) => v.rule === 'IMPOSSIBLE_TRAVEL')!;
+      expect(travel.summary).toMatch(/^Cambridge .*-> London, 5,2\d\d km in 30 min = 10,\d{3} km\/h$/);
+      expect(travel.evidence.locations.map((l) => l.countryCode)).toEqual(['US', 'GB']);
+      const changes = await readAll<TrustScoreChange>(specs.trust);
+      expect(new Set(changes.map((c) => c.changeId)).size).toBe(changes.length);
+      expect(
+        changes
+          .filter((c) => c.reason === 'VIOLATION')
+          .map((c) => c.violationId)
+          .sort(),
+      ).toEqual(violations.map((v) => v.violationId).sort());
+      expect(changes.find((c) => c.violationId === travel.violationId)).toMatchObject({
+        previousScore: 100,
+        newScore: 80,
+      });
+    },
+  );
 
   it('a processor killed with SIGKILL mid-stream is replaced without losing or doubling a violation', async () => {
-    const names = { playbackEvents: uniqueName('kill-events'), violations: uniqueName('kill-violations'), trustScoreChanges: uniqueName('kill-trust') };
+    const names = {
+      playbackEvents: uniqueName('kill-events'),
+      violations: uniqueName('kill-violations'),
+      trustScoreChanges: uniqueName('kill-trust'),
+    };
     await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 3 })));
     const groupId = uniqueName('pipeline');
     const { early, late, expected } = fleet();
     // Benign traffic of other accounts (LAN, one play each) around the fleet, so the kill lands mid-stream.
-    const filler = Array.from({ length: 300 }, (_, i) => play(`f${i}`, `filler-${i}`, `192.168.1.${1 + (i % 250)}`, T0 + i * MIN, T0 + i * MIN + 60 * MIN)).flat();
+    const filler = Array.from({ length: 300 }, (_, i) =>
+      play(`f${i}`, `filler-${i}`, `192.168.1.${1 + (i % 250)}`, T0 + i * MIN, T0 + i * MIN + 60 * MIN),
+    ).flat();
     const all = [...early, ...late, ...filler].sort((a, b) => a.observedAt - b.observedAt);
     const producer = await bus.producer();
     const spec = { ...topics.playbackEvents, name: names.playbackEvents };
 
-    const child = spawn(process.execPath, ['--import', 'tsx', new URL('../testing/kill-child.ts', import.meta.url).pathname, testBrokers().join(','), groupId, JSON.stringify(names)], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, RULES: JSON.stringify({ deviceVelocity: { windowMs: 30 * DAY, maxIps: 10, maxDevices: 20 }, geoRestriction: { denyCountries: ['RU'] } }) },
-    });
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        new URL('../testing/kill-child.ts', import.meta.url).pathname,
+        testBrokers().join(','),
+        groupId,
+        JSON.stringify(names),
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+        env: {
+          ...process.env,
+          RULES: JSON.stringify({
+            deviceVelocity: { windowMs: 30 * DAY, maxIps: 10, maxDevices: 20 },
+            geoRestriction: { denyCountries: ['RU'] },
+          }),
+        },
+      },
+    );
     const exited = new Promise((resolve) => child.once('exit', resolve));
     let seen = 0;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (seen = Math.max(seen, ...chunk.trim().split('\n').map(Number))));
+    child.stdout
+      .setEncoding('utf8')
+      .on('data', (chunk: string) => (seen = Math.max(seen, ...chunk.trim().split('\n').map(Number))));
     const chunks = 10;
     const size = Math.ceil(all.length / chunks);
     await publish(producer, spec, all.slice(0, size));
@@ -149,7 +227,15 @@ describe('stream processor through the real Kafka broker', () => {
     await exited;
     expect(seen).toBeLessThan(all.length);
 
-    const successor = new StreamProcessor({ bus, geo, logger, rules, groupId, topicNames: names, inactivityCheckMs: 0 });
+    const successor = new StreamProcessor({
+      bus,
+      geo,
+      logger,
+      rules,
+      groupId,
+      topicNames: names,
+      inactivityCheckMs: 0,
+    });
     await successor.start();
     const ends = await bus.endOffsets(names.playbackEvents);
     for (let tries = 0; tries < 600; tries++) {
@@ -168,22 +254,45 @@ describe('stream processor through the real Kafka broker', () => {
 
 describe('rule changes while running', () => {
   it('apply from the next event, per-account overrides included', async () => {
-    const names = { playbackEvents: uniqueName('upd-events'), violations: uniqueName('upd-violations'), trustScoreChanges: uniqueName('upd-trust') };
+    const names = {
+      playbackEvents: uniqueName('upd-events'),
+      violations: uniqueName('upd-violations'),
+      trustScoreChanges: uniqueName('upd-trust'),
+    };
     await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 1 })));
     const events = { ...topics.playbackEvents, name: names.playbackEvents };
     const producer = await bus.producer();
-    const fourStreams = (user: string, from: number) => Array.from({ length: 4 }, (_, i) => play(user, `${user}-stream-${i}`, '18.9.22.69', from + i * MIN, from + 60 * MIN)).flat().sort((a, b) => a.observedAt - b.observedAt);
+    const fourStreams = (user: string, from: number) =>
+      Array.from({ length: 4 }, (_, i) =>
+        play(user, `${user}-stream-${i}`, '18.9.22.69', from + i * MIN, from + 60 * MIN),
+      )
+        .flat()
+        .sort((a, b) => a.observedAt - b.observedAt);
     const off = settingsFor(rules, { concurrentStreams: { enabled: false } });
-    const processor = new StreamProcessor({ bus, geo, logger, rules: off, groupId: uniqueName('upd'), topicNames: names, inactivityCheckMs: 0 });
+    const processor = new StreamProcessor({
+      bus,
+      geo,
+      logger,
+      rules: off,
+      groupId: uniqueName('upd'),
+      topicNames: names,
+      inactivityCheckMs: 0,
+    });
     await processor.start();
 
     const before = fourStreams('10', T0);
     await publish(producer, events, before);
     await waitFor(() => processor.stats.events === before.length, 'the events under the old rules', 60_000);
-    processor.updateRules(rules, (account) => (account === 'plex:12' ? { concurrentStreams: { maxStreams: 10 } } : undefined));
+    processor.updateRules(rules, (account) =>
+      account === 'plex:12' ? { concurrentStreams: { maxStreams: 10 } } : undefined,
+    );
     const after = [...fourStreams('11', T0 + DAY), ...fourStreams('12', T0 + DAY)];
     await publish(producer, events, after);
-    await waitFor(() => processor.stats.events === before.length + after.length, 'the events under the new rules', 60_000);
+    await waitFor(
+      () => processor.stats.events === before.length + after.length,
+      'the events under the new rules',
+      60_000,
+    );
     await processor.stop();
 
     const violations = await readAll<Violation>({ ...topics.violations, name: names.violations });

@@ -54,7 +54,11 @@ export class StreamProcessor {
   private readonly detectors = new Map<string, Detector>();
   private baseDetector: Detector;
   private rules: { settings: RuleSettings; overrides?: (accountKey: string) => RuleOverrides | undefined };
-  private readonly specs: { events: TopicSpec<PlaybackEvent>; violations: TopicSpec<Violation>; trust: TopicSpec<TrustScoreChange> };
+  private readonly specs: {
+    events: TopicSpec<PlaybackEvent>;
+    violations: TopicSpec<Violation>;
+    trust: TopicSpec<TrustScoreChange>;
+  };
   private readonly logger: Logger;
   private readonly groupId: string;
   private producer: BusProducer | undefined;
@@ -66,7 +70,10 @@ export class StreamProcessor {
     this.baseDetector = new Detector(options.rules);
     this.rules = { settings: options.rules, overrides: options.overrides };
     this.groupId = options.groupId ?? 'pipeline';
-    const named = <T>(spec: TopicSpec<T>, name: string | undefined): TopicSpec<T> => ({ ...spec, name: name ?? spec.name });
+    const named = <T>(spec: TopicSpec<T>, name: string | undefined): TopicSpec<T> => ({
+      ...spec,
+      name: name ?? spec.name,
+    });
     this.specs = {
       events: named(topics.playbackEvents, options.topicNames?.playbackEvents),
       violations: named(topics.violations, options.topicNames?.violations),
@@ -82,12 +89,22 @@ export class StreamProcessor {
       deadLetters: this.producer,
       logger: this.logger,
       onAssignment: (partitions) => this.assign(partitions),
-      handle: (records, partition) => this.process(records.map((r) => r.value), partition),
+      handle: (records, partition) =>
+        this.process(
+          records.map((r) => r.value),
+          partition,
+        ),
     });
     await this.consumer.ready;
     const every = this.options.inactivityCheckMs ?? 3_600_000;
     if (every > 0) {
-      this.inactivityTimer = setInterval(() => void this.checkInactivity(Date.now()).catch((err: unknown) => this.logger.error({ err }, 'inactivity check failed')), every);
+      this.inactivityTimer = setInterval(
+        () =>
+          void this.checkInactivity(Date.now()).catch((err: unknown) =>
+            this.logger.error({ err }, 'inactivity check failed'),
+          ),
+        every,
+      );
       this.inactivityTimer.unref();
     }
   }
@@ -139,7 +156,8 @@ export class StreamProcessor {
     const overrides = this.rules.overrides?.(accountKey);
     if (!overrides) return this.baseDetector;
     let detector = this.detectors.get(accountKey);
-    if (!detector) this.detectors.set(accountKey, (detector = new Detector(settingsFor(this.rules.settings, overrides))));
+    if (!detector)
+      this.detectors.set(accountKey, (detector = new Detector(settingsFor(this.rules.settings, overrides))));
     return detector;
   }
 
@@ -169,14 +187,16 @@ export class StreamProcessor {
   private async publish(findings: Findings): Promise<void> {
     const violations = findings.violations.filter((v) => !this.published.violations.has(v.violationId));
     const changes = findings.trustChanges.filter((c) => !this.published.trust.has(c.changeId));
-    this.stats.suppressedAsPublished += findings.violations.length - violations.length + findings.trustChanges.length - changes.length;
+    this.stats.suppressedAsPublished +=
+      findings.violations.length - violations.length + findings.trustChanges.length - changes.length;
     if (violations.length > 0) await publish(this.producer!, this.specs.violations, violations);
     if (changes.length > 0) await publish(this.producer!, this.specs.trust, changes);
     for (const v of violations) this.published.violations.add(v.violationId);
     for (const c of changes) this.published.trust.add(c.changeId);
     this.stats.violations += violations.length;
     this.stats.trustChanges += changes.length;
-    for (const v of violations) this.logger.info({ rule: v.rule, account: v.accountKey, summary: v.summary }, 'violation');
+    for (const v of violations)
+      this.logger.info({ rule: v.rule, account: v.accountKey, summary: v.summary }, 'violation');
   }
 
   private assign(partitions: number[]): void {
@@ -191,7 +211,11 @@ export class StreamProcessor {
     }
   }
 
-  private async restore(partition: number, accounts: Map<string, AccountState>, published: Promise<void>): Promise<void> {
+  private async restore(
+    partition: number,
+    accounts: Map<string, AccountState>,
+    published: Promise<void>,
+  ): Promise<void> {
     const bus = this.options.bus;
     const started = Date.now();
     await published;
@@ -209,15 +233,29 @@ export class StreamProcessor {
       }
     }
     this.stats.replayed += replayed;
-    this.logger.info({ partition, accounts: accounts.size, replayed, ms: Date.now() - started }, 'account state rebuilt');
+    this.logger.info(
+      { partition, accounts: accounts.size, replayed, ms: Date.now() - started },
+      'account state rebuilt',
+    );
   }
 
   /** Ids already published for the accounts of these partitions (any partition of the output topics). */
   private async readPublished(partitions: ReadonlySet<number>): Promise<void> {
     const eventPartitions = (await this.options.bus.endOffsets(this.specs.events.name)).size;
     const partitioner = Partitioners.DefaultPartitioner();
-    const metadata = Array.from({ length: eventPartitions }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
-    const partitionOf = (accountKey: string) => partitioner({ topic: this.specs.events.name, partitionMetadata: metadata, message: { key: Buffer.from(accountKey), value: null } });
+    const metadata = Array.from({ length: eventPartitions }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+    }));
+    const partitionOf = (accountKey: string) =>
+      partitioner({
+        topic: this.specs.events.name,
+        partitionMetadata: metadata,
+        message: { key: Buffer.from(accountKey), value: null },
+      });
     const ours = (accountKey: string) => partitions.has(partitionOf(accountKey));
     for (const [spec, ids, id] of [
       [this.specs.violations, this.published.violations, (v: Violation) => v.violationId],

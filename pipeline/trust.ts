@@ -7,13 +7,22 @@ import type { AccountState } from './account-state.ts';
 
 const DAY = 86_400_000;
 
-function change(state: AccountState, at: number, next: number, fields: Pick<TrustScoreChange, 'reason' | 'violationId' | 'rule' | 'note'>, idPart: string): TrustScoreChange | null {
+function change(
+  state: AccountState,
+  at: number,
+  next: number,
+  fields: Pick<TrustScoreChange, 'reason' | 'violationId' | 'rule' | 'note'>,
+  idPart: string,
+): TrustScoreChange | null {
   const previous = state.trust.score;
   const score = Math.max(0, Math.min(100, Math.round(next)));
   if (score === previous) return null;
   state.trust.score = score;
   return {
-    changeId: createHash('sha256').update(`${state.accountKey}\u0000${fields.reason}\u0000${idPart}`).digest('hex').slice(0, 32),
+    changeId: createHash('sha256')
+      .update(`${state.accountKey}\u0000${fields.reason}\u0000${idPart}`)
+      .digest('hex')
+      .slice(0, 32),
     accountKey: state.accountKey,
     serverId: state.serverId,
     userId: state.userId,
@@ -28,7 +37,13 @@ function change(state: AccountState, at: number, next: number, fields: Pick<Trus
 export function penalize(state: AccountState, v: Violation): TrustScoreChange | null {
   state.trust.lastViolationAt = v.detectedAt;
   state.trust.recoveredThrough = v.detectedAt;
-  return change(state, v.detectedAt, state.trust.score - v.trustPenalty, { reason: 'VIOLATION', violationId: v.violationId, rule: v.rule, note: v.summary }, v.violationId);
+  return change(
+    state,
+    v.detectedAt,
+    state.trust.score - v.trustPenalty,
+    { reason: 'VIOLATION', violationId: v.violationId, rule: v.rule, note: v.summary },
+    v.violationId,
+  );
 }
 
 /** Gives back `perDay` points for every full clean day since the last violation or recovery. */
@@ -37,5 +52,11 @@ export function recover(state: AccountState, at: number, perDay: number): TrustS
   if (days < 1) return null;
   state.trust.recoveredThrough += days * DAY;
   if (state.trust.score >= 100 || perDay <= 0) return null;
-  return change(state, at, state.trust.score + days * perDay, { reason: 'RECOVERY', violationId: null, rule: null, note: `${days} clean day${days === 1 ? '' : 's'}` }, String(state.trust.recoveredThrough));
+  return change(
+    state,
+    at,
+    state.trust.score + days * perDay,
+    { reason: 'RECOVERY', violationId: null, rule: null, note: `${days} clean day${days === 1 ? '' : 's'}` },
+    String(state.trust.recoveredThrough),
+  );
 }

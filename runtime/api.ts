@@ -23,7 +23,12 @@ export interface ApiParts {
   sink?: WarehouseSink;
 }
 
-export async function startApi(config: Config, platform: Platform, logger: Logger, parts: ApiParts): Promise<{ app: FastifyInstance; address: string; close(): Promise<void> }> {
+export async function startApi(
+  config: Config,
+  platform: Platform,
+  logger: Logger,
+  parts: ApiParts,
+): Promise<{ app: FastifyInstance; address: string; close(): Promise<void> }> {
   const { connectors } = parts;
   const live = new LiveHub({ bus: platform.bus, warehouse: platform.warehouse, logger, geo: parts.geo });
   await live.start();

@@ -12,7 +12,14 @@ describe('configuration from the environment', () => {
   });
 
   it('reads the scale-out settings', () => {
-    const config = loadConfig({ KAFKA_BROKERS: ' kafka-1:9092, kafka-2:9092 ', CLICKHOUSE_URL: 'http://ch:8123', CLICKHOUSE_USER: 'sw', CLICKHOUSE_PASSWORD: 'pw', KAFKA_PARTITIONS: '24', PORT: '8080' });
+    const config = loadConfig({
+      KAFKA_BROKERS: ' kafka-1:9092, kafka-2:9092 ',
+      CLICKHOUSE_URL: 'http://ch:8123',
+      CLICKHOUSE_USER: 'sw',
+      CLICKHOUSE_PASSWORD: 'pw',
+      KAFKA_PARTITIONS: '24',
+      PORT: '8080',
+    });
     expect(config.kafka.brokers).toEqual(['kafka-1:9092', 'kafka-2:9092']);
     expect(config.clickhouse).toMatchObject({ url: 'http://ch:8123', username: 'sw', password: 'pw' });
     expect(config.kafka.partitions).toBe(24);

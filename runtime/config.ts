@@ -54,7 +54,10 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 function brokers(env: Env): string[] {
   const raw = text(env, 'KAFKA_BROKERS');
   if (!raw) return [];
-  const list = raw.split(',').map((b) => b.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   for (const broker of list) {
     if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(broker)) {
       throw new ConfigError(`KAFKA_BROKERS must be a comma-separated list of host:port, got ${JSON.stringify(broker)}`);
@@ -70,7 +73,9 @@ function clickhouseUrl(env: Env): string | undefined {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`CLICKHOUSE_URL must be an http(s) URL such as http://localhost:8123, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(
+      `CLICKHOUSE_URL must be an http(s) URL such as http://localhost:8123, got ${JSON.stringify(raw)}`,
+    );
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ConfigError(`CLICKHOUSE_URL must use http or https (ClickHouse's HTTP interface), got ${url.protocol}`);
@@ -79,20 +84,28 @@ function clickhouseUrl(env: Env): string | undefined {
 }
 
 function trustedProxies(env: Env): string[] {
-  const list = (text(env, 'STREAMWARDEN_TRUSTED_PROXIES') ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+  const list = (text(env, 'STREAMWARDEN_TRUSTED_PROXIES') ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   for (const entry of list) {
     const [address, bits, ...rest] = entry.split('/');
     const family = isIP(address ?? '');
     const max = family === 6 ? 128 : 32;
     if (!family || rest.length > 0 || (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= max))) {
-      throw new ConfigError(`STREAMWARDEN_TRUSTED_PROXIES must be a comma-separated list of IP addresses or CIDR ranges (e.g. 10.0.0.5,172.18.0.0/16), got ${JSON.stringify(entry)}`);
+      throw new ConfigError(
+        `STREAMWARDEN_TRUSTED_PROXIES must be a comma-separated list of IP addresses or CIDR ranges (e.g. 10.0.0.5,172.18.0.0/16), got ${JSON.stringify(entry)}`,
+      );
     }
   }
   return list;
 }
 
 function allowedOrigins(env: Env): string[] {
-  const list = (text(env, 'STREAMWARDEN_ALLOWED_ORIGINS') ?? '').split(',').map((o) => o.trim()).filter(Boolean);
+  const list = (text(env, 'STREAMWARDEN_ALLOWED_ORIGINS') ?? '')
+    .split(',')
+    .map((o) => o.trim())
+    .filter(Boolean);
   return list.map((entry) => {
     let url: URL | undefined;
     try {
@@ -101,7 +114,9 @@ function allowedOrigins(env: Env): string[] {
       url = undefined;
     }
     if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== entry.replace(/\/$/, '')) {
-      throw new ConfigError(`STREAMWARDEN_ALLOWED_ORIGINS must be a comma-separated list of origins such as https://grafana.example.org, got ${JSON.stringify(entry)}`);
+      throw new ConfigError(
+        `STREAMWARDEN_ALLOWED_ORIGINS must be a comma-separated list of origins such as https://grafana.example.org, got ${JSON.stringify(entry)}`,
+      );
     }
     return url.origin;
   });
@@ -110,7 +125,9 @@ function allowedOrigins(env: Env): string[] {
 export function loadConfig(env: Env = process.env): Config {
   const database = text(env, 'CLICKHOUSE_DATABASE') ?? 'streamwarden';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
-    throw new ConfigError(`CLICKHOUSE_DATABASE must be letters, digits and underscores, got ${JSON.stringify(database)}`);
+    throw new ConfigError(
+      `CLICKHOUSE_DATABASE must be letters, digits and underscores, got ${JSON.stringify(database)}`,
+    );
   }
   return {
     dataDir: resolve(text(env, 'STREAMWARDEN_DATA_DIR') ?? './data'),
@@ -136,6 +153,8 @@ export function loadConfig(env: Env = process.env): Config {
     rulesFile: text(env, 'STREAMWARDEN_RULES_FILE') ? resolve(text(env, 'STREAMWARDEN_RULES_FILE')!) : undefined,
     geoipDatabase: text(env, 'GEOIP_DATABASE') ? resolve(text(env, 'GEOIP_DATABASE')!) : undefined,
     schemaRegistryUrl: text(env, 'SCHEMA_REGISTRY_URL'),
-    rawEventsTtlDays: text(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS') ? integer(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS', 0, 1, 36_500) : undefined,
+    rawEventsTtlDays: text(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS')
+      ? integer(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS', 0, 1, 36_500)
+      : undefined,
   };
 }

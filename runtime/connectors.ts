@@ -10,7 +10,12 @@ import { installId } from './install-id.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Platform } from './platform.ts';
 
-export async function startConnectors(config: Config, platform: Platform, configuration: { servers: ServerRegistry; documents: ConfigDocuments }, logger: Logger): Promise<{ runner: ConnectorRunner; stop(): Promise<void> }> {
+export async function startConnectors(
+  config: Config,
+  platform: Platform,
+  configuration: { servers: ServerRegistry; documents: ConfigDocuments },
+  logger: Logger,
+): Promise<{ runner: ConnectorRunner; stop(): Promise<void> }> {
   const runner = new ConnectorRunner({
     producer: await platform.bus.producer(),
     logger,
@@ -19,7 +24,8 @@ export async function startConnectors(config: Config, platform: Platform, config
   });
   const { servers } = configuration;
   const initial = await servers.list();
-  if (initial.length === 0) logger.warn('no media servers configured yet: add one in the dashboard (Settings > Servers)');
+  if (initial.length === 0)
+    logger.warn('no media servers configured yet: add one in the dashboard (Settings > Servers)');
   await runner.apply(initial);
   // One reload at a time, and the newest list wins, so quick successive saves cannot interleave.
   let reloading = Promise.resolve();
@@ -27,7 +33,8 @@ export async function startConnectors(config: Config, platform: Platform, config
     reloading = reloading.then(() =>
       servers.list().then(
         (list) => runner.apply(list).then(() => logger.info({ servers: list.length, why }, 'server list applied')),
-        (err: unknown) => logger.error({ err: (err as Error).message }, 'server list not reloaded; keeping the running one'),
+        (err: unknown) =>
+          logger.error({ err: (err as Error).message }, 'server list not reloaded; keeping the running one'),
       ),
     );
   };

@@ -17,7 +17,9 @@ import type { ImportProgress } from '../importers/writer.ts';
 
 function usage(message?: string): never {
   if (message) console.error(`import: ${message}\n`);
-  console.error('usage: npm run import -- tautulli-db <tautulli.db> --server <id>\n       npm run import -- tautulli-api <url> <api key> --server <id>\n       npm run import -- jellystat <backup.json> --server <id> [--emby]');
+  console.error(
+    'usage: npm run import -- tautulli-db <tautulli.db> --server <id>\n       npm run import -- tautulli-api <url> <api key> --server <id>\n       npm run import -- jellystat <backup.json> --server <id> [--emby]',
+  );
   process.exit(2);
 }
 
@@ -31,11 +33,13 @@ function parse(argv: string[]): ImportSource {
     else positional.push(arg);
   }
   const serverId = flags.get('server');
-  if (typeof serverId !== 'string' || !serverId) usage('--server <id> is required: the id of the media server in Streamwarden this history belongs to');
+  if (typeof serverId !== 'string' || !serverId)
+    usage('--server <id> is required: the id of the media server in Streamwarden this history belongs to');
   const [kind, a, b] = positional;
   if (kind === 'tautulli-db' && a) return { kind, path: a, serverId };
   if (kind === 'tautulli-api' && a && b) return { kind, url: a, apiKey: b, serverId };
-  if (kind === 'jellystat' && a) return { kind, path: a, serverId, serverType: flags.has('emby') ? 'EMBY' : 'JELLYFIN' };
+  if (kind === 'jellystat' && a)
+    return { kind, path: a, serverId, serverType: flags.has('emby') ? 'EMBY' : 'JELLYFIN' };
   usage();
 }
 
@@ -73,13 +77,18 @@ async function main(): Promise<void> {
     preparePrivateDataDir(config.dataDir, logger);
     warehouse = await openWarehouse({ ...config.clickhouse, embeddedPath: join(config.dataDir, 'clickhouse') }, logger);
   } catch (err) {
-    console.error(`import: cannot open the warehouse (${(err as Error).message}). With the embedded ClickHouse, stop Streamwarden first or import from the dashboard.`);
+    console.error(
+      `import: cannot open the warehouse (${(err as Error).message}). With the embedded ClickHouse, stop Streamwarden first or import from the dashboard.`,
+    );
     process.exit(1);
   }
   await migrate(warehouse, logger);
   const geo = await GeoIp.open({ databasePath: config.geoipDatabase });
   try {
-    const result = await importHistory(source, warehouse, { geolocate: (ip) => geo.lookup(ip), onProgress: progressPrinter() });
+    const result = await importHistory(source, warehouse, {
+      geolocate: (ip) => geo.lookup(ip),
+      onProgress: progressPrinter(),
+    });
     if (process.stderr.isTTY) process.stderr.write('\n');
     console.log(`imported ${result.added} plays (${result.skipped} were already there) into ${warehouse.description}`);
   } catch (err) {

@@ -34,7 +34,11 @@ async function main(): Promise<void> {
     await platform.close();
     fail(`STREAMWARDEN_SECRET_KEY: ${(err as Error).message}`);
   }
-  const configuration = openConfiguration(platform.warehouse, { secrets, serversFile: config.serversFile, rulesFile: config.rulesFile });
+  const configuration = openConfiguration(platform.warehouse, {
+    secrets,
+    serversFile: config.serversFile,
+    rulesFile: config.rulesFile,
+  });
   let running;
   try {
     running = await startRole(role, config, platform, configuration, logger);
@@ -47,13 +51,20 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  logger.info({ bus: platform.bus.description, warehouse: platform.warehouse.description, dataDir: config.dataDir }, 'streamwarden started');
+  logger.info(
+    { bus: platform.bus.description, warehouse: platform.warehouse.description, dataDir: config.dataDir },
+    'streamwarden started',
+  );
 
   // Watches the warehouse so an outage shows in the log when it starts and ends, not per check.
   let warehouseUp = true;
   const healthCheck = setInterval(() => {
     void platform.warehouse.ping().then((up) => {
-      if (up !== warehouseUp) (up ? logger.info.bind(logger) : logger.error.bind(logger))({ warehouse: platform.warehouse.description }, up ? 'warehouse reachable again' : 'warehouse unreachable');
+      if (up !== warehouseUp)
+        (up ? logger.info.bind(logger) : logger.error.bind(logger))(
+          { warehouse: platform.warehouse.description },
+          up ? 'warehouse reachable again' : 'warehouse unreachable',
+        );
       warehouseUp = up;
     });
   }, 15_000);

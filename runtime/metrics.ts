@@ -8,7 +8,10 @@ import { topics } from '../schemas/index.ts';
 import type { WarehouseSink } from '../warehouse/sink.ts';
 
 /** Records behind the end, summed over partitions, and how many partitions are committed past it. */
-export function consumerLag(ends: Map<number, string>, committed: Map<number, string>): { behind: number; pastEnd: number } {
+export function consumerLag(
+  ends: Map<number, string>,
+  committed: Map<number, string>,
+): { behind: number; pastEnd: number } {
   let behind = 0;
   let pastEnd = 0;
   for (const [partition, end] of ends) {
@@ -19,11 +22,26 @@ export function consumerLag(ends: Map<number, string>, committed: Map<number, st
   return { behind, pastEnd };
 }
 
-export function metricsCollector(parts: { bus: Bus; processor?: StreamProcessor; sink?: WarehouseSink; connectors?: ConnectorRunner }): () => Promise<Metric[]> {
+export function metricsCollector(parts: {
+  bus: Bus;
+  processor?: StreamProcessor;
+  sink?: WarehouseSink;
+  connectors?: ConnectorRunner;
+}): () => Promise<Metric[]> {
   return async () => {
     const ends = await parts.bus.endOffsets(topics.playbackEvents.name);
-    const lag: Metric = { name: 'streamwarden_consumer_lag', help: 'Playback events not yet handled, per consumer group', type: 'gauge', samples: [] };
-    const pastEnd: Metric = { name: 'streamwarden_consumer_offsets_past_end', help: 'Partitions whose committed offset is past the end of the log (records lost or log replaced)', type: 'gauge', samples: [] };
+    const lag: Metric = {
+      name: 'streamwarden_consumer_lag',
+      help: 'Playback events not yet handled, per consumer group',
+      type: 'gauge',
+      samples: [],
+    };
+    const pastEnd: Metric = {
+      name: 'streamwarden_consumer_offsets_past_end',
+      help: 'Partitions whose committed offset is past the end of the log (records lost or log replaced)',
+      type: 'gauge',
+      samples: [],
+    };
     for (const group of ['pipeline', 'warehouse-sink']) {
       const lags = consumerLag(ends, await parts.bus.committedOffsets(group, topics.playbackEvents.name));
       // A commit past the end is not "caught up": lag is reported as unknown (NaN), never as 0.
@@ -34,27 +52,70 @@ export function metricsCollector(parts: { bus: Bus; processor?: StreamProcessor;
     if (parts.processor) {
       const s = parts.processor.stats;
       metrics.push(
-        { name: 'streamwarden_events_processed_total', help: 'Playback events run through the detection rules', type: 'counter', samples: [{ value: s.events }] },
-        { name: 'streamwarden_violations_total', help: 'Violations published', type: 'counter', samples: [{ value: s.violations }] },
-        { name: 'streamwarden_trust_changes_total', help: 'Trust score changes published', type: 'counter', samples: [{ value: s.trustChanges }] },
+        {
+          name: 'streamwarden_events_processed_total',
+          help: 'Playback events run through the detection rules',
+          type: 'counter',
+          samples: [{ value: s.events }],
+        },
+        {
+          name: 'streamwarden_violations_total',
+          help: 'Violations published',
+          type: 'counter',
+          samples: [{ value: s.violations }],
+        },
+        {
+          name: 'streamwarden_trust_changes_total',
+          help: 'Trust score changes published',
+          type: 'counter',
+          samples: [{ value: s.trustChanges }],
+        },
       );
     }
     if (parts.sink) {
       metrics.push(
-        { name: 'streamwarden_warehouse_rows_total', help: 'Rows written to the warehouse, per table', type: 'counter', samples: Object.entries(parts.sink.stats.rows).map(([table, value]) => ({ labels: { table }, value })) },
-        { name: 'streamwarden_dead_letters_total', help: 'Undecodable records sent to the dead-letter topic by the sink', type: 'counter', samples: [{ value: parts.sink.stats.deadLetters }] },
+        {
+          name: 'streamwarden_warehouse_rows_total',
+          help: 'Rows written to the warehouse, per table',
+          type: 'counter',
+          samples: Object.entries(parts.sink.stats.rows).map(([table, value]) => ({ labels: { table }, value })),
+        },
+        {
+          name: 'streamwarden_dead_letters_total',
+          help: 'Undecodable records sent to the dead-letter topic by the sink',
+          type: 'counter',
+          samples: [{ value: parts.sink.stats.deadLetters }],
+        },
       );
     }
     if (parts.connectors) {
       const statuses = parts.connectors.statuses();
       metrics.push(
-        { name: 'streamwarden_server_up', help: '1 when the media server answers', type: 'gauge', samples: statuses.map((s) => ({ labels: { server: s.serverId, status: s.status }, value: s.status === 'UP' ? 1 : 0 })) },
-        { name: 'streamwarden_server_sessions', help: 'Sessions playing on the media server', type: 'gauge', samples: statuses.map((s) => ({ labels: { server: s.serverId }, value: s.activeSessions })) },
+        {
+          name: 'streamwarden_server_up',
+          help: '1 when the media server answers',
+          type: 'gauge',
+          samples: statuses.map((s) => ({
+            labels: { server: s.serverId, status: s.status },
+            value: s.status === 'UP' ? 1 : 0,
+          })),
+        },
+        {
+          name: 'streamwarden_server_sessions',
+          help: 'Sessions playing on the media server',
+          type: 'gauge',
+          samples: statuses.map((s) => ({ labels: { server: s.serverId }, value: s.activeSessions })),
+        },
         {
           name: 'streamwarden_connector_errors_total',
           help: 'Failed requests to media servers, per kind',
           type: 'counter',
-          samples: statuses.flatMap((s) => Object.entries(s.counters.failures).map(([kind, value]) => ({ labels: { server: s.serverId, kind }, value: value ?? 0 }))),
+          samples: statuses.flatMap((s) =>
+            Object.entries(s.counters.failures).map(([kind, value]) => ({
+              labels: { server: s.serverId, kind },
+              value: value ?? 0,
+            })),
+          ),
         },
       );
     }

@@ -6,9 +6,20 @@ import type { RuleStore } from '../pipeline/rules/rule-store.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Platform } from './platform.ts';
 
-export async function startProcessor(platform: Platform, geo: GeoIp, store: RuleStore, logger: Logger): Promise<{ processor: StreamProcessor; stop(): Promise<void> }> {
+export async function startProcessor(
+  platform: Platform,
+  geo: GeoIp,
+  store: RuleStore,
+  logger: Logger,
+): Promise<{ processor: StreamProcessor; stop(): Promise<void> }> {
   const { rules, accounts } = await store.get();
-  const processor = new StreamProcessor({ bus: platform.bus, geo, logger, rules, overrides: (accountKey) => accounts[accountKey] });
+  const processor = new StreamProcessor({
+    bus: platform.bus,
+    geo,
+    logger,
+    rules,
+    overrides: (accountKey) => accounts[accountKey],
+  });
   await processor.start();
   let first = true;
   const unwatch = await store.watch(

@@ -45,11 +45,16 @@ describe('embedded platform (what npm start runs on)', () => {
     expect(platform.bus.kind).toBe('embedded');
     expect(platform.warehouse.kind).toBe('embedded');
     for (const topic of allTopics) expect((await platform.bus.endOffsets(topic.name)).size).toBe(4);
-    const ledger = await platform.warehouse.client.query({ query: `SELECT count() AS n FROM ${platform.warehouse.table('schema_migrations')}`, format: 'JSONEachRow' });
+    const ledger = await platform.warehouse.client.query({
+      query: `SELECT count() AS n FROM ${platform.warehouse.table('schema_migrations')}`,
+      format: 'JSONEachRow',
+    });
     expect(await ledger.json()).toHaveLength(1);
 
     const producer = await platform.bus.producer();
-    const events = ['s1', 's2', 's3'].map((sessionKey, i) => samplePlaybackEvent({ sessionKey, eventType: i === 0 ? 'STARTED' : 'PROGRESS', positionMs: i * 10_000 }));
+    const events = ['s1', 's2', 's3'].map((sessionKey, i) =>
+      samplePlaybackEvent({ sessionKey, eventType: i === 0 ? 'STARTED' : 'PROGRESS', positionMs: i * 10_000 }),
+    );
     await publish(producer, topics.playbackEvents, events);
     await platform.close();
 
@@ -73,10 +78,17 @@ describe('raw event retention', () => {
   it('sets and removes the TTL of raw events as configured', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'sw-ttl-'));
     const ttlOf = async (platform: Awaited<ReturnType<typeof startPlatform>>) => {
-      const result = await platform.warehouse.client.query({ query: "SELECT create_table_query AS q FROM system.tables WHERE database = 'streamwarden' AND name = 'playback_events'", format: 'JSONEachRow' });
+      const result = await platform.warehouse.client.query({
+        query:
+          "SELECT create_table_query AS q FROM system.tables WHERE database = 'streamwarden' AND name = 'playback_events'",
+        format: 'JSONEachRow',
+      });
       return /TTL (.*?) (SETTINGS|COMMENT)/.exec((await result.json<{ q: string }>())[0]!.q)?.[1] ?? null;
     };
-    let platform = await startPlatform(loadConfig({ STREAMWARDEN_DATA_DIR: dataDir, STREAMWARDEN_RAW_EVENTS_TTL_DAYS: '90' }), logger);
+    let platform = await startPlatform(
+      loadConfig({ STREAMWARDEN_DATA_DIR: dataDir, STREAMWARDEN_RAW_EVENTS_TTL_DAYS: '90' }),
+      logger,
+    );
     expect(await ttlOf(platform)).toMatch(/observed_at\) \+ toIntervalDay\(90\)/);
     await platform.close();
     platform = await startPlatform(loadConfig({ STREAMWARDEN_DATA_DIR: dataDir }), logger);

@@ -29,13 +29,20 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
     await migrate(warehouse, logger);
     await applyRawEventRetention(warehouse, config.rawEventsTtlDays, logger);
     bus = createBus(
-      { kafkaBrokers: config.kafka.brokers, kafkaClientId: config.kafka.clientId, dataDir: config.dataDir, partitions: config.kafka.partitions },
+      {
+        kafkaBrokers: config.kafka.brokers,
+        kafkaClientId: config.kafka.clientId,
+        dataDir: config.dataDir,
+        partitions: config.kafka.partitions,
+      },
       logger,
     );
     await bus.ensureTopics(allTopics.map((t) => ({ name: t.name, cleanupPolicy: t.cleanupPolicy })));
     if (config.schemaRegistryUrl) {
       // The registry documents the contract; an unreachable one is reported, not fatal.
-      await registerSchemas(config.schemaRegistryUrl, logger).catch((err: unknown) => logger.error({ err: (err as Error).message }, 'topic schemas not registered'));
+      await registerSchemas(config.schemaRegistryUrl, logger).catch((err: unknown) =>
+        logger.error({ err: (err as Error).message }, 'topic schemas not registered'),
+      );
     }
   } catch (err) {
     await bus?.close().catch(() => undefined);

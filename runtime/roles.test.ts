@@ -29,7 +29,12 @@ const running: Array<{ role: Role; process: Running; close(): Promise<void> }> =
 async function start(role: Role): Promise<Running> {
   const bus = newKafkaBus();
   const configuration = testConfiguration(warehouse, { pollMs: 200 });
-  const config = loadConfig({ STREAMWARDEN_DATA_DIR: mkdtempSync(join(tmpdir(), `sw-${role}-`)), KAFKA_BROKERS: testBrokers().join(','), PORT: '0', HOST: '127.0.0.1' });
+  const config = loadConfig({
+    STREAMWARDEN_DATA_DIR: mkdtempSync(join(tmpdir(), `sw-${role}-`)),
+    KAFKA_BROKERS: testBrokers().join(','),
+    PORT: '0',
+    HOST: '127.0.0.1',
+  });
   const process = await startRole(role, config, { bus, warehouse, close: () => bus.close() }, configuration, logger);
   running.push({ role, process, close: async () => (await process.stop(), configuration.close(), await bus.close()) });
   return process;
@@ -56,7 +61,9 @@ describe('scale-out roles', () => {
     expect(() => parseRole('api', loadConfig({ KAFKA_BROKERS: 'k:9092' }))).toThrow(/needs CLICKHOUSE_URL/);
     expect(() => parseRole('everything', loadConfig({}))).toThrow(ConfigError);
     expect(parseRole(undefined, loadConfig({}))).toBe('all');
-    expect(parseRole('connectors', loadConfig({ KAFKA_BROKERS: 'k:9092', CLICKHOUSE_URL: 'http://ch:8123' }))).toBe('connectors');
+    expect(parseRole('connectors', loadConfig({ KAFKA_BROKERS: 'k:9092', CLICKHOUSE_URL: 'http://ch:8123' }))).toBe(
+      'connectors',
+    );
   });
 
   it('a server added through the API reaches the connectors process; its streams reach the API live, are stopped through the bus and stored by the pipelines', async () => {
@@ -64,11 +71,18 @@ describe('scale-out roles', () => {
     await start('pipeline');
     await start('pipeline');
     const api = await start('api');
-    expect((await fetch(`${connectors.address}/health`).then((r) => r.json())) as object).toMatchObject({ status: 'ok', role: 'connectors' });
+    expect((await fetch(`${connectors.address}/health`).then((r) => r.json())) as object).toMatchObject({
+      status: 'ok',
+      role: 'connectors',
+    });
 
     const json = { 'content-type': 'application/json' };
     const cookie = await setupAndSignIn(api.address);
-    const added = await fetch(`${api.address}/api/v1/servers`, { method: 'POST', headers: { ...json, cookie }, body: JSON.stringify({ id: serverId, type: 'plex', url: plex.url, token: 'roles-token' }) });
+    const added = await fetch(`${api.address}/api/v1/servers`, {
+      method: 'POST',
+      headers: { ...json, cookie },
+      body: JSON.stringify({ id: serverId, type: 'plex', url: plex.url, token: 'roles-token' }),
+    });
     expect(added.status).toBe(201);
 
     const messages: Array<{ type: string; session?: { serverId: string; sessionKey: string } }> = [];
@@ -77,15 +91,39 @@ describe('scale-out roles', () => {
     await waitFor(() => messages.length > 0, 'the snapshot');
 
     // The connectors process learns of the server by polling the warehouse, as another process would.
-    await waitFor(() => plex.requests.some((r) => r.path === '/status/sessions'), 'the connectors process to watch the new server', 30_000);
-    const session = plex.startSession({ user: user('5', 'erin'), item: movie('42', 'Heat'), device: DEVICES.tv(), ip: '81.2.69.142' });
-    await waitFor(() => messages.some((m) => m.type === 'session.started' && m.session?.serverId === serverId), 'the session pushed by the API process', 30_000);
+    await waitFor(
+      () => plex.requests.some((r) => r.path === '/status/sessions'),
+      'the connectors process to watch the new server',
+      30_000,
+    );
+    const session = plex.startSession({
+      user: user('5', 'erin'),
+      item: movie('42', 'Heat'),
+      device: DEVICES.tv(),
+      ip: '81.2.69.142',
+    });
+    await waitFor(
+      () => messages.some((m) => m.type === 'session.started' && m.session?.serverId === serverId),
+      'the session pushed by the API process',
+      30_000,
+    );
 
-    const stop = await fetch(`${api.address}/api/v1/sessions/${serverId}/${session.key}/terminate`, { method: 'POST', headers: { ...json, cookie }, body: JSON.stringify({}) });
+    const stop = await fetch(`${api.address}/api/v1/sessions/${serverId}/${session.key}/terminate`, {
+      method: 'POST',
+      headers: { ...json, cookie },
+      body: JSON.stringify({}),
+    });
     expect(await stop.json()).toMatchObject({ requested: true, terminated: false });
     await waitFor(() => plex.terminations.length === 1, 'the connectors process to carry out the stop', 30_000);
-    expect(plex.terminations[0]).toMatchObject({ sessionId: session.id, reason: 'This stream was stopped by the server administrator.' });
-    await waitFor(() => messages.some((m) => m.type === 'session.stopped' && m.session?.serverId === serverId), 'the stop pushed live', 30_000);
+    expect(plex.terminations[0]).toMatchObject({
+      sessionId: session.id,
+      reason: 'This stream was stopped by the server administrator.',
+    });
+    await waitFor(
+      () => messages.some((m) => m.type === 'session.stopped' && m.session?.serverId === serverId),
+      'the stop pushed live',
+      30_000,
+    );
     socket.close();
 
     // Both pipeline processes hold partitions of the playback events.
@@ -93,11 +131,18 @@ describe('scale-out roles', () => {
     await admin.connect();
     const { groups } = await admin.describeGroups(['pipeline', 'warehouse-sink']);
     await admin.disconnect();
-    for (const group of groups) expect(group.members.filter((m) => m.memberAssignment.length > 0).length, group.groupId).toBeGreaterThanOrEqual(2);
+    for (const group of groups)
+      expect(group.members.filter((m) => m.memberAssignment.length > 0).length, group.groupId).toBeGreaterThanOrEqual(
+        2,
+      );
 
     let stored: Array<{ stopped: number }> = [];
     for (let tries = 0; tries < 100 && !stored.some((s) => s.stopped); tries++) {
-      const result = await warehouse.client.query({ query: `SELECT isNotNull(stopped_at) AS stopped FROM ${warehouse.table('sessions')} FINAL WHERE server_id = {server:String}`, query_params: { server: serverId }, format: 'JSONEachRow' });
+      const result = await warehouse.client.query({
+        query: `SELECT isNotNull(stopped_at) AS stopped FROM ${warehouse.table('sessions')} FINAL WHERE server_id = {server:String}`,
+        query_params: { server: serverId },
+        format: 'JSONEachRow',
+      });
       stored = await result.json();
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -24,12 +24,19 @@ export type Role = (typeof ROLES)[number];
 
 export function parseRole(value: string | undefined, config: Config): Role {
   const role = (value ?? 'all').trim().toLowerCase();
-  if (!ROLES.includes(role as Role)) throw new ConfigError(`role must be one of ${ROLES.join(', ')} (argument or STREAMWARDEN_ROLE), got ${JSON.stringify(value)}`);
+  if (!ROLES.includes(role as Role))
+    throw new ConfigError(
+      `role must be one of ${ROLES.join(', ')} (argument or STREAMWARDEN_ROLE), got ${JSON.stringify(value)}`,
+    );
   if (role !== 'all' && config.kafka.brokers.length === 0) {
-    throw new ConfigError(`the ${role} role alone needs KAFKA_BROKERS (and CLICKHOUSE_URL): the embedded bus and ClickHouse live inside one process, so run without a role there`);
+    throw new ConfigError(
+      `the ${role} role alone needs KAFKA_BROKERS (and CLICKHOUSE_URL): the embedded bus and ClickHouse live inside one process, so run without a role there`,
+    );
   }
   if (role !== 'all' && !config.clickhouse.url) {
-    throw new ConfigError(`the ${role} role alone needs CLICKHOUSE_URL: processes share the warehouse (configuration, sessions), and the embedded one is private to a process`);
+    throw new ConfigError(
+      `the ${role} role alone needs CLICKHOUSE_URL: processes share the warehouse (configuration, sessions), and the embedded one is private to a process`,
+    );
   }
   return role as Role;
 }
@@ -41,7 +48,13 @@ export interface Running {
 }
 
 /** Starts the parts of `role`; stops them in reverse order. */
-export async function startRole(role: Role, config: Config, platform: Platform, configuration: Configuration, logger: Logger): Promise<Running> {
+export async function startRole(
+  role: Role,
+  config: Config,
+  platform: Platform,
+  configuration: Configuration,
+  logger: Logger,
+): Promise<Running> {
   // Shutdown order: no new requests, no new events, then each consumer drains what is on the
   // bus (processor, then alerts on its violations, then the sink) so nothing is left over.
   const order = ['http', 'commands', 'connectors', 'pipeline', 'alerts', 'sink'] as const;
@@ -69,7 +82,12 @@ export async function startRole(role: Role, config: Config, platform: Platform, 
       stops.set('connectors', () => connectors!.stop());
       if (role === 'connectors' || config.kafka.brokers.length > 0) {
         // Stop requests from API processes elsewhere.
-        const commands = new CommandExecutor({ bus: platform.bus, runner: connectors.runner, logger, groupId: `connectors-commands-${installId(config.dataDir)}` });
+        const commands = new CommandExecutor({
+          bus: platform.bus,
+          runner: connectors.runner,
+          logger,
+          groupId: `connectors-commands-${installId(config.dataDir)}`,
+        });
         await commands.start();
         stops.set('commands', () => commands.stop());
       }
@@ -87,26 +105,42 @@ export async function startRole(role: Role, config: Config, platform: Platform, 
         channels: configuration.channels,
         rules: () => rules,
         control: connectors ? localControl(connectors.runner) : remoteControl(await platform.bus.producer()),
-        defaultTerminateMessage: async () => (await readSettings(configuration.documents).catch(() => DEFAULT_SETTINGS)).terminateMessage,
+        defaultTerminateMessage: async () =>
+          (await readSettings(configuration.documents).catch(() => DEFAULT_SETTINGS)).terminateMessage,
         logger,
       });
       await notifier.start();
       stops.set('alerts', async () => (unwatch(), await notifier.drain(), await notifier.stop()));
     }
     if (role === 'all' || role === 'api') {
-      const api = await startApi(config, platform, logger, { configuration, geo: geo!, connectors: connectors?.runner, processor: pipeline?.processor, sink });
+      const api = await startApi(config, platform, logger, {
+        configuration,
+        geo: geo!,
+        connectors: connectors?.runner,
+        processor: pipeline?.processor,
+        sink,
+      });
       stops.set('http', () => api.close());
       address = api.address;
     } else {
       // Roles without the API still answer health checks (compose, Kubernetes).
-      const health = Fastify({ loggerInstance: logger.child({ component: 'health' }) as FastifyBaseLogger, logController: new LogController({ disableRequestLogging: true }) });
+      const health = Fastify({
+        loggerInstance: logger.child({ component: 'health' }) as FastifyBaseLogger,
+        logController: new LogController({ disableRequestLogging: true }),
+      });
       const warehouseUp = recentCheck(() => platform.warehouse.ping());
       const busUp = recentCheck(() => platform.bus.endOffsets('streamwarden.playback-events').then(() => true));
       health.get('/health', async (_request, reply) => {
         const warehouse = await warehouseUp();
         const bus = await busUp();
         const problems = platform.bus.problems?.() ?? [];
-        return reply.code(warehouse && bus ? 200 : 503).send({ status: !(warehouse && bus) ? 'degraded' : problems.length ? 'warning' : 'ok', role, warehouse, bus, problems });
+        return reply.code(warehouse && bus ? 200 : 503).send({
+          status: !(warehouse && bus) ? 'degraded' : problems.length ? 'warning' : 'ok',
+          role,
+          warehouse,
+          bus,
+          problems,
+        });
       });
       address = await health.listen({ host: config.http.host, port: config.http.port });
       stops.set('http', () => health.close());

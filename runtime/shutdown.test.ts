@@ -22,9 +22,31 @@ describe('graceful shutdown', () => {
     await plex.start();
     const dataDir = mkdtempSync(join(tmpdir(), 'sw-shutdown-'));
     const servers = join(dataDir, 'servers.json');
-    writeFileSync(servers, JSON.stringify([{ id: 'plex-home', type: 'plex', url: plex.url, token: 'shutdown-token', pollIntervalMs: 1000 }]));
-    const sessions = Array.from({ length: 5 }, (_, i) => plex.startSession({ user: user(String(i + 1), `viewer${i + 1}`), item: movie(String(100 + i), `Film ${i}`), device: DEVICES.tv(`tv-${i}`), ip: '81.2.69.142' }));
-    const product = spawn(process.execPath, ['--import', 'tsx', 'runtime/main.ts'], { env: { ...process.env, STREAMWARDEN_DATA_DIR: dataDir, STREAMWARDEN_SERVERS_FILE: servers, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', KAFKA_BROKERS: '', CLICKHOUSE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    writeFileSync(
+      servers,
+      JSON.stringify([{ id: 'plex-home', type: 'plex', url: plex.url, token: 'shutdown-token', pollIntervalMs: 1000 }]),
+    );
+    const sessions = Array.from({ length: 5 }, (_, i) =>
+      plex.startSession({
+        user: user(String(i + 1), `viewer${i + 1}`),
+        item: movie(String(100 + i), `Film ${i}`),
+        device: DEVICES.tv(`tv-${i}`),
+        ip: '81.2.69.142',
+      }),
+    );
+    const product = spawn(process.execPath, ['--import', 'tsx', 'runtime/main.ts'], {
+      env: {
+        ...process.env,
+        STREAMWARDEN_DATA_DIR: dataDir,
+        STREAMWARDEN_SERVERS_FILE: servers,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        KAFKA_BROKERS: '',
+        CLICKHOUSE_URL: '',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let output = '';
     product.stdout!.on('data', (c: Buffer) => (output += c.toString()));
     product.stderr!.on('data', (c: Buffer) => (output += c.toString()));
@@ -45,14 +67,19 @@ describe('graceful shutdown', () => {
     const bus = new EmbeddedBus({ dir: join(dataDir, 'bus'), logger });
     const onBus = new Set<string>();
     for (const partition of (await bus.endOffsets(topics.playbackEvents.name)).keys()) {
-      for await (const batch of bus.readPartition(topics.playbackEvents.name, partition)) for (const r of batch) onBus.add(topics.playbackEvents.codec.decode(r.value).eventId);
+      for await (const batch of bus.readPartition(topics.playbackEvents.name, partition))
+        for (const r of batch) onBus.add(topics.playbackEvents.codec.decode(r.value).eventId);
     }
     const committed = await bus.committedOffsets('warehouse-sink', topics.playbackEvents.name);
-    for (const [partition, end] of await bus.endOffsets(topics.playbackEvents.name)) expect(committed.get(partition) ?? '0', `partition ${partition}`).toBe(end);
+    for (const [partition, end] of await bus.endOffsets(topics.playbackEvents.name))
+      expect(committed.get(partition) ?? '0', `partition ${partition}`).toBe(end);
     await bus.close();
 
     const warehouse = await openWarehouse({ embeddedPath: join(dataDir, 'clickhouse') }, logger);
-    const result = await warehouse.client.query({ query: `SELECT event_id, count() AS n FROM ${warehouse.table('playback_events')} GROUP BY event_id`, format: 'JSONEachRow' });
+    const result = await warehouse.client.query({
+      query: `SELECT event_id, count() AS n FROM ${warehouse.table('playback_events')} GROUP BY event_id`,
+      format: 'JSONEachRow',
+    });
     const stored = await result.json<{ event_id: string; n: string }>();
     await warehouse.close();
     expect(onBus.size).toBeGreaterThanOrEqual(sessions.length + 1);

@@ -5,7 +5,12 @@ import type { Logger } from '../core/logger.ts';
 import type { Platform } from './platform.ts';
 
 export async function startSink(platform: Platform, geo: GeoIp, logger: Logger): Promise<WarehouseSink> {
-  const sink = new WarehouseSink({ bus: platform.bus, warehouse: platform.warehouse, logger, geolocate: (ip) => geo.lookup(ip) });
+  const sink = new WarehouseSink({
+    bus: platform.bus,
+    warehouse: platform.warehouse,
+    logger,
+    geolocate: (ip) => geo.lookup(ip),
+  });
   await sink.start();
   return sink;
 }

@@ -89,15 +89,24 @@ export class AvroCodec<T> {
 
   decode(bytes: Uint8Array | null | undefined): T {
     if (bytes == null || bytes.length < HEADER_LENGTH) {
-      throw new AvroDecodeError('UNDECODABLE', `${this.name}: record of ${bytes?.length ?? 0} bytes is shorter than the single-object header`);
+      throw new AvroDecodeError(
+        'UNDECODABLE',
+        `${this.name}: record of ${bytes?.length ?? 0} bytes is shorter than the single-object header`,
+      );
     }
     const buf = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
     if (buf[0] !== MARKER[0] || buf[1] !== MARKER[1]) {
-      throw new AvroDecodeError('UNDECODABLE', `${this.name}: missing Avro single-object marker (got 0x${buf.subarray(0, 2).toString('hex')})`);
+      throw new AvroDecodeError(
+        'UNDECODABLE',
+        `${this.name}: missing Avro single-object marker (got 0x${buf.subarray(0, 2).toString('hex')})`,
+      );
     }
     const key = buf.subarray(MARKER.length, HEADER_LENGTH).toString('hex');
     if (!this.readers.has(key)) {
-      throw new AvroDecodeError('UNKNOWN_SCHEMA', `${this.name}: written with unknown schema fingerprint ${key}; register that schema version in schemas/history`);
+      throw new AvroDecodeError(
+        'UNKNOWN_SCHEMA',
+        `${this.name}: written with unknown schema fingerprint ${key}; register that schema version in schemas/history`,
+      );
     }
     const body = buf.subarray(HEADER_LENGTH);
     try {

@@ -49,12 +49,16 @@ describe('schema registry', () => {
     const expected = allTopics.reduce((n, t) => n + loadSchemaVersions(t.schemaFile).released.length, 0);
     expect(first).toHaveLength(expected);
     expect([...subjects.keys()].sort()).toEqual(allTopics.map((t) => `${t.name}-value`).sort());
-    expect(subjects.get('streamwarden.playback-events-value')).toHaveLength(loadSchemaVersions('playback-event').released.length);
+    expect(subjects.get('streamwarden.playback-events-value')).toHaveLength(
+      loadSchemaVersions('playback-event').released.length,
+    );
     const again = await registerSchemas(url, createLogger('test'));
     expect(again.map((r) => r.id)).toEqual(first.map((r) => r.id));
   });
 
   it('says which subject the registry refused', async () => {
-    await expect(registerSchemas(`${url}nowhere/`, createLogger('test'))).rejects.toThrow(/refused streamwarden\.\S+-value version 1: 422/);
+    await expect(registerSchemas(`${url}nowhere/`, createLogger('test'))).rejects.toThrow(
+      /refused streamwarden\.\S+-value version 1: 422/,
+    );
   });
 });

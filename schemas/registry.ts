@@ -11,7 +11,11 @@ export interface RegisteredSchema {
   id: number;
 }
 
-export async function registerSchemas(registryUrl: string, logger: Logger, fetcher: typeof fetch = fetch): Promise<RegisteredSchema[]> {
+export async function registerSchemas(
+  registryUrl: string,
+  logger: Logger,
+  fetcher: typeof fetch = fetch,
+): Promise<RegisteredSchema[]> {
   const base = registryUrl.replace(/\/+$/, '');
   const registered: RegisteredSchema[] = [];
   for (const topic of allTopics) {
@@ -26,11 +30,16 @@ export async function registerSchemas(registryUrl: string, logger: Logger, fetch
       });
       const body = (await response.json().catch(() => ({}))) as { id?: number; message?: string };
       if (!response.ok || typeof body.id !== 'number') {
-        throw new Error(`schema registry ${base} refused ${subject} version ${index + 1}: ${response.status} ${body.message ?? ''}`.trim());
+        throw new Error(
+          `schema registry ${base} refused ${subject} version ${index + 1}: ${response.status} ${body.message ?? ''}`.trim(),
+        );
       }
       registered.push({ subject, version: index + 1, id: body.id });
     }
   }
-  logger.info({ registry: base, subjects: new Set(registered.map((r) => r.subject)).size, schemas: registered.length }, 'topic schemas registered');
+  logger.info(
+    { registry: base, subjects: new Set(registered.map((r) => r.subject)).size, schemas: registered.length },
+    'topic schemas registered',
+  );
   return registered;
 }

@@ -2,10 +2,23 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import avro from 'avsc';
 import { describe, expect, it } from 'vitest';
-import { AvroCodec, AvroDecodeError, AvroValidationError, allTopics, loadSchemaVersions, topics, type AvroSchema } from './index.ts';
+import {
+  AvroCodec,
+  AvroDecodeError,
+  AvroValidationError,
+  allTopics,
+  loadSchemaVersions,
+  topics,
+  type AvroSchema,
+} from './index.ts';
 import { crc64Avro } from './fingerprint.ts';
 import { renderSchemaTypes } from './typegen.ts';
-import { samplePlaybackEvent, sampleServerMetrics, sampleTrustScoreChange, sampleViolation } from '../testing/fixtures.ts';
+import {
+  samplePlaybackEvent,
+  sampleServerMetrics,
+  sampleTrustScoreChange,
+  sampleViolation,
+} from '../testing/fixtures.ts';
 
 const schemaDir = fileURLToPath(new URL('./', import.meta.url));
 
@@ -26,8 +39,33 @@ describe('topic codecs', () => {
     [
       topics.librarySnapshots,
       {
-        serverId: 'plex-home', serverType: 'PLEX', libraryId: '1', libraryTitle: 'Movies', libraryKind: 'movie', snapshotAt: 1_761_998_400_000, page: 0, lastPage: true, totalItems: 1,
-        items: [{ itemId: '5001', title: 'Dune', mediaType: 'MOVIE', grandparentTitle: null, year: 2021, addedAt: 1_736_899_200_000, durationMs: 9_300_000, sizeBytes: 40_000_000_000, videoResolution: '4k', videoCodec: 'hevc', audioCodec: 'eac3', container: 'mkv', bitrateKbps: 34_000, path: '/media/movies/Dune.mkv' }],
+        serverId: 'plex-home',
+        serverType: 'PLEX',
+        libraryId: '1',
+        libraryTitle: 'Movies',
+        libraryKind: 'movie',
+        snapshotAt: 1_761_998_400_000,
+        page: 0,
+        lastPage: true,
+        totalItems: 1,
+        items: [
+          {
+            itemId: '5001',
+            title: 'Dune',
+            mediaType: 'MOVIE',
+            grandparentTitle: null,
+            year: 2021,
+            addedAt: 1_736_899_200_000,
+            durationMs: 9_300_000,
+            sizeBytes: 40_000_000_000,
+            videoResolution: '4k',
+            videoCodec: 'hevc',
+            audioCodec: 'eac3',
+            container: 'mkv',
+            bitrateKbps: 34_000,
+            path: '/media/movies/Dune.mkv',
+          },
+        ],
       },
     ],
     [
@@ -56,14 +94,19 @@ describe('topic codecs', () => {
   });
 
   it('keeps user-controlled strings byte for byte', () => {
-    const event = samplePlaybackEvent({ userName: '<img src=x onerror=alert(1)> 李雷 🎬', device: { ...samplePlaybackEvent().device, deviceName: '"; DROP TABLE x; --' } });
+    const event = samplePlaybackEvent({
+      userName: '<img src=x onerror=alert(1)> 李雷 🎬',
+      device: { ...samplePlaybackEvent().device, deviceName: '"; DROP TABLE x; --' },
+    });
     const back = topics.playbackEvents.codec.decode(topics.playbackEvents.codec.encode(event));
     expect(back.userName).toBe(event.userName);
     expect(back.device.deviceName).toBe('"; DROP TABLE x; --');
   });
 
   it('names every offending field of an invalid value', () => {
-    const bad = { ...samplePlaybackEvent(), positionMs: 'soon', serverType: 'KODI' } as unknown as ReturnType<typeof samplePlaybackEvent>;
+    const bad = { ...samplePlaybackEvent(), positionMs: 'soon', serverType: 'KODI' } as unknown as ReturnType<
+      typeof samplePlaybackEvent
+    >;
     expect(() => topics.playbackEvents.codec.encode(bad)).toThrow(AvroValidationError);
     try {
       topics.playbackEvents.codec.encode(bad);
@@ -76,7 +119,11 @@ describe('topic codecs', () => {
   it.each([
     ['empty', Buffer.alloc(0), 'UNDECODABLE'],
     ['no marker', Buffer.from('{"eventId":"x"}'), 'UNDECODABLE'],
-    ['unknown fingerprint', Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.alloc(8, 7), Buffer.from([0])]), 'UNKNOWN_SCHEMA'],
+    [
+      'unknown fingerprint',
+      Buffer.concat([Buffer.from([0xc3, 0x01]), Buffer.alloc(8, 7), Buffer.from([0])]),
+      'UNKNOWN_SCHEMA',
+    ],
     ['truncated body', topics.playbackEvents.codec.encode(samplePlaybackEvent()).subarray(0, 40), 'UNDECODABLE'],
   ])('rejects a record that is %s with a clear error', (_label, bytes, kind) => {
     let error: unknown;
@@ -95,7 +142,11 @@ describe('schema evolution', () => {
   const v1 = loadSchemaVersions('playback-event').current as { fields: unknown[] } & Record<string, unknown>;
   const v2: AvroSchema = {
     ...v1,
-    fields: [...v1.fields, { name: 'hdr', type: ['null', 'string'], default: null }, { name: 'retries', type: 'int', default: 0 }],
+    fields: [
+      ...v1.fields,
+      { name: 'hdr', type: ['null', 'string'], default: null },
+      { name: 'retries', type: 'int', default: 0 },
+    ],
   } as AvroSchema;
 
   it('a reader with newer optional fields reads a record written with the old schema', () => {
@@ -107,7 +158,9 @@ describe('schema evolution', () => {
   });
 
   it('an enum symbol unknown to an older reader resolves to the enum default', () => {
-    const violation = JSON.parse(readFileSync(`${schemaDir}violation.avsc`, 'utf8')) as Record<string, unknown> & { fields: Array<Record<string, unknown>> };
+    const violation = JSON.parse(readFileSync(`${schemaDir}violation.avsc`, 'utf8')) as Record<string, unknown> & {
+      fields: Array<Record<string, unknown>>;
+    };
     const newer = structuredClone(violation);
     const ruleField = newer.fields.find((f) => f.name === 'rule') as { type: { symbols: string[] } };
     ruleField.type.symbols.push('HOUSEHOLD_MISMATCH');
@@ -119,22 +172,29 @@ describe('schema evolution', () => {
 
   it('refuses an incompatible writer (a new field without a default on the reader)', () => {
     const reader = new AvroCodec(v2 as AvroSchema);
-    const withoutDefault = { ...(v2 as Record<string, unknown>), fields: [...v1.fields, { name: 'retries', type: 'int' }] } as AvroSchema;
+    const withoutDefault = {
+      ...(v2 as Record<string, unknown>),
+      fields: [...v1.fields, { name: 'retries', type: 'int' }],
+    } as AvroSchema;
     const strict = new AvroCodec(withoutDefault);
     expect(() => strict.addWriterSchema(v1 as AvroSchema)).toThrow();
     expect(reader.knownFingerprints()).toHaveLength(1);
   });
 
-  it.each(allTopics.map((t) => [t.schemaFile, t] as const))('%s: the current schema is released and reads every released version', (file) => {
-    const { current, released } = loadSchemaVersions(file);
-    expect(released.length).toBeGreaterThan(0);
-    const currentType = avro.Type.forSchema(current);
-    const latest = avro.Type.forSchema(released[released.length - 1]!);
-    expect(JSON.stringify(latest.schema()), `copy schemas/${file}.avsc to schemas/history/${file}/${released.length + 1}.avsc`).toBe(
-      JSON.stringify(currentType.schema()),
-    );
-    for (const old of released) expect(() => currentType.createResolver(avro.Type.forSchema(old))).not.toThrow();
-  });
+  it.each(allTopics.map((t) => [t.schemaFile, t] as const))(
+    '%s: the current schema is released and reads every released version',
+    (file) => {
+      const { current, released } = loadSchemaVersions(file);
+      expect(released.length).toBeGreaterThan(0);
+      const currentType = avro.Type.forSchema(current);
+      const latest = avro.Type.forSchema(released[released.length - 1]!);
+      expect(
+        JSON.stringify(latest.schema()),
+        `copy schemas/${file}.avsc to schemas/history/${file}/${released.length + 1}.avsc`,
+      ).toBe(JSON.stringify(currentType.schema()));
+      for (const old of released) expect(() => currentType.createResolver(avro.Type.forSchema(old))).not.toThrow();
+    },
+  );
 });
 
 describe('generated TypeScript types', () => {

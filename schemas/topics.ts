@@ -1,7 +1,16 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AvroCodec, type AvroSchema } from './codec.ts';
-import type { AuthRevocation, DeadLetter, LibrarySnapshotPage, PlaybackEvent, ServerMetricsSample, StreamCommand, TrustScoreChange, Violation } from './types.generated.ts';
+import type {
+  AuthRevocation,
+  DeadLetter,
+  LibrarySnapshotPage,
+  PlaybackEvent,
+  ServerMetricsSample,
+  StreamCommand,
+  TrustScoreChange,
+  Violation,
+} from './types.generated.ts';
 
 const schemaDir = fileURLToPath(new URL('./', import.meta.url));
 
@@ -35,7 +44,12 @@ export interface TopicSpec<T> {
   readonly cleanupPolicy: 'delete' | 'compact';
 }
 
-function topic<T>(name: string, schemaFile: string, key: (value: T) => string, cleanupPolicy: 'delete' | 'compact' = 'delete'): TopicSpec<T> {
+function topic<T>(
+  name: string,
+  schemaFile: string,
+  key: (value: T) => string,
+  cleanupPolicy: 'delete' | 'compact' = 'delete',
+): TopicSpec<T> {
   return { name, schemaFile, codec: codecFor<T>(schemaFile), key, cleanupPolicy };
 }
 
@@ -43,11 +57,23 @@ export const topics = {
   playbackEvents: topic<PlaybackEvent>('streamwarden.playback-events', 'playback-event', (e) => e.accountKey),
   serverMetrics: topic<ServerMetricsSample>('streamwarden.server-metrics', 'server-metrics', (s) => s.serverId),
   violations: topic<Violation>('streamwarden.violations', 'violation', (v) => v.accountKey),
-  trustScoreChanges: topic<TrustScoreChange>('streamwarden.trust-score-changes', 'trust-score-change', (c) => c.accountKey),
-  librarySnapshots: topic<LibrarySnapshotPage>('streamwarden.library-snapshots', 'library-snapshot', (p) => `${p.serverId}:${p.libraryId}`),
+  trustScoreChanges: topic<TrustScoreChange>(
+    'streamwarden.trust-score-changes',
+    'trust-score-change',
+    (c) => c.accountKey,
+  ),
+  librarySnapshots: topic<LibrarySnapshotPage>(
+    'streamwarden.library-snapshots',
+    'library-snapshot',
+    (p) => `${p.serverId}:${p.libraryId}`,
+  ),
   streamCommands: topic<StreamCommand>('streamwarden.stream-commands', 'stream-command', (c) => c.serverId),
   authRevocations: topic<AuthRevocation>('streamwarden.auth-revocations', 'auth-revocation', (r) => r.credentialId),
-  deadLetter: topic<DeadLetter>('streamwarden.dead-letter', 'dead-letter', (d) => d.key?.toString('utf8') ?? `${d.sourceTopic}:${d.sourcePartition}`),
+  deadLetter: topic<DeadLetter>(
+    'streamwarden.dead-letter',
+    'dead-letter',
+    (d) => d.key?.toString('utf8') ?? `${d.sourceTopic}:${d.sourcePartition}`,
+  ),
 } as const;
 
 export type TopicName = (typeof topics)[keyof typeof topics]['name'];

@@ -94,7 +94,9 @@ function docComment(doc: Json | undefined, indent: string): string {
 /** Source of types.generated.ts for every .avsc file in the folder (sorted, so output is stable). */
 export function renderSchemaTypes(schemaDir: string): string {
   const renderer = new Renderer();
-  const files = readdirSync(schemaDir).filter((f) => f.endsWith('.avsc')).sort();
+  const files = readdirSync(schemaDir)
+    .filter((f) => f.endsWith('.avsc'))
+    .sort();
   for (const file of files) renderer.render(JSON.parse(readFileSync(join(schemaDir, file), 'utf8')) as Json);
   return [
     '// Generated from schemas/*.avsc by `npm run schemas:types`. Do not edit by hand.',

@@ -23,7 +23,13 @@ function files(dir: string): string[] {
 
 function sourceHash(): string {
   const hash = createHash('sha256');
-  for (const file of [...files(join(app, 'src')), ...files(join(app, 'static')), join(app, 'svelte.config.js'), join(app, 'vite.config.ts'), join(root, 'package-lock.json')]) {
+  for (const file of [
+    ...files(join(app, 'src')),
+    ...files(join(app, 'static')),
+    join(app, 'svelte.config.js'),
+    join(app, 'vite.config.ts'),
+    join(root, 'package-lock.json'),
+  ]) {
     hash.update(file.slice(root.length)).update(readFileSync(file));
   }
   return hash.digest('hex');

@@ -3,9 +3,17 @@ export const TEST_ADMIN = { username: 'admin', password: 'a long enough password
 
 export async function setupAndSignIn(base: string): Promise<string> {
   const json = { 'content-type': 'application/json' };
-  const setup = await fetch(`${base}/api/v1/setup`, { method: 'POST', headers: json, body: JSON.stringify(TEST_ADMIN) });
+  const setup = await fetch(`${base}/api/v1/setup`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify(TEST_ADMIN),
+  });
   if (setup.status !== 201) throw new Error(`setup answered ${setup.status}: ${await setup.text()}`);
-  const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: json, body: JSON.stringify(TEST_ADMIN) });
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: json,
+    body: JSON.stringify(TEST_ADMIN),
+  });
   if (!login.ok) throw new Error(`login answered ${login.status}: ${await login.text()}`);
   return login.headers.get('set-cookie')!.split(';')[0]!;
 }

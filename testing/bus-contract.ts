@@ -56,7 +56,11 @@ export function busContract(makeBus: () => Promise<Bus>): void {
     for (let i = 0; i < sent.length; i += 100) await producer.send(topic, sent.slice(i, i + 100));
 
     const received: ConsumedRecord[] = [];
-    await consume({ groupId: uniqueName('g'), topics: [topic], handleBatch: async (b) => void received.push(...b.records) });
+    await consume({
+      groupId: uniqueName('g'),
+      topics: [topic],
+      handleBatch: async (b) => void received.push(...b.records),
+    });
     await waitFor(() => received.length >= sent.length, 'all records');
     await sleep(300);
     expect(received).toHaveLength(sent.length);
@@ -76,11 +80,22 @@ export function busContract(makeBus: () => Promise<Bus>): void {
     const producer = await bus.producer();
     await producer.send(topic, keyed(30, 30));
     const received: ConsumedRecord[] = [];
-    await consume({ groupId: uniqueName('g'), topics: [topic], handleBatch: async (b) => void received.push(...b.records) });
+    await consume({
+      groupId: uniqueName('g'),
+      topics: [topic],
+      handleBatch: async (b) => void received.push(...b.records),
+    });
     await waitFor(() => received.length >= 30, 'records');
     const partitioner = Partitioners.DefaultPartitioner();
-    const partitionMetadata = Array.from({ length: PARTITIONS }, (_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
-    for (const r of received) expect(r.partition).toBe(partitioner({ topic, partitionMetadata, message: { key: r.key, value: r.value } }));
+    const partitionMetadata = Array.from({ length: PARTITIONS }, (_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+    }));
+    for (const r of received)
+      expect(r.partition).toBe(partitioner({ topic, partitionMetadata, message: { key: r.key, value: r.value } }));
   });
 
   it('commits after each handled batch and a restarted consumer resumes after the last commit', async () => {
@@ -91,7 +106,11 @@ export function busContract(makeBus: () => Promise<Bus>): void {
     await producer.send(topic, keyed(90, 9));
 
     const first: ConsumedRecord[] = [];
-    const consumer = await consume({ groupId, topics: [topic], handleBatch: async (b) => void first.push(...b.records) });
+    const consumer = await consume({
+      groupId,
+      topics: [topic],
+      handleBatch: async (b) => void first.push(...b.records),
+    });
     await waitFor(() => first.length >= 90, 'first run');
     await consumer.stop();
 
@@ -115,7 +134,11 @@ export function busContract(makeBus: () => Promise<Bus>): void {
     await bus.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
     await (await bus.producer()).send(topic, keyed(12, 3));
     const seen: ConsumedRecord[] = [];
-    const consumer = await consume({ groupId, topics: [topic], handleBatch: async (b) => void seen.push(...b.records) });
+    const consumer = await consume({
+      groupId,
+      topics: [topic],
+      handleBatch: async (b) => void seen.push(...b.records),
+    });
     await waitFor(() => seen.length >= 12, 'the records');
     await consumer.stop();
     expect([...(await bus.committedOffsets(groupId, topic)).values()].some((o) => Number(o) > 0)).toBe(true);
@@ -172,11 +195,15 @@ export function busContract(makeBus: () => Promise<Bus>): void {
     const topic = uniqueName('contract-read');
     await bus.ensureTopics([{ name: topic, partitions: 2 }]);
     const producer = await bus.producer();
-    await producer.send(topic, Array.from({ length: 50 }, (_, i) => ({ key: 'one-key', value: Buffer.from(String(i)) })));
+    await producer.send(
+      topic,
+      Array.from({ length: 50 }, (_, i) => ({ key: 'one-key', value: Buffer.from(String(i)) })),
+    );
     const partition = (await bus.endOffsets(topic)).get(0) === '50' ? 0 : 1;
     const read = async (range?: { from?: string; to?: string }) => {
       const values: number[] = [];
-      for await (const batch of bus.readPartition(topic, partition, range)) values.push(...batch.map((r) => Number(r.value!.toString())));
+      for await (const batch of bus.readPartition(topic, partition, range))
+        values.push(...batch.map((r) => Number(r.value!.toString())));
       return values;
     };
     expect(await read()).toEqual(Array.from({ length: 50 }, (_, i) => i));
@@ -191,19 +218,35 @@ export function busContract(makeBus: () => Promise<Bus>): void {
   it('sends undecodable records to the dead-letter topic with the reason and keeps going', async () => {
     const spec = { ...topics.playbackEvents, name: uniqueName('contract-events') };
     const deadLetterTopic = topics.deadLetter.name;
-    await bus.ensureTopics([{ name: spec.name, partitions: 1 }, { name: deadLetterTopic, partitions: 1 }]);
+    await bus.ensureTopics([
+      { name: spec.name, partitions: 1 },
+      { name: deadLetterTopic, partitions: 1 },
+    ]);
     const producer = await bus.producer();
     await publish(producer, spec, [samplePlaybackEvent({ sessionKey: 'a' })]);
-    await producer.send(spec.name, [{ key: 'plex-home:42', value: Buffer.from('<html>502 Bad Gateway</html>'), headers: { origin: 'test' } }]);
+    await producer.send(spec.name, [
+      { key: 'plex-home:42', value: Buffer.from('<html>502 Bad Gateway</html>'), headers: { origin: 'test' } },
+    ]);
     await publish(producer, spec, [samplePlaybackEvent({ sessionKey: 'b' })]);
 
     const handled: string[] = [];
     const groupId = uniqueName('g');
     consumers.push(
-      await consumeTopic(bus, { groupId, spec, deadLetters: producer, logger: createLogger('test'), handle: async (rs) => void handled.push(...rs.map((r) => r.value.sessionKey)) }),
+      await consumeTopic(bus, {
+        groupId,
+        spec,
+        deadLetters: producer,
+        logger: createLogger('test'),
+        handle: async (rs) => void handled.push(...rs.map((r) => r.value.sessionKey)),
+      }),
     );
     const dead: ConsumedRecord[] = [];
-    await consume({ groupId: uniqueName('dlq'), topics: [deadLetterTopic], handleBatch: async (b) => void dead.push(...b.records.filter((r) => topics.deadLetter.codec.decode(r.value).consumerGroup === groupId)) });
+    await consume({
+      groupId: uniqueName('dlq'),
+      topics: [deadLetterTopic],
+      handleBatch: async (b) =>
+        void dead.push(...b.records.filter((r) => topics.deadLetter.codec.decode(r.value).consumerGroup === groupId)),
+    });
     await waitFor(() => handled.length >= 2 && dead.length >= 1, 'good records handled and the bad one dead-lettered');
     expect(handled).toEqual(['a', 'b']);
     const letter = topics.deadLetter.codec.decode(dead[0]!.value);

@@ -5,6 +5,9 @@ import type { Warehouse } from '../warehouse/client.ts';
 
 export const TEST_SECRET = 'streamwarden-test-secret-key';
 
-export function testConfiguration(warehouse: Warehouse, options: { serversFile?: string; rulesFile?: string; pollMs?: number } = {}): Configuration {
+export function testConfiguration(
+  warehouse: Warehouse,
+  options: { serversFile?: string; rulesFile?: string; pollMs?: number } = {},
+): Configuration {
   return openConfiguration(warehouse, { secrets: new SecretBox(TEST_SECRET), pollMs: 0, ...options });
 }

@@ -57,7 +57,10 @@ async function dockerEngineAnswers(): Promise<boolean> {
 async function startRedpanda(): Promise<{ brokers: string; stop: () => Promise<void> }> {
   const { RedpandaContainer } = await import('@testcontainers/redpanda');
   const container = await new RedpandaContainer('docker.redpanda.com/redpandadata/redpanda:v24.2.4').start();
-  return { brokers: container.getBootstrapServers().replace(/^PLAINTEXT:\/\//, ''), stop: async () => void (await container.stop()) };
+  return {
+    brokers: container.getBootstrapServers().replace(/^PLAINTEXT:\/\//, ''),
+    stop: async () => void (await container.stop()),
+  };
 }
 
 async function startLocalKafka(): Promise<{ brokers: string; stop: () => Promise<void> }> {
@@ -65,7 +68,11 @@ async function startLocalKafka(): Promise<{ brokers: string; stop: () => Promise
   const stateDir = await mkdtemp(join(tmpdir(), 'streamwarden-kafka-'));
   const env = { ...process.env, KAFKA_PORT: String(port), KAFKA_STATE_DIR: stateDir };
   const script = join(repo, 'scripts/kafka/broker.sh');
-  const { stdout, stderr } = await run('bash', [script, 'start'], { env, timeout: 600_000, maxBuffer: 16 * 1024 * 1024 });
+  const { stdout, stderr } = await run('bash', [script, 'start'], {
+    env,
+    timeout: 600_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
   process.stderr.write(stderr);
   const brokers = /KAFKA_BROKERS=(\S+)/.exec(stdout)?.[1];
   if (!brokers) throw new Error(`broker.sh did not report its address:\n${stdout}\n${stderr}`);

@@ -57,10 +57,23 @@ export function generatePlays(count: number, users: number, from = Date.UTC(2026
   for (let i = 0; i < count; i++) {
     const userId = 1 + (i % users);
     const started = from + Math.floor(i / users) * 86_400_000 + userId * 3_600_000;
-    plays.push({ id: i + 1, userId, userName: `user${userId}`, started, stopped: started + 45 * 60_000, ip: IMPORT_PLACES[userId % IMPORT_PLACES.length]!.ip, title: i % 3 === 0 ? `Episode ${i}` : `Film ${i}`, episode: i % 3 === 0, transcode: i % 4 === 0 });
+    plays.push({
+      id: i + 1,
+      userId,
+      userName: `user${userId}`,
+      started,
+      stopped: started + 45 * 60_000,
+      ip: IMPORT_PLACES[userId % IMPORT_PLACES.length]!.ip,
+      title: i % 3 === 0 ? `Episode ${i}` : `Film ${i}`,
+      episode: i % 3 === 0,
+      transcode: i % 4 === 0,
+    });
   }
   const last = plays[plays.length - 1]!;
-  plays.push({ ...last, id: count + 1, userId: 1, userName: 'user1', ip: '81.2.69.142', title: 'Shared A' }, { ...last, id: count + 2, userId: 1, userName: 'user1', ip: '1.1.1.1', title: 'Shared B' });
+  plays.push(
+    { ...last, id: count + 1, userId: 1, userName: 'user1', ip: '81.2.69.142', title: 'Shared A' },
+    { ...last, id: count + 2, userId: 1, userName: 'user1', ip: '1.1.1.1', title: 'Shared B' },
+  );
   return plays;
 }
 
@@ -69,18 +82,75 @@ export function createTautulliDatabase(path: string, plays: GeneratedPlay[]): vo
   for (const statement of TAUTULLI_SCHEMA) db.exec(statement);
   const users = db.prepare('INSERT OR IGNORE INTO users (user_id, username, friendly_name) VALUES (?, ?, ?)');
   users.run(0, 'Local', null);
-  const history = db.prepare(`INSERT INTO session_history (id, reference_id, started, stopped, rating_key, user_id, user, ip_address, paused_counter, player, product, product_version, platform, machine_id, bandwidth, location, media_type, view_offset, parent_rating_key, grandparent_rating_key, section_id)
+  const history =
+    db.prepare(`INSERT INTO session_history (id, reference_id, started, stopped, rating_key, user_id, user, ip_address, paused_counter, player, product, product_version, platform, machine_id, bandwidth, location, media_type, view_offset, parent_rating_key, grandparent_rating_key, section_id)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
-  const metadata = db.prepare('INSERT INTO session_history_metadata (id, rating_key, title, grandparent_title, parent_title, media_index, parent_media_index, media_type, year, duration, full_title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)');
-  const media = db.prepare(`INSERT INTO session_history_media_info (id, rating_key, video_decision, audio_decision, transcode_decision, duration, container, bitrate, video_codec, video_resolution, audio_codec,
+  const metadata = db.prepare(
+    'INSERT INTO session_history_metadata (id, rating_key, title, grandparent_title, parent_title, media_index, parent_media_index, media_type, year, duration, full_title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  );
+  const media =
+    db.prepare(`INSERT INTO session_history_media_info (id, rating_key, video_decision, audio_decision, transcode_decision, duration, container, bitrate, video_codec, video_resolution, audio_codec,
     stream_bitrate, stream_video_decision, stream_video_codec, stream_video_resolution, stream_audio_decision, stream_audio_codec, transcode_hw_encoding) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   for (const p of plays) {
     users.run(p.userId, p.userName, `Friendly ${p.userName}`);
     const rating = 5000 + p.id;
-    history.run(p.id, p.id, Math.floor(p.started / 1000), Math.floor(p.stopped / 1000), rating, p.userId, p.userName, p.ip, 60, 'Living Room', 'Plex for Android (TV)', '10.1', 'Android', `machine-${p.userId}`, 8000, 'wan', p.episode ? 'episode' : 'movie', 40 * 60_000, p.episode ? 4000 : null, p.episode ? 3000 : null, p.episode ? 2 : 1);
-    metadata.run(p.id, rating, p.title, p.episode ? 'Dark' : null, p.episode ? 'Season 1' : null, p.episode ? 3 : null, p.episode ? 1 : null, p.episode ? 'episode' : 'movie', 2020, 60 * 60_000, p.title);
+    history.run(
+      p.id,
+      p.id,
+      Math.floor(p.started / 1000),
+      Math.floor(p.stopped / 1000),
+      rating,
+      p.userId,
+      p.userName,
+      p.ip,
+      60,
+      'Living Room',
+      'Plex for Android (TV)',
+      '10.1',
+      'Android',
+      `machine-${p.userId}`,
+      8000,
+      'wan',
+      p.episode ? 'episode' : 'movie',
+      40 * 60_000,
+      p.episode ? 4000 : null,
+      p.episode ? 3000 : null,
+      p.episode ? 2 : 1,
+    );
+    metadata.run(
+      p.id,
+      rating,
+      p.title,
+      p.episode ? 'Dark' : null,
+      p.episode ? 'Season 1' : null,
+      p.episode ? 3 : null,
+      p.episode ? 1 : null,
+      p.episode ? 'episode' : 'movie',
+      2020,
+      60 * 60_000,
+      p.title,
+    );
     const decision = p.transcode ? 'transcode' : 'direct play';
-    media.run(p.id, rating, decision, 'direct play', decision, 60 * 60_000, 'mkv', 20000, 'hevc', '4k', 'eac3', p.transcode ? 8000 : 20000, decision, p.transcode ? 'h264' : 'hevc', p.transcode ? '1080' : '4k', 'direct play', 'eac3', p.transcode ? 1 : 0);
+    media.run(
+      p.id,
+      rating,
+      decision,
+      'direct play',
+      decision,
+      60 * 60_000,
+      'mkv',
+      20000,
+      'hevc',
+      '4k',
+      'eac3',
+      p.transcode ? 8000 : 20000,
+      decision,
+      p.transcode ? 'h264' : 'hevc',
+      p.transcode ? '1080' : '4k',
+      'direct play',
+      'eac3',
+      p.transcode ? 1 : 0,
+    );
   }
   db.close();
 }
@@ -88,29 +158,109 @@ export function createTautulliDatabase(path: string, plays: GeneratedPlay[]): vo
 /** The rows get_history returns for these plays (API v2 field names). */
 export function tautulliHistoryRows(plays: GeneratedPlay[]): Array<Record<string, unknown>> {
   return plays.map((p) => ({
-    reference_id: p.id, row_id: p.id, id: p.id, date: Math.floor(p.started / 1000), started: Math.floor(p.started / 1000), stopped: Math.floor(p.stopped / 1000),
-    duration: Math.floor((p.stopped - p.started) / 1000), play_duration: Math.floor((p.stopped - p.started) / 1000) - 60, paused_counter: 60, user_id: p.userId, user: p.userName, friendly_name: `Friendly ${p.userName}`,
-    platform: 'Android', product: 'Plex for Android (TV)', player: 'Living Room', ip_address: p.ip, live: 0, machine_id: `machine-${p.userId}`, location: 'wan', secure: 1, relayed: 0,
-    media_type: p.episode ? 'episode' : 'movie', rating_key: 5000 + p.id, parent_rating_key: p.episode ? 4000 : '', grandparent_rating_key: p.episode ? 3000 : '', full_title: p.title, title: p.title,
-    parent_title: p.episode ? 'Season 1' : '', grandparent_title: p.episode ? 'Dark' : '', original_title: '', year: 2020, media_index: p.episode ? 3 : '', parent_media_index: p.episode ? 1 : '',
-    thumb: '', originally_available_at: '', guid: '', transcode_decision: p.transcode ? 'transcode' : 'direct play', percent_complete: 75, watched_status: 0.75, group_count: 1, group_ids: String(p.id), state: null, session_key: null,
+    reference_id: p.id,
+    row_id: p.id,
+    id: p.id,
+    date: Math.floor(p.started / 1000),
+    started: Math.floor(p.started / 1000),
+    stopped: Math.floor(p.stopped / 1000),
+    duration: Math.floor((p.stopped - p.started) / 1000),
+    play_duration: Math.floor((p.stopped - p.started) / 1000) - 60,
+    paused_counter: 60,
+    user_id: p.userId,
+    user: p.userName,
+    friendly_name: `Friendly ${p.userName}`,
+    platform: 'Android',
+    product: 'Plex for Android (TV)',
+    player: 'Living Room',
+    ip_address: p.ip,
+    live: 0,
+    machine_id: `machine-${p.userId}`,
+    location: 'wan',
+    secure: 1,
+    relayed: 0,
+    media_type: p.episode ? 'episode' : 'movie',
+    rating_key: 5000 + p.id,
+    parent_rating_key: p.episode ? 4000 : '',
+    grandparent_rating_key: p.episode ? 3000 : '',
+    full_title: p.title,
+    title: p.title,
+    parent_title: p.episode ? 'Season 1' : '',
+    grandparent_title: p.episode ? 'Dark' : '',
+    original_title: '',
+    year: 2020,
+    media_index: p.episode ? 3 : '',
+    parent_media_index: p.episode ? 1 : '',
+    thumb: '',
+    originally_available_at: '',
+    guid: '',
+    transcode_decision: p.transcode ? 'transcode' : 'direct play',
+    percent_complete: 75,
+    watched_status: 0.75,
+    group_count: 1,
+    group_ids: String(p.id),
+    state: null,
+    session_key: null,
   }));
 }
 
 /** A jf_users row of a Jellystat backup for the play's user. */
 export function jellystatUser(p: GeneratedPlay): Record<string, unknown> {
-  return { Id: `jf-user-${p.userId}`, Name: p.userName, PrimaryImageTag: null, LastLoginDate: null, LastActivityDate: null, IsAdministrator: false };
+  return {
+    Id: `jf-user-${p.userId}`,
+    Name: p.userName,
+    PrimaryImageTag: null,
+    LastLoginDate: null,
+    LastActivityDate: null,
+    IsAdministrator: false,
+  };
 }
 
 /** A jf_playback_activity row of a Jellystat backup for the play. */
 export function jellystatActivity(p: GeneratedPlay): Record<string, unknown> {
   return {
-    Id: `act-${p.id}`, IsPaused: false, UserId: `jf-user-${p.userId}`, UserName: p.userName, Client: 'Jellyfin Android TV', DeviceName: 'Shield', DeviceId: `device-${p.userId}`, ApplicationVersion: '0.16.0',
-    NowPlayingItemId: p.episode ? 'series-dark' : `item-${p.id}`, NowPlayingItemName: p.title, EpisodeId: p.episode ? `ep-${p.id}` : null, SeasonId: p.episode ? 'season-1' : null, SeriesName: p.episode ? 'Dark' : null,
-    PlaybackDuration: Math.floor((p.stopped - p.started) / 1000), PlayMethod: p.transcode ? 'Transcode' : 'DirectPlay', ActivityDateInserted: new Date(p.stopped).toISOString(),
-    MediaStreams: [], TranscodingInfo: p.transcode ? { AudioCodec: 'aac', VideoCodec: 'h264', Container: 'ts', IsVideoDirect: false, IsAudioDirect: false, Bitrate: 8_000_000, Width: 1920, Height: 1080, TranscodeReasons: ['VideoCodecNotSupported'] } : null,
-    PlayState: { PositionTicks: 40 * 60_000 * 10_000, CanSeek: true, IsPaused: false, IsMuted: false, RuntimeTicks: 60 * 60_000 * 10_000, PlayMethod: p.transcode ? 'Transcode' : 'DirectPlay' },
-    OriginalContainer: 'mkv', RemoteEndPoint: p.ip, ServerId: 'f1e2d3', imported: false,
+    Id: `act-${p.id}`,
+    IsPaused: false,
+    UserId: `jf-user-${p.userId}`,
+    UserName: p.userName,
+    Client: 'Jellyfin Android TV',
+    DeviceName: 'Shield',
+    DeviceId: `device-${p.userId}`,
+    ApplicationVersion: '0.16.0',
+    NowPlayingItemId: p.episode ? 'series-dark' : `item-${p.id}`,
+    NowPlayingItemName: p.title,
+    EpisodeId: p.episode ? `ep-${p.id}` : null,
+    SeasonId: p.episode ? 'season-1' : null,
+    SeriesName: p.episode ? 'Dark' : null,
+    PlaybackDuration: Math.floor((p.stopped - p.started) / 1000),
+    PlayMethod: p.transcode ? 'Transcode' : 'DirectPlay',
+    ActivityDateInserted: new Date(p.stopped).toISOString(),
+    MediaStreams: [],
+    TranscodingInfo: p.transcode
+      ? {
+          AudioCodec: 'aac',
+          VideoCodec: 'h264',
+          Container: 'ts',
+          IsVideoDirect: false,
+          IsAudioDirect: false,
+          Bitrate: 8_000_000,
+          Width: 1920,
+          Height: 1080,
+          TranscodeReasons: ['VideoCodecNotSupported'],
+        }
+      : null,
+    PlayState: {
+      PositionTicks: 40 * 60_000 * 10_000,
+      CanSeek: true,
+      IsPaused: false,
+      IsMuted: false,
+      RuntimeTicks: 60 * 60_000 * 10_000,
+      PlayMethod: p.transcode ? 'Transcode' : 'DirectPlay',
+    },
+    OriginalContainer: 'mkv',
+    RemoteEndPoint: p.ip,
+    ServerId: 'f1e2d3',
+    imported: false,
   };
 }
 
@@ -118,11 +268,16 @@ export function createJellystatBackup(path: string, plays: GeneratedPlay[], form
   const users = [...new Map(plays.map((p) => [p.userId, jellystatUser(p)])).values()];
   const activity = plays.map(jellystatActivity);
   if (format === 'json') {
-    writeFileSync(path, JSON.stringify([{ jf_libraries: [] }, { jf_users: users }, { jf_playback_activity: activity }]));
+    writeFileSync(
+      path,
+      JSON.stringify([{ jf_libraries: [] }, { jf_users: users }, { jf_playback_activity: activity }]),
+    );
   } else {
     const lines = [
-      { type: 'table', table: 'jf_users' }, ...users.map((data) => ({ type: 'row', table: 'jf_users', data })),
-      { type: 'table', table: 'jf_playback_activity' }, ...activity.map((data) => ({ type: 'row', table: 'jf_playback_activity', data })),
+      { type: 'table', table: 'jf_users' },
+      ...users.map((data) => ({ type: 'row', table: 'jf_users', data })),
+      { type: 'table', table: 'jf_playback_activity' },
+      ...activity.map((data) => ({ type: 'row', table: 'jf_playback_activity', data })),
     ];
     writeFileSync(path, lines.map((l) => JSON.stringify(l)).join('\n') + '\n');
   }

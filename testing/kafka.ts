@@ -10,7 +10,13 @@ export function testBrokers(): string[] {
 
 export function newKafkaBus(): KafkaBus {
   // Kafka's shortest session timeout: a killed member's partitions move on quickly.
-  return new KafkaBus({ brokers: testBrokers(), clientId: `test-${process.pid}`, logger: createLogger('test'), defaultPartitions: 3, sessionTimeoutMs: 6000 });
+  return new KafkaBus({
+    brokers: testBrokers(),
+    clientId: `test-${process.pid}`,
+    logger: createLogger('test'),
+    defaultPartitions: 3,
+    sessionTimeoutMs: 6000,
+  });
 }
 
 /** A name no other test uses, so test files can share one broker. */

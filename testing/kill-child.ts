@@ -9,6 +9,14 @@ const [brokers, groupId, namesJson] = process.argv.slice(2);
 const logger = createLogger('kill-child', 'silent');
 const bus = new KafkaBus({ brokers: brokers!.split(','), logger, sessionTimeoutMs: 6000 });
 const rules = settingsFor(DEFAULT_RULES, JSON.parse(process.env.RULES ?? '{}'));
-const processor = new StreamProcessor({ bus, geo: await GeoIp.open(), logger, rules, groupId, topicNames: JSON.parse(namesJson!), inactivityCheckMs: 0 });
+const processor = new StreamProcessor({
+  bus,
+  geo: await GeoIp.open(),
+  logger,
+  rules,
+  groupId,
+  topicNames: JSON.parse(namesJson!),
+  inactivityCheckMs: 0,
+});
 await processor.start();
 setInterval(() => process.stdout.write(`${processor.stats.events}\n`), 20);

@@ -12,17 +12,34 @@ import { WarehouseSink } from '../warehouse/sink.ts';
 import { historyGeolocate, type History } from './history.ts';
 
 /** Migrates the warehouse and stores a generated history through the real sink. */
-export async function loadHistory(warehouse: Warehouse, history: History): Promise<{ sink: WarehouseSink; close(): Promise<void> }> {
+export async function loadHistory(
+  warehouse: Warehouse,
+  history: History,
+): Promise<{ sink: WarehouseSink; close(): Promise<void> }> {
   const logger = createLogger('test');
   await migrate(warehouse, logger);
   const bus = new EmbeddedBus({ dir: mkdtempSync(join(tmpdir(), 'sw-history-')), logger, defaultPartitions: 4 });
   await bus.ensureTopics(allTopics.map((t) => ({ name: t.name })));
   const producer = await bus.producer();
-  for (let i = 0; i < history.events.length; i += 2000) await publish(producer, topics.playbackEvents, history.events.slice(i, i + 2000));
+  for (let i = 0; i < history.events.length; i += 2000)
+    await publish(producer, topics.playbackEvents, history.events.slice(i, i + 2000));
   await publish(producer, topics.serverMetrics, history.metrics);
-  const sink = new WarehouseSink({ bus, warehouse, logger, geolocate: historyGeolocate, maxDelayMs: 100, maxRows: 5000 });
+  const sink = new WarehouseSink({
+    bus,
+    warehouse,
+    logger,
+    geolocate: historyGeolocate,
+    maxDelayMs: 100,
+    maxRows: 5000,
+  });
   await sink.start();
-  await waitFor(() => (sink.stats.rows.playback_events ?? 0) === history.events.length && (sink.stats.rows.server_metrics ?? 0) === history.metrics.length, 'the sink to store the history', 60_000);
+  await waitFor(
+    () =>
+      (sink.stats.rows.playback_events ?? 0) === history.events.length &&
+      (sink.stats.rows.server_metrics ?? 0) === history.metrics.length,
+    'the sink to store the history',
+    60_000,
+  );
   return {
     sink,
     close: async () => {

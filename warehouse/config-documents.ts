@@ -34,7 +34,12 @@ export class ConfigDocuments {
     });
     const [row] = await result.json<{ body: string; version: string; updated_at: string; updated_by: string }>();
     if (!row) return null;
-    return { body: JSON.parse(row.body) as T, version: Number(row.version), updatedAt: `${row.updated_at.replace(' ', 'T')}Z`, updatedBy: row.updated_by };
+    return {
+      body: JSON.parse(row.body) as T,
+      version: Number(row.version),
+      updatedAt: `${row.updated_at.replace(' ', 'T')}Z`,
+      updatedBy: row.updated_by,
+    };
   }
 
   /**
@@ -44,7 +49,8 @@ export class ConfigDocuments {
   async put<T>(name: string, body: T, updatedBy: string, expectedVersion?: number): Promise<StoredDocument<T>> {
     const current = await this.get<T>(name);
     const currentVersion = current?.version ?? 0;
-    if (expectedVersion !== undefined && expectedVersion !== currentVersion) throw new VersionConflictError(name, expectedVersion, currentVersion);
+    if (expectedVersion !== undefined && expectedVersion !== currentVersion)
+      throw new VersionConflictError(name, expectedVersion, currentVersion);
     // Time-based so two processes saving at once still move forward; +1 keeps it increasing.
     const version = Math.max(currentVersion + 1, Date.now());
     const now = Date.now();

@@ -38,8 +38,17 @@ async function syncAll(): Promise<void> {
 beforeAll(async () => {
   await plex.start();
   await jellyfin.start();
-  plex.addLibrary(MOVIES, [movie('101', 'Dune', { year: 2021, sizeBytes: 40e9, videoHeight: 2160 }), movie('102', 'Heat', { year: 1995, sizeBytes: 8e9, videoHeight: 1080, videoCodec: 'h264' }), movie('103', 'Alien', { year: 1979, sizeBytes: 6e9, videoHeight: 1080, videoCodec: 'h264' })]);
-  plex.addLibrary(SHOWS, Array.from({ length: 7 }, (_, i) => episode(String(200 + i), 'Dark', 1, i + 1, `Chapter ${i + 1}`, { sizeBytes: 2e9 })));
+  plex.addLibrary(MOVIES, [
+    movie('101', 'Dune', { year: 2021, sizeBytes: 40e9, videoHeight: 2160 }),
+    movie('102', 'Heat', { year: 1995, sizeBytes: 8e9, videoHeight: 1080, videoCodec: 'h264' }),
+    movie('103', 'Alien', { year: 1979, sizeBytes: 6e9, videoHeight: 1080, videoCodec: 'h264' }),
+  ]);
+  plex.addLibrary(
+    SHOWS,
+    Array.from({ length: 7 }, (_, i) =>
+      episode(String(200 + i), 'Dark', 1, i + 1, `Chapter ${i + 1}`, { sizeBytes: 2e9 }),
+    ),
+  );
   jellyfin.addLibrary(MOVIES, [movie('j-dune', 'Dune', { year: 2021, sizeBytes: 30e9, videoHeight: 2160 })]);
   warehouse = await openTestWarehouse();
   await migrate(warehouse, logger);
@@ -50,14 +59,37 @@ beforeAll(async () => {
   const producer = await bus.producer();
   const emit = (pages: Parameters<typeof publish>[2]) => publish(producer, topics.librarySnapshots, pages as never);
   syncs = [
-    new LibrarySync({ server: { id: 'plex', type: 'PLEX' }, client: new PlexClient({ url: plex.url, token: 'p', clientId: 't' }), emit, logger, pageSize: 3 }),
-    new LibrarySync({ server: { id: 'jf', type: 'JELLYFIN' }, client: new MediaBrowserClient({ flavor: 'JELLYFIN', url: jellyfin.url, token: 'j', clientId: 't' }), emit, logger, pageSize: 3 }),
+    new LibrarySync({
+      server: { id: 'plex', type: 'PLEX' },
+      client: new PlexClient({ url: plex.url, token: 'p', clientId: 't' }),
+      emit,
+      logger,
+      pageSize: 3,
+    }),
+    new LibrarySync({
+      server: { id: 'jf', type: 'JELLYFIN' },
+      client: new MediaBrowserClient({ flavor: 'JELLYFIN', url: jellyfin.url, token: 'j', clientId: 't' }),
+      emit,
+      logger,
+      pageSize: 3,
+    }),
   ];
   await syncAll();
   // Heat was watched twice and Dune once, all on Plex.
   const stop = (itemId: string, sessionKey: string, playedMs: number) =>
-    samplePlaybackEvent({ serverId: 'plex', accountKey: 'plex:1', sessionKey, eventType: 'STOPPED', playedMs, media: { ...samplePlaybackEvent().media, itemId } });
-  await publish(producer, topics.playbackEvents, [stop('102', 'a', 60_000), stop('102', 'b', 30_000), stop('101', 'c', 90_000)]);
+    samplePlaybackEvent({
+      serverId: 'plex',
+      accountKey: 'plex:1',
+      sessionKey,
+      eventType: 'STOPPED',
+      playedMs,
+      media: { ...samplePlaybackEvent().media, itemId },
+    });
+  await publish(producer, topics.playbackEvents, [
+    stop('102', 'a', 60_000),
+    stop('102', 'b', 30_000),
+    stop('101', 'c', 90_000),
+  ]);
   await waitFor(() => (sink.stats.rows.playback_events ?? 0) === 3, 'plays stored');
 }, 60_000);
 
@@ -101,11 +133,16 @@ describe('library analytics from library snapshots', () => {
   });
 
   it('finds the same title held twice', async () => {
-    expect(await library().duplicates()).toEqual([{ title: 'Dune', year: 2021, mediaType: 'MOVIE', copies: 2, sizeBytes: 70e9, items: ['jf:j-dune', 'plex:101'] }]);
+    expect(await library().duplicates()).toEqual([
+      { title: 'Dune', year: 2021, mediaType: 'MOVIE', copies: 2, sizeBytes: 70e9, items: ['jf:j-dune', 'plex:101'] },
+    ]);
   });
 
   it('marks items a later complete snapshot no longer lists as removed', async () => {
-    plex.items.splice(plex.items.findIndex((i) => i.id === '103'), 1);
+    plex.items.splice(
+      plex.items.findIndex((i) => i.id === '103'),
+      1,
+    );
     await syncAll();
     const plexMovies = (await library().libraries()).find((l) => l.serverId === 'plex' && l.libraryId === '1');
     expect(plexMovies).toMatchObject({ items: 2, sizeBytes: 48e9 });

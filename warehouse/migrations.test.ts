@@ -43,16 +43,25 @@ describe('warehouse migrations on the real engine', () => {
     const dir = migrationsDir({ '0002_users.sql': second, '0001_plays.sql': first });
     expect(await migrate(warehouse, logger, dir)).toEqual([1, 2]);
     expect(await tables(warehouse)).toEqual(['plays', 'schema_migrations', 'users']);
-    const rows = await warehouse.client.query({ query: `SELECT title FROM ${warehouse.table('plays')}`, format: 'JSONEachRow' });
+    const rows = await warehouse.client.query({
+      query: `SELECT title FROM ${warehouse.table('plays')}`,
+      format: 'JSONEachRow',
+    });
     expect(await rows.json()).toEqual([{ title: 'a;b' }]);
 
     expect(await migrate(warehouse, logger, dir)).toEqual([]);
-    const again = await warehouse.client.query({ query: `SELECT count() AS n FROM ${warehouse.table('plays')}`, format: 'JSONEachRow' });
+    const again = await warehouse.client.query({
+      query: `SELECT count() AS n FROM ${warehouse.table('plays')}`,
+      format: 'JSONEachRow',
+    });
     expect(await again.json()).toEqual([{ n: '1' }]);
 
     writeFileSync(`${dir}0003_more.sql`, `ALTER TABLE {{database}}.users ADD COLUMN IF NOT EXISTS name String;\n`);
     expect(await migrate(warehouse, logger, dir)).toEqual([3]);
-    const ledger = await warehouse.client.query({ query: `SELECT version, name FROM ${warehouse.table('schema_migrations')} FINAL ORDER BY version`, format: 'JSONEachRow' });
+    const ledger = await warehouse.client.query({
+      query: `SELECT version, name FROM ${warehouse.table('schema_migrations')} FINAL ORDER BY version`,
+      format: 'JSONEachRow',
+    });
     expect(await ledger.json()).toEqual([
       { version: 1, name: 'plays' },
       { version: 2, name: 'users' },
@@ -66,8 +75,14 @@ describe('warehouse migrations on the real engine', () => {
   });
 
   it('names the failing file and statement, records nothing, and applies it once fixed', async () => {
-    const broken = 'CREATE TABLE IF NOT EXISTS {{database}}.ok (id UInt64) ENGINE = MergeTree ORDER BY id;\nCREATE TABLE {{database}}.bad (id UInt64) ENGINE = NoSuchEngine;\n';
-    const dir = migrationsDir({ '0001_plays.sql': first, '0002_users.sql': second, '0003_more.sql': `ALTER TABLE {{database}}.users ADD COLUMN IF NOT EXISTS name String;\n`, '0004_broken.sql': broken });
+    const broken =
+      'CREATE TABLE IF NOT EXISTS {{database}}.ok (id UInt64) ENGINE = MergeTree ORDER BY id;\nCREATE TABLE {{database}}.bad (id UInt64) ENGINE = NoSuchEngine;\n';
+    const dir = migrationsDir({
+      '0001_plays.sql': first,
+      '0002_users.sql': second,
+      '0003_more.sql': `ALTER TABLE {{database}}.users ADD COLUMN IF NOT EXISTS name String;\n`,
+      '0004_broken.sql': broken,
+    });
     const error = await migrate(warehouse, logger, dir).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(MigrationError);
     expect((error as Error).message).toMatch(/^migration 0004_broken.sql, statement 2: .*NoSuchEngine/s);
@@ -78,7 +93,9 @@ describe('warehouse migrations on the real engine', () => {
 
   it('rejects badly named or duplicate-numbered files', () => {
     expect(() => loadMigrations(migrationsDir({ '1_x.sql': first }))).toThrow(/NNNN_lowercase_words.sql/);
-    expect(() => loadMigrations(migrationsDir({ '0001_a.sql': first, '0001_b.sql': second }))).toThrow(/share version 1/);
+    expect(() => loadMigrations(migrationsDir({ '0001_a.sql': first, '0001_b.sql': second }))).toThrow(
+      /share version 1/,
+    );
   });
 
   it("applies the product's own migrations to a fresh database", async () => {
@@ -90,7 +107,10 @@ describe('warehouse migrations on the real engine', () => {
   });
 
   it('keeps the ledger of a database to itself', async () => {
-    const ledger = await warehouse.client.query({ query: `SELECT max(version) AS v FROM ${warehouse.table('schema_migrations')} FINAL`, format: 'JSONEachRow' });
+    const ledger = await warehouse.client.query({
+      query: `SELECT max(version) AS v FROM ${warehouse.table('schema_migrations')} FINAL`,
+      format: 'JSONEachRow',
+    });
     expect(await ledger.json()).toEqual([{ v: 4 }]);
   });
 });

@@ -59,7 +59,9 @@ export function loadMigrations(dir = MIGRATIONS_DIR): Migration[] {
     .sort((a, b) => a.version - b.version);
   for (let i = 1; i < migrations.length; i++) {
     if (migrations[i]!.version === migrations[i - 1]!.version) {
-      throw new MigrationError(`two migrations share version ${migrations[i]!.version}: ${migrations[i - 1]!.file}, ${migrations[i]!.file}`);
+      throw new MigrationError(
+        `two migrations share version ${migrations[i]!.version}: ${migrations[i - 1]!.file}, ${migrations[i]!.file}`,
+      );
     }
   }
   return migrations;
@@ -84,14 +86,19 @@ export async function migrate(warehouse: Warehouse, logger: Logger, dir = MIGRAT
     ) ENGINE = ReplacingMergeTree(applied_at) ORDER BY version
     COMMENT 'Warehouse migrations applied to this database (warehouse/migrations/*.sql)'`,
   });
-  const result = await warehouse.client.query({ query: `SELECT version, name, checksum FROM ${ledger} FINAL ORDER BY version`, format: 'JSONEachRow' });
+  const result = await warehouse.client.query({
+    query: `SELECT version, name, checksum FROM ${ledger} FINAL ORDER BY version`,
+    format: 'JSONEachRow',
+  });
   const applied = new Map((await result.json<AppliedRow>()).map((row) => [Number(row.version), row]));
 
   const migrations = loadMigrations(dir);
   for (const [version, row] of applied) {
     const file = migrations.find((m) => m.version === version);
     if (file && file.checksum !== row.checksum) {
-      throw new MigrationError(`migration ${file.file} was edited after it was applied (checksum ${row.checksum.slice(0, 12)} in the warehouse, ${file.checksum.slice(0, 12)} on disk); add a new migration instead`);
+      throw new MigrationError(
+        `migration ${file.file} was edited after it was applied (checksum ${row.checksum.slice(0, 12)} in the warehouse, ${file.checksum.slice(0, 12)} on disk); add a new migration instead`,
+      );
     }
   }
 
@@ -104,7 +111,9 @@ export async function migrate(warehouse: Warehouse, logger: Logger, dir = MIGRAT
       try {
         await warehouse.client.command({ query: statement.replaceAll('{{database}}', database) });
       } catch (err) {
-        throw new MigrationError(`migration ${migration.file}, statement ${index + 1}: ${(err as Error).message}`, { cause: err });
+        throw new MigrationError(`migration ${migration.file}, statement ${index + 1}: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
     }
     await warehouse.client.insert({

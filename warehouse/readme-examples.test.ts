@@ -12,7 +12,11 @@ let tables: string[] = [];
 beforeAll(async () => {
   warehouse = await openTestWarehouse();
   await migrate(warehouse, createLogger('test'));
-  const result = await warehouse.client.query({ query: 'SELECT name FROM system.tables WHERE database = {db:String}', query_params: { db: warehouse.database }, format: 'JSONEachRow' });
+  const result = await warehouse.client.query({
+    query: 'SELECT name FROM system.tables WHERE database = {db:String}',
+    query_params: { db: warehouse.database },
+    format: 'JSONEachRow',
+  });
   tables = (await result.json<{ name: string }>()).map((r) => r.name);
 });
 afterAll(() => warehouse?.drop());
@@ -22,11 +26,18 @@ describe('warehouse/README.md', () => {
 
   it.each(examples.map((sql, i) => [i + 1, sql]))('example %i runs on the real schema', async (_n, sql) => {
     // The guide uses the default database; the test database has another name.
-    const qualified = (sql as string).replace(/\b(FROM|JOIN)\s+([a-z_]+)\b/g, (all, keyword: string, name: string) => (tables.includes(name) ? `${keyword} ${warehouse.database}.${name}` : all));
-    await expect(warehouse.client.query({ query: qualified, format: 'JSONEachRow' }).then((r) => r.json())).resolves.toBeInstanceOf(Array);
+    const qualified = (sql as string).replace(/\b(FROM|JOIN)\s+([a-z_]+)\b/g, (all, keyword: string, name: string) =>
+      tables.includes(name) ? `${keyword} ${warehouse.database}.${name}` : all,
+    );
+    await expect(
+      warehouse.client.query({ query: qualified, format: 'JSONEachRow' }).then((r) => r.json()),
+    ).resolves.toBeInstanceOf(Array);
   });
 
   it('documents every table', () => {
-    for (const table of tables.filter((t) => !t.endsWith('_mv') && !t.includes('_from_') && !t.startsWith('sink_offsets_'))) expect(readme, table).toContain(`\`${table}\``);
+    for (const table of tables.filter(
+      (t) => !t.endsWith('_mv') && !t.includes('_from_') && !t.startsWith('sink_offsets_'),
+    ))
+      expect(readme, table).toContain(`\`${table}\``);
   });
 });

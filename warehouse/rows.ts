@@ -1,7 +1,13 @@
 // Bus records to warehouse rows (JSONEachRow), one mapper per topic. Every row carries the
 // topic, partition and offset it came from (see sink.ts).
 import type { ConsumedRecord } from '../bus/types.ts';
-import type { LibrarySnapshotPage, PlaybackEvent, ServerMetricsSample, TrustScoreChange, Violation } from '../schemas/index.ts';
+import type {
+  LibrarySnapshotPage,
+  PlaybackEvent,
+  ServerMetricsSample,
+  TrustScoreChange,
+  Violation,
+} from '../schemas/index.ts';
 
 export interface GeoPoint {
   countryCode: string;

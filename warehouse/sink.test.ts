@@ -45,21 +45,45 @@ function dyingAfter(w: Warehouse, inserts: number): Warehouse & { crashed: () =>
     }
     return result;
   };
-  return { ...w, client: { ...w.client, insert, query: w.client.query.bind(w.client) } as Warehouse['client'], crashed: () => dead };
+  return {
+    ...w,
+    client: { ...w.client, insert, query: w.client.query.bind(w.client) } as Warehouse['client'],
+    crashed: () => dead,
+  };
 }
 
 describe('warehouse sink', () => {
   it('after a crash between insert and commit, the restarted sink replays nothing twice (real Kafka)', async () => {
     const bus: Bus = newKafkaBus();
-    const names = { playbackEvents: uniqueName('sink-events'), serverMetrics: uniqueName('sink-metrics'), violations: uniqueName('sink-violations'), trustScoreChanges: uniqueName('sink-trust'), librarySnapshots: uniqueName('sink-library') };
+    const names = {
+      playbackEvents: uniqueName('sink-events'),
+      serverMetrics: uniqueName('sink-metrics'),
+      violations: uniqueName('sink-violations'),
+      trustScoreChanges: uniqueName('sink-trust'),
+      librarySnapshots: uniqueName('sink-library'),
+    };
     await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 3 })));
     const history = generateHistory({ seed: 11, plays: 120, livePlays: 0 });
     const producer = await bus.producer();
-    for (let i = 0; i < history.events.length; i += 1000) await publish(producer, { ...topics.playbackEvents, name: names.playbackEvents }, history.events.slice(i, i + 1000));
+    for (let i = 0; i < history.events.length; i += 1000)
+      await publish(
+        producer,
+        { ...topics.playbackEvents, name: names.playbackEvents },
+        history.events.slice(i, i + 1000),
+      );
     const groupId = uniqueName('sink');
 
     const dying = dyingAfter(warehouse, 3);
-    const first = new WarehouseSink({ bus, warehouse: dying, logger, groupId, topicNames: names, maxRows: 700, maxDelayMs: 50, geolocate: historyGeolocate });
+    const first = new WarehouseSink({
+      bus,
+      warehouse: dying,
+      logger,
+      groupId,
+      topicNames: names,
+      maxRows: 700,
+      maxDelayMs: 50,
+      geolocate: historyGeolocate,
+    });
     await first.start();
     await waitFor(() => dying.crashed(), 'the crash');
     await first.stop();
@@ -67,25 +91,52 @@ describe('warehouse sink', () => {
     expect(storedBeforeRestart).toBeGreaterThan(0);
     expect(storedBeforeRestart).toBeLessThan(history.events.length);
 
-    const second = new WarehouseSink({ bus, warehouse, logger, groupId, topicNames: names, maxRows: 700, maxDelayMs: 50, geolocate: historyGeolocate });
+    const second = new WarehouseSink({
+      bus,
+      warehouse,
+      logger,
+      groupId,
+      topicNames: names,
+      maxRows: 700,
+      maxDelayMs: 50,
+      geolocate: historyGeolocate,
+    });
     await second.start();
-    await waitFor(() => (second.stats.rows.playback_events ?? 0) + storedBeforeRestart >= history.events.length, 'the rest', 60_000);
+    await waitFor(
+      () => (second.stats.rows.playback_events ?? 0) + storedBeforeRestart >= history.events.length,
+      'the rest',
+      60_000,
+    );
     await second.stop();
     await bus.close();
 
     expect(second.stats.skippedAsStored).toBeGreaterThan(0);
     // Counted without FINAL: not one row was written twice, so the rollups count every play once.
-    expect(await scalar(warehouse, `SELECT count() FROM ${warehouse.table('playback_events')}`)).toBe(history.events.length);
-    expect(await scalar(warehouse, `SELECT uniqExact(event_id) FROM ${warehouse.table('playback_events')}`)).toBe(history.events.length);
+    expect(await scalar(warehouse, `SELECT count() FROM ${warehouse.table('playback_events')}`)).toBe(
+      history.events.length,
+    );
+    expect(await scalar(warehouse, `SELECT uniqExact(event_id) FROM ${warehouse.table('playback_events')}`)).toBe(
+      history.events.length,
+    );
     const stops = history.events.filter((e) => e.eventType === 'STOPPED');
     expect(await scalar(warehouse, `SELECT sum(plays) FROM ${warehouse.table('plays_daily')}`)).toBe(stops.length);
-    expect(await scalar(warehouse, `SELECT sum(watch_ms) FROM ${warehouse.table('plays_daily')}`)).toBe(stops.reduce((n, e) => n + (e.playedMs ?? 0), 0));
-    expect(await scalar(warehouse, `SELECT count() FROM ${warehouse.table('sessions')} FINAL`)).toBe(history.plays.length);
+    expect(await scalar(warehouse, `SELECT sum(watch_ms) FROM ${warehouse.table('plays_daily')}`)).toBe(
+      stops.reduce((n, e) => n + (e.playedMs ?? 0), 0),
+    );
+    expect(await scalar(warehouse, `SELECT count() FROM ${warehouse.table('sessions')} FINAL`)).toBe(
+      history.plays.length,
+    );
   });
 
   it('sends an undecodable record to the dead-letter topic and stores the rest', async () => {
     const bus = new EmbeddedBus({ dir: mkdtempSync(join(tmpdir(), 'sw-sink-dlq-')), logger });
-    const names = { playbackEvents: 'dlq-events', serverMetrics: 'dlq-metrics', violations: 'dlq-violations', trustScoreChanges: 'dlq-trust', librarySnapshots: 'dlq-library' };
+    const names = {
+      playbackEvents: 'dlq-events',
+      serverMetrics: 'dlq-metrics',
+      violations: 'dlq-violations',
+      trustScoreChanges: 'dlq-trust',
+      librarySnapshots: 'dlq-library',
+    };
     await bus.ensureTopics([...Object.values(names), topics.deadLetter.name].map((name) => ({ name, partitions: 1 })));
     const producer = await bus.producer();
     const [a, b] = generateHistory({ seed: 3, plays: 1, livePlays: 0 }).events;
@@ -96,9 +147,18 @@ describe('warehouse sink', () => {
     const sink = new WarehouseSink({ bus, warehouse, logger, groupId: 'dlq-sink', topicNames: names, maxDelayMs: 20 });
     await sink.start();
     const dead: ConsumedRecord[] = [];
-    await bus.consume({ groupId: 'dlq-reader', topics: [topics.deadLetter.name], handleBatch: async (batch) => void dead.push(...batch.records) });
+    await bus.consume({
+      groupId: 'dlq-reader',
+      topics: [topics.deadLetter.name],
+      handleBatch: async (batch) => void dead.push(...batch.records),
+    });
     await waitFor(() => (sink.stats.rows.playback_events ?? 0) === 2 && dead.length === 1, 'rows and the dead letter');
-    expect(topics.deadLetter.codec.decode(dead[0]!.value)).toMatchObject({ sourceTopic: 'dlq-events', sourceOffset: '1', consumerGroup: 'dlq-sink', errorKind: 'UNDECODABLE' });
+    expect(topics.deadLetter.codec.decode(dead[0]!.value)).toMatchObject({
+      sourceTopic: 'dlq-events',
+      sourceOffset: '1',
+      consumerGroup: 'dlq-sink',
+      errorKind: 'UNDECODABLE',
+    });
     expect(await scalar(warehouse, `SELECT count() FROM ${warehouse.table('playback_events')}`)).toBe(before + 2);
     await sink.stop();
     await bus.close();
@@ -106,19 +166,48 @@ describe('warehouse sink', () => {
 
   it('stores violations and trust changes, once each, with their evidence', async () => {
     const bus = new EmbeddedBus({ dir: mkdtempSync(join(tmpdir(), 'sw-sink-viol-')), logger });
-    const names = { playbackEvents: 'v-events', serverMetrics: 'v-metrics', violations: 'v-violations', trustScoreChanges: 'v-trust', librarySnapshots: 'v-library' };
+    const names = {
+      playbackEvents: 'v-events',
+      serverMetrics: 'v-metrics',
+      violations: 'v-violations',
+      trustScoreChanges: 'v-trust',
+      librarySnapshots: 'v-library',
+    };
     await bus.ensureTopics([...Object.values(names), topics.deadLetter.name].map((name) => ({ name, partitions: 2 })));
     const producer = await bus.producer();
     const violation = sampleViolation({ violationId: 'viol-sink-1', userName: '<script>alert(1)</script>' });
     await publish(producer, { ...topics.violations, name: names.violations }, [violation, violation]);
-    await publish(producer, { ...topics.trustScoreChanges, name: names.trustScoreChanges }, [sampleTrustScoreChange({ changeId: 'tc-sink-1', violationId: 'viol-sink-1' })]);
+    await publish(producer, { ...topics.trustScoreChanges, name: names.trustScoreChanges }, [
+      sampleTrustScoreChange({ changeId: 'tc-sink-1', violationId: 'viol-sink-1' }),
+    ]);
     const sink = new WarehouseSink({ bus, warehouse, logger, groupId: 'v-sink', topicNames: names, maxDelayMs: 20 });
     await sink.start();
-    await waitFor(() => (sink.stats.rows.violations ?? 0) === 2 && (sink.stats.rows.trust_score_history ?? 0) === 1, 'violations and trust changes stored');
+    await waitFor(
+      () => (sink.stats.rows.violations ?? 0) === 2 && (sink.stats.rows.trust_score_history ?? 0) === 1,
+      'violations and trust changes stored',
+    );
     await sink.stop();
     await bus.close();
-    const result = await warehouse.client.query({ query: `SELECT rule, user_name, summary, distance_km, speed_kmh, status, JSONExtractString(evidence_json, 'locations', 2, 'city') AS second_city FROM ${warehouse.table('violations')} FINAL WHERE violation_id = 'viol-sink-1'`, format: 'JSONEachRow' });
-    expect(await result.json()).toEqual([{ rule: 'IMPOSSIBLE_TRAVEL', user_name: '<script>alert(1)</script>', summary: violation.summary, distance_km: 5265, speed_kmh: 10530, status: 'OPEN', second_city: 'London' }]);
-    expect(await scalar(warehouse, `SELECT new_score FROM ${warehouse.table('trust_score_history')} FINAL WHERE change_id = 'tc-sink-1'`)).toBe(80);
+    const result = await warehouse.client.query({
+      query: `SELECT rule, user_name, summary, distance_km, speed_kmh, status, JSONExtractString(evidence_json, 'locations', 2, 'city') AS second_city FROM ${warehouse.table('violations')} FINAL WHERE violation_id = 'viol-sink-1'`,
+      format: 'JSONEachRow',
+    });
+    expect(await result.json()).toEqual([
+      {
+        rule: 'IMPOSSIBLE_TRAVEL',
+        user_name: '<script>alert(1)</script>',
+        summary: violation.summary,
+        distance_km: 5265,
+        speed_kmh: 10530,
+        status: 'OPEN',
+        second_city: 'London',
+      },
+    ]);
+    expect(
+      await scalar(
+        warehouse,
+        `SELECT new_score FROM ${warehouse.table('trust_score_history')} FINAL WHERE change_id = 'tc-sink-1'`,
+      ),
+    ).toBe(80);
   });
 });

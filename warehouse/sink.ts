@@ -13,7 +13,16 @@ import { waitUntilDrained } from '../bus/drain.ts';
 import type { Bus, BusConsumer, BusProducer, ConsumedRecord, RecordBatch } from '../bus/types.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Warehouse } from './client.ts';
-import { chTime, libraryItemRows, playbackEventRow, serverMetricsRow, trustChangeRow, violationRow, type Geolocate, type Row } from './rows.ts';
+import {
+  chTime,
+  libraryItemRows,
+  playbackEventRow,
+  serverMetricsRow,
+  trustChangeRow,
+  violationRow,
+  type Geolocate,
+  type Row,
+} from './rows.ts';
 import type { LibrarySnapshotPage } from '../schemas/index.ts';
 
 interface Route {
@@ -35,7 +44,9 @@ export interface SinkOptions {
   /** Longest a row waits for its insert (default 1 s). */
   maxDelayMs?: number;
   /** Other topic names than the standard ones (tests, several installations on one cluster). */
-  topicNames?: Partial<Record<'playbackEvents' | 'violations' | 'trustScoreChanges' | 'serverMetrics' | 'librarySnapshots', string>>;
+  topicNames?: Partial<
+    Record<'playbackEvents' | 'violations' | 'trustScoreChanges' | 'serverMetrics' | 'librarySnapshots', string>
+  >;
 }
 
 export interface SinkStats {
@@ -47,7 +58,10 @@ export interface SinkStats {
 
 /** Collects rows from concurrent batches into one insert per table, by size or by time. */
 class GroupCommit {
-  private pending = new Map<string, { rows: Row[]; waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> }>();
+  private pending = new Map<
+    string,
+    { rows: Row[]; waiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> }
+  >();
   private count = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
@@ -114,9 +128,17 @@ export class WarehouseSink {
       return { ...standard, name: options.topicNames?.[name] ?? standard.name };
     };
     this.routes = [
-      { spec: spec('playbackEvents'), table: 'playback_events', toRows: (v, r) => [playbackEventRow(v as never, r, geolocate)] },
+      {
+        spec: spec('playbackEvents'),
+        table: 'playback_events',
+        toRows: (v, r) => [playbackEventRow(v as never, r, geolocate)],
+      },
       { spec: spec('violations'), table: 'violations', toRows: (v, r) => [violationRow(v as never, r)] },
-      { spec: spec('trustScoreChanges'), table: 'trust_score_history', toRows: (v, r) => [trustChangeRow(v as never, r)] },
+      {
+        spec: spec('trustScoreChanges'),
+        table: 'trust_score_history',
+        toRows: (v, r) => [trustChangeRow(v as never, r)],
+      },
       { spec: spec('serverMetrics'), table: 'server_metrics', toRows: (v, r) => [serverMetricsRow(v as never, r)] },
       {
         spec: spec('librarySnapshots'),
@@ -125,7 +147,11 @@ export class WarehouseSink {
         afterInsert: (pages) => this.closeSnapshots((pages as LibrarySnapshotPage[]).filter((p) => p.lastPage)),
       },
     ];
-    this.writer = new GroupCommit((table, rows) => this.insert(table, rows), options.maxRows ?? 10_000, options.maxDelayMs ?? 1000);
+    this.writer = new GroupCommit(
+      (table, rows) => this.insert(table, rows),
+      options.maxRows ?? 10_000,
+      options.maxDelayMs ?? 1000,
+    );
   }
 
   async start(): Promise<void> {
@@ -148,7 +174,12 @@ export class WarehouseSink {
 
   /** Waits until everything on its topics is stored and committed (at most `timeoutMs`). */
   async drain(timeoutMs?: number): Promise<boolean> {
-    return waitUntilDrained(this.options.bus, this.options.groupId ?? 'warehouse-sink', this.routes.map((r) => r.spec.name), timeoutMs);
+    return waitUntilDrained(
+      this.options.bus,
+      this.options.groupId ?? 'warehouse-sink',
+      this.routes.map((r) => r.spec.name),
+      timeoutMs,
+    );
   }
 
   async stop(): Promise<void> {

@@ -21,9 +21,16 @@ describe('embedded bus on disk', () => {
     let bus = new EmbeddedBus({ dir, logger });
     await bus.ensureTopics([{ name: 't', partitions: 2 }]);
     const producer = await bus.producer();
-    await producer.send('t', Array.from({ length: 10 }, (_, i) => ({ key: `k${i % 3}`, value: Buffer.from(String(i)) })));
+    await producer.send(
+      't',
+      Array.from({ length: 10 }, (_, i) => ({ key: `k${i % 3}`, value: Buffer.from(String(i)) })),
+    );
     const first: string[] = [];
-    const consumer = await bus.consume({ groupId: 'g', topics: ['t'], handleBatch: async (b) => void first.push(...b.records.map((r) => r.value!.toString())) });
+    const consumer = await bus.consume({
+      groupId: 'g',
+      topics: ['t'],
+      handleBatch: async (b) => void first.push(...b.records.map((r) => r.value!.toString())),
+    });
     await waitFor(() => first.length === 10, 'first run');
     await consumer.stop();
     await bus.close();
@@ -31,11 +38,19 @@ describe('embedded bus on disk', () => {
     bus = new EmbeddedBus({ dir, logger });
     await (await bus.producer()).send('t', [{ key: 'k1', value: Buffer.from('10') }]);
     const second: string[] = [];
-    await bus.consume({ groupId: 'g', topics: ['t'], handleBatch: async (b) => void second.push(...b.records.map((r) => r.value!.toString())) });
+    await bus.consume({
+      groupId: 'g',
+      topics: ['t'],
+      handleBatch: async (b) => void second.push(...b.records.map((r) => r.value!.toString())),
+    });
     await waitFor(() => second.length === 1, 'second run');
     expect(second).toEqual(['10']);
     const fresh: string[] = [];
-    await bus.consume({ groupId: 'other', topics: ['t'], handleBatch: async (b) => void fresh.push(...b.records.map((r) => r.value!.toString())) });
+    await bus.consume({
+      groupId: 'other',
+      topics: ['t'],
+      handleBatch: async (b) => void fresh.push(...b.records.map((r) => r.value!.toString())),
+    });
     await waitFor(() => fresh.length === 11, 'a new group reads from the beginning');
     expect(fresh.map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: 11 }, (_, i) => i));
     await bus.close();
@@ -45,7 +60,12 @@ describe('embedded bus on disk', () => {
     const dir = tempDir();
     let bus = new EmbeddedBus({ dir, logger });
     await bus.ensureTopics([{ name: 't', partitions: 1 }]);
-    await (await bus.producer()).send('t', [{ key: 'a', value: Buffer.from('one') }, { key: 'a', value: Buffer.from('two') }]);
+    await (
+      await bus.producer()
+    ).send('t', [
+      { key: 'a', value: Buffer.from('one') },
+      { key: 'a', value: Buffer.from('two') },
+    ]);
     await bus.close();
     const segmentDir = join(dir, 'topics', 't', '0');
     const segment = join(segmentDir, readdirSync(segmentDir)[0]!);
@@ -58,7 +78,11 @@ describe('embedded bus on disk', () => {
     const seen: ConsumedRecord[] = [];
     await bus.consume({ groupId: 'g', topics: ['t'], handleBatch: async (b) => void seen.push(...b.records) });
     await waitFor(() => seen.length === 3, 'records');
-    expect(seen.map((r) => [r.offset, r.value!.toString()])).toEqual([['0', 'one'], ['1', 'two'], ['2', 'three']]);
+    expect(seen.map((r) => [r.offset, r.value!.toString()])).toEqual([
+      ['0', 'one'],
+      ['1', 'two'],
+      ['2', 'three'],
+    ]);
     await bus.close();
   });
 
@@ -67,10 +91,21 @@ describe('embedded bus on disk', () => {
     const dir = tempDir();
     const bus = new EmbeddedBus({ dir, logger, segmentBytes });
     await bus.ensureTopics([{ name: 't', partitions: 1 }]);
-    await (await bus.producer()).send('t', Array.from({ length: count }, (_, i) => ({ key: 'k', value: Buffer.from(`record ${i}`) })));
+    await (
+      await bus.producer()
+    ).send(
+      't',
+      Array.from({ length: count }, (_, i) => ({ key: 'k', value: Buffer.from(`record ${i}`) })),
+    );
     await bus.close();
     const segmentDir = join(dir, 'topics', 't', '0');
-    return { dir, segments: readdirSync(segmentDir).filter((f) => f.endsWith('.log')).sort().map((f) => join(segmentDir, f)) };
+    return {
+      dir,
+      segments: readdirSync(segmentDir)
+        .filter((f) => f.endsWith('.log'))
+        .sort()
+        .map((f) => join(segmentDir, f)),
+    };
   }
 
   /** Flips one byte of a file in place. */
@@ -83,9 +118,14 @@ describe('embedded bus on disk', () => {
   async function readAll(bus: EmbeddedBus, groupId = 'reader'): Promise<ConsumedRecord[]> {
     const end = [...(await bus.endOffsets('t')).values()].map(Number)[0]!;
     const seen: ConsumedRecord[] = [];
-    const consumer = await bus.consume({ groupId, topics: ['t'], handleBatch: async (b) => void seen.push(...b.records) });
+    const consumer = await bus.consume({
+      groupId,
+      topics: ['t'],
+      handleBatch: async (b) => void seen.push(...b.records),
+    });
     const until = Date.now() + 30_000;
-    while (Number((await bus.committedOffsets(groupId, 't')).get(0) ?? -1) < end && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 25));
+    while (Number((await bus.committedOffsets(groupId, 't')).get(0) ?? -1) < end && Date.now() < until)
+      await new Promise((resolve) => setTimeout(resolve, 25));
     await consumer.stop();
     return seen;
   }
@@ -99,10 +139,17 @@ describe('embedded bus on disk', () => {
     const seen = await readAll(bus);
     // One record lost, never the two thirds after it.
     expect(seen).toHaveLength(299);
-    const missing = Array.from({ length: 300 }, (_, i) => i).filter((i) => !seen.some((r) => r.value!.toString() === `record ${i}`));
+    const missing = Array.from({ length: 300 }, (_, i) => i).filter(
+      (i) => !seen.some((r) => r.value!.toString() === `record ${i}`),
+    );
     expect(missing).toHaveLength(1);
     for (const r of seen) expect(r.value!.toString()).toBe(`record ${r.offset}`);
-    expect(lines.some((l) => l.level === 50 && /damaged records in .*00000000000000000000\.log.*1 record\(s\) lost, 299 kept/.test(l.msg))).toBe(true);
+    expect(
+      lines.some(
+        (l) =>
+          l.level === 50 && /damaged records in .*00000000000000000000\.log.*1 record\(s\) lost, 299 kept/.test(l.msg),
+      ),
+    ).toBe(true);
     expect(bus.problems()).toEqual([expect.stringMatching(/damaged records .* the original file is in .*quarantine/)]);
     const quarantined = readdirSync(join(dir, 'quarantine'));
     expect(quarantined).toHaveLength(1);
@@ -155,7 +202,12 @@ describe('embedded bus on disk', () => {
     const bus = new EmbeddedBus({ dir, logger });
     expect(readdirSync(join(dir, 'offsets'))).toEqual([]);
     const seen: ConsumedRecord[] = [];
-    const consumer = await bus.consume({ groupId: 'api-live-1234-events', ephemeral: true, topics: ['t'], handleBatch: async (b) => void seen.push(...b.records) });
+    const consumer = await bus.consume({
+      groupId: 'api-live-1234-events',
+      ephemeral: true,
+      topics: ['t'],
+      handleBatch: async (b) => void seen.push(...b.records),
+    });
     await waitFor(() => seen.length === 5, 'the records');
     await (await bus.producer()).send('t', [{ key: 'k', value: Buffer.from('more') }]);
     await waitFor(() => seen.length === 6, 'the new record, read once');
@@ -172,8 +224,14 @@ describe('embedded bus on disk', () => {
     await bus.ensureTopics([{ name: 't', partitions: 1 }]);
     const producer = await bus.producer();
     const old = Date.now() - 3_600_000;
-    await producer.send('t', Array.from({ length: 20 }, (_, i) => ({ key: 'k', value: Buffer.alloc(100, i), timestamp: old })));
-    await producer.send('t', Array.from({ length: 20 }, (_, i) => ({ key: 'k', value: Buffer.alloc(100, 20 + i) })));
+    await producer.send(
+      't',
+      Array.from({ length: 20 }, (_, i) => ({ key: 'k', value: Buffer.alloc(100, i), timestamp: old })),
+    );
+    await producer.send(
+      't',
+      Array.from({ length: 20 }, (_, i) => ({ key: 'k', value: Buffer.alloc(100, 20 + i) })),
+    );
     const segments = () => readdirSync(join(dir, 'topics', 't', '0')).length;
     expect(segments()).toBeGreaterThan(5);
     await waitFor(() => readdirSync(join(dir, 'topics', 't', '0'))[0] !== '00000000000000000000.log', 'retention');
@@ -200,7 +258,11 @@ describe('embedded bus after a SIGKILL', () => {
   it('reopens with every acknowledged record intact and in order', async () => {
     const { spawn } = await import('node:child_process');
     const dir = tempDir();
-    const child = spawn(process.execPath, ['--import', 'tsx', new URL('./crash-producer.ts', import.meta.url).pathname, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', new URL('./crash-producer.ts', import.meta.url).pathname, dir],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     let acknowledged = 0;
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       const lines = chunk.trim().split('\n');
@@ -215,10 +277,16 @@ describe('embedded bus after a SIGKILL', () => {
     const total = [...ends.values()].reduce((sum, end) => sum + Number(end), 0);
     expect(total).toBeGreaterThanOrEqual(acknowledged);
     const seen: ConsumedRecord[] = [];
-    await bus.consume({ groupId: 'g', topics: ['t'], maxBatchSize: 5000, handleBatch: async (b) => void seen.push(...b.records) });
+    await bus.consume({
+      groupId: 'g',
+      topics: ['t'],
+      maxBatchSize: 5000,
+      handleBatch: async (b) => void seen.push(...b.records),
+    });
     await waitFor(() => seen.length === total, 'every record back');
     const byKey = new Map<string, number[]>();
-    for (const r of seen) byKey.set(r.key!.toString(), [...(byKey.get(r.key!.toString()) ?? []), Number(r.value!.toString())]);
+    for (const r of seen)
+      byKey.set(r.key!.toString(), [...(byKey.get(r.key!.toString()) ?? []), Number(r.value!.toString())]);
     for (const values of byKey.values()) expect(values).toEqual([...values].sort((a, b) => a - b));
     expect(new Set(seen.map((r) => Number(r.value!.toString()))).size).toBe(total);
     await bus.close();

@@ -3,12 +3,31 @@
 // number), keeps records in a file-backed log and commits group offsets to disk, so a restart
 // resumes after the last committed record exactly as a Kafka consumer group would.
 import { EventEmitter } from 'node:events';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { Partitioners } from 'kafkajs';
 import type { Logger } from '../../core/logger.ts';
 import { handleUntilDone, sleep } from '../retry.ts';
-import { toKeyBuffer, type Bus, type BusConsumer, type BusProducer, type ConsumedRecord, type ConsumerOptions, type OutgoingRecord, type TopicConfig } from '../types.ts';
+import {
+  toKeyBuffer,
+  type Bus,
+  type BusConsumer,
+  type BusProducer,
+  type ConsumedRecord,
+  type ConsumerOptions,
+  type OutgoingRecord,
+  type TopicConfig,
+} from '../types.ts';
 import { OffsetStore } from './offset-store.ts';
 import { PartitionLog } from './partition-log.ts';
 import { isProcessAlive } from '../../core/processes.ts';
@@ -77,7 +96,12 @@ export class EmbeddedBus implements Bus {
   async ensureTopics(configs: TopicConfig[]): Promise<void> {
     for (const config of configs) {
       if (this.topics.has(config.name)) continue;
-      const full = { name: config.name, partitions: config.partitions ?? this.options.defaultPartitions ?? 4, cleanupPolicy: config.cleanupPolicy ?? 'delete', retentionMs: config.retentionMs };
+      const full = {
+        name: config.name,
+        partitions: config.partitions ?? this.options.defaultPartitions ?? 4,
+        cleanupPolicy: config.cleanupPolicy ?? 'delete',
+        retentionMs: config.retentionMs,
+      };
       const dir = this.topicDir(config.name);
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, 'topic.json'), JSON.stringify(full));
@@ -137,11 +161,15 @@ export class EmbeddedBus implements Bus {
     return new Map(this.topicOrThrow(topic).logs.map((log) => [log.partition, String(log.endOffset)]));
   }
 
-  async *readPartition(topic: string, partition: number, range: { from?: string; to?: string } = {}): AsyncIterable<ConsumedRecord[]> {
+  async *readPartition(
+    topic: string,
+    partition: number,
+    range: { from?: string; to?: string } = {},
+  ): AsyncIterable<ConsumedRecord[]> {
     const log = this.topicOrThrow(topic).logs[partition];
     if (!log) throw new Error(`topic ${topic} has no partition ${partition}`);
     const end = Math.min(range.to !== undefined ? Number(range.to) : log.endOffset, log.endOffset);
-    for (let offset = Math.max(Number(range.from ?? log.startOffset), log.startOffset); offset < end; ) {
+    for (let offset = Math.max(Number(range.from ?? log.startOffset), log.startOffset); offset < end;) {
       const records = log.read(offset, Math.min(1000, end - offset));
       if (records.length === 0) return;
       offset = Number(records[records.length - 1]!.offset) + 1;
@@ -164,11 +192,23 @@ export class EmbeddedBus implements Bus {
   private append(topicName: string, records: OutgoingRecord[]): void {
     if (this.closed) throw new Error('embedded bus is closed');
     const topic = this.topicOrThrow(topicName);
-    const partitionMetadata = topic.logs.map((_, partitionId) => ({ partitionId, leader: 0, partitionErrorCode: 0, replicas: [0], isr: [0] }));
+    const partitionMetadata = topic.logs.map((_, partitionId) => ({
+      partitionId,
+      leader: 0,
+      partitionErrorCode: 0,
+      replicas: [0],
+      isr: [0],
+    }));
     for (const record of records) {
       const key = toKeyBuffer(record.key);
-      const partition = this.partitioner({ topic: topicName, partitionMetadata, message: { key, value: record.value } });
-      topic.logs[partition]!.append([{ key, value: record.value, headers: record.headers ?? {}, timestamp: record.timestamp ?? Date.now() }]);
+      const partition = this.partitioner({
+        topic: topicName,
+        partitionMetadata,
+        message: { key, value: record.value },
+      });
+      topic.logs[partition]!.append([
+        { key, value: record.value, headers: record.headers ?? {}, timestamp: record.timestamp ?? Date.now() },
+      ]);
     }
     this.appended.emit('record');
   }
@@ -178,20 +218,30 @@ export class EmbeddedBus implements Bus {
     while (member.running) {
       // Partitions are handled side by side, as Kafka consumers do: a handler that batches across
       // partitions (the warehouse sink) sees them together, and a slow one holds up only itself.
-      const handled = await Promise.all(member.assignment.map(({ topic, partition }) => this.handlePartition(group, member, topic, partition, logger)));
+      const handled = await Promise.all(
+        member.assignment.map(({ topic, partition }) => this.handlePartition(group, member, topic, partition, logger)),
+      );
       if (!handled.includes(true) && member.running) await this.waitForRecords(250);
     }
   }
 
   /** Hands the next batch of one partition to the member; true when there was one and it was committed. */
-  private async handlePartition(group: Group, member: Member, topic: string, partition: number, logger: Logger): Promise<boolean> {
+  private async handlePartition(
+    group: Group,
+    member: Member,
+    topic: string,
+    partition: number,
+    logger: Logger,
+  ): Promise<boolean> {
     const { options } = member;
     const slot = `${topic}/${partition}`;
     if (!member.running || group.busy.has(slot)) return false;
     group.busy.add(slot);
     try {
       const log = this.topicOrThrow(topic).logs[partition]!;
-      let from = (options.ephemeral ? undefined : this.offsets.get(options.groupId, topic, partition)) ?? group.positions.get(slot);
+      let from =
+        (options.ephemeral ? undefined : this.offsets.get(options.groupId, topic, partition)) ??
+        group.positions.get(slot);
       if (from === undefined) {
         from = options.fromBeginning === false ? log.endOffset : log.startOffset;
         group.positions.set(slot, from);
@@ -199,14 +249,19 @@ export class EmbeddedBus implements Bus {
       if (from > log.endOffset) {
         // The log holds fewer records than the group has read (the log was damaged or replaced):
         // waiting for it to grow past the commit would skip every new record until then.
-        logger.error({ topic, partition, committed: from, logEnd: log.endOffset }, 'committed offset is past the end of the log: reset to the end');
+        logger.error(
+          { topic, partition, committed: from, logEnd: log.endOffset },
+          'committed offset is past the end of the log: reset to the end',
+        );
         from = log.endOffset;
-        if (this.offsets.get(options.groupId, topic, partition) !== undefined) this.offsets.commit(options.groupId, topic, partition, from);
+        if (this.offsets.get(options.groupId, topic, partition) !== undefined)
+          this.offsets.commit(options.groupId, topic, partition, from);
         else group.positions.set(slot, from);
       }
       const records = log.read(from, options.maxBatchSize ?? 1000);
       if (records.length === 0) return false;
-      const isRunning = () => member.running && member.assignment.some((a) => a.topic === topic && a.partition === partition);
+      const isRunning = () =>
+        member.running && member.assignment.some((a) => a.topic === topic && a.partition === partition);
       const done = await handleUntilDone(
         () => options.handleBatch({ topic, partition, records, heartbeat: async () => undefined, isRunning }),
         { isRunning, logger, what: `${topic}[${partition}]@${records[0]!.offset}` },
@@ -254,7 +309,9 @@ export class EmbeddedBus implements Bus {
         topic,
         partitions: assignment.filter((a) => a.topic === topic).map((a) => a.partition),
       }));
-      Promise.resolve(member.options.onAssignment?.(byTopic)).catch((err: unknown) => this.logger.error({ err }, 'onAssignment failed'));
+      Promise.resolve(member.options.onAssignment?.(byTopic)).catch((err: unknown) =>
+        this.logger.error({ err }, 'onAssignment failed'),
+      );
     }
   }
 
@@ -264,7 +321,8 @@ export class EmbeddedBus implements Bus {
       for (const log of topic.logs) {
         log.flush();
         // A compacted topic is a changelog: until compaction exists here, it keeps every record.
-        if (topic.config.cleanupPolicy === 'delete') log.deleteOlderThan(now - (topic.config.retentionMs ?? this.options.retentionMs ?? 7 * DAY));
+        if (topic.config.cleanupPolicy === 'delete')
+          log.deleteOlderThan(now - (topic.config.retentionMs ?? this.options.retentionMs ?? 7 * DAY));
       }
     }
   }
@@ -280,7 +338,15 @@ export class EmbeddedBus implements Bus {
     const dir = this.topicDir(config.name);
     const logs = Array.from(
       { length: config.partitions },
-      (_, p) => new PartitionLog(join(dir, String(p)), config.name, p, this.options.segmentBytes ?? 64 * 1024 * 1024, this.logger, join(this.options.dir, 'quarantine')),
+      (_, p) =>
+        new PartitionLog(
+          join(dir, String(p)),
+          config.name,
+          p,
+          this.options.segmentBytes ?? 64 * 1024 * 1024,
+          this.logger,
+          join(this.options.dir, 'quarantine'),
+        ),
     );
     this.topics.set(config.name, { config, logs });
   }
@@ -314,7 +380,6 @@ export class EmbeddedBus implements Bus {
     }
   }
 }
-
 
 function readdirSafe(dir: string): string[] {
   try {

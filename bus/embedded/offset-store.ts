@@ -1,7 +1,18 @@
 // Committed offsets of the embedded bus's consumer groups: one JSON file per group, replaced
 // atomically (write to a temporary file, fsync, rename) so a crash leaves the old or the new
 // commit, never half of one.
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 type GroupOffsets = Record<string, Record<string, number>>;

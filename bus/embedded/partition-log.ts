@@ -12,7 +12,20 @@
 // in `problems` (shown in /health). Offsets are never reused: where the number of lost records is
 // unknown, the records after them are placed at an upper bound, so a consumer may see some again
 // but never skips one.
-import { closeSync, copyFileSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readSync, readdirSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  readdirSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '../../core/logger.ts';
@@ -55,7 +68,10 @@ export class PartitionLog {
     private readonly quarantineDir: string = join(dir, 'quarantine'),
   ) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const bases = readdirSync(dir).filter((f) => SEGMENT_NAME.test(f)).sort().map((f) => Number(f.slice(0, 20)));
+    const bases = readdirSync(dir)
+      .filter((f) => SEGMENT_NAME.test(f))
+      .sort()
+      .map((f) => Number(f.slice(0, 20)));
     bases.forEach((base, i) => this.segments.push(...this.openSegment(base, i === bases.length - 1, bases[i + 1])));
     if (this.segments.length === 0) this.segments.push(this.createSegment(0));
   }
@@ -108,7 +124,8 @@ export class PartitionLog {
       let pos = 0;
       for (let i = 0; i < count; i++) {
         const frame = decodeFrame(bytes, pos);
-        if (!frame) throw new Error(`corrupt record at ${this.topic}[${this.partition}]@${offset + i} in ${segment.path}`);
+        if (!frame)
+          throw new Error(`corrupt record at ${this.topic}[${this.partition}]@${offset + i} in ${segment.path}`);
         out.push({ topic: this.topic, partition: this.partition, offset: String(offset + i), ...frame.record });
         pos = frame.next;
       }
@@ -166,7 +183,14 @@ export class PartitionLog {
 
   private createSegment(baseOffset: number): Segment {
     const path = this.pathOf(baseOffset);
-    return { baseOffset, path, fd: openSync(path, existsSync(path) ? 'r+' : 'w+', 0o600), positions: [], size: 0, maxTimestamp: 0 };
+    return {
+      baseOffset,
+      path,
+      fd: openSync(path, existsSync(path) ? 'r+' : 'w+', 0o600),
+      positions: [],
+      size: 0,
+      maxTimestamp: 0,
+    };
   }
 
   /** The segment file at baseOffset, repaired if damaged: one segment, or more when records follow damage. */
@@ -189,7 +213,10 @@ export class PartitionLog {
       segment.size = first!.end;
       if (scan.tornAt !== undefined) {
         // A crash mid-append leaves a partial frame; it was never acknowledged to the producer.
-        this.logger.warn({ path: segment.path, validBytes: scan.tornAt, fileSize }, 'cutting torn record from the end of the log');
+        this.logger.warn(
+          { path: segment.path, validBytes: scan.tornAt, fileSize },
+          'cutting torn record from the end of the log',
+        );
         ftruncateSync(segment.fd, scan.tornAt);
       }
       return [segment];
@@ -197,7 +224,10 @@ export class PartitionLog {
 
     // Damage: keep a copy of the file as it was, then keep what is intact.
     mkdirSync(this.quarantineDir, { recursive: true, mode: 0o700 });
-    const quarantined = join(this.quarantineDir, `${encodeURIComponent(this.topic)}-${this.partition}-${basename(segment.path, '.log')}-${Date.now()}.log`);
+    const quarantined = join(
+      this.quarantineDir,
+      `${encodeURIComponent(this.topic)}-${this.partition}-${basename(segment.path, '.log')}-${Date.now()}.log`,
+    );
     copyFileSync(segment.path, quarantined);
     const kept = scan.runs.reduce((n, r) => n + r.positions.length, 0);
     // Records in the damaged stretches: known exactly from the next segment's base when only one
@@ -207,7 +237,18 @@ export class PartitionLog {
     if (nextBase !== undefined && unknown <= 1) lost = nextBase - baseOffset - kept;
     const message = `damaged records in ${segment.path}: ${scan.damage.length + (scan.tornAt !== undefined ? 1 : 0)} damaged stretch(es) from byte ${scan.damage[0]?.from ?? scan.tornAt} (offset ${baseOffset + (scan.damage[0]?.firstIndex ?? first!.positions.length)}), about ${lost} record(s) lost, ${kept} kept; the original file is in ${quarantined}`;
     this.problems.push(message);
-    this.logger.error({ topic: this.topic, partition: this.partition, path: segment.path, quarantined, damage: scan.damage, tornAt: scan.tornAt, kept }, message);
+    this.logger.error(
+      {
+        topic: this.topic,
+        partition: this.partition,
+        path: segment.path,
+        quarantined,
+        damage: scan.damage,
+        tornAt: scan.tornAt,
+        kept,
+      },
+      message,
+    );
 
     fill(segment, first!.positions, 0);
     segment.size = first!.end;
@@ -216,7 +257,10 @@ export class PartitionLog {
     const segments = [segment];
     for (const run of later) {
       // When counts were estimated, the kept records may not overrun the next segment's offsets.
-      const base = nextBase === undefined ? baseOffset + run.firstIndex : Math.min(baseOffset + run.firstIndex, nextBase - run.positions.length);
+      const base =
+        nextBase === undefined
+          ? baseOffset + run.firstIndex
+          : Math.min(baseOffset + run.firstIndex, nextBase - run.positions.length);
       const part = this.createSegment(base);
       const body = bytes.subarray(run.start, run.end);
       writeSync(part.fd, body, 0, body.length, 0);
@@ -238,7 +282,13 @@ export class PartitionLog {
 function encodeFrame(record: AppendRecord): Buffer {
   const headers = Object.entries(record.headers).map(([k, v]) => [Buffer.from(k), Buffer.from(v)] as const);
   const bodyLength =
-    8 + 4 + (record.key?.length ?? 0) + 4 + (record.value?.length ?? 0) + 2 + headers.reduce((n, [k, v]) => n + 2 + k.length + 4 + v.length, 0);
+    8 +
+    4 +
+    (record.key?.length ?? 0) +
+    4 +
+    (record.value?.length ?? 0) +
+    2 +
+    headers.reduce((n, [k, v]) => n + 2 + k.length + 4 + v.length, 0);
   const frame = Buffer.allocUnsafe(FRAME_PREFIX + bodyLength);
   frame.writeUInt32BE(bodyLength + 4, 0);
   let pos = FRAME_PREFIX;
@@ -256,13 +306,21 @@ function encodeFrame(record: AppendRecord): Buffer {
 
 function writeBytes(target: Buffer, pos: number, bytes: Buffer | null, width: 'i32' | 'u16' | 'u32'): number {
   const length = bytes?.length ?? -1;
-  pos = width === 'i32' ? target.writeInt32BE(length, pos) : width === 'u16' ? target.writeUInt16BE(length, pos) : target.writeUInt32BE(length, pos);
+  pos =
+    width === 'i32'
+      ? target.writeInt32BE(length, pos)
+      : width === 'u16'
+        ? target.writeUInt16BE(length, pos)
+        : target.writeUInt32BE(length, pos);
   if (bytes) pos += bytes.copy(target, pos);
   return pos;
 }
 
 /** The record at pos, or undefined when the bytes there are not a whole, intact frame. */
-function decodeFrame(bytes: Buffer, pos: number): { record: Omit<ConsumedRecord, 'topic' | 'partition' | 'offset'>; next: number } | undefined {
+function decodeFrame(
+  bytes: Buffer,
+  pos: number,
+): { record: Omit<ConsumedRecord, 'topic' | 'partition' | 'offset'>; next: number } | undefined {
   if (pos + FRAME_PREFIX > bytes.length) return undefined;
   const length = bytes.readUInt32BE(pos);
   const end = pos + 4 + length;

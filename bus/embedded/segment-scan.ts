@@ -51,7 +51,8 @@ function resync(bytes: Buffer, from: number, decode: Decode): number | undefined
   // bit in a body, found without searching.
   if (from + 4 <= bytes.length) {
     const declared = from + 4 + bytes.readUInt32BE(from);
-    if (declared > from + MIN_FRAME_BYTES - 1 && declared < bytes.length && chainsAt(bytes, declared, decode)) return declared;
+    if (declared > from + MIN_FRAME_BYTES - 1 && declared < bytes.length && chainsAt(bytes, declared, decode))
+      return declared;
   }
   for (let pos = from + 1; pos + MIN_FRAME_BYTES <= bytes.length; pos++) {
     if (chainsAt(bytes, pos, decode)) return pos;

@@ -27,7 +27,14 @@ export function movie(id: string, title: string, overrides: Partial<FakeItem> = 
   };
 }
 
-export function episode(id: string, series: string, season: number, number: number, title: string, overrides: Partial<FakeItem> = {}): FakeItem {
+export function episode(
+  id: string,
+  series: string,
+  season: number,
+  number: number,
+  title: string,
+  overrides: Partial<FakeItem> = {},
+): FakeItem {
   return {
     id,
     title,
@@ -75,7 +82,25 @@ export function user(id: string, name: string): FakeUser {
 }
 
 export const DEVICES = {
-  tv: (id = 'tv-1'): FakeDevice => ({ id, name: 'Living Room TV', product: 'Plex for Android (TV)', platform: 'Android', version: '10.20.0' }),
-  phone: (id = 'phone-1'): FakeDevice => ({ id, name: "Sam's iPhone", product: 'Plex for iOS', platform: 'iOS', version: '8.40' }),
-  browser: (id = 'browser-1'): FakeDevice => ({ id, name: 'Firefox', product: 'Jellyfin Web', platform: 'Firefox', version: '10.10.7' }),
+  tv: (id = 'tv-1'): FakeDevice => ({
+    id,
+    name: 'Living Room TV',
+    product: 'Plex for Android (TV)',
+    platform: 'Android',
+    version: '10.20.0',
+  }),
+  phone: (id = 'phone-1'): FakeDevice => ({
+    id,
+    name: "Sam's iPhone",
+    product: 'Plex for iOS',
+    platform: 'iOS',
+    version: '8.40',
+  }),
+  browser: (id = 'browser-1'): FakeDevice => ({
+    id,
+    name: 'Firefox',
+    product: 'Jellyfin Web',
+    platform: 'Firefox',
+    version: '10.10.7',
+  }),
 };

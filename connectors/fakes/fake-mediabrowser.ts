@@ -40,12 +40,19 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
   protected authorized(request: FakeRequest): boolean {
     const h = request.headers;
     const fromAuthorization = /Token="([^"]*)"/.exec(String(h.authorization ?? h['x-emby-authorization'] ?? ''))?.[1];
-    const token = this.flavor === 'JELLYFIN' ? (fromAuthorization ?? h['x-emby-token'] ?? request.url.searchParams.get('api_key')) : (h['x-emby-token'] ?? request.url.searchParams.get('api_key'));
+    const token =
+      this.flavor === 'JELLYFIN'
+        ? (fromAuthorization ?? h['x-emby-token'] ?? request.url.searchParams.get('api_key'))
+        : (h['x-emby-token'] ?? request.url.searchParams.get('api_key'));
     return token === this.token;
   }
 
   protected unauthorized(): FakeReply {
-    return { status: 401, headers: { 'Content-Type': 'text/plain' }, body: this.flavor === 'EMBY' ? 'Access token is invalid or expired.' : '' };
+    return {
+      status: 401,
+      headers: { 'Content-Type': 'text/plain' },
+      body: this.flavor === 'EMBY' ? 'Access token is invalid or expired.' : '',
+    };
   }
 
   protected sessionListBody(): unknown {
@@ -67,22 +74,55 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
     const path = this.path(request);
     const q = request.url.searchParams;
     if (request.method === 'GET' && path === '/System/Info') {
-      return json({ ServerName: this.serverName, Version: this.flavor === 'JELLYFIN' ? '10.10.7' : '4.8.11.0', Id: this.serverId, OperatingSystem: 'Linux', ProductName: this.flavor === 'JELLYFIN' ? 'Jellyfin Server' : 'Emby Server', LocalAddress: this.url });
+      return json({
+        ServerName: this.serverName,
+        Version: this.flavor === 'JELLYFIN' ? '10.10.7' : '4.8.11.0',
+        Id: this.serverId,
+        OperatingSystem: 'Linux',
+        ProductName: this.flavor === 'JELLYFIN' ? 'Jellyfin Server' : 'Emby Server',
+        LocalAddress: this.url,
+      });
     }
     if (request.method === 'GET' && path === '/Sessions') return json(this.sessionList());
     if (request.method === 'GET' && path === '/Users') {
-      return json(this.users.map((u) => ({ Name: u.name, ServerId: this.serverId, Id: u.id, HasPassword: true, HasConfiguredPassword: true, EnableAutoLogin: false, LastLoginDate: new Date().toISOString(), LastActivityDate: new Date().toISOString(), Policy: { IsAdministrator: u.isAdmin ?? false, IsHidden: false, IsDisabled: false, EnableRemoteAccess: true } })));
+      return json(
+        this.users.map((u) => ({
+          Name: u.name,
+          ServerId: this.serverId,
+          Id: u.id,
+          HasPassword: true,
+          HasConfiguredPassword: true,
+          EnableAutoLogin: false,
+          LastLoginDate: new Date().toISOString(),
+          LastActivityDate: new Date().toISOString(),
+          Policy: { IsAdministrator: u.isAdmin ?? false, IsHidden: false, IsDisabled: false, EnableRemoteAccess: true },
+        })),
+      );
     }
     if (request.method === 'GET' && path === '/Library/VirtualFolders') {
-      return json(this.libraries.map((l) => ({ Name: l.title, Locations: [`/media/${l.title}`], CollectionType: l.kind === 'movie' ? 'movies' : l.kind === 'show' ? 'tvshows' : 'music', ItemId: l.id, RefreshStatus: 'Idle' })));
+      return json(
+        this.libraries.map((l) => ({
+          Name: l.title,
+          Locations: [`/media/${l.title}`],
+          CollectionType: l.kind === 'movie' ? 'movies' : l.kind === 'show' ? 'tvshows' : 'music',
+          ItemId: l.id,
+          RefreshStatus: 'Idle',
+        })),
+      );
     }
     if (request.method === 'GET' && path === '/Items') {
       const parent = q.get('ParentId');
       const types = (q.get('IncludeItemTypes') ?? '').split(',').filter(Boolean);
-      const all = this.items.filter((i) => (!parent || i.libraryId === parent) && (types.length === 0 || types.includes(ITEM_TYPE[i.type])));
+      const all = this.items.filter(
+        (i) => (!parent || i.libraryId === parent) && (types.length === 0 || types.includes(ITEM_TYPE[i.type])),
+      );
       const start = Number(q.get('StartIndex') ?? 0);
       const limit = Number(q.get('Limit') ?? all.length);
-      return json({ Items: all.slice(start, start + limit).map((i) => this.baseItem(i, true)), TotalRecordCount: all.length, StartIndex: start });
+      return json({
+        Items: all.slice(start, start + limit).map((i) => this.baseItem(i, true)),
+        TotalRecordCount: all.length,
+        StartIndex: start,
+      });
     }
     const command = /^\/Sessions\/([^/]+)\/(Playing\/Stop|Message)$/i.exec(path);
     if (request.method === 'POST' && command) {
@@ -90,7 +130,11 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
       if (!this.sessions.has(sessionId)) return notFound;
       if (command[2]!.toLowerCase() === 'message') {
         const body = request.body ? (JSON.parse(request.body) as Record<string, string>) : {};
-        this.messages.push({ sessionId, header: body.Header ?? q.get('Header') ?? '', text: body.Text ?? q.get('Text') ?? '' });
+        this.messages.push({
+          sessionId,
+          header: body.Header ?? q.get('Header') ?? '',
+          text: body.Text ?? q.get('Text') ?? '',
+        });
         return { status: 204 };
       }
       const lastMessage = [...this.messages].reverse().find((m) => m.sessionId === sessionId);
@@ -102,8 +146,30 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
 
   private baseItem(item: FakeItem, withSources: boolean): Record<string, unknown> {
     const streams = [
-      ...(item.videoCodec ? [{ Codec: item.videoCodec, Type: 'Video', Height: item.videoHeight, Width: Math.round(((item.videoHeight ?? 0) * 16) / 9), BitRate: (item.bitrateKbps - 640) * 1000, IsDefault: true, Index: 0, DisplayTitle: `${item.videoHeight}p ${item.videoCodec.toUpperCase()}` }] : []),
-      { Codec: item.audioCodec, Type: 'Audio', Channels: 6, BitRate: 640_000, IsDefault: true, Index: 1, Language: 'eng', DisplayTitle: `English ${item.audioCodec.toUpperCase()} 5.1` },
+      ...(item.videoCodec
+        ? [
+            {
+              Codec: item.videoCodec,
+              Type: 'Video',
+              Height: item.videoHeight,
+              Width: Math.round(((item.videoHeight ?? 0) * 16) / 9),
+              BitRate: (item.bitrateKbps - 640) * 1000,
+              IsDefault: true,
+              Index: 0,
+              DisplayTitle: `${item.videoHeight}p ${item.videoCodec.toUpperCase()}`,
+            },
+          ]
+        : []),
+      {
+        Codec: item.audioCodec,
+        Type: 'Audio',
+        Channels: 6,
+        BitRate: 640_000,
+        IsDefault: true,
+        Index: 1,
+        Language: 'eng',
+        DisplayTitle: `English ${item.audioCodec.toUpperCase()} 5.1`,
+      },
       { Codec: 'subrip', Type: 'Subtitle', IsDefault: false, Index: 2, Language: 'eng' },
     ];
     return {
@@ -126,14 +192,42 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
       MediaType: item.type === 'track' ? 'Audio' : 'Video',
       Path: item.path,
       MediaStreams: streams,
-      ...(withSources ? { MediaSources: [{ Protocol: 'File', Id: item.id, Path: item.path, Type: 'Default', Container: item.container, Size: item.sizeBytes, Name: item.title, Bitrate: item.bitrateKbps * 1000, MediaStreams: streams }] } : {}),
+      ...(withSources
+        ? {
+            MediaSources: [
+              {
+                Protocol: 'File',
+                Id: item.id,
+                Path: item.path,
+                Type: 'Default',
+                Container: item.container,
+                Size: item.sizeBytes,
+                Name: item.title,
+                Bitrate: item.bitrateKbps * 1000,
+                MediaStreams: streams,
+              },
+            ],
+          }
+        : {}),
     };
   }
 
   private sessionList(): Array<Record<string, unknown>> {
     const list: Array<Record<string, unknown>> = [...this.sessions.values()].map((s) => this.sessionInfo(s));
     for (let i = 0; i < this.idleClients; i++) {
-      list.push({ PlayState: { CanSeek: false, IsPaused: false, IsMuted: false, RepeatMode: 'RepeatNone' }, RemoteEndPoint: '192.168.1.50', Id: `idle${i}`, Client: 'Jellyfin Web', DeviceName: 'Idle browser', DeviceId: `idle-device-${i}`, ApplicationVersion: '10.10.7', IsActive: true, SupportsMediaControl: true, SupportsRemoteControl: true, ServerId: this.serverId });
+      list.push({
+        PlayState: { CanSeek: false, IsPaused: false, IsMuted: false, RepeatMode: 'RepeatNone' },
+        RemoteEndPoint: '192.168.1.50',
+        Id: `idle${i}`,
+        Client: 'Jellyfin Web',
+        DeviceName: 'Idle browser',
+        DeviceId: `idle-device-${i}`,
+        ApplicationVersion: '10.10.7',
+        IsActive: true,
+        SupportsMediaControl: true,
+        SupportsRemoteControl: true,
+        ServerId: this.serverId,
+      });
     }
     return list;
   }
@@ -142,9 +236,24 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
     const { item, user, device, transcode } = s.spec;
     const method = transcode ? 'Transcode' : s.spec.directStream ? 'DirectStream' : 'DirectPlay';
     return {
-      PlayState: { PositionTicks: s.positionMs * TICKS_PER_MS, CanSeek: true, IsPaused: s.state === 'paused', IsMuted: false, VolumeLevel: 100, AudioStreamIndex: 1, MediaSourceId: item.id, PlayMethod: method, RepeatMode: 'RepeatNone', PlaybackOrder: 'Default' },
+      PlayState: {
+        PositionTicks: s.positionMs * TICKS_PER_MS,
+        CanSeek: true,
+        IsPaused: s.state === 'paused',
+        IsMuted: false,
+        VolumeLevel: 100,
+        AudioStreamIndex: 1,
+        MediaSourceId: item.id,
+        PlayMethod: method,
+        RepeatMode: 'RepeatNone',
+        PlaybackOrder: 'Default',
+      },
       AdditionalUsers: [],
-      Capabilities: { PlayableMediaTypes: ['Audio', 'Video'], SupportedCommands: ['DisplayMessage', 'Play'], SupportsMediaControl: true },
+      Capabilities: {
+        PlayableMediaTypes: ['Audio', 'Video'],
+        SupportedCommands: ['DisplayMessage', 'Play'],
+        SupportsMediaControl: true,
+      },
       RemoteEndPoint: this.flavor === 'JELLYFIN' && s.ip.includes('.') ? `::ffff:${s.ip}` : s.ip,
       PlayableMediaTypes: ['Audio', 'Video'],
       Id: s.id,

@@ -24,7 +24,12 @@ export class FakePlexServer extends FakeMediaServer {
   readonly friendlyName: string;
   private readonly streams = new Set<ServerResponse>();
   private pingTimer: NodeJS.Timeout | undefined;
-  resources = { hostCpuUtilization: 23.5, processCpuUtilization: 11.25, hostMemoryUtilization: 61.2, processMemoryUtilization: 4.8 };
+  resources = {
+    hostCpuUtilization: 23.5,
+    processCpuUtilization: 11.25,
+    hostMemoryUtilization: 61.2,
+    processMemoryUtilization: 4.8,
+  };
 
   constructor(token: string, friendlyName = 'Fake Plex') {
     super(token);
@@ -45,7 +50,11 @@ export class FakePlexServer extends FakeMediaServer {
   }
 
   protected unauthorized(): FakeReply {
-    return { status: 401, headers: { 'Content-Type': 'text/html' }, body: '<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>' };
+    return {
+      status: 401,
+      headers: { 'Content-Type': 'text/html' },
+      body: '<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>',
+    };
   }
 
   protected sessionListBody(): unknown {
@@ -66,7 +75,11 @@ export class FakePlexServer extends FakeMediaServer {
   /** Plex answers XML unless the client asks for JSON. */
   private reply(request: FakeRequest, body: unknown): FakeReply {
     if (!String(request.headers.accept ?? '').includes('application/json')) {
-      return { status: 200, headers: { 'Content-Type': 'text/xml;charset=utf-8' }, body: '<?xml version="1.0" encoding="UTF-8"?>\n<MediaContainer size="0">\n</MediaContainer>\n' };
+      return {
+        status: 200,
+        headers: { 'Content-Type': 'text/xml;charset=utf-8' },
+        body: '<?xml version="1.0" encoding="UTF-8"?>\n<MediaContainer size="0">\n</MediaContainer>\n',
+      };
     }
     return json(body);
   }
@@ -74,20 +87,60 @@ export class FakePlexServer extends FakeMediaServer {
   protected route(request: FakeRequest, res: ServerResponse): FakeReply | 'stream' {
     const path = request.url.pathname;
     const q = request.url.searchParams;
-    if (path === '/') return this.reply(request, { MediaContainer: { size: 0, friendlyName: this.friendlyName, machineIdentifier: this.machineIdentifier, version: '1.41.3.9314-a0bfb8370', platform: 'Linux', myPlex: true } });
-    if (path === '/identity') return this.reply(request, { MediaContainer: { size: 0, claimed: true, machineIdentifier: this.machineIdentifier, version: '1.41.3.9314-a0bfb8370' } });
+    if (path === '/')
+      return this.reply(request, {
+        MediaContainer: {
+          size: 0,
+          friendlyName: this.friendlyName,
+          machineIdentifier: this.machineIdentifier,
+          version: '1.41.3.9314-a0bfb8370',
+          platform: 'Linux',
+          myPlex: true,
+        },
+      });
+    if (path === '/identity')
+      return this.reply(request, {
+        MediaContainer: {
+          size: 0,
+          claimed: true,
+          machineIdentifier: this.machineIdentifier,
+          version: '1.41.3.9314-a0bfb8370',
+        },
+      });
     if (path === '/status/sessions') return this.reply(request, this.sessionsBody());
     if (path === '/status/sessions/terminate') {
       const sessionId = q.get('sessionId') ?? '';
       return this.terminateSession(sessionId, q.get('reason') ?? '') ? { status: 200 } : notFound;
     }
     if (path === '/accounts') {
-      const accounts = [{ id: 0, key: '/accounts/0', name: '' }, ...this.users.map((u) => ({ id: Number(u.id), key: `/accounts/${u.id}`, name: u.name, defaultAudioLanguage: 'en', autoSelectAudio: true, defaultSubtitleLanguage: 'en', subtitleMode: 0, thumb: `https://plex.tv/users/${u.id}/avatar` }))];
-      return this.reply(request, { MediaContainer: { size: accounts.length, identifier: 'com.plexapp.system.accounts', Account: accounts } });
+      const accounts = [
+        { id: 0, key: '/accounts/0', name: '' },
+        ...this.users.map((u) => ({
+          id: Number(u.id),
+          key: `/accounts/${u.id}`,
+          name: u.name,
+          defaultAudioLanguage: 'en',
+          autoSelectAudio: true,
+          defaultSubtitleLanguage: 'en',
+          subtitleMode: 0,
+          thumb: `https://plex.tv/users/${u.id}/avatar`,
+        })),
+      ];
+      return this.reply(request, {
+        MediaContainer: { size: accounts.length, identifier: 'com.plexapp.system.accounts', Account: accounts },
+      });
     }
     if (path === '/statistics/resources') {
       const at = Math.floor(Date.now() / 1000);
-      return this.reply(request, { MediaContainer: { size: 2, StatisticsResources: [{ timespan: 6, at: at - 6, ...this.resources, hostCpuUtilization: 1 }, { timespan: 6, at, ...this.resources }] } });
+      return this.reply(request, {
+        MediaContainer: {
+          size: 2,
+          StatisticsResources: [
+            { timespan: 6, at: at - 6, ...this.resources, hostCpuUtilization: 1 },
+            { timespan: 6, at, ...this.resources },
+          ],
+        },
+      });
     }
     if (path === '/library/sections') {
       return this.reply(request, {
@@ -95,7 +148,23 @@ export class FakePlexServer extends FakeMediaServer {
           size: this.libraries.length,
           allowSync: false,
           title1: 'Plex Library',
-          Directory: this.libraries.map((l) => ({ allowSync: true, key: l.id, type: l.kind, title: l.title, agent: 'tv.plex.agents.movie', scanner: 'Plex Movie', language: 'en-US', uuid: `uuid-${l.id}`, updatedAt: 1_700_000_000, createdAt: 1_690_000_000, scannedAt: 1_700_000_000, content: true, directory: true, hidden: 0, Location: [{ id: Number(l.id), path: `/data/${l.title}` }] })),
+          Directory: this.libraries.map((l) => ({
+            allowSync: true,
+            key: l.id,
+            type: l.kind,
+            title: l.title,
+            agent: 'tv.plex.agents.movie',
+            scanner: 'Plex Movie',
+            language: 'en-US',
+            uuid: `uuid-${l.id}`,
+            updatedAt: 1_700_000_000,
+            createdAt: 1_690_000_000,
+            scannedAt: 1_700_000_000,
+            content: true,
+            directory: true,
+            hidden: 0,
+            Location: [{ id: Number(l.id), path: `/data/${l.title}` }],
+          })),
         },
       });
     }
@@ -107,7 +176,17 @@ export class FakePlexServer extends FakeMediaServer {
       const start = Number(q.get('X-Plex-Container-Start') ?? request.headers['x-plex-container-start'] ?? 0);
       const size = Number(q.get('X-Plex-Container-Size') ?? request.headers['x-plex-container-size'] ?? items.length);
       const page = items.slice(start, start + size);
-      return this.reply(request, { MediaContainer: { size: page.length, totalSize: items.length, offset: start, allowSync: true, librarySectionID: Number(library.id), librarySectionTitle: library.title, Metadata: page.map((i) => this.metadata(i)) } });
+      return this.reply(request, {
+        MediaContainer: {
+          size: page.length,
+          totalSize: items.length,
+          offset: start,
+          allowSync: true,
+          librarySectionID: Number(library.id),
+          librarySectionTitle: library.title,
+          Metadata: page.map((i) => this.metadata(i)),
+        },
+      });
     }
     const meta = /^\/library\/metadata\/([^/]+)$/.exec(path);
     if (meta) {
@@ -145,7 +224,16 @@ export class FakePlexServer extends FakeMediaServer {
           videoCodec: item.videoCodec,
           videoResolution: resolution(item.videoHeight),
           container: item.container,
-          Part: [{ id: Number(item.id) * 100, key: `/library/parts/${item.id}/file.${item.container}`, duration: item.durationMs, file: item.path, size: item.sizeBytes, container: item.container }],
+          Part: [
+            {
+              id: Number(item.id) * 100,
+              key: `/library/parts/${item.id}/file.${item.container}`,
+              duration: item.durationMs,
+              file: item.path,
+              size: item.sizeBytes,
+              container: item.container,
+            },
+          ],
         },
       ],
     };
@@ -162,7 +250,8 @@ export class FakePlexServer extends FakeMediaServer {
     const videoTranscoded = transcode !== undefined && transcode.videoDirect !== true;
     const audioTranscoded = transcode !== undefined && transcode.audioDirect === false;
     const streamHeight = videoTranscoded ? (transcode.videoHeight ?? item.videoHeight) : item.videoHeight;
-    const copyOr = (transcoded: boolean) => (transcoded ? 'transcode' : transcode || s.spec.directStream ? 'copy' : 'directplay');
+    const copyOr = (transcoded: boolean) =>
+      transcoded ? 'transcode' : transcode || s.spec.directStream ? 'copy' : 'directplay';
     const videoDecision = item.type === 'track' ? undefined : copyOr(videoTranscoded);
     const audioDecision = copyOr(audioTranscoded);
     const bitrate = transcode?.bitrateKbps ?? item.bitrateKbps;
@@ -181,7 +270,14 @@ export class FakePlexServer extends FakeMediaServer {
           height: streamHeight,
           container: transcode ? 'mpegts' : item.container,
           selected: true,
-          Part: [{ id: Number(item.id) * 100, decision: transcode ? 'transcode' : 'directplay', selected: true, container: item.container }],
+          Part: [
+            {
+              id: Number(item.id) * 100,
+              decision: transcode ? 'transcode' : 'directplay',
+              selected: true,
+              container: item.container,
+            },
+          ],
         },
       ],
       User: { id: user.id, thumb: `https://plex.tv/users/${user.id}/avatar`, title: user.name },

@@ -3,7 +3,17 @@
 // every request and every stop/message command, for tests and the demo.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { FakeSession, type Fault, type FakeDevice, type FakeItem, type FakeLibrary, type FakeState, type FakeUser, type SessionSpec, type Termination } from './fleet.ts';
+import {
+  FakeSession,
+  type Fault,
+  type FakeDevice,
+  type FakeItem,
+  type FakeLibrary,
+  type FakeState,
+  type FakeUser,
+  type SessionSpec,
+  type Termination,
+} from './fleet.ts';
 
 export interface FakeRequest {
   method: string;
@@ -103,7 +113,12 @@ export abstract class FakeMediaServer {
     return session;
   }
 
-  device(name: string, product: string, platform: string, id = `${name.toLowerCase().replace(/\W+/g, '-')}-${this.nextSessionNumber}`): FakeDevice {
+  device(
+    name: string,
+    product: string,
+    platform: string,
+    id = `${name.toLowerCase().replace(/\W+/g, '-')}-${this.nextSessionNumber}`,
+  ): FakeDevice {
     return { id, name, product, platform, version: '1.0.0' };
   }
 
@@ -124,7 +139,10 @@ export abstract class FakeMediaServer {
   protected abstract authorized(request: FakeRequest): boolean;
   protected abstract unauthorized(): FakeReply;
   /** Answers a request; 'stream' when the handler took over the response (event streams). */
-  protected abstract route(request: FakeRequest, res: ServerResponse): FakeReply | 'stream' | Promise<FakeReply | 'stream'>;
+  protected abstract route(
+    request: FakeRequest,
+    res: ServerResponse,
+  ): FakeReply | 'stream' | Promise<FakeReply | 'stream'>;
   protected abstract isSessionList(path: string): boolean;
   /** The session list as the server would answer it now (the body truncated-json cuts). */
   protected abstract sessionListBody(): unknown;
@@ -154,7 +172,12 @@ export abstract class FakeMediaServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const request: FakeRequest = { method: req.method ?? 'GET', url: new URL(req.url ?? '/', this.url), headers: req.headers, body: Buffer.concat(chunks).toString('utf8') };
+    const request: FakeRequest = {
+      method: req.method ?? 'GET',
+      url: new URL(req.url ?? '/', this.url),
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString('utf8'),
+    };
     this.requests.push({ method: request.method, path: request.url.pathname });
     if (!this.authorized(request)) return send(res, this.unauthorized());
     if (this.isSessionList(request.url.pathname)) {
@@ -177,16 +200,32 @@ export function send(res: ServerResponse, reply: FakeReply): void {
 }
 
 export function json(value: unknown, status = 200, headers: Record<string, string> = {}): FakeReply {
-  return { status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(value) };
+  return {
+    status,
+    headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(value),
+  };
 }
 
-export const notFound: FakeReply = { status: 404, headers: { 'Content-Type': 'text/html' }, body: '<html><head><title>Not Found</title></head><body><h1>404 Not Found</h1></body></html>' };
+export const notFound: FakeReply = {
+  status: 404,
+  headers: { 'Content-Type': 'text/html' },
+  body: '<html><head><title>Not Found</title></head><body><h1>404 Not Found</h1></body></html>',
+};
 
 export function truncated(value: unknown): FakeReply {
   const text = JSON.stringify(value);
-  return { status: 200, headers: { 'Content-Type': 'application/json' }, body: text.slice(0, Math.max(1, Math.floor(text.length / 2))) };
+  return {
+    status: 200,
+    headers: { 'Content-Type': 'application/json' },
+    body: text.slice(0, Math.max(1, Math.floor(text.length / 2))),
+  };
 }
 
 export function htmlError(): FakeReply {
-  return { status: 502, headers: { 'Content-Type': 'text/html' }, body: '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>' };
+  return {
+    status: 502,
+    headers: { 'Content-Type': 'text/html' },
+    body: '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>',
+  };
 }

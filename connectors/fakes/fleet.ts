@@ -135,4 +135,5 @@ export interface Termination {
 }
 
 /** Scripted faults for the next requests of the session list (or every endpoint). */
-export type Fault = 'html-error' | 'unauthorized' | 'truncated-json' | 'hang' | 'reset' | 'partial-entry' | 'wrong-shape';
+export type Fault =
+  'html-error' | 'unauthorized' | 'truncated-json' | 'hang' | 'reset' | 'partial-entry' | 'wrong-shape';

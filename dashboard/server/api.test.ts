@@ -22,9 +22,34 @@ let base: string;
 beforeAll(async () => {
   warehouse = await openTestWarehouse();
   loaded = await loadHistory(warehouse, history);
-  const hostile = samplePlaybackEvent({ sessionKey: 'xss', observedAt: history.end - 60_000, playStartedAt: history.end - 60_000, device: { ...samplePlaybackEvent().device, deviceName: '<img src=x onerror=alert(1)>' } });
-  await warehouse.client.insert({ table: warehouse.table('playback_events'), values: [playbackEventRow(hostile, { topic: 'test', partition: 0, offset: '0', key: null, value: null, headers: {}, timestamp: 0 })], format: 'JSONEachRow' });
-  app = await buildApi({ warehouse, logger: createLogger('test'), loginAttemptsPerMinute: 8, configuration: testConfiguration(warehouse), clientId: 'api-test' });
+  const hostile = samplePlaybackEvent({
+    sessionKey: 'xss',
+    observedAt: history.end - 60_000,
+    playStartedAt: history.end - 60_000,
+    device: { ...samplePlaybackEvent().device, deviceName: '<img src=x onerror=alert(1)>' },
+  });
+  await warehouse.client.insert({
+    table: warehouse.table('playback_events'),
+    values: [
+      playbackEventRow(hostile, {
+        topic: 'test',
+        partition: 0,
+        offset: '0',
+        key: null,
+        value: null,
+        headers: {},
+        timestamp: 0,
+      }),
+    ],
+    format: 'JSONEachRow',
+  });
+  app = await buildApi({
+    warehouse,
+    logger: createLogger('test'),
+    loginAttemptsPerMinute: 8,
+    configuration: testConfiguration(warehouse),
+    clientId: 'api-test',
+  });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
 }, 120_000);
 
@@ -35,7 +60,11 @@ afterAll(async () => {
 });
 
 const call = (path: string, init: RequestInit & { json?: unknown } = {}) =>
-  fetch(base + path, { ...init, headers: { ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers }, body: init.json !== undefined ? JSON.stringify(init.json) : init.body });
+  fetch(base + path, {
+    ...init,
+    headers: { ...(init.json !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },
+    body: init.json !== undefined ? JSON.stringify(init.json) : init.body,
+  });
 
 const message = async (response: Response) => ((await response.json()) as { message: string }).message;
 
@@ -44,7 +73,10 @@ let session: string | undefined;
 /** One session for the data tests: logging in every time would trip the login rate limit. */
 async function login(): Promise<string> {
   if (session) return session;
-  const response = await call('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: PASSWORD } });
+  const response = await call('/api/v1/auth/login', {
+    method: 'POST',
+    json: { username: 'admin', password: PASSWORD },
+  });
   expect(response.status).toBe(200);
   session = response.headers.get('set-cookie')!.split(';')[0]!;
   return session;
@@ -52,7 +84,15 @@ async function login(): Promise<string> {
 
 describe('API authentication', () => {
   it('refuses every data route without a session or token', async () => {
-    for (const path of ['/api/v1/sessions/active', `/api/v1/sessions/history?${range}`, '/api/v1/analytics/overview', `/api/v1/analytics/plays?${range}`, '/api/v1/violations', '/api/v1/tokens', '/api/v1/auth/me']) {
+    for (const path of [
+      '/api/v1/sessions/active',
+      `/api/v1/sessions/history?${range}`,
+      '/api/v1/analytics/overview',
+      `/api/v1/analytics/plays?${range}`,
+      '/api/v1/violations',
+      '/api/v1/tokens',
+      '/api/v1/auth/me',
+    ]) {
       const response = await call(path);
       expect(response.status, path).toBe(401);
       expect(await response.json()).toMatchObject({ statusCode: 401, message: expect.stringMatching(/Sign in/) });
@@ -65,18 +105,31 @@ describe('API authentication', () => {
     const weak = await call('/api/v1/setup', { method: 'POST', json: { username: 'admin', password: 'short' } });
     expect(weak.status).toBe(400);
     expect(await message(weak)).toMatch(/password must NOT have fewer than 10 characters/);
-    expect((await call('/api/v1/setup', { method: 'POST', json: { username: 'admin', password: PASSWORD } })).status).toBe(201);
-    expect((await call('/api/v1/setup', { method: 'POST', json: { username: 'evil', password: PASSWORD } })).status).toBe(409);
+    expect(
+      (await call('/api/v1/setup', { method: 'POST', json: { username: 'admin', password: PASSWORD } })).status,
+    ).toBe(201);
+    expect(
+      (await call('/api/v1/setup', { method: 'POST', json: { username: 'evil', password: PASSWORD } })).status,
+    ).toBe(409);
     expect(await (await call('/api/v1/setup')).json()).toEqual({ needsSetup: false });
-    const stored = await warehouse.client.query({ query: `SELECT password_hash FROM ${warehouse.table('admin_users')} FINAL`, format: 'JSONEachRow' });
+    const stored = await warehouse.client.query({
+      query: `SELECT password_hash FROM ${warehouse.table('admin_users')} FINAL`,
+      format: 'JSONEachRow',
+    });
     const [row] = await stored.json<{ password_hash: string }>();
     expect(row!.password_hash).toMatch(/^scrypt\$32768\$8\$1\$/);
     expect(row!.password_hash).not.toContain(PASSWORD);
   });
 
   it('signs in with an HttpOnly, SameSite cookie and signs out', async () => {
-    expect((await call('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: 'wrong password' } })).status).toBe(401);
-    const response = await call('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: PASSWORD } });
+    expect(
+      (await call('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: 'wrong password' } }))
+        .status,
+    ).toBe(401);
+    const response = await call('/api/v1/auth/login', {
+      method: 'POST',
+      json: { username: 'admin', password: PASSWORD },
+    });
     const setCookie = response.headers.get('set-cookie')!;
     expect(setCookie).toMatch(/^sw_session=[\w-]{43};/);
     expect(setCookie).toMatch(/HttpOnly/);
@@ -100,11 +153,16 @@ describe('API authentication', () => {
     expect((await call('/api/v1/sessions/active', { headers: bearer })).status).toBe(200);
     const listed = await (await call('/api/v1/tokens', { headers: bearer })).json();
     expect(JSON.stringify(listed)).not.toContain(secret);
-    const stored = await warehouse.client.query({ query: `SELECT token_hash FROM ${warehouse.table('api_tokens')} FINAL`, format: 'JSONEachRow' });
+    const stored = await warehouse.client.query({
+      query: `SELECT token_hash FROM ${warehouse.table('api_tokens')} FINAL`,
+      format: 'JSONEachRow',
+    });
     expect(JSON.stringify(await stored.json())).not.toContain(secret);
     expect((await call(`/api/v1/tokens/${tokenId}`, { method: 'DELETE', headers: { cookie } })).status).toBe(200);
     expect((await call('/api/v1/sessions/active', { headers: bearer })).status).toBe(401);
-    expect((await call('/api/v1/sessions/active', { headers: { authorization: 'Bearer sw_nonsense' } })).status).toBe(401);
+    expect((await call('/api/v1/sessions/active', { headers: { authorization: 'Bearer sw_nonsense' } })).status).toBe(
+      401,
+    );
   });
 });
 
@@ -113,11 +171,25 @@ describe('API data', () => {
     const cookie = await login();
     const response = await call(`/api/v1/analytics/plays?${range}`, { headers: { cookie } });
     const body = (await response.json()) as { data: unknown };
-    expect(body.data).toEqual(await new Analytics(warehouse).playsOverTime({ from: Date.UTC(2026, 9, 1), to: history.end }));
-    for (const name of ['heatmap', 'decisions', 'resolutions', 'platforms', 'top-users', 'top-titles', 'concurrency', 'bandwidth', 'countries']) {
+    expect(body.data).toEqual(
+      await new Analytics(warehouse).playsOverTime({ from: Date.UTC(2026, 9, 1), to: history.end }),
+    );
+    for (const name of [
+      'heatmap',
+      'decisions',
+      'resolutions',
+      'platforms',
+      'top-users',
+      'top-titles',
+      'concurrency',
+      'bandwidth',
+      'countries',
+    ]) {
       expect((await call(`/api/v1/analytics/${name}?${range}`, { headers: { cookie } })).status, name).toBe(200);
     }
-    expect(await (await call('/api/v1/analytics/overview', { headers: { cookie } })).json()).toMatchObject({ totalUsers: expect.any(Number) });
+    expect(await (await call('/api/v1/analytics/overview', { headers: { cookie } })).json()).toMatchObject({
+      totalUsers: expect.any(Number),
+    });
   });
 
   it('answers invalid requests with 400 and a clear message', async () => {
@@ -125,12 +197,18 @@ describe('API data', () => {
     const unknown = await call('/api/v1/analytics/teleports', { headers: { cookie } });
     expect(unknown.status).toBe(400);
     expect(await message(unknown)).toMatch(/params\/name must be equal to one of the allowed values/);
-    const backwards = await call(`/api/v1/sessions/history?from=${history.end}&to=${Date.UTC(2026, 9, 1)}`, { headers: { cookie } });
+    const backwards = await call(`/api/v1/sessions/history?from=${history.end}&to=${Date.UTC(2026, 9, 1)}`, {
+      headers: { cookie },
+    });
     expect(backwards.status).toBe(400);
     expect(await message(backwards)).toBe('"from" must be before "to"');
     const cursor = await call(`/api/v1/sessions/history?${range}&cursor=bogus`, { headers: { cookie } });
     expect(await cursor.json()).toMatchObject({ statusCode: 400, message: 'invalid history cursor' });
-    const badBody = await call('/api/v1/tokens', { method: 'POST', headers: { cookie }, json: { name: '', admin: true } });
+    const badBody = await call('/api/v1/tokens', {
+      method: 'POST',
+      headers: { cookie },
+      json: { name: '', admin: true },
+    });
     expect(badBody.status).toBe(400);
   });
 
@@ -147,7 +225,11 @@ describe('API data', () => {
     const keys: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = (await (await call(`/api/v1/sessions/history?${range}&limit=25${cursor ? `&cursor=${cursor}` : ''}`, { headers: { cookie } })).json()) as { sessions: Array<{ sessionKey: string }>; nextCursor: string | null };
+      const page = (await (
+        await call(`/api/v1/sessions/history?${range}&limit=25${cursor ? `&cursor=${cursor}` : ''}`, {
+          headers: { cookie },
+        })
+      ).json()) as { sessions: Array<{ sessionKey: string }>; nextCursor: string | null };
       keys.push(...page.sessions.map((s) => s.sessionKey));
       cursor = page.nextCursor;
     } while (cursor);
@@ -157,16 +239,26 @@ describe('API data', () => {
 
   it('shows one play with its timeline, and where plays came from for the map', async () => {
     const cookie = await login();
-    const page = (await (await call(`/api/v1/sessions/history?${range}&limit=5`, { headers: { cookie } })).json()) as { sessions: Array<{ serverId: string; sessionKey: string; title: string }> };
+    const page = (await (await call(`/api/v1/sessions/history?${range}&limit=5`, { headers: { cookie } })).json()) as {
+      sessions: Array<{ serverId: string; sessionKey: string; title: string }>;
+    };
     const first = page.sessions.find((s) => s.sessionKey !== 'xss')!;
-    const detail = (await (await call(`/api/v1/sessions/${first.serverId}/${encodeURIComponent(first.sessionKey)}`, { headers: { cookie } })).json()) as { session: { title: string }; timeline: Array<{ at: number; eventType: string }> };
+    const detail = (await (
+      await call(`/api/v1/sessions/${first.serverId}/${encodeURIComponent(first.sessionKey)}`, { headers: { cookie } })
+    ).json()) as { session: { title: string }; timeline: Array<{ at: number; eventType: string }> };
     expect(detail.session.title).toBe(first.title);
     const events = history.events.filter((e) => e.serverId === first.serverId && e.sessionKey === first.sessionKey);
     expect(detail.timeline.map((e) => e.at)).toEqual(events.map((e) => e.observedAt).sort((a, b) => a - b));
     expect((await call(`/api/v1/sessions/${first.serverId}/no-such-play`, { headers: { cookie } })).status).toBe(404);
 
-    const map = (await (await call(`/api/v1/map/places?${range}`, { headers: { cookie } })).json()) as { places: Array<{ plays: number; latitude: number }> };
-    const located = await warehouse.client.query({ query: `SELECT count() AS n FROM ${warehouse.table('sessions')} FINAL WHERE isNotNull(latitude) AND started_at >= fromUnixTimestamp64Milli(toInt64({from:Int64})) AND started_at < fromUnixTimestamp64Milli(toInt64({to:Int64}))`, query_params: { from: Date.UTC(2026, 9, 1), to: history.end }, format: 'JSONEachRow' });
+    const map = (await (await call(`/api/v1/map/places?${range}`, { headers: { cookie } })).json()) as {
+      places: Array<{ plays: number; latitude: number }>;
+    };
+    const located = await warehouse.client.query({
+      query: `SELECT count() AS n FROM ${warehouse.table('sessions')} FINAL WHERE isNotNull(latitude) AND started_at >= fromUnixTimestamp64Milli(toInt64({from:Int64})) AND started_at < fromUnixTimestamp64Milli(toInt64({to:Int64}))`,
+      query_params: { from: Date.UTC(2026, 9, 1), to: history.end },
+      format: 'JSONEachRow',
+    });
     const n = (await located.json<{ n: string }>())[0]?.n;
     expect(map.places.length).toBeGreaterThan(1);
     expect(map.places.reduce((sum, p) => sum + p.plays, 0)).toBe(Number(n));
@@ -175,10 +267,40 @@ describe('API data', () => {
   it('serves server load over time, averaged per bucket', async () => {
     const cookie = await login();
     const hour = Date.UTC(2026, 10, 1, 20, 0, 0);
-    const samples = [0, 20, 40].map((minute, i) => sampleServerMetrics({ sampleId: `m${i}`, serverId: 'load-test', sampledAt: hour + minute * 60_000, hostCpuPercent: 10 * (i + 1), activeSessions: i + 2, totalBandwidthKbps: 1000 * (i + 1), status: i === 2 ? 'DOWN' : 'UP' }));
-    await warehouse.client.insert({ table: warehouse.table('server_metrics'), values: samples.map((m, i) => serverMetricsRow(m, { topic: 'test', partition: 0, offset: String(i), key: null, value: null, headers: {}, timestamp: 0 })), format: 'JSONEachRow' });
-    const response = await call(`/api/v1/server-metrics?servers=load-test&from=${hour}&to=${hour + 3_600_000}&bucket=3600`, { headers: { cookie } });
-    expect(await response.json()).toMatchObject({ bucketSeconds: 3600, points: [{ serverId: 'load-test', at: hour, cpuPercent: 20, sessions: 4, bandwidthKbps: 2000, downSamples: 1 }] });
+    const samples = [0, 20, 40].map((minute, i) =>
+      sampleServerMetrics({
+        sampleId: `m${i}`,
+        serverId: 'load-test',
+        sampledAt: hour + minute * 60_000,
+        hostCpuPercent: 10 * (i + 1),
+        activeSessions: i + 2,
+        totalBandwidthKbps: 1000 * (i + 1),
+        status: i === 2 ? 'DOWN' : 'UP',
+      }),
+    );
+    await warehouse.client.insert({
+      table: warehouse.table('server_metrics'),
+      values: samples.map((m, i) =>
+        serverMetricsRow(m, {
+          topic: 'test',
+          partition: 0,
+          offset: String(i),
+          key: null,
+          value: null,
+          headers: {},
+          timestamp: 0,
+        }),
+      ),
+      format: 'JSONEachRow',
+    });
+    const response = await call(
+      `/api/v1/server-metrics?servers=load-test&from=${hour}&to=${hour + 3_600_000}&bucket=3600`,
+      { headers: { cookie } },
+    );
+    expect(await response.json()).toMatchObject({
+      bucketSeconds: 3600,
+      points: [{ serverId: 'load-test', at: hour, cpuPercent: 20, sessions: 4, bandwidthKbps: 2000, downSamples: 1 }],
+    });
     expect((await call(`/api/v1/server-metrics?bucket=5`, { headers: { cookie } })).status).toBe(400);
   });
 
@@ -194,13 +316,28 @@ describe('users and violations', () => {
   beforeAll(async () => {
     const record = { topic: 'test', partition: 0, offset: '1', key: null, value: null, headers: {}, timestamp: 0 };
     const [serverId, userId] = account.split(':');
-    await warehouse.client.insert({ table: warehouse.table('violations'), values: [violationRow(sampleViolation({ violationId, accountKey: account, serverId: serverId!, userId: userId! }), record)], format: 'JSONEachRow' });
-    await warehouse.client.insert({ table: warehouse.table('trust_score_history'), values: [trustChangeRow(sampleTrustScoreChange({ accountKey: account, violationId }), record)], format: 'JSONEachRow' });
+    await warehouse.client.insert({
+      table: warehouse.table('violations'),
+      values: [
+        violationRow(
+          sampleViolation({ violationId, accountKey: account, serverId: serverId!, userId: userId! }),
+          record,
+        ),
+      ],
+      format: 'JSONEachRow',
+    });
+    await warehouse.client.insert({
+      table: warehouse.table('trust_score_history'),
+      values: [trustChangeRow(sampleTrustScoreChange({ accountKey: account, violationId }), record)],
+      format: 'JSONEachRow',
+    });
   });
 
   it('lists users with their trust score, lowest first, and open violations', async () => {
     const cookie = await login();
-    const { users } = (await (await call('/api/v1/users', { headers: { cookie } })).json()) as { users: Array<{ accountKey: string; trustScore: number; openViolations: number }> };
+    const { users } = (await (await call('/api/v1/users', { headers: { cookie } })).json()) as {
+      users: Array<{ accountKey: string; trustScore: number; openViolations: number }>;
+    };
     expect(users[0]).toMatchObject({ accountKey: account, trustScore: 80, openViolations: 1 });
     expect(users.slice(1).every((u) => u.trustScore === 100)).toBe(true);
     expect(users).toHaveLength(new Set(history.events.map((e) => e.accountKey)).size + 1);
@@ -208,25 +345,57 @@ describe('users and violations', () => {
 
   it("shows a user's profile: devices, places, violations, trust history", async () => {
     const cookie = await login();
-    const profile = (await (await call(`/api/v1/users/${encodeURIComponent(account)}`, { headers: { cookie } })).json()) as Record<string, unknown[]> & { trustScore: number };
+    const profile = (await (
+      await call(`/api/v1/users/${encodeURIComponent(account)}`, { headers: { cookie } })
+    ).json()) as Record<string, unknown[]> & { trustScore: number };
     expect(profile.trustScore).toBe(80);
     expect(profile.devices!.length).toBeGreaterThan(0);
     expect(profile.locations!.length).toBeGreaterThan(0);
-    expect(profile.violations).toEqual([expect.objectContaining({ violationId, rule: 'IMPOSSIBLE_TRAVEL', status: 'OPEN' })]);
-    expect(profile.trustHistory).toEqual([expect.objectContaining({ previousScore: 100, newScore: 80, reason: 'VIOLATION' })]);
+    expect(profile.violations).toEqual([
+      expect.objectContaining({ violationId, rule: 'IMPOSSIBLE_TRAVEL', status: 'OPEN' }),
+    ]);
+    expect(profile.trustHistory).toEqual([
+      expect.objectContaining({ previousScore: 100, newScore: 80, reason: 'VIOLATION' }),
+    ]);
     expect((await call('/api/v1/users/plex-a%3Anobody', { headers: { cookie } })).status).toBe(404);
   });
 
   it('acknowledges and dismisses violations', async () => {
     const cookie = await login();
-    const ack = await call(`/api/v1/violations/${violationId}/status`, { method: 'POST', headers: { cookie }, json: { status: 'ACKNOWLEDGED' } });
+    const ack = await call(`/api/v1/violations/${violationId}/status`, {
+      method: 'POST',
+      headers: { cookie },
+      json: { status: 'ACKNOWLEDGED' },
+    });
     expect(await ack.json()).toEqual({ violationId, status: 'ACKNOWLEDGED' });
-    const open = (await (await call('/api/v1/violations?status=OPEN', { headers: { cookie } })).json()) as { violations: unknown[] };
+    const open = (await (await call('/api/v1/violations?status=OPEN', { headers: { cookie } })).json()) as {
+      violations: unknown[];
+    };
     expect(open.violations).toEqual([]);
-    const dismissed = await call(`/api/v1/violations/${violationId}/status`, { method: 'POST', headers: { cookie }, json: { status: 'DISMISSED', note: 'family trip' } });
+    const dismissed = await call(`/api/v1/violations/${violationId}/status`, {
+      method: 'POST',
+      headers: { cookie },
+      json: { status: 'DISMISSED', note: 'family trip' },
+    });
     expect(await dismissed.json()).toEqual({ violationId, status: 'DISMISSED' });
-    expect((await call(`/api/v1/violations/${violationId}/status`, { method: 'POST', headers: { cookie }, json: { status: 'DELETED' } })).status).toBe(400);
-    expect((await call(`/api/v1/violations/${'b'.repeat(32)}/status`, { method: 'POST', headers: { cookie }, json: { status: 'OPEN' } })).status).toBe(404);
+    expect(
+      (
+        await call(`/api/v1/violations/${violationId}/status`, {
+          method: 'POST',
+          headers: { cookie },
+          json: { status: 'DELETED' },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await call(`/api/v1/violations/${'b'.repeat(32)}/status`, {
+          method: 'POST',
+          headers: { cookie },
+          json: { status: 'OPEN' },
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('reports media server status (none when the connectors run elsewhere)', async () => {
@@ -237,9 +406,21 @@ describe('users and violations', () => {
 
 describe('API documents and library', () => {
   it('publishes its OpenAPI document and interactive docs', async () => {
-    const doc = (await (await call('/api-docs/json')).json()) as { openapi: string; paths: Record<string, unknown>; components: { securitySchemes: Record<string, unknown> } };
+    const doc = (await (await call('/api-docs/json')).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { securitySchemes: Record<string, unknown> };
+    };
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/sessions/history', '/api/v1/analytics/{name}', '/api/v1/sessions/{serverId}/{sessionKey}/terminate', '/api/v1/users/{accountKey}', '/api/v1/tokens']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/sessions/history',
+        '/api/v1/analytics/{name}',
+        '/api/v1/sessions/{serverId}/{sessionKey}/terminate',
+        '/api/v1/users/{accountKey}',
+        '/api/v1/tokens',
+      ]),
+    );
     expect(Object.keys(doc.components.securitySchemes)).toEqual(['session', 'token']);
     const page = await call('/api-docs');
     expect(page.status).toBe(200);
@@ -248,7 +429,13 @@ describe('API documents and library', () => {
 
   it('serves library analytics and validates their parameters', async () => {
     const cookie = await login();
-    for (const path of ['libraries', 'distribution?by=videoCodec', 'most-watched?limit=5', 'never-watched', 'duplicates']) {
+    for (const path of [
+      'libraries',
+      'distribution?by=videoCodec',
+      'most-watched?limit=5',
+      'never-watched',
+      'duplicates',
+    ]) {
       expect((await call(`/api/v1/library/${path}`, { headers: { cookie } })).status, path).toBe(200);
     }
     expect((await call('/api/v1/library/distribution?by=colour', { headers: { cookie } })).status).toBe(400);
@@ -256,18 +443,34 @@ describe('API documents and library', () => {
 
   it('shows the rule parameters and backtests other ones on stored history', async () => {
     const cookie = await login();
-    const current = (await (await call('/api/v1/rules', { headers: { cookie } })).json()) as { rules: { concurrentStreams: { maxStreams: number } } };
+    const current = (await (await call('/api/v1/rules', { headers: { cookie } })).json()) as {
+      rules: { concurrentStreams: { maxStreams: number } };
+    };
     expect(current.rules.concurrentStreams.maxStreams).toBe(3);
     const body = { from: Date.UTC(2026, 9, 1), to: history.end, rules: { deviceVelocity: { maxIps: 0 } } };
-    const report = (await (await call('/api/v1/rules/backtest', { method: 'POST', headers: { cookie }, json: body })).json()) as { events: number; byRule: Record<string, number> };
+    const report = (await (
+      await call('/api/v1/rules/backtest', { method: 'POST', headers: { cookie }, json: body })
+    ).json()) as { events: number; byRule: Record<string, number> };
     expect(report.events).toBe(history.events.length + 1);
     expect(report.byRule.DEVICE_VELOCITY).toBeGreaterThan(0);
-    const withDefaults = (await (await call('/api/v1/rules/backtest', { method: 'POST', headers: { cookie }, json: { from: body.from, to: body.to } })).json()) as { byRule: Record<string, number> };
+    const withDefaults = (await (
+      await call('/api/v1/rules/backtest', {
+        method: 'POST',
+        headers: { cookie },
+        json: { from: body.from, to: body.to },
+      })
+    ).json()) as { byRule: Record<string, number> };
     expect(withDefaults.byRule.DEVICE_VELOCITY).toBeUndefined();
-    const wrong = await call('/api/v1/rules/backtest', { method: 'POST', headers: { cookie }, json: { ...body, rules: { teleport: {} } } });
+    const wrong = await call('/api/v1/rules/backtest', {
+      method: 'POST',
+      headers: { cookie },
+      json: { ...body, rules: { teleport: {} } },
+    });
     expect(wrong.status).toBe(400);
     expect(await message(wrong)).toMatch(/unknown rule "teleport"/);
-    expect((await call('/api/v1/rules/backtest', { method: 'POST', headers: { cookie }, json: { from: 10, to: 5 } })).status).toBe(400);
+    expect(
+      (await call('/api/v1/rules/backtest', { method: 'POST', headers: { cookie }, json: { from: 10, to: 5 } })).status,
+    ).toBe(400);
   });
 
   it('has no /metrics when nothing collects figures (security.test.ts covers it private)', async () => {
@@ -278,7 +481,11 @@ describe('API documents and library', () => {
 describe('login rate limit', () => {
   it('stops password guessing after the allowed attempts', async () => {
     const statuses: number[] = [];
-    for (let i = 0; i < 10; i++) statuses.push((await call('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: `guess ${i}` } })).status);
+    for (let i = 0; i < 10; i++)
+      statuses.push(
+        (await call('/api/v1/auth/login', { method: 'POST', json: { username: 'admin', password: `guess ${i}` } }))
+          .status,
+      );
     expect(statuses).toContain(429);
     expect(statuses.slice(-1)).toEqual([429]);
   });

@@ -109,8 +109,18 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(rateLimit, { global: false });
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Streamwarden API', version: '1', description: 'Sessions, analytics, users, violations and stream control. Sign in (cookie) or send an API token.' },
-      components: { securitySchemes: { session: { type: 'apiKey', in: 'cookie', name: 'sw_session' }, token: { type: 'http', scheme: 'bearer', description: 'API token sw_<id>_<secret>' } } },
+      info: {
+        title: 'Streamwarden API',
+        version: '1',
+        description:
+          'Sessions, analytics, users, violations and stream control. Sign in (cookie) or send an API token.',
+      },
+      components: {
+        securitySchemes: {
+          session: { type: 'apiKey', in: 'cookie', name: 'sw_session' },
+          token: { type: 'http', scheme: 'bearer', description: 'API token sw_<id>_<secret>' },
+        },
+      },
       security: [{ session: [] }, { token: [] }],
     },
   });
@@ -125,11 +135,17 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       const ok = warehouse && bus !== false;
       // Damage found in the embedded log: the process runs on with what was intact, and says so.
       const problems = options.bus?.problems?.() ?? [];
-      return reply.code(ok ? 200 : 503).send({ status: !ok ? 'degraded' : problems.length ? 'warning' : 'ok', warehouse, bus, problems });
+      return reply
+        .code(ok ? 200 : 503)
+        .send({ status: !ok ? 'degraded' : problems.length ? 'warning' : 'ok', warehouse, bus, problems });
     });
   });
 
-  await app.register(authRoutes, { store, secureCookies: options.secureCookies ?? false, loginAttemptsPerMinute: options.loginAttemptsPerMinute ?? 10 });
+  await app.register(authRoutes, {
+    store,
+    secureCookies: options.secureCookies ?? false,
+    loginAttemptsPerMinute: options.loginAttemptsPerMinute ?? 10,
+  });
   await app.register(dataRoutes, { warehouse: options.warehouse });
   await app.register(liveRoutes, {
     live: options.live,
@@ -140,11 +156,17 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(peopleRoutes, { warehouse: options.warehouse, serverStatus: options.serverStatus });
   await app.register(libraryRoutes, { warehouse: options.warehouse });
   await app.register(rulesRoutes, { warehouse: options.warehouse, store: options.configuration.rules });
-  await app.register(serversRoutes, { registry: options.configuration.servers, clientId: options.clientId, serverStatus: options.serverStatus });
+  await app.register(serversRoutes, {
+    registry: options.configuration.servers,
+    clientId: options.clientId,
+    serverStatus: options.serverStatus,
+  });
   await app.register(settingsRoutes, { documents: options.configuration.documents, geoipSource: options.geoipSource });
   if (options.metrics) await app.register(metricsRoute, { collect: options.metrics });
   await app.register(notificationRoutes, { channels: options.configuration.channels, warehouse: options.warehouse });
-  await app.register(importRoutes, { jobs: new ImportJobs({ warehouse: options.warehouse, geolocate: options.geolocate, logger: options.logger }) });
+  await app.register(importRoutes, {
+    jobs: new ImportJobs({ warehouse: options.warehouse, geolocate: options.geolocate, logger: options.logger }),
+  });
   await serveDashboard(app, dashboardDir);
   return app;
 }

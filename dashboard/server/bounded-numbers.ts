@@ -3,10 +3,22 @@
 // `maximum`, and integers past 2^53 lose precision on their way to ClickHouse; either was a 500.
 import type { FastifyInstance, RouteOptions } from 'fastify';
 
-type Schema = { type?: unknown; minimum?: number; maximum?: number; 'x-finite'?: boolean; properties?: Record<string, Schema>; items?: Schema };
+type Schema = {
+  type?: unknown;
+  minimum?: number;
+  maximum?: number;
+  'x-finite'?: boolean;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+};
 
 interface AjvLike {
-  addKeyword(definition: { keyword: string; schemaType: string; validate: (schema: boolean, data: unknown) => boolean; error: { message: string } }): unknown;
+  addKeyword(definition: {
+    keyword: string;
+    schemaType: string;
+    validate: (schema: boolean, data: unknown) => boolean;
+    error: { message: string };
+  }): unknown;
 }
 
 /**
@@ -16,7 +28,12 @@ interface AjvLike {
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- Fastify types the plugin over Ajv's own class
 export function finiteKeyword(ajv: any): any {
-  (ajv as AjvLike).addKeyword({ keyword: 'x-finite', schemaType: 'boolean', validate: (schema, data) => !schema || typeof data !== 'number' || Number.isFinite(data), error: { message: 'must be a finite number' } });
+  (ajv as AjvLike).addKeyword({
+    keyword: 'x-finite',
+    schemaType: 'boolean',
+    validate: (schema, data) => !schema || typeof data !== 'number' || Number.isFinite(data),
+    error: { message: 'must be a finite number' },
+  });
   return ajv;
 }
 

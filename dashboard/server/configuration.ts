@@ -15,7 +15,10 @@ export interface Configuration {
   close(): void;
 }
 
-export function openConfiguration(warehouse: Warehouse, options: { secrets: SecretBox; serversFile?: string; rulesFile?: string; pollMs?: number }): Configuration {
+export function openConfiguration(
+  warehouse: Warehouse,
+  options: { secrets: SecretBox; serversFile?: string; rulesFile?: string; pollMs?: number },
+): Configuration {
   const documents = new ConfigDocuments(warehouse, options.pollMs);
   return {
     documents,

@@ -37,11 +37,29 @@ beforeAll(async () => {
   await migrate(warehouse, logger);
   bus = new EmbeddedBus({ dir: mkdtempSync(join(tmpdir(), 'sw-live-')), logger, defaultPartitions: 2 });
   await bus.ensureTopics(allTopics.map((t) => ({ name: t.name })));
-  runner = new ConnectorRunner({ producer: await bus.producer(), logger, clientId: 'sw-test', timing: { pollIntervalMs: 200, feedPollIntervalMs: 300, metricsIntervalMs: 500 }, librarySync: null });
-  await runner.apply([{ id: 'plex-home', name: 'Home', type: 'plex', url: plex.url, token: 'plex-token', enabled: true }]);
+  runner = new ConnectorRunner({
+    producer: await bus.producer(),
+    logger,
+    clientId: 'sw-test',
+    timing: { pollIntervalMs: 200, feedPollIntervalMs: 300, metricsIntervalMs: 500 },
+    librarySync: null,
+  });
+  await runner.apply([
+    { id: 'plex-home', name: 'Home', type: 'plex', url: plex.url, token: 'plex-token', enabled: true },
+  ]);
   live = new LiveHub({ bus, warehouse, logger, geo: await GeoIp.open() });
   await live.start();
-  app = await buildApi({ warehouse, bus, logger, live, control: localControl(runner), serverStatus: () => runner.statuses(), metrics: metricsCollector({ bus, connectors: runner }), configuration: testConfiguration(warehouse), clientId: 'live-test' });
+  app = await buildApi({
+    warehouse,
+    bus,
+    logger,
+    live,
+    control: localControl(runner),
+    serverStatus: () => runner.statuses(),
+    metrics: metricsCollector({ bus, connectors: runner }),
+    configuration: testConfiguration(warehouse),
+    clientId: 'live-test',
+  });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
   cookie = await setupAndSignIn(base);
 }, 60_000);
@@ -76,15 +94,37 @@ describe('live WebSocket and stopping streams', () => {
     await waitFor(() => messages.length > 0, 'the snapshot');
     expect(messages[0]).toMatchObject({ type: 'snapshot', sessions: [] });
 
-    const session = plex.startSession({ user: user('42', 'alice'), item: movie('5001', 'Dune'), device: { ...DEVICES.tv(), name: '<b>Den</b> TV' }, ip: '81.2.69.142' });
+    const session = plex.startSession({
+      user: user('42', 'alice'),
+      item: movie('5001', 'Dune'),
+      device: { ...DEVICES.tv(), name: '<b>Den</b> TV' },
+      ip: '81.2.69.142',
+    });
     await waitFor(() => messages.some((m) => m.type === 'session.started'), 'the session on the socket', 15_000);
     const started = messages.find((m) => m.type === 'session.started') as Extract<LiveMessage, { session: unknown }>;
-    expect(started.session).toMatchObject({ serverId: 'plex-home', accountKey: 'plex-home:42', userName: 'alice', sessionKey: session.key, title: 'Dune', deviceName: '<b>Den</b> TV', clientIp: '81.2.69.142', countryCode: 'GB', city: expect.any(String), latitude: expect.any(Number) });
+    expect(started.session).toMatchObject({
+      serverId: 'plex-home',
+      accountKey: 'plex-home:42',
+      userName: 'alice',
+      sessionKey: session.key,
+      title: 'Dune',
+      deviceName: '<b>Den</b> TV',
+      clientIp: '81.2.69.142',
+      countryCode: 'GB',
+      city: expect.any(String),
+      latitude: expect.any(Number),
+    });
     await waitFor(() => messages.some((m) => m.type === 'server.status'), 'server status on the socket', 15_000);
 
-    const stop = await fetch(`${base}/api/v1/sessions/plex-home/${session.key}/terminate`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ message: 'Sharing is not allowed' }) });
+    const stop = await fetch(`${base}/api/v1/sessions/plex-home/${session.key}/terminate`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'Sharing is not allowed' }),
+    });
     expect(stop.status).toBe(202);
-    expect(plex.terminations).toEqual([expect.objectContaining({ sessionId: session.id, reason: 'Sharing is not allowed' })]);
+    expect(plex.terminations).toEqual([
+      expect.objectContaining({ sessionId: session.id, reason: 'Sharing is not allowed' }),
+    ]);
     await waitFor(() => messages.some((m) => m.type === 'session.stopped'), 'the stop on the socket', 15_000);
     socket.close();
 
@@ -102,16 +142,30 @@ describe('live WebSocket and stopping streams', () => {
     expect(text).toContain('# TYPE streamwarden_server_up gauge');
     expect(text).toMatch(/^streamwarden_server_up\{server="plex-home",status="UP"\} 1$/m);
     expect(text).toMatch(/^streamwarden_consumer_lag\{group="pipeline"\} \d+$/m);
-    const servers = (await (await fetch(`${base}/api/v1/servers/status`, { headers: { cookie } })).json()) as { servers: Array<{ serverId: string; status: string }> };
+    const servers = (await (await fetch(`${base}/api/v1/servers/status`, { headers: { cookie } })).json()) as {
+      servers: Array<{ serverId: string; status: string }>;
+    };
     expect(servers.servers).toEqual([expect.objectContaining({ serverId: 'plex-home', status: 'UP' })]);
   });
 
   it('explains a stop that cannot be done', async () => {
-    const unknown = await fetch(`${base}/api/v1/sessions/nowhere/1/terminate`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' });
+    const unknown = await fetch(`${base}/api/v1/sessions/nowhere/1/terminate`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(unknown.status).toBe(404);
-    const invalid = await fetch(`${base}/api/v1/sessions/plex-home/1/terminate`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ message: 'x'.repeat(501) }) });
+    const invalid = await fetch(`${base}/api/v1/sessions/plex-home/1/terminate`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ message: 'x'.repeat(501) }),
+    });
     expect(invalid.status).toBe(400);
-    const anonymous = await fetch(`${base}/api/v1/sessions/plex-home/1/terminate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const anonymous = await fetch(`${base}/api/v1/sessions/plex-home/1/terminate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(anonymous.status).toBe(401);
   });
 });

@@ -29,11 +29,19 @@ export class LiveHub {
   private readonly listeners = new Set<Listener>();
   private readonly consumers: BusConsumer[] = [];
 
-  constructor(private readonly options: { bus: Bus; warehouse: Warehouse; logger: Logger; /** Places live plays; without it they have no location until stored. */ geo?: Pick<GeoIp, 'lookup'> }) {}
+  constructor(
+    private readonly options: {
+      bus: Bus;
+      warehouse: Warehouse;
+      logger: Logger;
+      /** Places live plays; without it they have no location until stored. */ geo?: Pick<GeoIp, 'lookup'>;
+    },
+  ) {}
 
   async start(): Promise<void> {
     const { warehouse } = this.options;
-    for (const s of await new SessionQueries(warehouse).active()) this.sessions.set(`${s.serverId}/${s.sessionKey}`, viewFromRow(s));
+    for (const s of await new SessionQueries(warehouse).active())
+      this.sessions.set(`${s.serverId}/${s.sessionKey}`, viewFromRow(s));
     for (const server of await this.latestServerSamples()) this.servers.set(server.serverId, server);
     const { bus, logger } = this.options;
     const deadLetters = await bus.producer();
@@ -41,8 +49,18 @@ export class LiveHub {
     const group = `api-live-${randomUUID()}`;
     const common = { deadLetters, logger, fromBeginning: false, ephemeral: true } as const;
     this.consumers.push(
-      await consumeTopic(bus, { ...common, groupId: `${group}-events`, spec: topics.playbackEvents, handle: async (records) => records.forEach((r) => this.onEvent(r.value)) }),
-      await consumeTopic(bus, { ...common, groupId: `${group}-violations`, spec: topics.violations, handle: async (records) => records.forEach((r) => this.emit({ type: 'violation', violation: r.value })) }),
+      await consumeTopic(bus, {
+        ...common,
+        groupId: `${group}-events`,
+        spec: topics.playbackEvents,
+        handle: async (records) => records.forEach((r) => this.onEvent(r.value)),
+      }),
+      await consumeTopic(bus, {
+        ...common,
+        groupId: `${group}-violations`,
+        spec: topics.violations,
+        handle: async (records) => records.forEach((r) => this.emit({ type: 'violation', violation: r.value })),
+      }),
       await consumeTopic(bus, {
         ...common,
         groupId: `${group}-servers`,
@@ -60,7 +78,15 @@ export class LiveHub {
   async stop(): Promise<void> {
     for (const consumer of this.consumers) await consumer.stop();
     // Each API start has groups of its own; gone with it, they must not pile up on the cluster.
-    for (const consumer of this.consumers) await this.options.bus.deleteGroup(consumer.groupId).catch((err: unknown) => this.options.logger.warn({ err: (err as Error).message, group: consumer.groupId }, 'live feed group not deleted'));
+    for (const consumer of this.consumers)
+      await this.options.bus
+        .deleteGroup(consumer.groupId)
+        .catch((err: unknown) =>
+          this.options.logger.warn(
+            { err: (err as Error).message, group: consumer.groupId },
+            'live feed group not deleted',
+          ),
+        );
   }
 
   /** Each server's newest metrics sample in the warehouse, in the topic's shape. */

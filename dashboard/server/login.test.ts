@@ -40,7 +40,13 @@ afterAll(async () => {
 });
 
 async function start(options: Partial<ApiOptions> = {}): Promise<string> {
-  const app = await buildApi({ warehouse, logger, configuration: testConfiguration(warehouse), clientId: 'login-test', ...options });
+  const app = await buildApi({
+    warehouse,
+    logger,
+    configuration: testConfiguration(warehouse),
+    clientId: 'login-test',
+    ...options,
+  });
   apps.push(app);
   return app.listen({ port: 0, host: '127.0.0.1' });
 }
@@ -52,11 +58,22 @@ describe('first-run setup', () => {
   it('lets exactly one of several concurrent setups win, also across two API processes', async () => {
     const [a, b] = [await start(), await start()];
     const attempts = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => rawRequest(i % 2 ? a : b, 'POST', '/api/v1/setup', {}, JSON.stringify({ username: `admin${i}`, password: 'a long enough password' }))),
+      Array.from({ length: 6 }, (_, i) =>
+        rawRequest(
+          i % 2 ? a : b,
+          'POST',
+          '/api/v1/setup',
+          {},
+          JSON.stringify({ username: `admin${i}`, password: 'a long enough password' }),
+        ),
+      ),
     );
     const statuses = attempts.map((r) => r.status).sort();
     expect(statuses).toEqual([201, 409, 409, 409, 409, 409]);
-    const result = await warehouse.client.query({ query: `SELECT username FROM ${warehouse.table('admin_users')} FINAL WHERE NOT deleted`, format: 'JSONEachRow' });
+    const result = await warehouse.client.query({
+      query: `SELECT username FROM ${warehouse.table('admin_users')} FINAL WHERE NOT deleted`,
+      format: 'JSONEachRow',
+    });
     const admins = await result.json<{ username: string }>();
     expect(admins).toHaveLength(1);
     const winner = JSON.parse(attempts.find((r) => r.status === 201)!.body) as { username: string };
@@ -70,7 +87,8 @@ describe('sign-in limits', () => {
     const base = await start({ loginAttemptsPerMinute: 5 });
     // Rotating the header does not make new clients: the socket address is the key.
     const forged = [];
-    for (let i = 0; i < 7; i++) forged.push((await login(base, `nobody${i}`, 'wrong password', { 'x-forwarded-for': `203.0.113.${i}` })).status);
+    for (let i = 0; i < 7; i++)
+      forged.push((await login(base, `nobody${i}`, 'wrong password', { 'x-forwarded-for': `203.0.113.${i}` })).status);
     expect(forged.slice(0, 5)).toEqual([401, 401, 401, 401, 401]);
     expect(forged.slice(5)).toEqual([429, 429]);
 
@@ -78,7 +96,8 @@ describe('sign-in limits', () => {
     // however many addresses guess it.
     const proxied = await start({ loginAttemptsPerMinute: 5, trustedProxies: ['127.0.0.1'] });
     const spread = [];
-    for (let i = 0; i < 7; i++) spread.push((await login(proxied, 'victim', `guess ${i}`, { 'x-forwarded-for': `198.51.100.${i}` })).status);
+    for (let i = 0; i < 7; i++)
+      spread.push((await login(proxied, 'victim', `guess ${i}`, { 'x-forwarded-for': `198.51.100.${i}` })).status);
     expect(spread).toEqual([401, 401, 401, 401, 401, 429, 429]);
     const limited = await login(proxied, 'Victim', 'guess', { 'x-forwarded-for': '198.51.100.99' });
     expect(limited.status).toBe(429);
@@ -107,7 +126,9 @@ describe('revocations across API processes', () => {
       const [a, b] = [await start({ bus }), await start({ bus })];
       const signedIn = await login(a, TEST_ADMIN.username, TEST_ADMIN.password);
       const cookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
-      const token = (JSON.parse((await rawRequest(a, 'POST', '/api/v1/tokens', { cookie }, JSON.stringify({ name: 'script' }))).body) as { token: string; tokenId: string });
+      const token = JSON.parse(
+        (await rawRequest(a, 'POST', '/api/v1/tokens', { cookie }, JSON.stringify({ name: 'script' }))).body,
+      ) as { token: string; tokenId: string };
       const bearer = { authorization: `Bearer ${token.token}` };
       // Both processes have the session and the token in their caches.
       for (const base of [a, b]) {
@@ -116,7 +137,13 @@ describe('revocations across API processes', () => {
       }
       expect((await rawRequest(a, 'DELETE', `/api/v1/tokens/${token.tokenId}`, { cookie })).status).toBe(200);
       expect((await rawRequest(a, 'POST', '/api/v1/auth/logout', { cookie })).status).toBe(200);
-      await waitFor(async () => (await rawRequest(b, 'GET', '/api/v1/auth/me', { cookie })).status === 401 && (await rawRequest(b, 'GET', '/api/v1/auth/me', bearer)).status === 401, 'process b to drop both', 5000);
+      await waitFor(
+        async () =>
+          (await rawRequest(b, 'GET', '/api/v1/auth/me', { cookie })).status === 401 &&
+          (await rawRequest(b, 'GET', '/api/v1/auth/me', bearer)).status === 401,
+        'process b to drop both',
+        5000,
+      );
     } finally {
       for (const app of apps.splice(-2)) await app.close();
       await bus.close();
@@ -129,10 +156,18 @@ describe('health', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sw-health-'));
     let bus = new EmbeddedBus({ dir, logger, defaultPartitions: 1 });
     await bus.ensureTopics(allTopics.map((t) => ({ name: t.name, partitions: 1 })));
-    await (await bus.producer()).send('streamwarden.playback-events', Array.from({ length: 50 }, (_, i) => ({ key: 'k', value: Buffer.from(`record ${i}`) })));
+    await (
+      await bus.producer()
+    ).send(
+      'streamwarden.playback-events',
+      Array.from({ length: 50 }, (_, i) => ({ key: 'k', value: Buffer.from(`record ${i}`) })),
+    );
     await bus.close();
     const segmentDir = join(dir, 'topics', 'streamwarden.playback-events', '0');
-    const segment = join(segmentDir, readdirSync(segmentDir).find((f) => f.endsWith('.log'))!);
+    const segment = join(
+      segmentDir,
+      readdirSync(segmentDir).find((f) => f.endsWith('.log'))!,
+    );
     const bytes = readFileSync(segment);
     const middle = Math.floor(bytes.length / 2);
     bytes[middle] = bytes[middle]! ^ 0xff;
@@ -142,7 +177,12 @@ describe('health', () => {
       const base = await start({ bus });
       const health = await rawRequest(base, 'GET', '/health');
       expect(health.status).toBe(200);
-      expect(JSON.parse(health.body)).toMatchObject({ status: 'warning', warehouse: true, bus: true, problems: [expect.stringMatching(/damaged records in .*quarantine/)] });
+      expect(JSON.parse(health.body)).toMatchObject({
+        status: 'warning',
+        warehouse: true,
+        bus: true,
+        problems: [expect.stringMatching(/damaged records in .*quarantine/)],
+      });
     } finally {
       await apps.pop()!.close();
       await bus.close();

@@ -31,7 +31,16 @@ beforeAll(async () => {
   await bus.ensureTopics(allTopics.map((t) => ({ name: t.name })));
   live = new LiveHub({ bus, warehouse, logger });
   await live.start();
-  app = await buildApi({ warehouse, bus, logger, live, metrics: async () => [], configuration: testConfiguration(warehouse), clientId: 'security-test', allowedOrigins: ['https://grafana.example.org'] });
+  app = await buildApi({
+    warehouse,
+    bus,
+    logger,
+    live,
+    metrics: async () => [],
+    configuration: testConfiguration(warehouse),
+    clientId: 'security-test',
+    allowedOrigins: ['https://grafana.example.org'],
+  });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
   cookie = await setupAndSignIn(base);
 }, 60_000);
@@ -44,16 +53,33 @@ afterAll(async () => {
 });
 
 /** A concrete path for a route pattern: every :param gets a plausible value. */
-const concrete = (url: string) => url.replace(/:(\w+)/g, (_, name: string) => (name === 'serverId' ? 'plex-home' : name === 'id' ? '0123456789ab' : 'x1')).replace(/\*$/, 'x');
+const concrete = (url: string) =>
+  url
+    .replace(/:(\w+)/g, (_, name: string) =>
+      name === 'serverId' ? 'plex-home' : name === 'id' ? '0123456789ab' : 'x1',
+    )
+    .replace(/\*$/, 'x');
 
-const PUBLIC_ROUTES = ['GET /api/v1/setup', 'HEAD /api/v1/setup', 'POST /api/v1/setup', 'POST /api/v1/auth/login', 'GET /health', 'HEAD /health'];
+const PUBLIC_ROUTES = [
+  'GET /api/v1/setup',
+  'HEAD /api/v1/setup',
+  'POST /api/v1/setup',
+  'POST /api/v1/auth/login',
+  'GET /health',
+  'HEAD /health',
+];
 
 /** What an anonymous client may get back: a refusal, a JSON 404, or the app shell; never data. */
 function refused(response: { status: number; headers: Record<string, unknown>; body: string }, what: string): void {
   const type = String(response.headers['content-type'] ?? '');
   // The app shell (index.html, or a note that it is not built) holds no data.
-  const shell = (response.status === 503 && type.startsWith('text/plain')) || (response.status === 200 && type.startsWith('text/html') && response.body.startsWith('<!doctype html>'));
-  expect([401, 404].includes(response.status) || shell, `${what} answered ${response.status}: ${response.body.slice(0, 200)}`).toBe(true);
+  const shell =
+    (response.status === 503 && type.startsWith('text/plain')) ||
+    (response.status === 200 && type.startsWith('text/html') && response.body.startsWith('<!doctype html>'));
+  expect(
+    [401, 404].includes(response.status) || shell,
+    `${what} answered ${response.status}: ${response.body.slice(0, 200)}`,
+  ).toBe(true);
   if (response.status === 401) expect(JSON.parse(response.body)).toMatchObject({ statusCode: 401 });
 }
 
@@ -91,7 +117,9 @@ function spellings(path: string): string[] {
 
 describe('authentication is decided on the matched route', () => {
   it('lists exactly the intended public routes; everything else is private', () => {
-    const publicApi = app.routeAccess().filter((r) => r.public && !r.url.startsWith('/api-docs') && !r.url.startsWith('/_app') && !/\.\w+$/.test(r.url));
+    const publicApi = app
+      .routeAccess()
+      .filter((r) => r.public && !r.url.startsWith('/api-docs') && !r.url.startsWith('/_app') && !/\.\w+$/.test(r.url));
     expect(publicApi.map((r) => `${r.method} ${r.url}`).sort()).toEqual([...PUBLIC_ROUTES].sort());
     expect(app.routeAccess().filter((r) => !r.public).length).toBeGreaterThan(50);
   });
@@ -100,18 +128,32 @@ describe('authentication is decided on the matched route', () => {
     const privateRoutes = app.routeAccess().filter((r) => !r.public);
     for (const route of privateRoutes) {
       const path = concrete(route.url);
-      const response = await rawRequest(base, route.method, path, {}, ['POST', 'PUT', 'PATCH'].includes(route.method) ? '{}' : undefined);
+      const response = await rawRequest(
+        base,
+        route.method,
+        path,
+        {},
+        ['POST', 'PUT', 'PATCH'].includes(route.method) ? '{}' : undefined,
+      );
       expect(response.status, `${route.method} ${path}`).toBe(401);
     }
   });
 
   it('refuses every private route of the OpenAPI document without credentials', async () => {
     const document = app.swagger() as { paths: Record<string, Record<string, unknown>> };
-    const listed = Object.entries(document.paths).flatMap(([path, methods]) => Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path: path.replace(/\{(\w+)\}/g, ':$1') })));
+    const listed = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.keys(methods).map((method) => ({ method: method.toUpperCase(), path: path.replace(/\{(\w+)\}/g, ':$1') })),
+    );
     expect(listed.length).toBeGreaterThan(40);
     for (const { method, path } of listed) {
       if (PUBLIC_ROUTES.includes(`${method} ${path}`)) continue;
-      const response = await rawRequest(base, method, concrete(path), {}, method === 'GET' || method === 'DELETE' ? undefined : '{}');
+      const response = await rawRequest(
+        base,
+        method,
+        concrete(path),
+        {},
+        method === 'GET' || method === 'DELETE' ? undefined : '{}',
+      );
       expect(response.status, `${method} ${path}`).toBe(401);
     }
   });
@@ -136,7 +178,8 @@ describe('authentication is decided on the matched route', () => {
 
   it('refuses the live WebSocket without credentials, however its path is spelt', async () => {
     const answers: string[] = [];
-    for (const spelt of ['/api/v1/live', ...spellings('/api/v1/live')]) answers.push(`${spelt} ${await rawUpgrade(base, spelt)}`);
+    for (const spelt of ['/api/v1/live', ...spellings('/api/v1/live')])
+      answers.push(`${spelt} ${await rawUpgrade(base, spelt)}`);
     expect(answers.filter((a) => / 101$/.test(a))).toEqual([]);
     expect(await rawUpgrade(base, '/%61pi/v1/live', { cookie })).toBe(101);
   });
@@ -168,7 +211,12 @@ describe('cross-site WebSocket and headers', () => {
 
 describe('parameters', () => {
   it('answers 400, never 500, to non-finite or huge numbers in any numeric query parameter', async () => {
-    const document = app.swagger() as { paths: Record<string, Record<string, { parameters?: Array<{ in: string; name: string; schema?: { type?: string } }> }>> };
+    const document = app.swagger() as {
+      paths: Record<
+        string,
+        Record<string, { parameters?: Array<{ in: string; name: string; schema?: { type?: string } }> }>
+      >;
+    };
     const checked: string[] = [];
     for (const [path, methods] of Object.entries(document.paths)) {
       const get = methods.get;

@@ -20,16 +20,25 @@ export async function serveDashboard(app: FastifyInstance, dir: string): Promise
         wildcard: false,
         index: false,
         setHeaders: (res, path) => {
-          res.header('cache-control', path.includes('/_app/immutable/') ? 'public, max-age=31536000, immutable' : 'no-cache');
+          res.header(
+            'cache-control',
+            path.includes('/_app/immutable/') ? 'public, max-age=31536000, immutable' : 'no-cache',
+          );
         },
       });
     }
     scope.setNotFoundHandler(async (request, reply) => {
       const path = request.url.split('?')[0]!;
       if (request.method !== 'GET' || NOT_PAGES.test(path)) {
-        return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No route ${request.method} ${path}.` });
+        return reply
+          .code(404)
+          .send({ statusCode: 404, error: 'Not Found', message: `No route ${request.method} ${path}.` });
       }
-      if (!built) return reply.code(503).type('text/plain; charset=utf-8').send('The dashboard is not built: run `npm run build` (npm start does it for you).');
+      if (!built)
+        return reply
+          .code(503)
+          .type('text/plain; charset=utf-8')
+          .send('The dashboard is not built: run `npm run build` (npm start does it for you).');
       return reply.header('cache-control', 'no-cache').sendFile('index.html');
     });
   });

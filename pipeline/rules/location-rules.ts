@@ -5,7 +5,9 @@ import { haversineKm } from '../../core/geo-math.ts';
 import type { RuleSettings } from './settings.ts';
 import { duration, evidenceLocation, km, placeName, violation } from './violation.ts';
 
-const located = (o: Observation | null | undefined): o is Observation & { geo: { latitude: number; longitude: number } } =>
+const located = (
+  o: Observation | null | undefined,
+): o is Observation & { geo: { latitude: number; longitude: number } } =>
   o?.geo?.latitude != null && o.geo.longitude != null;
 
 /** Distance between two observations less their GeoIP uncertainty (never below 0). */
@@ -19,7 +21,11 @@ function distanceKm(a: Observation, b: Observation): number {
  * session (a change of address) or a session that has ended counts: two sessions playing at once
  * in different places are one incident, which simultaneousLocations reports.
  */
-export function impossibleTravel(state: AccountState, now: Observation, s: RuleSettings['impossibleTravel']): Violation[] {
+export function impossibleTravel(
+  state: AccountState,
+  now: Observation,
+  s: RuleSettings['impossibleTravel'],
+): Violation[] {
   const before = state.lastLocated;
   if (!s.enabled || !located(now) || !located(before) || before.ip === now.ip) return [];
   if (before.sessionKey !== now.sessionKey && state.active[before.sessionKey]) return [];
@@ -35,7 +41,14 @@ export function impossibleTravel(state: AccountState, now: Observation, s: RuleS
       sessionKeys: [before.sessionKey, now.sessionKey],
       summary: `${placeName(before)} -> ${placeName(now)}, ${km(distance)} in ${duration(elapsed)} = ${Math.round(speed).toLocaleString('en-US')} km/h`,
       idParts: [before.sessionKey, before.ip, now.sessionKey, now.ip],
-      evidence: { locations: [evidenceLocation(before), evidenceLocation(now)], distanceKm: Math.round(distance), elapsedMs: now.at - before.at, speedKmh: Math.round(speed), ips: [before.ip, now.ip], deviceIds: [before.deviceId, now.deviceId] },
+      evidence: {
+        locations: [evidenceLocation(before), evidenceLocation(now)],
+        distanceKm: Math.round(distance),
+        elapsedMs: now.at - before.at,
+        speedKmh: Math.round(speed),
+        ips: [before.ip, now.ip],
+        deviceIds: [before.deviceId, now.deviceId],
+      },
     }),
   ];
 }
@@ -45,9 +58,21 @@ export function impossibleTravel(state: AccountState, now: Observation, s: RuleS
  * conflicting sessions (identified by the set, so observing the same sessions again adds nothing);
  * a further far-away session makes a new set.
  */
-export function simultaneousLocations(state: AccountState, now: Observation, s: RuleSettings['simultaneousLocations'], trusted: (o: Observation) => boolean): Violation[] {
+export function simultaneousLocations(
+  state: AccountState,
+  now: Observation,
+  s: RuleSettings['simultaneousLocations'],
+  trusted: (o: Observation) => boolean,
+): Violation[] {
   if (!s.enabled || !located(now)) return [];
-  const conflicts = Object.values(state.active).filter((other) => other.sessionKey !== now.sessionKey && other.ip !== now.ip && located(other) && !trusted(other) && distanceKm(other, now) > s.minDistanceKm);
+  const conflicts = Object.values(state.active).filter(
+    (other) =>
+      other.sessionKey !== now.sessionKey &&
+      other.ip !== now.ip &&
+      located(other) &&
+      !trusted(other) &&
+      distanceKm(other, now) > s.minDistanceKm,
+  );
   if (conflicts.length === 0) return [];
   const sessions = [...conflicts, now].sort((x, y) => (x.sessionKey < y.sessionKey ? -1 : 1));
   const farthest = Math.max(...conflicts.map((other) => distanceKm(other, now)));
@@ -58,7 +83,13 @@ export function simultaneousLocations(state: AccountState, now: Observation, s: 
       sessionKeys: sessions.map((o) => o.sessionKey),
       summary: `Playing in ${places.slice(0, -1).join(', ')} and ${places[places.length - 1]} at once, ${conflicts.length === 1 ? '' : 'up to '}${km(farthest)} apart`,
       idParts: sessions.flatMap((o) => [o.sessionKey, o.ip]),
-      evidence: { locations: sessions.map(evidenceLocation), distanceKm: Math.round(farthest), count: sessions.length, ips: [...new Set(sessions.map((o) => o.ip))].sort(), deviceIds: [...new Set(sessions.map((o) => o.deviceId))].sort() },
+      evidence: {
+        locations: sessions.map(evidenceLocation),
+        distanceKm: Math.round(farthest),
+        count: sessions.length,
+        ips: [...new Set(sessions.map((o) => o.ip))].sort(),
+        deviceIds: [...new Set(sessions.map((o) => o.deviceId))].sort(),
+      },
     }),
   ];
 }
@@ -67,7 +98,8 @@ export function simultaneousLocations(state: AccountState, now: Observation, s: 
 export function geoRestriction(state: AccountState, now: Observation, s: RuleSettings['geoRestriction']): Violation[] {
   const country = now.geo?.countryCode;
   if (!s.enabled || !country) return [];
-  const denied = s.denyCountries.includes(country) || (s.allowCountries.length > 0 && !s.allowCountries.includes(country));
+  const denied =
+    s.denyCountries.includes(country) || (s.allowCountries.length > 0 && !s.allowCountries.includes(country));
   if (!denied) return [];
   return [
     violation('GEO_RESTRICTION', s, state, {

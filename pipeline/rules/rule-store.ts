@@ -8,7 +8,9 @@ export const RULES_DOCUMENT = 'rules';
 
 export class ReadOnlyRulesError extends Error {
   constructor(file: string) {
-    super(`rule parameters come from STREAMWARDEN_RULES_FILE (${file}); edit that file, or unset it to manage rules here`);
+    super(
+      `rule parameters come from STREAMWARDEN_RULES_FILE (${file}); edit that file, or unset it to manage rules here`,
+    );
     this.name = 'ReadOnlyRulesError';
   }
 }
@@ -28,19 +30,28 @@ export class RuleStore {
   }
 
   /** Replaces the rule parameters (validated like the rules file; throws with the reason). */
-  async saveRules(overrides: RuleOverrides, updatedBy: string, expectedVersion?: number): Promise<RuleConfig & { version: number }> {
+  async saveRules(
+    overrides: RuleOverrides,
+    updatedBy: string,
+    expectedVersion?: number,
+  ): Promise<RuleConfig & { version: number }> {
     const current = await this.writable();
     parseRuleConfig({ rules: overrides }, 'rules');
     // Per rule, settings not sent keep their current value.
     const rules: Record<string, unknown> = { ...current.rules };
-    for (const [rule, values] of Object.entries(overrides ?? {})) rules[rule] = { ...(rules[rule] as object), ...(values as object) };
+    for (const [rule, values] of Object.entries(overrides ?? {}))
+      rules[rule] = { ...(rules[rule] as object), ...(values as object) };
     const next = parseRuleConfig({ rules, accounts: current.accounts }, 'rules');
     const saved = await this.deps.documents.put(RULES_DOCUMENT, next, updatedBy, expectedVersion);
     return { ...next, version: saved.version };
   }
 
   /** Sets (or with null clears) one account's overrides. */
-  async saveAccount(accountKey: string, overrides: RuleOverrides | null, updatedBy: string): Promise<RuleConfig & { version: number }> {
+  async saveAccount(
+    accountKey: string,
+    overrides: RuleOverrides | null,
+    updatedBy: string,
+  ): Promise<RuleConfig & { version: number }> {
     const current = await this.writable();
     const accounts = { ...current.accounts };
     if (overrides && Object.keys(overrides).length > 0) accounts[accountKey] = overrides;

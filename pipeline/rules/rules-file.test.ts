@@ -4,7 +4,10 @@ import { loadRuleConfig, parseRuleConfig } from './rules-file.ts';
 
 describe('rules file', () => {
   it('overrides defaults globally and per account', () => {
-    const config = parseRuleConfig({ rules: { concurrentStreams: { maxStreams: 2 }, geoRestriction: { denyCountries: ['RU'] } }, accounts: { 'plex:1': { concurrentStreams: { maxStreams: 6 } } } });
+    const config = parseRuleConfig({
+      rules: { concurrentStreams: { maxStreams: 2 }, geoRestriction: { denyCountries: ['RU'] } },
+      accounts: { 'plex:1': { concurrentStreams: { maxStreams: 6 } } },
+    });
     expect(config.rules.concurrentStreams).toEqual({ ...DEFAULT_RULES.concurrentStreams, maxStreams: 2 });
     expect(config.rules.geoRestriction.denyCountries).toEqual(['RU']);
     expect(config.rules.impossibleTravel).toEqual(DEFAULT_RULES.impossibleTravel);
@@ -15,9 +18,15 @@ describe('rules file', () => {
   it.each([
     [{ rules: { teleport: {} } }, /unknown rule "teleport"/],
     [{ rules: { concurrentStreams: { max: 2 } } }, /concurrentStreams: unknown setting "max"/],
-    [{ rules: { concurrentStreams: { maxStreams: '2' } } }, /concurrentStreams.maxStreams: expected number, got string/],
+    [
+      { rules: { concurrentStreams: { maxStreams: '2' } } },
+      /concurrentStreams.maxStreams: expected number, got string/,
+    ],
     [{ rules: { exemptions: { trustedCidrs: ['10.0.0.0/8', 'home'] } } }, /not an IP range: "home"/],
-    [{ accounts: { 'plex:1': { geoRestriction: { denyCountries: 'RU' } } } }, /accounts.plex:1.geoRestriction.denyCountries: expected array, got string/],
+    [
+      { accounts: { 'plex:1': { geoRestriction: { denyCountries: 'RU' } } } },
+      /accounts.plex:1.geoRestriction.denyCountries: expected array, got string/,
+    ],
   ])('explains a mistake: %j', (json, message) => {
     expect(() => parseRuleConfig(json)).toThrow(message);
   });

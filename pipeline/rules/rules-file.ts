@@ -17,18 +17,33 @@ export interface RuleConfig {
 
 function check(overrides: unknown, where: string): RuleOverrides {
   if (overrides === undefined) return {};
-  if (!overrides || typeof overrides !== 'object' || Array.isArray(overrides)) throw new RuleConfigError(`${where}: expected an object`);
+  if (!overrides || typeof overrides !== 'object' || Array.isArray(overrides))
+    throw new RuleConfigError(`${where}: expected an object`);
   for (const [rule, value] of Object.entries(overrides)) {
     const defaults = (DEFAULT_RULES as unknown as Record<string, Record<string, unknown>>)[rule];
-    if (!defaults) throw new RuleConfigError(`${where}: unknown rule "${rule}" (known: ${Object.keys(DEFAULT_RULES).join(', ')})`);
+    if (!defaults)
+      throw new RuleConfigError(`${where}: unknown rule "${rule}" (known: ${Object.keys(DEFAULT_RULES).join(', ')})`);
     for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-      if (!(key in defaults)) throw new RuleConfigError(`${where}.${rule}: unknown setting "${key}" (known: ${Object.keys(defaults).join(', ')})`);
+      if (!(key in defaults))
+        throw new RuleConfigError(
+          `${where}.${rule}: unknown setting "${key}" (known: ${Object.keys(defaults).join(', ')})`,
+        );
       const expected = Array.isArray(defaults[key]) ? 'array' : typeof defaults[key];
       const actual = Array.isArray(v) ? 'array' : typeof v;
-      if (expected !== actual) throw new RuleConfigError(`${where}.${rule}.${key}: expected ${expected}, got ${actual}`);
-      if (key === 'severity' && !['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'].includes(v as string)) throw new RuleConfigError(`${where}.${rule}.severity: expected LOW, MEDIUM, HIGH or CRITICAL, got ${JSON.stringify(v)}`);
-      if (key === 'action' && !['notify', 'terminate'].includes(v as string)) throw new RuleConfigError(`${where}.${rule}.action: expected "notify" or "terminate", got ${JSON.stringify(v)}`);
-      if (key === 'action' && v === 'terminate' && rule === 'inactivity') throw new RuleConfigError(`${where}.inactivity.action: an inactive account has no stream to stop; use "notify"`);
+      if (expected !== actual)
+        throw new RuleConfigError(`${where}.${rule}.${key}: expected ${expected}, got ${actual}`);
+      if (key === 'severity' && !['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'].includes(v as string))
+        throw new RuleConfigError(
+          `${where}.${rule}.severity: expected LOW, MEDIUM, HIGH or CRITICAL, got ${JSON.stringify(v)}`,
+        );
+      if (key === 'action' && !['notify', 'terminate'].includes(v as string))
+        throw new RuleConfigError(
+          `${where}.${rule}.action: expected "notify" or "terminate", got ${JSON.stringify(v)}`,
+        );
+      if (key === 'action' && v === 'terminate' && rule === 'inactivity')
+        throw new RuleConfigError(
+          `${where}.inactivity.action: an inactive account has no stream to stop; use "notify"`,
+        );
     }
   }
   const typed = overrides as RuleOverrides;
@@ -44,7 +59,8 @@ export function parseRuleConfig(json: unknown, source = 'rules'): RuleConfig {
   const root = (json ?? {}) as { rules?: unknown; accounts?: Record<string, unknown> };
   const rules = settingsFor(DEFAULT_RULES, check(root.rules, `${source}: rules`));
   const accounts: Record<string, RuleOverrides> = {};
-  for (const [account, overrides] of Object.entries(root.accounts ?? {})) accounts[account] = check(overrides, `${source}: accounts.${account}`);
+  for (const [account, overrides] of Object.entries(root.accounts ?? {}))
+    accounts[account] = check(overrides, `${source}: accounts.${account}`);
   return { rules, accounts };
 }
 

@@ -38,17 +38,65 @@ export const RULE_SETTINGS_KEY = {
 } as const satisfies Record<string, keyof RuleSettings>;
 
 export const DEFAULT_RULES: RuleSettings = {
-  impossibleTravel: { enabled: true, severity: 'HIGH', trustPenalty: 20, action: 'notify', terminateMessage: '', maxSpeedKmh: 1000, minDistanceKm: 50 },
-  simultaneousLocations: { enabled: true, severity: 'HIGH', trustPenalty: 15, action: 'notify', terminateMessage: '', minDistanceKm: 100 },
-  deviceVelocity: { enabled: true, severity: 'MEDIUM', trustPenalty: 10, action: 'notify', terminateMessage: '', windowMs: 24 * HOUR, maxIps: 5, maxDevices: 5 },
-  concurrentStreams: { enabled: true, severity: 'LOW', trustPenalty: 5, action: 'notify', terminateMessage: '', maxStreams: 3 },
-  geoRestriction: { enabled: true, severity: 'HIGH', trustPenalty: 25, action: 'notify', terminateMessage: '', denyCountries: [], allowCountries: [] },
-  inactivity: { enabled: true, severity: 'LOW', trustPenalty: 0, action: 'notify', terminateMessage: '', inactiveDays: 90 },
+  impossibleTravel: {
+    enabled: true,
+    severity: 'HIGH',
+    trustPenalty: 20,
+    action: 'notify',
+    terminateMessage: '',
+    maxSpeedKmh: 1000,
+    minDistanceKm: 50,
+  },
+  simultaneousLocations: {
+    enabled: true,
+    severity: 'HIGH',
+    trustPenalty: 15,
+    action: 'notify',
+    terminateMessage: '',
+    minDistanceKm: 100,
+  },
+  deviceVelocity: {
+    enabled: true,
+    severity: 'MEDIUM',
+    trustPenalty: 10,
+    action: 'notify',
+    terminateMessage: '',
+    windowMs: 24 * HOUR,
+    maxIps: 5,
+    maxDevices: 5,
+  },
+  concurrentStreams: {
+    enabled: true,
+    severity: 'LOW',
+    trustPenalty: 5,
+    action: 'notify',
+    terminateMessage: '',
+    maxStreams: 3,
+  },
+  geoRestriction: {
+    enabled: true,
+    severity: 'HIGH',
+    trustPenalty: 25,
+    action: 'notify',
+    terminateMessage: '',
+    denyCountries: [],
+    allowCountries: [],
+  },
+  inactivity: {
+    enabled: true,
+    severity: 'LOW',
+    trustPenalty: 0,
+    action: 'notify',
+    terminateMessage: '',
+    inactiveDays: 90,
+  },
   trust: { recoveryPerCleanDay: 2 },
   exemptions: { trustedCidrs: [], trustedDeviceIds: [] },
 };
 
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
+type DeepPartial<T> = {
+  [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K];
+};
 export type RuleOverrides = DeepPartial<RuleSettings>;
 
 function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
@@ -57,7 +105,14 @@ function merge<T>(base: T, patch: DeepPartial<T> | undefined): T {
   for (const [key, value] of Object.entries(patch)) {
     if (value === undefined) continue;
     const current = out[key];
-    out[key] = current && typeof current === 'object' && !Array.isArray(current) && typeof value === 'object' && !Array.isArray(value) ? merge(current, value as never) : value;
+    out[key] =
+      current &&
+      typeof current === 'object' &&
+      !Array.isArray(current) &&
+      typeof value === 'object' &&
+      !Array.isArray(value)
+        ? merge(current, value as never)
+        : value;
   }
   return out as T;
 }
@@ -67,7 +122,10 @@ export function settingsFor(global: RuleSettings, accountOverrides: RuleOverride
   const merged = merge(global, accountOverrides);
   merged.exemptions = {
     trustedCidrs: [...global.exemptions.trustedCidrs, ...(accountOverrides?.exemptions?.trustedCidrs ?? [])],
-    trustedDeviceIds: [...global.exemptions.trustedDeviceIds, ...(accountOverrides?.exemptions?.trustedDeviceIds ?? [])],
+    trustedDeviceIds: [
+      ...global.exemptions.trustedDeviceIds,
+      ...(accountOverrides?.exemptions?.trustedDeviceIds ?? []),
+    ],
   };
   return merged;
 }

@@ -32,13 +32,25 @@ export function deviceVelocity(state: AccountState, now: Observation, s: RuleSet
         ? `${ips.length} addresses in ${Math.round(s.windowMs / 3_600_000)} h (limit ${s.maxIps})`
         : `${devices.length} devices in ${Math.round(s.windowMs / 3_600_000)} h (limit ${s.maxDevices})`,
       idParts: [...ips, '|', ...devices],
-      evidence: { locations: [evidenceLocation(now)], count: byIps ? ips.length : devices.length, limit: byIps ? s.maxIps : s.maxDevices, windowMs: s.windowMs, ips, deviceIds: devices },
+      evidence: {
+        locations: [evidenceLocation(now)],
+        count: byIps ? ips.length : devices.length,
+        limit: byIps ? s.maxIps : s.maxDevices,
+        windowMs: s.windowMs,
+        ips,
+        deviceIds: devices,
+      },
     }),
   ];
 }
 
 /** More streams at once than the account may have. Fires when crossing. */
-export function concurrentStreams(state: AccountState, at: number, s: RuleSettings['concurrentStreams'], trusted: (o: Observation) => boolean): Violation[] {
+export function concurrentStreams(
+  state: AccountState,
+  at: number,
+  s: RuleSettings['concurrentStreams'],
+  trusted: (o: Observation) => boolean,
+): Violation[] {
   const streams = Object.values(state.active).filter((o) => !trusted(o));
   const over = s.enabled && streams.length > s.maxStreams;
   const crossed = over && !state.over.concurrentStreams;
@@ -51,7 +63,13 @@ export function concurrentStreams(state: AccountState, at: number, s: RuleSettin
       sessionKeys: keys,
       summary: `${streams.length} streams at once (limit ${s.maxStreams})`,
       idParts: keys,
-      evidence: { locations: streams.map(evidenceLocation), count: streams.length, limit: s.maxStreams, ips: [...new Set(streams.map((o) => o.ip))].sort(), deviceIds: [...new Set(streams.map((o) => o.deviceId))].sort() },
+      evidence: {
+        locations: streams.map(evidenceLocation),
+        count: streams.length,
+        limit: s.maxStreams,
+        ips: [...new Set(streams.map((o) => o.ip))].sort(),
+        deviceIds: [...new Set(streams.map((o) => o.deviceId))].sort(),
+      },
     }),
   ];
 }

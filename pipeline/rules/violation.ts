@@ -5,7 +5,10 @@ import type { RuleBase } from './settings.ts';
 
 /** Same rule, account and evidence -> same id: reprocessing the same events never doubles a violation. */
 export function violationId(rule: RuleId, accountKey: string, parts: Array<string | number>): string {
-  return createHash('sha256').update([rule, accountKey, ...parts].join('\u0000')).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update([rule, accountKey, ...parts].join('\u0000'))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 export function evidenceLocation(o: Observation): EvidenceLocation {
@@ -35,13 +38,31 @@ export function duration(ms: number): string {
   return minutes < 90 ? `${minutes} min` : `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
-const EMPTY_EVIDENCE: ViolationEvidence = { locations: [], distanceKm: null, elapsedMs: null, speedKmh: null, count: null, limit: null, windowMs: null, ips: [], deviceIds: [], countryCode: null, lastActivityAt: null };
+const EMPTY_EVIDENCE: ViolationEvidence = {
+  locations: [],
+  distanceKm: null,
+  elapsedMs: null,
+  speedKmh: null,
+  count: null,
+  limit: null,
+  windowMs: null,
+  ips: [],
+  deviceIds: [],
+  countryCode: null,
+  lastActivityAt: null,
+};
 
 export function violation(
   rule: RuleId,
   settings: RuleBase,
   state: AccountState,
-  fields: { detectedAt: number; sessionKeys: string[]; summary: string; idParts: Array<string | number>; evidence: Partial<ViolationEvidence> },
+  fields: {
+    detectedAt: number;
+    sessionKeys: string[];
+    summary: string;
+    idParts: Array<string | number>;
+    evidence: Partial<ViolationEvidence>;
+  },
 ): Violation {
   return {
     violationId: violationId(rule, state.accountKey, fields.idParts),

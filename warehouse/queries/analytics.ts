@@ -27,11 +27,19 @@ export class Analytics {
        GROUP BY day, media_type ORDER BY day, media_type`,
       filterParams(f),
     );
-    return list.map((r) => ({ day: r.day_text!, mediaType: r.media_type!, plays: num(r.plays), watchMs: num(r.watch_ms) }));
+    return list.map((r) => ({
+      day: r.day_text!,
+      mediaType: r.media_type!,
+      plays: num(r.plays),
+      watchMs: num(r.watch_ms),
+    }));
   }
 
   /** Plays by day of week (1 = Monday) and hour of day, in the given time zone. */
-  async heatmap(f: Filters, timezone = 'UTC'): Promise<Array<{ dayOfWeek: number; hour: number; plays: number; watchMs: number }>> {
+  async heatmap(
+    f: Filters,
+    timezone = 'UTC',
+  ): Promise<Array<{ dayOfWeek: number; hour: number; plays: number; watchMs: number }>> {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT toDayOfWeek(hour, 0, {tz:String}) AS dow, toHour(toTimeZone(hour, {tz:String})) AS h, sum(plays) AS plays, sum(watch_ms) AS watch_ms
@@ -65,7 +73,10 @@ export class Analytics {
   }
 
   /** Source -> stream pairs of one quality dimension: resolution, video codec or audio codec. */
-  async qualityPairs(f: Filters, dimension: 'resolution' | 'videoCodec' | 'audioCodec'): Promise<Array<{ source: string; stream: string; plays: number; watchMs: number }>> {
+  async qualityPairs(
+    f: Filters,
+    dimension: 'resolution' | 'videoCodec' | 'audioCodec',
+  ): Promise<Array<{ source: string; stream: string; plays: number; watchMs: number }>> {
     const [source, stream] = {
       resolution: ['source_video_resolution', 'stream_video_resolution'],
       videoCodec: ['source_video_codec', 'stream_video_codec'],
@@ -82,7 +93,10 @@ export class Analytics {
   }
 
   /** Plays by platform, client application or player, with distinct devices and accounts. */
-  async clients(f: Filters, by: 'platform' | 'product' | 'player'): Promise<Array<Share & { devices: number; accounts: number }>> {
+  async clients(
+    f: Filters,
+    by: 'platform' | 'product' | 'player',
+  ): Promise<Array<Share & { devices: number; accounts: number }>> {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT ${by} AS k, sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqMerge(devices) AS devices, uniqMerge(accounts) AS accounts
@@ -90,10 +104,20 @@ export class Analytics {
        GROUP BY k ORDER BY plays DESC, k`,
       filterParams(f),
     );
-    return list.map((r) => ({ key: r.k!, plays: num(r.plays), watchMs: num(r.watch_ms), devices: num(r.devices), accounts: num(r.accounts) }));
+    return list.map((r) => ({
+      key: r.k!,
+      plays: num(r.plays),
+      watchMs: num(r.watch_ms),
+      devices: num(r.devices),
+      accounts: num(r.accounts),
+    }));
   }
 
-  async topUsers(f: Filters, limit = 10, orderBy: 'plays' | 'watchMs' = 'plays'): Promise<Array<{ accountKey: string; userName: string; plays: number; watchMs: number }>> {
+  async topUsers(
+    f: Filters,
+    limit = 10,
+    orderBy: 'plays' | 'watchMs' = 'plays',
+  ): Promise<Array<{ accountKey: string; userName: string; plays: number; watchMs: number }>> {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT p.account_key AS account_key, any(a.user_name) AS user_name, sum(p.plays) AS plays, sum(p.watch_ms) AS watch_ms
@@ -103,10 +127,21 @@ export class Analytics {
        GROUP BY account_key ORDER BY ${orderBy === 'plays' ? 'plays' : 'watch_ms'} DESC, account_key LIMIT {limit:UInt32}`,
       { ...filterParams(f), limit },
     );
-    return list.map((r) => ({ accountKey: r.account_key!, userName: r.user_name ?? '', plays: num(r.plays), watchMs: num(r.watch_ms) }));
+    return list.map((r) => ({
+      accountKey: r.account_key!,
+      userName: r.user_name ?? '',
+      plays: num(r.plays),
+      watchMs: num(r.watch_ms),
+    }));
   }
 
-  async topTitles(f: Filters, limit = 10, mediaTypes: string[] = []): Promise<Array<{ titleKey: string; title: string; mediaType: string; plays: number; watchMs: number; users: number }>> {
+  async topTitles(
+    f: Filters,
+    limit = 10,
+    mediaTypes: string[] = [],
+  ): Promise<
+    Array<{ titleKey: string; title: string; mediaType: string; plays: number; watchMs: number; users: number }>
+  > {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT title_key, media_type, anyLast(title) AS title, sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqMerge(accounts) AS users
@@ -114,7 +149,14 @@ export class Analytics {
        GROUP BY title_key, media_type ORDER BY plays DESC, title_key LIMIT {limit:UInt32}`,
       { ...filterParams(f), limit, types: mediaTypes },
     );
-    return list.map((r) => ({ titleKey: r.title_key!, title: r.title!, mediaType: r.media_type!, plays: num(r.plays), watchMs: num(r.watch_ms), users: num(r.users) }));
+    return list.map((r) => ({
+      titleKey: r.title_key!,
+      title: r.title!,
+      mediaType: r.media_type!,
+      plays: num(r.plays),
+      watchMs: num(r.watch_ms),
+      users: num(r.users),
+    }));
   }
 
   /** Highest number of streams seen at once per day (all selected servers together). */
@@ -142,7 +184,12 @@ export class Analytics {
        GROUP BY hour_text ORDER BY hour_text`,
       filterParams(f),
     );
-    return list.map((r) => ({ hour: r.hour_text!, avgKbps: Math.round(num(r.avg_kbps)), peakKbps: num(r.max_kbps), wanAvgKbps: Math.round(num(r.wan_avg)) }));
+    return list.map((r) => ({
+      hour: r.hour_text!,
+      avgKbps: Math.round(num(r.avg_kbps)),
+      peakKbps: num(r.max_kbps),
+      wanAvgKbps: Math.round(num(r.wan_avg)),
+    }));
   }
 
   /** Data streamed per day (bitrate x watch time), in kilobits. */
@@ -156,7 +203,21 @@ export class Analytics {
     return list.map((r) => ({ day: r.day_text!, kilobits: num(r.kbit) }));
   }
 
-  async geography(f: Filters, by: 'country' | 'city'): Promise<Array<{ countryCode: string; region: string; city: string; latitude: number | null; longitude: number | null; plays: number; watchMs: number; users: number }>> {
+  async geography(
+    f: Filters,
+    by: 'country' | 'city',
+  ): Promise<
+    Array<{
+      countryCode: string;
+      region: string;
+      city: string;
+      latitude: number | null;
+      longitude: number | null;
+      plays: number;
+      watchMs: number;
+      users: number;
+    }>
+  > {
     const keys = by === 'country' ? 'country_code' : 'country_code, region, city';
     const list = await rows<Record<string, string | number | null>>(
       this.w,

@@ -14,18 +14,31 @@ export interface Filters {
 export type Params = Record<string, unknown>;
 
 export function filterParams(f: Filters): Params {
-  if (!Number.isFinite(f.from) || !Number.isFinite(f.to) || f.to <= f.from) throw new RangeError('time range must have from < to');
+  if (!Number.isFinite(f.from) || !Number.isFinite(f.to) || f.to <= f.from)
+    throw new RangeError('time range must have from < to');
   const accounts = f.accountKeys ?? [];
   // An account key starts with its server's id: filtering on it too lets ClickHouse use the sort keys.
   const accountServers = [...new Set(accounts.map((a) => a.slice(0, Math.max(0, a.indexOf(':')))))];
-  return { from: Math.floor(f.from), to: Math.floor(f.to), last: Math.floor(f.to) - 1, servers: f.serverIds ?? [], accounts, account_servers: accountServers };
+  return {
+    from: Math.floor(f.from),
+    to: Math.floor(f.to),
+    last: Math.floor(f.to) - 1,
+    servers: f.serverIds ?? [],
+    accounts,
+    account_servers: accountServers,
+  };
 }
 
 /**
  * Conditions on a rollup's time column (day, hour or minute buckets) plus the server and account
  * filters that are set: only those, as IN lists, so ClickHouse can use the tables' sort keys.
  */
-export function where(timeColumn: string, bucket: 'day' | 'hour' | 'minute' | 'time', f: Filters, opts: { accounts?: boolean } = {}): string {
+export function where(
+  timeColumn: string,
+  bucket: 'day' | 'hour' | 'minute' | 'time',
+  f: Filters,
+  opts: { accounts?: boolean } = {},
+): string {
   const bound = (param: string) => {
     const t = `fromUnixTimestamp64Milli({${param}:Int64}, 'UTC')`;
     if (bucket === 'day') return `toDate(${t})`;
@@ -37,7 +50,8 @@ export function where(timeColumn: string, bucket: 'day' | 'hour' | 'minute' | 't
   const upper = bucket === 'time' ? `${timeColumn} < ${bound('to')}` : `${timeColumn} <= ${bound('last')}`;
   const clauses = [`${timeColumn} >= ${bound('from')}`, upper];
   if (f.serverIds?.length) clauses.push('server_id IN {servers:Array(String)}');
-  if (opts.accounts && f.accountKeys?.length) clauses.push('server_id IN {account_servers:Array(String)}', 'account_key IN {accounts:Array(String)}');
+  if (opts.accounts && f.accountKeys?.length)
+    clauses.push('server_id IN {account_servers:Array(String)}', 'account_key IN {accounts:Array(String)}');
   return clauses.join(' AND ');
 }
 

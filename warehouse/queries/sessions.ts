@@ -110,7 +110,8 @@ function encodeCursor(s: SessionRow): string {
 function decodeCursor(cursor: string): [string, string, string] {
   try {
     const value = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'string')) return value as [string, string, string];
+    if (Array.isArray(value) && value.length === 3 && value.every((v) => typeof v === 'string'))
+      return value as [string, string, string];
   } catch {
     // fall through
   }
@@ -143,7 +144,12 @@ export class SessionQueries {
   }
 
   /** Where plays came from in the range: one point per place, weighted by plays (map and heatmap). */
-  async places(f: Filters, limit = 5000): Promise<Array<{ latitude: number; longitude: number; city: string; countryCode: string; plays: number; users: number }>> {
+  async places(
+    f: Filters,
+    limit = 5000,
+  ): Promise<
+    Array<{ latitude: number; longitude: number; city: string; countryCode: string; plays: number; users: number }>
+  > {
     const list = await rows<Record<string, unknown>>(
       this.w,
       `SELECT round(latitude, 2) AS lat, round(longitude, 2) AS lon, any(city) AS city_name, any(country_code) AS country, count() AS plays, uniqExact(account_key) AS users
@@ -152,7 +158,14 @@ export class SessionQueries {
        GROUP BY lat, lon ORDER BY plays DESC LIMIT {limit:UInt32}`,
       { ...filterParams(f), limit },
     );
-    return list.map((r) => ({ latitude: Number(r.lat), longitude: Number(r.lon), city: String(r.city_name), countryCode: String(r.country), plays: num(r.plays), users: num(r.users) }));
+    return list.map((r) => ({
+      latitude: Number(r.lat),
+      longitude: Number(r.lon),
+      city: String(r.city_name),
+      countryCode: String(r.country),
+      plays: num(r.plays),
+      users: num(r.users),
+    }));
   }
 
   /** Plays going on at `now`. */
@@ -167,7 +180,18 @@ export class SessionQueries {
     return list.map(toSession);
   }
 
-  async overview(now = Date.now(), serverIds: string[] = []): Promise<{ streamsNow: number; transcodesNow: number; bandwidthNowKbps: number; playsToday: number; watchMsToday: number; usersToday: number; totalUsers: number }> {
+  async overview(
+    now = Date.now(),
+    serverIds: string[] = [],
+  ): Promise<{
+    streamsNow: number;
+    transcodesNow: number;
+    bandwidthNowKbps: number;
+    playsToday: number;
+    watchMsToday: number;
+    usersToday: number;
+    totalUsers: number;
+  }> {
     const active = await this.active(now, serverIds);
     const dayStart = new Date(now);
     dayStart.setUTCHours(0, 0, 0, 0);
@@ -195,7 +219,10 @@ export class SessionQueries {
   }
 
   /** Plays started in the range, newest first, paged by cursor; `search` matches title, series, user and device. */
-  async history(f: Filters, opts: { limit?: number; cursor?: string | null; search?: string } = {}): Promise<HistoryPage> {
+  async history(
+    f: Filters,
+    opts: { limit?: number; cursor?: string | null; search?: string } = {},
+  ): Promise<HistoryPage> {
     const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
     const after = opts.cursor ? decodeCursor(opts.cursor) : null;
     const list = await rows<Record<string, unknown>>(

@@ -24,7 +24,13 @@ function scrypt(password: string, salt: Buffer, options: ScryptOptions): Promise
   return hashing.add(
     () =>
       new Promise<Buffer>((resolve, reject) =>
-        scryptCallback(password, salt, KEY_LENGTH, { ...options, maxmem: 128 * options.N! * options.r! * 2 }, (err, key) => (err ? reject(err) : resolve(key))),
+        scryptCallback(
+          password,
+          salt,
+          KEY_LENGTH,
+          { ...options, maxmem: 128 * options.N! * options.r! * 2 },
+          (err, key) => (err ? reject(err) : resolve(key)),
+        ),
       ),
   );
 }

@@ -29,7 +29,10 @@ export interface RouteAccess {
 }
 
 /** Registers `register`'s routes as public: everything else stays private. */
-export async function publicRoutes(app: FastifyInstance, register: (scope: FastifyInstance) => Promise<void>): Promise<void> {
+export async function publicRoutes(
+  app: FastifyInstance,
+  register: (scope: FastifyInstance) => Promise<void>,
+): Promise<void> {
   await app.register(async (scope) => {
     scope.addHook('onRoute', (route) => {
       route.config = { ...route.config, public: true };
@@ -56,11 +59,22 @@ export function requireAuth(app: FastifyInstance, store: AuthStore): () => Route
     if (request.is404 || request.routeOptions.config.public === true) return;
     request.user = await authenticate(request, store);
     if (!request.user) {
-      return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'Sign in, or send an API token as "Authorization: Bearer sw_...".' });
+      return reply.code(401).send({
+        statusCode: 401,
+        error: 'Unauthorized',
+        message: 'Sign in, or send an API token as "Authorization: Bearer sw_...".',
+      });
     }
   });
   return () =>
-    routes.flatMap((route) => [route.method].flat().map((method) => ({ method, url: route.url, public: route.config?.public === true, websocket: route.websocket === true })));
+    routes.flatMap((route) =>
+      [route.method].flat().map((method) => ({
+        method,
+        url: route.url,
+        public: route.config?.public === true,
+        websocket: route.websocket === true,
+      })),
+    );
 }
 
 /** The signed-in user of a request, or null. */

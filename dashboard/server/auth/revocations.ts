@@ -31,7 +31,9 @@ export class RevocationFeed {
       },
     });
     await this.consumer.ready;
-    store.onRevoke((kind, credentialId, username) => this.publish({ revocationId: randomUUID(), kind, credentialId, username, revokedAt: Date.now() }));
+    store.onRevoke((kind, credentialId, username) =>
+      this.publish({ revocationId: randomUUID(), kind, credentialId, username, revokedAt: Date.now() }),
+    );
   }
 
   private async publish(revocation: AuthRevocation): Promise<void> {
@@ -41,6 +43,10 @@ export class RevocationFeed {
   async stop(): Promise<void> {
     if (!this.consumer) return;
     await this.consumer.stop();
-    await this.deps.bus.deleteGroup(this.consumer.groupId).catch((err: unknown) => this.deps.logger.warn({ err: (err as Error).message }, 'revocation feed group not deleted'));
+    await this.deps.bus
+      .deleteGroup(this.consumer.groupId)
+      .catch((err: unknown) =>
+        this.deps.logger.warn({ err: (err as Error).message }, 'revocation feed group not deleted'),
+      );
   }
 }

@@ -8,7 +8,14 @@ import { hashPassword, verifyPassword } from './passwords.ts';
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 const SESSION_MS = 30 * 86_400_000;
 /** Verified against when the user does not exist, so that costs a full scrypt too. */
-const DUMMY_HASH = ['scrypt', 2 ** 15, 8, 1, Buffer.alloc(16).toString('base64'), Buffer.alloc(64).toString('base64')].join('$');
+const DUMMY_HASH = [
+  'scrypt',
+  2 ** 15,
+  8,
+  1,
+  Buffer.alloc(16).toString('base64'),
+  Buffer.alloc(64).toString('base64'),
+].join('$');
 
 export interface TokenInfo {
   tokenId: string;
@@ -34,7 +41,10 @@ export class AuthStore {
   }
 
   async hasAdmin(): Promise<boolean> {
-    const [row] = await this.rows<{ n: string }>(`SELECT count() AS n FROM ${this.w.table('admin_users')} FINAL WHERE NOT deleted`, {});
+    const [row] = await this.rows<{ n: string }>(
+      `SELECT count() AS n FROM ${this.w.table('admin_users')} FINAL WHERE NOT deleted`,
+      {},
+    );
     return Number(row?.n ?? 0) > 0;
   }
 
@@ -59,14 +69,21 @@ export class AuthStore {
     // Another setup won. Withdraw ours unless it shares the winner's name (then the winner's row
     // replaced it already, being the same key).
     if (first?.username !== username) {
-      await this.w.client.insert({ table: this.w.table('admin_users'), values: [{ ...row, updated_at: chTime(Date.now() + 1), deleted: true }], format: 'JSONEachRow' });
+      await this.w.client.insert({
+        table: this.w.table('admin_users'),
+        values: [{ ...row, updated_at: chTime(Date.now() + 1), deleted: true }],
+        format: 'JSONEachRow',
+      });
     }
     return false;
   }
 
   /** The user's name when the password is right; null otherwise (same time either way). */
   async checkPassword(username: string, password: string): Promise<string | null> {
-    const [user] = await this.rows<{ password_hash: string }>(`SELECT password_hash FROM ${this.w.table('admin_users')} FINAL WHERE username = {u:String} AND NOT deleted`, { u: username });
+    const [user] = await this.rows<{ password_hash: string }>(
+      `SELECT password_hash FROM ${this.w.table('admin_users')} FINAL WHERE username = {u:String} AND NOT deleted`,
+      { u: username },
+    );
     // A missing user costs a hash too, so response times do not reveal which names exist.
     const ok = await verifyPassword(password, user?.password_hash ?? DUMMY_HASH);
     return ok && user ? username : null;
@@ -76,7 +93,19 @@ export class AuthStore {
     const id = randomBytes(32).toString('base64url');
     const now = Date.now();
     const expiresAt = now + SESSION_MS;
-    await this.w.client.insert({ table: this.w.table('auth_sessions'), values: [{ session_hash: sha256(id), username, created_at: chTime(now), expires_at: chTime(expiresAt), updated_at: chTime(now) }], format: 'JSONEachRow' });
+    await this.w.client.insert({
+      table: this.w.table('auth_sessions'),
+      values: [
+        {
+          session_hash: sha256(id),
+          username,
+          created_at: chTime(now),
+          expires_at: chTime(expiresAt),
+          updated_at: chTime(now),
+        },
+      ],
+      format: 'JSONEachRow',
+    });
     return { id, expiresAt };
   }
 
@@ -88,7 +117,8 @@ export class AuthStore {
   /** Drops a revoked credential from the cache (a revocation made by any process). */
   forget(kind: string, credentialId: string): void {
     if (kind === 'SESSION') this.cache.delete(`s:${credentialId}`);
-    else if (kind === 'TOKEN') for (const key of [...this.cache.keys()]) if (key.startsWith(`t:${credentialId}:`)) this.cache.delete(key);
+    else if (kind === 'TOKEN')
+      for (const key of [...this.cache.keys()]) if (key.startsWith(`t:${credentialId}:`)) this.cache.delete(key);
   }
 
   async sessionUser(id: string): Promise<string | null> {
@@ -104,7 +134,10 @@ export class AuthStore {
   async revokeSession(id: string): Promise<void> {
     const hash = sha256(id);
     this.cache.delete(`s:${hash}`);
-    const [row] = await this.rows<{ username: string }>(`SELECT username FROM ${this.w.table('auth_sessions')} FINAL WHERE session_hash = {h:String}`, { h: hash });
+    const [row] = await this.rows<{ username: string }>(
+      `SELECT username FROM ${this.w.table('auth_sessions')} FINAL WHERE session_hash = {h:String}`,
+      { h: hash },
+    );
     await this.w.client.command({
       query: `INSERT INTO ${this.w.table('auth_sessions')} SELECT session_hash, username, created_at, expires_at, true, now64(3) FROM ${this.w.table('auth_sessions')} FINAL WHERE session_hash = {h:String}`,
       query_params: { h: hash },
@@ -117,7 +150,11 @@ export class AuthStore {
     const tokenId = randomBytes(6).toString('hex');
     const secret = randomBytes(24).toString('base64url');
     const now = chTime(Date.now());
-    await this.w.client.insert({ table: this.w.table('api_tokens'), values: [{ token_id: tokenId, name, token_hash: sha256(secret), username, created_at: now, updated_at: now }], format: 'JSONEachRow' });
+    await this.w.client.insert({
+      table: this.w.table('api_tokens'),
+      values: [{ token_id: tokenId, name, token_hash: sha256(secret), username, created_at: now, updated_at: now }],
+      format: 'JSONEachRow',
+    });
     return { token: `sw_${tokenId}_${secret}`, info: { tokenId, name, createdAt: now } };
   }
 
@@ -126,7 +163,10 @@ export class AuthStore {
     if (!match) return null;
     // The secret is part of the key: a wrong secret for a known id must not hit a cached success.
     return this.cached(`t:${match[1]}:${sha256(match[2]!)}`, async () => {
-      const [row] = await this.rows<{ token_hash: string; username: string }>(`SELECT token_hash, username FROM ${this.w.table('api_tokens')} FINAL WHERE token_id = {id:String} AND NOT revoked`, { id: match[1] });
+      const [row] = await this.rows<{ token_hash: string; username: string }>(
+        `SELECT token_hash, username FROM ${this.w.table('api_tokens')} FINAL WHERE token_id = {id:String} AND NOT revoked`,
+        { id: match[1] },
+      );
       if (!row) return null;
       const expected = Buffer.from(row.token_hash, 'hex');
       const actual = Buffer.from(sha256(match[2]!), 'hex');

@@ -25,7 +25,10 @@ export interface AuthRouteOptions {
   loginAttemptsPerMinute: number;
 }
 
-export async function authRoutes(app: FastifyInstance, { store, secureCookies, loginAttemptsPerMinute }: AuthRouteOptions): Promise<void> {
+export async function authRoutes(
+  app: FastifyInstance,
+  { store, secureCookies, loginAttemptsPerMinute }: AuthRouteOptions,
+): Promise<void> {
   // Setups of this process one after the other; createFirstAdmin settles races between processes.
   let setupQueue: Promise<unknown> = Promise.resolve();
   const perUser = new AttemptThrottle(loginAttemptsPerMinute, 60_000);
@@ -35,7 +38,15 @@ export async function authRoutes(app: FastifyInstance, { store, secureCookies, l
 
   app.post<{ Body: { username: string; password: string } }>(
     '/api/v1/setup',
-    { ...PUBLIC, schema: { body: { ...credentials, properties: { ...credentials.properties, password: { type: 'string', minLength: 10, maxLength: 1024 } } } } },
+    {
+      ...PUBLIC,
+      schema: {
+        body: {
+          ...credentials,
+          properties: { ...credentials.properties, password: { type: 'string', minLength: 10, maxLength: 1024 } },
+        },
+      },
+    },
     async (request, reply) => {
       // One setup at a time; after the first, setup is closed for good.
       const attempt = setupQueue.then(() => store.createFirstAdmin(request.body.username, request.body.password));
@@ -47,19 +58,32 @@ export async function authRoutes(app: FastifyInstance, { store, secureCookies, l
         if (err instanceof PasswordsBusyError) return reply.code(503).header('retry-after', '5').send(busy);
         throw err;
       }
-      if (!created) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: 'Streamwarden is already set up: sign in instead.' });
+      if (!created)
+        return reply
+          .code(409)
+          .send({ statusCode: 409, error: 'Conflict', message: 'Streamwarden is already set up: sign in instead.' });
       return reply.code(201).send({ username: request.body.username });
     },
   );
 
   app.post<{ Body: { username: string; password: string } }>(
     '/api/v1/auth/login',
-    { schema: { body: credentials }, config: { public: true, rateLimit: { max: loginAttemptsPerMinute, timeWindow: 60_000 } } },
+    {
+      schema: { body: credentials },
+      config: { public: true, rateLimit: { max: loginAttemptsPerMinute, timeWindow: 60_000 } },
+    },
     async (request, reply) => {
       // Per name as well as per address: guessing one account from many addresses is limited too.
       const waitMs = perUser.hit(request.body.username.toLowerCase());
       if (waitMs > 0) {
-        return reply.code(429).header('retry-after', String(Math.ceil(waitMs / 1000))).send({ statusCode: 429, error: 'Too Many Requests', message: `Too many sign-in attempts for this user: try again in ${Math.ceil(waitMs / 1000)} s.` });
+        return reply
+          .code(429)
+          .header('retry-after', String(Math.ceil(waitMs / 1000)))
+          .send({
+            statusCode: 429,
+            error: 'Too Many Requests',
+            message: `Too many sign-in attempts for this user: try again in ${Math.ceil(waitMs / 1000)} s.`,
+          });
       }
       let username;
       try {
@@ -68,9 +92,18 @@ export async function authRoutes(app: FastifyInstance, { store, secureCookies, l
         if (err instanceof PasswordsBusyError) return reply.code(503).header('retry-after', '5').send(busy);
         throw err;
       }
-      if (!username) return reply.code(401).send({ statusCode: 401, error: 'Unauthorized', message: 'Wrong user name or password.' });
+      if (!username)
+        return reply
+          .code(401)
+          .send({ statusCode: 401, error: 'Unauthorized', message: 'Wrong user name or password.' });
       const session = await store.createSession(username);
-      reply.setCookie(SESSION_COOKIE, session.id, { httpOnly: true, sameSite: 'strict', secure: secureCookies, path: '/', expires: new Date(session.expiresAt) });
+      reply.setCookie(SESSION_COOKIE, session.id, {
+        httpOnly: true,
+        sameSite: 'strict',
+        secure: secureCookies,
+        path: '/',
+        expires: new Date(session.expiresAt),
+      });
       return { username };
     },
   );
@@ -88,7 +121,16 @@ export async function authRoutes(app: FastifyInstance, { store, secureCookies, l
 
   app.post<{ Body: { name: string } }>(
     '/api/v1/tokens',
-    { schema: { body: { type: 'object', required: ['name'], additionalProperties: false, properties: { name: { type: 'string', minLength: 1, maxLength: 100 } } } } },
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: { name: { type: 'string', minLength: 1, maxLength: 100 } },
+        },
+      },
+    },
     async (request, reply) => {
       const { token, info } = await store.createToken(request.user!, request.body.name);
       return reply.code(201).send({ ...info, token, note: 'Shown once: store it now.' });
@@ -99,7 +141,8 @@ export async function authRoutes(app: FastifyInstance, { store, secureCookies, l
     '/api/v1/tokens/:id',
     { schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-f]{12}$' } } } } },
     async (request, reply) => {
-      if (!(await store.revokeToken(request.user!, request.params.id))) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'No such token.' });
+      if (!(await store.revokeToken(request.user!, request.params.id)))
+        return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'No such token.' });
       return { revoked: request.params.id };
     },
   );

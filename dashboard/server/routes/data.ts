@@ -25,7 +25,10 @@ const rangeSchema = {
 
 /** "a, b,,c" -> ['a', 'b', 'c']; undefined when nothing is given. */
 export function commaList(text: string | undefined): string[] | undefined {
-  const items = text?.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = text
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return items?.length ? items : undefined;
 }
 
@@ -34,7 +37,24 @@ function filters(q: RangeQuery): Filters {
   return { from: q.from ?? to - 30 * DAY, to, serverIds: commaList(q.servers), accountKeys: commaList(q.accounts) };
 }
 
-const ANALYTICS = ['plays', 'heatmap', 'decisions', 'resolutions', 'video-codecs', 'audio-codecs', 'platforms', 'products', 'players', 'top-users', 'top-titles', 'concurrency', 'bandwidth', 'data', 'countries', 'cities'] as const;
+const ANALYTICS = [
+  'plays',
+  'heatmap',
+  'decisions',
+  'resolutions',
+  'video-codecs',
+  'audio-codecs',
+  'platforms',
+  'products',
+  'players',
+  'top-users',
+  'top-titles',
+  'concurrency',
+  'bandwidth',
+  'data',
+  'countries',
+  'cities',
+] as const;
 type AnalyticName = (typeof ANALYTICS)[number];
 
 export async function dataRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
@@ -49,17 +69,28 @@ export async function dataRoutes(app: FastifyInstance, { warehouse }: { warehous
       schema: {
         querystring: {
           ...rangeSchema,
-          properties: { ...rangeSchema.properties, search: { type: 'string', maxLength: 200 }, cursor: { type: 'string', maxLength: 500 }, limit: { type: 'integer', minimum: 1, maximum: 500 } },
+          properties: {
+            ...rangeSchema.properties,
+            search: { type: 'string', maxLength: 200 },
+            cursor: { type: 'string', maxLength: 500 },
+            limit: { type: 'integer', minimum: 1, maximum: 500 },
+          },
         },
       },
     },
     async (request, reply) => {
       const f = filters(request.query);
-      if (f.to <= f.from) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
+      if (f.to <= f.from)
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
       try {
-        return await sessions.history(f, { search: request.query.search, cursor: request.query.cursor, limit: request.query.limit });
+        return await sessions.history(f, {
+          search: request.query.search,
+          cursor: request.query.cursor,
+          limit: request.query.limit,
+        });
       } catch (err) {
-        if (err instanceof RangeError) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
+        if (err instanceof RangeError)
+          return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
         throw err;
       }
     },
@@ -67,32 +98,74 @@ export async function dataRoutes(app: FastifyInstance, { warehouse }: { warehous
 
   app.get<{ Params: { serverId: string; sessionKey: string } }>(
     '/api/v1/sessions/:serverId/:sessionKey',
-    { schema: { params: { type: 'object', properties: { serverId: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }, sessionKey: { type: 'string', minLength: 1, maxLength: 200 } } } } },
+    {
+      schema: {
+        params: {
+          type: 'object',
+          properties: {
+            serverId: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' },
+            sessionKey: { type: 'string', minLength: 1, maxLength: 200 },
+          },
+        },
+      },
+    },
     async (request, reply) => {
       const { serverId, sessionKey } = request.params;
       const session = await sessions.one(serverId, sessionKey);
-      if (!session) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No play "${sessionKey}" on server "${serverId}".` });
-      const timeline = (await sessions.timeline(serverId, sessionKey)).map((e) => ({ ...e, at: Number(e.at), positionMs: Number(e.positionMs), bandwidthKbps: e.bandwidthKbps === null ? null : Number(e.bandwidthKbps) }));
+      if (!session)
+        return reply
+          .code(404)
+          .send({ statusCode: 404, error: 'Not Found', message: `No play "${sessionKey}" on server "${serverId}".` });
+      const timeline = (await sessions.timeline(serverId, sessionKey)).map((e) => ({
+        ...e,
+        at: Number(e.at),
+        positionMs: Number(e.positionMs),
+        bandwidthKbps: e.bandwidthKbps === null ? null : Number(e.bandwidthKbps),
+      }));
       return { session, timeline };
     },
   );
 
   app.get<{ Querystring: RangeQuery & { limit?: number } }>(
     '/api/v1/map/places',
-    { schema: { querystring: { ...rangeSchema, properties: { ...rangeSchema.properties, limit: { type: 'integer', minimum: 1, maximum: 20000 } } } } },
+    {
+      schema: {
+        querystring: {
+          ...rangeSchema,
+          properties: { ...rangeSchema.properties, limit: { type: 'integer', minimum: 1, maximum: 20000 } },
+        },
+      },
+    },
     async (request, reply) => {
       const f = filters(request.query);
-      if (f.to <= f.from) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
+      if (f.to <= f.from)
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
       return { from: f.from, to: f.to, places: await sessions.places(f, request.query.limit) };
     },
   );
 
   app.get<{ Querystring: RangeQuery & { bucket?: number } }>(
     '/api/v1/server-metrics',
-    { schema: { querystring: { ...rangeSchema, properties: { ...rangeSchema.properties, bucket: { type: 'integer', minimum: 60, maximum: 86400, description: 'Seconds per point (default: about 200 points over the range)' } } } } },
+    {
+      schema: {
+        querystring: {
+          ...rangeSchema,
+          properties: {
+            ...rangeSchema.properties,
+            bucket: {
+              type: 'integer',
+              minimum: 60,
+              maximum: 86400,
+              description: 'Seconds per point (default: about 200 points over the range)',
+            },
+          },
+        },
+      },
+    },
     async (request, reply) => {
       const f = filters({ ...request.query, from: request.query.from ?? (request.query.to ?? Date.now()) - DAY });
-      if (f.to <= f.from) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
+      if (f.to <= f.from)
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
       const bucket = request.query.bucket ?? Math.max(60, Math.ceil((f.to - f.from) / 1000 / 200 / 60) * 60);
       const result = await warehouse.client.query({
         query: `SELECT server_id AS serverId, toUnixTimestamp(toStartOfInterval(sampled_at, toIntervalSecond({bucket:UInt32}))) * 1000 AS at,
@@ -106,7 +179,19 @@ export async function dataRoutes(app: FastifyInstance, { warehouse }: { warehous
         format: 'JSONEachRow',
       });
       const rows = await result.json<Record<string, string | number | null>>();
-      return { from: f.from, to: f.to, bucketSeconds: bucket, points: rows.map((r) => ({ ...r, at: Number(r.at), sessions: Number(r.sessions), transcodes: Number(r.transcodes), bandwidthKbps: Number(r.bandwidthKbps), downSamples: Number(r.downSamples) })) };
+      return {
+        from: f.from,
+        to: f.to,
+        bucketSeconds: bucket,
+        points: rows.map((r) => ({
+          ...r,
+          at: Number(r.at),
+          sessions: Number(r.sessions),
+          transcodes: Number(r.transcodes),
+          bandwidthKbps: Number(r.bandwidthKbps),
+          downSamples: Number(r.downSamples),
+        })),
+      };
     },
   );
 
@@ -117,12 +202,20 @@ export async function dataRoutes(app: FastifyInstance, { warehouse }: { warehous
     {
       schema: {
         params: { type: 'object', properties: { name: { type: 'string', enum: [...ANALYTICS] } } },
-        querystring: { ...rangeSchema, properties: { ...rangeSchema.properties, limit: { type: 'integer', minimum: 1, maximum: 100 }, tz: { type: 'string', pattern: '^[A-Za-z_]+(/[A-Za-z_+-]+)*$' } } },
+        querystring: {
+          ...rangeSchema,
+          properties: {
+            ...rangeSchema.properties,
+            limit: { type: 'integer', minimum: 1, maximum: 100 },
+            tz: { type: 'string', pattern: '^[A-Za-z_]+(/[A-Za-z_+-]+)*$' },
+          },
+        },
       },
     },
     async (request, reply) => {
       const f = filters(request.query);
-      if (f.to <= f.from) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
+      if (f.to <= f.from)
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
       const limit = request.query.limit ?? 10;
       const data = await {
         plays: () => analytics.playsOverTime(f),
@@ -148,7 +241,17 @@ export async function dataRoutes(app: FastifyInstance, { warehouse }: { warehous
 
   app.get<{ Querystring: { status?: string; limit?: number } }>(
     '/api/v1/violations',
-    { schema: { querystring: { type: 'object', properties: { status: { type: 'string', enum: ['OPEN', 'ACKNOWLEDGED', 'DISMISSED'] }, limit: { type: 'integer', minimum: 1, maximum: 500 } } } } },
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: {
+            status: { type: 'string', enum: ['OPEN', 'ACKNOWLEDGED', 'DISMISSED'] },
+            limit: { type: 'integer', minimum: 1, maximum: 500 },
+          },
+        },
+      },
+    },
     async (request) => {
       const result = await warehouse.client.query({
         query: `SELECT violation_id, rule, severity, account_key, server_id, user_name, toString(detected_at) AS detected, summary, session_keys, trust_penalty, status, evidence_json
@@ -157,7 +260,13 @@ export async function dataRoutes(app: FastifyInstance, { warehouse }: { warehous
         format: 'JSONEachRow',
       });
       const rows = await result.json<Record<string, unknown>>();
-      return { violations: rows.map(({ evidence_json, detected, ...v }) => ({ ...v, detectedAt: detected, evidence: JSON.parse(String(evidence_json)) as unknown })) };
+      return {
+        violations: rows.map(({ evidence_json, detected, ...v }) => ({
+          ...v,
+          detectedAt: detected,
+          evidence: JSON.parse(String(evidence_json)) as unknown,
+        })),
+      };
     },
   );
 }

@@ -9,7 +9,11 @@ import type { FastifyInstance } from 'fastify';
 import type { ImportJobs } from '../../../importers/jobs.ts';
 import { freeUploadBytes, newUploadDir } from '../../../importers/upload-files.ts';
 
-const SERVER_ID = { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', description: "The media server's id in Streamwarden this history belongs to" } as const;
+const SERVER_ID = {
+  type: 'string',
+  pattern: '^[a-z0-9][a-z0-9_-]{0,63}$',
+  description: "The media server's id in Streamwarden this history belongs to",
+} as const;
 /**
  * Tautulli databases of long-running installs reach a few GB. Uploads are streamed to disk and
  * every importer reads its file as a stream, so the limit is about disk, not memory.
@@ -19,12 +23,22 @@ const TOO_LARGE = `uploads are limited to ${MAX_UPLOAD / 1024 ** 3} GiB; import 
 
 export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: ImportJobs }): Promise<void> {
   // Uploads are streamed to a temporary file, never held in memory.
-  app.addContentTypeParser('application/octet-stream', { bodyLimit: MAX_UPLOAD }, (_request, payload, done) => done(null, payload));
+  app.addContentTypeParser('application/octet-stream', { bodyLimit: MAX_UPLOAD }, (_request, payload, done) =>
+    done(null, payload),
+  );
   app.addHook('onError', async (request, _reply, error) => {
     if ((error as { code?: string }).code === 'FST_ERR_CTP_BODY_TOO_LARGE') error.message = TOO_LARGE;
   });
 
-  app.post<{ Querystring: { kind: 'tautulli-db' | 'jellystat'; serverId: string; serverType?: 'JELLYFIN' | 'EMBY'; name?: string }; Body: Readable }>(
+  app.post<{
+    Querystring: {
+      kind: 'tautulli-db' | 'jellystat';
+      serverId: string;
+      serverType?: 'JELLYFIN' | 'EMBY';
+      name?: string;
+    };
+    Body: Readable;
+  }>(
     '/api/v1/imports/file',
     {
       bodyLimit: MAX_UPLOAD,
@@ -44,13 +58,22 @@ export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: Impor
     },
     async (request, reply) => {
       if (!request.body || typeof (request.body as Readable).pipe !== 'function') {
-        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'send the file as the body with Content-Type: application/octet-stream' });
+        return reply.code(400).send({
+          statusCode: 400,
+          error: 'Bad Request',
+          message: 'send the file as the body with Content-Type: application/octet-stream',
+        });
       }
       const length = Number(request.headers['content-length']);
-      if (length > MAX_UPLOAD) return reply.code(413).send({ statusCode: 413, error: 'Payload Too Large', message: TOO_LARGE });
+      if (length > MAX_UPLOAD)
+        return reply.code(413).send({ statusCode: 413, error: 'Payload Too Large', message: TOO_LARGE });
       const free = await freeUploadBytes();
       if (Number.isFinite(length) && free !== undefined && length > free) {
-        return reply.code(507).send({ statusCode: 507, error: 'Insufficient Storage', message: `not enough free disk space for this upload (${Math.round(length / 1024 ** 2)} MiB, ${Math.round(free / 1024 ** 2)} MiB free)` });
+        return reply.code(507).send({
+          statusCode: 507,
+          error: 'Insufficient Storage',
+          message: `not enough free disk space for this upload (${Math.round(length / 1024 ** 2)} MiB, ${Math.round(free / 1024 ** 2)} MiB free)`,
+        });
       }
       const dir = await newUploadDir();
       const file = join(dir, request.query.kind === 'tautulli-db' ? 'tautulli.db' : 'backup.json');
@@ -64,7 +87,10 @@ export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: Impor
       const { kind, serverId, serverType } = request.query;
       // Control characters would let a file name forge lines in logs and messages.
       const name = [...(request.query.name ?? '')].filter((c) => c >= ' ').join('') || 'the uploaded file';
-      const job = kind === 'tautulli-db' ? jobs.start({ kind, path: file, name, serverId }, dir) : jobs.start({ kind, path: file, name, serverId, serverType }, dir);
+      const job =
+        kind === 'tautulli-db'
+          ? jobs.start({ kind, path: file, name, serverId }, dir)
+          : jobs.start({ kind, path: file, name, serverId, serverType }, dir);
       return reply.code(202).send(job);
     },
   );
@@ -73,7 +99,16 @@ export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: Impor
     '/api/v1/imports/tautulli-api',
     {
       schema: {
-        body: { type: 'object', required: ['url', 'apiKey', 'serverId'], additionalProperties: false, properties: { url: { type: 'string', pattern: '^https?://', maxLength: 2000 }, apiKey: { type: 'string', minLength: 1, maxLength: 200 }, serverId: SERVER_ID } },
+        body: {
+          type: 'object',
+          required: ['url', 'apiKey', 'serverId'],
+          additionalProperties: false,
+          properties: {
+            url: { type: 'string', pattern: '^https?://', maxLength: 2000 },
+            apiKey: { type: 'string', minLength: 1, maxLength: 200 },
+            serverId: SERVER_ID,
+          },
+        },
       },
     },
     async (request, reply) => reply.code(202).send(jobs.start({ kind: 'tautulli-api', ...request.body })),

@@ -22,9 +22,32 @@ interface LibraryQuery {
 export async function libraryRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
   const library = new LibraryQueries(warehouse);
   const servers = (q: LibraryQuery) => commaList(q.servers) ?? [];
-  app.get<{ Querystring: LibraryQuery }>('/api/v1/library/libraries', { schema: { querystring: query } }, async (r) => ({ libraries: await library.libraries(servers(r.query)) }));
-  app.get<{ Querystring: LibraryQuery }>('/api/v1/library/distribution', { schema: { querystring: query } }, async (r) => ({ by: r.query.by ?? 'resolution', data: await library.distribution(r.query.by ?? 'resolution', servers(r.query)) }));
-  app.get<{ Querystring: LibraryQuery }>('/api/v1/library/most-watched', { schema: { querystring: query } }, async (r) => ({ items: await library.mostWatched(r.query.limit ?? 20, servers(r.query)) }));
-  app.get<{ Querystring: LibraryQuery }>('/api/v1/library/never-watched', { schema: { querystring: query } }, async (r) => ({ items: await library.neverWatched(r.query.limit ?? 100, servers(r.query)) }));
-  app.get<{ Querystring: LibraryQuery }>('/api/v1/library/duplicates', { schema: { querystring: query } }, async (r) => ({ items: await library.duplicates(servers(r.query)) }));
+  app.get<{ Querystring: LibraryQuery }>(
+    '/api/v1/library/libraries',
+    { schema: { querystring: query } },
+    async (r) => ({ libraries: await library.libraries(servers(r.query)) }),
+  );
+  app.get<{ Querystring: LibraryQuery }>(
+    '/api/v1/library/distribution',
+    { schema: { querystring: query } },
+    async (r) => ({
+      by: r.query.by ?? 'resolution',
+      data: await library.distribution(r.query.by ?? 'resolution', servers(r.query)),
+    }),
+  );
+  app.get<{ Querystring: LibraryQuery }>(
+    '/api/v1/library/most-watched',
+    { schema: { querystring: query } },
+    async (r) => ({ items: await library.mostWatched(r.query.limit ?? 20, servers(r.query)) }),
+  );
+  app.get<{ Querystring: LibraryQuery }>(
+    '/api/v1/library/never-watched',
+    { schema: { querystring: query } },
+    async (r) => ({ items: await library.neverWatched(r.query.limit ?? 100, servers(r.query)) }),
+  );
+  app.get<{ Querystring: LibraryQuery }>(
+    '/api/v1/library/duplicates',
+    { schema: { querystring: query } },
+    async (r) => ({ items: await library.duplicates(servers(r.query)) }),
+  );
 }

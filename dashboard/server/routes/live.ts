@@ -33,13 +33,20 @@ export interface LiveRouteOptions {
   allowedOrigins?: readonly string[];
 }
 
-export async function liveRoutes(app: FastifyInstance, { live, control, defaultMessage, allowedOrigins = [] }: LiveRouteOptions): Promise<void> {
+export async function liveRoutes(
+  app: FastifyInstance,
+  { live, control, defaultMessage, allowedOrigins = [] }: LiveRouteOptions,
+): Promise<void> {
   if (live) {
     // Authenticated like every private route (the hook runs before the upgrade), and from an
     // allowed origin only.
     const checkOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
       if (!originAllowed(request.headers.origin, request.host, allowedOrigins)) {
-        return reply.code(403).send({ statusCode: 403, error: 'Forbidden', message: `Origin ${request.headers.origin} may not open the live feed (STREAMWARDEN_ALLOWED_ORIGINS).` });
+        return reply.code(403).send({
+          statusCode: 403,
+          error: 'Forbidden',
+          message: `Origin ${request.headers.origin} may not open the live feed (STREAMWARDEN_ALLOWED_ORIGINS).`,
+        });
       }
     };
     app.get('/api/v1/live', { websocket: true, preValidation: checkOrigin }, (socket) => {
@@ -53,24 +60,58 @@ export async function liveRoutes(app: FastifyInstance, { live, control, defaultM
     '/api/v1/sessions/:serverId/:sessionKey/terminate',
     {
       schema: {
-        params: { type: 'object', properties: { serverId: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }, sessionKey: { type: 'string', minLength: 1, maxLength: 200 } } },
-        body: { type: 'object', additionalProperties: false, properties: { message: { type: 'string', maxLength: 500 } } },
+        params: {
+          type: 'object',
+          properties: {
+            serverId: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' },
+            sessionKey: { type: 'string', minLength: 1, maxLength: 200 },
+          },
+        },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { message: { type: 'string', maxLength: 500 } },
+        },
       },
     },
     async (request, reply) => {
-      if (!control) return reply.code(503).send({ statusCode: 503, error: 'Service Unavailable', message: 'Stopping streams is not available: no connectors and no bus in this process.' });
+      if (!control)
+        return reply.code(503).send({
+          statusCode: 503,
+          error: 'Service Unavailable',
+          message: 'Stopping streams is not available: no connectors and no bus in this process.',
+        });
       const message = request.body?.message?.trim() || (await defaultMessage());
       let result;
       try {
-        result = await control.terminate(request.params.serverId, request.params.sessionKey, message, request.user ?? 'api');
+        result = await control.terminate(
+          request.params.serverId,
+          request.params.sessionKey,
+          message,
+          request.user ?? 'api',
+        );
       } catch (err) {
-        if (err instanceof ServerRequestError) return reply.code(502).send({ statusCode: 502, error: 'Bad Gateway', message: `The media server refused: ${err.message}` });
-        if (err instanceof UnknownServerError) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: `No media server "${request.params.serverId}".` });
+        if (err instanceof ServerRequestError)
+          return reply
+            .code(502)
+            .send({ statusCode: 502, error: 'Bad Gateway', message: `The media server refused: ${err.message}` });
+        if (err instanceof UnknownServerError)
+          return reply
+            .code(404)
+            .send({ statusCode: 404, error: 'Not Found', message: `No media server "${request.params.serverId}".` });
         throw err;
       }
-      request.log.info({ serverId: request.params.serverId, sessionKey: request.params.sessionKey, by: request.user, result }, 'stream stop requested from the API');
+      request.log.info(
+        { serverId: request.params.serverId, sessionKey: request.params.sessionKey, by: request.user, result },
+        'stream stop requested from the API',
+      );
       // `requested`: the connectors role in another process carries it out within seconds.
-      return reply.code(202).send({ terminated: result === 'done', requested: true, serverId: request.params.serverId, sessionKey: request.params.sessionKey });
+      return reply.code(202).send({
+        terminated: result === 'done',
+        requested: true,
+        serverId: request.params.serverId,
+        sessionKey: request.params.sessionKey,
+      });
     },
   );
 }

@@ -17,12 +17,19 @@ export function exposition(metrics: Metric[]): string {
     for (const s of m.samples) {
       const labels = Object.entries(s.labels ?? {}).map(([k, v]) => `${k}="${escape(v)}"`);
       // Prometheus' text format spells an unknown value NaN; reporting it as 0 would read as healthy.
-      lines.push(`${m.name}${labels.length ? `{${labels.join(',')}}` : ''} ${Number.isNaN(s.value) ? 'NaN' : Number.isFinite(s.value) ? s.value : s.value > 0 ? '+Inf' : '-Inf'}`);
+      lines.push(
+        `${m.name}${labels.length ? `{${labels.join(',')}}` : ''} ${Number.isNaN(s.value) ? 'NaN' : Number.isFinite(s.value) ? s.value : s.value > 0 ? '+Inf' : '-Inf'}`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;
 }
 
-export async function metricsRoute(app: FastifyInstance, { collect }: { collect: () => Promise<Metric[]> }): Promise<void> {
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => reply.type('text/plain; version=0.0.4').send(exposition(await collect())));
+export async function metricsRoute(
+  app: FastifyInstance,
+  { collect }: { collect: () => Promise<Metric[]> },
+): Promise<void> {
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/plain; version=0.0.4').send(exposition(await collect())),
+  );
 }

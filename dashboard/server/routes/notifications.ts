@@ -1,6 +1,12 @@
 // Notification channels (add, change, remove, send a test) and the delivery log, failures first.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { CHANNEL_TYPES, ChannelError, SEVERITIES, UnknownChannelError, type ChannelStore } from '../../../alerts/channels.ts';
+import {
+  CHANNEL_TYPES,
+  ChannelError,
+  SEVERITIES,
+  UnknownChannelError,
+  type ChannelStore,
+} from '../../../alerts/channels.ts';
 import { deliver } from '../../../alerts/senders.ts';
 import { alertContext } from '../../../alerts/templates.ts';
 import type { Warehouse } from '../../../warehouse/client.ts';
@@ -12,9 +18,19 @@ const channelBody = {
     name: { type: 'string', minLength: 1, maxLength: 100 },
     type: { type: 'string', enum: [...CHANNEL_TYPES] },
     enabled: { type: 'boolean' },
-    rules: { type: 'array', items: { type: 'string', pattern: '^[A-Z_]+$' }, maxItems: 20, description: 'Rule ids; empty: every rule' },
+    rules: {
+      type: 'array',
+      items: { type: 'string', pattern: '^[A-Z_]+$' },
+      maxItems: 20,
+      description: 'Rule ids; empty: every rule',
+    },
     minSeverity: { type: 'string', enum: [...SEVERITIES] },
-    titleTemplate: { type: 'string', maxLength: 500, description: 'With {{user}}, {{rule}}, {{severity}}, {{summary}}, {{evidence}}, {{server}}, {{title}}, {{device}}, {{location}}, {{time}}' },
+    titleTemplate: {
+      type: 'string',
+      maxLength: 500,
+      description:
+        'With {{user}}, {{rule}}, {{severity}}, {{summary}}, {{evidence}}, {{server}}, {{title}}, {{device}}, {{location}}, {{time}}',
+    },
     bodyTemplate: { type: 'string', maxLength: 4000 },
     settings: { type: 'object', description: 'Settings of the type; secrets left out keep their stored value' },
   },
@@ -23,64 +39,109 @@ const channelBody = {
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 
 function refuse(reply: FastifyReply, err: unknown) {
-  if (err instanceof UnknownChannelError) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: err.message });
-  if (err instanceof ChannelError) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
+  if (err instanceof UnknownChannelError)
+    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: err.message });
+  if (err instanceof ChannelError)
+    return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
   throw err;
 }
 
-export async function notificationRoutes(app: FastifyInstance, { channels, warehouse }: { channels: ChannelStore; warehouse: Warehouse }): Promise<void> {
+export async function notificationRoutes(
+  app: FastifyInstance,
+  { channels, warehouse }: { channels: ChannelStore; warehouse: Warehouse },
+): Promise<void> {
   app.get('/api/v1/notifications/channels', async () => ({ channels: await channels.listPublic() }));
 
-  app.post<{ Body: Record<string, unknown> }>('/api/v1/notifications/channels', { schema: { body: { ...channelBody, required: ['type', 'settings'] } } }, async (request, reply) => {
-    try {
-      return reply.code(201).send(await channels.save(request.body, request.user ?? 'api'));
-    } catch (err) {
-      return refuse(reply, err);
-    }
-  });
+  app.post<{ Body: Record<string, unknown> }>(
+    '/api/v1/notifications/channels',
+    { schema: { body: { ...channelBody, required: ['type', 'settings'] } } },
+    async (request, reply) => {
+      try {
+        return reply.code(201).send(await channels.save(request.body, request.user ?? 'api'));
+      } catch (err) {
+        return refuse(reply, err);
+      }
+    },
+  );
 
-  app.put<{ Params: { id: string }; Body: Record<string, unknown> }>('/api/v1/notifications/channels/:id', { schema: { params: idParam, body: channelBody } }, async (request, reply) => {
-    try {
-      return await channels.save({ ...request.body, id: request.params.id }, request.user ?? 'api');
-    } catch (err) {
-      return refuse(reply, err);
-    }
-  });
+  app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(
+    '/api/v1/notifications/channels/:id',
+    { schema: { params: idParam, body: channelBody } },
+    async (request, reply) => {
+      try {
+        return await channels.save({ ...request.body, id: request.params.id }, request.user ?? 'api');
+      } catch (err) {
+        return refuse(reply, err);
+      }
+    },
+  );
 
-  app.delete<{ Params: { id: string } }>('/api/v1/notifications/channels/:id', { schema: { params: idParam } }, async (request, reply) => {
-    if (!(await channels.remove(request.params.id, request.user ?? 'api'))) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'No such channel.' });
-    return reply.code(204).send();
-  });
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/notifications/channels/:id',
+    { schema: { params: idParam } },
+    async (request, reply) => {
+      if (!(await channels.remove(request.params.id, request.user ?? 'api')))
+        return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'No such channel.' });
+      return reply.code(204).send();
+    },
+  );
 
-  app.post<{ Params: { id: string } }>('/api/v1/notifications/channels/:id/test', { schema: { params: idParam } }, async (request, reply) => {
-    const channel = (await channels.list()).find((c) => c.id === request.params.id);
-    if (!channel) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'No such channel.' });
-    const now = Date.now();
-    const context = alertContext({
-      violationId: 'test',
-      rule: 'IMPOSSIBLE_TRAVEL',
-      severity: 'HIGH',
-      accountKey: 'test:0',
-      serverId: 'test',
-      userId: '0',
-      userName: 'Test user',
-      detectedAt: now,
-      sessionKeys: [],
-      trustPenalty: 0,
-      summary: 'This is a test alert from Streamwarden: the channel works.',
-      evidence: { locations: [], distanceKm: null, elapsedMs: null, speedKmh: null, count: null, limit: null, windowMs: null, ips: [], deviceIds: [], countryCode: null, lastActivityAt: null },
-    });
-    try {
-      await deliver(channel, context);
-      return { ok: true };
-    } catch (err) {
-      return { ok: false, error: (err as Error).message };
-    }
-  });
+  app.post<{ Params: { id: string } }>(
+    '/api/v1/notifications/channels/:id/test',
+    { schema: { params: idParam } },
+    async (request, reply) => {
+      const channel = (await channels.list()).find((c) => c.id === request.params.id);
+      if (!channel) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'No such channel.' });
+      const now = Date.now();
+      const context = alertContext({
+        violationId: 'test',
+        rule: 'IMPOSSIBLE_TRAVEL',
+        severity: 'HIGH',
+        accountKey: 'test:0',
+        serverId: 'test',
+        userId: '0',
+        userName: 'Test user',
+        detectedAt: now,
+        sessionKeys: [],
+        trustPenalty: 0,
+        summary: 'This is a test alert from Streamwarden: the channel works.',
+        evidence: {
+          locations: [],
+          distanceKm: null,
+          elapsedMs: null,
+          speedKmh: null,
+          count: null,
+          limit: null,
+          windowMs: null,
+          ips: [],
+          deviceIds: [],
+          countryCode: null,
+          lastActivityAt: null,
+        },
+      });
+      try {
+        await deliver(channel, context);
+        return { ok: true };
+      } catch (err) {
+        return { ok: false, error: (err as Error).message };
+      }
+    },
+  );
 
   app.get<{ Querystring: { status?: 'SENT' | 'FAILED'; limit?: number } }>(
     '/api/v1/notifications/deliveries',
-    { schema: { querystring: { type: 'object', additionalProperties: false, properties: { status: { type: 'string', enum: ['SENT', 'FAILED'] }, limit: { type: 'integer', minimum: 1, maximum: 1000 } } } } },
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            status: { type: 'string', enum: ['SENT', 'FAILED'] },
+            limit: { type: 'integer', minimum: 1, maximum: 1000 },
+          },
+        },
+      },
+    },
     async (request) => {
       const result = await warehouse.client.query({
         query: `SELECT violation_id AS violationId, channel_id AS channelId, channel_name AS channelName, channel_type AS channelType, status, attempts, last_error AS error, rule, account_key AS accountKey, summary, toString(updated_at) AS at

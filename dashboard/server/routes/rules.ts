@@ -17,13 +17,18 @@ interface BacktestBody {
   limit?: number;
 }
 
-export async function rulesRoutes(app: FastifyInstance, { warehouse, store }: { warehouse: Warehouse; store: RuleStore }): Promise<void> {
+export async function rulesRoutes(
+  app: FastifyInstance,
+  { warehouse, store }: { warehouse: Warehouse; store: RuleStore },
+): Promise<void> {
   const saved = async (reply: FastifyReply, save: () => Promise<RuleConfig & { version: number }>) => {
     try {
       return { ...(await save()), readOnlySource: null };
     } catch (err) {
-      if (err instanceof ReadOnlyRulesError || err instanceof VersionConflictError) return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: err.message });
-      if (err instanceof RuleConfigError) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
+      if (err instanceof ReadOnlyRulesError || err instanceof VersionConflictError)
+        return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: err.message });
+      if (err instanceof RuleConfigError)
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
       throw err;
     }
   };
@@ -38,21 +43,43 @@ export async function rulesRoutes(app: FastifyInstance, { warehouse, store }: { 
           type: 'object',
           required: ['rules'],
           additionalProperties: false,
-          properties: { rules: { type: 'object', description: 'Changed settings per rule, e.g. {"impossibleTravel": {"maxSpeedKmh": 800}}' }, version: { type: 'integer', minimum: 0, description: 'Version edited; refused with 409 if someone saved since' } },
+          properties: {
+            rules: {
+              type: 'object',
+              description: 'Changed settings per rule, e.g. {"impossibleTravel": {"maxSpeedKmh": 800}}',
+            },
+            version: {
+              type: 'integer',
+              minimum: 0,
+              description: 'Version edited; refused with 409 if someone saved since',
+            },
+          },
         },
       },
     },
-    (request, reply) => saved(reply, () => store.saveRules(request.body.rules, request.user ?? 'api', request.body.version)),
+    (request, reply) =>
+      saved(reply, () => store.saveRules(request.body.rules, request.user ?? 'api', request.body.version)),
   );
 
   app.put<{ Params: { accountKey: string }; Body: RuleOverrides }>(
     '/api/v1/users/:accountKey/rules',
-    { schema: { params: accountParam, body: { type: 'object', description: 'Overrides for this account, e.g. {"concurrentStreams": {"maxStreams": 5}}' } } },
-    (request, reply) => saved(reply, () => store.saveAccount(request.params.accountKey, request.body, request.user ?? 'api')),
+    {
+      schema: {
+        params: accountParam,
+        body: {
+          type: 'object',
+          description: 'Overrides for this account, e.g. {"concurrentStreams": {"maxStreams": 5}}',
+        },
+      },
+    },
+    (request, reply) =>
+      saved(reply, () => store.saveAccount(request.params.accountKey, request.body, request.user ?? 'api')),
   );
 
-  app.delete<{ Params: { accountKey: string } }>('/api/v1/users/:accountKey/rules', { schema: { params: accountParam } }, (request, reply) =>
-    saved(reply, () => store.saveAccount(request.params.accountKey, null, request.user ?? 'api')),
+  app.delete<{ Params: { accountKey: string } }>(
+    '/api/v1/users/:accountKey/rules',
+    { schema: { params: accountParam } },
+    (request, reply) => saved(reply, () => store.saveAccount(request.params.accountKey, null, request.user ?? 'api')),
   );
 
   app.post<{ Body: BacktestBody }>(
@@ -76,7 +103,8 @@ export async function rulesRoutes(app: FastifyInstance, { warehouse, store }: { 
     },
     async (request, reply) => {
       const { from, to, servers, limit } = request.body;
-      if (to <= from) return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
+      if (to <= from)
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
       let config: RuleConfig;
       try {
         // Same checks as the rules file: unknown rules or settings and wrong types are refused.
@@ -86,7 +114,14 @@ export async function rulesRoutes(app: FastifyInstance, { warehouse, store }: { 
       }
       const rules = await store.get();
       const settings = settingsFor(rules.rules, request.body.rules);
-      return backtest(warehouse, { from, to, rules: settings, overrides: { ...rules.accounts, ...config.accounts }, serverIds: servers, limit });
+      return backtest(warehouse, {
+        from,
+        to,
+        rules: settings,
+        overrides: { ...rules.accounts, ...config.accounts },
+        serverIds: servers,
+        limit,
+      });
     },
   );
 }

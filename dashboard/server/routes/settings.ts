@@ -33,7 +33,10 @@ export async function readSettings(documents: ConfigDocuments): Promise<GeneralS
   return { ...DEFAULT_SETTINGS, ...doc?.body };
 }
 
-export async function settingsRoutes(app: FastifyInstance, { documents, geoipSource }: { documents: ConfigDocuments; geoipSource?: string }): Promise<void> {
+export async function settingsRoutes(
+  app: FastifyInstance,
+  { documents, geoipSource }: { documents: ConfigDocuments; geoipSource?: string },
+): Promise<void> {
   app.get('/api/v1/settings', async () => ({ settings: await readSettings(documents), geoip: geoipSource ?? null }));
 
   app.put<{ Body: Partial<GeneralSettings> }>(

@@ -12,7 +12,8 @@ export interface UserChoice {
 function cached<T>(load: () => Promise<T>): () => Promise<T> {
   let value: { at: number; promise: Promise<T> } | null = null;
   return () => {
-    if (!value || Date.now() - value.at > 60_000) value = { at: Date.now(), promise: load().catch((err: unknown) => ((value = null), Promise.reject(err))) };
+    if (!value || Date.now() - value.at > 60_000)
+      value = { at: Date.now(), promise: load().catch((err: unknown) => ((value = null), Promise.reject(err))) };
     return value.promise;
   };
 }

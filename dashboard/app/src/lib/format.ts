@@ -12,7 +12,9 @@ export function duration(ms: number | null | undefined): string {
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}` : `${m}:${String(s).padStart(2, '0')}`;
+  return h > 0
+    ? `${h}:${String(m).padStart(2, '0')}:${String(s).padStart(2, '0')}`
+    : `${m}:${String(s).padStart(2, '0')}`;
 }
 
 export function hours(ms: number): string {
@@ -38,7 +40,10 @@ export function bytes(n: number): string {
 /** Warehouse times ("2026-11-25 21:03:00.000", UTC) or epoch ms, shown in local time. */
 export function when(value: string | number | null | undefined): string {
   if (value === null || value === undefined || value === '') return '–';
-  const date = typeof value === 'number' ? new Date(value) : new Date(`${value.replace(' ', 'T')}${value.endsWith('Z') ? '' : 'Z'}`);
+  const date =
+    typeof value === 'number'
+      ? new Date(value)
+      : new Date(`${value.replace(' ', 'T')}${value.endsWith('Z') ? '' : 'Z'}`);
   return date.toLocaleString(locale(), { dateStyle: 'medium', timeStyle: 'short' });
 }
 

@@ -9,11 +9,17 @@ export interface InstallSettings {
   terminateMessage: string;
 }
 
-export const session = $state<{ username: string | null; settings: InstallSettings | null; geoip: string | null }>({ username: null, settings: null, geoip: null });
+export const session = $state<{ username: string | null; settings: InstallSettings | null; geoip: string | null }>({
+  username: null,
+  settings: null,
+  geoip: null,
+});
 
 /** Signs in (the cookie is set by the server); the layout then starts the live feed. */
 export async function signIn(username: string, password: string): Promise<void> {
-  session.username = (await api<{ username: string }>('/api/v1/auth/login', { method: 'POST', body: { username, password } })).username;
+  session.username = (
+    await api<{ username: string }>('/api/v1/auth/login', { method: 'POST', body: { username, password } })
+  ).username;
 }
 
 /** Runs a form's action with its busy flag and error message. */

@@ -38,7 +38,16 @@ export interface ViolationRow {
   session_keys: string[];
   trust_penalty: number;
   status: string;
-  evidence: { locations: EvidenceLocation[]; distanceKm: number | null; elapsedMs: number | null; speedKmh: number | null; count: number | null; limit: number | null; ips: string[]; deviceIds: string[] };
+  evidence: {
+    locations: EvidenceLocation[];
+    distanceKm: number | null;
+    elapsedMs: number | null;
+    speedKmh: number | null;
+    count: number | null;
+    limit: number | null;
+    ips: string[];
+    deviceIds: string[];
+  };
 }
 
 export interface LiveViolation {
