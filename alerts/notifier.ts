@@ -9,7 +9,7 @@ import { RULE_SETTINGS_KEY, type RuleSettings } from '../pipeline/rules/settings
 import type { Logger } from '../core/logger.ts';
 import { topics, type Violation } from '../schemas/index.ts';
 import type { Warehouse } from '../warehouse/client.ts';
-import { chTime } from '../warehouse/rows.ts';
+import { NotificationQueries } from '../warehouse/queries/notifications.ts';
 import { routes, type Channel, type ChannelStore } from './channels.ts';
 import { deliver, DeliveryError } from './senders.ts';
 import { alertContext, type AlertContext } from './templates.ts';
@@ -49,9 +49,11 @@ export class Notifier {
   readonly stats = { sent: 0, failed: 0, skippedAsDone: 0, actions: 0 };
   private consumer: BusConsumer | undefined;
   private readonly logger: Logger;
+  private readonly queries: NotificationQueries;
 
   constructor(private readonly options: NotifierOptions) {
     this.logger = options.logger.child({ component: 'alerts' });
+    this.queries = new NotificationQueries(options.warehouse);
   }
 
   async start(): Promise<void> {
@@ -84,7 +86,7 @@ export class Notifier {
     const violations = [...new Map(batch.map((v) => [v.violationId, v])).values()];
     const [channels, done] = await Promise.all([
       this.options.channels.list(),
-      this.ledger(violations.map((v) => v.violationId)),
+      this.queries.delivered(violations.map((v) => v.violationId)),
     ]);
     const work: Array<Promise<Outcome | null>> = [];
     for (const violation of violations) {
@@ -100,51 +102,26 @@ export class Notifier {
     }
     const outcomes = (await Promise.all(work)).filter((o): o is Outcome => o !== null);
     if (outcomes.length === 0) return;
-    const now = chTime((this.options.now ?? Date.now)());
-    await this.options.warehouse.client.insert({
-      table: this.options.warehouse.table('notification_deliveries'),
-      values: outcomes.map((o) => ({
-        violation_id: o.violation.violationId,
-        channel_id: o.channelId,
-        channel_name: o.channelName,
-        channel_type: o.channelType,
+    await this.queries.record(
+      outcomes.map((o) => ({
+        violationId: o.violation.violationId,
+        channelId: o.channelId,
+        channelName: o.channelName,
+        channelType: o.channelType,
         status: o.status,
         attempts: o.attempts,
-        last_error: o.error,
+        error: o.error,
         rule: o.violation.rule,
-        account_key: o.violation.accountKey,
+        accountKey: o.violation.accountKey,
         summary: o.violation.summary,
-        updated_at: now,
       })),
-      format: 'JSONEachRow',
-    });
-  }
-
-  private async ledger(ids: string[]): Promise<Set<string>> {
-    const result = await this.options.warehouse.client.query({
-      query: `SELECT violation_id, channel_id FROM ${this.options.warehouse.table('notification_deliveries')} FINAL WHERE violation_id IN {ids:Array(String)}`,
-      query_params: { ids },
-      format: 'JSONEachRow',
-    });
-    return new Set(
-      (await result.json<{ violation_id: string; channel_id: string }>()).map(
-        (r) => `${r.violation_id}/${r.channel_id}`,
-      ),
+      (this.options.now ?? Date.now)(),
     );
   }
 
   /** Titles of the plays involved and the server's name, for the message. */
   private async context(v: Violation): Promise<AlertContext> {
-    const w = this.options.warehouse;
-    const result = await w.client.query({
-      query: `SELECT
-                (SELECT groupArray(if(grandparent_title = '', title, concat(grandparent_title, ' · ', title))) FROM ${w.table('sessions')} FINAL WHERE server_id = {server:String} AND has({keys:Array(String)}, session_key)) AS titles,
-                (SELECT any(name) FROM ${w.table('servers')} FINAL WHERE server_id = {server:String} AND NOT deleted) AS server_name`,
-      query_params: { server: v.serverId, keys: v.sessionKeys },
-      format: 'JSONEachRow',
-    });
-    const [row] = await result.json<{ titles: string[]; server_name: string }>();
-    return alertContext(v, { titles: row?.titles, serverName: row?.server_name || undefined });
+    return alertContext(v, await this.queries.alertContext(v.serverId, v.sessionKeys));
   }
 
   private async send(channel: Channel, violation: Violation, context: AlertContext): Promise<Outcome> {

@@ -10,6 +10,7 @@ import type { Logger } from '../../core/logger.ts';
 import { topics, type PlaybackEvent, type ServerMetricsSample, type Violation } from '../../schemas/index.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { SessionQueries } from '../../warehouse/queries/index.ts';
+import { ServerMetricsQueries } from '../../warehouse/queries/server-metrics.ts';
 import type { GeoIp } from '../../core/geoip.ts';
 import { viewFromEvent, viewFromRow, type LiveSessionView } from './live-view.ts';
 
@@ -42,7 +43,7 @@ export class LiveHub {
     const { warehouse } = this.options;
     for (const s of await new SessionQueries(warehouse).active())
       this.sessions.set(`${s.serverId}/${s.sessionKey}`, viewFromRow(s));
-    for (const server of await this.latestServerSamples()) this.servers.set(server.serverId, server);
+    for (const server of await new ServerMetricsQueries(warehouse).latest()) this.servers.set(server.serverId, server);
     const { bus, logger } = this.options;
     const deadLetters = await bus.producer();
     // Every API process sees everything: its own group, starting at the newest records.
@@ -87,39 +88,6 @@ export class LiveHub {
             'live feed group not deleted',
           ),
         );
-  }
-
-  /** Each server's newest metrics sample in the warehouse, in the topic's shape. */
-  private async latestServerSamples(): Promise<ServerMetricsSample[]> {
-    const { warehouse } = this.options;
-    const result = await warehouse.client.query({
-      query: `SELECT server_id, argMax(server_type, sampled_at) AS type, max(sampled_at) AS at, toUnixTimestamp64Milli(max(sampled_at)) AS at_ms, argMax(status, sampled_at) AS status, argMax(status_detail, sampled_at) AS detail,
-                argMax(active_sessions, sampled_at) AS sessions, argMax(transcode_sessions, sampled_at) AS transcodes, argMax(total_bandwidth_kbps, sampled_at) AS bandwidth,
-                argMax(host_cpu_percent, sampled_at) AS cpu, argMax(host_memory_percent, sampled_at) AS memory
-              FROM ${warehouse.table('server_metrics')} GROUP BY server_id`,
-      format: 'JSONEachRow',
-    });
-    const rows = await result.json<Record<string, string | number | null>>();
-    return rows.map((r) => ({
-      sampleId: `${r.server_id}:${r.at_ms}`,
-      serverId: String(r.server_id),
-      serverType: r.type as ServerMetricsSample['serverType'],
-      sampledAt: Number(r.at_ms),
-      status: r.status as ServerMetricsSample['status'],
-      statusDetail: r.detail ? String(r.detail) : null,
-      responseTimeMs: null,
-      processCpuPercent: null,
-      hostCpuPercent: r.cpu === null ? null : Number(r.cpu),
-      processMemoryPercent: null,
-      hostMemoryPercent: r.memory === null ? null : Number(r.memory),
-      activeSessions: Number(r.sessions),
-      transcodeSessions: Number(r.transcodes),
-      directPlaySessions: 0,
-      directStreamSessions: 0,
-      totalBandwidthKbps: Number(r.bandwidth),
-      lanBandwidthKbps: 0,
-      wanBandwidthKbps: 0,
-    }));
   }
 
   snapshot(): LiveMessage {

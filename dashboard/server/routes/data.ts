@@ -1,8 +1,9 @@
 // Read-only views of the warehouse: live and past sessions, analytics, violations.
 import type { FastifyInstance } from 'fastify';
 import type { Warehouse } from '../../../warehouse/client.ts';
+import { ServerMetricsQueries } from '../../../warehouse/queries/server-metrics.ts';
+import { PeopleQueries, type ViolationStatus } from '../../../warehouse/queries/people.ts';
 import { Analytics, SessionQueries, type Filters } from '../../../warehouse/queries/index.ts';
-import { filterParams, where } from '../../../warehouse/queries/filters.ts';
 
 const DAY = 86_400_000;
 
@@ -60,6 +61,8 @@ type AnalyticName = (typeof ANALYTICS)[number];
 export async function dataRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
   const sessions = new SessionQueries(warehouse);
   const analytics = new Analytics(warehouse);
+  const serverMetrics = new ServerMetricsQueries(warehouse);
+  const people = new PeopleQueries(warehouse);
 
   app.get('/api/v1/sessions/active', async () => ({ sessions: await sessions.active() }));
 
@@ -167,31 +170,8 @@ export async function dataRoutes(app: FastifyInstance, { warehouse }: { warehous
       if (f.to <= f.from)
         return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
       const bucket = request.query.bucket ?? Math.max(60, Math.ceil((f.to - f.from) / 1000 / 200 / 60) * 60);
-      const result = await warehouse.client.query({
-        query: `SELECT server_id AS serverId, toUnixTimestamp(toStartOfInterval(sampled_at, toIntervalSecond({bucket:UInt32}))) * 1000 AS at,
-                       round(avg(coalesce(host_cpu_percent, process_cpu_percent)), 1) AS cpuPercent, round(avg(host_memory_percent), 1) AS memoryPercent,
-                       max(active_sessions) AS sessions, max(transcode_sessions) AS transcodes, round(avg(total_bandwidth_kbps)) AS bandwidthKbps,
-                       countIf(status != 'UP') AS downSamples
-                FROM ${warehouse.table('server_metrics')}
-                WHERE ${where('sampled_at', 'time', f)}
-                GROUP BY serverId, at ORDER BY serverId, at`,
-        query_params: { ...filterParams(f), bucket },
-        format: 'JSONEachRow',
-      });
-      const rows = await result.json<Record<string, string | number | null>>();
-      return {
-        from: f.from,
-        to: f.to,
-        bucketSeconds: bucket,
-        points: rows.map((r) => ({
-          ...r,
-          at: Number(r.at),
-          sessions: Number(r.sessions),
-          transcodes: Number(r.transcodes),
-          bandwidthKbps: Number(r.bandwidthKbps),
-          downSamples: Number(r.downSamples),
-        })),
-      };
+      const points = await serverMetrics.overTime(f, bucket);
+      return { from: f.from, to: f.to, bucketSeconds: bucket, points };
     },
   );
 
@@ -253,20 +233,8 @@ export async function dataRoutes(app: FastifyInstance, { warehouse }: { warehous
       },
     },
     async (request) => {
-      const result = await warehouse.client.query({
-        query: `SELECT violation_id, rule, severity, account_key, server_id, user_name, toString(detected_at) AS detected, summary, session_keys, trust_penalty, status, evidence_json
-                FROM ${warehouse.table('violations')} FINAL WHERE ({status:String} = '' OR status = {status:String}) ORDER BY detected_at DESC LIMIT {limit:UInt32}`,
-        query_params: { status: request.query.status ?? '', limit: request.query.limit ?? 100 },
-        format: 'JSONEachRow',
-      });
-      const rows = await result.json<Record<string, unknown>>();
-      return {
-        violations: rows.map(({ evidence_json, detected, ...v }) => ({
-          ...v,
-          detectedAt: detected,
-          evidence: JSON.parse(String(evidence_json)) as unknown,
-        })),
-      };
+      const status = request.query.status as ViolationStatus | undefined;
+      return { violations: await people.violations({ status, limit: request.query.limit ?? 100 }) };
     },
   );
 }

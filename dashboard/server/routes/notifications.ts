@@ -10,6 +10,7 @@ import {
 import { deliver } from '../../../alerts/senders.ts';
 import { alertContext } from '../../../alerts/templates.ts';
 import type { Warehouse } from '../../../warehouse/client.ts';
+import { NotificationQueries } from '../../../warehouse/queries/notifications.ts';
 
 const channelBody = {
   type: 'object',
@@ -143,14 +144,12 @@ export async function notificationRoutes(
       },
     },
     async (request) => {
-      const result = await warehouse.client.query({
-        query: `SELECT violation_id AS violationId, channel_id AS channelId, channel_name AS channelName, channel_type AS channelType, status, attempts, last_error AS error, rule, account_key AS accountKey, summary, toString(updated_at) AS at
-                FROM ${warehouse.table('notification_deliveries')} FINAL WHERE ({status:String} = '' OR status = {status:String})
-                ORDER BY updated_at DESC LIMIT {limit:UInt32}`,
-        query_params: { status: request.query.status ?? '', limit: request.query.limit ?? 100 },
-        format: 'JSONEachRow',
-      });
-      return { deliveries: await result.json() };
+      return {
+        deliveries: await new NotificationQueries(warehouse).deliveries({
+          status: request.query.status,
+          limit: request.query.limit ?? 100,
+        }),
+      };
     },
   );
 }
