@@ -4,7 +4,7 @@
 import type { SecretBox } from '../core/secret-box.ts';
 import type { ConfigDocuments } from '../warehouse/config-documents.ts';
 import type { Warehouse } from '../warehouse/client.ts';
-import { chTime } from '../warehouse/rows.ts';
+import { ServerQueries } from '../warehouse/queries/servers.ts';
 import { ServerRequestError } from './http.ts';
 import {
   loadServerConfigs,
@@ -103,21 +103,14 @@ export class ServerRegistry {
       updatedBy,
     );
     // The non-secret part is mirrored into `servers`, the table analysts join against.
-    const now = chTime(Date.now());
-    const row = (s: ServerConfig, deleted: boolean) => ({
-      server_id: s.id,
+    const mirror = (s: ServerConfig) => ({
+      serverId: s.id,
       name: s.name,
-      server_type: s.type,
+      type: s.type,
       url: s.url,
       enabled: s.enabled,
-      deleted,
-      updated_at: now,
     });
-    await this.deps.warehouse.client.insert({
-      table: this.deps.warehouse.table('servers'),
-      values: [...changed.map((s) => row(s, false)), ...removed.map((s) => row(s, true))],
-      format: 'JSONEachRow',
-    });
+    await new ServerQueries(this.deps.warehouse).mirror(changed.map(mirror), removed.map(mirror), Date.now());
   }
 }
 

@@ -2,7 +2,7 @@
 // there (a second import of the same history adds nothing), with addresses geolocated like live
 // ones. The sessions, accounts and rollups follow through the warehouse's materialized views.
 import type { Geolocate } from '../warehouse/rows.ts';
-import { playbackEventRow } from '../warehouse/rows.ts';
+import { ImportQueries } from '../warehouse/queries/imports.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { playEvents, type ImportedPlay } from './play.ts';
 
@@ -30,6 +30,7 @@ export async function writePlays(
   },
 ): Promise<ImportProgress> {
   const progress: ImportProgress = { read: 0, total: options.total ?? null, added: 0, skipped: 0 };
+  const imports = new ImportQueries(warehouse);
   // 5,000 plays (10,000 events) per insert; the rows are built a slice at a time, so the heap's
   // peak stays near 140 MiB (measured on 100,000 plays).
   const batchSize = options.batchSize ?? 5000;
@@ -38,57 +39,9 @@ export async function writePlays(
   let failed: { error: unknown } | undefined;
   const write = async (plays: ImportedPlay[], firstOffset: number) => {
     const events = plays.flatMap(playEvents);
-    // Only the events already stored for this server in the batch's time range are candidates:
-    // the table's sort key starts with server_id and it is partitioned by month of observed_at.
-    const times = events.map((e) => e.observedAt);
-    const result = await warehouse.client.query({
-      query: `SELECT event_id FROM ${warehouse.table('playback_events')}
-              WHERE server_id IN {servers:Array(String)} AND observed_at BETWEEN fromUnixTimestamp64Milli({from:Int64}) AND fromUnixTimestamp64Milli({to:Int64})
-                AND event_id IN {ids:Array(String)}`,
-      query_params: {
-        servers: [...new Set(events.map((e) => e.serverId))],
-        from: Math.min(...times),
-        to: Math.max(...times),
-        ids: events.map((e) => e.eventId),
-      },
-      format: 'JSONEachRow',
-    });
-    const stored = new Set((await result.json<{ event_id: string }>()).map((r) => r.event_id));
+    const stored = await imports.storedEventIds(events);
     const fresh = events.filter((e) => !stored.has(e.eventId));
-    if (fresh.length > 0) {
-      // Positional rows: ClickHouse parses them faster than rows that repeat every field name.
-      // Built a slice at a time, letting other requests in between (geolocation is the cost).
-      let columns: [string, ...string[]] | undefined;
-      const values: unknown[][] = [];
-      for (let from = 0; from < fresh.length; from += 1000) {
-        if (from > 0) await new Promise((resolve) => setImmediate(resolve));
-        fresh.slice(from, from + 1000).forEach((e, i) => {
-          const row = playbackEventRow(
-            e,
-            {
-              topic: `import:${e.eventId.split(':')[0]}`,
-              partition: 0,
-              offset: String(firstOffset + from + i),
-              key: null,
-              value: null,
-              headers: {},
-              timestamp: e.observedAt,
-            },
-            options.geolocate,
-          );
-          columns ??= Object.keys(row) as [string, ...string[]];
-          values.push(columns.map((c) => row[c]));
-        });
-      }
-      // chTime writes every time in the basic layout: no need for best-effort parsing.
-      await warehouse.client.insert({
-        table: warehouse.table('playback_events'),
-        values,
-        columns,
-        format: 'JSONCompactEachRow',
-        clickhouse_settings: { date_time_input_format: 'basic' },
-      });
-    }
+    if (fresh.length > 0) await imports.insertEvents(fresh, firstOffset, options.geolocate);
     progress.added += fresh.length / 2;
     progress.skipped += (events.length - fresh.length) / 2;
     options.onProgress?.({ ...progress });

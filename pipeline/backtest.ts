@@ -4,7 +4,7 @@
 // live parameters finds what the live processor found.
 import type { PlaybackEvent, RuleId, Violation } from '../schemas/index.ts';
 import type { Warehouse } from '../warehouse/client.ts';
-import { chTime } from '../warehouse/rows.ts';
+import { HistoryQueries, type DetectionEventRow } from '../warehouse/queries/history.ts';
 import type { AccountState } from './account-state.ts';
 import { Detector } from './detector.ts';
 import type { GeoLocation } from '../core/geoip.ts';
@@ -31,26 +31,7 @@ export interface BacktestReport {
   trust: Array<{ accountKey: string; userName: string; score: number }>;
 }
 
-interface Row {
-  event_id: string;
-  event_type: PlaybackEvent['eventType'];
-  observed_ms: string;
-  server_id: string;
-  server_type: PlaybackEvent['serverType'];
-  account_key: string;
-  user_id: string;
-  user_name: string;
-  session_key: string;
-  device_id: string;
-  device_name: string;
-  client_ip: string;
-  network_location: PlaybackEvent['networkLocation'];
-  country_code: string;
-  region: string;
-  city: string;
-  latitude: number | null;
-  longitude: number | null;
-}
+type Row = DetectionEventRow;
 
 const PAGE = 50_000;
 
@@ -120,27 +101,14 @@ export async function backtest(warehouse: Warehouse, request: BacktestRequest): 
   };
 
   // Keyset paging in time order keeps every account's events in order without holding them all.
+  const history = new HistoryQueries(warehouse);
   let after: [string, string] = ['0', ''];
   for (;;) {
-    const result = await warehouse.client.query({
-      query: `SELECT event_id, event_type, toString(toUnixTimestamp64Milli(observed_at)) AS observed_ms, server_id, server_type, account_key, user_id, user_name, session_key,
-                device_id, device_name, client_ip, network_location, country_code, region, city, latitude, longitude
-              FROM ${warehouse.table('playback_events')} FINAL
-              WHERE observed_at >= {from:DateTime64(3)} AND observed_at < {to:DateTime64(3)}
-                AND (empty({servers:Array(String)}) OR has({servers:Array(String)}, server_id))
-                AND (toUnixTimestamp64Milli(observed_at), event_id) > ({after_ms:Int64}, {after_id:String})
-              ORDER BY observed_at, event_id LIMIT {page:UInt32}`,
-      query_params: {
-        from: chTime(request.from),
-        to: chTime(request.to),
-        servers: request.serverIds ?? [],
-        after_ms: Number(after[0]),
-        after_id: after[1],
-        page: PAGE,
-      },
-      format: 'JSONEachRow',
-    });
-    const rows = await result.json<Row>();
+    const rows = await history.detectionEvents(
+      { from: request.from, to: request.to, serverIds: request.serverIds ?? [] },
+      after,
+      PAGE,
+    );
     for (const row of rows) {
       const { event, geo } = toEvent(row);
       let state = states.get(event.accountKey);
