@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: [
-      '{core,schemas,bus,connectors,pipeline,warehouse,dashboard,runtime,testing,scripts,demo,importers,alerts}/**/*.test.ts',
+      '{core,schemas,bus,connectors,pipeline,warehouse,api,dashboard,runtime,testing,scripts,demo,importers,alerts}/**/*.test.ts',
     ],
     // Resolves a real Kafka broker and ClickHouse for the whole run (see testing/global-setup.ts).
     globalSetup: ['testing/global-setup.ts'],

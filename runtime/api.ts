@@ -1,8 +1,8 @@
 // Starts the API role on HOST:PORT, with the live push and, when the connectors run in this
 // process, stopping streams.
 import type { FastifyInstance } from 'fastify';
-import { buildApi } from '../dashboard/server/app.ts';
-import { LiveHub } from '../dashboard/server/live.ts';
+import { buildApi } from '../api/app.ts';
+import { LiveHub } from '../api/live.ts';
 import type { ConnectorRunner } from '../connectors/runner.ts';
 import { localControl, remoteControl } from '../connectors/commands.ts';
 import type { GeoIp } from '../core/geoip.ts';
@@ -10,7 +10,7 @@ import type { StreamProcessor } from '../pipeline/processor.ts';
 import type { WarehouseSink } from '../warehouse/sink.ts';
 import { metricsCollector } from './metrics.ts';
 import type { Config } from './config.ts';
-import type { Configuration } from '../dashboard/server/configuration.ts';
+import type { Configuration } from '../api/configuration.ts';
 import { installId } from './install-id.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Platform } from './platform.ts';

@@ -6,7 +6,7 @@ import { createLogger } from '../core/logger.ts';
 import { startPlatform } from './platform.ts';
 import { ServerConfigError } from '../connectors/config.ts';
 import { RuleConfigError } from '../pipeline/rules/rules-file.ts';
-import { openConfiguration } from '../dashboard/server/configuration.ts';
+import { openConfiguration } from '../api/configuration.ts';
 import { parseRole, startRole } from './roles.ts';
 import { loadSecretBox } from '../core/secret-box.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exposition } from '../dashboard/server/routes/metrics.ts';
+import { exposition } from '../api/routes/metrics.ts';
 import { consumerLag } from './metrics.ts';
 
 describe('consumer lag', () => {

@@ -4,12 +4,12 @@
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { Notifier } from '../alerts/notifier.ts';
 import { CommandExecutor, localControl, remoteControl } from '../connectors/commands.ts';
-import { DEFAULT_SETTINGS, readSettings } from '../dashboard/server/routes/settings.ts';
+import { DEFAULT_SETTINGS, readSettings } from '../api/routes/settings.ts';
 import { DEFAULT_RULES, type RuleSettings } from '../pipeline/rules/settings.ts';
 import { GeoIp } from '../core/geoip.ts';
 import type { Config } from './config.ts';
 import { ConfigError } from './config.ts';
-import type { Configuration } from '../dashboard/server/configuration.ts';
+import type { Configuration } from '../api/configuration.ts';
 import { startConnectors } from './connectors.ts';
 import { installId } from './install-id.ts';
 import type { Logger } from '../core/logger.ts';
@@ -17,7 +17,7 @@ import { startProcessor } from './pipeline.ts';
 import type { Platform } from './platform.ts';
 import { startSink } from './sink.ts';
 import { startApi } from './api.ts';
-import { recentCheck } from '../dashboard/server/health.ts';
+import { recentCheck } from '../api/health.ts';
 
 export const ROLES = ['all', 'connectors', 'pipeline', 'api'] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,5 +1,5 @@
 // The dashboard-edited configuration over a test warehouse, with a fixed secret key.
-import { openConfiguration, type Configuration } from '../dashboard/server/configuration.ts';
+import { openConfiguration, type Configuration } from '../api/configuration.ts';
 import { SecretBox } from '../core/secret-box.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 

@@ -1,5 +1,5 @@
 // Shapes the API returns, as the dashboard uses them; where the server declares one, its own.
-export type { LiveSessionView as LiveSession } from '../../../server/live-view.ts';
+export type { LiveSessionView as LiveSession } from '../../../../api/live-view.ts';
 
 export interface ServerSample {
   serverId: string;

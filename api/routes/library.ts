@@ -1,7 +1,7 @@
 // Library analytics from the library snapshots.
 import type { FastifyInstance } from 'fastify';
-import type { Warehouse } from '../../../warehouse/client.ts';
-import { LibraryQueries } from '../../../warehouse/queries/index.ts';
+import type { Warehouse } from '../../warehouse/client.ts';
+import { LibraryQueries } from '../../warehouse/queries/index.ts';
 import { commaList } from './data.ts';
 
 const query = {

@@ -2,20 +2,20 @@
 // forged X-Forwarded-For, floods of password hashing; and the live feed's Origin check.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../core/logger.ts';
-import { TEST_ADMIN } from '../../testing/api-session.ts';
-import { testConfiguration } from '../../testing/configuration.ts';
-import { rawRequest } from '../../testing/raw-http.ts';
-import { openTestWarehouse } from '../../testing/warehouse.ts';
-import { migrate } from '../../warehouse/migrations.ts';
+import { createLogger } from '../core/logger.ts';
+import { TEST_ADMIN } from '../testing/api-session.ts';
+import { testConfiguration } from '../testing/configuration.ts';
+import { rawRequest } from '../testing/raw-http.ts';
+import { openTestWarehouse } from '../testing/warehouse.ts';
+import { migrate } from '../warehouse/migrations.ts';
 import { buildApi, type ApiOptions } from './app.ts';
 import { originAllowed } from './routes/live.ts';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { captureLogger } from '../../testing/logs.ts';
+import { captureLogger } from '../testing/logs.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EmbeddedBus } from '../../bus/embedded/embedded-bus.ts';
-import { allTopics } from '../../schemas/index.ts';
+import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
+import { allTopics } from '../schemas/index.ts';
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
   const until = Date.now() + timeoutMs;

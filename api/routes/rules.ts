@@ -1,12 +1,12 @@
 // Detection rule parameters, and trying other parameters on stored history (backtest).
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { backtest } from '../../../pipeline/backtest.ts';
-import { parseRuleConfig, RuleConfigError, type RuleConfig } from '../../../pipeline/rules/rules-file.ts';
-import { ReadOnlyRulesError, type RuleStore } from '../../../pipeline/rules/rule-store.ts';
+import { backtest } from '../../pipeline/backtest.ts';
+import { parseRuleConfig, RuleConfigError, type RuleConfig } from '../../pipeline/rules/rules-file.ts';
+import { ReadOnlyRulesError, type RuleStore } from '../../pipeline/rules/rule-store.ts';
 import { accountParam } from './people.ts';
-import { VersionConflictError } from '../../../warehouse/config-documents.ts';
-import { settingsFor, type RuleOverrides } from '../../../pipeline/rules/settings.ts';
-import type { Warehouse } from '../../../warehouse/client.ts';
+import { VersionConflictError } from '../../warehouse/config-documents.ts';
+import { settingsFor, type RuleOverrides } from '../../pipeline/rules/settings.ts';
+import type { Warehouse } from '../../warehouse/client.ts';
 
 interface BacktestBody {
   from: number;

@@ -1,13 +1,13 @@
 // Media servers: list with live status, add, change, remove, and test a connection before saving.
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ServerConfigError, UnknownServerError } from '../../../connectors/config.ts';
-import type { ConnectorStatus } from '../../../connectors/server-connector.ts';
+import { ServerConfigError, UnknownServerError } from '../../connectors/config.ts';
+import type { ConnectorStatus } from '../../connectors/server-connector.ts';
 import {
   ReadOnlyServersError,
   ServerExistsError,
   testConnection,
   type ServerRegistry,
-} from '../../../connectors/server-registry.ts';
+} from '../../connectors/server-registry.ts';
 
 export interface ServersOptions {
   registry: ServerRegistry;

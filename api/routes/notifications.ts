@@ -6,11 +6,11 @@ import {
   SEVERITIES,
   UnknownChannelError,
   type ChannelStore,
-} from '../../../alerts/channels.ts';
-import { deliver } from '../../../alerts/senders.ts';
-import { alertContext } from '../../../alerts/templates.ts';
-import type { Warehouse } from '../../../warehouse/client.ts';
-import { NotificationQueries } from '../../../warehouse/queries/notifications.ts';
+} from '../../alerts/channels.ts';
+import { deliver } from '../../alerts/senders.ts';
+import { alertContext } from '../../alerts/templates.ts';
+import type { Warehouse } from '../../warehouse/client.ts';
+import { NotificationQueries } from '../../warehouse/queries/notifications.ts';
 
 const channelBody = {
   type: 'object',

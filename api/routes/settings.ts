@@ -1,6 +1,6 @@
 // Install-wide preferences the dashboard and alerts use.
 import type { FastifyInstance } from 'fastify';
-import type { ConfigDocuments } from '../../../warehouse/config-documents.ts';
+import type { ConfigDocuments } from '../../warehouse/config-documents.ts';
 
 export const SETTINGS_DOCUMENT = 'settings';
 

@@ -1,9 +1,9 @@
 // Users (accounts) with their trust score and profile; acknowledging or dismissing violations;
 // media server status.
 import type { FastifyInstance } from 'fastify';
-import type { ConnectorStatus } from '../../../connectors/server-connector.ts';
-import type { Warehouse } from '../../../warehouse/client.ts';
-import { PeopleQueries } from '../../../warehouse/queries/people.ts';
+import type { ConnectorStatus } from '../../connectors/server-connector.ts';
+import type { Warehouse } from '../../warehouse/client.ts';
+import { PeopleQueries } from '../../warehouse/queries/people.ts';
 
 export interface PeopleOptions {
   warehouse: Warehouse;

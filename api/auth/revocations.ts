@@ -4,10 +4,10 @@
 // publishes on streamwarden.auth-revocations before it answers; every process (itself too)
 // consumes the topic from its end and drops the credential from its cache.
 import { randomUUID } from 'node:crypto';
-import { consumeTopic, publish } from '../../../bus/typed.ts';
-import type { Bus, BusConsumer, BusProducer } from '../../../bus/types.ts';
-import type { Logger } from '../../../core/logger.ts';
-import { topics, type AuthRevocation } from '../../../schemas/index.ts';
+import { consumeTopic, publish } from '../../bus/typed.ts';
+import type { Bus, BusConsumer, BusProducer } from '../../bus/types.ts';
+import type { Logger } from '../../core/logger.ts';
+import { topics, type AuthRevocation } from '../../schemas/index.ts';
 import type { AuthStore } from './store.ts';
 
 export class RevocationFeed {

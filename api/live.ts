@@ -4,14 +4,14 @@
 // state first: the sessions going on (from the warehouse, then kept up to date from the bus) and
 // each server's latest status.
 import { randomUUID } from 'node:crypto';
-import { consumeTopic } from '../../bus/typed.ts';
-import type { Bus, BusConsumer } from '../../bus/types.ts';
-import type { Logger } from '../../core/logger.ts';
-import { topics, type PlaybackEvent, type ServerMetricsSample, type Violation } from '../../schemas/index.ts';
-import type { Warehouse } from '../../warehouse/client.ts';
-import { SessionQueries } from '../../warehouse/queries/index.ts';
-import { ServerMetricsQueries } from '../../warehouse/queries/server-metrics.ts';
-import type { GeoIp } from '../../core/geoip.ts';
+import { consumeTopic } from '../bus/typed.ts';
+import type { Bus, BusConsumer } from '../bus/types.ts';
+import type { Logger } from '../core/logger.ts';
+import { topics, type PlaybackEvent, type ServerMetricsSample, type Violation } from '../schemas/index.ts';
+import type { Warehouse } from '../warehouse/client.ts';
+import { SessionQueries } from '../warehouse/queries/index.ts';
+import { ServerMetricsQueries } from '../warehouse/queries/server-metrics.ts';
+import type { GeoIp } from '../core/geoip.ts';
 import { viewFromEvent, viewFromRow, type LiveSessionView } from './live-view.ts';
 
 export type LiveSession = LiveSessionView;

@@ -1,9 +1,9 @@
 // One flat shape for a live play, whether it comes from the bus (a playback event, placed with
 // GeoIP here) or from the warehouse (a stored session, already placed): the dashboard and API
 // clients see the same fields either way.
-import type { GeoLocation } from '../../core/geoip.ts';
-import type { PlaybackEvent } from '../../schemas/index.ts';
-import type { SessionRow } from '../../warehouse/queries/index.ts';
+import type { GeoLocation } from '../core/geoip.ts';
+import type { PlaybackEvent } from '../schemas/index.ts';
+import type { SessionRow } from '../warehouse/queries/index.ts';
 
 export interface LiveSessionView {
   serverId: string;

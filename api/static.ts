@@ -8,7 +8,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
 import { publicRoutes } from './auth/plugin.ts';
 
-export const DEFAULT_DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'app', 'build');
+export const DEFAULT_DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'dashboard', 'app', 'build');
 const NOT_PAGES = /^\/(api|api-docs|health|metrics)(\/|$)/;
 
 export async function serveDashboard(app: FastifyInstance, dir: string): Promise<void> {

@@ -1,9 +1,9 @@
 // Read-only views of the warehouse: live and past sessions, analytics, violations.
 import type { FastifyInstance } from 'fastify';
-import type { Warehouse } from '../../../warehouse/client.ts';
-import { ServerMetricsQueries } from '../../../warehouse/queries/server-metrics.ts';
-import { PeopleQueries, type ViolationStatus } from '../../../warehouse/queries/people.ts';
-import { Analytics, SessionQueries, type Filters } from '../../../warehouse/queries/index.ts';
+import type { Warehouse } from '../../warehouse/client.ts';
+import { ServerMetricsQueries } from '../../warehouse/queries/server-metrics.ts';
+import { PeopleQueries, type ViolationStatus } from '../../warehouse/queries/people.ts';
+import { Analytics, SessionQueries, type Filters } from '../../warehouse/queries/index.ts';
 
 const DAY = 86_400_000;
 

@@ -1,15 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../core/logger.ts';
-import { samplePlaybackEvent } from '../../testing/fixtures.ts';
-import { generateHistory } from '../../testing/history.ts';
-import { loadHistory } from '../../testing/load-history.ts';
-import { openTestWarehouse } from '../../testing/warehouse.ts';
-import { Analytics } from '../../warehouse/queries/index.ts';
-import { playbackEventRow, serverMetricsRow, trustChangeRow, violationRow } from '../../warehouse/rows.ts';
-import { sampleServerMetrics, sampleTrustScoreChange, sampleViolation } from '../../testing/fixtures.ts';
+import { createLogger } from '../core/logger.ts';
+import { samplePlaybackEvent } from '../testing/fixtures.ts';
+import { generateHistory } from '../testing/history.ts';
+import { loadHistory } from '../testing/load-history.ts';
+import { openTestWarehouse } from '../testing/warehouse.ts';
+import { Analytics } from '../warehouse/queries/index.ts';
+import { playbackEventRow, serverMetricsRow, trustChangeRow, violationRow } from '../warehouse/rows.ts';
+import { sampleServerMetrics, sampleTrustScoreChange, sampleViolation } from '../testing/fixtures.ts';
 import { buildApi } from './app.ts';
-import { testConfiguration } from '../../testing/configuration.ts';
+import { testConfiguration } from '../testing/configuration.ts';
 
 const history = generateHistory({ seed: 4, plays: 60, livePlays: 2 });
 const range = `from=${Date.UTC(2026, 9, 1)}&to=${history.end}`;

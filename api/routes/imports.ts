@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import type { ImportJobs } from '../../../importers/jobs.ts';
-import { freeUploadBytes, newUploadDir } from '../../../importers/upload-files.ts';
+import type { ImportJobs } from '../../importers/jobs.ts';
+import { freeUploadBytes, newUploadDir } from '../../importers/upload-files.ts';
 
 const SERVER_ID = {
   type: 'string',

@@ -5,21 +5,21 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../testing/bus-contract.ts';
-import { EmbeddedBus } from '../../bus/embedded/embedded-bus.ts';
-import { FakePlexServer } from '../../connectors/fakes/fake-plex.ts';
-import { ReadOnlyServersError } from '../../connectors/server-registry.ts';
-import { loadConfig } from '../../runtime/config.ts';
+import { waitFor } from '../testing/bus-contract.ts';
+import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
+import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
+import { ReadOnlyServersError } from '../connectors/server-registry.ts';
+import { loadConfig } from '../runtime/config.ts';
 import type { Configuration } from './configuration.ts';
-import { startConnectors } from '../../runtime/connectors.ts';
-import { createLogger } from '../../core/logger.ts';
-import { allTopics } from '../../schemas/index.ts';
-import { TEST_SECRET, testConfiguration } from '../../testing/configuration.ts';
-import { rawRequest } from '../../testing/raw-http.ts';
-import { openTestWarehouse } from '../../testing/warehouse.ts';
-import { migrate } from '../../warehouse/migrations.ts';
+import { startConnectors } from '../runtime/connectors.ts';
+import { createLogger } from '../core/logger.ts';
+import { allTopics } from '../schemas/index.ts';
+import { TEST_SECRET, testConfiguration } from '../testing/configuration.ts';
+import { rawRequest } from '../testing/raw-http.ts';
+import { openTestWarehouse } from '../testing/warehouse.ts';
+import { migrate } from '../warehouse/migrations.ts';
 import { buildApi } from './app.ts';
-import { setupAndSignIn } from '../../testing/api-session.ts';
+import { setupAndSignIn } from '../testing/api-session.ts';
 
 const logger = createLogger('test');
 const plex = new FakePlexServer('plex-secret-token', 'Living Room Plex');
@@ -242,7 +242,7 @@ describe('media servers', () => {
       token: 'jf-key',
     });
     const { openConfiguration } = await import('./configuration.ts');
-    const { SecretBox } = await import('../../core/secret-box.ts');
+    const { SecretBox } = await import('../core/secret-box.ts');
     const other = openConfiguration(warehouse, { secrets: new SecretBox(`${TEST_SECRET}-other`), pollMs: 0 });
     await expect(other.servers.list()).rejects.toThrow(/STREAMWARDEN_SECRET_KEY differs/);
     await call('DELETE', '/api/v1/servers/jf');
@@ -333,7 +333,7 @@ describe('rules and settings', () => {
 
 describe('history import from the dashboard', () => {
   it('uploads a Tautulli database, reports progress until done, and explains a wrong file', async () => {
-    const { createTautulliDatabase, generatePlays } = await import('../../testing/import-fixtures.ts');
+    const { createTautulliDatabase, generatePlays } = await import('../testing/import-fixtures.ts');
     const { readFileSync, readdirSync } = await import('node:fs');
     const file = join(mkdtempSync(join(tmpdir(), 'sw-upload-')), 'tautulli.db');
     const plays = generatePlays(40, 4);

@@ -1,11 +1,11 @@
 // What the dashboard edits, in one bundle every role opens the same way: media servers, rules
 // and settings, stored as config documents in the warehouse.
-import { ChannelStore } from '../../alerts/channels.ts';
-import { ServerRegistry } from '../../connectors/server-registry.ts';
-import { RuleStore } from '../../pipeline/rules/rule-store.ts';
-import type { Warehouse } from '../../warehouse/client.ts';
-import { ConfigDocuments } from '../../warehouse/config-documents.ts';
-import type { SecretBox } from '../../core/secret-box.ts';
+import { ChannelStore } from '../alerts/channels.ts';
+import { ServerRegistry } from '../connectors/server-registry.ts';
+import { RuleStore } from '../pipeline/rules/rule-store.ts';
+import type { Warehouse } from '../warehouse/client.ts';
+import { ConfigDocuments } from '../warehouse/config-documents.ts';
+import type { SecretBox } from '../core/secret-box.ts';
 
 export interface Configuration {
   documents: ConfigDocuments;

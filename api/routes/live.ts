@@ -1,9 +1,9 @@
 // The live WebSocket and stopping a stream.
 import type {} from '@fastify/websocket';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { UnknownServerError } from '../../../connectors/config.ts';
-import { ServerRequestError } from '../../../connectors/http.ts';
-import type { StreamControl } from '../../../connectors/commands.ts';
+import { UnknownServerError } from '../../connectors/config.ts';
+import { ServerRequestError } from '../../connectors/http.ts';
+import type { StreamControl } from '../../connectors/commands.ts';
 import type { LiveHub } from '../live.ts';
 
 export type { StreamControl };

@@ -2,8 +2,8 @@
 // validated (cached for a minute) and revoked. Only hashes of secrets are stored (warehouse/queries/
 // auth.ts); a session id or a token is shown once, to its owner.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Warehouse } from '../../../warehouse/client.ts';
-import { AuthQueries, type TokenRow } from '../../../warehouse/queries/auth.ts';
+import type { Warehouse } from '../../warehouse/client.ts';
+import { AuthQueries, type TokenRow } from '../../warehouse/queries/auth.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
