@@ -16,9 +16,13 @@ import { boundNumbers, finiteKeyword } from './bounded-numbers.ts';
 import { AuthStore } from './auth/store.ts';
 import { RevocationFeed } from './auth/revocations.ts';
 import { authRoutes } from './routes/auth.ts';
-import { dataRoutes } from './routes/data.ts';
+import { tokenRoutes } from './routes/tokens.ts';
+import { sessionRoutes } from './routes/sessions.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
+import { serverMetricsRoutes } from './routes/server-metrics.ts';
+import { violationRoutes } from './routes/violations.ts';
 import { liveRoutes, type StreamControl } from './routes/live.ts';
-import { peopleRoutes } from './routes/people.ts';
+import { userRoutes } from './routes/users.ts';
 import { libraryRoutes } from './routes/library.ts';
 import { rulesRoutes } from './routes/rules.ts';
 import { DEFAULT_DASHBOARD_DIR, serveDashboard } from './static.ts';
@@ -27,7 +31,7 @@ import { notificationRoutes } from './routes/notifications.ts';
 import { ImportJobs } from '../importers/jobs.ts';
 import type { Geolocate } from '../warehouse/rows.ts';
 import { serversRoutes } from './routes/servers.ts';
-import { readSettings, settingsRoutes } from './routes/settings.ts';
+import { settingsRoutes } from './routes/settings.ts';
 import type { Configuration } from './configuration.ts';
 import { metricsRoute, type Metric } from './routes/metrics.ts';
 import type { ConnectorStatus } from '../connectors/server-connector.ts';
@@ -146,14 +150,18 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     secureCookies: options.secureCookies ?? false,
     loginAttemptsPerMinute: options.loginAttemptsPerMinute ?? 10,
   });
-  await app.register(dataRoutes, { warehouse: options.warehouse });
+  await app.register(tokenRoutes, { store });
+  await app.register(sessionRoutes, { warehouse: options.warehouse });
+  await app.register(analyticsRoutes, { warehouse: options.warehouse });
+  await app.register(serverMetricsRoutes, { warehouse: options.warehouse });
+  await app.register(violationRoutes, { warehouse: options.warehouse });
   await app.register(liveRoutes, {
     live: options.live,
     control: options.control,
     allowedOrigins: options.allowedOrigins,
-    defaultMessage: async () => (await readSettings(options.configuration.documents)).terminateMessage,
+    defaultMessage: async () => (await options.configuration.settings.read()).terminateMessage,
   });
-  await app.register(peopleRoutes, { warehouse: options.warehouse, serverStatus: options.serverStatus });
+  await app.register(userRoutes, { warehouse: options.warehouse });
   await app.register(libraryRoutes, { warehouse: options.warehouse });
   await app.register(rulesRoutes, { warehouse: options.warehouse, store: options.configuration.rules });
   await app.register(serversRoutes, {
@@ -161,7 +169,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     clientId: options.clientId,
     serverStatus: options.serverStatus,
   });
-  await app.register(settingsRoutes, { documents: options.configuration.documents, geoipSource: options.geoipSource });
+  await app.register(settingsRoutes, { settings: options.configuration.settings, geoipSource: options.geoipSource });
   if (options.metrics) await app.register(metricsRoute, { collect: options.metrics });
   await app.register(notificationRoutes, { channels: options.configuration.channels, warehouse: options.warehouse });
   await app.register(importRoutes, {

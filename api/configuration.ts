@@ -1,15 +1,17 @@
-// What the dashboard edits, in one bundle every role opens the same way: media servers, rules
-// and settings, stored as config documents in the warehouse.
+// What the dashboard edits, in one bundle every role opens the same way: media servers, rules,
+// general settings and alert channels, stored as config documents in the warehouse.
 import { ChannelStore } from '../alerts/channels.ts';
 import { ServerRegistry } from '../connectors/server-registry.ts';
 import { RuleStore } from '../pipeline/rules/rule-store.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { ConfigDocuments } from '../warehouse/config-documents.ts';
+import { SettingsStore } from '../warehouse/settings-store.ts';
 import type { SecretBox } from '../core/secret-box.ts';
 
 export interface Configuration {
   documents: ConfigDocuments;
   rules: RuleStore;
+  settings: SettingsStore;
   servers: ServerRegistry;
   channels: ChannelStore;
   close(): void;
@@ -23,6 +25,7 @@ export function openConfiguration(
   return {
     documents,
     rules: new RuleStore({ documents, file: options.rulesFile }),
+    settings: new SettingsStore(documents),
     servers: new ServerRegistry({ documents, secrets: options.secrets, warehouse, file: options.serversFile }),
     channels: new ChannelStore({ documents, secrets: options.secrets }),
     close: () => documents.close(),

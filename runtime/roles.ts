@@ -4,7 +4,7 @@
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { Notifier } from '../alerts/notifier.ts';
 import { CommandExecutor, localControl, remoteControl } from '../connectors/commands.ts';
-import { DEFAULT_SETTINGS, readSettings } from '../api/routes/settings.ts';
+import { DEFAULT_SETTINGS } from '../warehouse/settings-store.ts';
 import { DEFAULT_RULES, type RuleSettings } from '../pipeline/rules/settings.ts';
 import { GeoIp } from '../core/geoip.ts';
 import type { Config } from './config.ts';
@@ -106,7 +106,7 @@ export async function startRole(
         rules: () => rules,
         control: connectors ? localControl(connectors.runner) : remoteControl(await platform.bus.producer()),
         defaultTerminateMessage: async () =>
-          (await readSettings(configuration.documents).catch(() => DEFAULT_SETTINGS)).terminateMessage,
+          (await configuration.settings.read().catch(() => DEFAULT_SETTINGS)).terminateMessage,
         logger,
       });
       await notifier.start();

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { LibraryQueries } from '../../warehouse/queries/index.ts';
-import { commaList } from './data.ts';
+import { commaList } from './range.ts';
 
 const query = {
   type: 'object',

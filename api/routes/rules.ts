@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { backtest } from '../../pipeline/backtest.ts';
 import { parseRuleConfig, RuleConfigError, type RuleConfig } from '../../pipeline/rules/rules-file.ts';
 import { ReadOnlyRulesError, type RuleStore } from '../../pipeline/rules/rule-store.ts';
-import { accountParam } from './people.ts';
+import { accountParam } from './users.ts';
 import { VersionConflictError } from '../../warehouse/config-documents.ts';
 import { settingsFor, type RuleOverrides } from '../../pipeline/rules/settings.ts';
 import type { Warehouse } from '../../warehouse/client.ts';

@@ -49,6 +49,9 @@ export async function serversRoutes(
   app: FastifyInstance,
   { registry, clientId, serverStatus }: ServersOptions,
 ): Promise<void> {
+  // Live connector status: none when the connectors run in another process.
+  app.get('/api/v1/servers/status', async () => ({ servers: serverStatus?.() ?? [] }));
+
   app.get('/api/v1/servers', async () => {
     const status = new Map((serverStatus?.() ?? []).map((s) => [s.serverId, s]));
     const servers = await registry.listPublic();

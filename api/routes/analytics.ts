@@ -1,0 +1,74 @@
+// Analytics over the history: the overview figures and every chart's data.
+import type { FastifyInstance } from 'fastify';
+import type { Warehouse } from '../../warehouse/client.ts';
+import { Analytics, SessionQueries } from '../../warehouse/queries/index.ts';
+import { filters, rangeSchema, type RangeQuery } from './range.ts';
+
+const ANALYTICS = [
+  'plays',
+  'heatmap',
+  'decisions',
+  'resolutions',
+  'video-codecs',
+  'audio-codecs',
+  'platforms',
+  'products',
+  'players',
+  'top-users',
+  'top-titles',
+  'concurrency',
+  'bandwidth',
+  'data',
+  'countries',
+  'cities',
+] as const;
+type AnalyticName = (typeof ANALYTICS)[number];
+
+export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
+  const sessions = new SessionQueries(warehouse);
+  const analytics = new Analytics(warehouse);
+
+  app.get('/api/v1/analytics/overview', async () => sessions.overview());
+
+  app.get<{ Params: { name: AnalyticName }; Querystring: RangeQuery & { limit?: number; tz?: string } }>(
+    '/api/v1/analytics/:name',
+    {
+      schema: {
+        params: { type: 'object', properties: { name: { type: 'string', enum: [...ANALYTICS] } } },
+        querystring: {
+          ...rangeSchema,
+          properties: {
+            ...rangeSchema.properties,
+            limit: { type: 'integer', minimum: 1, maximum: 100 },
+            tz: { type: 'string', pattern: '^[A-Za-z_]+(/[A-Za-z_+-]+)*$' },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const f = filters(request.query);
+      if (f.to <= f.from)
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
+      const limit = request.query.limit ?? 10;
+      const data = await {
+        plays: () => analytics.playsOverTime(f),
+        heatmap: () => analytics.heatmap(f, request.query.tz ?? 'UTC'),
+        decisions: () => analytics.streamDecisions(f),
+        resolutions: () => analytics.qualityPairs(f, 'resolution'),
+        'video-codecs': () => analytics.qualityPairs(f, 'videoCodec'),
+        'audio-codecs': () => analytics.qualityPairs(f, 'audioCodec'),
+        platforms: () => analytics.clients(f, 'platform'),
+        products: () => analytics.clients(f, 'product'),
+        players: () => analytics.clients(f, 'player'),
+        'top-users': () => analytics.topUsers(f, limit),
+        'top-titles': () => analytics.topTitles(f, limit),
+        concurrency: () => analytics.concurrencyPeaks(f),
+        bandwidth: () => analytics.bandwidth(f),
+        data: () => analytics.streamedData(f),
+        countries: () => analytics.geography(f, 'country'),
+        cities: () => analytics.geography(f, 'city'),
+      }[request.params.name]();
+      return { from: f.from, to: f.to, data };
+    },
+  );
+}

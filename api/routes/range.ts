@@ -1,0 +1,35 @@
+// The time range and server/account filters every data route takes, and their schema.
+import type { Filters } from '../../warehouse/queries/index.ts';
+
+const DAY = 86_400_000;
+
+export interface RangeQuery {
+  from?: number;
+  to?: number;
+  servers?: string;
+  accounts?: string;
+}
+
+export const rangeSchema = {
+  type: 'object',
+  properties: {
+    from: { type: 'integer', minimum: 0, description: 'Start, ms since the epoch (default: 30 days ago)' },
+    to: { type: 'integer', minimum: 1, description: 'End (exclusive), ms since the epoch (default: now)' },
+    servers: { type: 'string', pattern: '^[a-z0-9_,-]*$', description: 'Comma-separated server ids' },
+    accounts: { type: 'string', maxLength: 4000, description: 'Comma-separated account keys (server_id:user_id)' },
+  },
+} as const;
+
+/** "a, b,,c" -> ['a', 'b', 'c']; undefined when nothing is given. */
+export function commaList(text: string | undefined): string[] | undefined {
+  const items = text
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return items?.length ? items : undefined;
+}
+
+export function filters(q: RangeQuery): Filters {
+  const to = q.to ?? Date.now() + 1;
+  return { from: q.from ?? to - 30 * DAY, to, serverIds: commaList(q.servers), accountKeys: commaList(q.accounts) };
+}

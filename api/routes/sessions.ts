@@ -1,0 +1,92 @@
+// Live and past sessions: what plays now, the paged history, one play with its timeline, and where plays came from.
+import type { FastifyInstance } from 'fastify';
+import type { Warehouse } from '../../warehouse/client.ts';
+import { SessionQueries } from '../../warehouse/queries/index.ts';
+import { filters, rangeSchema, type RangeQuery } from './range.ts';
+
+export async function sessionRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
+  const sessions = new SessionQueries(warehouse);
+
+  app.get('/api/v1/sessions/active', async () => ({ sessions: await sessions.active() }));
+
+  app.get<{ Querystring: RangeQuery & { search?: string; cursor?: string; limit?: number } }>(
+    '/api/v1/sessions/history',
+    {
+      schema: {
+        querystring: {
+          ...rangeSchema,
+          properties: {
+            ...rangeSchema.properties,
+            search: { type: 'string', maxLength: 200 },
+            cursor: { type: 'string', maxLength: 500 },
+            limit: { type: 'integer', minimum: 1, maximum: 500 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const f = filters(request.query);
+      if (f.to <= f.from)
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
+      try {
+        return await sessions.history(f, {
+          search: request.query.search,
+          cursor: request.query.cursor,
+          limit: request.query.limit,
+        });
+      } catch (err) {
+        if (err instanceof RangeError)
+          return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
+        throw err;
+      }
+    },
+  );
+
+  app.get<{ Params: { serverId: string; sessionKey: string } }>(
+    '/api/v1/sessions/:serverId/:sessionKey',
+    {
+      schema: {
+        params: {
+          type: 'object',
+          properties: {
+            serverId: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' },
+            sessionKey: { type: 'string', minLength: 1, maxLength: 200 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const { serverId, sessionKey } = request.params;
+      const session = await sessions.one(serverId, sessionKey);
+      if (!session)
+        return reply
+          .code(404)
+          .send({ statusCode: 404, error: 'Not Found', message: `No play "${sessionKey}" on server "${serverId}".` });
+      const timeline = (await sessions.timeline(serverId, sessionKey)).map((e) => ({
+        ...e,
+        at: Number(e.at),
+        positionMs: Number(e.positionMs),
+        bandwidthKbps: e.bandwidthKbps === null ? null : Number(e.bandwidthKbps),
+      }));
+      return { session, timeline };
+    },
+  );
+
+  app.get<{ Querystring: RangeQuery & { limit?: number } }>(
+    '/api/v1/map/places',
+    {
+      schema: {
+        querystring: {
+          ...rangeSchema,
+          properties: { ...rangeSchema.properties, limit: { type: 'integer', minimum: 1, maximum: 20000 } },
+        },
+      },
+    },
+    async (request, reply) => {
+      const f = filters(request.query);
+      if (f.to <= f.from)
+        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
+      return { from: f.from, to: f.to, places: await sessions.places(f, request.query.limit) };
+    },
+  );
+}
