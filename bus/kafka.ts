@@ -311,6 +311,7 @@ export class KafkaBus implements Bus {
       }
     } finally {
       await consumer.disconnect();
+      // A reader group of its own, used once: if the broker keeps it, its offsets expire anyway.
       await admin.deleteGroups([groupId]).catch(() => undefined);
     }
   }

@@ -25,6 +25,7 @@ export async function handleUntilDone(
       const until = Date.now() + wait;
       while (Date.now() < until && opts.isRunning()) {
         await sleep(Math.min(1000, until - Date.now()));
+        // A missed heartbeat shows as a rebalance, which the consumer handles; the wait goes on.
         await opts.heartbeat?.().catch(() => undefined);
       }
     }

@@ -257,6 +257,7 @@ export class MediaBrowserClient implements MediaServerClient {
     if (message) {
       const text = { Header: 'Streamwarden', Text: message, TimeoutMs: 10_000 };
       // Jellyfin takes a MessageCommand body; Emby documents the same fields as query parameters.
+      // The message is a courtesy before the stop: a client that cannot show it is stopped anyway.
       await this.http
         .request(
           `${session}/Message`,

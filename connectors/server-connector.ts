@@ -259,6 +259,7 @@ export class ServerConnector {
     if (!force && now - this.lastMetricsAt < this.timing.metricsIntervalMs) return;
     this.lastMetricsAt = now;
     const up = this.status.status === 'UP';
+    // Host load is extra: a server that will not say still gets its sample of sessions.
     const resources = up ? await this.deps.client.resources().catch(() => null) : null;
     const sessions = up ? this.lastSeenSessions : [];
     const sum = (pick: (s: ObservedSession) => boolean) =>

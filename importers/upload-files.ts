@@ -29,6 +29,7 @@ export async function removeStaleUploadDirs(logger: Logger, root = tmpdir()): Pr
 
 /** Bytes free for uploads, or undefined when the system does not say. */
 export async function freeUploadBytes(root = tmpdir()): Promise<number | undefined> {
+  // No figure (an unusual file system): the upload goes on, bounded by the size limit alone.
   const stats = await statfs(root).catch(() => undefined);
   return stats ? stats.bavail * stats.bsize : undefined;
 }

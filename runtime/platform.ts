@@ -45,6 +45,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       );
     }
   } catch (err) {
+    // The start-up error is the one to report; closing is best effort.
     await bus?.close().catch(() => undefined);
     await warehouse.close().catch(() => undefined);
     throw err;

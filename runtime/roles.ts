@@ -146,6 +146,7 @@ export async function startRole(
       stops.set('http', () => health.close());
     }
   } catch (err) {
+    // The start-up error is the one to report; stopping what did start is best effort.
     await stopAll().catch(() => undefined);
     throw err;
   }

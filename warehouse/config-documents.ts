@@ -88,7 +88,8 @@ export class ConfigDocuments {
       }
       primed = true;
     };
-    // The first poll records what exists; later polls report what changed since.
+    // The first poll records what exists; later polls report what changed since. A failed poll
+    // is simply the next one's work (the warehouse's own outage is logged by the health check).
     this.timer = setInterval(() => void poll().catch(() => undefined), this.pollMs);
     this.timer.unref();
     void poll().catch(() => undefined);

@@ -128,6 +128,70 @@ describe('warehouse sink', () => {
     );
   });
 
+  it('writes once when an insert lands but its answer is lost and the re-read of what is stored fails too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sw-sink-reread-'));
+    const bus = new EmbeddedBus({ dir, logger, defaultPartitions: 1 });
+    const names = {
+      playbackEvents: uniqueName('reread-events'),
+      serverMetrics: uniqueName('reread-metrics'),
+      violations: uniqueName('reread-violations'),
+      trustScoreChanges: uniqueName('reread-trust'),
+      librarySnapshots: uniqueName('reread-library'),
+    };
+    await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 1 })));
+    const events = generateHistory({ seed: 12, plays: 20, livePlays: 0 }).events;
+    await publish(await bus.producer(), { ...topics.playbackEvents, name: names.playbackEvents }, events);
+    const before = await scalar(warehouse, `SELECT count() FROM ${warehouse.table('playback_events')}`);
+    // The first insert of events is stored but its answer is lost; the warehouse then fails the
+    // next read of the stored offsets, as it would while it restarts.
+    let answerLost = false;
+    let failedReads = 1;
+    const flaky: Warehouse = {
+      ...warehouse,
+      client: {
+        ...warehouse.client,
+        insert: async (params: Parameters<Warehouse['client']['insert']>[0]) => {
+          const result = await warehouse.client.insert(params);
+          if (String(params.table).includes('playback_events') && !answerLost) {
+            answerLost = true;
+            throw new Error('connection reset');
+          }
+          return result;
+        },
+        query: async (params: Parameters<Warehouse['client']['query']>[0]) => {
+          if (String(params.query).includes('sink_offsets') && answerLost && failedReads-- > 0)
+            throw new Error('warehouse restarting');
+          return warehouse.client.query(params);
+        },
+      } as Warehouse['client'],
+    };
+    const groupId = uniqueName('reread');
+    const sink = new WarehouseSink({
+      bus,
+      warehouse: flaky,
+      logger,
+      topicNames: names,
+      maxRows: 10_000,
+      maxDelayMs: 20,
+      geolocate: historyGeolocate,
+      groupId,
+    });
+    await sink.start();
+    const until = Date.now() + 50_000;
+    while (
+      Number((await bus.committedOffsets(groupId, names.playbackEvents)).get(0) ?? 0) < events.length &&
+      Date.now() < until
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(failedReads).toBeLessThanOrEqual(0);
+    await sink.stop();
+    await bus.close();
+    expect(await scalar(warehouse, `SELECT count() FROM ${warehouse.table('playback_events')}`)).toBe(
+      before + events.length,
+    );
+  });
+
   it('sends an undecodable record to the dead-letter topic and stores the rest', async () => {
     const bus = new EmbeddedBus({ dir: mkdtempSync(join(tmpdir(), 'sw-sink-dlq-')), logger });
     const names = {

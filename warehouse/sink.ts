@@ -166,6 +166,10 @@ export class WarehouseSink {
       // Partitions may come from another sink instance that stored more meanwhile.
       onAssignment: () => {
         this.loading = this.loadStoredOffsets();
+        // Logged here; the next batch reads again before it goes on (handle()).
+        this.loading.catch((err: unknown) =>
+          this.logger.warn({ err: (err as Error).message }, 'stored offsets not read on assignment'),
+        );
       },
       handleBatch: (batch) => this.handle(batch),
     });
@@ -192,7 +196,7 @@ export class WarehouseSink {
   }
 
   private async handle(batch: RecordBatch): Promise<void> {
-    await this.loading;
+    await this.loading.catch(() => (this.loading = this.loadStoredOffsets()));
     const route = this.routes.find((r) => r.spec.name === batch.topic);
     if (!route) throw new Error(`warehouse sink got a record of unexpected topic ${batch.topic}`);
     const slot = `${batch.topic}/${batch.partition}`;
@@ -229,8 +233,16 @@ export class WarehouseSink {
       }
       if (values.length > 0) await route.afterInsert?.(values);
     } catch (err) {
-      // The insert may have landed even though its answer did not: re-read what is stored.
-      this.loading = this.loadStoredOffsets().catch(() => undefined);
+      // The insert may have landed even though its answer did not: re-read what is stored. If
+      // that read fails too, the retried batch must not go on with what was known before (it
+      // would write the landed rows twice): handle() reads again first.
+      this.loading = this.loadStoredOffsets();
+      this.loading.catch((readErr: unknown) =>
+        this.logger.warn(
+          { err: (readErr as Error).message },
+          'stored offsets not re-read; read again before the retry',
+        ),
+      );
       throw err;
     }
     if (last > storedUpTo) this.stored.set(slot, last);

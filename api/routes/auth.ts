@@ -50,6 +50,7 @@ export async function authRoutes(
     async (request, reply) => {
       // One setup at a time; after the first, setup is closed for good.
       const attempt = setupQueue.then(() => store.createFirstAdmin(request.body.username, request.body.password));
+      // The queue only orders setups; each caller gets its own attempt's error.
       setupQueue = attempt.catch(() => undefined);
       let created;
       try {
