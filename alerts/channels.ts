@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import type { SecretBox } from '../core/secret-box.ts';
 import type { ConfigDocuments } from '../warehouse/config-documents.ts';
 
-export const CHANNELS_DOCUMENT = 'notification-channels';
+const CHANNELS_DOCUMENT = 'notification-channels';
 export const CHANNEL_TYPES = ['discord', 'webhook', 'ntfy', 'apprise', 'telegram', 'email'] as const;
-export type ChannelType = (typeof CHANNEL_TYPES)[number];
+type ChannelType = (typeof CHANNEL_TYPES)[number];
 export const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 
 export interface ChannelSettings {
@@ -27,7 +27,7 @@ export interface ChannelSettings {
 }
 
 /** Fields of each type that are secrets. */
-export const SECRET_FIELDS: { [T in ChannelType]: Array<keyof ChannelSettings[T]> } = {
+const SECRET_FIELDS: { [T in ChannelType]: Array<keyof ChannelSettings[T]> } = {
   discord: ['webhookUrl'],
   webhook: ['url', 'headers'],
   ntfy: ['token'],
@@ -86,7 +86,7 @@ function httpUrl(value: unknown, field: string): void {
 }
 
 /** Checks the type's settings, filling defaults; throws ChannelError naming the field. */
-export function validateSettings(type: ChannelType, input: Record<string, unknown>): ChannelSettings[ChannelType] {
+function validateSettings(type: ChannelType, input: Record<string, unknown>): ChannelSettings[ChannelType] {
   const s = { ...DEFAULTS[type], ...input } as Record<string, unknown>;
   for (const key of Object.keys(input))
     if (!(key in DEFAULTS[type]))

@@ -14,9 +14,9 @@ import { routes, type Channel, type ChannelStore } from './channels.ts';
 import { deliver, DeliveryError } from './senders.ts';
 import { alertContext, type AlertContext } from './templates.ts';
 
-export const TERMINATE_ACTION = 'action:terminate';
+const TERMINATE_ACTION = 'action:terminate';
 /** Streams are stopped only for fresh violations: a replay of old ones must not stop today's plays. */
-export const ACTION_MAX_AGE_MS = 10 * 60_000;
+const ACTION_MAX_AGE_MS = 10 * 60_000;
 
 export interface NotifierOptions {
   bus: Bus;

@@ -11,7 +11,7 @@ import helmet from '@fastify/helmet';
 import type { FastifyInstance } from 'fastify';
 
 /** 'sha256-...' sources of the inline scripts of the built index.html. */
-export function inlineScriptHashes(dashboardDir: string): string[] {
+function inlineScriptHashes(dashboardDir: string): string[] {
   const index = join(dashboardDir, 'index.html');
   if (!existsSync(index)) return [];
   const html = readFileSync(index, 'utf8');
@@ -22,7 +22,7 @@ export function inlineScriptHashes(dashboardDir: string): string[] {
   return hashes;
 }
 
-export function contentSecurityPolicy(dashboardDir: string): Record<string, string[]> {
+function contentSecurityPolicy(dashboardDir: string): Record<string, string[]> {
   return {
     defaultSrc: ["'self'"],
     scriptSrc: ["'self'", ...inlineScriptHashes(dashboardDir)],

@@ -5,9 +5,8 @@ import { KafkaBus } from './kafka.ts';
 import type { Bus } from './types.ts';
 
 export * from './types.ts';
-export { EmbeddedBus } from './embedded/embedded-bus.ts';
-export { KafkaBus } from './kafka.ts';
-export { publish, consumeTopic, type DecodedRecord } from './typed.ts';
+
+export { publish, consumeTopic } from './typed.ts';
 
 export interface BusSettings {
   /** Kafka/Redpanda bootstrap servers; empty means the embedded bus. */

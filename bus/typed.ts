@@ -6,7 +6,7 @@ import { topics, type TopicSpec } from '../schemas/topics.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Bus, BusConsumer, BusProducer, ConsumedRecord, Headers } from './types.ts';
 
-export interface DecodedRecord<T> {
+interface DecodedRecord<T> {
   value: T;
   record: ConsumedRecord;
 }

@@ -8,9 +8,9 @@ import { topics, type StreamCommand } from '../schemas/index.ts';
 import type { ConnectorRunner } from './runner.ts';
 
 /** How long a command stays worth carrying out. */
-export const COMMAND_TTL_MS = 2 * 60_000;
+const COMMAND_TTL_MS = 2 * 60_000;
 
-export type ControlResult = 'done' | 'requested';
+type ControlResult = 'done' | 'requested';
 
 export interface StreamControl {
   terminate(serverId: string, sessionKey: string, message: string, requestedBy?: string): Promise<ControlResult>;

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { HttpLimits } from './http.ts';
 
-export type ServerKind = 'plex' | 'jellyfin' | 'emby';
+type ServerKind = 'plex' | 'jellyfin' | 'emby';
 
 export interface ServerConfig {
   /** Stable id used in account keys and the warehouse: lowercase letters, digits, '-' and '_'. */

@@ -25,7 +25,7 @@ import {
 } from './model.ts';
 
 type Json = Record<string, unknown>;
-export type Flavor = 'JELLYFIN' | 'EMBY';
+type Flavor = 'JELLYFIN' | 'EMBY';
 
 const MEDIA_TYPES: Record<string, MediaType> = {
   Movie: 'MOVIE',

@@ -1,6 +1,6 @@
 // What every connector produces: the servers' own session, user and library shapes turned into
 // one normalized form, from which the session tracker derives playback events.
-import type { MediaItem, PlaybackEvent, ServerStatus, ServerType } from '../schemas/index.ts';
+import type { MediaItem, PlaybackEvent, ServerType } from '../schemas/index.ts';
 
 /** A playback session as the server reports it at one moment: the event's fields a server knows. */
 export type ObservedSession = Pick<
@@ -103,8 +103,6 @@ export interface ChangeFeed {
   start(handlers: { onChange(): void; onConnected(): void; onDisconnected(reason: string): void }): void;
   close(): void;
 }
-
-export type { ServerStatus };
 
 export function ticksToMs(ticks: unknown): number | null {
   return typeof ticks === 'number' && Number.isFinite(ticks) ? Math.round(ticks / 10_000) : null;

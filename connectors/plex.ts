@@ -91,7 +91,7 @@ function mediaSource(media: PlexMedia | undefined): SourceMedia {
 }
 
 /** One entry of MediaContainer.Metadata of /status/sessions, or the reason it cannot be used. */
-export function mapPlexSession(raw: Json, source: SourceMedia | undefined): ObservedSession | SkippedEntry {
+function mapPlexSession(raw: Json, source: SourceMedia | undefined): ObservedSession | SkippedEntry {
   const player = raw.Player as Json | undefined;
   const user = raw.User as Json | undefined;
   const session = raw.Session as Json | undefined;

@@ -122,7 +122,7 @@ function toPublic({ token, ...rest }: ServerConfig): PublicServerConfig {
  * What a connection test found, classified. Nothing the far end sent is echoed: the test must not
  * be a way to read arbitrary internal pages through the server.
  */
-export type ConnectionOutcome =
+type ConnectionOutcome =
   'REACHABLE' | 'AUTH_FAILED' | 'NOT_A_MEDIA_SERVER' | 'TIMEOUT' | 'UNREACHABLE' | 'REFUSED_ADDRESS';
 
 export interface ConnectionTest {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { PlaybackEvent, PlaybackEventType, ServerType } from '../schemas/index.ts';
 import type { ObservedSession } from './model.ts';
 
-export interface TrackedSession {
+interface TrackedSession {
   /** Last event emitted for the session: everything a later STOPPED needs. */
   last: PlaybackEvent;
   startedAt: number;
@@ -20,7 +20,7 @@ export interface ServerRef {
   type: ServerType;
 }
 
-export function accountKey(serverId: string, userId: string): string {
+function accountKey(serverId: string, userId: string): string {
   return `${serverId}:${userId}`;
 }
 

@@ -6,7 +6,7 @@ import type { FakeMediaServer } from '../connectors/fakes/fake-server.ts';
 import type { FakeDevice, FakeItem, FakeSession, FakeUser } from '../connectors/fakes/fleet.ts';
 import { distanceKm, type Place } from './places.ts';
 
-export type Habit = 'household' | 'sharer' | 'traveller' | 'binger';
+type Habit = 'household' | 'sharer' | 'traveller' | 'binger';
 
 interface Viewer {
   user: FakeUser;
@@ -73,7 +73,7 @@ const DEVICES: Array<Omit<FakeDevice, 'id'>> = [
   { name: 'Firefox', product: 'Emby Web', platform: 'Firefox' },
 ];
 
-export function demoCatalog(): FakeItem[] {
+function demoCatalog(): FakeItem[] {
   const films = [
     'Dune',
     'Arrival',
@@ -126,7 +126,7 @@ export function demoCatalog(): FakeItem[] {
   ];
 }
 
-export function stockLibraries(server: FakeMediaServer, items: FakeItem[]): void {
+function stockLibraries(server: FakeMediaServer, items: FakeItem[]): void {
   server.addLibrary(
     MOVIES,
     items.filter((i) => i.libraryId === MOVIES.id),

@@ -19,7 +19,7 @@ import { startSink } from './sink.ts';
 import { startApi } from './api.ts';
 import { recentCheck } from '../api/health.ts';
 
-export const ROLES = ['all', 'connectors', 'pipeline', 'api'] as const;
+const ROLES = ['all', 'connectors', 'pipeline', 'api'] as const;
 export type Role = (typeof ROLES)[number];
 
 export function parseRole(value: string | undefined, config: Config): Role {

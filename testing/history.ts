@@ -17,7 +17,7 @@ export function rng(seed: number): () => number {
   };
 }
 
-export const PLACES: Array<GeoPoint & { ip: string }> = [
+const PLACES: Array<GeoPoint & { ip: string }> = [
   {
     ip: '198.51.100.10',
     countryCode: 'US',
@@ -184,7 +184,7 @@ export interface HistoryOptions {
   livePlays?: number;
 }
 
-export interface GeneratedPlay {
+interface GeneratedPlay {
   serverId: string;
   accountKey: string;
   sessionKey: string;

@@ -32,7 +32,7 @@ const TAUTULLI_SCHEMA = [
 ];
 
 /** Public addresses the bundled DB-IP database places in these cities. */
-export const IMPORT_PLACES = [
+const IMPORT_PLACES = [
   { ip: '81.2.69.142', city: 'London' },
   { ip: '8.8.8.8', city: 'Mountain View' },
   { ip: '1.1.1.1', city: 'Sydney' },

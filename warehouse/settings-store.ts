@@ -2,7 +2,7 @@
 // rules (RuleStore), the media servers (ServerRegistry) and the alert channels (ChannelStore).
 import type { ConfigDocuments } from './config-documents.ts';
 
-export const SETTINGS_DOCUMENT = 'settings';
+const SETTINGS_DOCUMENT = 'settings';
 
 export interface GeneralSettings {
   /** Shown in the title bar and in alerts. */

@@ -78,7 +78,7 @@ export function requireAuth(app: FastifyInstance, store: AuthStore): () => Route
 }
 
 /** The signed-in user of a request, or null. */
-export async function authenticate(request: FastifyRequest, store: AuthStore): Promise<string | null> {
+async function authenticate(request: FastifyRequest, store: AuthStore): Promise<string | null> {
   const header = request.headers.authorization;
   const bearer = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
   const cookie = request.cookies[SESSION_COOKIE];

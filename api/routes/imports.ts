@@ -18,7 +18,7 @@ const SERVER_ID = {
  * Tautulli databases of long-running installs reach a few GB. Uploads are streamed to disk and
  * every importer reads its file as a stream, so the limit is about disk, not memory.
  */
-export const MAX_UPLOAD = 8 * 1024 ** 3;
+const MAX_UPLOAD = 8 * 1024 ** 3;
 const TOO_LARGE = `uploads are limited to ${MAX_UPLOAD / 1024 ** 3} GiB; import a larger history with the command line (npm run import), which reads the file where it is`;
 
 export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: ImportJobs }): Promise<void> {

@@ -6,10 +6,10 @@
 // caller can quarantine it loudly instead of cutting everything after it.
 
 /** Smallest frame: length, crc, timestamp, key length, value length, header count. */
-export const MIN_FRAME_BYTES = 4 + 4 + 8 + 4 + 4 + 2;
+const MIN_FRAME_BYTES = 4 + 4 + 8 + 4 + 4 + 2;
 
 /** Intact frames standing one after another, from byte `start`. */
-export interface Run {
+interface Run {
   /** Index, within the segment, of the run's first record. */
   firstIndex: number;
   /** Byte position of each frame. */
@@ -18,7 +18,7 @@ export interface Run {
   end: number;
 }
 
-export interface Damage {
+interface Damage {
   /** Byte range that did not hold intact frames. */
   from: number;
   to: number;

@@ -194,7 +194,7 @@ export abstract class FakeMediaServer {
   }
 }
 
-export function send(res: ServerResponse, reply: FakeReply): void {
+function send(res: ServerResponse, reply: FakeReply): void {
   res.writeHead(reply.status, reply.headers ?? {});
   res.end(reply.body ?? '');
 }
@@ -213,7 +213,7 @@ export const notFound: FakeReply = {
   body: '<html><head><title>Not Found</title></head><body><h1>404 Not Found</h1></body></html>',
 };
 
-export function truncated(value: unknown): FakeReply {
+function truncated(value: unknown): FakeReply {
   const text = JSON.stringify(value);
   return {
     status: 200,
@@ -222,7 +222,7 @@ export function truncated(value: unknown): FakeReply {
   };
 }
 
-export function htmlError(): FakeReply {
+function htmlError(): FakeReply {
   return {
     status: 502,
     headers: { 'Content-Type': 'text/html' },

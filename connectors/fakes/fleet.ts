@@ -44,7 +44,7 @@ export interface FakeDevice {
   version?: string;
 }
 
-export interface FakeTranscode {
+interface FakeTranscode {
   videoCodec?: string;
   audioCodec?: string;
   videoHeight?: number;

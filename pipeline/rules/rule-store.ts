@@ -4,7 +4,7 @@ import type { ConfigDocuments } from '../../warehouse/config-documents.ts';
 import { loadRuleConfig, parseRuleConfig, type RuleConfig } from './rules-file.ts';
 import type { RuleOverrides } from './settings.ts';
 
-export const RULES_DOCUMENT = 'rules';
+const RULES_DOCUMENT = 'rules';
 
 export class ReadOnlyRulesError extends Error {
   constructor(file: string) {

@@ -4,7 +4,7 @@ import type { AccountState, Observation } from '../account-state.ts';
 import type { RuleBase } from './settings.ts';
 
 /** Same rule, account and evidence -> same id: reprocessing the same events never doubles a violation. */
-export function violationId(rule: RuleId, accountKey: string, parts: Array<string | number>): string {
+function violationId(rule: RuleId, accountKey: string, parts: Array<string | number>): string {
   return createHash('sha256')
     .update([rule, accountKey, ...parts].join('\u0000'))
     .digest('hex')
