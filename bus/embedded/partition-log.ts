@@ -30,7 +30,7 @@ import { basename, join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import type { Logger } from '../../core/logger.ts';
 import type { ConsumedRecord, Headers } from '../types.ts';
-import { scanSegment } from './segment-scan.ts';
+import { scanSegment, type Run } from './segment-scan.ts';
 
 export interface AppendRecord {
   key: Buffer | null;
@@ -201,15 +201,14 @@ export class PartitionLog {
     const bytes = Buffer.allocUnsafe(fileSize);
     readSync(segment.fd, bytes, 0, fileSize, 0);
     const scan = scanSegment(bytes, decodeFrame);
-    const timestampOf = (pos: number) => decodeFrame(bytes, pos)!.record.timestamp;
-    const fill = (target: Segment, positions: number[], shift: number) => {
-      target.positions = positions.map((p) => p - shift);
-      target.maxTimestamp = positions.reduce((max, p) => Math.max(max, timestampOf(p)), 0);
+    const fill = (target: Segment, run: Run, shift: number) => {
+      target.positions = run.positions.map((p) => p - shift);
+      target.maxTimestamp = run.maxTimestamp;
     };
     const [first, ...later] = scan.runs;
     const damaged = scan.damage.length > 0 || (scan.tornAt !== undefined && !isNewest);
     if (!damaged) {
-      fill(segment, first!.positions, 0);
+      fill(segment, first!, 0);
       segment.size = first!.end;
       if (scan.tornAt !== undefined) {
         // A crash mid-append leaves a partial frame; it was never acknowledged to the producer.
@@ -250,7 +249,7 @@ export class PartitionLog {
       message,
     );
 
-    fill(segment, first!.positions, 0);
+    fill(segment, first!, 0);
     segment.size = first!.end;
     ftruncateSync(segment.fd, first!.end);
     fsyncSync(segment.fd);
@@ -265,7 +264,7 @@ export class PartitionLog {
       const body = bytes.subarray(run.start, run.end);
       writeSync(part.fd, body, 0, body.length, 0);
       fsyncSync(part.fd);
-      fill(part, run.positions, run.start);
+      fill(part, run, run.start);
       part.size = body.length;
       segments.push(part);
     }

@@ -9,13 +9,15 @@
 const MIN_FRAME_BYTES = 4 + 4 + 8 + 4 + 4 + 2;
 
 /** Intact frames standing one after another, from byte `start`. */
-interface Run {
+export interface Run {
   /** Index, within the segment, of the run's first record. */
   firstIndex: number;
   /** Byte position of each frame. */
   positions: number[];
   start: number;
   end: number;
+  /** Newest record timestamp in the run (0 when empty), for retention. */
+  maxTimestamp: number;
 }
 
 interface Damage {
@@ -36,7 +38,7 @@ export interface SegmentScan {
   tornAt?: number;
 }
 
-type Decode = (bytes: Buffer, pos: number) => { next: number } | undefined;
+type Decode = (bytes: Buffer, pos: number) => { next: number; record: { timestamp: number } } | undefined;
 
 /** Whether an intact frame starts at pos, and the frame after it (if any) too. */
 function chainsAt(bytes: Buffer, pos: number, decode: Decode): boolean {
@@ -63,7 +65,7 @@ function resync(bytes: Buffer, from: number, decode: Decode): number | undefined
 export function scanSegment(bytes: Buffer, decode: Decode): SegmentScan {
   const runs: Run[] = [];
   const damage: Damage[] = [];
-  let run: Run = { firstIndex: 0, positions: [], start: 0, end: 0 };
+  let run: Run = { firstIndex: 0, positions: [], start: 0, end: 0, maxTimestamp: 0 };
   let index = 0;
   let pos = 0;
   let tornAt: number | undefined;
@@ -71,6 +73,7 @@ export function scanSegment(bytes: Buffer, decode: Decode): SegmentScan {
     const frame = decode(bytes, pos);
     if (frame) {
       run.positions.push(pos);
+      run.maxTimestamp = Math.max(run.maxTimestamp, frame.record.timestamp);
       pos = run.end = frame.next;
       index++;
       continue;
@@ -87,7 +90,7 @@ export function scanSegment(bytes: Buffer, decode: Decode): SegmentScan {
     damage.push({ from: pos, to: next, firstIndex: index, records, exact });
     runs.push(run);
     index += records;
-    run = { firstIndex: index, positions: [], start: next, end: next };
+    run = { firstIndex: index, positions: [], start: next, end: next, maxTimestamp: 0 };
     pos = next;
   }
   runs.push(run);
