@@ -15,15 +15,8 @@ import { captureLogger } from '../testing/logs.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
+import { waitFor } from '../testing/bus-contract.ts';
 import { allTopics } from '../schemas/index.ts';
-
-async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 const logger = createLogger('test');
 let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;

@@ -18,8 +18,7 @@ export async function removeStaleUploadDirs(logger: Logger, root = tmpdir()): Pr
   let removed = 0;
   for (const entry of await readdir(root).catch(() => [])) {
     const pid = Number(/^sw-import-(\d+)-/.exec(entry)?.[1]);
-    if (!pid || (pid !== process.pid && isProcessAlive(pid))) continue;
-    if (pid === process.pid) continue;
+    if (!pid || pid === process.pid || isProcessAlive(pid)) continue;
     await rm(join(root, entry), { recursive: true, force: true });
     removed++;
   }

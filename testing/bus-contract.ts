@@ -10,9 +10,14 @@ import { uniqueName } from './kafka.ts';
 import { createLogger } from '../core/logger.ts';
 import { sleep } from '../bus/retry.ts';
 
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+/** Polls `check` (which may ask the bus or the warehouse) until it holds, or fails after timeoutMs. */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   const until = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await sleep(25);
   }

@@ -177,13 +177,11 @@ describe('warehouse sink', () => {
       groupId,
     });
     await sink.start();
-    const until = Date.now() + 50_000;
-    while (
-      Number((await bus.committedOffsets(groupId, names.playbackEvents)).get(0) ?? 0) < events.length &&
-      Date.now() < until
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitFor(
+      async () => Number((await bus.committedOffsets(groupId, names.playbackEvents)).get(0) ?? 0) >= events.length,
+      'every event committed',
+      50_000,
+    );
     expect(failedReads).toBeLessThanOrEqual(0);
     await sink.stop();
     await bus.close();

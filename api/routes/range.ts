@@ -1,7 +1,7 @@
 // The time range and server/account filters every data route takes, and their schema.
 import type { Filters } from '../../warehouse/queries/index.ts';
 
-const DAY = 86_400_000;
+export const DAY = 86_400_000;
 
 export interface RangeQuery {
   from?: number;

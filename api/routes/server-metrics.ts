@@ -2,9 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { ServerMetricsQueries } from '../../warehouse/queries/server-metrics.ts';
-import { filters, rangeSchema, type RangeQuery } from './range.ts';
-
-const DAY = 86_400_000;
+import { DAY, filters, rangeSchema, type RangeQuery } from './range.ts';
 
 export async function serverMetricsRoutes(
   app: FastifyInstance,

@@ -123,9 +123,10 @@ describe('embedded bus on disk', () => {
       topics: ['t'],
       handleBatch: async (b) => void seen.push(...b.records),
     });
-    const until = Date.now() + 30_000;
-    while (Number((await bus.committedOffsets(groupId, 't')).get(0) ?? -1) < end && Date.now() < until)
-      await new Promise((resolve) => setTimeout(resolve, 25));
+    await waitFor(
+      async () => Number((await bus.committedOffsets(groupId, 't')).get(0) ?? -1) >= end,
+      'the reader at the end',
+    );
     await consumer.stop();
     return seen;
   }
