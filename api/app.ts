@@ -11,7 +11,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { publicRoutes, requireAuth, type RouteAccess } from './auth/plugin.ts';
 import { securityHeaders } from './security-headers.ts';
-import { recentCheck } from './health.ts';
+import { healthProbe } from './health.ts';
 import { boundNumbers, finiteKeyword } from './bounded-numbers.ts';
 import { AuthStore } from './auth/store.ts';
 import { RevocationFeed } from './auth/revocations.ts';
@@ -130,18 +130,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   });
   await publicRoutes(app, async (scope) => {
     await scope.register(swaggerUi, { routePrefix: '/api-docs', uiConfig: { validatorUrl: null } });
-    const warehouseUp = recentCheck(() => options.warehouse.ping());
-    const { bus: healthBus } = options;
-    const busUp = healthBus && recentCheck(() => healthBus.endOffsets('streamwarden.playback-events').then(() => true));
+    const health = healthProbe(options.warehouse, options.bus);
     scope.get('/health', async (_request, reply) => {
-      const warehouse = await warehouseUp();
-      const bus = busUp ? await busUp() : null;
-      const ok = warehouse && bus !== false;
-      // Damage found in the embedded log: the process runs on with what was intact, and says so.
-      const problems = options.bus?.problems?.() ?? [];
-      return reply
-        .code(ok ? 200 : 503)
-        .send({ status: !ok ? 'degraded' : problems.length ? 'warning' : 'ok', warehouse, bus, problems });
+      const { code, body } = await health();
+      return reply.code(code).send(body);
     });
   });
 

@@ -17,7 +17,7 @@ import { startProcessor } from './pipeline.ts';
 import type { Platform } from './platform.ts';
 import { startSink } from './sink.ts';
 import { startApi } from './api.ts';
-import { recentCheck } from '../api/health.ts';
+import { healthProbe } from '../api/health.ts';
 
 const ROLES = ['all', 'connectors', 'pipeline', 'api'] as const;
 export type Role = (typeof ROLES)[number];
@@ -128,19 +128,10 @@ export async function startRole(
         loggerInstance: logger.child({ component: 'health' }) as FastifyBaseLogger,
         logController: new LogController({ disableRequestLogging: true }),
       });
-      const warehouseUp = recentCheck(() => platform.warehouse.ping());
-      const busUp = recentCheck(() => platform.bus.endOffsets('streamwarden.playback-events').then(() => true));
+      const probe = healthProbe(platform.warehouse, platform.bus);
       health.get('/health', async (_request, reply) => {
-        const warehouse = await warehouseUp();
-        const bus = await busUp();
-        const problems = platform.bus.problems?.() ?? [];
-        return reply.code(warehouse && bus ? 200 : 503).send({
-          status: !(warehouse && bus) ? 'degraded' : problems.length ? 'warning' : 'ok',
-          role,
-          warehouse,
-          bus,
-          problems,
-        });
+        const { code, body } = await probe();
+        return reply.code(code).send({ ...body, role });
       });
       address = await health.listen({ host: config.http.host, port: config.http.port });
       stops.set('http', () => health.close());
