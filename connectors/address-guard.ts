@@ -5,6 +5,7 @@
 // stored token. STREAMWARDEN_ALLOW_LINK_LOCAL_SERVERS=true lifts it for a server really there.
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
+import { normalizeIp } from '../core/network.ts';
 
 const BLOCKED = new BlockList();
 BLOCKED.addSubnet('169.254.0.0', 16, 'ipv4');
@@ -22,13 +23,10 @@ export class BlockedAddressError extends Error {
   }
 }
 
-function isBlockedAddress(ip: string): boolean {
-  const bare = ip.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  const family = isIP(bare);
-  if (family === 0) return false;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(bare);
-  if (mapped) return BLOCKED.check(mapped[1]!, 'ipv4');
-  return BLOCKED.check(bare, family === 6 ? 'ipv6' : 'ipv4');
+function isBlockedAddress(address: string): boolean {
+  // normalizeIp takes off brackets and the IPv4-mapped prefix; a zone (fe80::1%eth0) goes first.
+  const ip = normalizeIp(address.replace(/%.*$/, ''));
+  return ip !== '' && BLOCKED.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
 }
 
 /** Throws BlockedAddressError when the URL's host is, or resolves to, a refused address. */
