@@ -1,0 +1,181 @@
+// The shape of every GET route's answer, kept as a snapshot: a refactoring that changes what a
+// client receives (a field renamed, dropped, or turned from a number into a string) fails here.
+// Routes come from the OpenAPI document, so a new GET route joins the snapshot by itself.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createLogger } from '../core/logger.ts';
+import { setupAndSignIn } from '../testing/api-session.ts';
+import { testConfiguration } from '../testing/configuration.ts';
+import { samplePlaybackEvent, sampleTrustScoreChange, sampleViolation } from '../testing/fixtures.ts';
+import { generateHistory } from '../testing/history.ts';
+import { loadHistory } from '../testing/load-history.ts';
+import { openTestWarehouse } from '../testing/warehouse.ts';
+import { NotificationQueries } from '../warehouse/queries/notifications.ts';
+import { playbackEventRow, trustChangeRow, violationRow } from '../warehouse/rows.ts';
+import { buildApi } from './app.ts';
+
+const history = generateHistory({ seed: 11, plays: 40, livePlays: 2 });
+const record = { topic: 'test', partition: 0, offset: '0', key: null, value: null, headers: {}, timestamp: 0 };
+let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
+let loaded: Awaited<ReturnType<typeof loadHistory>>;
+let app: FastifyInstance;
+let base: string;
+let cookie: string;
+
+beforeAll(async () => {
+  warehouse = await openTestWarehouse();
+  loaded = await loadHistory(warehouse, history);
+  const play = history.plays[0]!;
+  const accountKey = play.accountKey;
+  const userId = accountKey.slice(play.serverId.length + 1);
+  const violationId = 'contract-violation';
+  await warehouse.client.insert({
+    table: warehouse.table('violations'),
+    values: [violationRow(sampleViolation({ violationId, accountKey, serverId: play.serverId, userId }), record)],
+    format: 'JSONEachRow',
+  });
+  await warehouse.client.insert({
+    table: warehouse.table('trust_score_history'),
+    values: [trustChangeRow(sampleTrustScoreChange({ accountKey, violationId }), record)],
+    format: 'JSONEachRow',
+  });
+  // A play going on now, so that the live list has a row to show its shape.
+  await warehouse.client.insert({
+    table: warehouse.table('playback_events'),
+    values: [playbackEventRow(samplePlaybackEvent({ sessionKey: 'now', observedAt: Date.now() }), record)],
+    format: 'JSONEachRow',
+  });
+  await new NotificationQueries(warehouse).record(
+    [
+      {
+        violationId,
+        channelId: 'c1',
+        channelName: 'Contract hook',
+        channelType: 'webhook',
+        status: 'FAILED',
+        attempts: 3,
+        error: 'HTTP 500',
+        rule: 'CONCURRENT_STREAMS',
+        accountKey,
+        summary: 'two streams',
+      },
+    ],
+    Date.now(),
+  );
+  app = await buildApi({
+    warehouse,
+    logger: createLogger('test'),
+    configuration: testConfiguration(warehouse),
+    clientId: 'contract-test',
+    metrics: async () => [{ name: 'streamwarden_test', help: 'a figure', type: 'gauge', samples: [{ value: 1 }] }],
+    serverStatus: () => [],
+  });
+  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  cookie = await setupAndSignIn(base);
+  const send = async (path: string, body: unknown) => {
+    const response = await fetch(base + path, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 201) throw new Error(`${path} answered ${response.status}: ${await response.text()}`);
+  };
+  await send('/api/v1/tokens', { name: 'contract' });
+  await send('/api/v1/servers', {
+    id: 'contract',
+    name: 'Contract',
+    type: 'jellyfin',
+    url: 'http://10.0.0.9:8096',
+    token: 'k',
+  });
+  await send('/api/v1/notifications/channels', {
+    name: 'Contract hook',
+    type: 'webhook',
+    enabled: true,
+    minSeverity: 'LOW',
+    settings: { url: 'https://hooks.example.com/sw' },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  await loaded?.close();
+  await warehouse?.drop();
+});
+
+/** A value's type, recursively: object keys sorted, every element of an array merged into one shape. */
+function shape(value: unknown): unknown {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return value.length ? [value.map(shape).reduce(merge)] : [];
+  if (typeof value === 'object')
+    return Object.fromEntries(
+      Object.keys(value as object)
+        .sort()
+        .map((k) => [k, shape((value as Record<string, unknown>)[k])]),
+    );
+  return typeof value;
+}
+
+/** Two shapes as one: objects by key (a key one side lacks is marked optional), others as a union. */
+function merge(a: unknown, b: unknown): unknown {
+  if (typeof a === 'string' && typeof b === 'string')
+    return [...new Set([...a.split('|'), ...b.split('|')])].sort().join('|');
+  if (Array.isArray(a) && Array.isArray(b)) return a.length && b.length ? [merge(a[0], b[0])] : a.length ? a : b;
+  if (a && b && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return Object.fromEntries(
+      keys.map((k) => {
+        const [x, y] = [(a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]];
+        return [k, x === undefined ? merge(y, 'undefined') : y === undefined ? merge(x, 'undefined') : merge(x, y)];
+      }),
+    );
+  }
+  // Mixed kinds (an object or null): kept side by side.
+  return { anyOf: [a, b] };
+}
+
+interface OpenApiParameter {
+  in: string;
+  name: string;
+  schema?: { enum?: string[] };
+}
+
+/** Every GET path of the API with its placeholders filled (enum parameters expanded to each value), and whether it takes a time range. */
+function getPaths(): Array<{ path: string; ranged: boolean }> {
+  const play = history.plays[0]!;
+  const examples: Record<string, string> = {
+    serverId: play.serverId,
+    sessionKey: play.sessionKey,
+    accountKey: encodeURIComponent(play.accountKey),
+    id: 'contract',
+  };
+  const document = app.swagger() as {
+    paths: Record<string, { get?: { parameters?: OpenApiParameter[] } }>;
+  };
+  return Object.entries(document.paths).flatMap(([path, item]) => {
+    if (!item.get || path === '/api/v1/live') return [];
+    let filled = [path];
+    const parameters = item.get.parameters ?? [];
+    for (const p of parameters.filter((p) => p.in === 'path')) {
+      const values = p.schema?.enum ?? [examples[p.name] ?? `unknown-${p.name}`];
+      filled = filled.flatMap((f) => values.map((v) => f.replace(`{${p.name}}`, v)));
+    }
+    const ranged = parameters.some((p) => p.in === 'query' && p.name === 'from');
+    return filled.map((f) => ({ path: f, ranged }));
+  });
+}
+
+it('answers every GET route with the same shapes as before', async () => {
+  const to = history.end;
+  const from = to - 40 * 86_400_000;
+  const shapes: Record<string, unknown> = {};
+  for (const { path, ranged } of getPaths()) {
+    if (path.startsWith('/api-docs') || path === '/metrics') continue;
+    const query = ranged ? `?from=${from}&to=${to}` : '';
+    const response = await fetch(base + path + query, { headers: { cookie } });
+    const body = response.headers.get('content-type')?.includes('json') ? await response.json() : await response.text();
+    shapes[`GET ${path}`] = { status: response.status, body: shape(body) };
+  }
+  expect(Object.keys(shapes).length).toBeGreaterThan(30);
+  await expect(JSON.stringify(shapes, null, 2) + '\n').toMatchFileSnapshot('./__snapshots__/get-routes.json');
+});
