@@ -3,6 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SecretBox } from '../core/secret-box.ts';
 import type { ConfigDocuments } from '../warehouse/config-documents.ts';
+import { AppError } from '../core/errors.ts';
 
 const CHANNELS_DOCUMENT = 'notification-channels';
 export const CHANNEL_TYPES = ['discord', 'webhook', 'ntfy', 'apprise', 'telegram', 'email'] as const;
@@ -66,17 +67,15 @@ interface StoredChannel extends Omit<Channel, 'settings'> {
   sealed: string;
 }
 
-export class ChannelError extends Error {
+class ChannelError extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ChannelError';
+    super('invalid', message);
   }
 }
 
-export class UnknownChannelError extends Error {
+export class UnknownChannelError extends AppError {
   constructor(id: string) {
-    super(`no notification channel "${id}"`);
-    this.name = 'UnknownChannelError';
+    super('not-found', `no notification channel "${id}"`);
   }
 }
 

@@ -1,18 +1,18 @@
 // Delivering one alert to one channel. Errors say whether trying again can help: a refused
 // request (bad URL, wrong token) will not get better, a timeout or a 5xx/429 may.
 import nodemailer from 'nodemailer';
+import { AppError } from '../core/errors.ts';
 import type { Channel, ChannelSettings } from './channels.ts';
 import { DEFAULT_BODY, DEFAULT_TITLE, html, jsonString, render, type AlertContext } from './templates.ts';
 
-export class DeliveryError extends Error {
+export class DeliveryError extends AppError {
   constructor(
     message: string,
     readonly retryable: boolean,
     /** Seconds the receiver asked us to wait (429 Retry-After). */
-    readonly retryAfterS?: number,
+    retryAfterS?: number,
   ) {
-    super(message);
-    this.name = 'DeliveryError';
+    super('upstream', message, { retryAfterS });
   }
 }
 

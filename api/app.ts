@@ -1,5 +1,5 @@
 // The HTTP API: Fastify, every route private unless registered as public (auth/plugin.ts), security
-// headers on every response, JSON errors with a clear message.
+// headers on every response, JSON errors with a clear message (errors.ts).
 import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import websocket from '@fastify/websocket';
@@ -11,6 +11,7 @@ import type { Logger } from '../core/logger.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { publicRoutes, requireAuth, type RouteAccess } from './auth/plugin.ts';
 import { securityHeaders } from './security-headers.ts';
+import { handleErrors } from './errors.ts';
 import { healthProbe } from './health.ts';
 import { boundNumbers, finiteKeyword } from './bounded-numbers.ts';
 import { AuthStore } from './auth/store.ts';
@@ -96,6 +97,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     const extra = (first?.params as { additionalProperty?: string } | undefined)?.additionalProperty;
     return new Error(extra ? `${where} has an unknown field "${extra}"` : `${where} ${first?.message ?? 'is invalid'}`);
   });
+  handleErrors(app);
   const dashboardDir = options.dashboardDir ?? DEFAULT_DASHBOARD_DIR;
   const store = new AuthStore(options.warehouse);
   await app.register(cookie);

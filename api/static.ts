@@ -6,6 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../core/errors.ts';
 import { publicRoutes } from './auth/plugin.ts';
 
 export const DEFAULT_DASHBOARD_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'dashboard', 'app', 'build');
@@ -30,9 +31,7 @@ export async function serveDashboard(app: FastifyInstance, dir: string): Promise
     scope.setNotFoundHandler(async (request, reply) => {
       const path = request.url.split('?')[0]!;
       if (request.method !== 'GET' || NOT_PAGES.test(path)) {
-        return reply
-          .code(404)
-          .send({ statusCode: 404, error: 'Not Found', message: `No route ${request.method} ${path}.` });
+        throw new AppError('not-found', `No route ${request.method} ${path}.`);
       }
       if (!built)
         return reply

@@ -6,6 +6,7 @@
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 import { normalizeIp } from '../core/network.ts';
+import { AppError } from '../core/errors.ts';
 
 const BLOCKED = new BlockList();
 BLOCKED.addSubnet('169.254.0.0', 16, 'ipv4');
@@ -14,12 +15,12 @@ BLOCKED.addAddress('fd00:ec2::254', 'ipv6');
 // Alibaba Cloud's metadata service sits outside link-local.
 BLOCKED.addAddress('100.100.100.200', 'ipv4');
 
-export class BlockedAddressError extends Error {
+export class BlockedAddressError extends AppError {
   constructor(readonly host: string) {
     super(
+      'invalid',
       `${host} is a link-local or cloud metadata address, refused for media servers (set STREAMWARDEN_ALLOW_LINK_LOCAL_SERVERS=true if a server really is there)`,
     );
-    this.name = 'BlockedAddressError';
   }
 }
 

@@ -3,16 +3,18 @@
 // requests, and Streamwarden never floods a server itself. Failures are classified so the
 // connector can tell "down" from "wrong token" from "answered garbage".
 import PQueue from 'p-queue';
+import { AppError } from '../core/errors.ts';
 
-export type RequestErrorKind = 'AUTH' | 'HTTP' | 'TIMEOUT' | 'NETWORK' | 'MALFORMED';
+export type RequestFailure = 'AUTH' | 'HTTP' | 'TIMEOUT' | 'NETWORK' | 'MALFORMED';
 
-export class ServerRequestError extends Error {
-  readonly kind: RequestErrorKind;
+export class ServerRequestError extends AppError {
   readonly status?: number;
-  constructor(kind: RequestErrorKind, message: string, options?: { status?: number; cause?: unknown }) {
-    super(message, { cause: options?.cause });
-    this.name = 'ServerRequestError';
-    this.kind = kind;
+  constructor(
+    readonly reason: RequestFailure,
+    message: string,
+    options?: { status?: number; cause?: unknown },
+  ) {
+    super('upstream', message, { cause: options?.cause });
     this.status = options?.status;
   }
 }

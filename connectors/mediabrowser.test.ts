@@ -177,7 +177,7 @@ describe.each(['JELLYFIN', 'EMBY'] as const)('%s client against a server of that
     const refused = await client('nope')
       .sessions()
       .catch((e: unknown) => e);
-    expect((refused as ServerRequestError).kind).toBe('AUTH');
+    expect((refused as ServerRequestError).reason).toBe('AUTH');
   });
 });
 

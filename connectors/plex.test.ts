@@ -182,6 +182,6 @@ describe('Plex client against a Plex-shaped server', () => {
       .sessions()
       .catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ServerRequestError);
-    expect((refused as ServerRequestError).kind).toBe('AUTH');
+    expect((refused as ServerRequestError).reason).toBe('AUTH');
   });
 });

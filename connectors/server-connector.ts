@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Logger } from '../core/logger.ts';
 import type { PlaybackEvent, ServerMetricsSample, ServerStatus } from '../schemas/index.ts';
 import { backoffMs } from '../bus/types.ts';
-import { ServerRequestError, type RequestErrorKind } from './http.ts';
+import { ServerRequestError, type RequestFailure } from './http.ts';
 import type { ChangeFeed, MediaServerClient, ObservedSession } from './model.ts';
 import { diffSessions, stopAll, type ServerRef, type TrackerState } from './session-tracker.ts';
 
@@ -34,7 +34,7 @@ export interface ConnectorStatus {
   feedConnected: boolean | null;
   counters: {
     polls: number;
-    failures: Partial<Record<RequestErrorKind | 'EMIT', number>>;
+    failures: Partial<Record<RequestFailure | 'EMIT', number>>;
     skippedEntries: number;
     events: number;
   };
@@ -194,7 +194,7 @@ export class ServerConnector {
       await this.maybeSampleMetrics(false);
       this.schedule(this.status.feedConnected ? this.timing.feedPollIntervalMs : this.timing.pollIntervalMs);
     } catch (err) {
-      const kind: RequestErrorKind = err instanceof ServerRequestError ? err.kind : 'MALFORMED';
+      const kind: RequestFailure = err instanceof ServerRequestError ? err.reason : 'MALFORMED';
       this.status.counters.failures[kind] = (this.status.counters.failures[kind] ?? 0) + 1;
       this.setStatus(kind === 'AUTH' ? 'AUTH_FAILED' : 'DOWN', (err as Error).message);
       await this.expireStaleSessions();
@@ -203,7 +203,7 @@ export class ServerConnector {
     }
   }
 
-  private retryLater(kind: RequestErrorKind | 'EMIT'): void {
+  private retryLater(kind: RequestFailure | 'EMIT'): void {
     if (kind === 'EMIT') this.status.counters.failures.EMIT = (this.status.counters.failures.EMIT ?? 0) + 1;
     // A refused token will not fix itself quickly: back off further.
     const cap = kind === 'AUTH' ? this.timing.maxBackoffMs * 5 : this.timing.maxBackoffMs;

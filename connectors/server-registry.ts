@@ -8,32 +8,32 @@ import { ServerQueries } from '../warehouse/queries/servers.ts';
 import { ServerRequestError } from './http.ts';
 import {
   loadServerConfigs,
-  parseServerConfigs,
+  parseServerConfig,
   ServerConfigError,
   UnknownServerError,
   type ServerConfig,
 } from './config.ts';
 import { BlockedAddressError, checkServerAddress } from './address-guard.ts';
 import { createClient } from './runner.ts';
+import { AppError } from '../core/errors.ts';
 
 export const SERVERS_DOCUMENT = 'media-servers';
 
 /** A server as the API shows it: everything but the token. */
 export type PublicServerConfig = Omit<ServerConfig, 'token'> & { tokenSet: boolean };
 
-export class ReadOnlyServersError extends Error {
+export class ReadOnlyServersError extends AppError {
   constructor(file: string) {
     super(
+      'conflict',
       `the server list comes from STREAMWARDEN_SERVERS_FILE (${file}); edit that file and send SIGHUP, or unset it to manage servers here`,
     );
-    this.name = 'ReadOnlyServersError';
   }
 }
 
-export class ServerExistsError extends Error {
+class ServerExistsError extends AppError {
   constructor(id: string) {
-    super(`a server with id "${id}" exists already`);
-    this.name = 'ServerExistsError';
+    super('conflict', `a server with id "${id}" exists already`);
   }
 }
 
@@ -69,13 +69,13 @@ export class ServerRegistry {
     if (intent === 'add' && existing) throw new ServerExistsError(String(input.id));
     if (intent === 'change' && !existing) throw new UnknownServerError(String(input.id));
     const merged = { ...existing, ...input, token: input.token ?? existing?.token };
-    const [config] = parseServerConfigs([merged], 'server');
-    await checkServerAddress(config!.url).catch((err: unknown) => {
+    const config = parseServerConfig(merged, 'server');
+    await checkServerAddress(config.url).catch((err: unknown) => {
       throw err instanceof BlockedAddressError ? new ServerConfigError(`server url: ${err.message}`) : err;
     });
-    const next = existing ? current.map((s) => (s.id === config!.id ? config! : s)) : [...current, config!];
-    await this.write(next, updatedBy, [config!]);
-    return toPublic(config!);
+    const next = existing ? current.map((s) => (s.id === config.id ? config : s)) : [...current, config];
+    await this.write(next, updatedBy, [config]);
+    return toPublic(config);
   }
 
   async remove(id: string, updatedBy: string): Promise<void> {
@@ -147,15 +147,15 @@ const OUTCOME_MESSAGES: Record<Exclude<ConnectionOutcome, 'REACHABLE'>, (type: s
 function classify(err: unknown): Exclude<ConnectionOutcome, 'REACHABLE'> {
   if (err instanceof BlockedAddressError) return 'REFUSED_ADDRESS';
   if (!(err instanceof ServerRequestError)) return 'NOT_A_MEDIA_SERVER';
-  if (err.kind === 'AUTH') return 'AUTH_FAILED';
-  if (err.kind === 'TIMEOUT') return 'TIMEOUT';
-  if (err.kind === 'NETWORK') return 'UNREACHABLE';
+  if (err.reason === 'AUTH') return 'AUTH_FAILED';
+  if (err.reason === 'TIMEOUT') return 'TIMEOUT';
+  if (err.reason === 'NETWORK') return 'UNREACHABLE';
   return 'NOT_A_MEDIA_SERVER';
 }
 
 /** Reads the server's identity with the given address and token, as the connector would. */
 export async function testConnection(input: Record<string, unknown>, clientId: string): Promise<ConnectionTest> {
-  const [config] = parseServerConfigs([{ id: 'connection-test', ...input }], 'server');
+  const config = parseServerConfig({ id: 'connection-test', ...input }, 'server');
   const started = Date.now();
   const failed = (err: unknown): ConnectionTest => {
     const kind = classify(err);
@@ -163,15 +163,15 @@ export async function testConnection(input: Record<string, unknown>, clientId: s
       ok: false,
       outcome: kind,
       latencyMs: Date.now() - started,
-      error: { kind, message: OUTCOME_MESSAGES[kind](config!.type) },
+      error: { kind, message: OUTCOME_MESSAGES[kind](config.type) },
     };
   };
   try {
-    await checkServerAddress(config!.url);
+    await checkServerAddress(config.url);
   } catch (err) {
     return failed(err);
   }
-  const { client, feed } = createClient({ ...config!, limits: { timeoutMs: 8000, ...config!.limits } }, clientId);
+  const { client, feed } = createClient({ ...config, limits: { timeoutMs: 8000, ...config.limits } }, clientId);
   try {
     const identity = await client.identity();
     return { ok: true, outcome: 'REACHABLE', latencyMs: Date.now() - started, server: identity };

@@ -6,6 +6,7 @@
 // plays/s an import must reach; this only tracks nesting and strings byte by byte and hands each
 // row's text to JSON.parse, several times faster. The trade-off: structure outside rows is checked
 // only for balance, not token by token; rows are parsed strictly.
+import { AppError } from '../core/errors.ts';
 
 export interface TableRow {
   table: string;
@@ -19,10 +20,9 @@ const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 
-export class JsonRowsError extends Error {
+export class JsonRowsError extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = 'JsonRowsError';
+    super('invalid', message);
   }
 }
 

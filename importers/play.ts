@@ -2,6 +2,7 @@
 // playback events (start, stop) it becomes in the warehouse. Event ids are built from the
 // source's own ids, so importing the same history again finds them and adds nothing.
 import type { MediaType, NetworkLocation, PlaybackEvent, ServerType, StreamDecision } from '../schemas/index.ts';
+import { AppError } from '../core/errors.ts';
 
 export interface ImportedPlay {
   /** e.g. "tautulli", "jellystat": part of the event ids. */
@@ -24,10 +25,9 @@ export interface ImportedPlay {
   quality: PlaybackEvent['quality'];
 }
 
-export class ImportFormatError extends Error {
+export class ImportFormatError extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ImportFormatError';
+    super('invalid', message);
   }
 }
 

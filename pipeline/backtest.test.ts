@@ -66,7 +66,7 @@ describe('rule backtest over stored history', () => {
     const report = await backtest(warehouse, { from: range.from, to: range.from + 86_400_000, rules: DEFAULT_RULES });
     expect(report.events).toBe(history.events.filter((e) => e.observedAt < range.from + 86_400_000).length);
     await expect(backtest(warehouse, { from: range.to, to: range.from, rules: DEFAULT_RULES })).rejects.toThrow(
-      /from < to/,
+      /"from" must be before "to"/,
     );
   });
 });

@@ -5,6 +5,7 @@
 import type { PlaybackEvent, RuleId, Violation } from '../schemas/index.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { HistoryQueries, type DetectionEventRow } from '../warehouse/queries/history.ts';
+import { checkRange } from '../warehouse/queries/filters.ts';
 import type { AccountState } from './account-state.ts';
 import { Detector } from './detector.ts';
 import type { GeoLocation } from '../core/geoip.ts';
@@ -72,7 +73,7 @@ function toEvent(r: Row): { event: PlaybackEvent; geo: GeoLocation | null } {
 }
 
 export async function backtest(warehouse: Warehouse, request: BacktestRequest): Promise<BacktestReport> {
-  if (!(request.to > request.from)) throw new RangeError('backtest range must have from < to');
+  checkRange(request.from, request.to);
   const detectors = new Map<string, Detector>();
   const base = new Detector(request.rules);
   const detector = (account: string) => {

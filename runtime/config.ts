@@ -1,6 +1,7 @@
 // Configuration comes from environment variables only (12-factor); README.md lists them.
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { AppError } from '../core/errors.ts';
 
 export interface Config {
   dataDir: string;
@@ -27,10 +28,9 @@ export interface Config {
   schemaRegistryUrl?: string;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
+    super('invalid', message);
   }
 }
 

@@ -1,28 +1,29 @@
 import avro from 'avsc';
 import { crc64AvroBytes } from './fingerprint.ts';
+import { AppError } from '../core/errors.ts';
 
 /** Avro single-object encoding marker (spec: "Single object encoding"). */
 const MARKER = Buffer.from([0xc3, 0x01]);
 const HEADER_LENGTH = MARKER.length + 8;
 
-export type DecodeErrorKind = 'UNDECODABLE' | 'UNKNOWN_SCHEMA' | 'INVALID';
+export type DecodeFailure = 'UNDECODABLE' | 'UNKNOWN_SCHEMA' | 'INVALID';
 
 /** A record that cannot be turned into a value of the reader's schema. */
-export class AvroDecodeError extends Error {
-  readonly kind: DecodeErrorKind;
-  constructor(kind: DecodeErrorKind, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'AvroDecodeError';
-    this.kind = kind;
+export class AvroDecodeError extends AppError {
+  constructor(
+    readonly reason: DecodeFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super('invalid', message, options);
   }
 }
 
 /** A value that does not match the schema it is written with; lists every offending path. */
-export class AvroValidationError extends Error {
+export class AvroValidationError extends AppError {
   readonly paths: string[];
   constructor(schemaName: string, paths: string[]) {
-    super(`invalid ${schemaName}: ${paths.join('; ')}`);
-    this.name = 'AvroValidationError';
+    super('invalid', `invalid ${schemaName}: ${paths.join('; ')}`);
     this.paths = paths;
   }
 }

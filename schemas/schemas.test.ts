@@ -133,7 +133,7 @@ describe('topic codecs', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(AvroDecodeError);
-    expect((error as AvroDecodeError).kind).toBe(kind);
+    expect((error as AvroDecodeError).reason).toBe(kind);
     expect((error as Error).message).toMatch(/^PlaybackEvent: /);
   });
 });

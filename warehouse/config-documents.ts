@@ -4,6 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Warehouse } from './client.ts';
 import { chTime } from './rows.ts';
+import { AppError } from '../core/errors.ts';
 
 export interface StoredDocument<T> {
   body: T;
@@ -102,13 +103,15 @@ export class ConfigDocuments {
   }
 }
 
-export class VersionConflictError extends Error {
+export class VersionConflictError extends AppError {
   constructor(
     readonly document: string,
     readonly expected: number,
     readonly actual: number,
   ) {
-    super(`${document} was changed by someone else (version ${actual}, you edited ${expected}); reload and try again`);
-    this.name = 'VersionConflictError';
+    super(
+      'conflict',
+      `${document} was changed by someone else (version ${actual}, you edited ${expected}); reload and try again`,
+    );
   }
 }

@@ -10,6 +10,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../core/logger.ts';
 import { identifier, type Warehouse } from './client.ts';
+import { AppError } from '../core/errors.ts';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations/', import.meta.url));
 const FILE = /^(\d{4})_([a-z0-9_]+)\.sql$/;
@@ -22,10 +23,9 @@ export interface Migration {
   statements: string[];
 }
 
-export class MigrationError extends Error {
+export class MigrationError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'MigrationError';
+    super('conflict', message, options);
   }
 }
 

@@ -3,6 +3,7 @@
 // so a flood of logins cannot take the process's CPU and memory (the rest get PasswordsBusyError).
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 import PQueue from 'p-queue';
+import { AppError } from '../../core/errors.ts';
 
 const N = 2 ** 15;
 const R = 8;
@@ -12,10 +13,9 @@ const KEY_LENGTH = 64;
 const hashing = new PQueue({ concurrency: 2 });
 const MAX_WAITING = 32;
 
-export class PasswordsBusyError extends Error {
+class PasswordsBusyError extends AppError {
   constructor() {
-    super('Too many sign-ins at once: try again in a few seconds.');
-    this.name = 'PasswordsBusyError';
+    super('unavailable', 'Too many sign-ins at once: try again in a few seconds.', { retryAfterS: 5 });
   }
 }
 

@@ -6,7 +6,8 @@
 //
 // Credentials: a session cookie from the login form, or `Authorization: Bearer sw_...`.
 import type {} from '@fastify/cookie';
-import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
+import { AppError } from '../../core/errors.ts';
 import type { AuthStore } from './store.ts';
 
 export const SESSION_COOKIE = 'sw_session';
@@ -55,16 +56,11 @@ export function requireAuth(app: FastifyInstance, store: AuthStore): () => Route
   app.addHook('onRoute', (route: RouteOptions & { websocket?: boolean }) => {
     routes.push(route);
   });
-  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  app.addHook('onRequest', async (request: FastifyRequest) => {
     if (request.is404 || request.routeOptions.config.public === true) return;
     request.user = await authenticate(request, store);
-    if (!request.user) {
-      return reply.code(401).send({
-        statusCode: 401,
-        error: 'Unauthorized',
-        message: 'Sign in, or send an API token as "Authorization: Bearer sw_...".',
-      });
-    }
+    if (!request.user)
+      throw new AppError('unauthorized', 'Sign in, or send an API token as "Authorization: Bearer sw_...".');
   });
   return () =>
     routes.flatMap((route) =>

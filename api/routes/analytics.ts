@@ -45,10 +45,8 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
         },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const f = filters(request.query);
-      if (f.to <= f.from)
-        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
       const limit = request.query.limit ?? 10;
       const data = await {
         plays: () => analytics.playsOverTime(f),

@@ -4,7 +4,7 @@ import type {} from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { PUBLIC, SESSION_COOKIE } from '../auth/plugin.ts';
 import type { AuthStore } from '../auth/store.ts';
-import { PasswordsBusyError } from '../auth/passwords.ts';
+import { AppError } from '../../core/errors.ts';
 import { AttemptThrottle } from '../auth/throttle.ts';
 
 const credentials = {
@@ -32,7 +32,6 @@ export async function authRoutes(
   // Setups of this process one after the other; createFirstAdmin settles races between processes.
   let setupQueue: Promise<unknown> = Promise.resolve();
   const perUser = new AttemptThrottle(loginAttemptsPerMinute, 60_000);
-  const busy = { statusCode: 503, error: 'Service Unavailable', message: new PasswordsBusyError().message };
 
   app.get('/api/v1/setup', PUBLIC, async () => ({ needsSetup: !(await store.hasAdmin()) }));
 
@@ -52,17 +51,8 @@ export async function authRoutes(
       const attempt = setupQueue.then(() => store.createFirstAdmin(request.body.username, request.body.password));
       // The queue only orders setups; each caller gets its own attempt's error.
       setupQueue = attempt.catch(() => undefined);
-      let created;
-      try {
-        created = await attempt;
-      } catch (err) {
-        if (err instanceof PasswordsBusyError) return reply.code(503).header('retry-after', '5').send(busy);
-        throw err;
-      }
-      if (!created)
-        return reply
-          .code(409)
-          .send({ statusCode: 409, error: 'Conflict', message: 'Streamwarden is already set up: sign in instead.' });
+      // Busy password hashing is refused as unavailable, with a time to try again.
+      if (!(await attempt)) throw new AppError('conflict', 'Streamwarden is already set up: sign in instead.');
       return reply.code(201).send({ username: request.body.username });
     },
   );
@@ -77,26 +67,13 @@ export async function authRoutes(
       // Per name as well as per address: guessing one account from many addresses is limited too.
       const waitMs = perUser.hit(request.body.username.toLowerCase());
       if (waitMs > 0) {
-        return reply
-          .code(429)
-          .header('retry-after', String(Math.ceil(waitMs / 1000)))
-          .send({
-            statusCode: 429,
-            error: 'Too Many Requests',
-            message: `Too many sign-in attempts for this user: try again in ${Math.ceil(waitMs / 1000)} s.`,
-          });
+        const seconds = Math.ceil(waitMs / 1000);
+        throw new AppError('rate-limited', `Too many sign-in attempts for this user: try again in ${seconds} s.`, {
+          retryAfterS: seconds,
+        });
       }
-      let username;
-      try {
-        username = await store.checkPassword(request.body.username, request.body.password);
-      } catch (err) {
-        if (err instanceof PasswordsBusyError) return reply.code(503).header('retry-after', '5').send(busy);
-        throw err;
-      }
-      if (!username)
-        return reply
-          .code(401)
-          .send({ statusCode: 401, error: 'Unauthorized', message: 'Wrong user name or password.' });
+      const username = await store.checkPassword(request.body.username, request.body.password);
+      if (!username) throw new AppError('unauthorized', 'Wrong user name or password.');
       const session = await store.createSession(username);
       reply.setCookie(SESSION_COOKIE, session.id, {
         httpOnly: true,

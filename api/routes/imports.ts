@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../core/errors.ts';
 import type { ImportJobs } from '../../importers/jobs.ts';
 import { freeUploadBytes, newUploadDir } from '../../importers/upload-files.ts';
 
@@ -57,23 +58,17 @@ export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: Impor
       },
     },
     async (request, reply) => {
-      if (!request.body || typeof (request.body as Readable).pipe !== 'function') {
-        return reply.code(400).send({
-          statusCode: 400,
-          error: 'Bad Request',
-          message: 'send the file as the body with Content-Type: application/octet-stream',
-        });
-      }
+      if (!request.body || typeof (request.body as Readable).pipe !== 'function')
+        throw new AppError('invalid', 'send the file as the body with Content-Type: application/octet-stream');
       const length = Number(request.headers['content-length']);
-      if (length > MAX_UPLOAD)
-        return reply.code(413).send({ statusCode: 413, error: 'Payload Too Large', message: TOO_LARGE });
+      if (length > MAX_UPLOAD) throw new AppError('too-large', TOO_LARGE);
       const free = await freeUploadBytes();
       if (Number.isFinite(length) && free !== undefined && length > free) {
-        return reply.code(507).send({
-          statusCode: 507,
-          error: 'Insufficient Storage',
-          message: `not enough free disk space for this upload (${Math.round(length / 1024 ** 2)} MiB, ${Math.round(free / 1024 ** 2)} MiB free)`,
-        });
+        const mib = (bytes: number) => Math.round(bytes / 1024 ** 2);
+        throw new AppError(
+          'insufficient-storage',
+          `not enough free disk space for this upload (${mib(length)} MiB, ${mib(free)} MiB free)`,
+        );
       }
       const dir = await newUploadDir();
       const file = join(dir, request.query.kind === 'tautulli-db' ? 'tautulli.db' : 'backup.json');
@@ -116,8 +111,9 @@ export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: Impor
 
   app.get('/api/v1/imports', async () => ({ jobs: jobs.list() }));
 
-  app.get<{ Params: { id: string } }>('/api/v1/imports/:id', async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/api/v1/imports/:id', async (request) => {
     const job = jobs.get(request.params.id);
-    return job ?? reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'No such import.' });
+    if (!job) throw new AppError('not-found', 'No such import.');
+    return job;
   });
 }

@@ -1,7 +1,7 @@
 // The live WebSocket and stopping a stream.
 import type {} from '@fastify/websocket';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { UnknownServerError } from '../../connectors/config.ts';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { AppError } from '../../core/errors.ts';
 import { ServerRequestError } from '../../connectors/http.ts';
 import type { StreamControl } from '../../connectors/commands.ts';
 import type { LiveHub } from '../live.ts';
@@ -40,14 +40,12 @@ export async function liveRoutes(
   if (live) {
     // Authenticated like every private route (the hook runs before the upgrade), and from an
     // allowed origin only.
-    const checkOrigin = async (request: FastifyRequest, reply: FastifyReply) => {
-      if (!originAllowed(request.headers.origin, request.host, allowedOrigins)) {
-        return reply.code(403).send({
-          statusCode: 403,
-          error: 'Forbidden',
-          message: `Origin ${request.headers.origin} may not open the live feed (STREAMWARDEN_ALLOWED_ORIGINS).`,
-        });
-      }
+    const checkOrigin = async (request: FastifyRequest) => {
+      if (!originAllowed(request.headers.origin, request.host, allowedOrigins))
+        throw new AppError(
+          'forbidden',
+          `Origin ${request.headers.origin} may not open the live feed (STREAMWARDEN_ALLOWED_ORIGINS).`,
+        );
     };
     app.get('/api/v1/live', { websocket: true, preValidation: checkOrigin }, (socket) => {
       socket.send(JSON.stringify(live.snapshot()));
@@ -76,11 +74,10 @@ export async function liveRoutes(
     },
     async (request, reply) => {
       if (!control)
-        return reply.code(503).send({
-          statusCode: 503,
-          error: 'Service Unavailable',
-          message: 'Stopping streams is not available: no connectors and no bus in this process.',
-        });
+        throw new AppError(
+          'unavailable',
+          'Stopping streams is not available: no connectors and no bus in this process.',
+        );
       const message = request.body?.message?.trim() || (await defaultMessage());
       let result;
       try {
@@ -91,14 +88,9 @@ export async function liveRoutes(
           request.user ?? 'api',
         );
       } catch (err) {
+        // The media server's own words, said to be its own.
         if (err instanceof ServerRequestError)
-          return reply
-            .code(502)
-            .send({ statusCode: 502, error: 'Bad Gateway', message: `The media server refused: ${err.message}` });
-        if (err instanceof UnknownServerError)
-          return reply
-            .code(404)
-            .send({ statusCode: 404, error: 'Not Found', message: `No media server "${request.params.serverId}".` });
+          throw new AppError('upstream', `The media server refused: ${err.message}`, { cause: err });
         throw err;
       }
       request.log.info(

@@ -1,12 +1,6 @@
 // Notification channels (add, change, remove, send a test) and the delivery log, failures first.
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import {
-  CHANNEL_TYPES,
-  ChannelError,
-  SEVERITIES,
-  UnknownChannelError,
-  type ChannelStore,
-} from '../../alerts/channels.ts';
+import type { FastifyInstance } from 'fastify';
+import { CHANNEL_TYPES, SEVERITIES, UnknownChannelError, type ChannelStore } from '../../alerts/channels.ts';
 import { deliver } from '../../alerts/senders.ts';
 import { alertContext } from '../../alerts/templates.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
@@ -39,14 +33,6 @@ const channelBody = {
 
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', format: 'uuid' } } } as const;
 
-function refuse(reply: FastifyReply, err: unknown) {
-  if (err instanceof UnknownChannelError)
-    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: err.message });
-  if (err instanceof ChannelError)
-    return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
-  throw err;
-}
-
 export async function notificationRoutes(
   app: FastifyInstance,
   { channels, warehouse }: { channels: ChannelStore; warehouse: Warehouse },
@@ -56,25 +42,13 @@ export async function notificationRoutes(
   app.post<{ Body: Record<string, unknown> }>(
     '/api/v1/notifications/channels',
     { schema: { body: { ...channelBody, required: ['type', 'settings'] } } },
-    async (request, reply) => {
-      try {
-        return reply.code(201).send(await channels.save(request.body, request.user ?? 'api'));
-      } catch (err) {
-        return refuse(reply, err);
-      }
-    },
+    async (request, reply) => reply.code(201).send(await channels.save(request.body, request.user ?? 'api')),
   );
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(
     '/api/v1/notifications/channels/:id',
     { schema: { params: idParam, body: channelBody } },
-    async (request, reply) => {
-      try {
-        return await channels.save({ ...request.body, id: request.params.id }, request.user ?? 'api');
-      } catch (err) {
-        return refuse(reply, err);
-      }
-    },
+    async (request) => channels.save({ ...request.body, id: request.params.id }, request.user ?? 'api'),
   );
 
   app.delete<{ Params: { id: string } }>(
@@ -82,7 +56,7 @@ export async function notificationRoutes(
     { schema: { params: idParam } },
     async (request, reply) => {
       if (!(await channels.remove(request.params.id, request.user ?? 'api')))
-        return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'No such channel.' });
+        throw new UnknownChannelError(request.params.id);
       return reply.code(204).send();
     },
   );
@@ -90,9 +64,9 @@ export async function notificationRoutes(
   app.post<{ Params: { id: string } }>(
     '/api/v1/notifications/channels/:id/test',
     { schema: { params: idParam } },
-    async (request, reply) => {
+    async (request) => {
       const channel = (await channels.list()).find((c) => c.id === request.params.id);
-      if (!channel) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'No such channel.' });
+      if (!channel) throw new UnknownChannelError(request.params.id);
       const now = Date.now();
       const context = alertContext({
         violationId: 'test',

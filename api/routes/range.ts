@@ -1,5 +1,5 @@
 // The time range and server/account filters every data route takes, and their schema.
-import type { Filters } from '../../warehouse/queries/index.ts';
+import { checkRange, type Filters } from '../../warehouse/queries/index.ts';
 
 export const DAY = 86_400_000;
 
@@ -29,7 +29,10 @@ export function commaList(text: string | undefined): string[] | undefined {
   return items?.length ? items : undefined;
 }
 
+/** The filters of a request, refused (invalid) when "from" is not before "to". */
 export function filters(q: RangeQuery): Filters {
   const to = q.to ?? Date.now() + 1;
-  return { from: q.from ?? to - 30 * DAY, to, serverIds: commaList(q.servers), accountKeys: commaList(q.accounts) };
+  const from = q.from ?? to - 30 * DAY;
+  checkRange(from, to);
+  return { from, to, serverIds: commaList(q.servers), accountKeys: commaList(q.accounts) };
 }

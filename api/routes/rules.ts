@@ -1,10 +1,10 @@
 // Detection rule parameters, and trying other parameters on stored history (backtest).
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { backtest } from '../../pipeline/backtest.ts';
-import { parseRuleConfig, RuleConfigError, type RuleConfig } from '../../pipeline/rules/rules-file.ts';
-import { ReadOnlyRulesError, type RuleStore } from '../../pipeline/rules/rule-store.ts';
+import { parseRuleConfig, type RuleConfig } from '../../pipeline/rules/rules-file.ts';
+import type { RuleStore } from '../../pipeline/rules/rule-store.ts';
+import { checkRange } from '../../warehouse/queries/index.ts';
 import { accountParam } from './users.ts';
-import { VersionConflictError } from '../../warehouse/config-documents.ts';
 import { settingsFor, type RuleOverrides } from '../../pipeline/rules/settings.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 
@@ -21,17 +21,8 @@ export async function rulesRoutes(
   app: FastifyInstance,
   { warehouse, store }: { warehouse: Warehouse; store: RuleStore },
 ): Promise<void> {
-  const saved = async (reply: FastifyReply, save: () => Promise<RuleConfig & { version: number }>) => {
-    try {
-      return { ...(await save()), readOnlySource: null };
-    } catch (err) {
-      if (err instanceof ReadOnlyRulesError || err instanceof VersionConflictError)
-        return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: err.message });
-      if (err instanceof RuleConfigError)
-        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
-      throw err;
-    }
-  };
+  // Refusals (read-only rules, a version conflict, invalid settings) are thrown with their kind.
+  const saved = async (save: Promise<RuleConfig & { version: number }>) => ({ ...(await save), readOnlySource: null });
 
   app.get('/api/v1/rules', async () => ({ ...(await store.get()), readOnlySource: store.readOnlySource ?? null }));
 
@@ -57,8 +48,7 @@ export async function rulesRoutes(
         },
       },
     },
-    (request, reply) =>
-      saved(reply, () => store.saveRules(request.body.rules, request.user ?? 'api', request.body.version)),
+    (request) => saved(store.saveRules(request.body.rules, request.user ?? 'api', request.body.version)),
   );
 
   app.put<{ Params: { accountKey: string }; Body: RuleOverrides }>(
@@ -72,14 +62,13 @@ export async function rulesRoutes(
         },
       },
     },
-    (request, reply) =>
-      saved(reply, () => store.saveAccount(request.params.accountKey, request.body, request.user ?? 'api')),
+    (request) => saved(store.saveAccount(request.params.accountKey, request.body, request.user ?? 'api')),
   );
 
   app.delete<{ Params: { accountKey: string } }>(
     '/api/v1/users/:accountKey/rules',
     { schema: { params: accountParam } },
-    (request, reply) => saved(reply, () => store.saveAccount(request.params.accountKey, null, request.user ?? 'api')),
+    (request) => saved(store.saveAccount(request.params.accountKey, null, request.user ?? 'api')),
   );
 
   app.post<{ Body: BacktestBody }>(
@@ -101,17 +90,11 @@ export async function rulesRoutes(
         },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { from, to, servers, limit } = request.body;
-      if (to <= from)
-        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
-      let config: RuleConfig;
-      try {
-        // Same checks as the rules file: unknown rules or settings and wrong types are refused.
-        config = parseRuleConfig({ rules: request.body.rules, accounts: request.body.accounts }, 'backtest');
-      } catch (err) {
-        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: (err as Error).message });
-      }
+      checkRange(from, to);
+      // Same checks as the rules file: unknown rules or settings and wrong types are refused.
+      const config = parseRuleConfig({ rules: request.body.rules, accounts: request.body.accounts }, 'backtest');
       const rules = await store.get();
       const settings = settingsFor(rules.rules, request.body.rules);
       return backtest(warehouse, {

@@ -1,13 +1,9 @@
 // Media servers: list with live status, add, change, remove, and test a connection before saving.
-import type { FastifyInstance, FastifyReply } from 'fastify';
-import { ServerConfigError, UnknownServerError } from '../../connectors/config.ts';
+import type { FastifyInstance } from 'fastify';
+import { UnknownServerError } from '../../connectors/config.ts';
 import type { ConnectorStatus } from '../../connectors/server-connector.ts';
-import {
-  ReadOnlyServersError,
-  ServerExistsError,
-  testConnection,
-  type ServerRegistry,
-} from '../../connectors/server-registry.ts';
+import { testConnection, type ServerRegistry } from '../../connectors/server-registry.ts';
+import { AppError } from '../../core/errors.ts';
 
 export interface ServersOptions {
   registry: ServerRegistry;
@@ -32,18 +28,6 @@ const serverProperties = {
   longitude: { type: 'number', minimum: -180, maximum: 180 },
 } as const;
 const idParam = { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: ID } } } as const;
-
-function refuse(reply: FastifyReply, err: unknown) {
-  if (err instanceof ReadOnlyServersError || err instanceof ServerExistsError)
-    return reply.code(409).send({ statusCode: 409, error: 'Conflict', message: err.message });
-  if (err instanceof UnknownServerError)
-    return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: err.message });
-  if (err instanceof ServerConfigError)
-    return reply
-      .code(400)
-      .send({ statusCode: 400, error: 'Bad Request', message: err.message.replace(/^server, server 1/, 'server') });
-  throw err;
-}
 
 export async function serversRoutes(
   app: FastifyInstance,
@@ -73,13 +57,7 @@ export async function serversRoutes(
         },
       },
     },
-    async (request, reply) => {
-      try {
-        return reply.code(201).send(await registry.save(request.body, request.user ?? 'api', 'add'));
-      } catch (err) {
-        return refuse(reply, err);
-      }
-    },
+    async (request, reply) => reply.code(201).send(await registry.save(request.body, request.user ?? 'api', 'add')),
   );
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(
@@ -87,19 +65,11 @@ export async function serversRoutes(
     {
       schema: { params: idParam, body: { type: 'object', additionalProperties: false, properties: serverProperties } },
     },
-    async (request, reply) => {
+    async (request) => {
       const { id } = request.params;
       if (request.body.id !== undefined && request.body.id !== id)
-        return reply.code(400).send({
-          statusCode: 400,
-          error: 'Bad Request',
-          message: 'the id of a server cannot change; add a new server instead',
-        });
-      try {
-        return await registry.save({ ...request.body, id }, request.user ?? 'api', 'change');
-      } catch (err) {
-        return refuse(reply, err);
-      }
+        throw new AppError('invalid', 'the id of a server cannot change; add a new server instead');
+      return registry.save({ ...request.body, id }, request.user ?? 'api', 'change');
     },
   );
 
@@ -107,12 +77,8 @@ export async function serversRoutes(
     '/api/v1/servers/:id',
     { schema: { params: idParam } },
     async (request, reply) => {
-      try {
-        await registry.remove(request.params.id, request.user ?? 'api');
-        return reply.code(204).send();
-      } catch (err) {
-        return refuse(reply, err);
-      }
+      await registry.remove(request.params.id, request.user ?? 'api');
+      return reply.code(204).send();
     },
   );
 
@@ -128,22 +94,12 @@ export async function serversRoutes(
         },
       },
     },
-    async (request, reply) => {
-      try {
-        return await testConnection(request.body, clientId);
-      } catch (err) {
-        return refuse(reply, err);
-      }
-    },
+    async (request) => testConnection(request.body, clientId),
   );
 
-  app.post<{ Params: { id: string } }>(
-    '/api/v1/servers/:id/test',
-    { schema: { params: idParam } },
-    async (request, reply) => {
-      const server = (await registry.list()).find((s) => s.id === request.params.id);
-      if (!server) return refuse(reply, new UnknownServerError(request.params.id));
-      return testConnection({ type: server.type, url: server.url, token: server.token }, clientId);
-    },
-  );
+  app.post<{ Params: { id: string } }>('/api/v1/servers/:id/test', { schema: { params: idParam } }, async (request) => {
+    const server = (await registry.list()).find((s) => s.id === request.params.id);
+    if (!server) throw new UnknownServerError(request.params.id);
+    return testConnection({ type: server.type, url: server.url, token: server.token }, clientId);
+  });
 }

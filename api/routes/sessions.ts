@@ -1,5 +1,6 @@
 // Live and past sessions: what plays now, the paged history, one play with its timeline, and where plays came from.
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../core/errors.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { SessionQueries } from '../../warehouse/queries/index.ts';
 import { filters, rangeSchema, type RangeQuery } from './range.ts';
@@ -24,22 +25,12 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
         },
       },
     },
-    async (request, reply) => {
-      const f = filters(request.query);
-      if (f.to <= f.from)
-        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
-      try {
-        return await sessions.history(f, {
-          search: request.query.search,
-          cursor: request.query.cursor,
-          limit: request.query.limit,
-        });
-      } catch (err) {
-        if (err instanceof RangeError)
-          return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: err.message });
-        throw err;
-      }
-    },
+    async (request) =>
+      sessions.history(filters(request.query), {
+        search: request.query.search,
+        cursor: request.query.cursor,
+        limit: request.query.limit,
+      }),
   );
 
   app.get<{ Params: { serverId: string; sessionKey: string } }>(
@@ -55,13 +46,10 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
         },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const { serverId, sessionKey } = request.params;
       const session = await sessions.one(serverId, sessionKey);
-      if (!session)
-        return reply
-          .code(404)
-          .send({ statusCode: 404, error: 'Not Found', message: `No play "${sessionKey}" on server "${serverId}".` });
+      if (!session) throw new AppError('not-found', `No play "${sessionKey}" on server "${serverId}".`);
       const timeline = (await sessions.timeline(serverId, sessionKey)).map((e) => ({
         ...e,
         at: Number(e.at),
@@ -82,10 +70,8 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
         },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const f = filters(request.query);
-      if (f.to <= f.from)
-        return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: '"from" must be before "to"' });
       return { from: f.from, to: f.to, places: await sessions.places(f, request.query.limit) };
     },
   );

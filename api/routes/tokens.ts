@@ -1,5 +1,6 @@
 // API tokens of the signed-in administrator: listed, created (shown once), revoked.
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../core/errors.ts';
 import type { AuthStore } from '../auth/store.ts';
 
 export async function tokenRoutes(app: FastifyInstance, { store }: { store: AuthStore }): Promise<void> {
@@ -26,9 +27,9 @@ export async function tokenRoutes(app: FastifyInstance, { store }: { store: Auth
   app.delete<{ Params: { id: string } }>(
     '/api/v1/tokens/:id',
     { schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-f]{12}$' } } } } },
-    async (request, reply) => {
+    async (request) => {
       if (!(await store.revokeToken(request.user!, request.params.id)))
-        return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'No such token.' });
+        throw new AppError('not-found', 'No such token.');
       return { revoked: request.params.id };
     },
   );

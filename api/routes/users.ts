@@ -1,5 +1,6 @@
 // Users (accounts) with their trust score and profile.
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../core/errors.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { PeopleQueries } from '../../warehouse/queries/people.ts';
 
@@ -16,12 +17,9 @@ export async function userRoutes(app: FastifyInstance, { warehouse }: { warehous
   app.get<{ Params: { accountKey: string } }>(
     '/api/v1/users/:accountKey',
     { schema: { params: accountParam } },
-    async (request, reply) => {
+    async (request) => {
       const profile = await people.profile(request.params.accountKey);
-      if (!profile)
-        return reply
-          .code(404)
-          .send({ statusCode: 404, error: 'Not Found', message: `No user "${request.params.accountKey}".` });
+      if (!profile) throw new AppError('not-found', `No user "${request.params.accountKey}".`);
       return profile;
     },
   );

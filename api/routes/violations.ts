@@ -1,5 +1,6 @@
 // The violation feed and its review: acknowledge, dismiss, reopen.
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../core/errors.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { PeopleQueries, type ViolationStatus } from '../../warehouse/queries/people.ts';
 
@@ -41,13 +42,13 @@ export async function violationRoutes(app: FastifyInstance, { warehouse }: { war
         },
       },
     },
-    async (request, reply) => {
+    async (request) => {
       const status = await people.setViolationStatus(
         request.params.id,
         request.body.status,
         request.body.note ?? `${request.body.status.toLowerCase()} by ${request.user}`,
       );
-      if (!status) return reply.code(404).send({ statusCode: 404, error: 'Not Found', message: 'No such violation.' });
+      if (!status) throw new AppError('not-found', 'No such violation.');
       return { violationId: request.params.id, status };
     },
   );

@@ -3,15 +3,16 @@
 import type { ConfigDocuments } from '../../warehouse/config-documents.ts';
 import { loadRuleConfig, parseRuleConfig, type RuleConfig } from './rules-file.ts';
 import type { RuleOverrides } from './settings.ts';
+import { AppError } from '../../core/errors.ts';
 
 const RULES_DOCUMENT = 'rules';
 
-export class ReadOnlyRulesError extends Error {
+class ReadOnlyRulesError extends AppError {
   constructor(file: string) {
     super(
+      'conflict',
       `rule parameters come from STREAMWARDEN_RULES_FILE (${file}); edit that file, or unset it to manage rules here`,
     );
-    this.name = 'ReadOnlyRulesError';
   }
 }
 

@@ -2,11 +2,11 @@
 // { "rules": { <overrides of DEFAULT_RULES> }, "accounts": { "<account key>": { <overrides> } } }
 import { readFileSync } from 'node:fs';
 import { DEFAULT_RULES, settingsFor, trustedRanges, type RuleOverrides, type RuleSettings } from './settings.ts';
+import { AppError } from '../../core/errors.ts';
 
-export class RuleConfigError extends Error {
+export class RuleConfigError extends AppError {
   constructor(message: string) {
-    super(message);
-    this.name = 'RuleConfigError';
+    super('invalid', message);
   }
 }
 

@@ -1,6 +1,7 @@
 // Parameters of the detection rules: defaults, and per-account overrides and exemptions.
 import { BlockList, isIP } from 'node:net';
 import type { Severity } from '../../schemas/index.ts';
+import { AppError } from '../../core/errors.ts';
 
 export interface RuleBase {
   enabled: boolean;
@@ -136,7 +137,7 @@ export function trustedRanges(cidrs: string[]): (ip: string) => boolean {
   for (const cidr of cidrs) {
     const [address, bits] = cidr.split('/');
     const family = isIP(address ?? '');
-    if (family === 0) throw new RangeError(`not an IP range: ${JSON.stringify(cidr)}`);
+    if (family === 0) throw new AppError('invalid', `not an IP range: ${JSON.stringify(cidr)}`);
     const type = family === 4 ? 'ipv4' : 'ipv6';
     if (bits === undefined) list.addAddress(address!, type);
     else list.addSubnet(address!, Number(bits), type);

@@ -1,5 +1,6 @@
 // Filters every analytic takes, turned into parameterised WHERE clauses (values never enter the
 // SQL text). Time ranges are inclusive of `from`, exclusive of `to`, in ms since the epoch.
+import { AppError } from '../../core/errors.ts';
 import type { Warehouse } from '../client.ts';
 
 export interface Filters {
@@ -13,9 +14,14 @@ export interface Filters {
 
 export type Params = Record<string, unknown>;
 
+/** The one check of a time range, for every caller: the API, the queries and backtests. */
+export function checkRange(from: number, to: number): void {
+  if (!Number.isFinite(from) || !Number.isFinite(to) || to <= from)
+    throw new AppError('invalid', '"from" must be before "to"');
+}
+
 export function filterParams(f: Filters): Params {
-  if (!Number.isFinite(f.from) || !Number.isFinite(f.to) || f.to <= f.from)
-    throw new RangeError('time range must have from < to');
+  checkRange(f.from, f.to);
   const accounts = f.accountKeys ?? [];
   // An account key starts with its server's id: filtering on it too lets ClickHouse use the sort keys.
   const accountServers = [...new Set(accounts.map((a) => a.slice(0, Math.max(0, a.indexOf(':')))))];

@@ -1,4 +1,4 @@
 export { Analytics } from './analytics.ts';
 export { LibraryQueries } from './library.ts';
 export { SessionQueries, type SessionRow } from './sessions.ts';
-export type { Filters } from './filters.ts';
+export { checkRange, type Filters } from './filters.ts';

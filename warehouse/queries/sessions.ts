@@ -1,4 +1,5 @@
 // Plays themselves: what is on now, today's figures, and the paged history.
+import { AppError } from '../../core/errors.ts';
 import type { Warehouse } from '../client.ts';
 import { chTime } from '../rows.ts';
 import { filterParams, num, rows, where, type Filters } from './filters.ts';
@@ -115,7 +116,7 @@ function decodeCursor(cursor: string): [string, string, string] {
   } catch {
     // fall through
   }
-  throw new RangeError('invalid history cursor');
+  throw new AppError('invalid', 'invalid history cursor');
 }
 
 export class SessionQueries {
