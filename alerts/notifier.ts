@@ -5,7 +5,7 @@ import { waitUntilDrained } from '../bus/drain.ts';
 import type { Bus, BusConsumer } from '../bus/types.ts';
 import { consumeTopic } from '../bus/typed.ts';
 import type { StreamControl } from '../connectors/commands.ts';
-import { RULE_SETTINGS_KEY, type RuleSettings } from '../pipeline/rules/settings.ts';
+import { settingsOfRule, type RuleSettings } from '../pipeline/rules/settings.ts';
 import type { Logger } from '../core/logger.ts';
 import { topics, type Violation } from '../schemas/index.ts';
 import type { Warehouse } from '../warehouse/client.ts';
@@ -177,8 +177,7 @@ export class Notifier {
   }
 
   private async act(v: Violation): Promise<Outcome | null> {
-    const key = RULE_SETTINGS_KEY[v.rule as keyof typeof RULE_SETTINGS_KEY];
-    const settings = key ? this.options.rules()[key] : undefined;
+    const settings = settingsOfRule(this.options.rules(), v.rule);
     if (!settings || settings.action !== 'terminate' || v.sessionKeys.length === 0) return null;
     const base = { violation: v, channelId: TERMINATE_ACTION, channelName: 'Stop streams', channelType: 'action' };
     const age = (this.options.now ?? Date.now)() - v.detectedAt;

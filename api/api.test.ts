@@ -447,7 +447,7 @@ describe('API documents and library', () => {
       rules: { concurrentStreams: { maxStreams: number } };
     };
     expect(current.rules.concurrentStreams.maxStreams).toBe(3);
-    const body = { from: Date.UTC(2026, 9, 1), to: history.end, rules: { deviceVelocity: { maxIps: 0 } } };
+    const body = { from: Date.UTC(2026, 9, 1), to: history.end, rules: { deviceVelocity: { maxIps: 1 } } };
     const report = (await (
       await call('/api/v1/rules/backtest', { method: 'POST', headers: { cookie }, json: body })
     ).json()) as { events: number; byRule: Record<string, number> };

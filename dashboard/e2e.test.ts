@@ -183,6 +183,22 @@ describe('dashboard in Chromium', () => {
     await page.waitForURL(/\/users\/plex-home/);
     await page.waitForSelector('[data-testid=overrides]');
     await page.goto(`${base}/settings?tab=rules`);
+    // The form is built from the rules' definitions: their names, every severity, allowed actions,
+    // settings in the units people think in (the device window in hours, stored in ms).
+    await page.waitForSelector('[data-testid=rules-form] legend >> text=Impossible travel');
+    expect(
+      await page
+        .locator('select[name="impossibleTravel.severity"] option')
+        .evaluateAll((os) => os.map((o) => o.textContent)),
+    ).toEqual(['Low', 'Medium', 'High', 'Critical']);
+    expect(await page.locator('select[name="inactivity.action"]').isDisabled()).toBe(true);
+    const windowField = page.locator('input[name="deviceVelocity.windowMs"]');
+    expect(await windowField.inputValue()).toBe('24');
+    await windowField.fill('48');
+    await page.click('[data-testid=rules-form] button[type=submit]');
+    await page.waitForSelector('[data-testid=rules-form] [role=status] >> text=Saved');
+    const savedRules = await page.evaluate(async () => (await fetch('/api/v1/rules')).json());
+    expect(savedRules.rules.deviceVelocity.windowMs).toBe(48 * 3_600_000);
     await page.click('[data-testid=backtest-run]');
     await page.waitForSelector('[data-testid=backtest-result]');
 

@@ -4,9 +4,9 @@
 import type { PlaybackEvent, TrustScoreChange, Violation } from '../schemas/index.ts';
 import { MAX_RAISED, newAccountState, type AccountState, type Observation } from './account-state.ts';
 import type { GeoLocation } from '../core/geoip.ts';
-import { geoRestriction, impossibleTravel, simultaneousLocations } from './rules/location-rules.ts';
+import { RULES } from './rules/registry.ts';
+import type { RuleBase, RuleContext, RulePhase } from './rules/rule.ts';
 import { trustedRanges, type RuleSettings } from './rules/settings.ts';
-import { concurrentStreams, deviceVelocity, inactivity } from './rules/usage-rules.ts';
 import { isPrivateAddress } from '../core/network.ts';
 import { penalize, recover } from './trust.ts';
 
@@ -59,21 +59,20 @@ export class Detector {
       // The account was there until the stop: travel is measured from then.
       if (now.geo?.latitude != null && !trusted && state.lastLocated?.sessionKey === now.sessionKey)
         state.lastLocated = now;
-      this.raise(state, concurrentStreams(state, at, s.concurrentStreams, this.trusted), findings);
+      this.run('streams', { state, at, now, trusted: this.trusted }, findings);
       return findings;
     }
 
+    const context: RuleContext = { state, at, now, trusted: this.trusted };
     if (!trusted) {
-      this.raise(state, impossibleTravel(state, now, s.impossibleTravel), findings);
-      this.raise(state, simultaneousLocations(state, now, s.simultaneousLocations, this.trusted), findings);
-      this.raise(state, geoRestriction(state, now, s.geoRestriction), findings);
+      this.run('arrival', context, findings);
       if (!local) state.ips[now.ip] = at;
       state.devices[now.deviceId] = at;
-      this.raise(state, deviceVelocity(state, now, s.deviceVelocity), findings);
+      this.run('recorded', context, findings);
     }
     const previous = state.active[now.sessionKey];
     state.active[now.sessionKey] = { ...now, startedAt: previous?.startedAt ?? at };
-    this.raise(state, concurrentStreams(state, at, s.concurrentStreams, this.trusted), findings);
+    this.run('streams', context, findings);
     if (now.geo?.latitude != null && !trusted) state.lastLocated = now;
     this.prune(state, at);
     return findings;
@@ -82,8 +81,15 @@ export class Detector {
   /** The scheduled inactivity check of one account. */
   checkInactivity(state: AccountState, now: number): Findings {
     const findings: Findings = { violations: [], trustChanges: [] };
-    this.raise(state, inactivity(state, now, this.settings.inactivity), findings);
+    this.run('schedule', { state, at: now, now: null, trusted: this.trusted }, findings);
     return findings;
+  }
+
+  /** The rules of one phase, in the registry's order (the order is part of determinism). */
+  private run(phase: RulePhase, context: RuleContext, findings: Findings): void {
+    const all = this.settings as unknown as Record<string, RuleBase>;
+    for (const rule of RULES)
+      if (rule.runsOn === phase) this.raise(context.state, rule.evaluate(context, all[rule.settingsKey]!), findings);
   }
 
   private raise(state: AccountState, violations: Violation[], findings: Findings): void {

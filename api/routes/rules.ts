@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { backtest } from '../../pipeline/backtest.ts';
 import { parseRuleConfig, type RuleConfig } from '../../pipeline/rules/rules-file.ts';
 import type { RuleStore } from '../../pipeline/rules/rule-store.ts';
+import { RULE_METADATA } from '../../pipeline/rules/metadata.ts';
+import { SeverityValues } from '../../schemas/index.ts';
 import { checkRange } from '../../warehouse/queries/index.ts';
 import { accountParam } from './users.ts';
 import { settingsFor, type RuleOverrides } from '../../pipeline/rules/settings.ts';
@@ -24,7 +26,12 @@ export async function rulesRoutes(
   // Refusals (read-only rules, a version conflict, invalid settings) are thrown with their kind.
   const saved = async (save: Promise<RuleConfig & { version: number }>) => ({ ...(await save), readOnlySource: null });
 
-  app.get('/api/v1/rules', async () => ({ ...(await store.get()), readOnlySource: store.readOnlySource ?? null }));
+  app.get('/api/v1/rules', async () => ({
+    ...(await store.get()),
+    readOnlySource: store.readOnlySource ?? null,
+    definitions: RULE_METADATA,
+    severities: SeverityValues,
+  }));
 
   app.put<{ Body: { rules: RuleOverrides; version?: number } }>(
     '/api/v1/rules',

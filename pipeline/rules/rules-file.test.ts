@@ -15,6 +15,12 @@ describe('rules file', () => {
     expect(loadRuleConfig(undefined).rules).toBe(DEFAULT_RULES);
   });
 
+  it('takes every severity of the contract, CRITICAL too', () => {
+    expect(parseRuleConfig({ rules: { geoRestriction: { severity: 'CRITICAL' } } }).rules.geoRestriction.severity).toBe(
+      'CRITICAL',
+    );
+  });
+
   it.each([
     [{ rules: { teleport: {} } }, /unknown rule "teleport"/],
     [{ rules: { concurrentStreams: { max: 2 } } }, /concurrentStreams: unknown setting "max"/],
@@ -27,6 +33,12 @@ describe('rules file', () => {
       { accounts: { 'plex:1': { geoRestriction: { denyCountries: 'RU' } } } },
       /accounts.plex:1.geoRestriction.denyCountries: expected array, got string/,
     ],
+    [{ rules: { concurrentStreams: { maxStreams: 0 } } }, /concurrentStreams.maxStreams: expected 1 to 100, got 0/],
+    [{ rules: { concurrentStreams: { maxStreams: 2.5 } } }, /maxStreams: expected a whole number, got 2.5/],
+    [{ rules: { impossibleTravel: { severity: 'URGENT' } } }, /severity: expected LOW, MEDIUM, HIGH, CRITICAL/],
+    [{ rules: { inactivity: { action: 'terminate' } } }, /inactivity.action: this rule has no stream to stop/],
+    [{ rules: { geoRestriction: { allowCountries: ['de'] } } }, /allowCountries: expected two-letter country codes/],
+    [{ rules: { impossibleTravel: { trustPenalty: 1000 } } }, /trustPenalty: expected 0 to 100 points/],
   ])('explains a mistake: %j', (json, message) => {
     expect(() => parseRuleConfig(json)).toThrow(message);
   });

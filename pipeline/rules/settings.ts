@@ -1,99 +1,29 @@
-// Parameters of the detection rules: defaults, and per-account overrides and exemptions.
+// Parameters of the detection rules: defaults (from each rule's definition), and per-account
+// overrides and exemptions.
 import { BlockList, isIP } from 'node:net';
-import type { Severity } from '../../schemas/index.ts';
+import type { RuleId } from '../../schemas/index.ts';
+import { RULES, ruleById, type RuleSettingsByKey } from './registry.ts';
+import type { RuleBase } from './rule.ts';
 import { AppError } from '../../core/errors.ts';
 
-export interface RuleBase {
-  enabled: boolean;
-  severity: Severity;
-  /** Points the rule takes off the account's trust score. */
-  trustPenalty: number;
-  /** What happens besides the alert: `terminate` stops the offending streams. */
-  action: 'notify' | 'terminate';
-  /** Shown to the viewer when the action stops a stream (empty: the install's default message). */
-  terminateMessage: string;
-}
-
-export interface RuleSettings {
-  impossibleTravel: RuleBase & { maxSpeedKmh: number; minDistanceKm: number };
-  simultaneousLocations: RuleBase & { minDistanceKm: number };
-  deviceVelocity: RuleBase & { windowMs: number; maxIps: number; maxDevices: number };
-  concurrentStreams: RuleBase & { maxStreams: number };
-  geoRestriction: RuleBase & { denyCountries: string[]; allowCountries: string[] };
-  inactivity: RuleBase & { inactiveDays: number };
+/** Every rule's settings under its key, and the settings that belong to no single rule. */
+export type RuleSettings = RuleSettingsByKey & {
   trust: { recoveryPerCleanDay: number };
   /** Observations from these ranges or devices are never held against the account. */
   exemptions: { trustedCidrs: string[]; trustedDeviceIds: string[] };
-}
-
-const HOUR = 3_600_000;
-
-/** The settings of each rule id the violations carry. */
-export const RULE_SETTINGS_KEY = {
-  IMPOSSIBLE_TRAVEL: 'impossibleTravel',
-  SIMULTANEOUS_LOCATIONS: 'simultaneousLocations',
-  DEVICE_VELOCITY: 'deviceVelocity',
-  CONCURRENT_STREAMS: 'concurrentStreams',
-  GEO_RESTRICTION: 'geoRestriction',
-  ACCOUNT_INACTIVITY: 'inactivity',
-} as const satisfies Record<string, keyof RuleSettings>;
+};
 
 export const DEFAULT_RULES: RuleSettings = {
-  impossibleTravel: {
-    enabled: true,
-    severity: 'HIGH',
-    trustPenalty: 20,
-    action: 'notify',
-    terminateMessage: '',
-    maxSpeedKmh: 1000,
-    minDistanceKm: 50,
-  },
-  simultaneousLocations: {
-    enabled: true,
-    severity: 'HIGH',
-    trustPenalty: 15,
-    action: 'notify',
-    terminateMessage: '',
-    minDistanceKm: 100,
-  },
-  deviceVelocity: {
-    enabled: true,
-    severity: 'MEDIUM',
-    trustPenalty: 10,
-    action: 'notify',
-    terminateMessage: '',
-    windowMs: 24 * HOUR,
-    maxIps: 5,
-    maxDevices: 5,
-  },
-  concurrentStreams: {
-    enabled: true,
-    severity: 'LOW',
-    trustPenalty: 5,
-    action: 'notify',
-    terminateMessage: '',
-    maxStreams: 3,
-  },
-  geoRestriction: {
-    enabled: true,
-    severity: 'HIGH',
-    trustPenalty: 25,
-    action: 'notify',
-    terminateMessage: '',
-    denyCountries: [],
-    allowCountries: [],
-  },
-  inactivity: {
-    enabled: true,
-    severity: 'LOW',
-    trustPenalty: 0,
-    action: 'notify',
-    terminateMessage: '',
-    inactiveDays: 90,
-  },
+  ...(Object.fromEntries(RULES.map((rule) => [rule.settingsKey, rule.defaults])) as RuleSettingsByKey),
   trust: { recoveryPerCleanDay: 2 },
   exemptions: { trustedCidrs: [], trustedDeviceIds: [] },
 };
+
+/** The settings of one rule, by the id its violations carry (undefined for UNKNOWN). */
+export function settingsOfRule(settings: RuleSettings, id: RuleId): RuleBase | undefined {
+  const key = ruleById(id)?.settingsKey;
+  return key ? (settings as unknown as Record<string, RuleBase>)[key] : undefined;
+}
 
 type DeepPartial<T> = {
   [K in keyof T]?: T[K] extends Array<unknown> ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K];

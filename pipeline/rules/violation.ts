@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { EvidenceLocation, RuleId, Violation, ViolationEvidence } from '../../schemas/index.ts';
 import type { AccountState, Observation } from '../account-state.ts';
-import type { RuleBase } from './settings.ts';
+import type { RuleBase } from './rule.ts';
 
 /** Same rule, account and evidence -> same id: reprocessing the same events never doubles a violation. */
 function violationId(rule: RuleId, accountKey: string, parts: Array<string | number>): string {

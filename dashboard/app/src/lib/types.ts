@@ -1,5 +1,6 @@
 // Shapes the API returns, as the dashboard uses them; where the server declares one, its own.
 export type { LiveSessionView as LiveSession } from '../../../../api/live-view.ts';
+export type { RuleMetadata } from '../../../../pipeline/rules/metadata.ts';
 
 export interface ServerSample {
   serverId: string;
