@@ -30,7 +30,7 @@ import { DEFAULT_DASHBOARD_DIR, serveDashboard } from './static.ts';
 import { importRoutes } from './routes/imports.ts';
 import { notificationRoutes } from './routes/notifications.ts';
 import { ImportJobs } from '../importers/jobs.ts';
-import type { Geolocate } from '../warehouse/rows.ts';
+import type { GeoLookup } from '../core/geoip.ts';
 import { serversRoutes } from './routes/servers.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import type { Configuration } from './configuration.ts';
@@ -59,7 +59,7 @@ export interface ApiOptions {
   /** Credit line of the geolocation database, shown in the dashboard. */
   geoipSource?: string;
   /** Places imported plays (history import). */
-  geolocate?: Geolocate;
+  geo?: GeoLookup;
   /** The built dashboard to serve (default dashboard/app/build). */
   dashboardDir?: string;
   /**
@@ -167,7 +167,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   if (options.metrics) await app.register(metricsRoute, { collect: options.metrics });
   await app.register(notificationRoutes, { channels: options.configuration.channels, warehouse: options.warehouse });
   await app.register(importRoutes, {
-    jobs: new ImportJobs({ warehouse: options.warehouse, geolocate: options.geolocate, logger: options.logger }),
+    jobs: new ImportJobs({ warehouse: options.warehouse, geo: options.geo, logger: options.logger }),
   });
   await serveDashboard(app, dashboardDir);
   return app;

@@ -43,6 +43,7 @@ beforeAll(async () => {
     loadConfig({ STREAMWARDEN_DATA_DIR: dataDir }),
     { bus, warehouse, close: async () => undefined },
     configuration,
+    { source: 'no places', lookup: () => null },
     logger,
   );
   app = await buildApi({

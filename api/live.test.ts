@@ -39,6 +39,8 @@ beforeAll(async () => {
   await bus.ensureTopics(allTopics.map((t) => ({ name: t.name })));
   runner = new ConnectorRunner({
     producer: await bus.producer(),
+    // The connectors place the events they make; the live hub reads the place off the record.
+    geo: await GeoIp.open(),
     logger,
     clientId: 'sw-test',
     timing: { pollIntervalMs: 200, feedPollIntervalMs: 300, metricsIntervalMs: 500 },
@@ -47,7 +49,7 @@ beforeAll(async () => {
   await runner.apply([
     { id: 'plex-home', name: 'Home', type: 'plex', url: plex.url, token: 'plex-token', enabled: true },
   ]);
-  live = new LiveHub({ bus, warehouse, logger, geo: await GeoIp.open() });
+  live = new LiveHub({ bus, warehouse, logger });
   await live.start();
   app = await buildApi({
     warehouse,

@@ -11,7 +11,7 @@ import { topics, type PlaybackEvent, type ServerMetricsSample, type Violation } 
 import type { Warehouse } from '../warehouse/client.ts';
 import { SessionQueries } from '../warehouse/queries/index.ts';
 import { ServerMetricsQueries } from '../warehouse/queries/server-metrics.ts';
-import type { GeoIp } from '../core/geoip.ts';
+import { placeOf } from '../core/geoip.ts';
 import { viewFromEvent, viewFromRow, type LiveSessionView } from './live-view.ts';
 
 export type LiveSession = LiveSessionView;
@@ -35,7 +35,6 @@ export class LiveHub {
       bus: Bus;
       warehouse: Warehouse;
       logger: Logger;
-      /** Places live plays; without it they have no location until stored. */ geo?: Pick<GeoIp, 'lookup'>;
     },
   ) {}
 
@@ -101,7 +100,7 @@ export class LiveHub {
 
   private onEvent(event: PlaybackEvent): void {
     const key = `${event.serverId}/${event.sessionKey}`;
-    const session = viewFromEvent(event, this.options.geo?.lookup(event.clientIp) ?? null);
+    const session = viewFromEvent(event, placeOf(event));
     if (event.eventType === 'STOPPED') {
       this.sessions.delete(key);
       this.emit({ type: 'session.stopped', session });

@@ -63,7 +63,7 @@ export async function endToEndBench(plays = Number(process.env.BENCH_E2E_PLAYS ?
       bus,
       warehouse,
       logger,
-      geolocate: (ip) => geo.lookup(ip),
+      olderRecords: geo,
       groupId: `bench-e2e-${stamp}-sink`,
       topicNames: names,
     });

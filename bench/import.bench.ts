@@ -60,7 +60,7 @@ export async function importBench(rows = Number(process.env.BENCH_IMPORT_ROWS ??
     logger,
     configuration: openConfiguration(warehouse, { secrets: new SecretBox('bench-secret-key-0123456789'), pollMs: 0 }),
     clientId: 'bench',
-    geolocate: (ip) => geo.lookup(ip),
+    geo,
   });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const cookie = await setupAndSignIn(base);

@@ -3,8 +3,9 @@
 // server metrics to the bus.
 import type { BusProducer } from '../bus/types.ts';
 import { publish } from '../bus/typed.ts';
+import { placeAddress, type GeoLookup } from '../core/geoip.ts';
 import type { Logger } from '../core/logger.ts';
-import { topics, type ServerType } from '../schemas/index.ts';
+import { topics, type PlaybackEvent, type ServerType } from '../schemas/index.ts';
 import { UnknownServerError, type ServerConfig } from './config.ts';
 import { MediaBrowserClient } from './mediabrowser.ts';
 import type { ChangeFeed, MediaServerClient } from './model.ts';
@@ -17,6 +18,8 @@ export interface RunnerOptions {
   logger: Logger;
   /** Identifies this install to the media servers (X-Plex-Client-Identifier, DeviceId). */
   clientId: string;
+  /** Places client addresses on the events (absent: events leave unplaced, as before version 3). */
+  geo?: GeoLookup;
   /** Where connectors keep their tracked sessions across restarts. */
   stateDir?: string;
   timing?: ConnectorTiming;
@@ -50,6 +53,10 @@ export class ConnectorRunner {
 
   constructor(private readonly options: RunnerOptions) {}
 
+  /** Events leave with their place, so that no consumer looks the address up again. */
+  private readonly place = (event: PlaybackEvent): PlaybackEvent =>
+    this.options.geo ? { ...event, ...placeAddress(this.options.geo, event) } : event;
+
   /** Starts connectors for new servers, restarts changed ones, stops removed or disabled ones. */
   async apply(configs: ServerConfig[]): Promise<void> {
     const wanted = new Map(configs.filter((c) => c.enabled).map((c) => [c.id, c]));
@@ -71,7 +78,7 @@ export class ConnectorRunner {
         logger: this.options.logger,
         stateDir: this.options.stateDir,
         timing: { ...this.options.timing, ...(config.pollIntervalMs ? { pollIntervalMs: config.pollIntervalMs } : {}) },
-        emitEvents: (events) => publish(this.options.producer, topics.playbackEvents, events),
+        emitEvents: (events) => publish(this.options.producer, topics.playbackEvents, events.map(this.place)),
         emitMetrics: (sample) => publish(this.options.producer, topics.serverMetrics, [sample]),
       });
       const library =

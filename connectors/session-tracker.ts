@@ -81,6 +81,9 @@ function toEvent(
     durationMs: session.durationMs,
     quality: session.quality,
     ...clock,
+    // Placed by the runner as the event leaves (one lookup per event, by its producer).
+    location: null,
+    geoSource: null,
   };
 }
 

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GeoIp, normalizeRecord } from './geoip.ts';
+import { GeoIp, normalizeRecord, placeAddress, placeOf } from './geoip.ts';
 
 let geo: GeoIp;
 beforeAll(async () => {
@@ -84,5 +84,45 @@ describe('record shapes', () => {
     expect(normalizeRecord({ city: '', country_code: '' })).toBeNull();
     expect(normalizeRecord({ location: { latitude: 1, longitude: 2 } })).toBeNull();
     expect(normalizeRecord(null)).toBeNull();
+  });
+});
+
+describe('placing events once', () => {
+  const lookups: string[] = [];
+  const tokyo = {
+    countryCode: 'JP',
+    region: 'Tokyo',
+    city: 'Tokyo',
+    latitude: 35.68,
+    longitude: 139.65,
+    accuracyRadiusKm: null,
+  };
+  const db = {
+    source: 'test db',
+    lookup: (ip: string) => {
+      lookups.push(ip);
+      return tokyo;
+    },
+  };
+  const event = { clientIp: '192.0.2.50', networkLocation: 'WAN', location: null, geoSource: null };
+
+  it('places an address where the event is made, and a LAN play nowhere', () => {
+    expect(placeAddress(db, event)).toEqual({ location: tokyo, geoSource: 'test db' });
+    expect(placeAddress(db, { clientIp: '192.0.2.50', networkLocation: 'LAN' })).toEqual({
+      location: null,
+      geoSource: 'test db',
+    });
+    expect(placeAddress(db, { clientIp: '', networkLocation: 'WAN' }).location).toBeNull();
+  });
+
+  it('reads the place off a placed event, even "nowhere", and looks up only records written before events had one', () => {
+    lookups.length = 0;
+    const berlin = { ...tokyo, countryCode: 'DE', region: 'Berlin', city: 'Berlin' };
+    expect(placeOf({ ...event, location: berlin, geoSource: 'connector db' }, db)).toBe(berlin);
+    expect(placeOf({ ...event, location: null, geoSource: 'connector db' }, db)).toBeNull();
+    expect(lookups).toEqual([]);
+    expect(placeOf(event, db)).toBe(tokyo);
+    expect(placeOf(event)).toBeNull();
+    expect(lookups).toEqual(['192.0.2.50']);
   });
 });

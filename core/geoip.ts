@@ -116,3 +116,35 @@ export class GeoIp {
     return result;
   }
 }
+
+/** What places an address: a database and its name. */
+export type GeoLookup = Pick<GeoIp, 'lookup' | 'source'>;
+
+/** The address of a playback event, as producers and consumers see it (structural: core knows no schemas). */
+interface Addressed {
+  clientIp: string;
+  networkLocation: string;
+  location: GeoLocation | null;
+  geoSource: string | null;
+}
+
+/**
+ * Where an event's address is, looked up once by whoever makes the event (connectors, imports):
+ * a LAN play or an event without an address is nowhere, whatever the address says.
+ */
+export function placeAddress(
+  geo: GeoLookup,
+  event: Pick<Addressed, 'clientIp' | 'networkLocation'>,
+): Pick<Addressed, 'location' | 'geoSource'> {
+  const local = event.networkLocation === 'LAN' || !event.clientIp;
+  return { location: local ? null : geo.lookup(event.clientIp), geoSource: geo.source };
+}
+
+/**
+ * The place of an event: the one its producer looked up. Only records written before the events
+ * carried a place (geoSource null) are looked up here, when a database is given.
+ */
+export function placeOf(event: Addressed, olderRecords?: GeoLookup): GeoLocation | null {
+  if (event.geoSource !== null) return event.location;
+  return olderRecords ? placeAddress(olderRecords, event).location : null;
+}

@@ -1,5 +1,5 @@
 // One entry for every history source, used by the command line and the API.
-import type { Geolocate } from '../warehouse/rows.ts';
+import type { GeoLookup } from '../core/geoip.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { readJellystatBackup } from './jellystat.ts';
 import { ImportFormatError } from './play.ts';
@@ -18,7 +18,7 @@ const SERVER_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export async function importHistory(
   source: ImportSource,
   warehouse: Warehouse,
-  options: { geolocate?: Geolocate; onProgress?: (p: ImportProgress) => void } = {},
+  options: { geo?: GeoLookup; onProgress?: (p: ImportProgress) => void } = {},
 ): Promise<ImportProgress> {
   if (!SERVER_ID.test(source.serverId))
     throw new ImportFormatError(

@@ -84,13 +84,13 @@ describe('history import', () => {
     createTautulliDatabase(file, plays);
     const progress: number[] = [];
     const first = await importHistory({ kind: 'tautulli-db', path: file, serverId: 'plex-home' }, warehouse, {
-      geolocate: (ip) => geo.lookup(ip),
+      geo,
       onProgress: (p) => progress.push(p.read),
     });
     expect(first).toEqual({ read: plays.length, total: plays.length, added: plays.length, skipped: 0 });
     expect(progress.at(-1)).toBe(plays.length);
     const second = await importHistory({ kind: 'tautulli-db', path: file, serverId: 'plex-home' }, warehouse, {
-      geolocate: (ip) => geo.lookup(ip),
+      geo,
     });
     expect(second).toMatchObject({ added: 0, skipped: plays.length });
 
@@ -135,7 +135,7 @@ describe('history import', () => {
     const server = `jf-${format}`;
     expect(
       await importHistory({ kind: 'jellystat', path: file, serverId: server }, warehouse, {
-        geolocate: (ip) => geo.lookup(ip),
+        geo,
       }),
     ).toMatchObject({ added: list.length, skipped: 0 });
     expect(await importHistory({ kind: 'jellystat', path: file, serverId: server }, warehouse)).toMatchObject({

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Logger } from '../core/logger.ts';
 import type { Warehouse } from '../warehouse/client.ts';
-import type { Geolocate } from '../warehouse/rows.ts';
+import type { GeoLookup } from '../core/geoip.ts';
 import { importHistory, type ImportSource } from './import-history.ts';
 import type { ImportProgress } from './writer.ts';
 import { removeStaleUploadDirs } from './upload-files.ts';
@@ -24,7 +24,7 @@ export interface ImportJob {
 export class ImportJobs {
   private readonly jobs = new Map<string, ImportJob>();
 
-  constructor(private readonly deps: { warehouse: Warehouse; geolocate?: Geolocate; logger: Logger }) {
+  constructor(private readonly deps: { warehouse: Warehouse; geo?: GeoLookup; logger: Logger }) {
     // Uploads of imports a crash or kill interrupted: nothing will read them again.
     void removeStaleUploadDirs(deps.logger).catch((err: unknown) =>
       deps.logger.warn({ err: (err as Error).message }, 'temporary files of earlier imports not removed'),
@@ -45,7 +45,7 @@ export class ImportJobs {
     };
     this.jobs.set(job.id, job);
     void importHistory(source, this.deps.warehouse, {
-      geolocate: this.deps.geolocate,
+      geo: this.deps.geo,
       onProgress: (p) => (job.progress = p),
     })
       .then(

@@ -48,6 +48,9 @@ export function playEvents(play: ImportedPlay): [PlaybackEvent, PlaybackEvent] {
     durationMs: play.durationMs,
     quality: play.quality,
     playStartedAt: play.startedAt,
+    // Placed by the writer, once, as they are stored.
+    location: null,
+    geoSource: null,
   };
   return [
     {

@@ -1,7 +1,7 @@
 // Writes imported plays into the warehouse as playback events, skipping every event already
-// there (a second import of the same history adds nothing), with addresses geolocated like live
-// ones. The sessions, accounts and rollups follow through the warehouse's materialized views.
-import type { Geolocate } from '../warehouse/rows.ts';
+// there (a second import of the same history adds nothing), each placed once as it is made, like
+// live ones. The sessions, accounts and rollups follow through the warehouse's materialized views.
+import { placeAddress, type GeoLookup } from '../core/geoip.ts';
 import { ImportQueries } from '../warehouse/queries/imports.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { playEvents, type ImportedPlay } from './play.ts';
@@ -23,7 +23,7 @@ export async function writePlays(
   warehouse: Warehouse,
   plays: AsyncIterable<ImportedPlay> | Iterable<ImportedPlay>,
   options: {
-    geolocate?: Geolocate;
+    geo?: GeoLookup;
     total?: number | null;
     batchSize?: number;
     onProgress?: (p: ImportProgress) => void;
@@ -38,10 +38,11 @@ export async function writePlays(
   let writing: Promise<void> = Promise.resolve();
   let failed: { error: unknown } | undefined;
   const write = async (plays: ImportedPlay[], firstOffset: number) => {
-    const events = plays.flatMap(playEvents);
+    const geo = options.geo;
+    const events = plays.flatMap(playEvents).map((e) => (geo ? { ...e, ...placeAddress(geo, e) } : e));
     const stored = await imports.storedEventIds(events);
     const fresh = events.filter((e) => !stored.has(e.eventId));
-    if (fresh.length > 0) await imports.insertEvents(fresh, firstOffset, options.geolocate);
+    if (fresh.length > 0) await imports.insertEvents(fresh, firstOffset);
     progress.added += fresh.length / 2;
     progress.skipped += (events.length - fresh.length) / 2;
     options.onProgress?.({ ...progress });

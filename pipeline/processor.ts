@@ -1,5 +1,5 @@
 // The stream processor: consumes playback events in a consumer group (processors split accounts
-// by partition), geolocates them, keeps each account's state, runs the rules and publishes
+// by partition), reads the place their producer put on them, keeps each account's state, runs the rules and publishes
 // violations and trust score changes.
 //
 // Restart and rebalance: when it is given a partition, the processor rebuilds the state of that
@@ -17,12 +17,13 @@ import type { Logger } from '../core/logger.ts';
 import { topics, type PlaybackEvent, type TopicSpec, type TrustScoreChange, type Violation } from '../schemas/index.ts';
 import type { AccountState } from './account-state.ts';
 import { Detector, type Findings } from './detector.ts';
-import type { GeoIp } from '../core/geoip.ts';
+import { placeOf, type GeoLookup } from '../core/geoip.ts';
 import { settingsFor, type RuleOverrides, type RuleSettings } from './rules/settings.ts';
 
 export interface ProcessorOptions {
   bus: Bus;
-  geo: GeoIp;
+  /** Places events written before they carried their place (schema version 3). */
+  geo?: GeoLookup;
   logger: Logger;
   rules: RuleSettings;
   /** Per-account overrides and exemptions. */
@@ -167,7 +168,7 @@ export class StreamProcessor {
       state = Detector.stateFor(event);
       accounts.set(event.accountKey, state);
     }
-    return this.detector(event.accountKey).observe(state, event, this.options.geo.lookup(event.clientIp));
+    return this.detector(event.accountKey).observe(state, event, placeOf(event, this.options.geo));
   }
 
   private async process(events: PlaybackEvent[], partition: number): Promise<void> {

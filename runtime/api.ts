@@ -30,7 +30,7 @@ export async function startApi(
   parts: ApiParts,
 ): Promise<{ app: FastifyInstance; address: string; close(): Promise<void> }> {
   const { connectors } = parts;
-  const live = new LiveHub({ bus: platform.bus, warehouse: platform.warehouse, logger, geo: parts.geo });
+  const live = new LiveHub({ bus: platform.bus, warehouse: platform.warehouse, logger });
   await live.start();
   const app = await buildApi({
     warehouse: platform.warehouse,
@@ -44,7 +44,7 @@ export async function startApi(
     configuration: parts.configuration,
     clientId: installId(config.dataDir),
     geoipSource: parts.geo.source,
-    geolocate: (ip) => parts.geo.lookup(ip),
+    geo: parts.geo,
     secureCookies: process.env.STREAMWARDEN_SECURE_COOKIES === 'true',
     trustedProxies: config.http.trustedProxies,
     allowedOrigins: config.http.allowedOrigins,

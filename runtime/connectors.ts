@@ -7,6 +7,7 @@ import { SERVERS_DOCUMENT, type ServerRegistry } from '../connectors/server-regi
 import type { ConfigDocuments } from '../warehouse/config-documents.ts';
 import type { Config } from './config.ts';
 import { installId } from './install-id.ts';
+import type { GeoLookup } from '../core/geoip.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Platform } from './platform.ts';
 
@@ -14,10 +15,12 @@ export async function startConnectors(
   config: Config,
   platform: Platform,
   configuration: { servers: ServerRegistry; documents: ConfigDocuments },
+  geo: GeoLookup,
   logger: Logger,
 ): Promise<{ runner: ConnectorRunner; stop(): Promise<void> }> {
   const runner = new ConnectorRunner({
     producer: await platform.bus.producer(),
+    geo,
     logger,
     clientId: installId(config.dataDir),
     stateDir: join(config.dataDir, 'connectors'),

@@ -86,7 +86,7 @@ async function main(): Promise<void> {
   const geo = await GeoIp.open({ databasePath: config.geoipDatabase });
   try {
     const result = await importHistory(source, warehouse, {
-      geolocate: (ip) => geo.lookup(ip),
+      geo,
       onProgress: progressPrinter(),
     });
     if (process.stderr.isTTY) process.stderr.write('\n');

@@ -64,21 +64,22 @@ export async function startRole(
     for (const part of order) await stops.get(part)?.();
   };
   try {
-    const needsGeo = role !== 'connectors';
-    const geo = needsGeo ? await GeoIp.open({ databasePath: config.geoipDatabase }) : undefined;
-    if (geo) logger.info({ geoip: geo.source }, 'geolocation database loaded');
+    // Every role uses it: connectors place the events they make, the API places imports, the sink
+    // and the processor place records written before events carried their place.
+    const geo = await GeoIp.open({ databasePath: config.geoipDatabase });
+    logger.info({ geoip: geo.source }, 'geolocation database loaded');
 
     let sink;
     let pipeline;
     if (role === 'all' || role === 'pipeline') {
-      sink = await startSink(platform, geo!, logger);
+      sink = await startSink(platform, geo, logger);
       stops.set('sink', async () => (await sink!.drain(), await sink!.stop()));
-      pipeline = await startProcessor(platform, geo!, configuration.rules, logger);
+      pipeline = await startProcessor(platform, geo, configuration.rules, logger);
       stops.set('pipeline', async () => (await pipeline!.processor.drain(), await pipeline!.stop()));
     }
     let connectors;
     if (role === 'all' || role === 'connectors') {
-      connectors = await startConnectors(config, platform, configuration, logger);
+      connectors = await startConnectors(config, platform, configuration, geo, logger);
       stops.set('connectors', () => connectors!.stop());
       if (role === 'connectors' || config.kafka.brokers.length > 0) {
         // Stop requests from API processes elsewhere.
@@ -115,7 +116,7 @@ export async function startRole(
     if (role === 'all' || role === 'api') {
       const api = await startApi(config, platform, logger, {
         configuration,
-        geo: geo!,
+        geo,
         connectors: connectors?.runner,
         processor: pipeline?.processor,
         sink,

@@ -1,4 +1,5 @@
-// Starts the warehouse sink role: bus topics into ClickHouse, client addresses geolocated.
+// Starts the warehouse sink role: bus topics into ClickHouse. Events come placed by their
+// producers; the database only places records written before they were.
 import type { GeoIp } from '../core/geoip.ts';
 import { WarehouseSink } from '../warehouse/sink.ts';
 import type { Logger } from '../core/logger.ts';
@@ -9,7 +10,7 @@ export async function startSink(platform: Platform, geo: GeoIp, logger: Logger):
     bus: platform.bus,
     warehouse: platform.warehouse,
     logger,
-    geolocate: (ip) => geo.lookup(ip),
+    olderRecords: geo,
   });
   await sink.start();
   return sink;

@@ -141,6 +141,17 @@ export interface StreamQuality {
   container: null | string;
 }
 
+export interface Place {
+  /** ISO 3166-1 alpha-2. */
+  countryCode: string;
+  region: null | string;
+  city: null | string;
+  latitude: null | number;
+  longitude: null | number;
+  /** Radius of uncertainty in km (MaxMind only). */
+  accuracyRadiusKm: null | number;
+}
+
 /** One observation of a playback session on a media server, normalised across Plex, Jellyfin and Emby. Topic streamwarden.playback-events, keyed by accountKey so that one account's events stay in order. */
 export interface PlaybackEvent {
   /** Deterministic id of this observation (server, session, event type, observedAt): re-reading the same server state yields the same id, so consumers can deduplicate. */
@@ -178,6 +189,10 @@ export interface PlaybackEvent {
   playedMs: null | number;
   /** Wall-clock time spent paused since the play began, as of this event (cumulative). Added in version 2. */
   pausedMs: null | number;
+  /** Where clientIp is, looked up once by the producer; null for a local or unknown address. Consumers read it instead of looking the address up again, so a replay sees the same place even after the GeoIP database changed. Added in version 3. */
+  location: null | Place;
+  /** The GeoIP database the producer placed clientIp with; null in records written before version 3, which carry no location. Added in version 3. */
+  geoSource: null | string;
 }
 
 export const ServerStatusValues = ['UP', 'DOWN', 'AUTH_FAILED', 'DEGRADED'] as const;

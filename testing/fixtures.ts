@@ -8,6 +8,8 @@ export function samplePlaybackEvent(overrides: Partial<PlaybackEvent> = {}): Pla
     eventId: `${sessionKey}:${overrides.eventType ?? 'STARTED'}:${observedAt}`,
     eventType: 'STARTED',
     observedAt,
+    location: null,
+    geoSource: null,
     serverId: 'plex-home',
     serverType: 'PLEX',
     accountKey: 'plex-home:42',

@@ -4,7 +4,9 @@
 import { diffSessions, type TrackerState } from '../connectors/session-tracker.ts';
 import type { ObservedSession } from '../connectors/model.ts';
 import type { PlaybackEvent, ServerMetricsSample, StreamQuality } from '../schemas/index.ts';
-import type { GeoPoint } from '../warehouse/rows.ts';
+import { placeAddress, type GeoLocation, type GeoLookup } from '../core/geoip.ts';
+
+type GeoPoint = Omit<GeoLocation, 'accuracyRadiusKm'>;
 
 export function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -45,6 +47,24 @@ export function historyGeolocate(ip: string): GeoPoint | null {
   const place = PLACES.find((p) => p.ip === ip);
   return place && place.countryCode ? place : null;
 }
+
+/** The history's addresses as a GeoIP database, which places its events as a connector would. */
+const historyGeo: GeoLookup = {
+  source: 'test places',
+  lookup: (ip) => {
+    const place = historyGeolocate(ip);
+    return (
+      place && {
+        countryCode: place.countryCode,
+        region: place.region,
+        city: place.city,
+        latitude: place.latitude,
+        longitude: place.longitude,
+        accuracyRadiusKm: null,
+      }
+    );
+  },
+};
 
 const ITEMS = [
   { itemId: 'm1', title: 'Dune', mediaType: 'MOVIE' as const, grandparentItemId: null, grandparentTitle: null },
@@ -275,7 +295,7 @@ export function generateHistory(options: HistoryOptions = {}): History {
         t,
       );
       state = diff.next;
-      events.push(...diff.events);
+      events.push(...diff.events.map((e) => ({ ...e, ...placeAddress(historyGeo, e) })));
     }
     if (!isLive) {
       const diff = diffSessions(
@@ -284,7 +304,7 @@ export function generateHistory(options: HistoryOptions = {}): History {
         [],
         stopAt,
       );
-      events.push(...diff.events);
+      events.push(...diff.events.map((e) => ({ ...e, ...placeAddress(historyGeo, e) })));
     }
     plays.push({
       serverId,

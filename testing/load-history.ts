@@ -9,7 +9,7 @@ import { allTopics, topics } from '../schemas/index.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrations.ts';
 import { WarehouseSink } from '../warehouse/sink.ts';
-import { historyGeolocate, type History } from './history.ts';
+import type { History } from './history.ts';
 
 /** Migrates the warehouse and stores a generated history through the real sink. */
 export async function loadHistory(
@@ -28,7 +28,6 @@ export async function loadHistory(
     bus,
     warehouse,
     logger,
-    geolocate: historyGeolocate,
     maxDelayMs: 100,
     maxRows: 5000,
   });

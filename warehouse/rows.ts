@@ -1,6 +1,7 @@
 // Bus records to warehouse rows (JSONEachRow), one mapper per topic. Every row carries the
 // topic, partition and offset it came from (see sink.ts).
 import type { ConsumedRecord } from '../bus/types.ts';
+import { placeOf, type GeoLookup } from '../core/geoip.ts';
 import type {
   LibrarySnapshotPage,
   PlaybackEvent,
@@ -8,17 +9,6 @@ import type {
   TrustScoreChange,
   Violation,
 } from '../schemas/index.ts';
-
-export interface GeoPoint {
-  countryCode: string;
-  region: string | null;
-  city: string | null;
-  latitude: number | null;
-  longitude: number | null;
-}
-
-/** Resolves a client address to a place; null for private or unknown addresses. */
-export type Geolocate = (ip: string) => GeoPoint | null;
 
 export type Row = Record<string, unknown>;
 
@@ -31,8 +21,9 @@ function source(record: ConsumedRecord): Row {
   return { source_topic: record.topic, source_partition: record.partition, source_offset: record.offset };
 }
 
-export function playbackEventRow(e: PlaybackEvent, record: ConsumedRecord, geolocate?: Geolocate): Row {
-  const geo = e.networkLocation === 'LAN' || !e.clientIp ? null : (geolocate?.(e.clientIp) ?? null);
+/** `olderRecords` places events written before they carried their place (schema version 3). */
+export function playbackEventRow(e: PlaybackEvent, record: ConsumedRecord, olderRecords?: GeoLookup): Row {
+  const geo = placeOf(e, olderRecords);
   const q = e.quality;
   return {
     event_id: e.eventId,

@@ -7,9 +7,9 @@ import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
 import { publish } from '../bus/typed.ts';
 import type { Bus, ConsumedRecord } from '../bus/types.ts';
 import { createLogger } from '../core/logger.ts';
-import { topics } from '../schemas/index.ts';
-import { generateHistory, historyGeolocate } from '../testing/history.ts';
-import { sampleTrustScoreChange, sampleViolation } from '../testing/fixtures.ts';
+import { AvroCodec, loadSchemaVersions, topics } from '../schemas/index.ts';
+import { generateHistory } from '../testing/history.ts';
+import { samplePlaybackEvent, sampleTrustScoreChange, sampleViolation } from '../testing/fixtures.ts';
 import { newKafkaBus, uniqueName } from '../testing/kafka.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
 import type { Warehouse } from './client.ts';
@@ -82,7 +82,6 @@ describe('warehouse sink', () => {
       topicNames: names,
       maxRows: 700,
       maxDelayMs: 50,
-      geolocate: historyGeolocate,
     });
     await first.start();
     await waitFor(() => dying.crashed(), 'the crash');
@@ -99,7 +98,6 @@ describe('warehouse sink', () => {
       topicNames: names,
       maxRows: 700,
       maxDelayMs: 50,
-      geolocate: historyGeolocate,
     });
     await second.start();
     await waitFor(
@@ -173,7 +171,6 @@ describe('warehouse sink', () => {
       topicNames: names,
       maxRows: 10_000,
       maxDelayMs: 20,
-      geolocate: historyGeolocate,
       groupId,
     });
     await sink.start();
@@ -224,6 +221,70 @@ describe('warehouse sink', () => {
     expect(await scalar(warehouse, `SELECT count() FROM ${warehouse.table('playback_events')}`)).toBe(before + 2);
     await sink.stop();
     await bus.close();
+  });
+
+  it('stores the place the producer put on an event without a second lookup; places only records older than that', async () => {
+    const bus = new EmbeddedBus({ dir: mkdtempSync(join(tmpdir(), 'sw-sink-place-')), logger });
+    const names = {
+      playbackEvents: 'place-events',
+      serverMetrics: 'place-metrics',
+      violations: 'place-violations',
+      trustScoreChanges: 'place-trust',
+      librarySnapshots: 'place-library',
+    };
+    await bus.ensureTopics([...Object.values(names), topics.deadLetter.name].map((name) => ({ name, partitions: 1 })));
+    const producer = await bus.producer();
+    const berlin = { countryCode: 'DE', region: 'Berlin', city: 'Berlin', latitude: 52.52, longitude: 13.405 };
+    const placed = samplePlaybackEvent({
+      sessionKey: 'placed',
+      clientIp: '203.0.113.40',
+      location: { ...berlin, accuracyRadiusKm: null },
+      geoSource: "the connector's database",
+    });
+    await publish(producer, { ...topics.playbackEvents, name: names.playbackEvents }, [placed]);
+    // A record as version 2 producers wrote it: no place, no geoSource.
+    const { released } = loadSchemaVersions('playback-event');
+    const { location: _l, geoSource: _g, ...v2 } = samplePlaybackEvent({ sessionKey: 'older', clientIp: '192.0.2.50' });
+    await producer.send(names.playbackEvents, [
+      { key: v2.accountKey, value: new AvroCodec(released[1]!).encode(v2 as never) },
+    ]);
+    const lookedUp: string[] = [];
+    const olderRecords = {
+      source: 'sink fallback',
+      lookup: (ip: string) => {
+        lookedUp.push(ip);
+        return {
+          countryCode: 'JP',
+          region: 'Tokyo',
+          city: 'Tokyo',
+          latitude: 35.68,
+          longitude: 139.65,
+          accuracyRadiusKm: null,
+        };
+      },
+    };
+    const sink = new WarehouseSink({
+      bus,
+      warehouse,
+      logger,
+      groupId: 'place-sink',
+      topicNames: names,
+      maxDelayMs: 20,
+      olderRecords,
+    });
+    await sink.start();
+    await waitFor(() => (sink.stats.rows.playback_events ?? 0) === 2, 'both events stored');
+    await sink.stop();
+    await bus.close();
+    const result = await warehouse.client.query({
+      query: `SELECT session_key, city, country_code FROM ${warehouse.table('playback_events')} WHERE session_key IN ('placed', 'older') ORDER BY session_key`,
+      format: 'JSONEachRow',
+    });
+    expect(await result.json()).toEqual([
+      { session_key: 'older', city: 'Tokyo', country_code: 'JP' },
+      { session_key: 'placed', city: 'Berlin', country_code: 'DE' },
+    ]);
+    expect(lookedUp).toEqual(['192.0.2.50']);
   });
 
   it('stores violations and trust changes, once each, with their evidence', async () => {

@@ -11,6 +11,7 @@ import { topics, type TopicSpec } from '../schemas/topics.ts';
 import { sendDeadLetters } from '../bus/typed.ts';
 import { waitUntilDrained } from '../bus/drain.ts';
 import type { Bus, BusConsumer, BusProducer, ConsumedRecord, RecordBatch } from '../bus/types.ts';
+import type { GeoLookup } from '../core/geoip.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Warehouse } from './client.ts';
 import {
@@ -20,7 +21,6 @@ import {
   serverMetricsRow,
   trustChangeRow,
   violationRow,
-  type Geolocate,
   type Row,
 } from './rows.ts';
 import type { LibrarySnapshotPage } from '../schemas/index.ts';
@@ -37,7 +37,8 @@ export interface SinkOptions {
   bus: Bus;
   warehouse: Warehouse;
   logger: Logger;
-  geolocate?: Geolocate;
+  /** Places events written before they carried their place (schema version 3); newer ones are not looked up. */
+  olderRecords?: GeoLookup;
   groupId?: string;
   /** Rows per insert at most (default 10,000). */
   maxRows?: number;
@@ -122,7 +123,7 @@ export class WarehouseSink {
 
   constructor(private readonly options: SinkOptions) {
     this.logger = options.logger.child({ component: 'warehouse-sink' });
-    const geolocate = options.geolocate;
+    const olderRecords = options.olderRecords;
     const spec = (name: keyof NonNullable<SinkOptions['topicNames']>): TopicSpec<unknown> => {
       const standard = topics[name] as TopicSpec<unknown>;
       return { ...standard, name: options.topicNames?.[name] ?? standard.name };
@@ -131,7 +132,7 @@ export class WarehouseSink {
       {
         spec: spec('playbackEvents'),
         table: 'playback_events',
-        toRows: (v, r) => [playbackEventRow(v as never, r, geolocate)],
+        toRows: (v, r) => [playbackEventRow(v as never, r, olderRecords)],
       },
       { spec: spec('violations'), table: 'violations', toRows: (v, r) => [violationRow(v as never, r)] },
       {

@@ -2,7 +2,7 @@
 // and storing the rest, placed by the geolocation given.
 import type { PlaybackEvent } from '../../schemas/index.ts';
 import type { Warehouse } from '../client.ts';
-import { playbackEventRow, type Geolocate } from '../rows.ts';
+import { playbackEventRow } from '../rows.ts';
 import { rows } from './filters.ts';
 
 export class ImportQueries {
@@ -30,9 +30,10 @@ export class ImportQueries {
   }
 
   /** Stores events of an import; `firstOffset` numbers them in the source_offset column. */
-  async insertEvents(events: PlaybackEvent[], firstOffset: number, geolocate?: Geolocate): Promise<void> {
+  /** `events` come placed (importers/writer.ts looks their addresses up as it makes them). */
+  async insertEvents(events: PlaybackEvent[], firstOffset: number): Promise<void> {
     // Positional rows: ClickHouse parses them faster than rows that repeat every field name.
-    // Built a slice at a time, letting other requests in between (geolocation is the cost).
+    // Built a slice at a time, letting other requests in between.
     let columns: [string, ...string[]] | undefined;
     const values: unknown[][] = [];
     for (let from = 0; from < events.length; from += 1000) {
@@ -47,7 +48,7 @@ export class ImportQueries {
           headers: {},
           timestamp: e.observedAt,
         };
-        const row = playbackEventRow(e, source, geolocate);
+        const row = playbackEventRow(e, source);
         columns ??= Object.keys(row) as [string, ...string[]];
         values.push(columns.map((c) => row[c]));
       });
