@@ -12,6 +12,7 @@ import type { Warehouse } from '../warehouse/client.ts';
 import { publicRoutes, requireAuth, type RouteAccess } from './auth/plugin.ts';
 import { securityHeaders } from './security-headers.ts';
 import { handleErrors } from './errors.ts';
+import { SHARED_SCHEMAS } from './contract.ts';
 import { healthProbe } from './health.ts';
 import { boundNumbers, finiteKeyword } from './bounded-numbers.ts';
 import { AuthStore } from './auth/store.ts';
@@ -98,6 +99,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     return new Error(extra ? `${where} has an unknown field "${extra}"` : `${where} ${first?.message ?? 'is invalid'}`);
   });
   handleErrors(app);
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
   const dashboardDir = options.dashboardDir ?? DEFAULT_DASHBOARD_DIR;
   const store = new AuthStore(options.warehouse);
   await app.register(cookie);

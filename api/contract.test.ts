@@ -179,3 +179,16 @@ it('answers every GET route with the same shapes as before', async () => {
   expect(Object.keys(shapes).length).toBeGreaterThan(30);
   await expect(JSON.stringify(shapes, null, 2) + '\n').toMatchFileSnapshot('./__snapshots__/get-routes.json');
 });
+
+it('documents the declared shapes in the OpenAPI document, by name', () => {
+  const document = app.swagger() as {
+    components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    paths: Record<string, { get?: { responses: Record<string, unknown> } }>;
+  };
+  const schemas = Object.values(document.components.schemas);
+  const session = schemas.find((s) => s.properties?.sessionKey && s.properties?.stoppedAt);
+  expect(Object.keys(session?.properties ?? {})).toHaveLength(38);
+  const history = JSON.stringify(document.paths['/api/v1/sessions/history']!.get!.responses);
+  expect(history).toMatch(/#\/components\/schemas\/[\w-]+/);
+  expect(history).toContain('nextCursor');
+});

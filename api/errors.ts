@@ -4,7 +4,9 @@
 // files or addresses.
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { Static } from 'typebox';
 import { AppError, type ErrorKind } from '../core/errors.ts';
+import type { ErrorBody as ErrorBodySchema } from './contract.ts';
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -19,13 +21,7 @@ const STATUS: Record<ErrorKind, number> = {
   'insufficient-storage': 507,
 };
 
-/** The body of every error reply. `code` names Fastify's own refusals (FST_ERR_VALIDATION, ...). */
-interface ErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-  code?: string;
-}
+type ErrorBody = Static<typeof ErrorBodySchema>;
 
 function body(statusCode: number, message: string, code?: string): ErrorBody {
   return { statusCode, ...(code ? { code } : {}), error: STATUS_CODES[statusCode] ?? 'Error', message };

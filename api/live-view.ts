@@ -1,42 +1,11 @@
-// One flat shape for a live play, whether it comes from the bus (a playback event, placed with
-// GeoIP here) or from the warehouse (a stored session, already placed): the dashboard and API
-// clients see the same fields either way.
+// One flat shape for a live play (contract.ts, LiveSession), whether it comes from the bus (a
+// playback event, placed by its producer) or from the warehouse (a stored session): the dashboard
+// and API clients see the same fields either way.
 import type { GeoLocation } from '../core/geoip.ts';
 import type { PlaybackEvent } from '../schemas/index.ts';
-import type { SessionRow } from '../warehouse/queries/index.ts';
+import type { LiveSession, Session } from './contract.ts';
 
-export interface LiveSessionView {
-  serverId: string;
-  serverType: string;
-  accountKey: string;
-  userName: string;
-  sessionKey: string;
-  title: string;
-  grandparentTitle: string;
-  mediaType: string;
-  year: number | null;
-  deviceId: string;
-  deviceName: string;
-  player: string;
-  product: string;
-  platform: string;
-  clientIp: string;
-  countryCode: string;
-  city: string;
-  latitude: number | null;
-  longitude: number | null;
-  state: string;
-  positionMs: number;
-  durationMs: number | null;
-  videoDecision: string;
-  isTranscode: boolean;
-  bitrateKbps: number | null;
-  bandwidthKbps: number | null;
-  sourceVideoResolution: string;
-  streamVideoResolution: string;
-  startedAt: number;
-  lastSeenAt: number;
-}
+export type LiveSessionView = LiveSession;
 
 export function viewFromEvent(e: PlaybackEvent, where: GeoLocation | null): LiveSessionView {
   const { media, device, quality } = e;
@@ -76,7 +45,7 @@ export function viewFromEvent(e: PlaybackEvent, where: GeoLocation | null): Live
 
 const ms = (chTime: string) => Date.parse(`${chTime.replace(' ', 'T')}Z`);
 
-export function viewFromRow(r: SessionRow): LiveSessionView {
+export function viewFromRow(r: Session): LiveSessionView {
   return {
     serverId: r.serverId,
     serverType: r.serverType,

@@ -3,12 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../core/errors.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { SessionQueries } from '../../warehouse/queries/index.ts';
+import { ActiveSessions, errors, SessionDetail, SessionPage } from '../contract.ts';
 import { filters, rangeSchema, type RangeQuery } from './range.ts';
 
 export async function sessionRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
   const sessions = new SessionQueries(warehouse);
 
-  app.get('/api/v1/sessions/active', async () => ({ sessions: await sessions.active() }));
+  app.get('/api/v1/sessions/active', { schema: { response: { 200: ActiveSessions, ...errors } } }, async () => ({
+    sessions: await sessions.active(),
+  }));
 
   app.get<{ Querystring: RangeQuery & { search?: string; cursor?: string; limit?: number } }>(
     '/api/v1/sessions/history',
@@ -23,6 +26,7 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
             limit: { type: 'integer', minimum: 1, maximum: 500 },
           },
         },
+        response: { 200: SessionPage, ...errors },
       },
     },
     async (request) =>
@@ -44,6 +48,7 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
             sessionKey: { type: 'string', minLength: 1, maxLength: 200 },
           },
         },
+        response: { 200: SessionDetail, ...errors },
       },
     },
     async (request) => {

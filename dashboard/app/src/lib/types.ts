@@ -1,5 +1,5 @@
 // Shapes the API returns, as the dashboard uses them; where the server declares one, its own.
-export type { LiveSessionView as LiveSession } from '../../../../api/live-view.ts';
+export type { LiveSession } from '../../../../api/contract.ts';
 export type { RuleMetadata } from '../../../../pipeline/rules/metadata.ts';
 
 export interface ServerSample {
@@ -75,7 +75,7 @@ export interface MediaServer {
   status: { status: string; detail: string | null; activeSessions: number } | null;
 }
 
-export type { SessionRow } from '../../../../warehouse/queries/sessions.ts';
+export type { Session as SessionRow } from '../../../../api/contract.ts';
 
 export interface Place {
   latitude: number;

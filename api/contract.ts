@@ -1,0 +1,141 @@
+// The JSON shapes of the API, declared once as JSON Schema (TypeBox): Fastify validates and
+// serialises with them, the OpenAPI document shows them, and the dashboard imports the same
+// TypeScript types (dashboard/app/src/lib/types.ts). Routes without a shape here yet document
+// their answers by example (api/__snapshots__/get-routes.json).
+import Type, { type Static, type TSchema } from 'typebox';
+import type { SessionRow } from '../warehouse/queries/index.ts';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** Every error reply (api/errors.ts). */
+export const ErrorBody = Type.Object(
+  {
+    statusCode: Type.Integer(),
+    code: Type.Optional(Type.String({ description: "Fastify's own refusals: FST_ERR_VALIDATION, ..." })),
+    error: Type.String(),
+    message: Type.String(),
+  },
+  { $id: 'Error' },
+);
+
+/** One play, as stored: times are ClickHouse UTC text ("2026-11-26 20:00:00.000"). */
+const Session = Type.Object(
+  {
+    serverId: Type.String(),
+    serverType: Type.String({ description: 'PLEX, JELLYFIN or EMBY' }),
+    accountKey: Type.String({ description: 'server_id:user_id' }),
+    sessionKey: Type.String(),
+    startedAt: Type.String(),
+    lastSeenAt: Type.String(),
+    stoppedAt: Nullable(Type.String()),
+    state: Type.String(),
+    userName: Type.String(),
+    title: Type.String(),
+    grandparentTitle: Type.String(),
+    mediaType: Type.String(),
+    year: Nullable(Type.Integer()),
+    deviceId: Type.String(),
+    deviceName: Type.String(),
+    player: Type.String(),
+    product: Type.String(),
+    platform: Type.String(),
+    clientIp: Type.String(),
+    countryCode: Type.String(),
+    region: Type.String(),
+    city: Type.String(),
+    latitude: Nullable(Type.Number()),
+    longitude: Nullable(Type.Number()),
+    playedMs: Type.Number(),
+    positionMs: Type.Number(),
+    durationMs: Nullable(Type.Number()),
+    videoDecision: Type.String(),
+    audioDecision: Type.String(),
+    isTranscode: Type.Boolean(),
+    bitrateKbps: Nullable(Type.Number()),
+    bandwidthKbps: Nullable(Type.Number()),
+    sourceVideoResolution: Type.String(),
+    streamVideoResolution: Type.String(),
+    sourceVideoCodec: Type.String(),
+    streamVideoCodec: Type.String(),
+    sourceAudioCodec: Type.String(),
+    streamAudioCodec: Type.String(),
+  },
+  { $id: 'Session', additionalProperties: false },
+);
+export type Session = Static<typeof Session>;
+
+/** A play going on, as the live feed pushes it: times in ms since the epoch. */
+export const LiveSession = Type.Object(
+  {
+    serverId: Type.String(),
+    serverType: Type.String(),
+    accountKey: Type.String(),
+    userName: Type.String(),
+    sessionKey: Type.String(),
+    title: Type.String(),
+    grandparentTitle: Type.String(),
+    mediaType: Type.String(),
+    year: Nullable(Type.Integer()),
+    deviceId: Type.String(),
+    deviceName: Type.String(),
+    player: Type.String(),
+    product: Type.String(),
+    platform: Type.String(),
+    clientIp: Type.String(),
+    countryCode: Type.String(),
+    city: Type.String(),
+    latitude: Nullable(Type.Number()),
+    longitude: Nullable(Type.Number()),
+    state: Type.String(),
+    positionMs: Type.Number(),
+    durationMs: Nullable(Type.Number()),
+    videoDecision: Type.String(),
+    isTranscode: Type.Boolean(),
+    bitrateKbps: Nullable(Type.Number()),
+    bandwidthKbps: Nullable(Type.Number()),
+    sourceVideoResolution: Type.String(),
+    streamVideoResolution: Type.String(),
+    startedAt: Type.Number(),
+    lastSeenAt: Type.Number(),
+  },
+  { $id: 'LiveSession', additionalProperties: false },
+);
+export type LiveSession = Static<typeof LiveSession>;
+
+export const SessionPage = Type.Object({
+  sessions: Type.Array(Type.Ref('Session')),
+  nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last' })),
+});
+
+export const ActiveSessions = Type.Object({ sessions: Type.Array(Type.Ref('Session')) });
+
+export const SessionDetail = Type.Object({
+  session: Type.Ref('Session'),
+  timeline: Type.Array(
+    Type.Object({
+      at: Type.Number(),
+      eventType: Type.String(),
+      state: Type.String(),
+      positionMs: Type.Number(),
+      bandwidthKbps: Nullable(Type.Number()),
+      videoDecision: Type.String(),
+      resolution: Type.String(),
+      clientIp: Type.String(),
+      countryCode: Type.String(),
+      city: Type.String(),
+      latitude: Nullable(Type.Number()),
+      longitude: Nullable(Type.Number()),
+    }),
+  ),
+});
+
+/** Shared schemas, registered once so that routes and the OpenAPI document refer to them by name. */
+export const SHARED_SCHEMAS = [ErrorBody, Session, LiveSession];
+
+/** The error replies a route may give, for its `response` schema. */
+export const errors = { '4xx': Type.Ref('Error'), '5xx': Type.Ref('Error') } as const;
+
+// The warehouse's row and the contract must stay one shape: this fails to compile otherwise.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sessionMatchesRow: Same<Session, SessionRow> = true;
+void sessionMatchesRow;
