@@ -169,6 +169,86 @@ describe.each(['JELLYFIN', 'EMBY'] as const)('%s client against a server of that
     );
   });
 
+  // What real servers send, and what a play of it is (issue 15).
+  const only = async (spec: Parameters<typeof server.startSession>[0]) => {
+    const s = server.startSession(spec);
+    const snapshot = await client().sessions();
+    s.stop();
+    return snapshot.sessions;
+  };
+
+  it('labels resolutions by width and height together, for the source and the stream', async () => {
+    const scope = movie('r1', 'Scope', { videoWidth: 1280, videoHeight: 536, videoCodec: 'h264' });
+    const pal = movie('r2', 'PAL DVD', { videoWidth: 720, videoHeight: 576, videoCodec: 'mpeg2video' });
+    const [a] = await only({ user: dave, item: scope, device: DEVICES.browser('r-1'), ip: '203.0.113.51' });
+    expect(a!.quality.sourceVideoResolution).toBe('720');
+    const [b] = await only({
+      user: dave,
+      item: pal,
+      device: DEVICES.browser('r-2'),
+      ip: '203.0.113.51',
+      transcode: { videoWidth: 1280, videoHeight: 544, bitrateKbps: 4000 },
+    });
+    expect(b!.quality.sourceVideoResolution).toBe('576');
+    expect(b!.quality.streamVideoResolution).toBe('720');
+  });
+
+  it('reports the audio track being played, and the bit rate of what is played only', async () => {
+    const multi = movie('a1', 'Three tracks', {
+      videoCodec: 'h264',
+      videoHeight: 1080,
+      bitrateKbps: 7460 + 640,
+      audioTracks: [
+        { codec: 'eac3', bitrateKbps: 640, isDefault: true },
+        { codec: 'truehd', bitrateKbps: 4000 },
+        { codec: 'aac', bitrateKbps: 192, title: 'Commentary' },
+      ],
+    });
+    const [played] = await only({
+      user: dave,
+      item: multi,
+      device: DEVICES.browser('a-1'),
+      ip: '203.0.113.52',
+      audioStreamIndex: 2,
+    });
+    expect(played!.quality.sourceAudioCodec).toBe('truehd');
+    expect(played!.quality.streamAudioCodec).toBe('truehd');
+    expect(played!.quality.sourceBitrateKbps).toBe(7460 + 4000);
+  });
+
+  it('tells hardware transcoding the way this server reports it', async () => {
+    const [s] = await only({
+      user: dave,
+      item: film,
+      device: DEVICES.browser('h-1'),
+      ip: '203.0.113.53',
+      transcode: { videoHeight: 720, bitrateKbps: 3000, hardware: true },
+    });
+    expect(s!.quality.transcodeHardware).toBe(true);
+  });
+
+  it('never takes a trailer or a cinema pre-roll for a play', async () => {
+    for (const extra of ['trailer', 'preroll'] as const) {
+      const sessions = await only({
+        user: dave,
+        item: movie(`x-${extra}`, `A ${extra}`, { extra }),
+        device: DEVICES.browser('x-1'),
+        ip: '203.0.113.54',
+      });
+      expect(sessions, extra).toEqual([]);
+    }
+  });
+
+  it('shows the programme of a live TV channel, with the channel as what it is on', async () => {
+    const [s] = await only({
+      user: dave,
+      item: movie('tv1', 'BBC One', { programme: 'Doctor Who' }),
+      device: DEVICES.browser('tv-1'),
+      ip: '203.0.113.55',
+    });
+    expect(s!.media).toMatchObject({ title: 'Doctor Who', grandparentTitle: 'BBC One', mediaType: 'LIVE_TV' });
+  });
+
   it('identifies the server and refuses a wrong key', async () => {
     expect(await client().identity()).toMatchObject({
       name: flavor === 'JELLYFIN' ? 'Fake Jellyfin' : 'Fake Emby',

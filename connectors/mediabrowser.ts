@@ -9,7 +9,7 @@ import {
   int,
   lower,
   num,
-  resolutionFromHeight,
+  resolutionOf,
   str,
   ticksToMs,
   type Library,
@@ -45,9 +45,28 @@ function streamsOf(item: Json | undefined): Json[] {
   return Array.isArray(streams) ? (streams as Json[]) : [];
 }
 
-function firstStream(streams: Json[], type: 'Video' | 'Audio'): Json | undefined {
+/** The stream of a type being played: the one PlayState names by Index, else the default, else the first. */
+function playingStream(streams: Json[], type: 'Video' | 'Audio', index: unknown): Json | undefined {
   const ofType = streams.filter((s) => s.Type === type);
-  return ofType.find((s) => s.IsDefault === true) ?? ofType[0];
+  const chosen = typeof index === 'number' ? ofType.find((s) => s.Index === index) : undefined;
+  return chosen ?? ofType.find((s) => s.IsDefault === true) ?? ofType[0];
+}
+
+/** Trailers and cinema pre-rolls play before a film: they are not plays and never count as streams. */
+function isIntroduction(item: Json): boolean {
+  if (item.Type === 'Trailer') return true;
+  const ids = item.ProviderIds;
+  return !!ids && typeof ids === 'object' && Object.keys(ids).some((k) => k.toLowerCase() === 'prerolls.video');
+}
+
+/**
+ * Hardware transcoding: Jellyfin names the accelerator (HardwareAccelerationType, "none" when
+ * software); Emby says per side whether the decoder or encoder is hardware.
+ */
+function hardwareTranscode(t: Json): boolean {
+  const jellyfin = str(t.HardwareAccelerationType);
+  if (jellyfin !== null) return jellyfin.toLowerCase() !== 'none';
+  return t.VideoDecoderIsHardware === true || t.VideoEncoderIsHardware === true;
 }
 
 function kbps(bitsPerSecond: unknown): number | null {
@@ -58,7 +77,7 @@ function kbps(bitsPerSecond: unknown): number | null {
 /** One element of GET /Sessions: a playback session, null for an idle client, or why it is unusable. */
 export function mapMediaBrowserSession(raw: Json): ObservedSession | SkippedEntry | null {
   const item = raw.NowPlayingItem as Json | null | undefined;
-  if (item == null) return null;
+  if (item == null || isIntroduction(item)) return null;
   const id = str(raw.Id);
   if (!id) return { sessionKey: null, reason: 'session without Id' };
   const userId = str(raw.UserId);
@@ -69,8 +88,8 @@ export function mapMediaBrowserSession(raw: Json): ObservedSession | SkippedEntr
   const play = (raw.PlayState ?? {}) as Json;
   const transcoding = raw.TranscodingInfo as Json | null | undefined;
   const streams = streamsOf(item);
-  const video = firstStream(streams, 'Video');
-  const audio = firstStream(streams, 'Audio');
+  const video = playingStream(streams, 'Video', undefined);
+  const audio = playingStream(streams, 'Audio', play.AudioStreamIndex);
   const method = str(play.PlayMethod);
   const transcodingNow = method === 'Transcode' && transcoding != null;
   const directOr = (isDirect: unknown): StreamDecision => (isDirect === true ? 'DIRECT_STREAM' : 'TRANSCODE');
@@ -88,21 +107,20 @@ export function mapMediaBrowserSession(raw: Json): ObservedSession | SkippedEntr
       : method === 'DirectStream'
         ? 'DIRECT_STREAM'
         : 'DIRECT_PLAY';
-  const sourceBitrate = streams.reduce<number | null>(
-    (sum, s) => (kbps(s.BitRate) === null || s.Type === 'Subtitle' ? sum : (sum ?? 0) + kbps(s.BitRate)!),
+  // What is played: the video and the chosen audio track (not every audio track, image or data stream).
+  const sourceBitrate = [video, audio].reduce<number | null>(
+    (sum, s) => (kbps(s?.BitRate) === null ? sum : (sum ?? 0) + kbps(s?.BitRate)!),
     null,
   );
   const bitrate = transcodingNow ? (kbps(transcoding.Bitrate) ?? sourceBitrate) : sourceBitrate;
-  const sourceResolution = resolutionFromHeight(num(video?.Height));
+  const sourceResolution = resolutionOf(num(video?.Width), num(video?.Height));
   const reasons = transcoding?.TranscodeReasons;
 
   const quality: StreamQuality = {
     videoDecision,
     audioDecision,
     isTranscode: videoDecision === 'TRANSCODE' || audioDecision === 'TRANSCODE',
-    transcodeHardware: transcodingNow
-      ? str(transcoding.HardwareAccelerationType) !== null && transcoding.HardwareAccelerationType !== 'none'
-      : null,
+    transcodeHardware: transcodingNow ? hardwareTranscode(transcoding) : null,
     transcodeReasons: Array.isArray(reasons)
       ? reasons.map(String)
       : typeof reasons === 'string'
@@ -115,7 +133,7 @@ export function mapMediaBrowserSession(raw: Json): ObservedSession | SkippedEntr
     sourceVideoResolution: sourceResolution,
     streamVideoResolution:
       videoDecision === 'TRANSCODE'
-        ? (resolutionFromHeight(num(transcoding?.Height)) ?? sourceResolution)
+        ? (resolutionOf(num(transcoding?.Width), num(transcoding?.Height)) ?? sourceResolution)
         : sourceResolution,
     sourceVideoCodec: lower(video?.Codec),
     streamVideoCodec:
@@ -128,6 +146,8 @@ export function mapMediaBrowserSession(raw: Json): ObservedSession | SkippedEntr
 
   const ip = normalizeIp(str(raw.RemoteEndPoint));
   const isEpisode = item.Type === 'Episode';
+  // Live TV: the programme is what is watched, the channel what it is on.
+  const programme = item.Type === 'TvChannel' ? str((item.CurrentProgram as Json | undefined)?.Name) : null;
   return {
     sessionKey: id,
     terminateId: id,
@@ -135,14 +155,14 @@ export function mapMediaBrowserSession(raw: Json): ObservedSession | SkippedEntr
     userName: str(raw.UserName) ?? `user ${userId}`,
     media: {
       itemId,
-      title: str(item.Name) ?? '(untitled)',
+      title: programme ?? str(item.Name) ?? '(untitled)',
       mediaType: MEDIA_TYPES[String(item.Type)] ?? 'OTHER',
       parentItemId: str(item.SeasonId) ?? str(item.AlbumId),
       parentTitle: str(item.SeasonName) ?? str(item.Album),
       grandparentItemId:
         str(item.SeriesId) ??
         str(item.AlbumArtistId ?? (Array.isArray(item.ArtistItems) ? (item.ArtistItems[0] as Json)?.Id : undefined)),
-      grandparentTitle: str(item.SeriesName) ?? str(item.AlbumArtist),
+      grandparentTitle: programme ? str(item.Name) : (str(item.SeriesName) ?? str(item.AlbumArtist)),
       seasonNumber: isEpisode ? int(item.ParentIndexNumber) : null,
       episodeNumber: isEpisode ? int(item.IndexNumber) : null,
       year: int(item.ProductionYear),
@@ -299,7 +319,7 @@ export class MediaBrowserClient implements MediaServerClient {
     const items = body.Items.filter((i) => str(i.Id) !== null).map((i): LibraryItem => {
       const source = (Array.isArray(i.MediaSources) ? i.MediaSources[0] : undefined) as Json | undefined;
       const streams = streamsOf(source ?? i);
-      const video = firstStream(streams, 'Video');
+      const video = playingStream(streams, 'Video', undefined);
       const created = str(i.DateCreated);
       return {
         itemId: str(i.Id)!,
@@ -311,9 +331,9 @@ export class MediaBrowserClient implements MediaServerClient {
         addedAt: created && !Number.isNaN(Date.parse(created)) ? Date.parse(created) : null,
         durationMs: ticksToMs(i.RunTimeTicks),
         sizeBytes: num(source?.Size),
-        videoResolution: resolutionFromHeight(num(video?.Height)),
+        videoResolution: resolutionOf(num(video?.Width), num(video?.Height)),
         videoCodec: lower(video?.Codec),
-        audioCodec: lower(firstStream(streams, 'Audio')?.Codec),
+        audioCodec: lower(playingStream(streams, 'Audio', undefined)?.Codec),
         container: lower(source?.Container) ?? lower(i.Container),
         bitrateKbps: kbps(source?.Bitrate),
         path: str(source?.Path) ?? str(i.Path),

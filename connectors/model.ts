@@ -109,13 +109,23 @@ export function ticksToMs(ticks: unknown): number | null {
 }
 
 /** Plex-style resolution label ('4k', '1080', '720', '480', 'sd') from a height in pixels. */
-export function resolutionFromHeight(height: unknown): string | null {
-  if (typeof height !== 'number' || !Number.isFinite(height) || height <= 0) return null;
-  if (height > 1440) return '4k';
-  if (height > 720) return '1080';
-  if (height > 576) return '720';
-  if (height > 360) return '480';
-  return 'sd';
+const positive = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0;
+
+/**
+ * A picture's resolution label from its width and height together, as Jellyfin labels them: a
+ * frame fits a class when both sides fit (1280x536 scope is 720, 720x576 PAL is 576). Plex's
+ * vocabulary: sd, 480, 576, 720, 1080, 4k. With only a height, the height alone decides.
+ */
+export function resolutionOf(width: unknown, height: unknown): string | null {
+  if (!positive(height) && !positive(width)) return null;
+  const w = positive(width) ? width : 0;
+  const h = positive(height) ? height : 0;
+  if (w <= 640 && h <= 360) return 'sd';
+  if (w <= 854 && h <= 480) return '480';
+  if (w <= 1024 && h <= 576) return '576';
+  if (w <= 1280 && h <= 962) return '720';
+  if (w <= 2560 && h <= 1440) return '1080';
+  return '4k';
 }
 
 export function str(value: unknown): string | null {

@@ -10,7 +10,7 @@ import {
   int,
   lower,
   num,
-  resolutionFromHeight,
+  resolutionOf,
   str,
   type ChangeFeed,
   type Library,
@@ -145,7 +145,7 @@ function mapPlexSession(raw: Json, source: SourceMedia | undefined): ObservedSes
     sourceVideoResolution: isTrack ? null : src.videoResolution,
     streamVideoResolution: isTrack
       ? null
-      : ((videoDecision === 'TRANSCODE' ? resolutionFromHeight(num(transcode?.height)) : null) ??
+      : ((videoDecision === 'TRANSCODE' ? resolutionOf(num(transcode?.width), num(transcode?.height)) : null) ??
         stream.videoResolution),
     sourceVideoCodec: isTrack ? null : src.videoCodec,
     streamVideoCodec: isTrack

@@ -145,6 +145,8 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
   }
 
   private baseItem(item: FakeItem, withSources: boolean): Record<string, unknown> {
+    const tracks = item.audioTracks ?? [{ codec: item.audioCodec, bitrateKbps: 640, isDefault: true }];
+    const audioKbps = tracks.find((t) => t.isDefault)?.bitrateKbps ?? tracks[0]!.bitrateKbps;
     const streams = [
       ...(item.videoCodec
         ? [
@@ -152,28 +154,34 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
               Codec: item.videoCodec,
               Type: 'Video',
               Height: item.videoHeight,
-              Width: Math.round(((item.videoHeight ?? 0) * 16) / 9),
-              BitRate: (item.bitrateKbps - 640) * 1000,
+              Width: item.videoWidth ?? Math.round(((item.videoHeight ?? 0) * 16) / 9),
+              BitRate: (item.bitrateKbps - audioKbps) * 1000,
               IsDefault: true,
               Index: 0,
               DisplayTitle: `${item.videoHeight}p ${item.videoCodec.toUpperCase()}`,
             },
           ]
         : []),
-      {
-        Codec: item.audioCodec,
+      ...tracks.map((t, i) => ({
+        Codec: t.codec,
         Type: 'Audio',
         Channels: 6,
-        BitRate: 640_000,
-        IsDefault: true,
-        Index: 1,
+        BitRate: t.bitrateKbps * 1000,
+        IsDefault: t.isDefault === true,
+        Index: 1 + i,
         Language: 'eng',
-        DisplayTitle: `English ${item.audioCodec.toUpperCase()} 5.1`,
-      },
-      { Codec: 'subrip', Type: 'Subtitle', IsDefault: false, Index: 2, Language: 'eng' },
+        DisplayTitle: t.title ?? `English ${t.codec.toUpperCase()} 5.1`,
+      })),
+      { Codec: 'subrip', Type: 'Subtitle', IsDefault: false, Index: 1 + tracks.length, Language: 'eng' },
+      // Cover art attached to the file: a stream with a bit rate that is not played.
+      { Codec: 'mjpeg', Type: 'EmbeddedImage', BitRate: 2_000_000, Index: 2 + tracks.length },
     ];
     return {
       Name: item.title,
+      ...(item.extra === 'preroll' ? { ProviderIds: { 'prerolls.video': item.id } } : {}),
+      ...(item.programme
+        ? { ChannelNumber: '7', CurrentProgram: { Name: item.programme, Type: 'Program', Id: `${item.id}-now` } }
+        : {}),
       ServerId: this.serverId,
       Id: item.id,
       Container: item.container,
@@ -181,7 +189,7 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
       IndexNumber: item.episode,
       ParentIndexNumber: item.season,
       IsFolder: false,
-      Type: ITEM_TYPE[item.type],
+      Type: item.programme ? 'TvChannel' : item.extra === 'trailer' ? 'Trailer' : ITEM_TYPE[item.type],
       ParentId: item.seasonId ?? item.libraryId,
       SeriesName: item.seriesTitle,
       SeriesId: item.seriesId,
@@ -242,7 +250,7 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
         IsPaused: s.state === 'paused',
         IsMuted: false,
         VolumeLevel: 100,
-        AudioStreamIndex: 1,
+        AudioStreamIndex: s.spec.audioStreamIndex ?? 1,
         MediaSourceId: item.id,
         PlayMethod: method,
         RepeatMode: 'RepeatNone',
@@ -278,10 +286,18 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
               Bitrate: transcode.bitrateKbps * 1000,
               Framerate: 23.976,
               CompletionPercentage: 14.2,
-              Width: Math.round(((transcode.videoHeight ?? item.videoHeight ?? 0) * 16) / 9),
+              Width: transcode.videoWidth ?? Math.round(((transcode.videoHeight ?? item.videoHeight ?? 0) * 16) / 9),
               Height: transcode.videoHeight ?? item.videoHeight,
               AudioChannels: 2,
-              HardwareAccelerationType: transcode.hardware ? 'vaapi' : 'none',
+              // Jellyfin names the accelerator; Emby says per side whether it is hardware.
+              ...(this.flavor === 'JELLYFIN'
+                ? { HardwareAccelerationType: transcode.hardware ? 'vaapi' : 'none' }
+                : {
+                    VideoDecoderIsHardware: transcode.hardware === true,
+                    VideoEncoderIsHardware: transcode.hardware === true,
+                    VideoDecoderHwAccel: transcode.hardware ? 'VAAPI' : null,
+                    VideoEncoderHwAccel: transcode.hardware ? 'VAAPI' : null,
+                  }),
               TranscodeReasons: transcode.reasons ?? ['ContainerBitrateExceedsLimit'],
             },
           }

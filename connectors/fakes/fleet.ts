@@ -23,7 +23,15 @@ export interface FakeItem {
   container: string;
   videoCodec?: string;
   videoHeight?: number;
+  /** Default: 16:9 of the height. */
+  videoWidth?: number;
   audioCodec: string;
+  /** Several audio tracks (Jellyfin/Emby): replaces the one `audioCodec` track; indexes follow the video's. */
+  audioTracks?: Array<{ codec: string; bitrateKbps: number; isDefault?: boolean; title?: string }>;
+  /** Jellyfin/Emby: a trailer, or a cinema pre-roll (ProviderIds "prerolls.video"), played before a film. */
+  extra?: 'trailer' | 'preroll';
+  /** Jellyfin/Emby live TV: the item is a channel (its title) showing this programme. */
+  programme?: string;
   bitrateKbps: number;
   sizeBytes: number;
   path: string;
@@ -48,6 +56,7 @@ interface FakeTranscode {
   videoCodec?: string;
   audioCodec?: string;
   videoHeight?: number;
+  videoWidth?: number;
   bitrateKbps: number;
   /** Video copied rather than transcoded (default false: video is transcoded). */
   videoDirect?: boolean;
@@ -65,6 +74,8 @@ export interface SessionSpec {
   /** Plex's own LAN/WAN verdict; Jellyfin/Emby derive it from the address. */
   lan?: boolean;
   transcode?: FakeTranscode;
+  /** Jellyfin/Emby PlayState.AudioStreamIndex: the Index of the audio track played (default 1). */
+  audioStreamIndex?: number;
   /** Direct stream (remux) rather than direct play, when not transcoding. */
   directStream?: boolean;
   positionMs?: number;
