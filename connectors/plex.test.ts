@@ -127,6 +127,65 @@ describe('Plex client against a Plex-shaped server', () => {
     expect(snapshot.sessions.map((s) => s.sessionKey)).toEqual([b.key]);
   });
 
+  it('takes the source quality of the version played, not the first version of the item', async () => {
+    const twoCopies = movie('5201', 'Two copies', {
+      videoCodec: 'hevc',
+      videoHeight: 2160,
+      audioCodec: 'truehd',
+      bitrateKbps: 58_000,
+      libraryId: '99',
+      versions: [{ videoCodec: 'h264', videoHeight: 1080, audioCodec: 'eac3', bitrateKbps: 10_000 }],
+    });
+    plex.addItems([twoCopies]);
+    const s = plex.startSession({
+      user: alice,
+      item: twoCopies,
+      device: DEVICES.tv('tv-7'),
+      ip: '203.0.113.9',
+      version: 1,
+    });
+    const [played] = (await client().sessions()).sessions;
+    s.stop();
+    expect(played!.quality).toMatchObject({
+      sourceVideoResolution: '1080',
+      sourceVideoCodec: 'h264',
+      sourceAudioCodec: 'eac3',
+      sourceBitrateKbps: 10_000,
+    });
+  });
+
+  it("skips theme music played while a show's page is open", async () => {
+    const theme = plex.startSession({
+      user: alice,
+      item: ep,
+      device: DEVICES.tv('tv-8'),
+      ip: '203.0.113.9',
+      theme: true,
+    });
+    const film = plex.startSession({ user: bob, item: dune, device: DEVICES.tv('tv-9'), ip: '203.0.113.10' });
+    const snapshot = await client().sessions();
+    theme.stop();
+    film.stop();
+    expect(snapshot.sessions.map((x) => x.sessionKey)).toEqual([film.key]);
+    expect(snapshot.skipped).toEqual([]);
+  });
+
+  it('does not ask for the metadata of live TV, nor again for an item that has none', async () => {
+    const channel = movie('5301', 'Channel 4', { live: true, libraryId: '99' });
+    plex.addItems([channel]);
+    const gone = movie('5302', 'Deleted since', { libraryId: '99' });
+    const live = plex.startSession({ user: alice, item: channel, device: DEVICES.tv('tv-10'), ip: '203.0.113.9' });
+    const deleted = plex.startSession({ user: bob, item: gone, device: DEVICES.tv('tv-11'), ip: '203.0.113.10' });
+    plex.items.splice(plex.items.indexOf(gone), 1);
+    const c = client();
+    const before = plex.requests.length;
+    for (let i = 0; i < 3; i++) expect((await c.sessions()).sessions).toHaveLength(2);
+    live.stop();
+    deleted.stop();
+    const lookups = plex.requests.slice(before).filter((r) => r.path.startsWith('/library/metadata/'));
+    expect(lookups.map((r) => r.path)).toEqual(['/library/metadata/5302']);
+  });
+
   it('lists the server accounts without the system account', async () => {
     expect((await client().users()).map((u) => [u.userId, u.userName])).toEqual([
       ['42', 'alice'],

@@ -28,6 +28,7 @@ import {
 type Json = Record<string, unknown>;
 
 interface PlexMedia {
+  id?: number | string;
   bitrate?: number;
   videoResolution?: string;
   videoCodec?: string;
@@ -79,6 +80,28 @@ function selectedMedia(media: unknown): PlexMedia | undefined {
   if (!Array.isArray(media) || media.length === 0) return undefined;
   return (media.find((m: PlexMedia) => m?.selected) ?? media[0]) as PlexMedia;
 }
+
+/**
+ * The version a session plays among an item's versions: the metadata lists one Media per version
+ * and marks none, while the session's Media carries the played version's id (Tautulli matches the
+ * same way). The first version when the id is unknown.
+ */
+function playedVersion(media: unknown, mediaId: string | null): PlexMedia | undefined {
+  if (!Array.isArray(media) || media.length === 0) return undefined;
+  return ((mediaId !== null && media.find((m: PlexMedia) => str(m?.id) === mediaId)) || media[0]) as PlexMedia;
+}
+
+/** Theme music a client plays while a show's page is open: a track from the show's own metadata, not a play. */
+function isThemeMusic(raw: Json): boolean {
+  return (
+    raw.type === 'track' && (String(raw.guid ?? '').startsWith('library://') || /\/theme\//.test(String(raw.key ?? '')))
+  );
+}
+
+const isLive = (raw: Json) => raw.live === 1 || raw.live === '1' || raw.live === true;
+
+/** How long an item without metadata (live TV, deleted) is not asked for again. */
+const MISSING_METADATA_TTL_MS = 10 * 60_000;
 
 function mediaSource(media: PlexMedia | undefined): SourceMedia {
   return {
@@ -203,6 +226,8 @@ export class PlexClient implements MediaServerClient {
   readonly type = 'PLEX' as const;
   readonly http: ServerHttp;
   private readonly sources = new Map<string, SourceMedia>();
+  /** Items whose metadata was missing, until when not to ask again. */
+  private readonly missing = new Map<string, number>();
   /** Library section id -> type (movie, show, artist...), to ask for the right item type. */
   private readonly sectionKinds = new Map<string, string>();
 
@@ -238,9 +263,10 @@ export class PlexClient implements MediaServerClient {
     if (!Array.isArray(entries)) throw malformed('/status/sessions MediaContainer.Metadata is not a list');
     const snapshot: SessionsSnapshot = { sessions: [], skipped: [] };
     for (const entry of entries as Json[]) {
+      if (entry && typeof entry === 'object' && isThemeMusic(entry)) continue;
       const mapped =
         entry && typeof entry === 'object'
-          ? mapPlexSession(entry, await this.source(str(entry.ratingKey)))
+          ? mapPlexSession(entry, isLive(entry) ? undefined : await this.source(entry))
           : { sessionKey: null, reason: 'session entry is not an object' };
       if ('reason' in mapped) snapshot.skipped.push(mapped);
       else snapshot.sessions.push(mapped);
@@ -248,23 +274,32 @@ export class PlexClient implements MediaServerClient {
     return snapshot;
   }
 
-  /** Source quality of an item (the session itself shows what is streamed), cached per item. */
-  private async source(ratingKey: string | null): Promise<SourceMedia | undefined> {
+  /**
+   * Source quality of the version a session plays (the session itself shows what is streamed),
+   * cached per item and version; an item without metadata is not asked for again for a while.
+   */
+  private async source(entry: Json): Promise<SourceMedia | undefined> {
+    const ratingKey = str(entry.ratingKey);
     if (!ratingKey) return undefined;
-    const cached = this.sources.get(ratingKey);
+    const mediaId = str(selectedMedia(entry.Media)?.id);
+    const key = `${ratingKey}/${mediaId ?? ''}`;
+    const cached = this.sources.get(key);
     if (cached) return cached;
+    if ((this.missing.get(ratingKey) ?? 0) > Date.now()) return undefined;
     try {
       const body = await this.http.request<{ MediaContainer?: { Metadata?: Json[] } }>(
         `/library/metadata/${encodeURIComponent(ratingKey)}`,
       );
-      const media = selectedMedia(body?.MediaContainer?.Metadata?.[0]?.Media);
+      const media = playedVersion(body?.MediaContainer?.Metadata?.[0]?.Media, mediaId);
       if (!media) return undefined;
       const source = mediaSource(media);
       if (this.sources.size > 5000) this.sources.delete(this.sources.keys().next().value!);
-      this.sources.set(ratingKey, source);
+      this.sources.set(key, source);
       return source;
     } catch {
-      // Live TV and deleted items have no metadata: the session's own figures stand in.
+      // Deleted items have no metadata: the session's own figures stand in.
+      if (this.missing.size > 5000) this.missing.delete(this.missing.keys().next().value!);
+      this.missing.set(ratingKey, Date.now() + MISSING_METADATA_TTL_MS);
       return undefined;
     }
   }

@@ -19,6 +19,17 @@ function resolution(height: number | undefined): string | undefined {
 
 const PLEX_TYPE: Record<FakeItem['type'], string> = { movie: 'movie', episode: 'episode', track: 'track' };
 
+/** The item's versions, its own first, with their Media ids. */
+function versionsOf(item: FakeItem) {
+  const own = {
+    videoCodec: item.videoCodec,
+    videoHeight: item.videoHeight,
+    audioCodec: item.audioCodec,
+    bitrateKbps: item.bitrateKbps,
+  };
+  return [own, ...(item.versions ?? [])].map((v, n) => ({ ...v, id: Number(item.id) * 10 + n }));
+}
+
 export class FakePlexServer extends FakeMediaServer {
   readonly machineIdentifier = 'f4k3pl3x0000000000000000000000000000beef';
   readonly friendlyName: string;
@@ -190,7 +201,8 @@ export class FakePlexServer extends FakeMediaServer {
     }
     const meta = /^\/library\/metadata\/([^/]+)$/.exec(path);
     if (meta) {
-      const item = this.items.find((i) => i.id === meta[1]);
+      // Live TV has no library metadata.
+      const item = this.items.find((i) => i.id === meta[1] && !i.live);
       return item ? this.reply(request, { MediaContainer: { size: 1, Metadata: [this.metadata(item)] } }) : notFound;
     }
     if (path === '/:/eventsource/notifications') return this.openEventStream(res);
@@ -213,29 +225,28 @@ export class FakePlexServer extends FakeMediaServer {
       year: item.year,
       duration: item.durationMs,
       addedAt: Math.floor(item.addedAt / 1000),
-      Media: [
-        {
-          id: Number(item.id) * 10,
-          duration: item.durationMs,
-          bitrate: item.bitrateKbps,
-          height: item.videoHeight,
-          audioChannels: 6,
-          audioCodec: item.audioCodec,
-          videoCodec: item.videoCodec,
-          videoResolution: resolution(item.videoHeight),
-          container: item.container,
-          Part: [
-            {
-              id: Number(item.id) * 100,
-              key: `/library/parts/${item.id}/file.${item.container}`,
-              duration: item.durationMs,
-              file: item.path,
-              size: item.sizeBytes,
-              container: item.container,
-            },
-          ],
-        },
-      ],
+      // One Media element per version; none of them says which one a session plays.
+      Media: versionsOf(item).map((v, n) => ({
+        id: v.id,
+        duration: item.durationMs,
+        bitrate: v.bitrateKbps,
+        height: v.videoHeight,
+        audioChannels: 6,
+        audioCodec: v.audioCodec,
+        videoCodec: v.videoCodec,
+        videoResolution: resolution(v.videoHeight),
+        container: item.container,
+        Part: [
+          {
+            id: v.id * 10,
+            key: `/library/parts/${v.id * 10}/file.${item.container}`,
+            duration: item.durationMs,
+            file: n === 0 ? item.path : item.path.replace(/(\.\w+)$/, ` - version ${n}$1`),
+            size: item.sizeBytes,
+            container: item.container,
+          },
+        ],
+      })),
     };
   }
 
@@ -245,8 +256,12 @@ export class FakePlexServer extends FakeMediaServer {
   }
 
   private sessionEntry(s: FakeSession): Record<string, unknown> {
-    const { item, user, device, transcode } = s.spec;
-    const base = this.metadata(item);
+    const { user, device, transcode } = s.spec;
+    const played = versionsOf(s.spec.item)[s.spec.version ?? 0]!;
+    // The session's Media describes the version played (its id) and, when transcoding, the output.
+    const { id: _mediaId, ...figures } = played;
+    const item = { ...s.spec.item, ...figures };
+    const base = this.metadata(s.spec.item);
     const videoTranscoded = transcode !== undefined && transcode.videoDirect !== true;
     const audioTranscoded = transcode !== undefined && transcode.audioDirect === false;
     const streamHeight = videoTranscoded ? (transcode.videoHeight ?? item.videoHeight) : item.videoHeight;
@@ -260,9 +275,18 @@ export class FakePlexServer extends FakeMediaServer {
       ...base,
       sessionKey: s.key,
       viewOffset: s.positionMs,
+      ...(s.spec.theme
+        ? {
+            type: 'track',
+            title: 'Theme',
+            guid: `library://f00d/item/%2Flibrary%2Fmetadata%2F${item.seriesId ?? item.id}%2Ftheme%2F1700000000`,
+            key: `/library/metadata/${item.seriesId ?? item.id}/theme/1700000000`,
+          }
+        : {}),
+      ...(item.live ? { live: 1 } : {}),
       Media: [
         {
-          id: Number(item.id) * 10,
+          id: played.id,
           bitrate,
           audioCodec: audioTranscoded ? (transcode.audioCodec ?? 'aac') : item.audioCodec,
           videoCodec: videoTranscoded ? (transcode.videoCodec ?? item.videoCodec) : item.videoCodec,
@@ -272,7 +296,7 @@ export class FakePlexServer extends FakeMediaServer {
           selected: true,
           Part: [
             {
-              id: Number(item.id) * 100,
+              id: played.id * 10,
               decision: transcode ? 'transcode' : 'directplay',
               selected: true,
               container: item.container,

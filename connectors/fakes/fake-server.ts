@@ -97,6 +97,11 @@ export abstract class FakeMediaServer {
     return library;
   }
 
+  /** Items outside the listed libraries (a section the test does not page through). */
+  addItems(items: FakeItem[]): void {
+    this.items.push(...items);
+  }
+
   startSession(spec: SessionSpec): FakeSession {
     if (!this.users.some((u) => u.id === spec.user.id)) this.users.push(spec.user);
     if (!this.items.some((i) => i.id === spec.item.id)) this.items.push(spec.item);

@@ -32,6 +32,10 @@ export interface FakeItem {
   extra?: 'trailer' | 'preroll';
   /** Jellyfin/Emby live TV: the item is a channel (its title) showing this programme. */
   programme?: string;
+  /** Plex: further versions (Media elements) of the item after its own, e.g. a 1080p copy of a 4K film. */
+  versions?: Array<{ videoCodec: string; videoHeight: number; audioCodec: string; bitrateKbps: number }>;
+  /** Plex live TV (live="1"): /library/metadata answers 404 for it. */
+  live?: boolean;
   bitrateKbps: number;
   sizeBytes: number;
   path: string;
@@ -74,6 +78,10 @@ export interface SessionSpec {
   /** Plex's own LAN/WAN verdict; Jellyfin/Emby derive it from the address. */
   lan?: boolean;
   transcode?: FakeTranscode;
+  /** Plex: which version is played, 0 for the item's own (default), n for versions[n - 1]. */
+  version?: number;
+  /** Plex: the theme music a client plays while a show's page is open (not a play). */
+  theme?: boolean;
   /** Jellyfin/Emby PlayState.AudioStreamIndex: the Index of the audio track played (default 1). */
   audioStreamIndex?: number;
   /** Direct stream (remux) rather than direct play, when not transcoding. */
