@@ -45,6 +45,7 @@ describe('server list', () => {
 
   it.each([
     [{}, /expected a JSON list/],
+    [[{ id: 'a', type: 'plex', url: 'http://x', token: 't', stopGraceMs: -5 }], /"stopGraceMs" must be a whole number/],
     [[{ id: 'Bad Id', type: 'plex', url: 'http://x', token: 't' }], /"id" must be 1-64 lowercase letters/],
     [
       [{ id: 'a', type: 'kodi', url: 'http://x', token: 't' }],

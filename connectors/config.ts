@@ -14,6 +14,8 @@ export interface ServerConfig {
   token: string;
   enabled: boolean;
   pollIntervalMs?: number;
+  /** How long a session the server leaves out of its list stays open (default 60 s or two polls). */
+  stopGraceMs?: number;
   limits?: HttpLimits;
   /** Where the server stands, for the map's viewer-to-server arcs (optional). */
   latitude?: number;
@@ -80,6 +82,15 @@ export function parseServerConfig(raw: unknown, where: string): ServerConfig {
       `${where} (${id}): "pollIntervalMs" must be a whole number of milliseconds from 1000 to 600000`,
     );
   }
+  const grace = entry.stopGraceMs;
+  if (
+    grace !== undefined &&
+    (typeof grace !== 'number' || !Number.isInteger(grace) || grace < 0 || grace > 3_600_000)
+  ) {
+    throw new ServerConfigError(
+      `${where} (${id}): "stopGraceMs" must be a whole number of milliseconds from 0 to 3600000`,
+    );
+  }
   const lat = entry.latitude;
   const lon = entry.longitude;
   if ((lat === undefined) !== (lon === undefined))
@@ -98,6 +109,7 @@ export function parseServerConfig(raw: unknown, where: string): ServerConfig {
     token: entry.token.trim(),
     enabled: entry.enabled !== false,
     pollIntervalMs: poll as number | undefined,
+    stopGraceMs: grace as number | undefined,
     limits: entry.limits as HttpLimits | undefined,
     ...(lat !== undefined ? { latitude: lat as number, longitude: lon as number } : {}),
   };

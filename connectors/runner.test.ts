@@ -35,7 +35,12 @@ describe('connector runner', () => {
     const run = randomUUID().slice(0, 6);
     const ids = { plex: `plex-${run}`, jellyfin: `jf-${run}`, emby: `emby-${run}` };
     const producer = await bus.producer();
-    runner = new ConnectorRunner({ producer, logger, clientId: 'sw-test', timing: { pollIntervalMs: 150 } });
+    runner = new ConnectorRunner({
+      producer,
+      logger,
+      clientId: 'sw-test',
+      timing: { pollIntervalMs: 150, stopGraceMs: 0 },
+    });
     await runner.apply([
       { id: ids.plex, name: 'Plex', type: 'plex', url: servers.plex.url, token: 'p-token', enabled: true },
       {

@@ -77,7 +77,11 @@ export class ConnectorRunner {
         feed,
         logger: this.options.logger,
         stateDir: this.options.stateDir,
-        timing: { ...this.options.timing, ...(config.pollIntervalMs ? { pollIntervalMs: config.pollIntervalMs } : {}) },
+        timing: {
+          ...this.options.timing,
+          ...(config.pollIntervalMs ? { pollIntervalMs: config.pollIntervalMs } : {}),
+          ...(config.stopGraceMs !== undefined ? { stopGraceMs: config.stopGraceMs } : {}),
+        },
         emitEvents: (events) => publish(this.options.producer, topics.playbackEvents, events.map(this.place)),
         emitMetrics: (sample) => publish(this.options.producer, topics.serverMetrics, [sample]),
       });

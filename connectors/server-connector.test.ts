@@ -40,7 +40,7 @@ function connect(
     emitMetrics: async (sample) => void samples.push(sample),
     logger: logs.logger,
     ...deps,
-    timing: { pollIntervalMs: 100, maxBackoffMs: 300, metricsIntervalMs: 60_000, ...deps.timing },
+    timing: { pollIntervalMs: 100, maxBackoffMs: 300, metricsIntervalMs: 60_000, stopGraceMs: 0, ...deps.timing },
   });
   connector.start();
   cleanups.push(() => connector.stop());
@@ -101,6 +101,32 @@ describe('server connector', () => {
       serverType: 'JELLYFIN',
     });
   });
+
+  it.each(['Jellyfin', 'Plex'] as const)(
+    '%s: a session missing from a few polls is one play; one gone past the grace period stops when last seen',
+    async (kind) => {
+      const { server, client, ref } = kind === 'Plex' ? await plex() : await jellyfin();
+      const h = connect({ server: ref, client, timing: { pollIntervalMs: 100, stopGraceMs: 1500 } });
+      await waitFor(() => h.connector.status.status === 'UP', 'first poll');
+      const s = server.startSession({ user: alice, item: film, device: DEVICES.tv(), ip: '198.51.100.10' });
+      await waitFor(() => h.kinds().includes('STARTED'), 'started');
+      const polls = h.connector.status.counters.polls;
+      server.omitFromLists(s, 3);
+      await waitFor(() => h.connector.status.counters.polls >= polls + 6, 'polls with and after the gap');
+      expect(h.kinds().filter((k) => k !== 'PROGRESS')).toEqual(['STARTED']);
+      const ids = new Set(h.events.map((e) => e.playStartedAt));
+      expect(ids.size).toBe(1);
+
+      // Gone for good: one stop, dated when the server last listed it.
+      const lastListed = h.events.at(-1)!.observedAt;
+      server.omitFromLists(s, 1_000_000);
+      await waitFor(() => h.kinds().includes('STOPPED'), 'stopped after the grace period', 10_000);
+      const stop = h.events.find((e) => e.eventType === 'STOPPED')!;
+      expect(stop.observedAt).toBe(lastListed);
+      expect(Date.now() - lastListed).toBeGreaterThanOrEqual(1500);
+      expect(h.kinds().filter((k) => k === 'STARTED' || k === 'STOPPED')).toEqual(['STARTED', 'STOPPED']);
+    },
+  );
 
   it('Plex: a change notification re-syncs at once, and a reconnect re-reads what was missed', async () => {
     const { server, client, ref } = await plex();

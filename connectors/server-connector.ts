@@ -8,11 +8,16 @@ import type { PlaybackEvent, ServerMetricsSample, ServerStatus } from '../schema
 import { backoffMs } from '../bus/types.ts';
 import { ServerRequestError, type RequestFailure } from './http.ts';
 import type { ChangeFeed, MediaServerClient, ObservedSession } from './model.ts';
-import { diffSessions, stopAll, type ServerRef, type TrackerState } from './session-tracker.ts';
+import { diffSessions, graceEndsAt, stopAll, type ServerRef, type TrackerState } from './session-tracker.ts';
 
 export interface ConnectorTiming {
   /** Poll interval while the server is reachable (default 5 s). */
   pollIntervalMs?: number;
+  /**
+   * How long a session the server leaves out of its list stays open before it counts as stopped
+   * (default: 60 s or two polls, whichever is longer). Servers briefly omit playing sessions.
+   */
+  stopGraceMs?: number;
   /** Poll interval while a Plex change feed is connected: a safety net only (default 30 s). */
   feedPollIntervalMs?: number;
   /** Longest wait between retries of an unreachable server (default 60 s). */
@@ -67,6 +72,8 @@ export class ServerConnector {
   private failures = 0;
   private lastMetricsAt = 0;
   private lastSeenSessions: ObservedSession[] = [];
+  /** Sessions stopped on request: when the server no longer lists them, they ended, no grace. */
+  private readonly endedByRequest = new Set<string>();
   private lastResponseMs: number | null = null;
   readonly status: ConnectorStatus;
 
@@ -79,6 +86,7 @@ export class ServerConnector {
       maxBackoffMs: deps.timing?.maxBackoffMs ?? 60_000,
       metricsIntervalMs: deps.timing?.metricsIntervalMs ?? 60_000,
       staleAfterMs: deps.timing?.staleAfterMs ?? 600_000,
+      stopGraceMs: deps.timing?.stopGraceMs ?? Math.max(60_000, 2 * (deps.timing?.pollIntervalMs ?? 5000)),
     };
     this.statePath = deps.stateDir
       ? join(deps.stateDir, `${encodeURIComponent(deps.server.id)}.sessions.json`)
@@ -141,6 +149,7 @@ export class ServerConnector {
     const tracked = this.lastSeenSessions.find((s) => s.sessionKey === sessionKey);
     const terminateId = tracked?.terminateId ?? sessionKey;
     await this.deps.client.terminate(terminateId, message);
+    this.endedByRequest.add(sessionKey);
     this.logger.info({ sessionKey, terminateId }, 'session terminated on request');
     this.pollSoon();
   }
@@ -184,15 +193,27 @@ export class ServerConnector {
         );
       }
       const unreadable = new Set(snapshot.skipped.flatMap((s) => (s.sessionKey ? [s.sessionKey] : [])));
-      const { events, next } = diffSessions(this.deps.server, this.state, snapshot.sessions, startedAt, unreadable);
+      const { events, next } = diffSessions(
+        this.deps.server,
+        this.state,
+        snapshot.sessions,
+        startedAt,
+        unreadable,
+        this.timing.stopGraceMs,
+        this.endedByRequest,
+      );
       if (!(await this.emit(events))) return this.retryLater('EMIT');
       this.commit(next);
+      for (const key of this.endedByRequest) if (!(key in next)) this.endedByRequest.delete(key);
       this.lastSeenSessions = snapshot.sessions;
       this.failures = 0;
       this.status.lastSuccessAt = startedAt;
       this.setStatus('UP', null);
       await this.maybeSampleMetrics(false);
       this.schedule(this.status.feedConnected ? this.timing.feedPollIntervalMs : this.timing.pollIntervalMs);
+      // A session in its grace period is settled on time even when the feed is quiet.
+      const graceEnds = graceEndsAt(next, this.timing.stopGraceMs);
+      if (graceEnds !== null) this.schedule(Math.max(0, graceEnds - this.now()));
     } catch (err) {
       const kind: RequestFailure = err instanceof ServerRequestError ? err.reason : 'MALFORMED';
       this.status.counters.failures[kind] = (this.status.counters.failures[kind] ?? 0) + 1;

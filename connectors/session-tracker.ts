@@ -1,6 +1,9 @@
 // Turns successive snapshots of a server's session list into playback events: STARTED when a
 // session appears, PAUSED/RESUMED on state changes, PROGRESS otherwise, STOPPED exactly once when
-// it disappears (or plays something else). The tracker is a value: diff() returns the events and
+// it is gone for good (or plays something else). Servers briefly leave a playing session out of
+// their list (Plex between transcoder segments, Jellyfin while a transcode restarts): an absent
+// session is kept open for a grace period, and if it comes back with the same item it is the
+// same play. The tracker is a value: diff() returns the events and
 // the next state without changing anything, so a caller commits the state only after the events
 // were accepted by the bus and nothing is lost when producing fails.
 import { createHash } from 'node:crypto';
@@ -11,6 +14,8 @@ interface TrackedSession {
   /** Last event emitted for the session: everything a later STOPPED needs. */
   last: PlaybackEvent;
   startedAt: number;
+  /** When the server first left it out of its list, while it is in its grace period. */
+  missingSince?: number;
 }
 
 export type TrackerState = Record<string, TrackedSession>;
@@ -116,6 +121,10 @@ export function diffSessions(
   observed: ObservedSession[],
   observedAt: number,
   unreadable: ReadonlySet<string> = new Set(),
+  /** How long an absent session stays open (0: the first absence stops it). */
+  graceMs = 0,
+  /** Sessions known to have ended (stopped on request): their absence needs no grace. */
+  ended: ReadonlySet<string> = new Set(),
 ): { events: PlaybackEvent[]; next: TrackerState } {
   const events: PlaybackEvent[] = [];
   const next: TrackerState = {};
@@ -128,7 +137,7 @@ export function diffSessions(
       event = toEvent(server, session, 'STARTED', observedAt, fresh);
     } else if (previous.last.media.itemId !== session.media.itemId || previous.last.userId !== session.userId) {
       // The same player session moved on to another item (next episode, autoplay): two plays.
-      events.push(stopped(previous.last, observedAt));
+      events.push(stopped(previous.last, previous.missingSince === undefined ? observedAt : previous.last.observedAt));
       event = toEvent(server, session, 'STARTED', observedAt, fresh);
     } else {
       // State saved by an older version has no counters: the play is dated from its known start.
@@ -145,10 +154,26 @@ export function diffSessions(
   }
   for (const [key, previous] of Object.entries(state)) {
     if (key in next) continue;
-    if (unreadable.has(key)) next[key] = previous;
-    else events.push(stopped(previous.last, observedAt));
+    if (unreadable.has(key)) {
+      next[key] = previous;
+      continue;
+    }
+    if (graceMs <= 0 || ended.has(key)) {
+      events.push(stopped(previous.last, observedAt));
+      continue;
+    }
+    const missingSince = previous.missingSince ?? observedAt;
+    // Gone for good: it stopped when it was last seen, not when its absence was confirmed.
+    if (observedAt - missingSince >= graceMs) events.push(stopped(previous.last, previous.last.observedAt));
+    else next[key] = { ...previous, missingSince };
   }
   return { events, next };
+}
+
+/** When the earliest grace period of an absent session ends, or null when none is absent. */
+export function graceEndsAt(state: TrackerState, graceMs: number): number | null {
+  const since = Object.values(state).flatMap((s) => (s.missingSince === undefined ? [] : [s.missingSince]));
+  return since.length ? Math.min(...since) + graceMs : null;
 }
 
 /** Stops every tracked session at the time it was last seen (the server stayed unreachable too long). */

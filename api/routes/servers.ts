@@ -24,6 +24,12 @@ const serverProperties = {
   token: { type: 'string', minLength: 1, maxLength: 500, description: 'X-Plex-Token or API key; never returned' },
   enabled: { type: 'boolean' },
   pollIntervalMs: { type: 'integer', minimum: 1000, maximum: 600000 },
+  stopGraceMs: {
+    type: 'integer',
+    minimum: 0,
+    maximum: 3600000,
+    description: 'How long a session the server leaves out of its list stays open (default 60 s or two polls)',
+  },
   latitude: { type: 'number', minimum: -90, maximum: 90, description: "The server's location, for the map's arcs" },
   longitude: { type: 'number', minimum: -180, maximum: 180 },
 } as const;

@@ -221,7 +221,7 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
   }
 
   private sessionList(): Array<Record<string, unknown>> {
-    const list: Array<Record<string, unknown>> = [...this.sessions.values()].map((s) => this.sessionInfo(s));
+    const list: Array<Record<string, unknown>> = this.listedSessions().map((s) => this.sessionInfo(s));
     for (let i = 0; i < this.idleClients; i++) {
       list.push({
         PlayState: { CanSeek: false, IsPaused: false, IsMuted: false, RepeatMode: 'RepeatNone' },

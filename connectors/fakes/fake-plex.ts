@@ -251,7 +251,7 @@ export class FakePlexServer extends FakeMediaServer {
   }
 
   private sessionsBody(): { MediaContainer: { size: number; Metadata: unknown[] } } {
-    const metadata = [...this.sessions.values()].map((s) => this.sessionEntry(s));
+    const metadata = this.listedSessions().map((s) => this.sessionEntry(s));
     return { MediaContainer: { size: metadata.length, Metadata: metadata } };
   }
 

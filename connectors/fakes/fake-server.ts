@@ -97,6 +97,26 @@ export abstract class FakeMediaServer {
     return library;
   }
 
+  private readonly omitted = new Map<string, number>();
+
+  /**
+   * Leaves a playing session out of the next `lists` session lists, as real servers briefly do
+   * (Plex between transcoder segments, Jellyfin while a transcode restarts).
+   */
+  omitFromLists(session: FakeSession, lists = 1): void {
+    this.omitted.set(session.id, lists);
+  }
+
+  /** The sessions the next session list shows. */
+  protected listedSessions(): FakeSession[] {
+    return [...this.sessions.values()].filter((s) => {
+      const left = this.omitted.get(s.id) ?? 0;
+      if (left <= 0) return true;
+      this.omitted.set(s.id, left - 1);
+      return false;
+    });
+  }
+
   /** Items outside the listed libraries (a section the test does not page through). */
   addItems(items: FakeItem[]): void {
     this.items.push(...items);

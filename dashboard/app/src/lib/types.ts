@@ -70,6 +70,7 @@ export interface MediaServer {
   enabled: boolean;
   tokenSet: boolean;
   pollIntervalMs?: number;
+  stopGraceMs?: number;
   latitude?: number;
   longitude?: number;
   status: { status: string; detail: string | null; activeSessions: number } | null;
