@@ -17,8 +17,11 @@ export type ObservedSession = Pick<
   | 'durationMs'
   | 'quality'
 > & {
-  /** Id the server's stop command takes (Plex Session.id, Jellyfin/Emby session Id). */
-  terminateId: string;
+  /**
+   * Id the server's stop command takes (Plex Session.id, Jellyfin/Emby session Id); null when the
+   * server does not say it (a Plex session without a Session element cannot be stopped).
+   */
+  terminateId: string | null;
 };
 
 export interface SkippedEntry {

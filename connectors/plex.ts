@@ -181,7 +181,7 @@ function mapPlexSession(raw: Json, source: SourceMedia | undefined): ObservedSes
 
   return {
     sessionKey,
-    terminateId: str(session?.id) ?? sessionKey,
+    terminateId: str(session?.id),
     userId: str(user.id)!,
     userName: str(user.title) ?? `user ${str(user.id)}`,
     media: {

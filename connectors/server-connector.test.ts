@@ -294,4 +294,24 @@ describe('server connector', () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(h.kinds().filter((k) => k === 'STOPPED')).toHaveLength(1);
   });
+
+  it('Plex: refuses to stop a session listed without its Session id, sending nothing to the server', async () => {
+    const { server, client, ref } = await plex();
+    const h = connect({ server: ref, client });
+    const s = server.startSession({
+      user: alice,
+      item: film,
+      device: DEVICES.tv(),
+      ip: '198.51.100.81',
+      noSessionElement: true,
+    });
+    await waitFor(() => h.kinds().includes('STARTED'), 'started');
+    await expect(h.connector.terminate(s.key, 'bye')).rejects.toMatchObject({
+      kind: 'conflict',
+      message: expect.stringMatching(/cannot be stopped/),
+    });
+    await expect(h.connector.terminate('no-such-key', 'bye')).rejects.toMatchObject({ kind: 'not-found' });
+    expect(server.terminations).toEqual([]);
+    expect(server.requests.filter((r) => r.path.includes('terminate'))).toEqual([]);
+  });
 });

@@ -4,6 +4,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../core/logger.ts';
+import { AppError } from '../core/errors.ts';
 import type { PlaybackEvent, ServerMetricsSample, ServerStatus } from '../schemas/index.ts';
 import { backoffMs } from '../bus/types.ts';
 import { ServerRequestError, type RequestFailure } from './http.ts';
@@ -147,7 +148,13 @@ export class ServerConnector {
   /** Stops a session on the server by its session key, with a message to the viewer. */
   async terminate(sessionKey: string, message: string): Promise<void> {
     const tracked = this.lastSeenSessions.find((s) => s.sessionKey === sessionKey);
-    const terminateId = tracked?.terminateId ?? sessionKey;
+    if (!tracked) throw new AppError('not-found', `no session "${sessionKey}" is playing on this server now`);
+    const terminateId = tracked.terminateId;
+    if (terminateId === null)
+      throw new AppError(
+        'conflict',
+        `the server does not give this session's id (Plex lists it without a Session element), so it cannot be stopped from here`,
+      );
     await this.deps.client.terminate(terminateId, message);
     this.endedByRequest.add(sessionKey);
     this.logger.info({ sessionKey, terminateId }, 'session terminated on request');

@@ -324,7 +324,9 @@ export class FakePlexServer extends FakeMediaServer {
         secure: true,
         userID: Number(user.id),
       },
-      Session: { id: s.id, bandwidth: Math.round(bitrate * 1.1), location: lan ? 'lan' : 'wan' },
+      ...(s.spec.noSessionElement
+        ? {}
+        : { Session: { id: s.id, bandwidth: Math.round(bitrate * 1.1), location: lan ? 'lan' : 'wan' } }),
       ...(transcode || s.spec.directStream
         ? {
             TranscodeSession: {

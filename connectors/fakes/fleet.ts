@@ -80,6 +80,8 @@ export interface SessionSpec {
   transcode?: FakeTranscode;
   /** Plex: which version is played, 0 for the item's own (default), n for versions[n - 1]. */
   version?: number;
+  /** Plex: the session is listed without its Session element (python-plexapi documents it can be absent). */
+  noSessionElement?: boolean;
   /** Plex: the theme music a client plays while a show's page is open (not a play). */
   theme?: boolean;
   /** Jellyfin/Emby PlayState.AudioStreamIndex: the Index of the audio track played (default 1). */

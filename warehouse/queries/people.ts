@@ -71,13 +71,13 @@ export class PeopleQueries {
     const [devices, locations, violations, trust] = await Promise.all([
       rows(
         w,
-        `SELECT device_id AS deviceId, anyLast(device_name) AS deviceName, anyLast(platform) AS platform, anyLast(product) AS product, count() AS plays, toString(max(started_at)) AS lastSeenAt
+        `SELECT device_id AS deviceId, anyLast(device_name) AS deviceName, anyLast(platform) AS platform, anyLast(product) AS product, toUInt32(count()) AS plays, toString(max(started_at)) AS lastSeenAt
           FROM ${w.table('sessions')} FINAL WHERE account_key = {account:String} GROUP BY device_id ORDER BY max(started_at) DESC LIMIT 100`,
         account,
       ),
       rows(
         w,
-        `SELECT client_ip AS ip, anyLast(country_code) AS countryCode, anyLast(city) AS city, anyLast(latitude) AS latitude, anyLast(longitude) AS longitude, count() AS observations, toString(max(observed_at)) AS lastSeenAt
+        `SELECT client_ip AS ip, anyLast(country_code) AS countryCode, anyLast(city) AS city, anyLast(latitude) AS latitude, anyLast(longitude) AS longitude, toUInt32(count()) AS observations, toString(max(observed_at)) AS lastSeenAt
           FROM ${w.table('playback_events')} WHERE account_key = {account:String} GROUP BY client_ip ORDER BY max(observed_at) DESC LIMIT 200`,
         account,
       ),
