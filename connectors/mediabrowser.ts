@@ -4,6 +4,7 @@
 // prefix, and in how /Sessions/{id}/Message takes its arguments. Ticks are 100 ns.
 import type { MediaType, StreamDecision, StreamQuality } from '../schemas/index.ts';
 import { ServerHttp, ServerRequestError, type HttpLimits } from './http.ts';
+import { MediaBrowserSocketFeed } from './mediabrowser-socket.ts';
 import { isPrivateAddress, normalizeIp } from '../core/network.ts';
 import {
   int,
@@ -12,6 +13,7 @@ import {
   resolutionOf,
   str,
   ticksToMs,
+  type ChangeFeed,
   type Library,
   type LibraryItem,
   type MediaServerClient,
@@ -223,6 +225,16 @@ export class MediaBrowserClient implements MediaServerClient {
 
   private get<T>(path: string, query?: Record<string, string | number | boolean | undefined>): Promise<T> {
     return this.http.request<T>(this.prefix + path, { query });
+  }
+
+  /** The server's WebSocket push of its session list (Jellyfin /socket, Emby /embyws). */
+  changeFeed(): ChangeFeed {
+    const url = new URL(this.options.url);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    const base = url.pathname.replace(/\/+$/, '').replace(/\/emby$/i, '');
+    url.pathname = `${base}${this.type === 'JELLYFIN' ? '/socket' : '/embyws'}`;
+    url.search = new URLSearchParams({ api_key: this.options.token, deviceId: this.options.clientId }).toString();
+    return new MediaBrowserSocketFeed(url.toString());
   }
 
   async identity(): Promise<ServerIdentity> {

@@ -34,15 +34,14 @@ export function createClient(config: ServerConfig, clientId: string): { client: 
     const client = new PlexClient({ url: config.url, token: config.token, clientId, limits: config.limits });
     return { client, feed: client.changeFeed() };
   }
-  return {
-    client: new MediaBrowserClient({
-      flavor: SERVER_TYPES[config.type] as 'JELLYFIN' | 'EMBY',
-      url: config.url,
-      token: config.token,
-      clientId,
-      limits: config.limits,
-    }),
-  };
+  const client = new MediaBrowserClient({
+    flavor: SERVER_TYPES[config.type] as 'JELLYFIN' | 'EMBY',
+    url: config.url,
+    token: config.token,
+    clientId,
+    limits: config.limits,
+  });
+  return { client, feed: client.changeFeed() };
 }
 
 export class ConnectorRunner {

@@ -147,6 +147,35 @@ describe('server connector', () => {
     expect(h.logs.messages().filter((m) => m === 'change feed connected').length).toBeGreaterThanOrEqual(2);
   });
 
+  it.each(['JELLYFIN', 'EMBY'] as const)(
+    '%s: the WebSocket push makes changes appear at once, with keep-alives, and a reconnect re-reads what was missed',
+    async (flavor) => {
+      const server = await new FakeMediaBrowserServer(flavor, 'k').start();
+      cleanups.push(() => server.stop());
+      server.keepAliveS = 1;
+      const client = new MediaBrowserClient({ flavor, url: server.url, token: 'k', clientId: 'sw-dev' });
+      // Polls are an hour apart: only the socket can make these events appear in time.
+      const h = connect({
+        server: { id: 'mb', type: flavor, name: flavor },
+        client,
+        feed: client.changeFeed(),
+        timing: { pollIntervalMs: 3_600_000, feedPollIntervalMs: 3_600_000 },
+      });
+      await waitFor(() => h.connector.status.feedConnected === true && server.socketMessages.length > 0, 'socket');
+      expect(server.socketMessages[0]).toEqual({ MessageType: 'SessionsStart', Data: '0,1500' });
+      const s = server.startSession({ user: alice, item: film, device: DEVICES.tv(), ip: '198.51.100.30' });
+      await waitFor(() => h.kinds().includes('STARTED'), 'started through the socket', 5000);
+      await waitFor(() => server.socketMessages.some((m) => m.MessageType === 'KeepAlive'), 'a keep-alive', 3000);
+
+      server.dropSockets();
+      s.pause();
+      await waitFor(() => h.kinds().includes('PAUSED'), 're-sync after the socket came back', 15_000);
+      expect(h.logs.messages().filter((m) => m === 'change feed connected').length).toBeGreaterThanOrEqual(2);
+      s.stop();
+      await waitFor(() => h.kinds().includes('STOPPED'), 'stopped through the socket', 5000);
+    },
+  );
+
   it.each<[Fault, string]>([
     ['html-error', 'HTTP'],
     ['truncated-json', 'MALFORMED'],

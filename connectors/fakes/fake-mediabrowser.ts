@@ -3,6 +3,9 @@
 // JSON shapes (SessionInfo with PlayState, NowPlayingItem, TranscodingInfo). Emby also answers
 // under /emby. Positions and durations are ticks of 100 ns.
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
 import { FakeMediaServer, json, notFound, type FakeReply, type FakeRequest } from './fake-server.ts';
 import type { FakeItem, FakeSession } from './fleet.ts';
 
@@ -15,6 +18,55 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
   readonly serverId = randomUUID().replace(/-/g, '');
   /** A connected client that plays nothing: real servers list those too. */
   idleClients = 1;
+  /** The WebSocket (/socket on Jellyfin, /embyws on Emby); off: the server refuses the upgrade. */
+  socketApi = true;
+  private readonly socketServer = new WebSocketServer({ noServer: true });
+  /** The keep-alive timeout the server announces (ForceKeepAlive), in seconds. */
+  keepAliveS = 60;
+  /** Every WebSocket message a client sent, parsed. */
+  readonly socketMessages: Array<{ MessageType: string; Data?: unknown }> = [];
+
+  protected override upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const path = this.flavor === 'JELLYFIN' ? '/socket' : '/embyws';
+    if (!this.socketApi || url.pathname.toLowerCase() !== path) return super.upgrade(req, socket, head);
+    if (url.searchParams.get('api_key') !== this.token || !url.searchParams.get('deviceId')) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    this.socketServer.handleUpgrade(req, socket, head, (ws) => this.serveSocket(ws));
+  }
+
+  /** Sessions every interval after SessionsStart ("initial delay,interval" in ms), as the real servers do. */
+  private serveSocket(ws: WebSocket): void {
+    let timer: NodeJS.Timeout | undefined;
+    ws.send(JSON.stringify({ MessageType: 'ForceKeepAlive', Data: this.keepAliveS }));
+    ws.on('message', (raw) => {
+      const message = JSON.parse(String(raw)) as { MessageType: string; Data?: unknown };
+      this.socketMessages.push(message);
+      if (message.MessageType === 'KeepAlive') ws.send(JSON.stringify({ MessageType: 'KeepAlive' }));
+      if (message.MessageType === 'SessionsStart') {
+        const [, every] = String(message.Data ?? '0,1500')
+          .split(',')
+          .map(Number);
+        clearInterval(timer);
+        const push = () => ws.send(JSON.stringify({ MessageType: 'Sessions', Data: this.sessionList() }));
+        push();
+        timer = setInterval(push, every || 1500);
+      }
+      if (message.MessageType === 'SessionsStop') clearInterval(timer);
+    });
+    ws.on('close', () => clearInterval(timer));
+  }
+
+  protected override onDown(): void {
+    this.dropSockets();
+  }
+
+  /** Closes every open WebSocket (the server restarts its socket side, clients reconnect). */
+  dropSockets(): void {
+    for (const client of this.socketServer.clients) client.terminate();
+  }
 
   constructor(
     readonly flavor: FakeFlavor,

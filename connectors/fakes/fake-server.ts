@@ -50,6 +50,7 @@ export abstract class FakeMediaServer {
 
   async start(port = this.port): Promise<this> {
     const server = createServer((req, res) => void this.handle(req, res));
+    server.on('upgrade', (req, socket, head) => this.upgrade(req, socket as Socket, head));
     server.on('connection', (socket) => {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
@@ -61,6 +62,11 @@ export abstract class FakeMediaServer {
     this.port = (server.address() as { port: number }).port;
     this.server = server;
     return this;
+  }
+
+  /** A WebSocket upgrade request; servers without a socket API refuse it. */
+  protected upgrade(_req: IncomingMessage, socket: Socket, _head: Buffer): void {
+    socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   }
 
   /** Stops answering: closes the listener and every open connection (streams included). */
