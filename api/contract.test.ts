@@ -187,8 +187,29 @@ it('documents the declared shapes in the OpenAPI document, by name', () => {
   };
   const schemas = Object.values(document.components.schemas);
   const session = schemas.find((s) => s.properties?.sessionKey && s.properties?.stoppedAt);
-  expect(Object.keys(session?.properties ?? {})).toHaveLength(38);
+  expect(Object.keys(session?.properties ?? {})).toHaveLength(44);
   const history = JSON.stringify(document.paths['/api/v1/sessions/history']!.get!.responses);
   expect(history).toMatch(/#\/components\/schemas\/[\w-]+/);
   expect(history).toContain('nextCursor');
+});
+
+it('shows what the connectors read of a play: network, hardware transcoding, reasons, container, client version, paused time', async () => {
+  const response = await fetch(`${base}/api/v1/sessions/plex-home/now`, { headers: { cookie } });
+  expect(response.status).toBe(200);
+  const { session } = (await response.json()) as { session: Record<string, unknown> };
+  expect(session).toMatchObject({
+    networkLocation: 'WAN',
+    transcodeHardware: true,
+    transcodeReasons: ['video bitrate exceeds limit'],
+    container: 'mkv',
+    productVersion: '10.1.0',
+    pausedMs: 0,
+  });
+  const active = (await (await fetch(`${base}/api/v1/sessions/active`, { headers: { cookie } })).json()) as {
+    sessions: Array<Record<string, unknown>>;
+  };
+  expect(active.sessions.find((s) => s.sessionKey === 'now')).toMatchObject({
+    networkLocation: 'WAN',
+    container: 'mkv',
+  });
 });

@@ -40,6 +40,12 @@ export function viewFromEvent(e: PlaybackEvent, where: GeoLocation | null): Live
     streamVideoResolution: quality.streamVideoResolution ?? '',
     startedAt: e.playStartedAt ?? e.observedAt,
     lastSeenAt: e.observedAt,
+    networkLocation: e.networkLocation,
+    pausedMs: e.pausedMs ?? 0,
+    transcodeHardware: quality.transcodeHardware,
+    transcodeReasons: quality.transcodeReasons,
+    container: quality.container ?? '',
+    productVersion: device.productVersion ?? '',
   };
 }
 
@@ -77,5 +83,11 @@ export function viewFromRow(r: Session): LiveSessionView {
     streamVideoResolution: r.streamVideoResolution,
     startedAt: ms(r.startedAt),
     lastSeenAt: ms(r.lastSeenAt),
+    networkLocation: r.networkLocation,
+    pausedMs: r.pausedMs,
+    transcodeHardware: r.transcodeHardware,
+    transcodeReasons: r.transcodeReasons,
+    container: r.container,
+    productVersion: r.productVersion,
   };
 }

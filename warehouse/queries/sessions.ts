@@ -46,6 +46,12 @@ export interface SessionRow {
   sourceAudioCodec: string;
   streamAudioCodec: string;
   year: number | null;
+  networkLocation: string;
+  pausedMs: number;
+  transcodeHardware: boolean | null;
+  transcodeReasons: string[];
+  container: string;
+  productVersion: string;
 }
 
 // Times are read as text under other names: an alias equal to a column would shadow it in WHERE.
@@ -53,7 +59,8 @@ const COLUMNS = `server_id, account_key, session_key, toString(started_at) AS st
   if(isNull(stopped_at), NULL, toString(stopped_at)) AS stopped_text, state, user_name, title, grandparent_title, media_type,
   device_name, player, platform, client_ip, country_code, city, played_ms, position_ms, duration_ms, video_decision,
   is_transcode, bitrate_kbps, bandwidth_kbps, stream_video_resolution, server_type, device_id, product, region, latitude, longitude,
-  audio_decision, source_video_resolution, source_video_codec, stream_video_codec, source_audio_codec, stream_audio_codec, year`;
+  audio_decision, source_video_resolution, source_video_codec, stream_video_codec, source_audio_codec, stream_audio_codec, year,
+  network_location, paused_ms, transcode_hardware, transcode_reasons, container, product_version`;
 
 function toSession(r: Record<string, unknown>): SessionRow {
   return {
@@ -95,6 +102,13 @@ function toSession(r: Record<string, unknown>): SessionRow {
     sourceAudioCodec: String(r.source_audio_codec),
     streamAudioCodec: String(r.stream_audio_codec),
     year: r.year === null ? null : num(r.year),
+    networkLocation: String(r.network_location),
+    pausedMs: num(r.paused_ms),
+    transcodeHardware:
+      r.transcode_hardware === null ? null : r.transcode_hardware === true || r.transcode_hardware === 1,
+    transcodeReasons: Array.isArray(r.transcode_reasons) ? r.transcode_reasons.map(String) : [],
+    container: String(r.container),
+    productVersion: String(r.product_version),
   };
 }
 
