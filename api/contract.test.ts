@@ -187,7 +187,7 @@ it('documents the declared shapes in the OpenAPI document, by name', () => {
   };
   const schemas = Object.values(document.components.schemas);
   const session = schemas.find((s) => s.properties?.sessionKey && s.properties?.stoppedAt);
-  expect(Object.keys(session?.properties ?? {})).toHaveLength(44);
+  expect(Object.keys(session?.properties ?? {})).toHaveLength(45);
   const history = JSON.stringify(document.paths['/api/v1/sessions/history']!.get!.responses);
   expect(history).toMatch(/#\/components\/schemas\/[\w-]+/);
   expect(history).toContain('nextCursor');
@@ -200,6 +200,7 @@ it('shows what the connectors read of a play: network, hardware transcoding, rea
   expect(session).toMatchObject({
     networkLocation: 'WAN',
     transcodeHardware: true,
+    transcodeAccelerator: 'vaapi',
     transcodeReasons: ['video bitrate exceeds limit'],
     container: 'mkv',
     productVersion: '10.1.0',

@@ -62,6 +62,9 @@ const Session = Type.Object(
     networkLocation: Type.String({ description: 'LAN, WAN or UNKNOWN' }),
     pausedMs: Type.Number(),
     transcodeHardware: Nullable(Type.Boolean({ description: 'null when not transcoding' })),
+    transcodeAccelerator: Type.String({
+      description: 'vaapi, qsv, nvenc... as the server names it; empty: none or unknown',
+    }),
     transcodeReasons: Type.Array(Type.String()),
     container: Type.String(),
     productVersion: Type.String({ description: "The client's version" }),
@@ -106,6 +109,7 @@ export const LiveSession = Type.Object(
     networkLocation: Type.String(),
     pausedMs: Type.Number(),
     transcodeHardware: Nullable(Type.Boolean()),
+    transcodeAccelerator: Type.String(),
     transcodeReasons: Type.Array(Type.String()),
     container: Type.String(),
     productVersion: Type.String(),

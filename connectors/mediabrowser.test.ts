@@ -71,6 +71,7 @@ describe.each(['JELLYFIN', 'EMBY'] as const)('%s client against a server of that
           audioDecision: 'DIRECT_STREAM',
           isTranscode: true,
           transcodeHardware: false,
+          transcodeAccelerator: null,
           transcodeReasons: ['VideoCodecNotSupported'],
           bitrateKbps: 10_000,
           sourceBitrateKbps: 20_640,
@@ -225,6 +226,7 @@ describe.each(['JELLYFIN', 'EMBY'] as const)('%s client against a server of that
       transcode: { videoHeight: 720, bitrateKbps: 3000, hardware: true },
     });
     expect(s!.quality.transcodeHardware).toBe(true);
+    expect(s!.quality.transcodeAccelerator).toBe(flavor === 'EMBY' ? 'VAAPI' : 'vaapi');
   });
 
   it('never takes a trailer or a cinema pre-roll for a play', async () => {

@@ -65,10 +65,14 @@ function isIntroduction(item: Json): boolean {
  * Hardware transcoding: Jellyfin names the accelerator (HardwareAccelerationType, "none" when
  * software); Emby says per side whether the decoder or encoder is hardware.
  */
-function hardwareTranscode(t: Json): boolean {
+function hardwareTranscode(t: Json): { hardware: boolean; accelerator: string | null } {
   const jellyfin = str(t.HardwareAccelerationType);
-  if (jellyfin !== null) return jellyfin.toLowerCase() !== 'none';
-  return t.VideoDecoderIsHardware === true || t.VideoEncoderIsHardware === true;
+  if (jellyfin !== null) {
+    const hardware = jellyfin.toLowerCase() !== 'none';
+    return { hardware, accelerator: hardware ? jellyfin : null };
+  }
+  const hardware = t.VideoDecoderIsHardware === true || t.VideoEncoderIsHardware === true;
+  return { hardware, accelerator: hardware ? (str(t.VideoEncoderHwAccel) ?? str(t.VideoDecoderHwAccel)) : null };
 }
 
 function kbps(bitsPerSecond: unknown): number | null {
@@ -122,7 +126,8 @@ export function mapMediaBrowserSession(raw: Json): ObservedSession | SkippedEntr
     videoDecision,
     audioDecision,
     isTranscode: videoDecision === 'TRANSCODE' || audioDecision === 'TRANSCODE',
-    transcodeHardware: transcodingNow ? hardwareTranscode(transcoding) : null,
+    transcodeHardware: transcodingNow ? hardwareTranscode(transcoding).hardware : null,
+    transcodeAccelerator: transcodingNow ? hardwareTranscode(transcoding).accelerator : null,
     transcodeReasons: Array.isArray(reasons)
       ? reasons.map(String)
       : typeof reasons === 'string'

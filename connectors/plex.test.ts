@@ -70,6 +70,7 @@ describe('Plex client against a Plex-shaped server', () => {
           audioDecision: 'DIRECT_STREAM',
           isTranscode: true,
           transcodeHardware: true,
+          transcodeAccelerator: 'vaapi',
           transcodeReasons: [],
           bitrateKbps: 4000,
           sourceBitrateKbps: 8000,

@@ -161,6 +161,7 @@ function mapPlexSession(raw: Json, source: SourceMedia | undefined): ObservedSes
     transcodeHardware: transcode
       ? transcode.transcodeHwEncoding !== undefined || transcode.transcodeHwFullPipeline === true
       : null,
+    transcodeAccelerator: transcode ? (str(transcode.transcodeHwEncoding) ?? str(transcode.transcodeHwDecoding)) : null,
     transcodeReasons: [],
     bitrateKbps: stream.bitrateKbps,
     sourceBitrateKbps: src.bitrateKbps,

@@ -170,6 +170,7 @@ function toPlay(
       audioDecision: transcoding && transcoding.IsAudioDirect === false ? 'TRANSCODE' : decision(method),
       isTranscode: video === 'TRANSCODE' || decision(method) === 'TRANSCODE',
       transcodeHardware: null,
+      transcodeAccelerator: null,
       transcodeReasons: Array.isArray(transcoding?.TranscodeReasons)
         ? (transcoding!.TranscodeReasons as unknown[]).map(String)
         : [],

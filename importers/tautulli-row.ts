@@ -61,6 +61,7 @@ export function tautulliPlay(r: TautulliRow, serverId: string): ImportedPlay | n
         r.transcode_hw_encoding === undefined || r.transcode_hw_encoding === null
           ? null
           : Number(r.transcode_hw_encoding) === 1,
+      transcodeAccelerator: null,
       transcodeReasons: [],
       bitrateKbps: num(r.stream_bitrate) ?? num(r.bitrate),
       sourceBitrateKbps: num(r.bitrate),

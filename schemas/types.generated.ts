@@ -124,6 +124,8 @@ export interface StreamQuality {
   /** True when the server transcodes video or audio for this session. */
   isTranscode: boolean;
   transcodeHardware: null | boolean;
+  /** The hardware accelerator transcoding (vaapi, qsv, nvenc, VAAPI...), as the server names it. Added in version 3. */
+  transcodeAccelerator: null | string;
   transcodeReasons: string[];
   /** Bitrate of what is sent to the client. */
   bitrateKbps: null | number;

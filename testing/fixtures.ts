@@ -47,6 +47,7 @@ export function samplePlaybackEvent(overrides: Partial<PlaybackEvent> = {}): Pla
       audioDecision: 'DIRECT_STREAM',
       isTranscode: true,
       transcodeHardware: true,
+      transcodeAccelerator: 'vaapi',
       transcodeReasons: ['video bitrate exceeds limit'],
       bitrateKbps: 8000,
       sourceBitrateKbps: 24_000,

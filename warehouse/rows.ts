@@ -70,6 +70,7 @@ export function playbackEventRow(e: PlaybackEvent, record: ConsumedRecord, older
     audio_decision: q.audioDecision,
     is_transcode: q.isTranscode,
     transcode_hardware: q.transcodeHardware,
+    transcode_accelerator: q.transcodeAccelerator ?? '',
     transcode_reasons: q.transcodeReasons,
     bitrate_kbps: q.bitrateKbps,
     source_bitrate_kbps: q.sourceBitrateKbps,

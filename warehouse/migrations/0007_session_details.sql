@@ -1,9 +1,13 @@
--- What the connectors read of a play and the API shows of it: hardware transcoding, the
--- transcoder's reasons, the container and the client's version. Earlier plays keep the defaults
--- (NULL, empty) until they are observed again; their events have the values.
+-- What the connectors read of a play and the API shows of it: hardware transcoding and its
+-- accelerator, the transcoder's reasons, the container and the client's version. Earlier plays keep
+-- the defaults (NULL, empty) until they are observed again; their events have the values (but the
+-- accelerator, new with playback-event version 3).
+
+ALTER TABLE {{database}}.playback_events ADD COLUMN IF NOT EXISTS transcode_accelerator LowCardinality(String) AFTER transcode_hardware;
 
 ALTER TABLE {{database}}.sessions ADD COLUMN IF NOT EXISTS transcode_hardware Nullable(Bool) AFTER is_transcode;
-ALTER TABLE {{database}}.sessions ADD COLUMN IF NOT EXISTS transcode_reasons Array(LowCardinality(String)) AFTER transcode_hardware;
+ALTER TABLE {{database}}.sessions ADD COLUMN IF NOT EXISTS transcode_accelerator LowCardinality(String) AFTER transcode_hardware;
+ALTER TABLE {{database}}.sessions ADD COLUMN IF NOT EXISTS transcode_reasons Array(LowCardinality(String)) AFTER transcode_accelerator;
 ALTER TABLE {{database}}.sessions ADD COLUMN IF NOT EXISTS container LowCardinality(String) AFTER stream_audio_codec;
 ALTER TABLE {{database}}.sessions ADD COLUMN IF NOT EXISTS product_version String AFTER product;
 
@@ -17,7 +21,7 @@ SELECT
     season_number, episode_number, year, library_id,
     device_id, device_name, player, product, product_version, platform,
     client_ip, network_location, country_code, region, city, latitude, longitude,
-    position_ms, duration_ms, video_decision, audio_decision, is_transcode, transcode_hardware, transcode_reasons,
+    position_ms, duration_ms, video_decision, audio_decision, is_transcode, transcode_hardware, transcode_accelerator, transcode_reasons,
     bitrate_kbps, bandwidth_kbps,
     source_video_resolution, stream_video_resolution, source_video_codec, stream_video_codec,
     source_audio_codec, stream_audio_codec, container

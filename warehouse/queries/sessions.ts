@@ -49,6 +49,7 @@ export interface SessionRow {
   networkLocation: string;
   pausedMs: number;
   transcodeHardware: boolean | null;
+  transcodeAccelerator: string;
   transcodeReasons: string[];
   container: string;
   productVersion: string;
@@ -60,7 +61,7 @@ const COLUMNS = `server_id, account_key, session_key, toString(started_at) AS st
   device_name, player, platform, client_ip, country_code, city, played_ms, position_ms, duration_ms, video_decision,
   is_transcode, bitrate_kbps, bandwidth_kbps, stream_video_resolution, server_type, device_id, product, region, latitude, longitude,
   audio_decision, source_video_resolution, source_video_codec, stream_video_codec, source_audio_codec, stream_audio_codec, year,
-  network_location, paused_ms, transcode_hardware, transcode_reasons, container, product_version`;
+  network_location, paused_ms, transcode_hardware, transcode_accelerator, transcode_reasons, container, product_version`;
 
 function toSession(r: Record<string, unknown>): SessionRow {
   return {
@@ -106,6 +107,7 @@ function toSession(r: Record<string, unknown>): SessionRow {
     pausedMs: num(r.paused_ms),
     transcodeHardware:
       r.transcode_hardware === null ? null : r.transcode_hardware === true || r.transcode_hardware === 1,
+    transcodeAccelerator: String(r.transcode_accelerator),
     transcodeReasons: Array.isArray(r.transcode_reasons) ? r.transcode_reasons.map(String) : [],
     container: String(r.container),
     productVersion: String(r.product_version),
