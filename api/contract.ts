@@ -3,7 +3,9 @@
 // TypeScript types (dashboard/app/src/lib/types.ts). Routes without a shape here yet document
 // their answers by example (api/__snapshots__/get-routes.json).
 import Type, { type Static, type TSchema } from 'typebox';
-import type { SessionRow } from '../warehouse/queries/index.ts';
+import type { SessionQueries, SessionRow } from '../warehouse/queries/index.ts';
+import type { UserListEntry } from '../warehouse/queries/people.ts';
+import type { ServerLoadPoint } from '../warehouse/queries/server-metrics.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -145,13 +147,67 @@ export const SessionDetail = Type.Object({
   ),
 });
 
+/** The overview cards. */
+export const Overview = Type.Object(
+  {
+    streamsNow: Type.Integer(),
+    transcodesNow: Type.Integer(),
+    bandwidthNowKbps: Type.Number(),
+    playsToday: Type.Integer({ description: 'Plays started today (UTC), running ones included' }),
+    watchMsToday: Type.Number(),
+    usersToday: Type.Integer(),
+    totalUsers: Type.Integer(),
+  },
+  { additionalProperties: false },
+);
+
+const UserListEntrySchema = Type.Object(
+  {
+    accountKey: Type.String(),
+    serverId: Type.String(),
+    userId: Type.String(),
+    userName: Type.String(),
+    firstSeenAt: Type.String(),
+    lastSeenAt: Type.String(),
+    trustScore: Type.Number({ minimum: 0, maximum: 100 }),
+    openViolations: Type.Integer(),
+  },
+  { additionalProperties: false },
+);
+export const UserList = Type.Object({ users: Type.Array(UserListEntrySchema) });
+
+const ServerLoadPointSchema = Type.Object(
+  {
+    serverId: Type.String(),
+    at: Type.Number(),
+    cpuPercent: Nullable(Type.Number()),
+    memoryPercent: Nullable(Type.Number()),
+    sessions: Type.Number(),
+    transcodes: Type.Number(),
+    bandwidthKbps: Type.Number(),
+    downSamples: Type.Number(),
+  },
+  { additionalProperties: false },
+);
+export const ServerLoad = Type.Object({
+  from: Type.Number(),
+  to: Type.Number(),
+  bucketSeconds: Type.Integer(),
+  points: Type.Array(ServerLoadPointSchema),
+});
+
 /** Shared schemas, registered once so that routes and the OpenAPI document refer to them by name. */
 export const SHARED_SCHEMAS = [ErrorBody, Session, LiveSession];
 
 /** The error replies a route may give, for its `response` schema. */
 export const errors = { '4xx': Type.Ref('Error'), '5xx': Type.Ref('Error') } as const;
 
-// The warehouse's row and the contract must stay one shape: this fails to compile otherwise.
+// The warehouse's rows and the contract must stay one shape: this fails to compile otherwise.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const sessionMatchesRow: Same<Session, SessionRow> = true;
-void sessionMatchesRow;
+const shapesMatch: [
+  Same<Session, SessionRow>,
+  Same<Static<typeof UserListEntrySchema>, UserListEntry>,
+  Same<Static<typeof ServerLoadPointSchema>, ServerLoadPoint>,
+  Same<Static<typeof Overview>, Awaited<ReturnType<SessionQueries['overview']>>>,
+] = [true, true, true, true];
+void shapesMatch;

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { Analytics, SessionQueries } from '../../warehouse/queries/index.ts';
+import { errors, Overview } from '../contract.ts';
 import { filters, rangeSchema, type RangeQuery } from './range.ts';
 
 const ANALYTICS = [
@@ -28,7 +29,9 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
   const sessions = new SessionQueries(warehouse);
   const analytics = new Analytics(warehouse);
 
-  app.get('/api/v1/analytics/overview', async () => sessions.overview());
+  app.get('/api/v1/analytics/overview', { schema: { response: { 200: Overview, ...errors } } }, async () =>
+    sessions.overview(),
+  );
 
   app.get<{ Params: { name: AnalyticName }; Querystring: RangeQuery & { limit?: number; tz?: string } }>(
     '/api/v1/analytics/:name',

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { ServerMetricsQueries } from '../../warehouse/queries/server-metrics.ts';
+import { errors, ServerLoad } from '../contract.ts';
 import { DAY, filters, rangeSchema, type RangeQuery } from './range.ts';
 
 export async function serverMetricsRoutes(
@@ -26,6 +27,7 @@ export async function serverMetricsRoutes(
             },
           },
         },
+        response: { 200: ServerLoad, ...errors },
       },
     },
     async (request) => {

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../core/errors.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { PeopleQueries } from '../../warehouse/queries/people.ts';
+import { errors, UserList } from '../contract.ts';
 
 export const accountParam = {
   type: 'object',
@@ -12,7 +13,9 @@ export const accountParam = {
 export async function userRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
   const people = new PeopleQueries(warehouse);
 
-  app.get('/api/v1/users', async () => ({ users: await people.users() }));
+  app.get('/api/v1/users', { schema: { response: { 200: UserList, ...errors } } }, async () => ({
+    users: await people.users(),
+  }));
 
   app.get<{ Params: { accountKey: string } }>(
     '/api/v1/users/:accountKey',

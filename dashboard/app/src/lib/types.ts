@@ -1,5 +1,9 @@
 // Shapes the API returns, as the dashboard uses them; where the server declares one, its own.
+import type { Static } from 'typebox';
+import type { Overview as OverviewSchema, UserList } from '../../../../api/contract.ts';
 export type { LiveSession } from '../../../../api/contract.ts';
+export type Overview = Static<typeof OverviewSchema>;
+export type UserSummary = Static<typeof UserList>['users'][number];
 export type { RuleMetadata } from '../../../../pipeline/rules/metadata.ts';
 
 export interface ServerSample {
