@@ -127,4 +127,52 @@ describe('session tracker', () => {
     ]);
     expect(ids.size).toBe(4);
   });
+
+  describe('grace period for a session the server leaves out', () => {
+    const grace = 60_000;
+    const a = observed({ sessionKey: 'a' });
+    const step = (state: TrackerState, sessions: ObservedSession[], at: number, ended?: Set<string>) =>
+      diffSessions(server, state, sessions, at, new Set(), grace, ended);
+
+    it('keeps it open, then continues the same play when it comes back with the same item', () => {
+      const first = step({}, [a], 0);
+      const gap = step(first.next, [], 10_000);
+      expect(gap.events).toEqual([]);
+      const back = step(gap.next, [{ ...a, positionMs: 30_000 }], 40_000);
+      expect(back.events.map((e) => e.eventType)).toEqual(['PROGRESS']);
+      expect(back.events[0]!.playStartedAt).toBe(0);
+      expect(back.next.a!.missingSince).toBeUndefined();
+    });
+
+    it('stops it when it was last listed once the grace period is over', () => {
+      const first = step({}, [a], 0);
+      const second = step(first.next, [a], 5_000);
+      let state = second.next;
+      for (const at of [10_000, 30_000, 60_000]) {
+        const { events, next } = step(state, [], at);
+        expect(events, `at ${at}`).toEqual([]);
+        state = next;
+      }
+      const { events, next } = step(state, [], 70_000);
+      expect(events.map((e) => [e.eventType, e.observedAt])).toEqual([['STOPPED', 5_000]]);
+      expect(next).toEqual({});
+    });
+
+    it('takes a different item after a gap for two plays, the first stopped when last listed', () => {
+      const first = step({}, [a], 0);
+      const gap = step(first.next, [], 10_000);
+      const other = { ...a, media: { ...a.media, itemId: 'other-item' } };
+      const { events } = step(gap.next, [other], 20_000);
+      expect(events.map((e) => [e.eventType, e.observedAt])).toEqual([
+        ['STOPPED', 0],
+        ['STARTED', 20_000],
+      ]);
+    });
+
+    it('needs no grace for a session stopped on request', () => {
+      const first = step({}, [a], 0);
+      const { events } = step(first.next, [], 3_000, new Set(['a']));
+      expect(events.map((e) => [e.eventType, e.observedAt])).toEqual([['STOPPED', 3_000]]);
+    });
+  });
 });
