@@ -107,12 +107,16 @@ describe('dashboard in Chromium', () => {
       item: movie('9001', 'Arrival'),
       device: { ...DEVICES.tv(), name: HOSTILE },
       ip: '81.2.69.142',
+      directStream: true,
     });
 
     // No reload: the card arrives over the WebSocket.
     const card = page.locator(`[data-testid=session-card][data-session-key="${session.key}"]`);
     await card.waitFor({ timeout: 30_000 });
     expect(await card.locator('[data-testid=device-name]').textContent()).toContain(HOSTILE);
+    // A remux is a direct stream, not a direct play; the card says where the viewer is on the network.
+    expect(await card.locator('[data-testid=decision]').textContent()).toBe('Direct stream');
+    expect(await card.locator('[data-testid=location]').textContent()).toContain('WAN');
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('[data-testid=session-card] img').count()).toBe(0);
     await expect.poll(() => page.textContent('[data-testid=stat-streams]')).toContain('1');
