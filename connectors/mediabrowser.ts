@@ -121,13 +121,14 @@ export function mapMediaBrowserSession(raw: Json): ObservedSession | SkippedEntr
   const bitrate = transcodingNow ? (kbps(transcoding.Bitrate) ?? sourceBitrate) : sourceBitrate;
   const sourceResolution = resolutionOf(num(video?.Width), num(video?.Height));
   const reasons = transcoding?.TranscodeReasons;
+  const hardware = transcodingNow ? hardwareTranscode(transcoding) : null;
 
   const quality: StreamQuality = {
     videoDecision,
     audioDecision,
     isTranscode: videoDecision === 'TRANSCODE' || audioDecision === 'TRANSCODE',
-    transcodeHardware: transcodingNow ? hardwareTranscode(transcoding).hardware : null,
-    transcodeAccelerator: transcodingNow ? hardwareTranscode(transcoding).accelerator : null,
+    transcodeHardware: hardware?.hardware ?? null,
+    transcodeAccelerator: hardware?.accelerator ?? null,
     transcodeReasons: Array.isArray(reasons)
       ? reasons.map(String)
       : typeof reasons === 'string'

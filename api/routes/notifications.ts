@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { CHANNEL_TYPES, SEVERITIES, UnknownChannelError, type ChannelStore } from '../../alerts/channels.ts';
 import { deliver } from '../../alerts/senders.ts';
 import { alertContext } from '../../alerts/templates.ts';
+import { EMPTY_EVIDENCE } from '../../pipeline/rules/violation.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { NotificationQueries } from '../../warehouse/queries/notifications.ts';
 
@@ -80,19 +81,7 @@ export async function notificationRoutes(
         sessionKeys: [],
         trustPenalty: 0,
         summary: 'This is a test alert from Streamwarden: the channel works.',
-        evidence: {
-          locations: [],
-          distanceKm: null,
-          elapsedMs: null,
-          speedKmh: null,
-          count: null,
-          limit: null,
-          windowMs: null,
-          ips: [],
-          deviceIds: [],
-          countryCode: null,
-          lastActivityAt: null,
-        },
+        evidence: EMPTY_EVIDENCE,
       });
       try {
         await deliver(channel, context);

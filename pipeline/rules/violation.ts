@@ -38,7 +38,8 @@ export function duration(ms: number): string {
   return minutes < 90 ? `${minutes} min` : `${(ms / 3_600_000).toFixed(1)} h`;
 }
 
-const EMPTY_EVIDENCE: ViolationEvidence = {
+/** Evidence with nothing in it: what a rule leaves out stays empty. */
+export const EMPTY_EVIDENCE: ViolationEvidence = {
   locations: [],
   distanceKm: null,
   elapsedMs: null,
