@@ -111,7 +111,6 @@ export function ticksToMs(ticks: unknown): number | null {
   return typeof ticks === 'number' && Number.isFinite(ticks) ? Math.round(ticks / 10_000) : null;
 }
 
-/** Plex-style resolution label ('4k', '1080', '720', '480', 'sd') from a height in pixels. */
 const positive = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0;
 
 /**

@@ -39,7 +39,13 @@ export async function writePlays(
   let failed: { error: unknown } | undefined;
   const write = async (plays: ImportedPlay[], firstOffset: number) => {
     const geo = options.geo;
-    const events = plays.flatMap(playEvents).map((e) => (geo ? { ...e, ...placeAddress(geo, e) } : e));
+    const events = plays.flatMap((play) => {
+      const pair = playEvents(play);
+      if (!geo) return pair;
+      // Both events of a play come from one address: it is placed once.
+      const place = placeAddress(geo, play);
+      return pair.map((e) => ({ ...e, ...place }));
+    });
     const stored = await imports.storedEventIds(events);
     const fresh = events.filter((e) => !stored.has(e.eventId));
     if (fresh.length > 0) await imports.insertEvents(fresh, firstOffset);
