@@ -7,21 +7,36 @@ import { Analytics, SessionQueries, type Filters } from './queries/index.ts';
 
 const history = generateHistory({ seed: 7, plays: 320, livePlays: 4 });
 const range: Filters = { from: Date.UTC(2026, 9, 1), to: history.end };
-const stopped = history.plays.filter((p) => !p.live).map((p) => p.last);
+const tz = 'Asia/Kolkata';
 let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
 let loaded: Awaited<ReturnType<typeof loadHistory>>;
 
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const day = (ms: number, timeZone = 'UTC') => new Intl.DateTimeFormat('en-CA', { timeZone }).format(ms);
+/** Day of week (1 = Monday) and hour of `ms` in the zone. */
+function weekHour(ms: number, timeZone: string): [number, number] {
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', hour: 'numeric', hourCycle: 'h23' });
+  const get = (type: string) => parts.formatToParts(ms).find((p) => p.type === type)!.value;
+  return [['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(get('weekday')) + 1, Number(get('hour'))];
+}
 const startOf = (e: PlaybackEvent) => e.playStartedAt!;
-function tally<K>(items: PlaybackEvent[], key: (e: PlaybackEvent) => K) {
+/**
+ * The README's definition of a play: every play counts from its start (its STARTED event, running
+ * or not); its watch time counts once it has stopped (its STOPPED event).
+ */
+function tally<K>(key: (e: PlaybackEvent) => K) {
   const out = new Map<K, { plays: number; watchMs: number; accounts: Set<string>; devices: Set<string> }>();
-  for (const e of items) {
-    const entry = out.get(key(e)) ?? { plays: 0, watchMs: 0, accounts: new Set(), devices: new Set() };
-    entry.plays++;
-    entry.watchMs += e.playedMs ?? 0;
-    entry.accounts.add(e.accountKey);
-    entry.devices.add(e.device.deviceId);
-    out.set(key(e), entry);
+  const entry = (k: K) => {
+    const found = out.get(k) ?? { plays: 0, watchMs: 0, accounts: new Set(), devices: new Set() };
+    out.set(k, found);
+    return found;
+  };
+  for (const play of history.plays) {
+    const start = play.events[0]!;
+    const counted = entry(key(start));
+    counted.plays++;
+    counted.accounts.add(start.accountKey);
+    counted.devices.add(start.device.deviceId);
+    if (!play.live) entry(key(play.last)).watchMs += play.last.playedMs ?? 0;
   }
   return out;
 }
@@ -51,29 +66,25 @@ describe('warehouse analytics over a known history', () => {
     expect(await result.json()).toEqual([{ n: String(history.events.length), u: String(history.events.length) }]);
   });
 
-  it('plays and watch time per day and media type', async () => {
-    const expected = [...tally(stopped, (e) => `${day(startOf(e))}|${e.media.mediaType}`)]
+  it.each(['UTC', tz])('plays and watch time per day (%s) and media type', async (timeZone) => {
+    const expected = [...tally((e) => `${day(startOf(e), timeZone)}|${e.media.mediaType}`)]
       .map(([k, v]) => ({ day: k.split('|')[0]!, mediaType: k.split('|')[1]!, plays: v.plays, watchMs: v.watchMs }))
       .sort((a, b) => (a.day + a.mediaType < b.day + b.mediaType ? -1 : 1));
-    expect(await analytics().playsOverTime(range)).toEqual(expected);
+    expect(await analytics().playsOverTime({ ...range, timeZone })).toEqual(expected);
   });
 
-  it('filters by server and account', async () => {
-    const account = stopped[0]!.accountKey;
-    const mine = stopped.filter((e) => e.accountKey === account && e.serverId === stopped[0]!.serverId);
-    const points = await analytics().playsOverTime({
-      ...range,
-      serverIds: [stopped[0]!.serverId],
-      accountKeys: [account],
-    });
+  it('filters by server and account, running plays counted', async () => {
+    const { accountKey, serverId } = history.plays.find((p) => p.live)!;
+    const mine = history.plays.filter((p) => p.accountKey === accountKey && p.serverId === serverId);
+    const points = await analytics().playsOverTime({ ...range, serverIds: [serverId], accountKeys: [accountKey] });
     expect(points.reduce((n, p) => n + p.plays, 0)).toBe(mine.length);
-    expect(points.reduce((n, p) => n + p.watchMs, 0)).toBe(mine.reduce((n, e) => n + (e.playedMs ?? 0), 0));
+    expect(points.reduce((n, p) => n + p.watchMs, 0)).toBe(
+      mine.filter((p) => !p.live).reduce((n, p) => n + (p.last.playedMs ?? 0), 0),
+    );
   });
 
-  it('hour of day by day of week', async () => {
-    const expected = [
-      ...tally(stopped, (e) => `${new Date(startOf(e)).getUTCDay() || 7}|${new Date(startOf(e)).getUTCHours()}`),
-    ]
+  it('hour of day by day of week, in the time zone', async () => {
+    const expected = [...tally((e) => weekHour(startOf(e), tz).join('|'))]
       .map(([k, v]) => ({
         dayOfWeek: Number(k.split('|')[0]),
         hour: Number(k.split('|')[1]),
@@ -81,7 +92,7 @@ describe('warehouse analytics over a known history', () => {
         watchMs: v.watchMs,
       }))
       .sort((a, b) => a.dayOfWeek - b.dayOfWeek || a.hour - b.hour);
-    expect(await analytics().heatmap(range)).toEqual(expected);
+    expect(await analytics().heatmap({ ...range, timeZone: tz })).toEqual(expected);
   });
 
   it('transcode, direct stream and direct play', async () => {
@@ -91,7 +102,7 @@ describe('warehouse analytics over a known history', () => {
         : e.quality.videoDecision === 'DIRECT_STREAM'
           ? 'DIRECT_STREAM'
           : 'DIRECT_PLAY';
-    const t = tally<string>(stopped, kind);
+    const t = tally<string>(kind);
     expect(await analytics().streamDecisions(range)).toEqual(
       ['TRANSCODE', 'DIRECT_STREAM', 'DIRECT_PLAY'].map((key) => ({
         key,
@@ -119,7 +130,7 @@ describe('warehouse analytics over a known history', () => {
         (e: PlaybackEvent) => e.quality.streamAudioCodec,
       ],
     ] as const) {
-      const expected = [...tally(stopped, (e) => `${source(e) ?? ''}>${stream(e) ?? ''}`)]
+      const expected = [...tally((e) => `${source(e) ?? ''}>${stream(e) ?? ''}`)]
         .map(([k, v]) => ({ source: k.split('>')[0]!, stream: k.split('>')[1]!, plays: v.plays, watchMs: v.watchMs }))
         .sort(byPlaysThenKey((x) => `${x.source}\u0000${x.stream}`));
       expect(await analytics().qualityPairs(range, dimension), dimension).toEqual(expected);
@@ -127,7 +138,7 @@ describe('warehouse analytics over a known history', () => {
   });
 
   it('platforms, with distinct devices and accounts', async () => {
-    const expected = [...tally(stopped, (e) => e.device.platform)]
+    const expected = [...tally((e) => e.device.platform)]
       .map(([key, v]) => ({
         key,
         plays: v.plays,
@@ -140,7 +151,7 @@ describe('warehouse analytics over a known history', () => {
   });
 
   it('top users and top titles', async () => {
-    const users = [...tally(stopped, (e) => e.accountKey)]
+    const users = [...tally((e) => e.accountKey)]
       .map(([accountKey, v]) => ({
         accountKey,
         userName: `user${accountKey.split(':')[1]}`,
@@ -151,7 +162,6 @@ describe('warehouse analytics over a known history', () => {
     expect(await analytics().topUsers(range, 5)).toEqual(users.slice(0, 5));
     const titles = [
       ...tally(
-        stopped,
         (e) =>
           `${e.media.grandparentItemId ?? e.media.itemId}|${e.media.mediaType}|${e.media.grandparentTitle ?? e.media.title}`,
       ),
@@ -205,7 +215,7 @@ describe('warehouse analytics over a known history', () => {
   });
 
   it('geography by country', async () => {
-    const expected = [...tally(stopped, (e) => historyGeolocate(e.clientIp)?.countryCode ?? '')]
+    const expected = [...tally((e) => historyGeolocate(e.clientIp)?.countryCode ?? '')]
       .map(([countryCode, v]) => ({ countryCode, plays: v.plays, watchMs: v.watchMs, users: v.accounts.size }))
       .sort(byPlaysThenKey((x) => x.countryCode));
     const result = await analytics().geography(range, 'country');

@@ -75,22 +75,25 @@ beforeAll(async () => {
     }),
   ];
   await syncAll();
-  // Heat was watched twice and Dune once, all on Plex.
-  const stop = (itemId: string, sessionKey: string, playedMs: number) =>
-    samplePlaybackEvent({
-      serverId: 'plex',
-      accountKey: 'plex:1',
-      sessionKey,
-      eventType: 'STOPPED',
-      playedMs,
-      media: { ...samplePlaybackEvent().media, itemId },
-    });
+  // Heat was watched twice and Dune once, all on Plex: each play a start and a stop.
+  const play = (itemId: string, sessionKey: string, playedMs: number) =>
+    (['STARTED', 'STOPPED'] as const).map((eventType) =>
+      samplePlaybackEvent({
+        eventId: `${sessionKey}-${eventType}`,
+        serverId: 'plex',
+        accountKey: 'plex:1',
+        sessionKey,
+        eventType,
+        playedMs: eventType === 'STOPPED' ? playedMs : 0,
+        media: { ...samplePlaybackEvent().media, itemId },
+      }),
+    );
   await publish(producer, topics.playbackEvents, [
-    stop('102', 'a', 60_000),
-    stop('102', 'b', 30_000),
-    stop('101', 'c', 90_000),
+    ...play('102', 'a', 60_000),
+    ...play('102', 'b', 30_000),
+    ...play('101', 'c', 90_000),
   ]);
-  await waitFor(() => (sink.stats.rows.playback_events ?? 0) === 3, 'plays stored');
+  await waitFor(() => (sink.stats.rows.playback_events ?? 0) === 6, 'plays stored');
 }, 60_000);
 
 afterAll(async () => {

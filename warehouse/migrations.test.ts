@@ -42,7 +42,7 @@ describe('warehouse migrations on the real engine', () => {
   it('applies numbered files in order, once each, and records them', async () => {
     const dir = migrationsDir({ '0002_users.sql': second, '0001_plays.sql': first });
     expect(await migrate(warehouse, logger, dir)).toEqual([1, 2]);
-    expect(await tables(warehouse)).toEqual(['plays', 'schema_migrations', 'users']);
+    expect(await tables(warehouse)).toEqual(['plays', 'schema_migration_leases', 'schema_migrations', 'users']);
     const rows = await warehouse.client.query({
       query: `SELECT title FROM ${warehouse.table('plays')}`,
       format: 'JSONEachRow',

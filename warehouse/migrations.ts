@@ -1,11 +1,14 @@
 // Numbered SQL migrations (warehouse/migrations/NNNN_description.sql), each applied once and
 // recorded with its checksum in `schema_migrations`.
 //
-// ClickHouse has no transactional DDL and no lock to take, so every statement in a migration must
-// be safe to run twice (IF NOT EXISTS, IF EXISTS, ...): a crash halfway through a file, or two
-// processes starting at once in the scale-out mode, then simply re-apply it. `{{database}}` in a
-// file stands for the configured database.
-import { createHash } from 'node:crypto';
+// ClickHouse has no transactional DDL, so every statement in a migration must be safe to run twice
+// (IF NOT EXISTS, IF EXISTS, TRUNCATE before a rebuild, ...): a crash halfway through a file simply
+// re-applies it. Rebuilding derived data is not safe to run twice *at once*, so the processes of
+// the scale-out mode, which all start together, take turns: one holds a lease on the pending
+// migrations while the others wait for it to record them. `{{database}}` in a file stands for the
+// configured database.
+import { createHash, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../core/logger.ts';
@@ -73,10 +76,81 @@ interface AppliedRow {
   checksum: string;
 }
 
+/** How long a lease holds without its migrations being recorded before another process takes over. */
+const LEASE_MS = 15 * 60_000;
+
+interface Lease {
+  attempt: number;
+  holder: string;
+  age_ms: number;
+}
+
+/**
+ * Takes the lease to apply migrations up to `version`, or says who holds it. Leases are rows
+ * numbered per version; a row inserted with its number as deduplication token is stored only once,
+ * so of two processes claiming the same number exactly one gets it, without a lock server.
+ */
+async function claimLease(
+  warehouse: Warehouse,
+  version: number,
+  holder: string,
+): Promise<{ mine: boolean; holder: string }> {
+  const table = warehouse.table('schema_migration_leases');
+  const read = async () => {
+    const result = await warehouse.client.query({
+      query: `SELECT attempt, holder, toUInt64(dateDiff('millisecond', taken_at, now64(3))) AS age_ms FROM ${table}
+              WHERE version = {version:UInt32} ORDER BY attempt DESC LIMIT 1`,
+      query_params: { version },
+      format: 'JSONEachRow',
+    });
+    const [row] = await result.json<Lease>();
+    return row ? { ...row, attempt: Number(row.attempt), age_ms: Number(row.age_ms) } : undefined;
+  };
+  const latest = await read();
+  if (latest && latest.holder !== RELEASED && (latest.holder === holder || latest.age_ms < LEASE_MS))
+    return { mine: latest.holder === holder, holder: latest.holder };
+  await insertLease(warehouse, version, latest ? latest.attempt + 1 : 0, holder);
+  const won = await read();
+  return { mine: won?.holder === holder, holder: won?.holder ?? holder };
+}
+
+const RELEASED = '';
+
+async function insertLease(warehouse: Warehouse, version: number, attempt: number, holder: string): Promise<void> {
+  await warehouse.client.insert({
+    table: warehouse.table('schema_migration_leases'),
+    values: [{ version, attempt, holder }],
+    format: 'JSONEachRow',
+    clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: `lease-${version}-${attempt}` },
+  });
+}
+
+/** Gives the lease up. */
+async function releaseLease(warehouse: Warehouse, version: number): Promise<void> {
+  const result = await warehouse.client.query({
+    query: `SELECT max(attempt) AS attempt FROM ${warehouse.table('schema_migration_leases')} WHERE version = {version:UInt32}`,
+    query_params: { version },
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ attempt: string }>();
+  await insertLease(warehouse, version, Number(row?.attempt ?? 0) + 1, RELEASED);
+}
+
 /** Applies the migrations not yet recorded, in order; returns the versions it applied. */
 export async function migrate(warehouse: Warehouse, logger: Logger, dir = MIGRATIONS_DIR): Promise<number[]> {
   const log = logger.child({ component: 'migrations' });
+  const migrations = loadMigrations(dir);
   const ledger = warehouse.table('schema_migrations');
+  await warehouse.client.command({
+    query: `CREATE TABLE IF NOT EXISTS ${warehouse.table('schema_migration_leases')} (
+      version UInt32 COMMENT 'Newest migration the holder is applying',
+      attempt UInt32 COMMENT 'Number of the claim: a lease that ran out is claimed again with the next one',
+      holder String COMMENT 'Process that holds the lease; empty once given up after a failure',
+      taken_at DateTime64(3, 'UTC') DEFAULT now64(3)
+    ) ENGINE = MergeTree ORDER BY (version, attempt)
+    SETTINGS non_replicated_deduplication_window = 1000
+    COMMENT 'Which process applies the pending migrations (warehouse/migrations.ts)'`,
+  });
   await warehouse.client.command({
     query: `CREATE TABLE IF NOT EXISTS ${ledger} (
       version UInt32 COMMENT 'Number of the migration file',
@@ -86,13 +160,30 @@ export async function migrate(warehouse: Warehouse, logger: Logger, dir = MIGRAT
     ) ENGINE = ReplacingMergeTree(applied_at) ORDER BY version
     COMMENT 'Warehouse migrations applied to this database (warehouse/migrations/*.sql)'`,
   });
+  const holder = randomUUID();
+  for (let waited = 0; ; waited++) {
+    const pending = await pendingMigrations(warehouse, migrations, ledger);
+    if (pending.length === 0) return [];
+    const lease = await claimLease(warehouse, pending.at(-1)!.version, holder);
+    if (lease.mine) {
+      try {
+        return await applyMigrations(warehouse, pending, ledger, log);
+      } finally {
+        // After a failure, whoever starts next (this process once the file is fixed) may try at once.
+        await releaseLease(warehouse, pending.at(-1)!.version).catch(() => undefined);
+      }
+    }
+    if (waited % 30 === 0) log.info({ holder: lease.holder }, 'another process is applying migrations; waiting');
+    await sleep(1000);
+  }
+}
+
+async function pendingMigrations(warehouse: Warehouse, migrations: Migration[], ledger: string): Promise<Migration[]> {
   const result = await warehouse.client.query({
     query: `SELECT version, name, checksum FROM ${ledger} FINAL ORDER BY version`,
     format: 'JSONEachRow',
   });
   const applied = new Map((await result.json<AppliedRow>()).map((row) => [Number(row.version), row]));
-
-  const migrations = loadMigrations(dir);
   for (const [version, row] of applied) {
     const file = migrations.find((m) => m.version === version);
     if (file && file.checksum !== row.checksum) {
@@ -102,10 +193,18 @@ export async function migrate(warehouse: Warehouse, logger: Logger, dir = MIGRAT
     }
   }
 
+  return migrations.filter((m) => !applied.has(m.version));
+}
+
+async function applyMigrations(
+  warehouse: Warehouse,
+  pending: Migration[],
+  ledger: string,
+  log: Logger,
+): Promise<number[]> {
   const done: number[] = [];
   const database = identifier(warehouse.database);
-  for (const migration of migrations) {
-    if (applied.has(migration.version)) continue;
+  for (const migration of pending) {
     log.info({ migration: migration.file, statements: migration.statements.length }, 'applying migration');
     for (const [index, statement] of migration.statements.entries()) {
       try {

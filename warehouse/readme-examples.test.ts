@@ -26,8 +26,10 @@ describe('warehouse/README.md', () => {
 
   it.each(examples.map((sql, i) => [i + 1, sql]))('example %i runs on the real schema', async (_n, sql) => {
     // The guide uses the default database; the test database has another name.
-    const qualified = (sql as string).replace(/\b(FROM|JOIN)\s+([a-z_]+)\b/g, (all, keyword: string, name: string) =>
-      tables.includes(name) ? `${keyword} ${warehouse.database}.${name}` : all,
+    const qualified = (sql as string).replace(
+      /\b(FROM|JOIN)\s+([a-z_][a-z0-9_]*)\b/g,
+      (all, keyword: string, name: string) =>
+        tables.includes(name) ? `${keyword} ${warehouse.database}.${name}` : all,
     );
     await expect(
       warehouse.client.query({ query: qualified, format: 'JSONEachRow' }).then((r) => r.json()),

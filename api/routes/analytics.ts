@@ -29,22 +29,31 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
   const sessions = new SessionQueries(warehouse);
   const analytics = new Analytics(warehouse);
 
-  app.get('/api/v1/analytics/overview', { schema: { response: { 200: Overview, ...errors } } }, async () =>
-    sessions.overview(),
+  app.get<{ Querystring: Pick<RangeQuery, 'servers' | 'tz'> }>(
+    '/api/v1/analytics/overview',
+    {
+      schema: {
+        querystring: {
+          type: 'object',
+          properties: { servers: rangeSchema.properties.servers, tz: rangeSchema.properties.tz },
+        },
+        response: { 200: Overview, ...errors },
+      },
+    },
+    async (request) => {
+      const { serverIds, timeZone } = filters({ servers: request.query.servers, tz: request.query.tz });
+      return sessions.overview(Date.now(), serverIds, timeZone);
+    },
   );
 
-  app.get<{ Params: { name: AnalyticName }; Querystring: RangeQuery & { limit?: number; tz?: string } }>(
+  app.get<{ Params: { name: AnalyticName }; Querystring: RangeQuery & { limit?: number } }>(
     '/api/v1/analytics/:name',
     {
       schema: {
         params: { type: 'object', properties: { name: { type: 'string', enum: [...ANALYTICS] } } },
         querystring: {
           ...rangeSchema,
-          properties: {
-            ...rangeSchema.properties,
-            limit: { type: 'integer', minimum: 1, maximum: 100 },
-            tz: { type: 'string', pattern: '^[A-Za-z_]+(/[A-Za-z_+-]+)*$' },
-          },
+          properties: { ...rangeSchema.properties, limit: { type: 'integer', minimum: 1, maximum: 100 } },
         },
       },
     },
@@ -53,7 +62,7 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
       const limit = request.query.limit ?? 10;
       const data = await {
         plays: () => analytics.playsOverTime(f),
-        heatmap: () => analytics.heatmap(f, request.query.tz ?? 'UTC'),
+        heatmap: () => analytics.heatmap(f),
         decisions: () => analytics.streamDecisions(f),
         resolutions: () => analytics.qualityPairs(f, 'resolution'),
         'video-codecs': () => analytics.qualityPairs(f, 'videoCodec'),

@@ -1,4 +1,5 @@
 // The time range and server/account filters every data route takes, and their schema.
+import { checkTimeZone } from '../../core/time-zone.ts';
 import { checkRange, type Filters } from '../../warehouse/queries/index.ts';
 
 export const DAY = 86_400_000;
@@ -8,6 +9,7 @@ export interface RangeQuery {
   to?: number;
   servers?: string;
   accounts?: string;
+  tz?: string;
 }
 
 export const rangeSchema = {
@@ -17,6 +19,12 @@ export const rangeSchema = {
     to: { type: 'integer', minimum: 1, description: 'End (exclusive), ms since the epoch (default: now)' },
     servers: { type: 'string', pattern: '^[a-z0-9_,-]*$', description: 'Comma-separated server ids' },
     accounts: { type: 'string', maxLength: 4000, description: 'Comma-separated account keys (server_id:user_id)' },
+    tz: {
+      type: 'string',
+      maxLength: 64,
+      description:
+        'IANA time zone whose days group the results, e.g. Europe/Berlin (default UTC): a play belongs to the day it started in this zone',
+    },
   },
 } as const;
 
@@ -29,10 +37,16 @@ export function commaList(text: string | undefined): string[] | undefined {
   return items?.length ? items : undefined;
 }
 
-/** The filters of a request, refused (invalid) when "from" is not before "to". */
+/** The filters of a request, refused (invalid) when "from" is not before "to" or the zone is unknown. */
 export function filters(q: RangeQuery): Filters {
   const to = q.to ?? Date.now() + 1;
   const from = q.from ?? to - 30 * DAY;
   checkRange(from, to);
-  return { from, to, serverIds: commaList(q.servers), accountKeys: commaList(q.accounts) };
+  return {
+    from,
+    to,
+    serverIds: commaList(q.servers),
+    accountKeys: commaList(q.accounts),
+    timeZone: checkTimeZone(q.tz ?? 'UTC'),
+  };
 }

@@ -1,5 +1,6 @@
-// Long-range analytics, read from the rollups of migrations/0002_rollups.sql. A play counts once
-// it has stopped, on the day (hour) it started.
+// Long-range analytics, read from the 15-minute rollups of migrations/0008. A play counts from its
+// start, running or not, on the day it started in the filters' time zone; its watch time counts
+// when it ends (README, "What counts as a play").
 import type { Warehouse } from '../client.ts';
 import { filterParams, num, rows, where, type Filters } from './filters.ts';
 
@@ -22,9 +23,9 @@ export class Analytics {
   async playsOverTime(f: Filters): Promise<PlaysPoint[]> {
     const list = await rows<Record<string, string>>(
       this.w,
-      `SELECT toString(day) AS day_text, media_type, sum(plays) AS plays, sum(watch_ms) AS watch_ms
-       FROM ${this.w.table('plays_daily')} WHERE ${where('day', 'day', f, { accounts: true })}
-       GROUP BY day, media_type ORDER BY day, media_type`,
+      `SELECT toString(toDate(period_start, {tz:String})) AS day_text, media_type, sum(plays) AS plays, sum(watch_ms) AS watch_ms
+       FROM ${this.w.table('plays_15m')} WHERE ${where('period_start', '15m', f, { accounts: true })}
+       GROUP BY day_text, media_type ORDER BY day_text, media_type`,
       filterParams(f),
     );
     return list.map((r) => ({
@@ -35,17 +36,14 @@ export class Analytics {
     }));
   }
 
-  /** Plays by day of week (1 = Monday) and hour of day, in the given time zone. */
-  async heatmap(
-    f: Filters,
-    timezone = 'UTC',
-  ): Promise<Array<{ dayOfWeek: number; hour: number; plays: number; watchMs: number }>> {
+  /** Plays by day of week (1 = Monday) and hour of day, in the filters' time zone. */
+  async heatmap(f: Filters): Promise<Array<{ dayOfWeek: number; hour: number; plays: number; watchMs: number }>> {
     const list = await rows<Record<string, string>>(
       this.w,
-      `SELECT toDayOfWeek(hour, 0, {tz:String}) AS dow, toHour(toTimeZone(hour, {tz:String})) AS h, sum(plays) AS plays, sum(watch_ms) AS watch_ms
-       FROM ${this.w.table('plays_hourly')} WHERE ${where('hour', 'hour', f)}
+      `SELECT toDayOfWeek(period_start, 0, {tz:String}) AS dow, toHour(period_start, {tz:String}) AS h, sum(plays) AS plays, sum(watch_ms) AS watch_ms
+       FROM ${this.w.table('plays_15m')} WHERE ${where('period_start', '15m', f, { accounts: true })}
        GROUP BY dow, h ORDER BY dow, h`,
-      { ...filterParams(f), tz: timezone },
+      filterParams(f),
     );
     return list.map((r) => ({ dayOfWeek: num(r.dow), hour: num(r.h), plays: num(r.plays), watchMs: num(r.watch_ms) }));
   }
@@ -55,13 +53,13 @@ export class Analytics {
     const [r] = await rows<Record<string, string>>(
       this.w,
       `SELECT sum(transcode_plays) AS t, sum(direct_stream_plays) AS ds, sum(direct_play_plays) AS dp
-       FROM ${this.w.table('plays_daily')} WHERE ${where('day', 'day', f, { accounts: true })}`,
+       FROM ${this.w.table('plays_15m')} WHERE ${where('period_start', '15m', f, { accounts: true })}`,
       filterParams(f),
     );
     const quality = await rows<Record<string, string>>(
       this.w,
       `SELECT multiIf(video_decision = 'TRANSCODE' OR audio_decision = 'TRANSCODE', 'TRANSCODE', video_decision = 'DIRECT_STREAM', 'DIRECT_STREAM', 'DIRECT_PLAY') AS k, sum(watch_ms) AS watch_ms
-       FROM ${this.w.table('stream_quality_daily')} WHERE ${where('day', 'day', f)} GROUP BY k`,
+       FROM ${this.w.table('stream_quality_15m')} WHERE ${where('period_start', '15m', f)} GROUP BY k`,
       filterParams(f),
     );
     const watch = (k: string) => num(quality.find((q) => q.k === k)?.watch_ms);
@@ -85,7 +83,7 @@ export class Analytics {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT ${source} AS source, ${stream} AS stream, sum(plays) AS plays, sum(watch_ms) AS watch_ms
-       FROM ${this.w.table('stream_quality_daily')} WHERE ${where('day', 'day', f)}
+       FROM ${this.w.table('stream_quality_15m')} WHERE ${where('period_start', '15m', f)}
        GROUP BY source, stream ORDER BY plays DESC, source, stream`,
       filterParams(f),
     );
@@ -100,7 +98,7 @@ export class Analytics {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT ${by} AS k, sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqMerge(devices) AS devices, uniqMerge(accounts) AS accounts
-       FROM ${this.w.table('clients_daily')} WHERE ${where('day', 'day', f)}
+       FROM ${this.w.table('clients_15m')} WHERE ${where('period_start', '15m', f)}
        GROUP BY k ORDER BY plays DESC, k`,
       filterParams(f),
     );
@@ -121,8 +119,8 @@ export class Analytics {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT p.account_key AS account_key, any(a.user_name) AS user_name, sum(p.plays) AS plays, sum(p.watch_ms) AS watch_ms
-       FROM (SELECT account_key, sum(plays) AS plays, sum(watch_ms) AS watch_ms FROM ${this.w.table('plays_daily')}
-             WHERE ${where('day', 'day', f, { accounts: true })} GROUP BY account_key) AS p
+       FROM (SELECT account_key, sum(plays) AS plays, sum(watch_ms) AS watch_ms FROM ${this.w.table('plays_15m')}
+             WHERE ${where('period_start', '15m', f, { accounts: true })} GROUP BY account_key) AS p
        LEFT JOIN (SELECT account_key, anyLast(user_name) AS user_name FROM ${this.w.table('accounts')} GROUP BY account_key) AS a USING (account_key)
        GROUP BY account_key ORDER BY ${orderBy === 'plays' ? 'plays' : 'watch_ms'} DESC, account_key LIMIT {limit:UInt32}`,
       { ...filterParams(f), limit },
@@ -145,7 +143,7 @@ export class Analytics {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT title_key, media_type, anyLast(title) AS title, sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqMerge(accounts) AS users
-       FROM ${this.w.table('titles_daily')} WHERE ${where('day', 'day', f)} AND (empty({types:Array(String)}) OR has({types:Array(String)}, media_type))
+       FROM ${this.w.table('titles_15m')} WHERE ${where('period_start', '15m', f)} AND (empty({types:Array(String)}) OR has({types:Array(String)}, media_type))
        GROUP BY title_key, media_type ORDER BY plays DESC, title_key LIMIT {limit:UInt32}`,
       { ...filterParams(f), limit, types: mediaTypes },
     );
@@ -159,11 +157,11 @@ export class Analytics {
     }));
   }
 
-  /** Highest number of streams seen at once per day (all selected servers together). */
+  /** Highest number of streams seen at once per day of the time zone (all selected servers together). */
   async concurrencyPeaks(f: Filters): Promise<Array<{ day: string; peakStreams: number; peakTranscodes: number }>> {
     const list = await rows<Record<string, string>>(
       this.w,
-      `SELECT toString(toDate(minute)) AS day_text, max(streams) AS peak, max(transcodes) AS peak_t FROM (
+      `SELECT toString(toDate(minute, {tz:String})) AS day_text, max(streams) AS peak, max(transcodes) AS peak_t FROM (
          SELECT minute, sum(s) AS streams, sum(t) AS transcodes FROM (
            SELECT minute, server_id, uniqMerge(streams) AS s, uniqMerge(transcodes) AS t
            FROM ${this.w.table('concurrency_minutely')} WHERE ${where('minute', 'minute', f)} GROUP BY minute, server_id)
@@ -192,12 +190,12 @@ export class Analytics {
     }));
   }
 
-  /** Data streamed per day (bitrate x watch time), in kilobits. */
+  /** Data streamed per day (bitrate x watch time, counted on the day the play started), in kilobits. */
   async streamedData(f: Filters): Promise<Array<{ day: string; kilobits: number }>> {
     const list = await rows<Record<string, string>>(
       this.w,
-      `SELECT toString(day) AS day_text, sum(streamed_kbit) AS kbit FROM ${this.w.table('plays_daily')}
-       WHERE ${where('day', 'day', f, { accounts: true })} GROUP BY day_text ORDER BY day_text`,
+      `SELECT toString(toDate(period_start, {tz:String})) AS day_text, sum(streamed_kbit) AS kbit FROM ${this.w.table('plays_15m')}
+       WHERE ${where('period_start', '15m', f, { accounts: true })} GROUP BY day_text ORDER BY day_text`,
       filterParams(f),
     );
     return list.map((r) => ({ day: r.day_text!, kilobits: num(r.kbit) }));
@@ -223,7 +221,7 @@ export class Analytics {
       this.w,
       `SELECT ${keys}, ${by === 'country' ? "'' AS region, '' AS city, NULL AS lat, NULL AS lon" : 'anyLast(latitude) AS lat, anyLast(longitude) AS lon'},
               sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqMerge(accounts) AS users
-       FROM ${this.w.table('geo_daily')} WHERE ${where('day', 'day', f)}
+       FROM ${this.w.table('geo_15m')} WHERE ${where('period_start', '15m', f)}
        GROUP BY ${keys} ORDER BY plays DESC, ${keys}`,
       filterParams(f),
     );

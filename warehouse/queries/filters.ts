@@ -1,6 +1,7 @@
 // Filters every analytic takes, turned into parameterised WHERE clauses (values never enter the
 // SQL text). Time ranges are inclusive of `from`, exclusive of `to`, in ms since the epoch.
 import { AppError } from '../../core/errors.ts';
+import { checkTimeZone } from '../../core/time-zone.ts';
 import type { Warehouse } from '../client.ts';
 
 export interface Filters {
@@ -10,6 +11,8 @@ export interface Filters {
   serverIds?: string[];
   /** Only these accounts (server_id:user_id), where the table has accounts. */
   accountKeys?: string[];
+  /** IANA zone whose calendar days the results are grouped by (UTC when absent). */
+  timeZone?: string;
 }
 
 export type Params = Record<string, unknown>;
@@ -32,22 +35,23 @@ export function filterParams(f: Filters): Params {
     servers: f.serverIds ?? [],
     accounts,
     account_servers: accountServers,
+    tz: checkTimeZone(f.timeZone ?? 'UTC'),
   };
 }
 
 /**
- * Conditions on a rollup's time column (day, hour or minute buckets) plus the server and account
+ * Conditions on a rollup's time column (15-minute, hour or minute buckets, or exact times) plus the server and account
  * filters that are set: only those, as IN lists, so ClickHouse can use the tables' sort keys.
  */
 export function where(
   timeColumn: string,
-  bucket: 'day' | 'hour' | 'minute' | 'time',
+  bucket: '15m' | 'hour' | 'minute' | 'time',
   f: Filters,
   opts: { accounts?: boolean } = {},
 ): string {
   const bound = (param: string) => {
     const t = `fromUnixTimestamp64Milli({${param}:Int64}, 'UTC')`;
-    if (bucket === 'day') return `toDate(${t})`;
+    if (bucket === '15m') return `toStartOfFifteenMinutes(${t})`;
     if (bucket === 'hour') return `toStartOfHour(${t})`;
     if (bucket === 'minute') return `toStartOfMinute(${t})`;
     return t;

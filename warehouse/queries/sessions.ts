@@ -1,5 +1,6 @@
 // Plays themselves: what is on now, today's figures, and the paged history.
 import { AppError } from '../../core/errors.ts';
+import { checkTimeZone, startOfDay } from '../../core/time-zone.ts';
 import type { Warehouse } from '../client.ts';
 import { chTime } from '../rows.ts';
 import { filterParams, num, rows, where, type Filters } from './filters.ts';
@@ -197,9 +198,11 @@ export class SessionQueries {
     return list.map(toSession);
   }
 
+  /** What is on now, and the plays of the viewer's day so far (running ones included). */
   async overview(
     now = Date.now(),
     serverIds: string[] = [],
+    timeZone = 'UTC',
   ): Promise<{
     streamsNow: number;
     transcodesNow: number;
@@ -210,13 +213,12 @@ export class SessionQueries {
     totalUsers: number;
   }> {
     const active = await this.active(now, serverIds);
-    const dayStart = new Date(now);
-    dayStart.setUTCHours(0, 0, 0, 0);
-    const today: Filters = { from: dayStart.getTime(), to: now + 1, serverIds };
+    const today: Filters = { from: startOfDay(now, checkTimeZone(timeZone)), to: now + 1, serverIds, timeZone };
+    // The rollup analytics read, so that "today" here and the same day there are one number.
     const [counts] = await rows<Record<string, string>>(
       this.w,
-      `SELECT count() AS plays, sum(played_ms) AS watch_ms, uniqExact(account_key) AS users FROM ${this.w.table('sessions')} FINAL
-       WHERE ${where('started_at', 'time', today)}`,
+      `SELECT sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqExact(account_key) AS users FROM ${this.w.table('plays_15m')}
+       WHERE ${where('period_start', '15m', today)}`,
       filterParams(today),
     );
     const [users] = await rows<Record<string, string>>(
