@@ -21,8 +21,13 @@ function cached<T>(load: () => Promise<T>): () => Promise<T> {
 export const userChoices = cached(() => api<{ users: UserChoice[] }>('/api/v1/users').then((r) => r.users));
 export const serverChoices = cached(() => api<{ servers: MediaServer[] }>('/api/v1/servers').then((r) => r.servers));
 
-/** [from, to) of the last `days` days, in ms. */
+/** The viewer's time zone: a play belongs to the day it started here (README, "What counts as a play"). */
+export const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/** [from, to) of the last `days` calendar days in the viewer's zone, today included, in ms. */
 export function lastDays(days: number): { from: number; to: number } {
-  const to = Date.now() + 1;
-  return { from: to - days * 86_400_000, to };
+  const start = new Date();
+  start.setHours(0, 0, 0, 0);
+  start.setDate(start.getDate() - (days - 1));
+  return { from: start.getTime(), to: Date.now() + 1 };
 }
