@@ -187,7 +187,7 @@ it('documents the declared shapes in the OpenAPI document, by name', () => {
   };
   const schemas = Object.values(document.components.schemas);
   const session = schemas.find((s) => s.properties?.sessionKey && s.properties?.stoppedAt);
-  expect(Object.keys(session?.properties ?? {})).toHaveLength(45);
+  expect(Object.keys(session?.properties ?? {})).toHaveLength(47);
   const history = JSON.stringify(document.paths['/api/v1/sessions/history']!.get!.responses);
   expect(history).toMatch(/#\/components\/schemas\/[\w-]+/);
   expect(history).toContain('nextCursor');

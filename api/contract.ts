@@ -32,6 +32,8 @@ const playFields = {
   grandparentTitle: Type.String(),
   mediaType: Type.String(),
   year: Nullable(Type.Integer()),
+  seasonNumber: Nullable(Type.Integer({ description: 'Episodes: the season' })),
+  episodeNumber: Nullable(Type.Integer({ description: 'Episodes: the episode in its season' })),
   deviceId: Type.String(),
   deviceName: Type.String(),
   player: Type.String(),

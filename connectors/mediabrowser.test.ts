@@ -10,8 +10,17 @@ describe.each(['JELLYFIN', 'EMBY'] as const)('%s client against a server of that
     new MediaBrowserClient({ flavor, url: server.url, token, clientId: 'sw-test' });
   const carol = user('b5c0ffee00000000000000000000aaaa', 'carol');
   const dave = user('d4ve0000000000000000000000000bbb', 'dave');
-  const film = movie('m1', 'Arrival', { videoHeight: 2160, videoCodec: 'hevc', bitrateKbps: 20_640 });
-  const ep = episode('e1', 'Dark', 1, 2, 'Lies', { videoHeight: 1080, bitrateKbps: 8640 });
+  const film = movie('m1', 'Arrival', {
+    videoHeight: 2160,
+    videoCodec: 'hevc',
+    bitrateKbps: 20_640,
+    externalIds: { imdb: 'tt2543164', tmdb: '329865' },
+  });
+  const ep = episode('e1', 'Dark', 1, 2, 'Lies', {
+    videoHeight: 1080,
+    bitrateKbps: 8640,
+    externalIds: { tvdb: '6202652', imdb: 'tt5753512' },
+  });
 
   beforeAll(async () => {
     await server.start();
@@ -145,6 +154,21 @@ describe.each(['JELLYFIN', 'EMBY'] as const)('%s client against a server of that
       bitrateKbps: 20_640,
       container: 'mkv',
       durationMs: 7_200_000,
+    });
+  });
+
+  it("reads items' ProviderIds (asked for in Fields) and episode numbers", async () => {
+    const c = client();
+    expect((await c.libraryItems('1', 0, 1)).items[0]).toMatchObject({
+      externalIds: ['imdb:tt2543164', 'tmdb:329865'],
+      seasonNumber: null,
+    });
+    expect((await c.libraryItems('2', 0, 1)).items[0]).toMatchObject({
+      title: 'Lies',
+      grandparentTitle: 'Dark',
+      seasonNumber: 1,
+      episodeNumber: 2,
+      externalIds: ['imdb:tt5753512', 'tvdb:6202652'],
     });
   });
 

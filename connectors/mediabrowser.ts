@@ -3,6 +3,7 @@
 // "Authorization: MediaBrowser Token=..." header; Emby: X-Emby-Token), in Emby's /emby path
 // prefix, and in how /Sessions/{id}/Message takes its arguments. Ticks are 100 ns.
 import type { MediaType, StreamDecision, StreamQuality } from '../schemas/index.ts';
+import { providerExternalIds } from './external-ids.ts';
 import { ServerHttp, ServerRequestError, type HttpLimits } from './http.ts';
 import { MediaBrowserSocketFeed } from './mediabrowser-socket.ts';
 import { isPrivateAddress, normalizeIp } from '../core/network.ts';
@@ -327,7 +328,7 @@ export class MediaBrowserClient implements MediaServerClient {
     const body = await this.get<{ Items?: Json[]; TotalRecordCount?: number }>('/Items', {
       ParentId: libraryId,
       Recursive: true,
-      Fields: 'MediaSources,Path,DateCreated',
+      Fields: 'MediaSources,Path,DateCreated,ProviderIds',
       IncludeItemTypes: 'Movie,Episode,Audio,MusicVideo,Video',
       StartIndex: start,
       Limit: size,
@@ -346,6 +347,9 @@ export class MediaBrowserClient implements MediaServerClient {
         mediaType: MEDIA_TYPES[String(i.Type)] ?? 'OTHER',
         grandparentTitle: str(i.SeriesName) ?? str(i.AlbumArtist),
         year: int(i.ProductionYear),
+        seasonNumber: i.Type === 'Episode' ? int(i.ParentIndexNumber) : null,
+        episodeNumber: i.Type === 'Episode' ? int(i.IndexNumber) : null,
+        externalIds: providerExternalIds(i.ProviderIds),
         addedAt: created && !Number.isNaN(Date.parse(created)) ? Date.parse(created) : null,
         durationMs: ticksToMs(i.RunTimeTicks),
         sizeBytes: num(source?.Size),

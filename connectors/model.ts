@@ -71,6 +71,10 @@ export interface LibraryItem {
   mediaType: MediaItem['mediaType'];
   grandparentTitle: string | null;
   year: number | null;
+  seasonNumber: number | null;
+  episodeNumber: number | null;
+  /** "provider:id" (imdb:tt0113277, tmdb:949, tvdb:81189, plex:movie/5d77...), sorted. */
+  externalIds: string[];
   addedAt: number | null;
   durationMs: number | null;
   sizeBytes: number | null;

@@ -8,8 +8,12 @@ const plex = new FakePlexServer('plex-token');
 const client = () => new PlexClient({ url: plex.url, token: 'plex-token', clientId: 'sw-test' });
 const alice = user('42', 'alice');
 const bob = user('43', 'bob <script>');
-const dune = movie('5001', 'Dune');
-const ep = episode('6001', 'Westeros', 8, 3, 'The Long Night');
+const dune = movie('5001', 'Dune', {
+  externalIds: { imdb: 'tt1160419', tmdb: '438631', plexGuid: 'plex://movie/5d776be17a53e9001e732ab9' },
+});
+const ep = episode('6001', 'Westeros', 8, 3, 'The Long Night', {
+  externalIds: { tvdb: '6989573', plexGuid: 'com.plexapp.agents.thetvdb://121361/8/3?lang=en' },
+});
 const song = track('7001', 'Radiohead', 'Airbag');
 
 beforeAll(async () => {
@@ -225,6 +229,25 @@ describe('Plex client against a Plex-shaped server', () => {
       sizeBytes: 21_600_000_000,
       path: '/media/movies/Dune.mkv',
       addedAt: Date.UTC(2025, 0, 15),
+    });
+  });
+
+  it("reads items' outside ids (Guid elements, asked for with includeGuids=1, and the agent guid) and episode numbers", async () => {
+    const c = client();
+    const [film] = (await c.libraryItems('1', 0, 1)).items;
+    expect(film).toMatchObject({
+      externalIds: ['imdb:tt1160419', 'plex:movie/5d776be17a53e9001e732ab9', 'tmdb:438631'],
+      seasonNumber: null,
+      episodeNumber: null,
+    });
+    expect((await c.libraryItems('1', 1, 1)).items[0]!.externalIds).toEqual([]); // local://: matched by title
+    const [episodeItem] = (await c.libraryItems('2', 0, 1)).items;
+    expect(episodeItem).toMatchObject({
+      title: 'The Long Night',
+      grandparentTitle: 'Westeros',
+      seasonNumber: 8,
+      episodeNumber: 3,
+      externalIds: ['tvdb:121361/8/3', 'tvdb:6989573'],
     });
   });
 

@@ -4,6 +4,7 @@
 import { EventSource } from 'eventsource';
 import type { MediaType, NetworkLocation, PlayState, StreamDecision, StreamQuality } from '../schemas/index.ts';
 import { backoffMs } from '../bus/types.ts';
+import { plexExternalIds } from './external-ids.ts';
 import { ServerHttp, ServerRequestError, type HttpLimits } from './http.ts';
 import { isPrivateAddress, normalizeIp } from '../core/network.ts';
 import {
@@ -363,7 +364,7 @@ export class PlexClient implements MediaServerClient {
     const body = await this.http.request<{ MediaContainer?: Json & { Metadata?: Json[] } }>(
       `/library/sections/${encodeURIComponent(libraryId)}/all`,
       {
-        query: { type: itemType, 'X-Plex-Container-Start': start, 'X-Plex-Container-Size': size },
+        query: { type: itemType, includeGuids: 1, 'X-Plex-Container-Start': start, 'X-Plex-Container-Size': size },
       },
     );
     const container = body?.MediaContainer;
@@ -379,6 +380,9 @@ export class PlexClient implements MediaServerClient {
           mediaType: MEDIA_TYPES[String(m.type)] ?? 'OTHER',
           grandparentTitle: str(m.grandparentTitle),
           year: int(m.year),
+          seasonNumber: m.type === 'episode' ? int(m.parentIndex) : null,
+          episodeNumber: m.type === 'episode' ? int(m.index) : null,
+          externalIds: plexExternalIds(m.guid, m.Guid),
           addedAt: num(m.addedAt) !== null ? num(m.addedAt)! * 1000 : null,
           durationMs: int(m.duration),
           sizeBytes:

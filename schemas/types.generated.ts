@@ -45,6 +45,12 @@ export interface LibraryItemRecord {
   mediaType: MediaType;
   grandparentTitle: null | string;
   year: null | number;
+  /** Episodes: the season (Plex parentIndex, Jellyfin/Emby ParentIndexNumber). Added in version 2. */
+  seasonNumber: null | number;
+  /** Episodes: the episode in its season (Plex index, Jellyfin/Emby IndexNumber). Added in version 2. */
+  episodeNumber: null | number;
+  /** Ids of the item outside the server, as provider:id (imdb:tt0113277, tmdb:949, tvdb:81189, plex:movie/5d77...), from Plex Guid elements and guid, or Jellyfin/Emby ProviderIds: the same item on several servers shares them. Added in version 2. */
+  externalIds: string[];
   addedAt: null | number;
   durationMs: null | number;
   sizeBytes: null | number;

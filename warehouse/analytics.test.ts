@@ -160,21 +160,29 @@ describe('warehouse analytics over a known history', () => {
       }))
       .sort(byPlaysThenKey((x) => x.accountKey));
     expect(await analytics().topUsers(range, 5)).toEqual(users.slice(0, 5));
-    const titles = [
-      ...tally(
-        (e) =>
-          `${e.media.grandparentItemId ?? e.media.itemId}|${e.media.mediaType}|${e.media.grandparentTitle ?? e.media.title}`,
-      ),
-    ]
-      .map(([k, v]) => ({
-        titleKey: k.split('|')[0]!,
-        title: k.split('|')[2]!,
-        mediaType: k.split('|')[1]!,
+    // One line per series, artist or film across servers: the generated history plays the same
+    // items on both of its servers.
+    const series = (e: PlaybackEvent) => e.media.mediaType === 'EPISODE' || e.media.mediaType === 'TRACK';
+    const titleOf = (e: PlaybackEvent) => e.media.grandparentTitle ?? e.media.title;
+    const keyOf = (e: PlaybackEvent) =>
+      `${e.media.mediaType}|${titleOf(e).toLowerCase()}${series(e) ? '' : `|${e.media.year ?? ''}`}`;
+    const servers = new Map<string, Set<string>>();
+    for (const p of history.plays)
+      servers.set(keyOf(p.events[0]!), (servers.get(keyOf(p.events[0]!)) ?? new Set()).add(p.serverId));
+    const sample = new Map(history.plays.map((p) => [keyOf(p.events[0]!), p.events[0]!]));
+    const titles = [...tally(keyOf)]
+      .map(([key, v]) => ({
+        titleKey: key,
+        title: titleOf(sample.get(key)!),
+        mediaType: sample.get(key)!.media.mediaType,
+        year: series(sample.get(key)!) ? null : (sample.get(key)!.media.year ?? null),
+        servers: [...servers.get(key)!].sort(),
         plays: v.plays,
         watchMs: v.watchMs,
         users: v.accounts.size,
       }))
       .sort(byPlaysThenKey((x) => x.titleKey));
+    expect(titles.some((t) => t.servers.length > 1)).toBe(true);
     expect(await analytics().topTitles(range, 4)).toEqual(titles.slice(0, 4));
   });
 

@@ -38,18 +38,42 @@ async function syncAll(): Promise<void> {
 beforeAll(async () => {
   await plex.start();
   await jellyfin.start();
+  // Outside ids as the servers report them: Plex's agent guid and Guid elements, Jellyfin's ProviderIds.
+  const dune = { imdb: 'tt1160419', tmdb: '438631' };
+  const heat = { imdb: 'tt0113277', tmdb: '949' };
+  const darkEpisode = (n: number) => ({ tvdb: String(6_202_650 + n), imdb: `tt57535${10 + n}` });
   plex.addLibrary(MOVIES, [
-    movie('101', 'Dune', { year: 2021, sizeBytes: 40e9, videoHeight: 2160 }),
-    movie('102', 'Heat', { year: 1995, sizeBytes: 8e9, videoHeight: 1080, videoCodec: 'h264' }),
+    movie('101', 'Dune', {
+      year: 2021,
+      sizeBytes: 40e9,
+      videoHeight: 2160,
+      externalIds: { ...dune, plexGuid: 'plex://movie/5d776be17a53e9001e732ab9' },
+    }),
+    movie('102', 'Heat', { year: 1995, sizeBytes: 8e9, videoHeight: 1080, videoCodec: 'h264', externalIds: heat }),
     movie('103', 'Alien', { year: 1979, sizeBytes: 6e9, videoHeight: 1080, videoCodec: 'h264' }),
+    // Same title, another film: never the same item as Dune (2021).
+    movie('105', 'Dune', { year: 1984, sizeBytes: 5e9, videoHeight: 1080, externalIds: { imdb: 'tt0087182' } }),
+  ]);
+  // A second library holding Heat again (a 4K copy): a true duplicate on one server.
+  plex.addLibrary({ id: '4', title: '4K Movies', kind: 'movie' }, [
+    movie('104', 'Heat', { libraryId: '4', year: 1995, sizeBytes: 30e9, externalIds: heat }),
   ]);
   plex.addLibrary(
     SHOWS,
     Array.from({ length: 7 }, (_, i) =>
-      episode(String(200 + i), 'Dark', 1, i + 1, `Chapter ${i + 1}`, { sizeBytes: 2e9 }),
+      episode(String(200 + i), 'Dark', 1, i + 1, `Chapter ${i + 1}`, {
+        sizeBytes: 2e9,
+        externalIds: darkEpisode(i + 1),
+      }),
     ),
   );
-  jellyfin.addLibrary(MOVIES, [movie('j-dune', 'Dune', { year: 2021, sizeBytes: 30e9, videoHeight: 2160 })]);
+  // Jellyfin holds Dune and one episode of Dark too, under its own ids: the same items, on two servers.
+  jellyfin.addLibrary(MOVIES, [
+    movie('j-dune', 'Dune', { year: 2021, sizeBytes: 30e9, videoHeight: 2160, externalIds: dune }),
+  ]);
+  jellyfin.addLibrary(SHOWS, [
+    episode('j-dark-5', 'Dark', 1, 5, 'Chapter 5', { sizeBytes: 2e9, externalIds: darkEpisode(5) }),
+  ]);
   warehouse = await openTestWarehouse();
   await migrate(warehouse, logger);
   bus = new EmbeddedBus({ dir: mkdtempSync(join(tmpdir(), 'sw-lib-')), logger, defaultPartitions: 2 });
@@ -75,13 +99,13 @@ beforeAll(async () => {
     }),
   ];
   await syncAll();
-  // Heat was watched twice and Dune once, all on Plex: each play a start and a stop.
-  const play = (itemId: string, sessionKey: string, playedMs: number) =>
+  // Heat was watched twice on Plex, Dune once on Plex and once on Jellyfin: each play a start and a stop.
+  const play = (itemId: string, sessionKey: string, playedMs: number, serverId = 'plex') =>
     (['STARTED', 'STOPPED'] as const).map((eventType) =>
       samplePlaybackEvent({
         eventId: `${sessionKey}-${eventType}`,
-        serverId: 'plex',
-        accountKey: 'plex:1',
+        serverId,
+        accountKey: `${serverId}:1`,
         sessionKey,
         eventType,
         playedMs: eventType === 'STOPPED' ? playedMs : 0,
@@ -92,8 +116,9 @@ beforeAll(async () => {
     ...play('102', 'a', 60_000),
     ...play('102', 'b', 30_000),
     ...play('101', 'c', 90_000),
+    ...play('j-dune', 'd', 45_000, 'jf'),
   ]);
-  await waitFor(() => (sink.stats.rows.playback_events ?? 0) === 6, 'plays stored');
+  await waitFor(() => (sink.stats.rows.playback_events ?? 0) === 8, 'plays stored');
 }, 60_000);
 
 afterAll(async () => {
@@ -110,34 +135,102 @@ describe('library analytics from library snapshots', () => {
   it('counts items and sizes per library, read page by page', async () => {
     expect(await library().libraries()).toEqual([
       { serverId: 'jf', libraryId: '1', libraryTitle: 'Movies', items: 1, sizeBytes: 30e9, durationMs: 7_200_000 },
-      { serverId: 'plex', libraryId: '1', libraryTitle: 'Movies', items: 3, sizeBytes: 54e9, durationMs: 21_600_000 },
+      { serverId: 'jf', libraryId: '2', libraryTitle: 'TV Shows', items: 1, sizeBytes: 2e9, durationMs: 3_000_000 },
+      { serverId: 'plex', libraryId: '1', libraryTitle: 'Movies', items: 4, sizeBytes: 59e9, durationMs: 28_800_000 },
       { serverId: 'plex', libraryId: '2', libraryTitle: 'TV Shows', items: 7, sizeBytes: 14e9, durationMs: 21_000_000 },
+      { serverId: 'plex', libraryId: '4', libraryTitle: '4K Movies', items: 1, sizeBytes: 30e9, durationMs: 7_200_000 },
     ]);
   });
 
   it('distributes items by resolution and codec', async () => {
     expect(await library().distribution('resolution')).toEqual([
-      { key: '1080', items: 9, sizeBytes: 28e9 },
-      { key: '4k', items: 2, sizeBytes: 70e9 },
+      { key: '1080', items: 11, sizeBytes: 35e9 },
+      { key: '4k', items: 3, sizeBytes: 100e9 },
     ]);
     expect((await library().distribution('videoCodec')).map((d) => [d.key, d.items])).toEqual([
-      ['h264', 9],
-      ['hevc', 2],
+      ['h264', 10],
+      ['hevc', 4],
     ]);
   });
 
-  it('ranks the most watched items and lists the never watched, largest first', async () => {
-    expect((await library().mostWatched(5)).map((i) => [i.itemId, i.title, i.plays, i.watchMs])).toEqual([
-      ['102', 'Heat', 2, 90_000],
-      ['101', 'Dune', 1, 90_000],
+  it('ranks the most watched items, one line per item whatever the servers holding it', async () => {
+    expect(
+      (await library().mostWatched(5)).map((i) => [i.identity, i.title, i.year, i.servers, i.plays, i.watchMs]),
+    ).toEqual([
+      ['MOVIE|imdb:tt1160419', 'Dune', 2021, ['jf', 'plex'], 2, 135_000],
+      ['MOVIE|imdb:tt0113277', 'Heat', 1995, ['plex'], 2, 90_000],
     ]);
-    const never = await library().neverWatched(3);
-    expect(never.map((i) => i.itemId)).toEqual(['j-dune', '103', '200']);
   });
 
-  it('finds the same title held twice', async () => {
+  it('lists the copies never watched, largest first, episodes with their numbers', async () => {
+    const never = await library().neverWatched(4);
+    expect(never.map((i) => [i.serverId, i.itemId, i.title, i.year])).toEqual([
+      ['plex', '104', 'Heat', 1995],
+      ['plex', '103', 'Alien', 1979],
+      ['plex', '105', 'Dune', 1984],
+      ['plex', '200', 'Chapter 1', 2019],
+    ]);
+    expect(never[3]).toMatchObject({ grandparentTitle: 'Dark', seasonNumber: 1, episodeNumber: 1 });
+  });
+
+  it('tells an item held twice on one server from the same item on several servers', async () => {
+    // Heat in Movies and in 4K Movies on Plex is a duplicate; Dune (2021) and Dark S01E05 on Plex
+    // and Jellyfin are not, and Dune (1984) is another film.
     expect(await library().duplicates()).toEqual([
-      { title: 'Dune', year: 2021, mediaType: 'MOVIE', copies: 2, sizeBytes: 70e9, items: ['jf:j-dune', 'plex:101'] },
+      {
+        identity: 'MOVIE|imdb:tt0113277',
+        title: 'Heat',
+        grandparentTitle: '',
+        mediaType: 'MOVIE',
+        year: 1995,
+        seasonNumber: null,
+        episodeNumber: null,
+        servers: ['plex'],
+        copies: 2,
+        sizeBytes: 38e9,
+        items: ['plex:102', 'plex:104'],
+      },
+    ]);
+    expect(
+      (await library().onSeveralServers()).map((i) => [
+        i.identity,
+        i.grandparentTitle,
+        i.seasonNumber,
+        i.episodeNumber,
+        i.title,
+        i.servers,
+        i.items,
+      ]),
+    ).toEqual([
+      ['MOVIE|imdb:tt1160419', '', null, null, 'Dune', ['jf', 'plex'], ['jf:j-dune', 'plex:101']],
+      ['EPISODE|imdb:tt5753515', 'Dark', 1, 5, 'Chapter 5', ['jf', 'plex'], ['jf:j-dark-5', 'plex:204']],
+    ]);
+  });
+
+  it('matches items without outside ids (stored before snapshots carried them) by series and episode, or title and year', async () => {
+    const row = (server: string, item: string, fields: Record<string, unknown>) => ({
+      server_id: server,
+      library_id: '1',
+      item_id: item,
+      library_title: 'Old',
+      media_type: 'EPISODE',
+      snapshot_at: '2026-01-01 00:00:00.000',
+      ...fields,
+    });
+    await warehouse.client.insert({
+      table: warehouse.table('library_items'),
+      values: [
+        row('old-a', 'e1', { title: 'Chapter 5', grandparent_title: 'Dark', season_number: 1, episode_number: 5 }),
+        row('old-b', 'e2', { title: 'Kapitel 5', grandparent_title: ' dark', season_number: 1, episode_number: 5 }),
+        row('old-a', 'm1', { media_type: 'MOVIE', title: 'Heat', year: 1995 }),
+        row('old-b', 'm2', { media_type: 'MOVIE', title: 'heat ', year: 1995 }),
+        row('old-b', 'm3', { media_type: 'MOVIE', title: 'Heat', year: 1986 }),
+      ],
+      format: 'JSONEachRow',
+    });
+    expect((await library().onSeveralServers(['old-a', 'old-b'])).map((i) => [i.identity, i.items]).sort()).toEqual([
+      ['EPISODE|title:dark|s1e5', ['old-a:e1', 'old-b:e2']],
+      ['MOVIE|title:|heat|1995', ['old-a:m1', 'old-b:m2']],
     ]);
   });
 
@@ -148,7 +241,7 @@ describe('library analytics from library snapshots', () => {
     );
     await syncAll();
     const plexMovies = (await library().libraries()).find((l) => l.serverId === 'plex' && l.libraryId === '1');
-    expect(plexMovies).toMatchObject({ items: 2, sizeBytes: 48e9 });
+    expect(plexMovies).toMatchObject({ items: 3, sizeBytes: 53e9 });
     expect((await library().neverWatched(10)).map((i) => i.itemId)).not.toContain('103');
   });
 });

@@ -16,6 +16,9 @@ import { playbackEventRow } from './rows.ts';
 
 const logger = createLogger('test');
 const PREVIOUS_RELEASE = 7;
+const newer = loadMigrations()
+  .map((m) => m.version)
+  .filter((v) => v > PREVIOUS_RELEASE);
 const history = generateHistory({ seed: 11, plays: 90, livePlays: 5 });
 const range = { from: Math.min(...history.plays.map((p) => p.startedAt)), to: history.end + 1 };
 
@@ -69,7 +72,7 @@ describe('upgrading a warehouse written by the previous release', () => {
       history.plays.length - live.length,
     );
 
-    expect(await migrate(warehouse, logger)).toEqual([8]);
+    expect(await migrate(warehouse, logger)).toEqual(newer);
     const analytics = new Analytics(warehouse);
     const points = await analytics.playsOverTime(range);
     expect(points.reduce((n, p) => n + p.plays, 0)).toBe(history.plays.length);
@@ -105,7 +108,7 @@ describe('upgrading a warehouse written by the previous release', () => {
     await migrate(warehouse, logger, previousReleaseMigrations());
     await store(warehouse, history.events);
     const results = await Promise.all([1, 2, 3].map(() => migrate(warehouse, logger)));
-    expect(results.filter((r) => r.length > 0)).toEqual([[8]]);
+    expect(results.filter((r) => r.length > 0)).toEqual([newer]);
     const points = await new Analytics(warehouse).playsOverTime(range);
     expect(points.reduce((n, p) => n + p.plays, 0)).toBe(history.plays.length);
   });

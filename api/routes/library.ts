@@ -47,7 +47,22 @@ export async function libraryRoutes(app: FastifyInstance, { warehouse }: { wareh
   );
   app.get<{ Querystring: LibraryQuery }>(
     '/api/v1/library/duplicates',
-    { schema: { querystring: query } },
+    {
+      schema: {
+        querystring: query,
+        description: 'Items held more than once on one server (the same outside id, or title, year and episode)',
+      },
+    },
     async (r) => ({ items: await library.duplicates(servers(r.query)) }),
+  );
+  app.get<{ Querystring: LibraryQuery }>(
+    '/api/v1/library/on-several-servers',
+    {
+      schema: {
+        querystring: query,
+        description: 'Items held on more than one server: the same film or episode, not a duplicate',
+      },
+    },
+    async (r) => ({ items: await library.onSeveralServers(servers(r.query)) }),
   );
 }

@@ -171,7 +171,10 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
       const start = Number(q.get('StartIndex') ?? 0);
       const limit = Number(q.get('Limit') ?? all.length);
       return json({
-        Items: all.slice(start, start + limit).map((i) => this.baseItem(i, true)),
+        // Like the real servers, ProviderIds only when the Fields list asks for them.
+        Items: all
+          .slice(start, start + limit)
+          .map((i) => this.baseItem(i, true, (q.get('Fields') ?? '').split(',').includes('ProviderIds'))),
         TotalRecordCount: all.length,
         StartIndex: start,
       });
@@ -196,7 +199,7 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
     return notFound;
   }
 
-  private baseItem(item: FakeItem, withSources: boolean): Record<string, unknown> {
+  private baseItem(item: FakeItem, withSources: boolean, withProviderIds = false): Record<string, unknown> {
     const tracks = item.audioTracks ?? [{ codec: item.audioCodec, bitrateKbps: 640, isDefault: true }];
     const audioKbps = tracks.find((t) => t.isDefault)?.bitrateKbps ?? tracks[0]!.bitrateKbps;
     const streams = [
@@ -231,6 +234,7 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
     return {
       Name: item.title,
       ...(item.extra === 'preroll' ? { ProviderIds: { 'prerolls.video': item.id } } : {}),
+      ...(withProviderIds && item.extra !== 'preroll' ? { ProviderIds: providerIds(item) } : {}),
       ...(item.programme
         ? { ChannelNumber: '7', CurrentProgram: { Name: item.programme, Type: 'Program', Id: `${item.id}-now` } }
         : {}),
@@ -362,4 +366,18 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
       SupportedCommands: ['DisplayMessage', 'Play', 'PlayState'],
     };
   }
+}
+
+/** Jellyfin/Emby ProviderIds of an item: provider names as the servers spell them. */
+function providerIds(item: FakeItem): Record<string, string> {
+  const ids = item.externalIds ?? {};
+  return Object.fromEntries(
+    (
+      [
+        ['Imdb', ids.imdb],
+        ['Tmdb', ids.tmdb],
+        ['Tvdb', ids.tvdb],
+      ] as const
+    ).filter((e): e is readonly ['Imdb' | 'Tmdb' | 'Tvdb', string] => e[1] !== undefined),
+  );
 }

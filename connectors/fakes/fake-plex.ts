@@ -195,7 +195,8 @@ export class FakePlexServer extends FakeMediaServer {
           allowSync: true,
           librarySectionID: Number(library.id),
           librarySectionTitle: library.title,
-          Metadata: page.map((i) => this.metadata(i)),
+          // Plex lists an item's Guid elements in a section only when asked with includeGuids=1.
+          Metadata: page.map((i) => this.metadata(i, q.get('includeGuids') === '1')),
         },
       });
     }
@@ -203,16 +204,22 @@ export class FakePlexServer extends FakeMediaServer {
     if (meta) {
       // Live TV has no library metadata.
       const item = this.items.find((i) => i.id === meta[1] && !i.live);
-      return item ? this.reply(request, { MediaContainer: { size: 1, Metadata: [this.metadata(item)] } }) : notFound;
+      return item
+        ? this.reply(request, { MediaContainer: { size: 1, Metadata: [this.metadata(item, true)] } })
+        : notFound;
     }
     if (path === '/:/eventsource/notifications') return this.openEventStream(res);
     return notFound;
   }
 
-  private metadata(item: FakeItem): Record<string, unknown> {
+  private metadata(item: FakeItem, withGuids: boolean): Record<string, unknown> {
+    const ids = item.externalIds ?? {};
+    const guids = (['imdb', 'tmdb', 'tvdb'] as const).filter((p) => ids[p]).map((p) => ({ id: `${p}://${ids[p]}` }));
     return {
       ratingKey: item.id,
       key: `/library/metadata/${item.id}`,
+      guid: ids.plexGuid ?? `local://${item.id}`,
+      ...(withGuids && guids.length > 0 ? { Guid: guids } : {}),
       type: PLEX_TYPE[item.type],
       title: item.title,
       librarySectionID: Number(item.libraryId),
@@ -261,7 +268,7 @@ export class FakePlexServer extends FakeMediaServer {
     // The session's Media describes the version played (its id) and, when transcoding, the output.
     const { id: _mediaId, ...figures } = played;
     const item = { ...s.spec.item, ...figures };
-    const base = this.metadata(s.spec.item);
+    const base = this.metadata(s.spec.item, false);
     const videoTranscoded = transcode !== undefined && transcode.videoDirect !== true;
     const audioTranscoded = transcode !== undefined && transcode.audioDirect === false;
     const streamHeight = videoTranscoded ? (transcode.videoHeight ?? item.videoHeight) : item.videoHeight;

@@ -36,6 +36,12 @@ export interface FakeItem {
   versions?: Array<{ videoCodec: string; videoHeight: number; audioCodec: string; bitrateKbps: number }>;
   /** Plex live TV (live="1"): /library/metadata answers 404 for it. */
   live?: boolean;
+  /**
+   * Ids outside the server: Plex lists them as Guid elements (imdb://..., tmdb://..., tvdb://...),
+   * Jellyfin/Emby as ProviderIds. `plexGuid` is Plex's own guid attribute (plex://movie/..., or a
+   * legacy agent's com.plexapp.agents.imdb://...); local://<id> when absent, as for unmatched items.
+   */
+  externalIds?: { imdb?: string; tmdb?: string; tvdb?: string; plexGuid?: string };
   bitrateKbps: number;
   sizeBytes: number;
   path: string;

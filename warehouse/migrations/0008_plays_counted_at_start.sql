@@ -74,6 +74,7 @@ CREATE TABLE IF NOT EXISTS {{database}}.titles_15m
     media_type LowCardinality(String),
     title_key String COMMENT 'Series or artist id for episodes and tracks, else the item id',
     title SimpleAggregateFunction(anyLast, String) COMMENT 'Series or artist name, else the item title',
+    year SimpleAggregateFunction(anyLast, Nullable(UInt16)) COMMENT 'Release year (of a film; of an episode for series)',
     plays SimpleAggregateFunction(sum, UInt64),
     watch_ms SimpleAggregateFunction(sum, UInt64),
     accounts AggregateFunction(uniq, String)
@@ -149,7 +150,7 @@ CREATE MATERIALIZED VIEW IF NOT EXISTS {{database}}.titles_15m_mv TO {{database}
 SELECT
     toStartOfFifteenMinutes(play_started_at) AS period_start, server_id, media_type,
     if(grandparent_item_id != '', grandparent_item_id, item_id) AS title_key,
-    anyLast(if(grandparent_title != '', grandparent_title, title)) AS title,
+    anyLast(if(grandparent_title != '', grandparent_title, title)) AS title, anyLast(year) AS year,
     countIf(event_type = 'STARTED') AS plays, sumIf(played_ms, event_type = 'STOPPED') AS watch_ms,
     uniqStateIf(account_key, event_type = 'STARTED') AS accounts
 FROM {{database}}.playback_events
@@ -213,7 +214,7 @@ INSERT INTO {{database}}.titles_15m
 SELECT
     toStartOfFifteenMinutes(started_at) AS period_start, server_id, media_type,
     if(grandparent_item_id != '', grandparent_item_id, item_id) AS title_key,
-    anyLast(if(grandparent_title != '', grandparent_title, title)) AS title,
+    anyLast(if(grandparent_title != '', grandparent_title, title)) AS title, anyLast(year) AS year,
     count() AS plays, sumIf(played_ms, stopped_at IS NOT NULL) AS watch_ms, uniqState(account_key) AS accounts
 FROM {{database}}.sessions FINAL
 GROUP BY period_start, server_id, media_type, title_key;

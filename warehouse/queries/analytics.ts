@@ -133,24 +133,44 @@ export class Analytics {
     }));
   }
 
+  /**
+   * Titles by plays: a series, artist or film, one line whatever the servers it was played on (a
+   * series or artist by its name, a film by its name and year).
+   */
   async topTitles(
     f: Filters,
     limit = 10,
     mediaTypes: string[] = [],
   ): Promise<
-    Array<{ titleKey: string; title: string; mediaType: string; plays: number; watchMs: number; users: number }>
+    Array<{
+      titleKey: string;
+      title: string;
+      mediaType: string;
+      year: number | null;
+      servers: string[];
+      plays: number;
+      watchMs: number;
+      users: number;
+    }>
   > {
-    const list = await rows<Record<string, string>>(
+    const list = await rows<Record<string, unknown>>(
       this.w,
-      `SELECT title_key, media_type, anyLast(title) AS title, sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqMerge(accounts) AS users
-       FROM ${this.w.table('titles_15m')} WHERE ${where('period_start', '15m', f)} AND (empty({types:Array(String)}) OR has({types:Array(String)}, media_type))
-       GROUP BY title_key, media_type ORDER BY plays DESC, title_key LIMIT {limit:UInt32}`,
+      `SELECT concat(media_type, '|', lowerUTF8(trimBoth(title)), if(media_type IN ('EPISODE', 'TRACK'), '', concat('|', ifNull(toString(year), '')))) AS key,
+              media_type, argMin(title, server_id) AS shown_title, if(media_type IN ('EPISODE', 'TRACK'), NULL, any(year)) AS shown_year,
+              arraySort(groupUniqArray(server_id)) AS servers, sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqMerge(accounts) AS users
+       FROM (SELECT server_id, title_key, media_type, anyLast(title) AS title, anyLast(year) AS year, sum(plays) AS plays, sum(watch_ms) AS watch_ms,
+                    uniqMergeState(accounts) AS accounts
+             FROM ${this.w.table('titles_15m')} WHERE ${where('period_start', '15m', f)} AND (empty({types:Array(String)}) OR has({types:Array(String)}, media_type))
+             GROUP BY server_id, title_key, media_type)
+       GROUP BY key, media_type ORDER BY plays DESC, key LIMIT {limit:UInt32}`,
       { ...filterParams(f), limit, types: mediaTypes },
     );
     return list.map((r) => ({
-      titleKey: r.title_key!,
-      title: r.title!,
-      mediaType: r.media_type!,
+      titleKey: String(r.key),
+      title: String(r.shown_title),
+      mediaType: String(r.media_type),
+      year: r.shown_year === null ? null : num(r.shown_year),
+      servers: r.servers as string[],
       plays: num(r.plays),
       watchMs: num(r.watch_ms),
       users: num(r.users),

@@ -2,8 +2,53 @@
 import type { Warehouse } from '../client.ts';
 import { num, rows } from './filters.ts';
 
+// item_identity is an ALIAS column: * leaves it out, so it is asked for by name.
 const CURRENT = (w: Warehouse) =>
-  `(SELECT * FROM ${w.table('library_items')} FINAL WHERE NOT removed AND (empty({servers:Array(String)}) OR has({servers:Array(String)}, server_id)))`;
+  `(SELECT *, item_identity FROM ${w.table('library_items')} FINAL WHERE NOT removed AND (empty({servers:Array(String)}) OR has({servers:Array(String)}, server_id)))`;
+
+/** How an item is shown: its titles, year and, for an episode, its season and episode numbers. */
+export interface ItemDescription {
+  identity: string;
+  title: string;
+  grandparentTitle: string;
+  mediaType: string;
+  year: number | null;
+  seasonNumber: number | null;
+  episodeNumber: number | null;
+}
+
+export interface WatchedItem extends ItemDescription {
+  servers: string[];
+  plays: number;
+  watchMs: number;
+}
+
+export interface HeldItem extends ItemDescription {
+  servers: string[];
+  copies: number;
+  sizeBytes: number;
+  /** server_id:item_id of every copy. */
+  items: string[];
+}
+
+// One copy's titles stand for the item (copies of one item share their outside ids, not always
+// their spelling); the one from the lowest server id, so that answers do not change between calls.
+const DESCRIBE = `argMin(l.title, l.server_id) AS title, argMin(l.grandparent_title, l.server_id) AS grandparent_title,
+  any(l.media_type) AS media_type, argMin(l.year, l.server_id) AS year, argMin(l.season_number, l.server_id) AS season_number,
+  argMin(l.episode_number, l.server_id) AS episode_number`;
+
+const orNull = (v: unknown) => (v === null || v === undefined ? null : num(v));
+function describe(r: Record<string, unknown>): ItemDescription {
+  return {
+    identity: String(r.identity),
+    title: String(r.title),
+    grandparentTitle: String(r.grandparent_title),
+    mediaType: String(r.media_type),
+    year: orNull(r.year),
+    seasonNumber: orNull(r.season_number),
+    episodeNumber: orNull(r.episode_number),
+  };
+}
 
 export class LibraryQueries {
   constructor(private readonly w: Warehouse) {}
@@ -53,22 +98,23 @@ export class LibraryQueries {
     return list.map((r) => ({ key: r.k!, items: num(r.items), sizeBytes: num(r.size) }));
   }
 
-  async mostWatched(
-    limit = 20,
-    serverIds: string[] = [],
-  ): Promise<Array<{ serverId: string; itemId: string; title: string; plays: number; watchMs: number }>> {
-    const list = await rows<Record<string, string>>(
+  /**
+   * Items by plays, all time, one line per item whatever the servers holding it (item_identity):
+   * Dune on a Plex and a Jellyfin server is one line with both servers' plays.
+   */
+  async mostWatched(limit = 20, serverIds: string[] = []): Promise<WatchedItem[]> {
+    const list = await rows<Record<string, unknown>>(
       this.w,
-      `SELECT p.server_id AS server_id, p.item_id AS item_id, l.title AS title, p.plays AS plays, p.watch_ms AS watch_ms
+      `SELECT l.item_identity AS identity, ${DESCRIBE}, arraySort(groupUniqArray(l.server_id)) AS servers,
+              sum(p.plays) AS plays, sum(p.watch_ms) AS watch_ms
        FROM (SELECT server_id, item_id, sum(plays) AS plays, sum(watch_ms) AS watch_ms FROM ${this.w.table('item_plays')} GROUP BY server_id, item_id) AS p
        INNER JOIN ${CURRENT(this.w)} AS l ON l.server_id = p.server_id AND l.item_id = p.item_id
-       ORDER BY plays DESC, watch_ms DESC, item_id LIMIT {limit:UInt32}`,
+       GROUP BY identity ORDER BY plays DESC, watch_ms DESC, identity LIMIT {limit:UInt32}`,
       { servers: serverIds, limit },
     );
     return list.map((r) => ({
-      serverId: r.server_id!,
-      itemId: r.item_id!,
-      title: r.title!,
+      ...describe(r),
+      servers: r.servers as string[],
       plays: num(r.plays),
       watchMs: num(r.watch_ms),
     }));
@@ -78,43 +124,49 @@ export class LibraryQueries {
   async neverWatched(
     limit = 100,
     serverIds: string[] = [],
-  ): Promise<Array<{ serverId: string; itemId: string; title: string; sizeBytes: number; addedAt: string | null }>> {
+  ): Promise<Array<ItemDescription & { serverId: string; itemId: string; sizeBytes: number; addedAt: string | null }>> {
     const list = await rows<Record<string, string | null>>(
       this.w,
-      `SELECT l.server_id AS server_id, l.item_id AS item_id, l.title AS title, ifNull(l.size_bytes, 0) AS size, if(isNull(l.added_at), NULL, toString(l.added_at)) AS added_at
+      `SELECT l.server_id AS server_id, l.item_id AS item_id, l.item_identity AS identity, l.title AS title, l.grandparent_title AS grandparent_title,
+              l.media_type AS media_type, l.year AS year, l.season_number AS season_number, l.episode_number AS episode_number,
+              ifNull(l.size_bytes, 0) AS size, if(isNull(l.added_at), NULL, toString(l.added_at)) AS added_at
        FROM ${CURRENT(this.w)} AS l
        LEFT ANTI JOIN (SELECT DISTINCT server_id, item_id FROM ${this.w.table('item_plays')}) AS p ON p.server_id = l.server_id AND p.item_id = l.item_id
        ORDER BY size DESC, item_id LIMIT {limit:UInt32}`,
       { servers: serverIds, limit },
     );
     return list.map((r) => ({
+      ...describe(r),
       serverId: r.server_id!,
       itemId: r.item_id!,
-      title: r.title!,
       sizeBytes: num(r.size),
       addedAt: r.added_at ?? null,
     }));
   }
 
-  /** The same title and year held more than once (in one library, or across servers). */
-  async duplicates(
-    serverIds: string[] = [],
-  ): Promise<
-    Array<{ title: string; year: number | null; mediaType: string; copies: number; sizeBytes: number; items: string[] }>
-  > {
+  /** Items held more than once on one server (two files of one film): what a clean-up frees. */
+  async duplicates(serverIds: string[] = []): Promise<HeldItem[]> {
+    return this.held('GROUP BY identity, l.server_id HAVING copies > 1', serverIds);
+  }
+
+  /** Items held on several servers: not duplicates, the same film or episode offered twice. */
+  async onSeveralServers(serverIds: string[] = []): Promise<HeldItem[]> {
+    return this.held('GROUP BY identity HAVING length(servers) > 1', serverIds);
+  }
+
+  private async held(grouping: string, serverIds: string[]): Promise<HeldItem[]> {
     const list = await rows<Record<string, unknown>>(
       this.w,
-      `SELECT any(title) AS any_title, year, media_type, count() AS copies, sum(ifNull(size_bytes, 0)) AS size,
-              arraySort(groupArray(concat(server_id, ':', item_id))) AS items
-       FROM ${CURRENT(this.w)} WHERE media_type IN ('MOVIE', 'EPISODE')
-       GROUP BY lowerUTF8(concat(grandparent_title, '/', title)) AS k, year, media_type HAVING copies > 1
-       ORDER BY size DESC, k`,
+      `SELECT l.item_identity AS identity, ${DESCRIBE}, arraySort(groupUniqArray(l.server_id)) AS servers, count() AS copies,
+              sum(ifNull(l.size_bytes, 0)) AS size, arraySort(groupArray(concat(l.server_id, ':', l.item_id))) AS items
+       FROM ${CURRENT(this.w)} AS l WHERE l.media_type IN ('MOVIE', 'EPISODE')
+       ${grouping}
+       ORDER BY size DESC, identity`,
       { servers: serverIds },
     );
     return list.map((r) => ({
-      title: String(r.any_title),
-      year: r.year === null ? null : num(r.year),
-      mediaType: String(r.media_type),
+      ...describe(r),
+      servers: r.servers as string[],
       copies: num(r.copies),
       sizeBytes: num(r.size),
       items: r.items as string[],

@@ -47,6 +47,8 @@ export interface SessionRow {
   sourceAudioCodec: string;
   streamAudioCodec: string;
   year: number | null;
+  seasonNumber: number | null;
+  episodeNumber: number | null;
   networkLocation: string;
   pausedMs: number;
   transcodeHardware: boolean | null;
@@ -61,7 +63,7 @@ const COLUMNS = `server_id, account_key, session_key, toString(started_at) AS st
   if(isNull(stopped_at), NULL, toString(stopped_at)) AS stopped_text, state, user_name, title, grandparent_title, media_type,
   device_name, player, platform, client_ip, country_code, city, played_ms, position_ms, duration_ms, video_decision,
   is_transcode, bitrate_kbps, bandwidth_kbps, stream_video_resolution, server_type, device_id, product, region, latitude, longitude,
-  audio_decision, source_video_resolution, source_video_codec, stream_video_codec, source_audio_codec, stream_audio_codec, year,
+  audio_decision, source_video_resolution, source_video_codec, stream_video_codec, source_audio_codec, stream_audio_codec, year, season_number, episode_number,
   network_location, paused_ms, transcode_hardware, transcode_accelerator, transcode_reasons, container, product_version`;
 
 function toSession(r: Record<string, unknown>): SessionRow {
@@ -104,6 +106,8 @@ function toSession(r: Record<string, unknown>): SessionRow {
     sourceAudioCodec: String(r.source_audio_codec),
     streamAudioCodec: String(r.stream_audio_codec),
     year: r.year === null ? null : num(r.year),
+    seasonNumber: r.season_number === null ? null : num(r.season_number),
+    episodeNumber: r.episode_number === null ? null : num(r.episode_number),
     networkLocation: String(r.network_location),
     pausedMs: num(r.paused_ms),
     transcodeHardware:

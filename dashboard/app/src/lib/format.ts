@@ -22,6 +22,27 @@ export function hours(ms: number): string {
   return h >= 10 ? `${Math.round(h).toLocaleString(locale())} h` : `${h.toFixed(1)} h`;
 }
 
+/** "S01E05" for an episode with both numbers, "S01" with a season only, else empty. */
+export function episodeNumber(item: { seasonNumber?: number | null; episodeNumber?: number | null }): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  if (item.seasonNumber === null || item.seasonNumber === undefined) return '';
+  return `S${pad(item.seasonNumber)}${item.episodeNumber === null || item.episodeNumber === undefined ? '' : `E${pad(item.episodeNumber)}`}`;
+}
+
+/** What was played, as one line: "Dark · S01E05 · Chapter 5", "Heat (1995)". */
+export function playTitle(item: {
+  title: string;
+  grandparentTitle?: string | null;
+  seasonNumber?: number | null;
+  episodeNumber?: number | null;
+  year?: number | null;
+  mediaType?: string;
+}): string {
+  const parts = [item.grandparentTitle, episodeNumber(item), item.title].filter((p) => p);
+  const film = !item.grandparentTitle && item.year && item.mediaType !== 'EPISODE' && item.mediaType !== 'TRACK';
+  return `${parts.join(' · ')}${film ? ` (${item.year})` : ''}`;
+}
+
 export function count(n: number): string {
   return n.toLocaleString(locale());
 }

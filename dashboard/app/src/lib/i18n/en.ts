@@ -155,6 +155,7 @@ export const en = {
   'analytics.mostWatched': 'Most watched',
   'analytics.neverWatched': 'Never watched',
   'analytics.duplicates': 'Duplicates',
+  'analytics.severalServers': 'On several servers',
   'analytics.libraryResolutions': 'Library by resolution',
   'weekday.short': 'Sun,Mon,Tue,Wed,Thu,Fri,Sat',
   'settings.title': 'Settings',

@@ -157,6 +157,7 @@ export const zhHans: Record<MessageKey, string> = {
   'analytics.mostWatched': '观看最多',
   'analytics.neverWatched': '从未观看',
   'analytics.duplicates': '重复项',
+  'analytics.severalServers': '多台服务器共有',
   'analytics.libraryResolutions': '媒体库分辨率分布',
   'weekday.short': '周日,周一,周二,周三,周四,周五,周六',
   'settings.title': '设置',

@@ -157,6 +157,7 @@ export const zhHant: Record<MessageKey, string> = {
   'analytics.mostWatched': '觀看最多',
   'analytics.neverWatched': '從未觀看',
   'analytics.duplicates': '重複項目',
+  'analytics.severalServers': '多台伺服器共有',
   'analytics.libraryResolutions': '媒體庫解析度分布',
   'weekday.short': '週日,週一,週二,週三,週四,週五,週六',
   'settings.title': '設定',
