@@ -12,7 +12,7 @@ import { DEVICES, episode, movie, user } from '../connectors/fakes/catalog.ts';
 import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
 import { freePort } from '../runtime/free-port.ts';
 import { collectErrors, distinctColours, launchBrowser } from '../testing/browser.ts';
-import { createTautulliDatabase, generatePlays } from '../testing/import-fixtures.ts';
+import { createTautulliHistory } from '../testing/tautulli-history.ts';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1">Den TV';
 const plex = new FakePlexServer('plex-e2e-token', 'E2E Plex');
@@ -206,15 +206,20 @@ describe('dashboard in Chromium', () => {
     await page.click('[data-testid=backtest-run]');
     await page.waitForSelector('[data-testid=backtest-result]');
 
-    // History import from the dashboard, with its progress.
+    // History import from the dashboard, with its progress and its account of the source's rows.
     const tautulli = join(mkdtempSync(join(tmpdir(), 'sw-e2e-import-')), 'tautulli.db');
-    createTautulliDatabase(tautulli, generatePlays(30, 3));
+    const history = createTautulliHistory(tautulli);
     await page.goto(`${base}/settings?tab=import`);
     await page.fill('input[name=serverId]', 'plex-home');
     await page.setInputFiles('input[name=file]', tautulli);
     await page.click('[data-testid=import-start]');
     await page.waitForSelector('[data-testid=import-job][data-status=done]', { timeout: 30_000 });
-    expect(await page.textContent('[data-testid=import-job]')).toContain('32 plays added');
+    expect(await page.textContent('[data-testid=import-job]')).toContain(`${history.plays.length} plays added`);
+    expect(await page.textContent('[data-testid=import-summary]')).toMatch(
+      new RegExp(
+        `${history.sessions} source rows became ${history.plays.length} plays\\s*·\\s*${history.sessions - history.plays.length} resumed sessions joined the play they continue`,
+      ),
+    );
     expect(errors).toEqual([]);
   });
 

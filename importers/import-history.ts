@@ -2,7 +2,7 @@
 import type { GeoLookup } from '../core/geoip.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { readJellystatBackup } from './jellystat.ts';
-import { ImportFormatError } from './play.ts';
+import { ImportFormatError, newSourceRows } from './play.ts';
 import { tautulliApiHistory } from './tautulli-api.ts';
 import { openTautulliDatabase } from './tautulli-db.ts';
 import { writePlays, type ImportProgress } from './writer.ts';
@@ -24,22 +24,35 @@ export async function importHistory(
     throw new ImportFormatError(
       `server id must be the id of the media server in Streamwarden (lowercase letters, digits, - and _), got ${JSON.stringify(source.serverId)}`,
     );
+  const rows = newSourceRows();
   switch (source.kind) {
     case 'tautulli-db': {
       const db = openTautulliDatabase(source.path, source.name);
       try {
-        return await writePlays(warehouse, db.plays(source.serverId), { ...options, total: db.total });
+        return await writePlays(warehouse, db.plays(source.serverId, rows), {
+          ...options,
+          total: db.total,
+          source: rows,
+        });
       } finally {
         db.close();
       }
     }
     case 'tautulli-api': {
       const history = await tautulliApiHistory({ url: source.url, apiKey: source.apiKey });
-      return writePlays(warehouse, history.plays(source.serverId), { ...options, total: history.total });
+      return writePlays(warehouse, history.plays(source.serverId, rows), {
+        ...options,
+        total: history.total,
+        source: rows,
+      });
     }
     case 'jellystat': {
       const backup = readJellystatBackup(source.path, source.serverType, source.name);
-      return writePlays(warehouse, backup.plays(source.serverId), { ...options, total: backup.total });
+      return writePlays(warehouse, backup.plays(source.serverId, rows), {
+        ...options,
+        total: backup.total,
+        source: rows,
+      });
     }
   }
 }

@@ -8,12 +8,8 @@ import { GeoIp } from '../core/geoip.ts';
 import { backtest } from '../pipeline/backtest.ts';
 import { DEFAULT_RULES } from '../pipeline/rules/settings.ts';
 import { createLogger } from '../core/logger.ts';
-import {
-  createJellystatBackup,
-  createTautulliDatabase,
-  generatePlays,
-  tautulliHistoryRows,
-} from '../testing/import-fixtures.ts';
+import { createJellystatBackup, createTautulliDatabase, generatePlays } from '../testing/import-fixtures.ts';
+import { tautulliGetHistory } from '../testing/tautulli-history.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
 import { migrate } from '../warehouse/migrations.ts';
 import { importHistory, ImportFormatError } from './import-history.ts';
@@ -30,32 +26,16 @@ beforeAll(async () => {
   warehouse = await openTestWarehouse();
   await migrate(warehouse, createLogger('test'));
   geo = await GeoIp.open();
-  // Tautulli's API v2: /api/v2?apikey=...&cmd=get_history&start=&length=
-  const rows = tautulliHistoryRows(generatePlays(60, 4, Date.UTC(2026, 6, 1)));
+  // Tautulli's API v2: /api/v2?apikey=...&cmd=get_history&start=&length=, answered from a database.
+  const apiDb = join(dir, 'api-tautulli.db');
+  createTautulliDatabase(apiDb, generatePlays(60, 4, Date.UTC(2026, 6, 1)));
   tautulli = createServer((req, res) => {
     const q = new URL(req.url!, 'http://x').searchParams;
     apiCalls.push(q);
     res.setHeader('content-type', 'application/json');
     if (q.get('apikey') !== 'tautulli-key')
       return res.end(JSON.stringify({ response: { result: 'error', message: 'Invalid apikey', data: {} } }));
-    const start = Number(q.get('start'));
-    const length = Number(q.get('length'));
-    res.end(
-      JSON.stringify({
-        response: {
-          result: 'success',
-          message: null,
-          data: {
-            recordsFiltered: rows.length,
-            recordsTotal: rows.length,
-            draw: 1,
-            filter_duration: '0',
-            total_duration: '0',
-            data: rows.slice(start, start + length),
-          },
-        },
-      }),
-    );
+    res.end(JSON.stringify({ response: { result: 'success', message: null, data: tautulliGetHistory(apiDb, q) } }));
   });
   await new Promise<void>((resolve) => tautulli.listen(0, '127.0.0.1', resolve));
   tautulliUrl = `http://127.0.0.1:${(tautulli.address() as { port: number }).port}`;
@@ -87,7 +67,15 @@ describe('history import', () => {
       geo,
       onProgress: (p) => progress.push(p.read),
     });
-    expect(first).toEqual({ read: plays.length, total: plays.length, added: plays.length, skipped: 0 });
+    expect(first).toEqual({
+      read: plays.length,
+      total: plays.length,
+      added: plays.length,
+      skipped: 0,
+      sourceRows: plays.length,
+      groupedRows: 0,
+      unreadable: {},
+    });
     expect(progress.at(-1)).toBe(plays.length);
     const second = await importHistory({ kind: 'tautulli-db', path: file, serverId: 'plex-home' }, warehouse, {
       geo,

@@ -1,15 +1,30 @@
 // Jellystat's history from its backup file, read as a stream so a backup of millions of plays
-// needs memory for one chunk, not the file: Jellystat writes one JSON document, an array of table
-// objects ([{"jf_libraries": [...]}, {"jf_users": [...]}, {"jf_playback_activity": [...]}, ...]),
-// split into rows as it is read (json-rows.ts); a JSON Lines variant
-// ({"type":"row","table":...,"data":{...}} per line) is read line by line.
-// Plays are jf_playback_activity rows; user names come from jf_users where the backup has them
-// (Jellystat writes that table before the activity).
+// needs memory for one chunk, not the file. Every Jellystat release (2023 to 1.1.8) writes one JSON
+// document, an array of table objects in this order: jf_libraries, jf_library_items,
+// jf_library_seasons, jf_library_episodes, jf_users, jf_playback_activity,
+// jf_playback_reporting_plugin_data, jf_item_info (backend/global/backup_tables.js); it is split
+// into rows as it is read (json-rows.ts). A streaming rewrite of Jellystat's backup proposed
+// upstream writes JSON Lines instead ({"type":"table",...} then {"type":"row","table":...,"data":{...}}
+// per row); no release writes it, but a file in that layout is read too, line by line.
+//
+// Plays are jf_playback_activity rows. What the rows lack comes from the tables written before them:
+// user names (jf_users), the media type (jf_library_items' Type; a set EpisodeId means an episode)
+// and season and episode numbers (jf_library_episodes, by EpisodeId). Activity rows from 2023
+// backups have no stream, address or play-state columns: those fields stay empty.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { JsonRowsError, JsonTableRows } from './json-rows.ts';
-import { decision, ImportFormatError, isPrivateIp, mediaType, resolutionLabel, type ImportedPlay } from './play.ts';
+import {
+  clientAddress,
+  countUnreadable,
+  decision,
+  ImportFormatError,
+  resolutionLabel,
+  type ImportedPlay,
+  type SourceRows,
+} from './play.ts';
+import type { MediaType } from '../schemas/index.ts';
 
 type Row = Record<string, unknown>;
 type TableRow = { table: string; row: Row };
@@ -77,7 +92,32 @@ async function* lineRows(path: string, name: string): AsyncGenerator<TableRow[]>
 }
 
 const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+const count = (v: unknown) => (v === null || v === undefined || v === '' ? null : Number(v));
 const TICKS_PER_MS = 10_000;
+
+/** What the backup's other tables say about the activity rows. */
+interface Library {
+  users: Map<string, string>;
+  /** jf_library_items: item id -> Jellyfin item Type. */
+  types: Map<string, string>;
+  /** jf_library_episodes: EpisodeId -> numbers. */
+  episodes: Map<string, { season: number | null; episode: number | null; seasonName: string | null }>;
+}
+
+/** Jellyfin's item Type as a media type; an item missing from the backup is OTHER, not a guess. */
+const ITEM_TYPES: Record<string, MediaType> = {
+  Movie: 'MOVIE',
+  Episode: 'EPISODE',
+  Series: 'EPISODE',
+  Audio: 'TRACK',
+  AudioBook: 'TRACK',
+  TvChannel: 'LIVE_TV',
+  LiveTvChannel: 'LIVE_TV',
+  LiveTvProgram: 'LIVE_TV',
+  MusicVideo: 'VIDEO',
+  Video: 'VIDEO',
+  Trailer: 'VIDEO',
+};
 
 /**
  * The plays of a Jellystat backup at `path`, streamed. `name` is how errors refer to the file
@@ -87,23 +127,29 @@ export function readJellystatBackup(
   path: string,
   serverType: 'JELLYFIN' | 'EMBY' = 'JELLYFIN',
   name = path,
-): { total: null; plays(serverId: string): AsyncGenerator<ImportedPlay> } {
-  async function* plays(serverId: string): AsyncGenerator<ImportedPlay> {
+): { total: null; plays(serverId: string, rows: SourceRows): AsyncGenerator<ImportedPlay> } {
+  async function* plays(serverId: string, counts: SourceRows): AsyncGenerator<ImportedPlay> {
     const layout = await firstCharacter(path);
     if (layout !== '[' && layout !== '{')
       throw new ImportFormatError(`${name} is not a Jellystat backup: it does not start with a JSON array or object`);
-    const userNames = new Map<string, string>();
+    const library: Library = { users: new Map(), types: new Map(), episodes: new Map() };
     let sawActivity = false;
     for await (const rows of layout === '[' ? documentRows(path, name) : lineRows(path, name)) {
       for (const { table, row: r } of rows) {
-        if (table === 'jf_users') {
-          userNames.set(text(r.Id), text(r.Name));
-          continue;
-        }
+        if (table === 'jf_users') library.users.set(text(r.Id), text(r.Name));
+        else if (table === 'jf_library_items') library.types.set(text(r.Id), text(r.Type));
+        else if (table === 'jf_library_episodes')
+          library.episodes.set(text(r.EpisodeId), {
+            season: count(r.ParentIndexNumber),
+            episode: count(r.IndexNumber),
+            seasonName: text(r.SeasonName) || null,
+          });
         if (table !== 'jf_playback_activity') continue;
         sawActivity = true;
-        const play = toPlay(r, serverId, serverType, userNames);
+        counts.read++;
+        const play = toPlay(r, serverId, serverType, library);
         if (play) yield play;
+        else countUnreadable(counts, r.Id ? 'no-times' : 'no-id');
       }
     }
     if (!sawActivity)
@@ -114,12 +160,7 @@ export function readJellystatBackup(
   return { total: null, plays };
 }
 
-function toPlay(
-  r: Row,
-  serverId: string,
-  serverType: 'JELLYFIN' | 'EMBY',
-  userNames: Map<string, string>,
-): ImportedPlay | null {
+function toPlay(r: Row, serverId: string, serverType: 'JELLYFIN' | 'EMBY', library: Library): ImportedPlay | null {
   // Jellystat records a play when it ends: the start is that time minus the play's length.
   const stoppedAt = Date.parse(text(r.ActivityDateInserted));
   if (!Number.isFinite(stoppedAt) || !r.Id) return null;
@@ -128,15 +169,18 @@ function toPlay(
   const transcoding = (r.TranscodingInfo ?? null) as Row | null;
   const method = text(r.PlayMethod);
   const video = transcoding && transcoding.IsVideoDirect === false ? 'TRANSCODE' : decision(method);
-  const ip = text(r.RemoteEndPoint).replace(/:\d+$/, '');
   const isEpisode = Boolean(r.EpisodeId);
+  const episode = isEpisode ? library.episodes.get(text(r.EpisodeId)) : undefined;
+  const type: MediaType = isEpisode
+    ? 'EPISODE'
+    : (ITEM_TYPES[library.types.get(text(r.NowPlayingItemId)) ?? ''] ?? 'OTHER');
   return {
     source: 'jellystat',
     sourceId: text(r.Id),
     serverId,
     serverType,
     userId: text(r.UserId),
-    userName: text(r.UserName) || userNames.get(text(r.UserId)) || text(r.UserId),
+    userName: text(r.UserName) || library.users.get(text(r.UserId)) || text(r.UserId),
     startedAt: stoppedAt - playedMs,
     stoppedAt,
     pausedMs: 0,
@@ -145,13 +189,13 @@ function toPlay(
     media: {
       itemId: text(r.EpisodeId || r.NowPlayingItemId),
       title: text(r.NowPlayingItemName) || '(unknown title)',
-      mediaType: isEpisode ? 'EPISODE' : mediaType(text(r.MediaType) || 'movie'),
+      mediaType: type,
       parentItemId: r.SeasonId ? text(r.SeasonId) : null,
-      parentTitle: null,
+      parentTitle: episode?.seasonName ?? null,
       grandparentItemId: isEpisode ? text(r.NowPlayingItemId) : null,
       grandparentTitle: text(r.SeriesName) || null,
-      seasonNumber: null,
-      episodeNumber: null,
+      seasonNumber: episode?.season ?? null,
+      episodeNumber: episode?.episode ?? null,
       year: null,
       libraryId: null,
     },
@@ -163,10 +207,9 @@ function toPlay(
       platform: text(r.Client),
       productVersion: text(r.ApplicationVersion) || null,
     },
-    clientIp: ip,
-    networkLocation: ip ? (isPrivateIp(ip) ? 'LAN' : 'WAN') : 'UNKNOWN',
+    ...clientAddress(text(r.RemoteEndPoint)),
     quality: {
-      videoDecision: video,
+      videoDecision: type === 'TRACK' ? 'NONE' : video,
       audioDecision: transcoding && transcoding.IsAudioDirect === false ? 'TRANSCODE' : decision(method),
       isTranscode: video === 'TRANSCODE' || decision(method) === 'TRANSCODE',
       transcodeHardware: null,

@@ -8,6 +8,7 @@ import type { Warehouse } from '../warehouse/client.ts';
 import type { GeoLookup } from '../core/geoip.ts';
 import { importHistory, type ImportSource } from './import-history.ts';
 import type { ImportProgress } from './writer.ts';
+import { describeImport } from './summary.ts';
 import { removeStaleUploadDirs } from './upload-files.ts';
 
 export interface ImportJob {
@@ -38,7 +39,7 @@ export class ImportJobs {
       kind: source.kind,
       serverId: source.serverId,
       status: 'running',
-      progress: { read: 0, total: null, added: 0, skipped: 0 },
+      progress: { read: 0, total: null, added: 0, skipped: 0, sourceRows: 0, groupedRows: 0, unreadable: {} },
       error: null,
       startedAt: Date.now(),
       finishedAt: null,
@@ -52,7 +53,10 @@ export class ImportJobs {
         (result) => {
           job.progress = result;
           job.status = 'done';
-          this.deps.logger.info({ job: job.id, kind: job.kind, serverId: job.serverId, ...result }, 'history imported');
+          this.deps.logger.info(
+            { job: job.id, kind: job.kind, serverId: job.serverId, ...result, summary: describeImport(result) },
+            'history imported',
+          );
         },
         (err: unknown) => {
           job.status = 'failed';

@@ -3,6 +3,7 @@
 // source's own ids, so importing the same history again finds them and adds nothing.
 import type { MediaType, NetworkLocation, PlaybackEvent, ServerType, StreamDecision } from '../schemas/index.ts';
 import { AppError } from '../core/errors.ts';
+import { isPrivateAddress, normalizeIp } from '../core/network.ts';
 
 export interface ImportedPlay {
   /** e.g. "tautulli", "jellystat": part of the event ids. */
@@ -16,6 +17,11 @@ export interface ImportedPlay {
   startedAt: number;
   stoppedAt: number;
   pausedMs: number;
+  /**
+   * Time spent playing when the source says so; otherwise stoppedAt - startedAt - pausedMs. A play
+   * the source made of several sessions (a resume) has gaps that are neither played nor paused.
+   */
+  playedMs?: number;
   positionMs: number;
   durationMs: number | null;
   media: PlaybackEvent['media'];
@@ -31,9 +37,29 @@ export class ImportFormatError extends AppError {
   }
 }
 
+/**
+ * What became of the source's rows, for the import summary: how many were read, how many joined
+ * an earlier row's play (a resumed session, as the source tool itself groups them), and how many
+ * could not become a play, by reason.
+ */
+export interface SourceRows {
+  read: number;
+  grouped: number;
+  unreadable: Partial<Record<UnreadableReason, number>>;
+}
+
+/** Why a source row is not a play: no start or end time, or no id to know it by on a re-import. */
+export type UnreadableReason = 'no-times' | 'no-id';
+
+export const newSourceRows = (): SourceRows => ({ read: 0, grouped: 0, unreadable: {} });
+
+export function countUnreadable(rows: SourceRows, reason: UnreadableReason, n = 1): void {
+  if (n > 0) rows.unreadable[reason] = (rows.unreadable[reason] ?? 0) + n;
+}
+
 export function playEvents(play: ImportedPlay): [PlaybackEvent, PlaybackEvent] {
   const base = `${play.source}:${play.serverId}:${play.sourceId}`;
-  const playedMs = Math.max(0, play.stoppedAt - play.startedAt - play.pausedMs);
+  const playedMs = Math.max(0, play.playedMs ?? play.stoppedAt - play.startedAt - play.pausedMs);
   const common = {
     serverId: play.serverId,
     serverType: play.serverType,
@@ -114,6 +140,12 @@ export function resolutionLabel(value: string | number | null | undefined): stri
   return String(value).toLowerCase();
 }
 
-export function isPrivateIp(ip: string): boolean {
-  return /^(10\.|127\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|169\.254\.|::1$|f[cd][0-9a-f]{2}:|fe80:)/i.test(ip);
+/**
+ * The client address as stored, and LAN/WAN from it: ports stripped only where an address has
+ * one (a.b.c.d:port, [v6]:port), never the last group of a bare IPv6 address; ::ffff:a.b.c.d read
+ * as a.b.c.d; one private-range rule for the whole product (core/network.ts).
+ */
+export function clientAddress(raw: string): { clientIp: string; networkLocation: NetworkLocation } {
+  const ip = normalizeIp(raw);
+  return { clientIp: ip || raw.trim(), networkLocation: ip ? (isPrivateAddress(ip) ? 'LAN' : 'WAN') : 'UNKNOWN' };
 }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createLogger } from '../core/logger.ts';
 import { createJellystatBackup, generatePlays } from '../testing/import-fixtures.ts';
 import { readJellystatBackup } from './jellystat.ts';
+import { newSourceRows } from './play.ts';
 import { removeStaleUploadDirs } from './upload-files.ts';
 
 /** Reads every play while counting event-loop turns: a reader that parses the file in one go turns it zero times. */
@@ -20,7 +21,7 @@ async function readCountingTurns(path: string): Promise<{ plays: number; turns: 
   setImmediate(tick);
   let plays = 0;
   const start = turns;
-  for await (const play of readJellystatBackup(path).plays('jf')) if (play) plays++;
+  for await (const play of readJellystatBackup(path).plays('jf', newSourceRows())) if (play) plays++;
   running = false;
   return { plays, turns: turns - start };
 }

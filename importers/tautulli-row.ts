@@ -1,7 +1,10 @@
-// One Tautulli history row (API v2 `get_history` field names; the database reader selects its
-// columns under the same names) as an imported play. Times are seconds; pauses seconds; offsets
-// and durations milliseconds.
-import { decision, isPrivateIp, mediaType, resolutionLabel, type ImportedPlay } from './play.ts';
+// One Tautulli play (API v2 `get_history` field names; the database reader selects its columns
+// under the same names) as an imported play. A play is what Tautulli's history shows: a group of
+// session_history rows linked by reference_id (a session resumed later), its start the first row's,
+// its stop the last row's, its played time the sum of each row's (stopped - started - paused),
+// never the span from first start to last stop. Times are seconds; pauses seconds; offsets and the
+// media length (database only) milliseconds.
+import { clientAddress, decision, mediaType, resolutionLabel, type ImportedPlay } from './play.ts';
 
 export type TautulliRow = Record<string, string | number | null | undefined>;
 
@@ -9,15 +12,27 @@ const text = (v: unknown) => (v === null || v === undefined ? '' : String(v));
 const num = (v: unknown) => (v === null || v === undefined || v === '' ? null : Number(v));
 const optional = (v: unknown) => text(v) || null;
 
-export function tautulliPlay(r: TautulliRow, serverId: string): ImportedPlay | null {
+/**
+ * `id` is the play's stable id (the group's first row: its reference_id); `played_seconds` the
+ * group's played time; `media_length` whether `duration` is the item's length (the database's
+ * metadata) rather than played seconds (the API's `duration`, kept there for compatibility).
+ */
+export function tautulliPlay(r: TautulliRow, serverId: string, options: { mediaLength: boolean }): ImportedPlay | null {
   const id = r.id ?? r.row_id;
   if (id === null || id === undefined || !r.started || !r.stopped) return null;
   const startedAt = Number(r.started) * 1000;
   const stoppedAt = Math.max(startedAt, Number(r.stopped) * 1000);
-  const ip = text(r.ip_address);
-  // The database has the stream's decisions; the API only the overall one.
-  const video = decision(text(r.stream_video_decision) || text(r.video_decision) || text(r.transcode_decision));
+  const pausedSeconds = num(r.paused_counter) ?? 0;
+  const played = num(r.played_seconds);
+  // Live TV keeps the media type of what was on (episode, movie) and says so in its own flag.
+  const type = Number(r.live) === 1 ? 'LIVE_TV' : mediaType(text(r.media_type));
+  // The database has the stream's decisions; the API only the overall one. A track has no video.
+  const video =
+    type === 'TRACK'
+      ? 'NONE'
+      : decision(text(r.stream_video_decision) || text(r.video_decision) || text(r.transcode_decision));
   const audio = decision(text(r.stream_audio_decision) || text(r.audio_decision) || text(r.transcode_decision));
+  const address = clientAddress(text(r.ip_address));
   return {
     source: 'tautulli',
     sourceId: text(id),
@@ -27,13 +42,14 @@ export function tautulliPlay(r: TautulliRow, serverId: string): ImportedPlay | n
     userName: text(r.friendly_name) || text(r.user),
     startedAt,
     stoppedAt,
-    pausedMs: Math.min((num(r.paused_counter) ?? 0) * 1000, stoppedAt - startedAt),
+    pausedMs: Math.min(pausedSeconds * 1000, stoppedAt - startedAt),
+    ...(played === null ? {} : { playedMs: Math.max(0, played * 1000) }),
     positionMs: num(r.view_offset) ?? 0,
-    durationMs: num(r.duration),
+    durationMs: options.mediaLength ? num(r.duration) : null,
     media: {
       itemId: text(r.rating_key),
       title: text(r.title) || '(unknown title)',
-      mediaType: mediaType(text(r.media_type)),
+      mediaType: type,
       parentItemId: optional(r.parent_rating_key),
       parentTitle: optional(r.parent_title),
       grandparentItemId: optional(r.grandparent_rating_key),
@@ -51,8 +67,14 @@ export function tautulliPlay(r: TautulliRow, serverId: string): ImportedPlay | n
       platform: text(r.platform),
       productVersion: optional(r.product_version),
     },
-    clientIp: ip,
-    networkLocation: r.location === 'lan' || isPrivateIp(ip) ? 'LAN' : r.location === 'wan' ? 'WAN' : 'UNKNOWN',
+    clientIp: address.clientIp,
+    // Plex's verdict first: "lan", "wan", or "cellular" (a mobile network: WAN); else the address.
+    networkLocation:
+      r.location === 'lan' || address.networkLocation === 'LAN'
+        ? 'LAN'
+        : r.location === 'wan' || r.location === 'cellular'
+          ? 'WAN'
+          : address.networkLocation,
     quality: {
       videoDecision: video,
       audioDecision: audio,

@@ -4,14 +4,21 @@
 import { placeAddress, type GeoLookup } from '../core/geoip.ts';
 import { ImportQueries } from '../warehouse/queries/imports.ts';
 import type { Warehouse } from '../warehouse/client.ts';
-import { playEvents, type ImportedPlay } from './play.ts';
+import { newSourceRows, playEvents, type ImportedPlay, type SourceRows } from './play.ts';
 
 export interface ImportProgress {
   /** Plays read from the source so far, and in all when the source knows. */
   read: number;
   total: number | null;
   added: number;
+  /** Plays already imported (a second import of the same history). */
   skipped: number;
+  /** The source's own rows read so far: sessions for Tautulli, activity rows for Jellystat. */
+  sourceRows: number;
+  /** Rows that joined an earlier row's play: resumed sessions the source tool counts as one play. */
+  groupedRows: number;
+  /** Rows that could not become a play, by reason. */
+  unreadable: SourceRows['unreadable'];
 }
 
 /**
@@ -25,11 +32,28 @@ export async function writePlays(
   options: {
     geo?: GeoLookup;
     total?: number | null;
+    /** The source's account of its rows, kept up to date as the plays are read. */
+    source?: SourceRows;
     batchSize?: number;
     onProgress?: (p: ImportProgress) => void;
   },
 ): Promise<ImportProgress> {
-  const progress: ImportProgress = { read: 0, total: options.total ?? null, added: 0, skipped: 0 };
+  const source = options.source ?? newSourceRows();
+  const progress: ImportProgress = {
+    read: 0,
+    total: options.total ?? null,
+    added: 0,
+    skipped: 0,
+    sourceRows: 0,
+    groupedRows: 0,
+    unreadable: {},
+  };
+  const report = () => {
+    progress.sourceRows = source.read;
+    progress.groupedRows = source.grouped;
+    progress.unreadable = { ...source.unreadable };
+    options.onProgress?.({ ...progress });
+  };
   const imports = new ImportQueries(warehouse);
   // 5,000 plays (10,000 events) per insert; the rows are built a slice at a time, so the heap's
   // peak stays near 140 MiB (measured on 100,000 plays).
@@ -51,7 +75,7 @@ export async function writePlays(
     if (fresh.length > 0) await imports.insertEvents(fresh, firstOffset);
     progress.added += fresh.length / 2;
     progress.skipped += (events.length - fresh.length) / 2;
-    options.onProgress?.({ ...progress });
+    report();
   };
   const flush = async () => {
     if (batch.length === 0) return;
@@ -70,6 +94,6 @@ export async function writePlays(
   await flush();
   await writing;
   if (failed) throw failed.error;
-  options.onProgress?.({ ...progress });
-  return progress;
+  report();
+  return { ...progress };
 }

@@ -13,6 +13,7 @@ import { preparePrivateDataDir } from './data-dir.ts';
 import { migrate } from '../warehouse/migrations.ts';
 import { join } from 'node:path';
 import { importHistory, ImportFormatError, type ImportSource } from '../importers/import-history.ts';
+import { describeImport } from '../importers/summary.ts';
 import type { ImportProgress } from '../importers/writer.ts';
 
 function usage(message?: string): never {
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
       onProgress: progressPrinter(),
     });
     if (process.stderr.isTTY) process.stderr.write('\n');
-    console.log(`imported ${result.added} plays (${result.skipped} were already there) into ${warehouse.description}`);
+    console.log(`imported into ${warehouse.description}: ${describeImport(result)}`);
   } catch (err) {
     if (process.stderr.isTTY) process.stderr.write('\n');
     if (err instanceof ImportFormatError) {

@@ -1,5 +1,7 @@
-// Histories of other tools, generated with their real storage formats: a Tautulli SQLite database
-// (the tables and columns Tautulli creates) and Jellystat backups (JSON and JSON Lines).
+// Histories of other tools in bulk, with their real storage formats: a Tautulli SQLite database
+// (the tables and columns Tautulli creates) and Jellystat backups (its JSON document, and the JSON
+// Lines layout proposed upstream). For the cases those tools' users have (resumed sessions, live
+// TV, music, IPv6...) see tautulli-history.ts and jellystat-history.ts.
 import { writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 
@@ -155,55 +157,6 @@ export function createTautulliDatabase(path: string, plays: GeneratedPlay[]): vo
   db.close();
 }
 
-/** The rows get_history returns for these plays (API v2 field names). */
-export function tautulliHistoryRows(plays: GeneratedPlay[]): Array<Record<string, unknown>> {
-  return plays.map((p) => ({
-    reference_id: p.id,
-    row_id: p.id,
-    id: p.id,
-    date: Math.floor(p.started / 1000),
-    started: Math.floor(p.started / 1000),
-    stopped: Math.floor(p.stopped / 1000),
-    duration: Math.floor((p.stopped - p.started) / 1000),
-    play_duration: Math.floor((p.stopped - p.started) / 1000) - 60,
-    paused_counter: 60,
-    user_id: p.userId,
-    user: p.userName,
-    friendly_name: `Friendly ${p.userName}`,
-    platform: 'Android',
-    product: 'Plex for Android (TV)',
-    player: 'Living Room',
-    ip_address: p.ip,
-    live: 0,
-    machine_id: `machine-${p.userId}`,
-    location: 'wan',
-    secure: 1,
-    relayed: 0,
-    media_type: p.episode ? 'episode' : 'movie',
-    rating_key: 5000 + p.id,
-    parent_rating_key: p.episode ? 4000 : '',
-    grandparent_rating_key: p.episode ? 3000 : '',
-    full_title: p.title,
-    title: p.title,
-    parent_title: p.episode ? 'Season 1' : '',
-    grandparent_title: p.episode ? 'Dark' : '',
-    original_title: '',
-    year: 2020,
-    media_index: p.episode ? 3 : '',
-    parent_media_index: p.episode ? 1 : '',
-    thumb: '',
-    originally_available_at: '',
-    guid: '',
-    transcode_decision: p.transcode ? 'transcode' : 'direct play',
-    percent_complete: 75,
-    watched_status: 0.75,
-    group_count: 1,
-    group_ids: String(p.id),
-    state: null,
-    session_key: null,
-  }));
-}
-
 /** A jf_users row of a Jellystat backup for the play's user. */
 export function jellystatUser(p: GeneratedPlay): Record<string, unknown> {
   return {
@@ -268,9 +221,27 @@ export function createJellystatBackup(path: string, plays: GeneratedPlay[], form
   const users = [...new Map(plays.map((p) => [p.userId, jellystatUser(p)])).values()];
   const activity = plays.map(jellystatActivity);
   if (format === 'json') {
+    // Every table Jellystat backs up, in its order; the ones these plays need filled.
+    const items = [...new Map(plays.map((p) => [p.episode ? 'series-dark' : `item-${p.id}`, p])).entries()].map(
+      ([Id, p]) => ({
+        Id,
+        Name: p.episode ? 'Dark' : p.title,
+        Type: p.episode ? 'Series' : 'Movie',
+        ParentId: 'lib-1',
+      }),
+    );
     writeFileSync(
       path,
-      JSON.stringify([{ jf_libraries: [] }, { jf_users: users }, { jf_playback_activity: activity }]),
+      JSON.stringify([
+        { jf_libraries: [{ Id: 'lib-1', Name: 'Library', CollectionType: 'mixed' }] },
+        { jf_library_items: items },
+        { jf_library_seasons: [] },
+        { jf_library_episodes: [] },
+        { jf_users: users },
+        { jf_playback_activity: activity },
+        { jf_playback_reporting_plugin_data: [] },
+        { jf_item_info: [] },
+      ]),
     );
   } else {
     const lines = [

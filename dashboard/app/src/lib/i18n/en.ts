@@ -226,6 +226,11 @@ export const en = {
   'settings.importStart': 'Import',
   'settings.importRunning': 'Importing…',
   'settings.importDone': '{added} plays added, {skipped} already there',
+  'settings.importRows': '{rows} source rows became {plays} plays',
+  'settings.importGrouped': '{count} resumed sessions joined the play they continue',
+  'settings.importUnreadable': '{count} rows not imported: {reasons}',
+  'settings.importReason.no-times': 'no start or end time',
+  'settings.importReason.no-id': 'no id',
   'analytics.serverLoad': 'Server load (streams, CPU %)',
 } as const;
 

@@ -227,5 +227,10 @@ export const zhHans: Record<MessageKey, string> = {
   'settings.importStart': '导入',
   'settings.importRunning': '正在导入…',
   'settings.importDone': '新增 {added} 次播放，{skipped} 次已存在',
+  'settings.importRows': '{rows} 条来源记录成为 {plays} 次播放',
+  'settings.importGrouped': '{count} 个续播会话并入其所续的播放',
+  'settings.importUnreadable': '{count} 条记录未导入：{reasons}',
+  'settings.importReason.no-times': '缺少开始或结束时间',
+  'settings.importReason.no-id': '缺少 ID',
   'analytics.serverLoad': '服务器负载（播放数、CPU %）',
 };

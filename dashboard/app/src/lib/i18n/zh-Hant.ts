@@ -227,5 +227,10 @@ export const zhHant: Record<MessageKey, string> = {
   'settings.importStart': '匯入',
   'settings.importRunning': '正在匯入…',
   'settings.importDone': '新增 {added} 次播放，{skipped} 次已存在',
+  'settings.importRows': '{rows} 筆來源記錄成為 {plays} 次播放',
+  'settings.importGrouped': '{count} 個續播工作階段併入其所續的播放',
+  'settings.importUnreadable': '{count} 筆記錄未匯入：{reasons}',
+  'settings.importReason.no-times': '缺少開始或結束時間',
+  'settings.importReason.no-id': '缺少 ID',
   'analytics.serverLoad': '伺服器負載（播放數、CPU %）',
 };
