@@ -8,6 +8,7 @@ import { warehouseBench } from './warehouse.bench.ts';
 import { pipelineBench } from './pipeline.bench.ts';
 import { endToEndBench } from './end-to-end.bench.ts';
 import { importBench } from './import.bench.ts';
+import { detectionBench } from './detection.bench.ts';
 import { printFigures, type Figure } from './report.ts';
 
 const figures: Figure[] = [];
@@ -22,6 +23,7 @@ const suites = {
   e2e: endToEndBench,
   import: importBench,
   warehouse: warehouseBench,
+  detection: detectionBench,
 };
 for (const [name, suite] of Object.entries(suites)) {
   if (only && !only.includes(name)) continue;

@@ -10,6 +10,8 @@ export interface Observation {
   geo: GeoLocation | null;
   deviceId: string;
   deviceName: string;
+  /** When the play is known to stop (a replay of stored history knows it); absent live. */
+  endsAt?: number;
 }
 
 export interface AccountState {
@@ -24,6 +26,13 @@ export interface AccountState {
   /** Public addresses and devices seen, with the last time each was seen. */
   ips: Record<string, number>;
   devices: Record<string, number>;
+  /** Each device's last located observation: where it was, to tell a moving address from a move. */
+  devicePlaces?: Record<string, { at: number; latitude: number; longitude: number }>;
+  /**
+   * Devices whose address was placed in two places no one travels between (a phone on carrier NAT,
+   * a VPN switched on and off), until when: their places are no evidence of where a person is.
+   */
+  wandering?: Record<string, number>;
   lastActivityAt: number;
   trust: { score: number; lastViolationAt: number | null; recoveredThrough: number };
   /** Whether a threshold rule is currently over its limit (it fires when crossing, not on every event). */
@@ -48,6 +57,8 @@ export function newAccountState(
     lastLocated: null,
     ips: {},
     devices: {},
+    devicePlaces: {},
+    wandering: {},
     lastActivityAt: at,
     trust: { score: 100, lastViolationAt: null, recoveredThrough: at },
     over: { concurrentStreams: false, deviceVelocity: false },

@@ -96,12 +96,33 @@ describe('impossible travel', () => {
     expect(rules(fast.findings)).toEqual(['IMPOSSIBLE_TRAVEL']);
   });
 
-  it('counts an address change within one session as travel', () => {
+  it("takes one device's address jumping for its address moving, not a person: no travel, and its places stop counting", () => {
+    // A phone on carrier NAT, or a VPN switched on: Boston, then London 30 minutes later, same device.
+    const { findings, state } = run([
+      { at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON },
+      { at: T0 + 30 * MIN, session: 'a', ip: '203.0.113.1', geo: LONDON },
+    ]);
+    expect(rules(findings)).toEqual([]);
+    expect(Object.keys(state.wandering ?? {})).toEqual(['dev-a']);
+    // While it wanders, another device far from its latest place is no evidence either.
     expect(
       rules(
         run([
           { at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON },
           { at: T0 + 30 * MIN, session: 'a', ip: '203.0.113.1', geo: LONDON },
+          { at: T0 + 35 * MIN, session: 'b', ip: '198.51.100.9', geo: BOSTON },
+        ]).findings,
+      ),
+    ).toEqual([]);
+  });
+
+  it('counts a change of address between two devices as travel', () => {
+    expect(
+      rules(
+        run([
+          { at: T0, session: 'a', ip: '198.51.100.1', geo: BOSTON },
+          { at: T0 + 30 * MIN, session: 'a', ip: '198.51.100.1', geo: BOSTON, type: 'STOPPED' },
+          { at: T0 + 60 * MIN, session: 'b', ip: '203.0.113.1', geo: LONDON },
         ]).findings,
       ),
     ).toEqual(['IMPOSSIBLE_TRAVEL']);

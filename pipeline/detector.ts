@@ -7,6 +7,7 @@ import type { GeoLocation } from '../core/geoip.ts';
 import { RULES } from './rules/registry.ts';
 import type { RuleBase, RuleContext, RulePhase } from './rules/rule.ts';
 import { trustedRanges, type RuleSettings } from './rules/settings.ts';
+import { haversineKm } from '../core/geo-math.ts';
 import { isPrivateAddress } from '../core/network.ts';
 import { penalize, recover } from './trust.ts';
 
@@ -18,6 +19,9 @@ export interface Findings {
 /** A session not reported for this long has ended even if its stop was never seen. */
 const SESSION_EXPIRY_MS = 10 * 60_000;
 
+/** How long a device whose address jumped stays one whose places are no evidence. */
+const WANDERING_MS = 30 * 86_400_000;
+
 export class Detector {
   private readonly trustedIp: (ip: string) => boolean;
 
@@ -28,12 +32,37 @@ export class Detector {
   private trusted = (o: Observation): boolean =>
     this.trustedIp(o.ip) || this.settings.exemptions.trustedDeviceIds.includes(o.deviceId);
 
+  /**
+   * Notes a device whose address moved faster than anyone travels: the device did not move, its
+   * address's geolocation did (carrier NAT, a VPN). Travel and distance are then measured between
+   * people's devices, not along one device's addresses.
+   */
+  private followDevice(state: AccountState, now: Observation): void {
+    if (!now.deviceId || now.geo?.latitude == null || now.geo.longitude == null) return;
+    const places = (state.devicePlaces ??= {});
+    const wandering = (state.wandering ??= {});
+    const before = places[now.deviceId];
+    places[now.deviceId] = { at: now.at, latitude: now.geo.latitude, longitude: now.geo.longitude };
+    if (!before) return;
+    const km = haversineKm(before.latitude, before.longitude, now.geo.latitude, now.geo.longitude);
+    const hours = Math.max(now.at - before.at, 60_000) / 3_600_000;
+    if (km > this.settings.impossibleTravel.minDistanceKm && km / hours > this.settings.impossibleTravel.maxSpeedKmh)
+      wandering[now.deviceId] = now.at + WANDERING_MS;
+  }
+
+  private wandering = (state: AccountState) => (o: Observation) =>
+    o.deviceId !== '' && (state.wandering?.[o.deviceId] ?? 0) > o.at;
+
   static stateFor(event: PlaybackEvent): AccountState {
     return newAccountState(event.accountKey, event.serverId, event.userId, event.userName, event.observedAt);
   }
 
-  /** `geo` is the place of event.clientIp, or null (local or unknown address). */
-  observe(state: AccountState, event: PlaybackEvent, geo: GeoLocation | null): Findings {
+  /**
+   * `geo` is the place of event.clientIp, or null (local or unknown address). `endsAt`, when a
+   * replay knows it, is when the event's play stopped: the play counts as going on until then
+   * even with no event in between (imported plays have only a start and a stop).
+   */
+  observe(state: AccountState, event: PlaybackEvent, geo: GeoLocation | null, endsAt?: number): Findings {
     const s = this.settings;
     const at = event.observedAt;
     const findings: Findings = { violations: [], trustChanges: [] };
@@ -42,7 +71,8 @@ export class Detector {
     state.userName = event.userName;
     state.lastActivityAt = Math.max(state.lastActivityAt, at);
     for (const [key, session] of Object.entries(state.active))
-      if (at - session.at > SESSION_EXPIRY_MS) delete state.active[key];
+      if (at - session.at > SESSION_EXPIRY_MS && !(session.endsAt !== undefined && session.endsAt > at))
+        delete state.active[key];
 
     const local = event.networkLocation === 'LAN' || !event.clientIp || isPrivateAddress(event.clientIp);
     const now: Observation = {
@@ -52,6 +82,7 @@ export class Detector {
       geo: local ? null : geo,
       deviceId: event.device.deviceId,
       deviceName: event.device.deviceName,
+      ...(endsAt === undefined ? {} : { endsAt }),
     };
     const trusted = this.trusted(now);
     if (event.eventType === 'STOPPED') {
@@ -63,10 +94,12 @@ export class Detector {
       return findings;
     }
 
-    const context: RuleContext = { state, at, now, trusted: this.trusted };
+    if (!trusted && !local) this.followDevice(state, now);
+    const context: RuleContext = { state, at, now, trusted: this.trusted, wandering: this.wandering(state) };
     if (!trusted) {
       this.run('arrival', context, findings);
-      if (!local) state.ips[now.ip] = at;
+      // A device whose address wanders counts as one place, however many addresses it is given.
+      if (!local) state.ips[context.wandering?.(now) ? `device ${now.deviceId}` : now.ip] = at;
       state.devices[now.deviceId] = at;
       this.run('recorded', context, findings);
     }
@@ -108,5 +141,9 @@ export class Detector {
     const horizon = at - this.settings.deviceVelocity.windowMs;
     for (const seen of [state.ips, state.devices])
       for (const [key, when] of Object.entries(seen)) if (when < horizon) delete seen[key];
+    for (const [device, until] of Object.entries(state.wandering ?? {}))
+      if (until < at) delete state.wandering![device];
+    for (const [device, place] of Object.entries(state.devicePlaces ?? {}))
+      if (place.at < at - WANDERING_MS) delete state.devicePlaces![device];
   }
 }

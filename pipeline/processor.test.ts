@@ -35,7 +35,8 @@ function play(user: string, session: string, ip: string, from: number, to: numbe
         clientIp: ip,
         observedAt: at,
         eventType: at === from ? 'STARTED' : 'PROGRESS',
-        device: { ...samplePlaybackEvent().device, deviceId: `${user}-tv` },
+        // Each play on its own device: travel and distance are measured between devices.
+        device: { ...samplePlaybackEvent().device, deviceId: `${user}-${session}` },
       }),
     );
   events.push({ ...events[events.length - 1]!, eventType: 'STOPPED', observedAt: to, eventId: `${session}-stop` });

@@ -51,6 +51,8 @@ export interface GeneratedPlay {
   title: string;
   episode: boolean;
   transcode: boolean;
+  /** The player's machine id, when not the user's usual one. */
+  device?: string;
 }
 
 /** `count` plays over `users` users, one a day each; user 1 also plays from two cities at once on the last day. */
@@ -73,8 +75,9 @@ export function generatePlays(count: number, users: number, from = Date.UTC(2026
   }
   const last = plays[plays.length - 1]!;
   plays.push(
-    { ...last, id: count + 1, userId: 1, userName: 'user1', ip: '81.2.69.142', title: 'Shared A' },
-    { ...last, id: count + 2, userId: 1, userName: 'user1', ip: '1.1.1.1', title: 'Shared B' },
+    // The account's owner at home (Mountain View) and someone else, on another device, in Sydney at once.
+    { ...last, id: count + 1, userId: 1, userName: 'user1', ip: IMPORT_PLACES[1]!.ip, title: 'Shared A' },
+    { ...last, id: count + 2, userId: 1, userName: 'user1', ip: '1.1.1.1', title: 'Shared B', device: 'sydney-tv' },
   );
   return plays;
 }
@@ -110,7 +113,7 @@ export function createTautulliDatabase(path: string, plays: GeneratedPlay[]): vo
       'Plex for Android (TV)',
       '10.1',
       'Android',
-      `machine-${p.userId}`,
+      p.device ?? `machine-${p.userId}`,
       8000,
       'wan',
       p.episode ? 'episode' : 'movie',
@@ -178,7 +181,7 @@ export function jellystatActivity(p: GeneratedPlay): Record<string, unknown> {
     UserName: p.userName,
     Client: 'Jellyfin Android TV',
     DeviceName: 'Shield',
-    DeviceId: `device-${p.userId}`,
+    DeviceId: p.device ?? `device-${p.userId}`,
     ApplicationVersion: '0.16.0',
     NowPlayingItemId: p.episode ? 'series-dark' : `item-${p.id}`,
     NowPlayingItemName: p.title,

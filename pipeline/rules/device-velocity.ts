@@ -53,7 +53,8 @@ export const deviceVelocity = defineRule<'deviceVelocity', DeviceVelocitySetting
           count: byIps ? ips.length : devices.length,
           limit: byIps ? s.maxIps : s.maxDevices,
           windowMs: s.windowMs,
-          ips,
+          // A device whose address wanders is counted once, as "device <id>": not an address.
+          ips: ips.filter((k) => !k.startsWith('device ')),
           deviceIds: devices,
         },
       }),

@@ -11,6 +11,9 @@ export interface ImpossibleTravelSettings extends RuleBase {
 /**
  * Only the same session (a change of address) or a session that has ended counts: two sessions
  * playing at once in different places are one incident, which simultaneous locations reports.
+ * Travel is measured between two devices: one device cannot be in two places, so when the same
+ * device "jumps" it is its address that moved (a phone's carrier NAT, a VPN switched on), which
+ * is no evidence of a second person.
  */
 export const impossibleTravel = defineRule<'impossibleTravel', ImpossibleTravelSettings>({
   id: 'IMPOSSIBLE_TRAVEL',
@@ -22,10 +25,12 @@ export const impossibleTravel = defineRule<'impossibleTravel', ImpossibleTravelS
     maxSpeedKmh: { kind: 'number', unit: 'km/h', min: 1, max: 100_000 },
     minDistanceKm: { kind: 'number', unit: 'km', min: 0, max: 20_100 },
   },
-  evaluate({ state, now }, s) {
+  evaluate({ state, now, wandering }, s) {
     const before = state.lastLocated;
     if (!s.enabled || !located(now) || !located(before) || before.ip === now.ip) return [];
+    if (wandering?.(now) || wandering?.(before)) return [];
     if (before.sessionKey !== now.sessionKey && state.active[before.sessionKey]) return [];
+    if (before.deviceId !== '' && before.deviceId === now.deviceId) return [];
     const distance = distanceKm(before, now);
     if (distance < s.minDistanceKm) return [];
     // A minute at least: two reports in the same poll are not an infinite speed.

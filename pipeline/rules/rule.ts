@@ -34,6 +34,8 @@ export interface RuleContext {
   now: Observation | null;
   /** Observations from trusted ranges or devices never count against the account. */
   trusted: (o: Observation) => boolean;
+  /** The observation's place is no evidence: its device's address wanders (carrier NAT, VPN). */
+  wandering?: (o: Observation) => boolean;
 }
 
 /** How the form shows a numeric setting, and the range the API accepts. */

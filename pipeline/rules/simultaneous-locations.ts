@@ -18,14 +18,17 @@ export const simultaneousLocations = defineRule<'simultaneousLocations', Simulta
   actions: ['notify', 'terminate'],
   defaults: { ...notifyOnly, severity: 'HIGH', trustPenalty: 15, minDistanceKm: 100 },
   parameters: { minDistanceKm: { kind: 'number', unit: 'km', min: 0, max: 20_100 } },
-  evaluate({ state, now, trusted }, s) {
-    if (!s.enabled || !located(now)) return [];
+  evaluate({ state, now, trusted, wandering }, s) {
+    if (!s.enabled || !located(now) || wandering?.(now)) return [];
     const conflicts = Object.values(state.active)
       .filter(located)
       .filter(
         (other) =>
           other.sessionKey !== now.sessionKey &&
           other.ip !== now.ip &&
+          !wandering?.(other) &&
+          // One device in two places is an address artifact, not two people.
+          (other.deviceId === '' || other.deviceId !== now.deviceId) &&
           !trusted(other) &&
           distanceKm(other, now) > s.minDistanceKm,
       );
