@@ -116,6 +116,34 @@ describe('history import', () => {
     ]);
   });
 
+  it('backtests imported plays as going on from their start to their stop: four 2-hour streams at once are caught', async () => {
+    // An imported play has a start and a stop event only, nothing in between.
+    const start = Date.UTC(2026, 10, 3, 19, 0);
+    const streams = Array.from({ length: 4 }, (_, i) => ({
+      id: 900 + i,
+      userId: 9,
+      userName: 'reseller',
+      started: start + i * 15 * 60_000,
+      stopped: start + i * 15 * 60_000 + 2 * 3_600_000,
+      ip: '81.2.69.142',
+      title: `Film ${i}`,
+      episode: false,
+      transcode: false,
+      device: `box-${i}`,
+    }));
+    const file = join(dir, 'streams.db');
+    createTautulliDatabase(file, streams);
+    await importHistory({ kind: 'tautulli-db', path: file, serverId: 'plex-streams' }, warehouse, { geo });
+    const report = await backtest(warehouse, {
+      from: start - 3_600_000,
+      to: start + 6 * 3_600_000,
+      rules: DEFAULT_RULES,
+      serverIds: ['plex-streams'],
+    });
+    expect(report.byRule.CONCURRENT_STREAMS).toBe(1);
+    expect(report.violations.find((v) => v.rule === 'CONCURRENT_STREAMS')?.summary).toBe('4 streams at once (limit 3)');
+  });
+
   it.each(['json', 'jsonl'] as const)('imports a Jellystat %s backup twice: every play once', async (format) => {
     const file = join(dir, `backup.${format}`);
     const list = generatePlays(50, 5, Date.UTC(2026, 7, 1));

@@ -62,6 +62,16 @@ describe('rule backtest over stored history', () => {
     );
   });
 
+  it('says when it lists fewer violations than it found, and counts them all', async () => {
+    const all = await backtest(warehouse, { ...range, rules: DEFAULT_RULES });
+    expect(all.truncated).toBe(false);
+    expect(all.violationCount).toBe(all.violations.length);
+    expect(all.violationCount).toBeGreaterThan(1);
+    const cut = await backtest(warehouse, { ...range, rules: DEFAULT_RULES, limit: 1 });
+    expect(cut).toMatchObject({ truncated: true, violationCount: all.violationCount });
+    expect(cut.violations).toHaveLength(1);
+  });
+
   it('looks only at the range asked for', async () => {
     const report = await backtest(warehouse, { from: range.from, to: range.from + 86_400_000, rules: DEFAULT_RULES });
     expect(report.events).toBe(history.events.filter((e) => e.observedAt < range.from + 86_400_000).length);

@@ -27,7 +27,11 @@ export interface BacktestReport {
   events: number;
   accounts: number;
   byRule: Partial<Record<RuleId, number>>;
+  /** Every violation found, whether listed or not. */
+  violationCount: number;
+  /** The first `limit` violations, in time order; `truncated` when there were more. */
   violations: Violation[];
+  truncated: boolean;
   /** Accounts whose trust score would have ended below 100, lowest first. */
   trust: Array<{ accountKey: string; userName: string; score: number }>;
 }
@@ -90,14 +94,18 @@ export async function backtest(warehouse: Warehouse, request: BacktestRequest): 
     events: 0,
     accounts: 0,
     byRule: {},
+    violationCount: 0,
     violations: [],
+    truncated: false,
     trust: [],
   };
   const limit = request.limit ?? 1000;
   const record = (violations: Violation[]) => {
     for (const v of violations) {
       report.byRule[v.rule] = (report.byRule[v.rule] ?? 0) + 1;
+      report.violationCount++;
       if (report.violations.length < limit) report.violations.push(v);
+      else report.truncated = true;
     }
   };
 
@@ -110,11 +118,17 @@ export async function backtest(warehouse: Warehouse, request: BacktestRequest): 
       after,
       PAGE,
     );
+    const stops = await history.playStops(
+      rows
+        .filter((r) => r.event_type !== 'STOPPED')
+        .map((r) => ({ serverId: r.server_id, sessionKey: r.session_key, startedAt: Number(r.play_started_ms) })),
+    );
     for (const row of rows) {
       const { event, geo } = toEvent(row);
       let state = states.get(event.accountKey);
       if (!state) states.set(event.accountKey, (state = Detector.stateFor(event)));
-      record(detector(event.accountKey).observe(state, event, geo).violations);
+      const endsAt = stops.get(`${row.server_id}\u0000${row.session_key}\u0000${row.play_started_ms}`);
+      record(detector(event.accountKey).observe(state, event, geo, endsAt).violations);
     }
     report.events += rows.length;
     if (rows.length < PAGE) break;

@@ -175,6 +175,7 @@ export const en = {
     'Replays stored history with the rules above (unsaved changes included) and shows what they would flag.',
   'settings.backtestRun': 'Run backtest',
   'settings.backtestResult': '{events} events, {violations} violations',
+  'settings.backtestTruncated': 'Listing the first {listed} of {total}; the counts above include them all.',
   'settings.serverId': 'Id (permanent)',
   'settings.serverName': 'Name',
   'settings.serverType': 'Type',

@@ -176,6 +176,7 @@ export const zhHans: Record<MessageKey, string> = {
   'settings.backtestHelp': '用上面的规则（包括未保存的修改）重放历史记录，显示会被标记的内容。',
   'settings.backtestRun': '运行回测',
   'settings.backtestResult': '{events} 个事件，{violations} 个违规',
+  'settings.backtestTruncated': '仅列出 {total} 个中的前 {listed} 个；上方计数包含全部。',
   'settings.serverId': 'ID（不可更改）',
   'settings.serverName': '名称',
   'settings.serverType': '类型',

@@ -176,6 +176,7 @@ export const zhHant: Record<MessageKey, string> = {
   'settings.backtestHelp': '以上方規則（含未儲存的修改）重播歷史紀錄，顯示會被標記的內容。',
   'settings.backtestRun': '執行回測',
   'settings.backtestResult': '{events} 個事件，{violations} 個違規',
+  'settings.backtestTruncated': '僅列出 {total} 個中的前 {listed} 個；上方計數包含全部。',
   'settings.serverId': 'ID（不可變更）',
   'settings.serverName': '名稱',
   'settings.serverType': '類型',
