@@ -5,6 +5,8 @@ export type { LiveSession } from '../../../../api/contract.ts';
 export type Overview = Static<typeof OverviewSchema>;
 export type UserSummary = Static<typeof UserList>['users'][number];
 export type { RuleMetadata } from '../../../../pipeline/rules/metadata.ts';
+/** An import started from the dashboard, as GET /api/v1/imports lists it. */
+export type { ImportJob } from '../../../../importers/jobs.ts';
 
 export interface ServerSample {
   serverId: string;
