@@ -169,6 +169,14 @@ export function labelledFleet(
     const plays: PlannedPlay[] = [];
     const evening = (day: number) => from + day * DAY + int(17, 22) * 3_600_000 + int(0, 59) * MIN;
     const at = (addr: Address, steps: number) => Array.from({ length: steps }, () => addr);
+    /** A play from one address throughout. */
+    const stayPlay = (start: number, minutes: number, dev: Device, addr: Address, foreign = false): PlannedPlay => ({
+      start,
+      minutes,
+      device: dev,
+      places: at(addr, Math.ceil(minutes / 5)),
+      foreign,
+    });
     const homePlay = (day: number, dev = pick(devices), foreign = false): PlannedPlay => {
       const start = evening(day);
       const minutes = int(20, 140);
@@ -203,15 +211,7 @@ export function labelledFleet(
         case 'secondHome':
           if (day % 7 >= 5) {
             const second = farCity(home, 150, country);
-            const start = evening(day);
-            const minutes = int(30, 120);
-            plays.push({
-              start,
-              minutes,
-              device: devices[1]!,
-              places: at(addressIn(second), Math.ceil(minutes / 5)),
-              foreign: false,
-            });
+            plays.push(stayPlay(evening(day), int(30, 120), devices[1]!, addressIn(second)));
           }
           break;
         default:
@@ -234,13 +234,7 @@ export function labelledFleet(
       for (let d = 0; d < stay; d++) {
         const start = arrive + d * DAY + int(1, 4) * 3_600_000;
         const minutes = int(20, 90);
-        plays.push({
-          start,
-          minutes,
-          device: devices[1]!,
-          places: at(addressIn(there), Math.ceil(minutes / 5)),
-          foreign: false,
-        });
+        plays.push(stayPlay(start, minutes, devices[1]!, addressIn(there)));
       }
       for (let i = plays.length - 1; i >= 0; i--) {
         const p = plays[i]!;
