@@ -3,6 +3,7 @@
 // defaults in the same run, and how precision and recall move with each location rule's main
 // threshold. BENCH_FLEET_ACCOUNTS sizes the fleet (default 2,000), BENCH_FLEET_SEED picks it.
 import { GeoIp } from '../core/geoip.ts';
+import { bundledNetworks } from '../core/networks.ts';
 import { DEFAULT_RULES, type RuleSettings } from '../pipeline/rules/settings.ts';
 import type { RuleId } from '../schemas/index.ts';
 import { labelledFleet } from '../testing/labelled-fleet.ts';
@@ -45,7 +46,7 @@ function curve(
   rule: RuleId,
 ): string {
   const points = values.map((v) => {
-    const s = measureDetection(fleet, settings(v)).byRule[rule];
+    const s = measureDetection(fleet, settings(v), bundledNetworks()).byRule[rule];
     return `${v}: ${s ? `P ${s.precision.toFixed(2)} R ${s.recall.toFixed(2)}` : 'nothing flagged'}`;
   });
   return `  ${label.padEnd(34)} ${points.join(' | ')}`;
@@ -54,9 +55,15 @@ function curve(
 export async function detectionBench(): Promise<Figure[]> {
   const geo = await GeoIp.open();
   const accounts = Number(process.env.BENCH_FLEET_ACCOUNTS ?? 2000);
-  const fleet = labelledFleet(geo, { accounts, seed: Number(process.env.BENCH_FLEET_SEED ?? 2026), days: 30 });
+  const networks = bundledNetworks();
+  const fleet = labelledFleet(geo, {
+    accounts,
+    seed: Number(process.env.BENCH_FLEET_SEED ?? 2026),
+    days: 30,
+    networks,
+  });
   const shared = fleet.accounts.filter((a) => a.shared).length;
-  const ours = measureDetection(fleet, DEFAULT_RULES);
+  const ours = measureDetection(fleet, DEFAULT_RULES, networks);
   const baseline = measureDetection(fleet, TRACEARR_DEFAULTS);
   console.log(
     `\ndetection on a labelled fleet: ${accounts.toLocaleString('en-US')} accounts (${shared} shared), ${fleet.days} days, ${fleet.events.length.toLocaleString('en-US')} events`,

@@ -5,6 +5,7 @@
 // a threshold. Precision = flagged shared / flagged; recall = flagged shared / shared; false
 // alarms are flagged legitimate accounts per 1,000 legitimate accounts per 30 days.
 import type { GeoLocation } from '../core/geoip.ts';
+import type { NetworkLookup } from '../core/networks.ts';
 import type { AccountState } from '../pipeline/account-state.ts';
 import { Detector } from '../pipeline/detector.ts';
 import { DEFAULT_RULES, type RuleSettings } from '../pipeline/rules/settings.ts';
@@ -71,8 +72,13 @@ function score(flagged: Set<string>, shared: Set<string>, legitimate: number, da
   };
 }
 
-export function measureDetection(fleet: LabelledFleet, settings: RuleSettings): DetectionResult {
-  const detector = new Detector(settings);
+/** `networks` given: the product as it runs; absent: as it ran before it knew networks. */
+export function measureDetection(
+  fleet: LabelledFleet,
+  settings: RuleSettings,
+  networks?: NetworkLookup,
+): DetectionResult {
+  const detector = new Detector(settings, networks);
   const states = new Map<string, AccountState>();
   const flaggedBy = new Map<RuleId, Set<string>>();
   const lowest = new Map<string, number>();

@@ -9,6 +9,7 @@ import { checkRange } from '../warehouse/queries/filters.ts';
 import type { AccountState } from './account-state.ts';
 import { Detector } from './detector.ts';
 import type { GeoLocation } from '../core/geoip.ts';
+import type { NetworkLookup } from '../core/networks.ts';
 import { settingsFor, type RuleOverrides, type RuleSettings } from './rules/settings.ts';
 
 export interface BacktestRequest {
@@ -76,15 +77,20 @@ function toEvent(r: Row): { event: PlaybackEvent; geo: GeoLocation | null } {
   return { event, geo };
 }
 
-export async function backtest(warehouse: Warehouse, request: BacktestRequest): Promise<BacktestReport> {
+/** `networks` tells hosting and mobile networks from home ones, as the live processor does. */
+export async function backtest(
+  warehouse: Warehouse,
+  request: BacktestRequest,
+  networks?: NetworkLookup,
+): Promise<BacktestReport> {
   checkRange(request.from, request.to);
   const detectors = new Map<string, Detector>();
-  const base = new Detector(request.rules);
+  const base = new Detector(request.rules, networks);
   const detector = (account: string) => {
     const overrides = request.overrides?.[account];
     if (!overrides) return base;
     let d = detectors.get(account);
-    if (!d) detectors.set(account, (d = new Detector(settingsFor(request.rules, overrides))));
+    if (!d) detectors.set(account, (d = new Detector(settingsFor(request.rules, overrides), networks)));
     return d;
   };
   const states = new Map<string, AccountState>();

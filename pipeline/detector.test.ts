@@ -116,6 +116,43 @@ describe('impossible travel', () => {
     ).toEqual([]);
   });
 
+  it('takes a device moving onto a VPN exit or a carrier gateway for its address moving, however slowly', () => {
+    const networks = {
+      lookup: (ip: string) =>
+        ip.startsWith('203.0.113.')
+          ? { asn: 9009, organization: 'M247 Europe SRL', type: 'hosting' as const }
+          : { asn: 3320, organization: 'Deutsche Telekom AG', type: 'access' as const },
+    };
+    const detector = new Detector(DEFAULT_RULES, networks);
+    const event = (at: number, session: string, ip: string, device: string) =>
+      samplePlaybackEvent({
+        observedAt: at,
+        sessionKey: session,
+        clientIp: ip,
+        eventType: 'PROGRESS',
+        device: { ...samplePlaybackEvent().device, deviceId: device },
+      });
+    const state = Detector.stateFor(event(T0, 'tv', '198.51.100.1', 'tv'));
+    const found = [
+      // The tablet at home in Boston, then three hours later on a VPN exit placed in London,
+      // while the TV plays at home: not two people in two places.
+      detector.observe(state, event(T0, 'tablet-1', '198.51.100.2', 'tablet'), BOSTON),
+      detector.observe(state, event(T0 + 3 * 60 * MIN, 'tv', '198.51.100.1', 'tv'), BOSTON),
+      detector.observe(state, event(T0 + 3 * 60 * MIN + MIN, 'tablet-2', '203.0.113.5', 'tablet'), LONDON),
+    ].flatMap((f) => f.violations.map((v) => v.rule));
+    expect(found).toEqual([]);
+    expect(Object.keys(state.wandering ?? {})).toEqual(['tablet']);
+    // Without network data the same London address on another device is a second place.
+    const blind = new Detector(DEFAULT_RULES);
+    const other = Detector.stateFor(event(T0, 'tv', '198.51.100.1', 'tv'));
+    blind.observe(other, event(T0 + 3 * 60 * MIN, 'tv', '198.51.100.1', 'tv'), BOSTON);
+    expect(
+      blind
+        .observe(other, event(T0 + 3 * 60 * MIN + MIN, 'laptop', '203.0.113.5', 'laptop'), LONDON)
+        .violations.map((v) => v.rule),
+    ).toContain('SIMULTANEOUS_LOCATIONS');
+  });
+
   it('counts a change of address between two devices as travel', () => {
     expect(
       rules(

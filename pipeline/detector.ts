@@ -9,6 +9,7 @@ import type { RuleBase, RuleContext, RulePhase } from './rules/rule.ts';
 import { trustedRanges, type RuleSettings } from './rules/settings.ts';
 import { haversineKm } from '../core/geo-math.ts';
 import { isPrivateAddress } from '../core/network.ts';
+import type { NetworkLookup, NetworkType } from '../core/networks.ts';
 import { penalize, recover } from './trust.ts';
 
 export interface Findings {
@@ -25,7 +26,11 @@ const WANDERING_MS = 30 * 86_400_000;
 export class Detector {
   private readonly trustedIp: (ip: string) => boolean;
 
-  constructor(readonly settings: RuleSettings) {
+  /** `networks` tells hosting/VPN and mobile networks from home access networks, when at hand. */
+  constructor(
+    readonly settings: RuleSettings,
+    private readonly networks?: NetworkLookup,
+  ) {
     this.trustedIp = trustedRanges(settings.exemptions.trustedCidrs);
   }
 
@@ -34,19 +39,28 @@ export class Detector {
 
   /**
    * Notes a device whose address moved faster than anyone travels: the device did not move, its
-   * address's geolocation did (carrier NAT, a VPN). Travel and distance are then measured between
-   * people's devices, not along one device's addresses.
+   * address's geolocation did (carrier NAT, a VPN). So does a move to or from a hosting or mobile
+   * network, whatever its speed: a VPN exit or a carrier gateway is not where the person went.
+   * Travel and distance are then measured between people's devices, not along one device's addresses.
    */
   private followDevice(state: AccountState, now: Observation): void {
     if (!now.deviceId || now.geo?.latitude == null || now.geo.longitude == null) return;
     const places = (state.devicePlaces ??= {});
     const wandering = (state.wandering ??= {});
     const before = places[now.deviceId];
-    places[now.deviceId] = { at: now.at, latitude: now.geo.latitude, longitude: now.geo.longitude };
+    const network = this.networks?.lookup(now.ip)?.type;
+    places[now.deviceId] = {
+      at: now.at,
+      latitude: now.geo.latitude,
+      longitude: now.geo.longitude,
+      ...(network ? { network } : {}),
+    };
     if (!before) return;
     const km = haversineKm(before.latitude, before.longitude, now.geo.latitude, now.geo.longitude);
     const hours = Math.max(now.at - before.at, 60_000) / 3_600_000;
-    if (km > this.settings.impossibleTravel.minDistanceKm && km / hours > this.settings.impossibleTravel.maxSpeedKmh)
+    if (km <= this.settings.impossibleTravel.minDistanceKm) return;
+    const offHome = (t: NetworkType | undefined) => t === 'hosting' || t === 'mobile';
+    if (km / hours > this.settings.impossibleTravel.maxSpeedKmh || offHome(network) || offHome(before.network))
       wandering[now.deviceId] = now.at + WANDERING_MS;
   }
 

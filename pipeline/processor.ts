@@ -18,6 +18,7 @@ import { topics, type PlaybackEvent, type TopicSpec, type TrustScoreChange, type
 import type { AccountState } from './account-state.ts';
 import { Detector, type Findings } from './detector.ts';
 import { placeOf, type GeoLookup } from '../core/geoip.ts';
+import type { NetworkLookup } from '../core/networks.ts';
 import { settingsFor, type RuleOverrides, type RuleSettings } from './rules/settings.ts';
 
 export interface ProcessorOptions {
@@ -32,6 +33,8 @@ export interface ProcessorOptions {
   topicNames?: Partial<Record<'playbackEvents' | 'violations' | 'trustScoreChanges', string>>;
   /** How often idle accounts are checked (default hourly); 0 turns the check off. */
   inactivityCheckMs?: number;
+  /** Hosting, mobile and access networks, for the detector (core/networks.ts). */
+  networks?: NetworkLookup;
 }
 
 export interface ProcessorStats {
@@ -68,7 +71,7 @@ export class StreamProcessor {
 
   constructor(private readonly options: ProcessorOptions) {
     this.logger = options.logger.child({ component: 'processor' });
-    this.baseDetector = new Detector(options.rules);
+    this.baseDetector = new Detector(options.rules, options.networks);
     this.rules = { settings: options.rules, overrides: options.overrides };
     this.groupId = options.groupId ?? 'pipeline';
     const named = <T>(spec: TopicSpec<T>, name: string | undefined): TopicSpec<T> => ({
@@ -149,7 +152,7 @@ export class StreamProcessor {
    */
   updateRules(settings: RuleSettings, overrides?: (accountKey: string) => RuleOverrides | undefined): void {
     this.rules = { settings, overrides };
-    this.baseDetector = new Detector(settings);
+    this.baseDetector = new Detector(settings, this.options.networks);
     this.detectors.clear();
   }
 
@@ -158,7 +161,10 @@ export class StreamProcessor {
     if (!overrides) return this.baseDetector;
     let detector = this.detectors.get(accountKey);
     if (!detector)
-      this.detectors.set(accountKey, (detector = new Detector(settingsFor(this.rules.settings, overrides))));
+      this.detectors.set(
+        accountKey,
+        (detector = new Detector(settingsFor(this.rules.settings, overrides), this.options.networks)),
+      );
     return detector;
   }
 

@@ -2,6 +2,7 @@
 // process, stopping streams.
 import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/app.ts';
+import { NETWORK_CREDIT } from '../core/networks.ts';
 import { LiveHub } from '../api/live.ts';
 import type { ConnectorRunner } from '../connectors/runner.ts';
 import { localControl, remoteControl } from '../connectors/commands.ts';
@@ -43,7 +44,8 @@ export async function startApi(
     metrics: metricsCollector({ bus: platform.bus, connectors, processor: parts.processor, sink: parts.sink }),
     configuration: parts.configuration,
     clientId: installId(config.dataDir),
-    geoipSource: parts.geo.source,
+    // Both data sets detection and the map rest on, credited together in the dashboard.
+    geoipSource: `${parts.geo.source}; ${NETWORK_CREDIT}`,
     geo: parts.geo,
     secureCookies: process.env.STREAMWARDEN_SECURE_COOKIES === 'true',
     trustedProxies: config.http.trustedProxies,

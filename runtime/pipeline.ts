@@ -1,6 +1,7 @@
 // Starts the stream processor role: detection rules over the playback events, with the rule
 // parameters the dashboard saves applied as they change.
 import type { GeoIp } from '../core/geoip.ts';
+import { bundledNetworks } from '../core/networks.ts';
 import { StreamProcessor } from '../pipeline/processor.ts';
 import type { RuleStore } from '../pipeline/rules/rule-store.ts';
 import type { Logger } from '../core/logger.ts';
@@ -18,6 +19,7 @@ export async function startProcessor(
     geo,
     logger,
     rules,
+    networks: bundledNetworks(),
     overrides: (accountKey) => accounts[accountKey],
   });
   await processor.start();

@@ -8,9 +8,12 @@
 // sharer who never watches when the owner does.
 //
 // Seeded and deterministic. Addresses are real ones, placed by the GeoIP database given (the
-// bundled DB-IP Lite): the fleet samples one address per /16 and groups them by city.
+// bundled DB-IP Lite): the fleet samples one address per /16 and groups them by city. Given the
+// network data (core/networks.ts), homes are on access networks, VPN exits on hosting networks
+// and phones on mobile carriers' networks, as in life; without it, any address stands for each.
 import { createHash } from 'node:crypto';
 import type { GeoLocation, GeoLookup } from '../core/geoip.ts';
+import type { NetworkLookup } from '../core/networks.ts';
 import { haversineKm as distanceKm } from '../core/geo-math.ts';
 import type { PlaybackEvent } from '../schemas/index.ts';
 import { samplePlaybackEvent } from './fixtures.ts';
@@ -62,15 +65,26 @@ const MIN = 60_000;
 const PROGRESS_MS = 5 * MIN;
 
 /** Cities with the addresses DB-IP places there: one address per public /16, grouped. */
-function addressBook(geo: GeoLookup, random: () => number) {
+function addressBook(geo: GeoLookup, random: () => number, networks?: NetworkLookup) {
   const cities = new Map<string, City>();
   const countryOnly = new Map<string, Address[]>();
+  const hosting: Address[] = [];
+  const mobile = new Map<string, Address[]>();
   for (let a = 1; a < 224; a++) {
     if (a === 10 || a === 127 || a === 100 || a === 169 || a === 172 || a === 192) continue;
     for (let b = 0; b < 256; b++) {
       const ip = `${a}.${b}.${1 + Math.floor(random() * 250)}.${1 + Math.floor(random() * 250)}`;
       const g = geo.lookup(ip);
       if (!g || g.latitude === null || g.longitude === null) continue;
+      const network = networks?.lookup(ip)?.type;
+      if (network === 'hosting') {
+        if (g.city) hosting.push({ ip, geo: g });
+        continue;
+      }
+      if (network === 'mobile') {
+        mobile.set(g.countryCode, [...(mobile.get(g.countryCode) ?? []), { ip, geo: g }]);
+        continue;
+      }
       if (!g.city) {
         countryOnly.set(g.countryCode, [...(countryOnly.get(g.countryCode) ?? []), { ip, geo: g }]);
         continue;
@@ -96,7 +110,7 @@ function addressBook(geo: GeoLookup, random: () => number) {
     .sort((x, y) => y[1].length - x[1].length || (x[0] < y[0] ? -1 : 1))
     .slice(0, 12)
     .map(([cc]) => cc);
-  return { byCountry, countries, countryOnly };
+  return { byCountry, countries, countryOnly, hosting, mobile };
 }
 
 interface Device {
@@ -130,10 +144,10 @@ function pickKind(random: () => number): { kind: AccountKind; shared: boolean } 
 /** `accounts` accounts over `days` days from `from`, by seed. */
 export function labelledFleet(
   geo: GeoLookup,
-  options: { seed?: number; accounts?: number; days?: number; from?: number } = {},
+  options: { seed?: number; accounts?: number; days?: number; from?: number; networks?: NetworkLookup } = {},
 ): LabelledFleet {
   const random = rng(options.seed ?? 2026);
-  const book = addressBook(geo, random);
+  const book = addressBook(geo, random, options.networks);
   const from = options.from ?? Date.UTC(2026, 9, 1);
   const days = options.days ?? 30;
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
@@ -148,7 +162,10 @@ export function labelledFleet(
     return cityIn(pick(book.countries.filter((x) => x !== from.countryCode)));
   };
   // A few datacenter exits many VPN users share, as commercial VPNs do.
-  const vpnExits = book.countries.slice(0, 4).map((cc) => addressIn(cityIn(cc)));
+  const vpnExits =
+    book.hosting.length >= 8
+      ? Array.from({ length: 4 }, () => pick(book.hosting))
+      : book.countries.slice(0, 4).map((cc) => addressIn(cityIn(cc)));
 
   const accounts: LabelledAccount[] = [];
   const events: Array<PlaybackEvent & { deliveredAt: number }> = [];
@@ -182,12 +199,15 @@ export function labelledFleet(
       const minutes = int(20, 140);
       return { start, minutes, device: dev, places: at(homeAt(start), Math.ceil(minutes / 5)), foreign };
     };
-    // The phone on its carrier's network: each step's address from a city of the same country.
+    // The phone on its carrier's network: each step's address from a gateway of the country's
+    // mobile networks, placed in one city or another.
+    const gateways = book.mobile.get(country) ?? [];
     const carrier = Array.from({ length: 6 }, () => cityIn(country));
+    const carrierAddress = () => (gateways.length >= 4 ? pick(gateways) : addressIn(pick(carrier)));
     const mobilePlay = (day: number): PlannedPlay => {
       const start = from + day * DAY + int(7, 22) * 3_600_000;
       const minutes = int(10, 60);
-      const places = Array.from({ length: Math.ceil(minutes / 5) }, () => addressIn(pick(carrier)));
+      const places = Array.from({ length: Math.ceil(minutes / 5) }, carrierAddress);
       return { start, minutes, device: devices[2]!, places, foreign: false };
     };
 

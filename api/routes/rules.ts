@@ -1,5 +1,6 @@
 // Detection rule parameters, and trying other parameters on stored history (backtest).
 import type { FastifyInstance } from 'fastify';
+import { bundledNetworks } from '../../core/networks.ts';
 import { backtest } from '../../pipeline/backtest.ts';
 import { parseRuleConfig, type RuleConfig } from '../../pipeline/rules/rules-file.ts';
 import type { RuleStore } from '../../pipeline/rules/rule-store.ts';
@@ -104,14 +105,18 @@ export async function rulesRoutes(
       const config = parseRuleConfig({ rules: request.body.rules, accounts: request.body.accounts }, 'backtest');
       const rules = await store.get();
       const settings = settingsFor(rules.rules, request.body.rules);
-      return backtest(warehouse, {
-        from,
-        to,
-        rules: settings,
-        overrides: { ...rules.accounts, ...config.accounts },
-        serverIds: servers,
-        limit,
-      });
+      return backtest(
+        warehouse,
+        {
+          from,
+          to,
+          rules: settings,
+          overrides: { ...rules.accounts, ...config.accounts },
+          serverIds: servers,
+          limit,
+        },
+        bundledNetworks(),
+      );
     },
   );
 }
