@@ -25,6 +25,7 @@ const RULE_NAMES: Record<string, string> = {
   CONCURRENT_STREAMS: 'Concurrent streams',
   GEO_RESTRICTION: 'Geo restriction',
   ACCOUNT_INACTIVITY: 'Inactivity',
+  SECOND_HOUSEHOLD: 'Second household',
 };
 
 export const DEFAULT_TITLE = '{{rule}}: {{user}}';

@@ -16,7 +16,13 @@ import {
 } from './detection.ts';
 import type { Figure } from './report.ts';
 
-const RULE_ROWS: RuleId[] = ['IMPOSSIBLE_TRAVEL', 'SIMULTANEOUS_LOCATIONS', 'DEVICE_VELOCITY', 'CONCURRENT_STREAMS'];
+const RULE_ROWS: RuleId[] = [
+  'IMPOSSIBLE_TRAVEL',
+  'SIMULTANEOUS_LOCATIONS',
+  'DEVICE_VELOCITY',
+  'CONCURRENT_STREAMS',
+  'SECOND_HOUSEHOLD',
+];
 /** The combined verdict the figures and the README quote: trust fell below 70. */
 export const VERDICT_THRESHOLD = 70;
 

@@ -33,7 +33,8 @@ export interface DetectionResult {
 
 /**
  * Tracearr v2's published defaults, as the baseline: impossible travel above 500 km/h,
- * simultaneous locations 100 km apart, 5 addresses in 24 h, more than 3 streams, no exemptions.
+ * simultaneous locations 100 km apart, 5 addresses in 24 h, more than 3 streams, no exemptions, and
+ * none of its own rules (the second household).
  */
 export const TRACEARR_DEFAULTS: RuleSettings = {
   ...DEFAULT_RULES,
@@ -41,6 +42,8 @@ export const TRACEARR_DEFAULTS: RuleSettings = {
   simultaneousLocations: { ...DEFAULT_RULES.simultaneousLocations, minDistanceKm: 100 },
   deviceVelocity: { ...DEFAULT_RULES.deviceVelocity, maxIps: 5, maxDevices: 1000, windowMs: 24 * 3_600_000 },
   concurrentStreams: { ...DEFAULT_RULES.concurrentStreams, maxStreams: 3 },
+  // Tracearr has no such rule.
+  secondHousehold: { ...DEFAULT_RULES.secondHousehold, enabled: false },
   exemptions: { trustedCidrs: [], trustedDeviceIds: [] },
 };
 

@@ -15,6 +15,18 @@ export interface Observation {
   endsAt?: number;
 }
 
+/** A place an account is used from (within 50 km of where it was first seen). */
+export interface Household {
+  latitude: number;
+  longitude: number;
+  /** The place's first observation, for the evidence. */
+  first: Observation;
+  /** Day numbers (UTC) it was used on. */
+  days: number[];
+  /** Devices seen there, with the last time. */
+  devices: Record<string, number>;
+}
+
 export interface AccountState {
   accountKey: string;
   serverId: string;
@@ -34,6 +46,8 @@ export interface AccountState {
    * a VPN switched on and off), until when: their places are no evidence of where a person is.
    */
   wandering?: Record<string, number>;
+  /** Places the account is used from, with the days and devices seen at each (second household rule). */
+  households?: Record<string, Household>;
   lastActivityAt: number;
   trust: { score: number; lastViolationAt: number | null; recoveredThrough: number };
   /** Whether a threshold rule is currently over its limit (it fires when crossing, not on every event). */

@@ -153,6 +153,59 @@ describe('impossible travel', () => {
     ).toContain('SIMULTANEOUS_LOCATIONS');
   });
 
+  it('finds a second household: another place, far away, used on days over weeks from devices never seen at home', () => {
+    const detector = new Detector(DEFAULT_RULES);
+    const event = (day: number, session: string, ip: string, device: string) =>
+      samplePlaybackEvent({
+        observedAt: T0 + day * 86_400_000,
+        sessionKey: session,
+        clientIp: ip,
+        eventType: 'PROGRESS',
+        device: { ...samplePlaybackEvent().device, deviceId: device },
+      });
+    const state = Detector.stateFor(event(0, 'h0', '198.51.100.1', 'tv'));
+    const found: string[] = [];
+    // Home in Boston every evening; someone else in London on days 1, 5, 9 and 12, never at the same time.
+    for (let day = 0; day < 14; day++) {
+      found.push(
+        ...detector.observe(state, event(day, `h${day}`, '198.51.100.1', 'tv'), BOSTON).violations.map((v) => v.rule),
+      );
+      if ([1, 5, 9, 12].includes(day))
+        found.push(
+          ...detector
+            .observe(
+              state,
+              {
+                ...event(day, `l${day}`, '203.0.113.7', 'their-tv'),
+                observedAt: T0 + day * 86_400_000 + 6 * 3_600_000,
+              },
+              LONDON,
+            )
+            .violations.map((v) => v.rule),
+        );
+    }
+    expect(found).toEqual(['SECOND_HOUSEHOLD']);
+    // One stay of a few days is a trip; the household's own device at both places is the household moving.
+    const trip = Detector.stateFor(event(0, 'h0', '198.51.100.1', 'tv'));
+    const tripFound: string[] = [];
+    for (let day = 0; day < 14; day++) {
+      tripFound.push(
+        ...detector.observe(trip, event(day, `h${day}`, '198.51.100.1', 'tv'), BOSTON).violations.map((v) => v.rule),
+      );
+      if (day >= 3 && day <= 7)
+        tripFound.push(
+          ...detector
+            .observe(
+              trip,
+              { ...event(day, `t${day}`, '203.0.113.7', 'laptop'), observedAt: T0 + day * 86_400_000 + 6 * 3_600_000 },
+              LONDON,
+            )
+            .violations.map((v) => v.rule),
+        );
+    }
+    expect(tripFound).not.toContain('SECOND_HOUSEHOLD');
+  });
+
   it('counts a change of address between two devices as travel', () => {
     expect(
       rules(

@@ -275,7 +275,7 @@ export interface TrustScoreChange {
   note: null | string;
 }
 
-export const RuleIdValues = ['IMPOSSIBLE_TRAVEL', 'SIMULTANEOUS_LOCATIONS', 'DEVICE_VELOCITY', 'CONCURRENT_STREAMS', 'GEO_RESTRICTION', 'ACCOUNT_INACTIVITY', 'UNKNOWN'] as const;
+export const RuleIdValues = ['IMPOSSIBLE_TRAVEL', 'SIMULTANEOUS_LOCATIONS', 'DEVICE_VELOCITY', 'CONCURRENT_STREAMS', 'GEO_RESTRICTION', 'ACCOUNT_INACTIVITY', 'SECOND_HOUSEHOLD', 'UNKNOWN'] as const;
 export type RuleId = (typeof RuleIdValues)[number];
 
 export const SeverityValues = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;

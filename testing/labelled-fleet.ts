@@ -266,8 +266,9 @@ export function labelledFleet(
     }
 
     if (shared) {
+      // The sharer's own home: another city, another country, or (resold) everywhere.
       const other =
-        kind === 'friend' ? farCity(home, 150, country) : kind === 'familyAbroad' ? farCity(home, 800) : home;
+        kind === 'familyAbroad' ? farCity(home, 800) : kind === 'resold' ? home : farCity(home, 150, country);
       const theirDevices = [device('Their TV', 10), device('Their Phone', 11)];
       const foreignDays = kind === 'resold' ? days : int(8, 20);
       const places =

@@ -7,6 +7,7 @@ import { geoRestriction } from './geo-restriction.ts';
 import { impossibleTravel } from './impossible-travel.ts';
 import { inactivity } from './inactivity.ts';
 import type { RuleDefinition, RulePhase } from './rule.ts';
+import { secondHousehold } from './second-household.ts';
 import { simultaneousLocations } from './simultaneous-locations.ts';
 
 /** Every rule id but the contract's UNKNOWN (what a newer writer's unknown rule reads as). */
@@ -20,6 +21,7 @@ const REGISTRY = {
   DEVICE_VELOCITY: deviceVelocity,
   CONCURRENT_STREAMS: concurrentStreams,
   ACCOUNT_INACTIVITY: inactivity,
+  SECOND_HOUSEHOLD: secondHousehold,
 } satisfies Record<DetectedRuleId, { id: RuleId; settingsKey: string; runsOn: RulePhase }>;
 
 type Defined = (typeof REGISTRY)[DetectedRuleId];
