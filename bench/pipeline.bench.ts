@@ -1,4 +1,4 @@
-// Throughput of detection: the processor's per-event work (GeoIP lookup, state, six rules) alone,
+// Throughput of detection: the processor's per-event work (GeoIP lookup, state, the rules) alone,
 // then the whole StreamProcessor consuming Avro records from the embedded bus.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import type { AccountState } from '../pipeline/account-state.ts';
 import { Detector } from '../pipeline/detector.ts';
 import { GeoIp } from '../core/geoip.ts';
 import { StreamProcessor } from '../pipeline/processor.ts';
+import { RULES } from '../pipeline/rules/registry.ts';
 import { DEFAULT_RULES } from '../pipeline/rules/settings.ts';
 import { createLogger } from '../core/logger.ts';
 import { allTopics, topics } from '../schemas/index.ts';
@@ -52,7 +53,7 @@ export async function pipelineBench(plays = Number(process.env.BENCH_PLAYS ?? 20
   return [
     {
       suite: 'pipeline',
-      name: `detection alone: GeoIP + state + 6 rules (${list.length.toLocaleString('en-US')} events, ${violations} violations)`,
+      name: `detection alone: GeoIP + state + ${RULES.length} rules (${list.length.toLocaleString('en-US')} events, ${violations} violations)`,
       value: rate(list.length, alone),
       unit: 'events/s',
     },
