@@ -16,7 +16,7 @@ export interface Observation {
 }
 
 /** A place an account is used from (within 50 km of where it was first seen). */
-export interface Household {
+interface Household {
   latitude: number;
   longitude: number;
   /** The place's first observation, for the evidence. */
