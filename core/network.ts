@@ -13,7 +13,8 @@ export function normalizeIp(endpoint: string | null | undefined): string {
   return isIP(value) ? value.toLowerCase() : '';
 }
 
-function ipv4ToInt(ip: string): number {
+/** An IPv4 address as an unsigned 32-bit number. */
+export function ipv4ToInt(ip: string): number {
   return ip.split('.').reduce((n, part) => n * 256 + Number(part), 0);
 }
 

@@ -10,6 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
+import { ipv4ToInt } from './network.ts';
 
 export type NetworkType = 'hosting' | 'mobile' | 'access';
 
@@ -50,11 +51,6 @@ export function networkType(organization: string): NetworkType {
 }
 
 const MASK64 = (1n << 64n) - 1n;
-
-function ipv4ToInt(ip: string): number {
-  const [a, b, c, d] = ip.split('.').map(Number) as [number, number, number, number];
-  return ((a << 24) >>> 0) + (b << 16) + (c << 8) + d;
-}
 
 /** The upper 64 bits of an IPv6 address. */
 function ipv6High(ip: string): bigint {

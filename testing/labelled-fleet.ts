@@ -197,7 +197,7 @@ export function labelledFleet(
     const homePlay = (day: number, dev = pick(devices), foreign = false): PlannedPlay => {
       const start = evening(day);
       const minutes = int(20, 140);
-      return { start, minutes, device: dev, places: at(homeAt(start), Math.ceil(minutes / 5)), foreign };
+      return stayPlay(start, minutes, dev, homeAt(start), foreign);
     };
     // The phone on its carrier's network: each step's address from a gateway of the country's
     // mobile networks, placed in one city or another.
@@ -286,13 +286,15 @@ export function labelledFleet(
           }
           const minutes = int(30, 120);
           const addr = kind === 'resold' ? pick(places) : places[0]!;
-          plays.push({
-            start,
-            minutes,
-            device: kind === 'resold' ? device('Reseller', 20 + s + k) : pick(theirDevices),
-            places: at(addr, Math.ceil(minutes / 5)),
-            foreign: true,
-          });
+          plays.push(
+            stayPlay(
+              start,
+              minutes,
+              kind === 'resold' ? device('Reseller', 20 + s + k) : pick(theirDevices),
+              addr,
+              true,
+            ),
+          );
         }
       }
     }
