@@ -1,7 +1,6 @@
 // What the processor remembers about one account between events: the sessions going on, the
 // last place it was seen, the addresses and devices of the recent past, its trust score.
 import type { GeoLocation } from '../core/geoip.ts';
-import type { NetworkType } from '../core/networks.ts';
 
 export interface Observation {
   at: number;
@@ -40,7 +39,7 @@ export interface AccountState {
   ips: Record<string, number>;
   devices: Record<string, number>;
   /** Each device's last located observation: where it was, to tell a moving address from a move. */
-  devicePlaces?: Record<string, { at: number; latitude: number; longitude: number; network?: NetworkType }>;
+  devicePlaces?: Record<string, { at: number; ip: string; latitude: number; longitude: number }>;
   /**
    * Devices whose address was placed in two places no one travels between (a phone on carrier NAT,
    * a VPN switched on and off), until when: their places are no evidence of where a person is.

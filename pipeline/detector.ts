@@ -9,7 +9,7 @@ import type { RuleBase, RuleContext, RulePhase } from './rules/rule.ts';
 import { trustedRanges, type RuleSettings } from './rules/settings.ts';
 import { haversineKm } from '../core/geo-math.ts';
 import { isPrivateAddress } from '../core/network.ts';
-import type { NetworkLookup, NetworkType } from '../core/networks.ts';
+import type { NetworkLookup } from '../core/networks.ts';
 import { penalize, recover } from './trust.ts';
 
 export interface Findings {
@@ -48,19 +48,17 @@ export class Detector {
     const places = (state.devicePlaces ??= {});
     const wandering = (state.wandering ??= {});
     const before = places[now.deviceId];
-    const network = this.networks?.lookup(now.ip)?.type;
-    places[now.deviceId] = {
-      at: now.at,
-      latitude: now.geo.latitude,
-      longitude: now.geo.longitude,
-      ...(network ? { network } : {}),
-    };
+    places[now.deviceId] = { at: now.at, ip: now.ip, latitude: now.geo.latitude, longitude: now.geo.longitude };
     if (!before) return;
     const km = haversineKm(before.latitude, before.longitude, now.geo.latitude, now.geo.longitude);
-    const hours = Math.max(now.at - before.at, 60_000) / 3_600_000;
     if (km <= this.settings.impossibleTravel.minDistanceKm) return;
-    const offHome = (t: NetworkType | undefined) => t === 'hosting' || t === 'mobile';
-    if (km / hours > this.settings.impossibleTravel.maxSpeedKmh || offHome(network) || offHome(before.network))
+    const hours = Math.max(now.at - before.at, 60_000) / 3_600_000;
+    // The network data is asked only when the device moved: not on every event.
+    const offHome = (ip: string) => {
+      const type = this.networks?.lookup(ip)?.type;
+      return type === 'hosting' || type === 'mobile';
+    };
+    if (km / hours > this.settings.impossibleTravel.maxSpeedKmh || offHome(now.ip) || offHome(before.ip))
       wandering[now.deviceId] = now.at + WANDERING_MS;
   }
 

@@ -85,6 +85,19 @@ interface Lease {
   age_ms: number;
 }
 
+/** The newest claim on the lease for `version`, if any. */
+async function latestLease(warehouse: Warehouse, version: number): Promise<Lease | undefined> {
+  const result = await warehouse.client.query({
+    query: `SELECT attempt, holder, toUInt64(dateDiff('millisecond', taken_at, now64(3))) AS age_ms
+            FROM ${warehouse.table('schema_migration_leases')}
+            WHERE version = {version:UInt32} ORDER BY attempt DESC LIMIT 1`,
+    query_params: { version },
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<Lease>();
+  return row ? { ...row, attempt: Number(row.attempt), age_ms: Number(row.age_ms) } : undefined;
+}
+
 /**
  * Takes the lease to apply migrations up to `version`, or says who holds it. Leases are rows
  * numbered per version; a row inserted with its number as deduplication token is stored only once,
@@ -95,22 +108,11 @@ async function claimLease(
   version: number,
   holder: string,
 ): Promise<{ mine: boolean; holder: string }> {
-  const table = warehouse.table('schema_migration_leases');
-  const read = async () => {
-    const result = await warehouse.client.query({
-      query: `SELECT attempt, holder, toUInt64(dateDiff('millisecond', taken_at, now64(3))) AS age_ms FROM ${table}
-              WHERE version = {version:UInt32} ORDER BY attempt DESC LIMIT 1`,
-      query_params: { version },
-      format: 'JSONEachRow',
-    });
-    const [row] = await result.json<Lease>();
-    return row ? { ...row, attempt: Number(row.attempt), age_ms: Number(row.age_ms) } : undefined;
-  };
-  const latest = await read();
+  const latest = await latestLease(warehouse, version);
   if (latest && latest.holder !== RELEASED && (latest.holder === holder || latest.age_ms < LEASE_MS))
     return { mine: latest.holder === holder, holder: latest.holder };
   await insertLease(warehouse, version, latest ? latest.attempt + 1 : 0, holder);
-  const won = await read();
+  const won = await latestLease(warehouse, version);
   return { mine: won?.holder === holder, holder: won?.holder ?? holder };
 }
 
@@ -125,15 +127,9 @@ async function insertLease(warehouse: Warehouse, version: number, attempt: numbe
   });
 }
 
-/** Gives the lease up. */
+/** Gives the lease up, done or failed: whoever starts next may claim it at once. */
 async function releaseLease(warehouse: Warehouse, version: number): Promise<void> {
-  const result = await warehouse.client.query({
-    query: `SELECT max(attempt) AS attempt FROM ${warehouse.table('schema_migration_leases')} WHERE version = {version:UInt32}`,
-    query_params: { version },
-    format: 'JSONEachRow',
-  });
-  const [row] = await result.json<{ attempt: string }>();
-  await insertLease(warehouse, version, Number(row?.attempt ?? 0) + 1, RELEASED);
+  await insertLease(warehouse, version, ((await latestLease(warehouse, version))?.attempt ?? 0) + 1, RELEASED);
 }
 
 /** Applies the migrations not yet recorded, in order; returns the versions it applied. */
@@ -145,7 +141,7 @@ export async function migrate(warehouse: Warehouse, logger: Logger, dir = MIGRAT
     query: `CREATE TABLE IF NOT EXISTS ${warehouse.table('schema_migration_leases')} (
       version UInt32 COMMENT 'Newest migration the holder is applying',
       attempt UInt32 COMMENT 'Number of the claim: a lease that ran out is claimed again with the next one',
-      holder String COMMENT 'Process that holds the lease; empty once given up after a failure',
+      holder String COMMENT 'Process that holds the lease; empty once given up',
       taken_at DateTime64(3, 'UTC') DEFAULT now64(3)
     ) ENGINE = MergeTree ORDER BY (version, attempt)
     SETTINGS non_replicated_deduplication_window = 1000

@@ -1,6 +1,6 @@
 // From the last place the account was seen to this one faster than anyone travels.
 import { defineRule, notifyOnly, type RuleBase } from './rule.ts';
-import { distanceKm, located } from './distance.ts';
+import { distanceKm, located, sameDevice } from './distance.ts';
 import { duration, evidenceLocation, km, placeName, violation } from './violation.ts';
 
 export interface ImpossibleTravelSettings extends RuleBase {
@@ -30,7 +30,7 @@ export const impossibleTravel = defineRule<'impossibleTravel', ImpossibleTravelS
     if (!s.enabled || !located(now) || !located(before) || before.ip === now.ip) return [];
     if (wandering?.(now) || wandering?.(before)) return [];
     if (before.sessionKey !== now.sessionKey && state.active[before.sessionKey]) return [];
-    if (before.deviceId !== '' && before.deviceId === now.deviceId) return [];
+    if (sameDevice(before, now)) return [];
     const distance = distanceKm(before, now);
     if (distance < s.minDistanceKm) return [];
     // A minute at least: two reports in the same poll are not an infinite speed.

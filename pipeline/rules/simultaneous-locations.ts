@@ -1,6 +1,6 @@
 // Sessions of the account playing at the same time from places far apart.
 import { defineRule, notifyOnly, type RuleBase } from './rule.ts';
-import { distanceKm, located } from './distance.ts';
+import { distanceKm, located, sameDevice } from './distance.ts';
 import { evidenceLocation, km, placeName, violation } from './violation.ts';
 
 export interface SimultaneousLocationsSettings extends RuleBase {
@@ -27,8 +27,7 @@ export const simultaneousLocations = defineRule<'simultaneousLocations', Simulta
           other.sessionKey !== now.sessionKey &&
           other.ip !== now.ip &&
           !wandering?.(other) &&
-          // One device in two places is an address artifact, not two people.
-          (other.deviceId === '' || other.deviceId !== now.deviceId) &&
+          !sameDevice(other, now) &&
           !trusted(other) &&
           distanceKm(other, now) > s.minDistanceKm,
       );
