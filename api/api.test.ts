@@ -18,6 +18,7 @@ let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
 let loaded: Awaited<ReturnType<typeof loadHistory>>;
 let app: FastifyInstance;
 let base: string;
+let configuration: ReturnType<typeof testConfiguration>;
 
 beforeAll(async () => {
   warehouse = await openTestWarehouse();
@@ -47,7 +48,7 @@ beforeAll(async () => {
     warehouse,
     logger: createLogger('test'),
     loginAttemptsPerMinute: 8,
-    configuration: testConfiguration(warehouse),
+    configuration: (configuration = testConfiguration(warehouse)),
     clientId: 'api-test',
   });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -396,6 +397,34 @@ describe('users and violations', () => {
         })
       ).status,
     ).toBe(404);
+  });
+
+  it('marks a false alarm: the points it took are given back, the rule counts it, reopening withdraws it', async () => {
+    const cookie = await login();
+    const mark = await call(`/api/v1/violations/${violationId}/status`, {
+      method: 'POST',
+      headers: { cookie },
+      json: { status: 'FALSE_ALARM' },
+    });
+    expect(await mark.json()).toEqual({ violationId, status: 'FALSE_ALARM' });
+    // What the processors read: the account, the rule and the 20 points the violation took.
+    expect(await configuration.falseAlarms.get()).toEqual({
+      [violationId]: expect.objectContaining({ rule: 'IMPOSSIBLE_TRAVEL', points: 20, markedBy: 'admin' }),
+    });
+    const listed = (await (await call('/api/v1/violations?status=FALSE_ALARM', { headers: { cookie } })).json()) as {
+      violations: Array<{ violation_id: string }>;
+    };
+    expect(listed.violations.map((v) => v.violation_id)).toEqual([violationId]);
+    const { review } = (await (await call('/api/v1/rules', { headers: { cookie } })).json()) as {
+      review: Record<string, { raised: number; reviewed: number; falseAlarms: number }>;
+    };
+    expect(review.IMPOSSIBLE_TRAVEL).toEqual({ raised: 1, reviewed: 1, falseAlarms: 1 });
+    await call(`/api/v1/violations/${violationId}/status`, {
+      method: 'POST',
+      headers: { cookie },
+      json: { status: 'OPEN' },
+    });
+    expect(await configuration.falseAlarms.get()).toEqual({});
   });
 
   it('reports media server status (none when the connectors run elsewhere)', async () => {

@@ -150,7 +150,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(sessionRoutes, { warehouse: options.warehouse });
   await app.register(analyticsRoutes, { warehouse: options.warehouse });
   await app.register(serverMetricsRoutes, { warehouse: options.warehouse });
-  await app.register(violationRoutes, { warehouse: options.warehouse });
+  await app.register(violationRoutes, {
+    warehouse: options.warehouse,
+    falseAlarms: options.configuration.falseAlarms,
+  });
   await app.register(liveRoutes, {
     live: options.live,
     control: options.control,

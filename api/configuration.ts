@@ -3,6 +3,7 @@
 import { ChannelStore } from '../alerts/channels.ts';
 import { ServerRegistry } from '../connectors/server-registry.ts';
 import { RuleStore } from '../pipeline/rules/rule-store.ts';
+import { FalseAlarmStore } from '../pipeline/false-alarms.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { ConfigDocuments } from '../warehouse/config-documents.ts';
 import { SettingsStore } from '../warehouse/settings-store.ts';
@@ -11,6 +12,7 @@ import type { SecretBox } from '../core/secret-box.ts';
 export interface Configuration {
   documents: ConfigDocuments;
   rules: RuleStore;
+  falseAlarms: FalseAlarmStore;
   settings: SettingsStore;
   servers: ServerRegistry;
   channels: ChannelStore;
@@ -25,6 +27,7 @@ export function openConfiguration(
   return {
     documents,
     rules: new RuleStore({ documents, file: options.rulesFile }),
+    falseAlarms: new FalseAlarmStore(documents),
     settings: new SettingsStore(documents),
     servers: new ServerRegistry({ documents, secrets: options.secrets, warehouse, file: options.serversFile }),
     channels: new ChannelStore({ documents, secrets: options.secrets }),

@@ -70,7 +70,7 @@ export async function detectionBench(): Promise<Figure[]> {
   });
   const shared = fleet.accounts.filter((a) => a.shared).length;
   const ours = measureDetection(fleet, DEFAULT_RULES, networks);
-  const baseline = measureDetection(fleet, TRACEARR_DEFAULTS);
+  const baseline = measureDetection(fleet, TRACEARR_DEFAULTS, undefined, true);
   console.log(
     `\ndetection on a labelled fleet: ${accounts.toLocaleString('en-US')} accounts (${shared} shared), ${fleet.days} days, ${fleet.events.length.toLocaleString('en-US')} events`,
   );

@@ -75,13 +75,17 @@ function score(flagged: Set<string>, shared: Set<string>, legitimate: number, da
   };
 }
 
-/** `networks` given: the product as it runs; absent: as it ran before it knew networks. */
+/**
+ * `networks` given: the product as it runs. `baseline`: no network data and no model of devices
+ * and households, every pair of places compared, as monitors without one do.
+ */
 export function measureDetection(
   fleet: LabelledFleet,
   settings: RuleSettings,
   networks?: NetworkLookup,
+  baseline = false,
 ): DetectionResult {
-  const detector = new Detector(settings, networks);
+  const detector = new Detector(settings, baseline ? undefined : networks, { devices: !baseline });
   const states = new Map<string, AccountState>();
   const flaggedBy = new Map<RuleId, Set<string>>();
   const lowest = new Map<string, number>();

@@ -132,6 +132,54 @@ describe('dashboard in Chromium', () => {
     await card.waitFor({ state: 'detached', timeout: 30_000 });
   });
 
+  it('explains a violation with its networks and what would have made it innocent; a false alarm gives the points back', async () => {
+    // One account playing in London and in Cambridge, Massachusetts at once, on two devices:
+    // stored before the page opens (the list reloads on a live violation, which may come first).
+    const erin = user('9', 'erin');
+    const london = plex.startSession({
+      user: erin,
+      item: movie('9002', 'Heat'),
+      device: DEVICES.tv('erin-tv'),
+      ip: '81.2.69.142',
+    });
+    const boston = plex.startSession({
+      user: erin,
+      item: movie('9003', 'Ronin'),
+      device: DEVICES.phone('erin-phone'),
+      ip: '18.9.22.69',
+    });
+    const stored = () =>
+      page.evaluate(async () => {
+        const { violations } = (await (await fetch('/api/v1/violations')).json()) as {
+          violations: Array<{ user_name: string }>;
+        };
+        return violations.filter((v) => v.user_name === 'erin').length;
+      });
+    await expect.poll(stored, { timeout: 30_000 }).toBeGreaterThan(0);
+    await page.click('nav >> text=Violations');
+    const card = page.locator('[data-testid=violation]', { hasText: 'erin' }).first();
+    await card.waitFor({ timeout: 30_000 });
+    expect(await card.locator('[data-testid=network]').first().textContent()).toMatch(/AS\d+/);
+    await card.locator('[data-testid=innocent-if] summary').click();
+    expect(await card.locator('[data-testid=innocent-if]').textContent()).toContain('belong to one household');
+    const trust = () =>
+      page.evaluate(async () => {
+        const { users } = (await (await fetch('/api/v1/users')).json()) as {
+          users: Array<{ userName: string; trustScore: number }>;
+        };
+        return users.find((u) => u.userName === 'erin')?.trustScore;
+      });
+    await expect.poll(trust, { timeout: 30_000 }).toBeLessThan(100);
+    await card.locator('button', { hasText: 'False alarm' }).click();
+    // The processor gives the points back; the score comes back to 100.
+    await expect.poll(trust, { timeout: 30_000 }).toBe(100);
+    await page.click('.tabs >> text=False alarms');
+    await page.locator('[data-testid=violation]', { hasText: 'erin' }).first().waitFor();
+    london.stop();
+    boston.stop();
+    await page.click('nav >> text=Overview');
+  });
+
   it('opens every page without a console error', async () => {
     plex.startSession({
       user: user('8', 'dave'),

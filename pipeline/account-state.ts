@@ -14,8 +14,8 @@ export interface Observation {
   endsAt?: number;
 }
 
-/** A place an account is used from (within 50 km of where it was first seen). */
-interface Household {
+/** A place an account is used from (within 50 km of where it was first seen): `places.ts`. */
+export interface Household {
   latitude: number;
   longitude: number;
   /** The place's first observation, for the evidence. */
@@ -45,10 +45,16 @@ export interface AccountState {
    * a VPN switched on and off), until when: their places are no evidence of where a person is.
    */
   wandering?: Record<string, number>;
-  /** Places the account is used from, with the days and devices seen at each (second household rule). */
+  /** Places the account is used from, with the days and devices seen at each (`places.ts`). */
   households?: Record<string, Household>;
   lastActivityAt: number;
-  trust: { score: number; lastViolationAt: number | null; recoveredThrough: number };
+  trust: {
+    score: number;
+    lastViolationAt: number | null;
+    recoveredThrough: number;
+    /** Violations marked false alarms whose points were given back, by id (false-alarms.ts). */
+    forgiven?: Record<string, { markedAt: number; points: number; rule: string }>;
+  };
   /** Whether a threshold rule is currently over its limit (it fires when crossing, not on every event). */
   over: { concurrentStreams: boolean; deviceVelocity: boolean };
   /** Ids of the violations already raised (bounded), so replays never raise one twice. */

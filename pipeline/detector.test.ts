@@ -142,6 +142,28 @@ describe('impossible travel', () => {
     ].flatMap((f) => f.violations.map((v) => v.rule));
     expect(found).toEqual([]);
     expect(Object.keys(state.wandering ?? {})).toEqual(['tablet']);
+    // Evidence names each address's network, and says what would have made it innocent.
+    const flagged = Detector.stateFor(event(T0, 'tv', '198.51.100.1', 'tv'));
+    detector.observe(flagged, event(T0, 'tv', '198.51.100.1', 'tv'), BOSTON);
+    const [v] = detector.observe(flagged, event(T0 + MIN, 'their-tv', '198.51.100.9', 'their-tv'), LONDON).violations;
+    expect(v!.rule).toBe('SIMULTANEOUS_LOCATIONS');
+    expect(v!.evidence.locations.map((l) => [l.asn, l.network, l.networkType])).toEqual([
+      [3320, 'Deutsche Telekom AG', 'access'],
+      [3320, 'Deutsche Telekom AG', 'access'],
+    ]);
+    expect(v!.evidence.innocentIf).toEqual([
+      'Innocent had the places been within 100 km of each other',
+      'Innocent if Living Room TV (their-tv) and Living Room TV (tv) belong to one household: once each has played at one place (the home) within 30 days, they are no longer compared; or trust a device',
+      'Every address is on the same network, AS3320 (Deutsche Telekom AG): if this operator places its addresses loosely, the places may be one; trust its range if so',
+    ]);
+    // A device whose first play is on a VPN exit: its place is no evidence from the start.
+    const fresh = Detector.stateFor(event(T0, 'tv', '198.51.100.1', 'tv'));
+    const first = [
+      detector.observe(fresh, event(T0, 'tv', '198.51.100.1', 'tv'), BOSTON),
+      detector.observe(fresh, event(T0 + MIN, 'laptop-1', '203.0.113.5', 'laptop'), LONDON),
+    ].flatMap((f) => f.violations.map((v) => v.rule));
+    expect(first).toEqual([]);
+    expect(Object.keys(fresh.wandering ?? {})).toEqual(['laptop']);
     // Without network data the same London address on another device is a second place.
     const blind = new Detector(DEFAULT_RULES);
     const other = Detector.stateFor(event(T0, 'tv', '198.51.100.1', 'tv'));
@@ -204,6 +226,34 @@ describe('impossible travel', () => {
         );
     }
     expect(tripFound).not.toContain('SECOND_HOUSEHOLD');
+  });
+
+  it('takes two devices of one household far apart for two members of it, not travel or a second place', () => {
+    // The tablet and the TV both played at home in Boston; a week later the tablet plays in
+    // London (a second home, a trip) while the TV plays at home.
+    const day = 86_400_000;
+    const household: Step[] = [
+      { at: T0, session: 'tv-1', ip: '198.51.100.1', geo: BOSTON, device: 'tv' },
+      { at: T0 + 5 * MIN, session: 'tablet-1', ip: '198.51.100.1', geo: BOSTON, device: 'tablet' },
+      { at: T0 + 7 * day, session: 'tv-2', ip: '198.51.100.1', geo: BOSTON, device: 'tv' },
+      { at: T0 + 7 * day + MIN, session: 'tablet-2', ip: '203.0.113.1', geo: LONDON, device: 'tablet' },
+      {
+        at: T0 + 7 * day + 2 * MIN,
+        session: 'tablet-2',
+        ip: '203.0.113.1',
+        geo: LONDON,
+        device: 'tablet',
+        type: 'STOPPED',
+      },
+      { at: T0 + 7 * day + 3 * MIN, session: 'tv-3', ip: '198.51.100.1', geo: BOSTON, device: 'tv' },
+    ];
+    expect(rules(run(household).findings)).toEqual([]);
+    // A device never seen at the household's place is someone else's: the same plays are flagged.
+    const stranger = household.map((s) => (s.session === 'tablet-2' ? { ...s, device: 'their-tablet' } : s));
+    expect(rules(run(stranger).findings)).toEqual(['SIMULTANEOUS_LOCATIONS', 'IMPOSSIBLE_TRAVEL']);
+    // Seen together more than the household window ago (30 days) no longer links them.
+    const stale = household.map((s) => (s.at >= T0 + 7 * day ? { ...s, at: s.at + 30 * day } : s));
+    expect(rules(run(stale).findings)).toEqual(['SIMULTANEOUS_LOCATIONS', 'IMPOSSIBLE_TRAVEL']);
   });
 
   it('counts a change of address between two devices as travel', () => {

@@ -5,12 +5,14 @@ import type { PlaybackEvent, TrustScoreChange, Violation } from '../schemas/inde
 import { MAX_RAISED, newAccountState, type AccountState, type Observation } from './account-state.ts';
 import type { GeoLocation } from '../core/geoip.ts';
 import { RULES } from './rules/registry.ts';
-import type { RuleBase, RuleContext, RulePhase } from './rules/rule.ts';
+import type { RuleBase, RuleContext, RuleDefinition, RulePhase } from './rules/rule.ts';
 import { trustedRanges, type RuleSettings } from './rules/settings.ts';
 import { haversineKm } from '../core/geo-math.ts';
 import { isPrivateAddress } from '../core/network.ts';
 import type { NetworkLookup } from '../core/networks.ts';
 import { penalize, recover } from './trust.ts';
+import { oneHousehold, recordPlace } from './places.ts';
+import { located } from './rules/distance.ts';
 
 export interface Findings {
   violations: Violation[];
@@ -23,15 +25,26 @@ const SESSION_EXPIRY_MS = 10 * 60_000;
 /** How long a device whose address jumped stays one whose places are no evidence. */
 const WANDERING_MS = 30 * 86_400_000;
 
+export interface DetectorOptions {
+  /**
+   * false: no model of devices and households (no wandering addresses, no household members
+   * apart), every pair of places compared as monitors without one do: the bench's baseline.
+   */
+  devices?: boolean;
+}
+
 export class Detector {
   private readonly trustedIp: (ip: string) => boolean;
+  private readonly devices: boolean;
 
   /** `networks` tells hosting/VPN and mobile networks from home access networks, when at hand. */
   constructor(
     readonly settings: RuleSettings,
     private readonly networks?: NetworkLookup,
+    options: DetectorOptions = {},
   ) {
     this.trustedIp = trustedRanges(settings.exemptions.trustedCidrs);
+    this.devices = options.devices ?? true;
   }
 
   private trusted = (o: Observation): boolean =>
@@ -49,17 +62,22 @@ export class Detector {
     const wandering = (state.wandering ??= {});
     const before = places[now.deviceId];
     places[now.deviceId] = { at: now.at, ip: now.ip, latitude: now.geo.latitude, longitude: now.geo.longitude };
-    if (!before) return;
+    if (!before) {
+      // First seen on a VPN exit or a carrier gateway: its place says nothing of where anyone is.
+      if (this.offHome(now.ip)) wandering[now.deviceId] = now.at + WANDERING_MS;
+      return;
+    }
     const km = haversineKm(before.latitude, before.longitude, now.geo.latitude, now.geo.longitude);
     if (km <= this.settings.impossibleTravel.minDistanceKm) return;
     const hours = Math.max(now.at - before.at, 60_000) / 3_600_000;
-    // The network data is asked only when the device moved: not on every event.
-    const offHome = (ip: string) => {
-      const type = this.networks?.lookup(ip)?.type;
-      return type === 'hosting' || type === 'mobile';
-    };
-    if (km / hours > this.settings.impossibleTravel.maxSpeedKmh || offHome(now.ip) || offHome(before.ip))
+    // The network data is asked only when a device is new or moved: not on every event.
+    if (km / hours > this.settings.impossibleTravel.maxSpeedKmh || this.offHome(now.ip) || this.offHome(before.ip))
       wandering[now.deviceId] = now.at + WANDERING_MS;
+  }
+
+  private offHome(ip: string): boolean {
+    const type = this.networks?.lookup(ip)?.type;
+    return type === 'hosting' || type === 'mobile';
   }
 
   private wandering = (state: AccountState) => (o: Observation) =>
@@ -106,13 +124,25 @@ export class Detector {
       return findings;
     }
 
-    if (!trusted && !local) this.followDevice(state, now);
-    const context: RuleContext = { state, at, now, trusted: this.trusted, wandering: this.wandering(state) };
+    if (!trusted && !local && this.devices) this.followDevice(state, now);
+    const householdWindow = s.secondHousehold.windowMs;
+    const context: RuleContext = {
+      state,
+      at,
+      now,
+      trusted: this.trusted,
+      ...(this.devices && {
+        wandering: this.wandering(state),
+        household: (a: Observation, b: Observation) => oneHousehold(state, a, b, householdWindow),
+      }),
+    };
     if (!trusted) {
       this.run('arrival', context, findings);
+      const wanders = context.wandering?.(now) ?? false;
       // A device whose address wanders counts as one place, however many addresses it is given.
-      if (!local) state.ips[context.wandering?.(now) ? `device ${now.deviceId}` : now.ip] = at;
+      if (!local) state.ips[wanders ? `device ${now.deviceId}` : now.ip] = at;
       state.devices[now.deviceId] = at;
+      if (located(now) && !wanders && now.deviceId) recordPlace(state, now, householdWindow);
       this.run('recorded', context, findings);
     }
     const previous = state.active[now.sessionKey];
@@ -133,19 +163,30 @@ export class Detector {
   /** The rules of one phase, in the registry's order (the order is part of determinism). */
   private run(phase: RulePhase, context: RuleContext, findings: Findings): void {
     const all = this.settings as unknown as Record<string, RuleBase>;
-    for (const rule of RULES)
-      if (rule.runsOn === phase) this.raise(context.state, rule.evaluate(context, all[rule.settingsKey]!), findings);
+    for (const rule of RULES) {
+      if (rule.runsOn !== phase) continue;
+      const settings = all[rule.settingsKey]!;
+      for (const found of rule.evaluate(context, settings)) {
+        const state = context.state;
+        if (state.raised.includes(found.violationId)) continue;
+        state.raised.push(found.violationId);
+        if (state.raised.length > MAX_RAISED) state.raised.shift();
+        const v = this.explain(found, rule, settings);
+        findings.violations.push(v);
+        const penalty = penalize(state, v);
+        if (penalty) findings.trustChanges.push(penalty);
+      }
+    }
   }
 
-  private raise(state: AccountState, violations: Violation[], findings: Findings): void {
-    for (const v of violations) {
-      if (state.raised.includes(v.violationId)) continue;
-      state.raised.push(v.violationId);
-      if (state.raised.length > MAX_RAISED) state.raised.shift();
-      findings.violations.push(v);
-      const penalty = penalize(state, v);
-      if (penalty) findings.trustChanges.push(penalty);
-    }
+  /** The evidence's networks (looked up only for what is raised) and what would have made it innocent. */
+  private explain(v: Violation, rule: RuleDefinition, settings: RuleBase): Violation {
+    const locations = v.evidence.locations.map((l) => {
+      const network = this.networks?.lookup(l.ip);
+      return network ? { ...l, asn: network.asn, network: network.organization, networkType: network.type } : l;
+    });
+    const evidence = { ...v.evidence, locations };
+    return { ...v, evidence: { ...evidence, innocentIf: rule.innocentIf(evidence, settings) } };
   }
 
   /** Forgets addresses and devices older than the longest window a rule looks at. */

@@ -300,3 +300,69 @@ describe('rule changes while running', () => {
     expect(violations.map((v) => [v.accountKey, v.rule])).toEqual([['plex:11', 'CONCURRENT_STREAMS']]);
   });
 });
+
+describe('false-alarm marks', () => {
+  it('give the points back once, also after a restart, and take them again when withdrawn', async () => {
+    const names = {
+      playbackEvents: uniqueName('fa-events'),
+      violations: uniqueName('fa-violations'),
+      trustScoreChanges: uniqueName('fa-trust'),
+    };
+    await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 1 })));
+    const events = { ...topics.playbackEvents, name: names.playbackEvents };
+    const trustTopic = { ...topics.trustScoreChanges, name: names.trustScoreChanges };
+    const producer = await bus.producer();
+    const start = () =>
+      new StreamProcessor({
+        bus,
+        geo,
+        logger,
+        rules,
+        groupId: names.playbackEvents,
+        topicNames: names,
+        inactivityCheckMs: 0,
+      });
+    // Four streams at once on one account: one concurrent-streams violation.
+    const four = Array.from({ length: 4 }, (_, i) =>
+      play('30', `30-stream-${i}`, '18.9.22.69', T0 + i * MIN, T0 + 60 * MIN),
+    )
+      .flat()
+      .sort((a, b) => a.observedAt - b.observedAt);
+    const first = start();
+    await first.start();
+    await publish(producer, events, four);
+    expect(await first.drain(60_000)).toBe(true);
+    const [violation] = await readAll<Violation>({ ...topics.violations, name: names.violations });
+    expect(violation!.rule).toBe('CONCURRENT_STREAMS');
+    const penalised = first.account('plex:30')!.trust.score;
+    expect(penalised).toBe(100 - violation!.trustPenalty);
+    const marks = {
+      [violation!.violationId]: {
+        accountKey: 'plex:30',
+        rule: 'CONCURRENT_STREAMS',
+        points: violation!.trustPenalty,
+        markedAt: T0 + DAY,
+        markedBy: 'admin',
+      },
+    };
+    await first.updateFalseAlarms(marks);
+    expect(first.account('plex:30')!.trust.score).toBe(100);
+    await first.stop();
+
+    // A new processor rebuilds the account from the events, applies the mark again, publishes nothing new.
+    const second = start();
+    await second.updateFalseAlarms(marks);
+    await second.start();
+    await waitFor(() => second.account('plex:30')?.trust.score === 100, 'the mark applied after the replay', 60_000);
+    await second.updateFalseAlarms({}, T0 + 2 * DAY);
+    expect(second.account('plex:30')!.trust.score).toBe(penalised);
+    await second.stop();
+
+    const changes = await readAll<TrustScoreChange>(trustTopic);
+    expect(changes.map((c) => [c.reason, c.delta])).toEqual([
+      ['VIOLATION', -violation!.trustPenalty],
+      ['FALSE_ALARM', violation!.trustPenalty],
+      ['FALSE_ALARM_WITHDRAWN', -violation!.trustPenalty],
+    ]);
+  });
+});

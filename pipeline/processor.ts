@@ -20,6 +20,8 @@ import { Detector, type Findings } from './detector.ts';
 import { placeOf, type GeoLookup } from '../core/geoip.ts';
 import type { NetworkLookup } from '../core/networks.ts';
 import { settingsFor, type RuleOverrides, type RuleSettings } from './rules/settings.ts';
+import type { FalseAlarmMarks } from './false-alarms.ts';
+import { settleFalseAlarms } from './trust.ts';
 
 export interface ProcessorOptions {
   bus: Bus;
@@ -68,6 +70,8 @@ export class StreamProcessor {
   private producer: BusProducer | undefined;
   private consumer: BusConsumer | undefined;
   private inactivityTimer: NodeJS.Timeout | undefined;
+  /** Violations marked false alarms (false-alarms.ts): their points are given back. */
+  private falseAlarms: FalseAlarmMarks = {};
 
   constructor(private readonly options: ProcessorOptions) {
     this.logger = options.logger.child({ component: 'processor' });
@@ -142,6 +146,17 @@ export class StreamProcessor {
         findings.violations.push(...out.violations);
         findings.trustChanges.push(...out.trustChanges);
       }
+    }
+    await this.publish(findings);
+  }
+
+  /** New false-alarm marks: the owned accounts' scores given back or taken again, published. */
+  async updateFalseAlarms(marks: FalseAlarmMarks, now = Date.now()): Promise<void> {
+    this.falseAlarms = marks;
+    const findings: Findings = { violations: [], trustChanges: [] };
+    for (const p of this.partitions.values()) {
+      await p.ready;
+      for (const state of p.accounts.values()) findings.trustChanges.push(...settleFalseAlarms(state, marks, now));
     }
     await this.publish(findings);
   }
@@ -240,6 +255,11 @@ export class StreamProcessor {
       }
     }
     this.stats.replayed += replayed;
+    // The replay knows the violations, not the marks: they are applied again (published once).
+    const settled: Findings = { violations: [], trustChanges: [] };
+    for (const state of accounts.values())
+      settled.trustChanges.push(...settleFalseAlarms(state, this.falseAlarms, Date.now()));
+    await this.publish(settled);
     this.logger.info(
       { partition, accounts: accounts.size, replayed, ms: Date.now() - started },
       'account state rebuilt',

@@ -1,9 +1,10 @@
 // Trust score per account: 100 at first, each violation takes its rule's penalty off, each clean
-// day gives a little back, always within 0..100. Every change is an event with its reason; change
+// day gives a little back, a violation marked a false alarm gives its points back, always within 0..100. Every change is an event with its reason; change
 // ids come from the account and the event time, so a replay yields the same changes.
 import { createHash } from 'node:crypto';
 import type { TrustScoreChange, Violation } from '../schemas/index.ts';
 import type { AccountState } from './account-state.ts';
+import type { FalseAlarmMarks } from './false-alarms.ts';
 
 const DAY = 86_400_000;
 
@@ -59,4 +60,41 @@ export function recover(state: AccountState, at: number, perDay: number): TrustS
     { reason: 'RECOVERY', violationId: null, rule: null, note: `${days} clean day${days === 1 ? '' : 's'}` },
     String(state.trust.recoveredThrough),
   );
+}
+
+/**
+ * Brings the account's score in line with the false-alarm marks: points given back for each new
+ * mark of one of its violations, taken again for each mark withdrawn. `marks` may hold other
+ * accounts' marks. Changes are dated by the mark (given back) or by `at` (taken again).
+ */
+export function settleFalseAlarms(state: AccountState, marks: FalseAlarmMarks, at: number): TrustScoreChange[] {
+  const forgiven = (state.trust.forgiven ??= {});
+  const changes: Array<TrustScoreChange | null> = [];
+  for (const [violationId, mark] of Object.entries(marks)) {
+    if (mark.accountKey !== state.accountKey || forgiven[violationId]) continue;
+    const given = change(
+      state,
+      mark.markedAt,
+      state.trust.score + mark.points,
+      { reason: 'FALSE_ALARM', violationId, rule: mark.rule, note: `marked a false alarm by ${mark.markedBy}` },
+      `${violationId}:${mark.markedAt}`,
+    );
+    // What was given back (a score near 100 takes less) is what a withdrawal takes again.
+    forgiven[violationId] = { markedAt: mark.markedAt, points: given?.delta ?? 0, rule: mark.rule };
+    changes.push(given);
+  }
+  for (const [violationId, was] of Object.entries(forgiven)) {
+    if (marks[violationId]) continue;
+    delete forgiven[violationId];
+    changes.push(
+      change(
+        state,
+        at,
+        state.trust.score - was.points,
+        { reason: 'FALSE_ALARM_WITHDRAWN', violationId, rule: was.rule, note: 'false-alarm mark withdrawn' },
+        `${violationId}:${was.markedAt}`,
+      ),
+    );
+  }
+  return changes.filter((c): c is TrustScoreChange => c !== null);
 }

@@ -4,6 +4,7 @@ import type { GeoIp } from '../core/geoip.ts';
 import { bundledNetworks } from '../core/networks.ts';
 import { StreamProcessor } from '../pipeline/processor.ts';
 import type { RuleStore } from '../pipeline/rules/rule-store.ts';
+import type { FalseAlarmStore } from '../pipeline/false-alarms.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Platform } from './platform.ts';
 
@@ -11,6 +12,7 @@ export async function startProcessor(
   platform: Platform,
   geo: GeoIp,
   store: RuleStore,
+  falseAlarms: FalseAlarmStore,
   logger: Logger,
 ): Promise<{ processor: StreamProcessor; stop(): Promise<void> }> {
   const { rules, accounts } = await store.get();
@@ -32,9 +34,17 @@ export async function startProcessor(
     },
     (err) => logger.error({ err: err.message }, 'saved rule parameters not applied; keeping the running ones'),
   );
+  const unwatchMarks = await falseAlarms.watch(
+    (marks) =>
+      void processor
+        .updateFalseAlarms(marks)
+        .catch((err: unknown) => logger.error({ err }, 'false-alarm marks not applied; retried on the next change')),
+    (err) => logger.error({ err: err.message }, 'false-alarm marks not read'),
+  );
   return {
     processor,
     stop: async () => {
+      unwatchMarks();
       unwatch();
       await processor.stop();
     },

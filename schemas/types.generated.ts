@@ -253,7 +253,7 @@ export interface StreamCommand {
   expiresAt: number;
 }
 
-export const TrustChangeReasonValues = ['VIOLATION', 'RECOVERY', 'MANUAL', 'RESET', 'UNKNOWN'] as const;
+export const TrustChangeReasonValues = ['VIOLATION', 'RECOVERY', 'MANUAL', 'RESET', 'UNKNOWN', 'FALSE_ALARM', 'FALSE_ALARM_WITHDRAWN'] as const;
 export type TrustChangeReason = (typeof TrustChangeReasonValues)[number];
 
 /** Every change of an account's trust score (0..100, starting at 100), with its reason. Topic streamwarden.trust-score-changes, keyed by accountKey. */
@@ -269,8 +269,9 @@ export interface TrustScoreChange {
   /** newScore - previousScore, after clamping to 0..100. */
   delta: number;
   reason: TrustChangeReason;
+  /** The violation that took the points (VIOLATION) or that an admin marked a false alarm (FALSE_ALARM: points given back) and later unmarked (FALSE_ALARM_WITHDRAWN: taken again). */
   violationId: null | string;
-  /** Rule id when reason is VIOLATION. */
+  /** Rule id when reason is VIOLATION, FALSE_ALARM or FALSE_ALARM_WITHDRAWN. */
   rule: null | string;
   note: null | string;
 }
@@ -293,6 +294,12 @@ export interface EvidenceLocation {
   accuracyRadiusKm: null | number;
   deviceId: null | string;
   deviceName: null | string;
+  /** Autonomous system of the address (bundled ASN data), when known. */
+  asn: null | number;
+  /** The network's operator, e.g. 'Deutsche Telekom AG'. */
+  network: null | string;
+  /** access (home broadband), mobile (carrier) or hosting (data centre, cloud, VPN). */
+  networkType: null | string;
 }
 
 export interface ViolationEvidence {
@@ -310,6 +317,8 @@ export interface ViolationEvidence {
   /** Country that a geo restriction matched. */
   countryCode: null | string;
   lastActivityAt: null | number;
+  /** What would have made it innocent, one plain-language line each, for the admin judging it. */
+  innocentIf: string[];
 }
 
 /** A detection rule fired for an account. Topic streamwarden.violations, keyed by accountKey. */

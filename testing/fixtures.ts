@@ -94,6 +94,9 @@ export function sampleViolation(overrides: Partial<Violation> = {}): Violation {
           accuracyRadiusKm: 20,
           deviceId: 'a1',
           deviceName: 'TV',
+          asn: 7922,
+          network: 'Comcast Cable Communications, LLC',
+          networkType: 'access',
         },
         {
           sessionKey: 'sess-2',
@@ -107,6 +110,9 @@ export function sampleViolation(overrides: Partial<Violation> = {}): Violation {
           accuracyRadiusKm: 20,
           deviceId: 'b2',
           deviceName: 'Phone',
+          asn: 5089,
+          network: 'Virgin Media Limited',
+          networkType: 'access',
         },
       ],
       distanceKm: 5265,
@@ -119,6 +125,7 @@ export function sampleViolation(overrides: Partial<Violation> = {}): Violation {
       deviceIds: ['a1', 'b2'],
       countryCode: null,
       lastActivityAt: null,
+      innocentIf: ['Innocent if TV and Phone belong to one household'],
     },
     ...overrides,
   };

@@ -1,10 +1,18 @@
-// The violation feed and its review: acknowledge, dismiss, reopen.
+// The violation feed and its review: acknowledge, dismiss, mark a false alarm, reopen. A false
+// alarm gives the points it took back to the account's trust score (pipeline/false-alarms.ts);
+// any other status withdraws the mark and they are taken again.
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../core/errors.ts';
+import type { FalseAlarmStore } from '../../pipeline/false-alarms.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { PeopleQueries, type ViolationStatus } from '../../warehouse/queries/people.ts';
 
-export async function violationRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
+const STATUSES = ['OPEN', 'ACKNOWLEDGED', 'DISMISSED', 'FALSE_ALARM'] as const;
+
+export async function violationRoutes(
+  app: FastifyInstance,
+  { warehouse, falseAlarms }: { warehouse: Warehouse; falseAlarms: FalseAlarmStore },
+): Promise<void> {
   const people = new PeopleQueries(warehouse);
 
   app.get<{ Querystring: { status?: string; limit?: number } }>(
@@ -14,7 +22,7 @@ export async function violationRoutes(app: FastifyInstance, { warehouse }: { war
         querystring: {
           type: 'object',
           properties: {
-            status: { type: 'string', enum: ['OPEN', 'ACKNOWLEDGED', 'DISMISSED'] },
+            status: { type: 'string', enum: [...STATUSES] },
             limit: { type: 'integer', minimum: 1, maximum: 500 },
           },
         },
@@ -26,7 +34,7 @@ export async function violationRoutes(app: FastifyInstance, { warehouse }: { war
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { status: 'ACKNOWLEDGED' | 'DISMISSED' | 'OPEN'; note?: string } }>(
+  app.post<{ Params: { id: string }; Body: { status: ViolationStatus; note?: string } }>(
     '/api/v1/violations/:id/status',
     {
       schema: {
@@ -36,20 +44,34 @@ export async function violationRoutes(app: FastifyInstance, { warehouse }: { war
           required: ['status'],
           additionalProperties: false,
           properties: {
-            status: { type: 'string', enum: ['ACKNOWLEDGED', 'DISMISSED', 'OPEN'] },
+            status: { type: 'string', enum: [...STATUSES] },
             note: { type: 'string', maxLength: 1000 },
           },
         },
       },
     },
     async (request) => {
+      const id = request.params.id;
+      const next = request.body.status;
+      const by = request.user ?? 'api';
+      const current = await people.violationForReview(id);
+      if (!current) throw new AppError('not-found', 'No such violation.');
+      // The mark first: a status saved without its mark would show a false alarm the score ignores.
+      if (next === 'FALSE_ALARM')
+        await falseAlarms.mark(id, {
+          accountKey: current.accountKey,
+          rule: current.rule,
+          points: current.pointsTaken,
+          markedAt: Date.now(),
+          markedBy: by,
+        });
+      else if (current.status === 'FALSE_ALARM') await falseAlarms.unmark(id, by);
       const status = await people.setViolationStatus(
-        request.params.id,
-        request.body.status,
-        request.body.note ?? `${request.body.status.toLowerCase()} by ${request.user}`,
+        id,
+        next,
+        request.body.note ?? `${next.toLowerCase().replace('_', ' ')} by ${by}`,
       );
-      if (!status) throw new AppError('not-found', 'No such violation.');
-      return { violationId: request.params.id, status };
+      return { violationId: id, status };
     },
   );
 }

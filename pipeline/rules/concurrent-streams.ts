@@ -37,4 +37,11 @@ export const concurrentStreams = defineRule<'concurrentStreams', ConcurrentStrea
       }),
     ];
   },
+  innocentIf(e) {
+    const ips = new Set(e.locations.map((l) => l.ip));
+    return [
+      `Innocent if this account may play ${e.count ?? 0} streams at once: raise its limit on the account`,
+      ...(ips.size === 1 ? ['Every stream came from one address: one household watching on several screens'] : []),
+    ];
+  },
 });

@@ -34,4 +34,12 @@ export const geoRestriction = defineRule<'geoRestriction', GeoRestrictionSetting
       }),
     ];
   },
+  innocentIf(e) {
+    return [
+      `Innocent if ${e.countryCode ?? 'this country'} were allowed`,
+      ...(e.locations.some((l) => l.networkType === 'hosting')
+        ? ['The address is on a data centre or VPN network: the viewer may be elsewhere']
+        : []),
+    ];
+  },
 });

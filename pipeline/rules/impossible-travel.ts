@@ -2,6 +2,7 @@
 import { defineRule, notifyOnly, type RuleBase } from './rule.ts';
 import { distanceKm, located, sameDevice } from './distance.ts';
 import { duration, evidenceLocation, km, placeName, violation } from './violation.ts';
+import { householdLine, networkLines, precisionLines } from './innocence.ts';
 
 export interface ImpossibleTravelSettings extends RuleBase {
   maxSpeedKmh: number;
@@ -13,7 +14,8 @@ export interface ImpossibleTravelSettings extends RuleBase {
  * playing at once in different places are one incident, which simultaneous locations reports.
  * Travel is measured between two devices: one device cannot be in two places, so when the same
  * device "jumps" it is its address that moved (a phone's carrier NAT, a VPN switched on), which
- * is no evidence of a second person.
+ * is no evidence of a second person. Nor is a move between two devices of one household (both
+ * seen at one place): one member at a second home or on a trip while another watches at home.
  */
 export const impossibleTravel = defineRule<'impossibleTravel', ImpossibleTravelSettings>({
   id: 'IMPOSSIBLE_TRAVEL',
@@ -25,12 +27,12 @@ export const impossibleTravel = defineRule<'impossibleTravel', ImpossibleTravelS
     maxSpeedKmh: { kind: 'number', unit: 'km/h', min: 1, max: 100_000 },
     minDistanceKm: { kind: 'number', unit: 'km', min: 0, max: 20_100 },
   },
-  evaluate({ state, now, wandering }, s) {
+  evaluate({ state, now, wandering, household }, s) {
     const before = state.lastLocated;
     if (!s.enabled || !located(now) || !located(before) || before.ip === now.ip) return [];
     if (wandering?.(now) || wandering?.(before)) return [];
     if (before.sessionKey !== now.sessionKey && state.active[before.sessionKey]) return [];
-    if (sameDevice(before, now)) return [];
+    if (sameDevice(before, now) || household?.(before, now)) return [];
     const distance = distanceKm(before, now);
     if (distance < s.minDistanceKm) return [];
     // A minute at least: two reports in the same poll are not an infinite speed.
@@ -53,6 +55,17 @@ export const impossibleTravel = defineRule<'impossibleTravel', ImpossibleTravelS
           deviceIds: [before.deviceId, now.deviceId],
         },
       }),
+    ];
+  },
+  innocentIf(e, s) {
+    const needed = e.distanceKm === null ? null : (e.distanceKm / s.maxSpeedKmh) * 3_600_000;
+    return [
+      ...(needed === null
+        ? []
+        : [`Innocent had the second play come ${duration(needed)} or more after the first (${s.maxSpeedKmh} km/h)`]),
+      ...householdLine(e.locations),
+      ...networkLines(e.locations),
+      ...precisionLines(e.locations, e.distanceKm),
     ];
   },
 });

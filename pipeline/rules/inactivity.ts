@@ -29,4 +29,7 @@ export const inactivity = defineRule<'inactivity', InactivitySettings>({
       }),
     ];
   },
+  innocentIf(e) {
+    return [`Innocent had the account played within ${e.limit ?? 0} days`];
+  },
 });

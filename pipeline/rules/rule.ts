@@ -1,7 +1,7 @@
 // What a detection rule is: one definition per rule, read by the detector (when it runs and what
 // it finds), the rules file and API validation (which settings exist, their ranges, the allowed
 // actions) and the dashboard's form (labels, units). Adding a rule is one file plus its strings.
-import type { RuleId, Severity, Violation } from '../../schemas/index.ts';
+import type { RuleId, Severity, Violation, ViolationEvidence } from '../../schemas/index.ts';
 import type { AccountState, Observation } from '../account-state.ts';
 
 export type RuleAction = 'notify' | 'terminate';
@@ -36,6 +36,8 @@ export interface RuleContext {
   trusted: (o: Observation) => boolean;
   /** The observation's place is no evidence: its device's address wanders (carrier NAT, VPN). */
   wandering?: (o: Observation) => boolean;
+  /** The two observations' devices were seen at one place: two members of one household (places.ts). */
+  household?: (a: Observation, b: Observation) => boolean;
 }
 
 /** How the form shows a numeric setting, and the range the API accepts. */
@@ -68,6 +70,12 @@ export interface RuleDefinition<K extends string = string, S extends RuleBase = 
   /** Every setting besides the common ones, described for validation and the form. */
   parameters: { [P in Exclude<keyof S, keyof RuleBase>]-?: RuleParameter };
   evaluate(context: RuleContext, settings: S): Violation[];
+  /**
+   * What would have made the violation innocent, one plain line each (evidence.innocentIf): the
+   * thresholds it crossed, and what an admin can check or change. Evidence locations carry their
+   * networks by then.
+   */
+  innocentIf(evidence: ViolationEvidence, settings: S): string[];
 }
 
 /** Keeps each rule's own settings type (the registry derives RuleSettings from them). */

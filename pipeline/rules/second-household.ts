@@ -5,15 +5,13 @@
 // second home visited with the household's tablet. A second home with a television of its own is
 // the case the admin confirms once (trusted device or address range).
 import { haversineKm } from '../../core/geo-math.ts';
-import type { AccountState, Observation } from '../account-state.ts';
+import { placeAt } from '../places.ts';
 import { defineRule, notifyOnly, type RuleBase } from './rule.ts';
 import { located } from './distance.ts';
 import { evidenceLocation, km, placeName, violation } from './violation.ts';
+import { networkLines } from './innocence.ts';
 
 const DAY = 86_400_000;
-/** Observations within this distance of a place belong to it. */
-const PLACE_RADIUS_KM = 50;
-const MAX_PLACES = 8;
 /** A household is where the account comes back to: days spread over a week at least, not one stay. */
 const MIN_SPREAD_DAYS = 7;
 
@@ -25,22 +23,6 @@ export interface SecondHouseholdSettings extends RuleBase {
   /** Distinct days each place must have been used on, within the window. */
   minDays: number;
   windowMs: number;
-}
-
-function placeFor(state: AccountState, now: Observation & { geo: { latitude: number; longitude: number } }) {
-  const places = (state.households ??= {});
-  for (const [key, place] of Object.entries(places))
-    if (haversineKm(place.latitude, place.longitude, now.geo.latitude, now.geo.longitude) <= PLACE_RADIUS_KM)
-      return { key, place };
-  const key = `${now.geo.latitude.toFixed(2)},${now.geo.longitude.toFixed(2)}`;
-  places[key] = { latitude: now.geo.latitude, longitude: now.geo.longitude, first: now, days: [], devices: {} };
-  // The least used place makes room: a handful of places is what a household has.
-  const keys = Object.keys(places);
-  if (keys.length > MAX_PLACES) {
-    const least = keys.filter((k) => k !== key).sort((a, b) => places[a]!.days.length - places[b]!.days.length)[0]!;
-    delete places[least];
-  }
-  return { key, place: places[key]! };
 }
 
 export const secondHousehold = defineRule<'secondHousehold', SecondHouseholdSettings>({
@@ -56,12 +38,11 @@ export const secondHousehold = defineRule<'secondHousehold', SecondHouseholdSett
   },
   evaluate({ state, now, wandering }, s) {
     if (!s.enabled || !now || !located(now) || wandering?.(now) || !now.deviceId) return [];
-    const { key, place } = placeFor(state, now);
-    const today = Math.floor(now.at / DAY);
+    // The detector has recorded the observation at its place (places.ts).
+    const found = placeAt(state, now);
+    if (!found) return [];
+    const { key, place } = found;
     const since = Math.floor((now.at - s.windowMs) / DAY);
-    if (!place.days.includes(today)) place.days.push(today);
-    place.days = place.days.filter((d) => d > since);
-    place.devices[now.deviceId] = now.at;
     if (!settled(place.days, s.minDays)) return [];
     const here = new Set(Object.keys(place.devices));
     for (const [otherKey, other] of Object.entries(state.households!)) {
@@ -98,5 +79,13 @@ export const secondHousehold = defineRule<'secondHousehold', SecondHouseholdSett
       ];
     }
     return [];
+  },
+  innocentIf(e, s) {
+    return [
+      'Innocent had one device been seen at both places: the household moving between them (travel, a second home)',
+      'A second home with devices of its own: trust its address range or its devices once, and it is no longer compared',
+      `Innocent had the places been within ${km(s.minDistanceKm)} of each other, or one of them used on fewer than ${s.minDays} days`,
+      ...networkLines(e.locations),
+    ];
   },
 });

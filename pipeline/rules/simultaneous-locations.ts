@@ -2,6 +2,7 @@
 import { defineRule, notifyOnly, type RuleBase } from './rule.ts';
 import { distanceKm, located, sameDevice } from './distance.ts';
 import { evidenceLocation, km, placeName, violation } from './violation.ts';
+import { householdLine, networkLines, precisionLines } from './innocence.ts';
 
 export interface SimultaneousLocationsSettings extends RuleBase {
   minDistanceKm: number;
@@ -9,7 +10,8 @@ export interface SimultaneousLocationsSettings extends RuleBase {
 
 /**
  * One violation per set of conflicting sessions (identified by the set, so observing the same
- * sessions again adds nothing); a further far-away session makes a new set.
+ * sessions again adds nothing); a further far-away session makes a new set. Two devices of one
+ * household (both seen at one place) far apart are two members of it, not a second person.
  */
 export const simultaneousLocations = defineRule<'simultaneousLocations', SimultaneousLocationsSettings>({
   id: 'SIMULTANEOUS_LOCATIONS',
@@ -18,7 +20,7 @@ export const simultaneousLocations = defineRule<'simultaneousLocations', Simulta
   actions: ['notify', 'terminate'],
   defaults: { ...notifyOnly, severity: 'HIGH', trustPenalty: 15, minDistanceKm: 100 },
   parameters: { minDistanceKm: { kind: 'number', unit: 'km', min: 0, max: 20_100 } },
-  evaluate({ state, now, trusted, wandering }, s) {
+  evaluate({ state, now, trusted, wandering, household }, s) {
     if (!s.enabled || !located(now) || wandering?.(now)) return [];
     const conflicts = Object.values(state.active)
       .filter(located)
@@ -28,6 +30,7 @@ export const simultaneousLocations = defineRule<'simultaneousLocations', Simulta
           other.ip !== now.ip &&
           !wandering?.(other) &&
           !sameDevice(other, now) &&
+          !household?.(other, now) &&
           !trusted(other) &&
           distanceKm(other, now) > s.minDistanceKm,
       );
@@ -50,6 +53,14 @@ export const simultaneousLocations = defineRule<'simultaneousLocations', Simulta
           deviceIds: [...new Set(sessions.map((o) => o.deviceId))].sort(),
         },
       }),
+    ];
+  },
+  innocentIf(e, s) {
+    return [
+      `Innocent had the places been within ${km(s.minDistanceKm)} of each other`,
+      ...householdLine(e.locations),
+      ...networkLines(e.locations),
+      ...precisionLines(e.locations, e.distanceKm),
     ];
   },
 });

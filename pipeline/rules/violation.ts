@@ -24,6 +24,10 @@ export function evidenceLocation(o: Observation): EvidenceLocation {
     accuracyRadiusKm: o.geo?.accuracyRadiusKm ?? null,
     deviceId: o.deviceId,
     deviceName: o.deviceName,
+    // Filled in by the detector (network data), only for the violations it raises.
+    asn: null,
+    network: null,
+    networkType: null,
   };
 }
 
@@ -51,6 +55,7 @@ export const EMPTY_EVIDENCE: ViolationEvidence = {
   deviceIds: [],
   countryCode: null,
   lastActivityAt: null,
+  innocentIf: [],
 };
 
 export function violation(

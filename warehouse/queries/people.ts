@@ -2,7 +2,7 @@
 import type { Warehouse } from '../client.ts';
 import { rows } from './filters.ts';
 
-export type ViolationStatus = 'OPEN' | 'ACKNOWLEDGED' | 'DISMISSED';
+export type ViolationStatus = 'OPEN' | 'ACKNOWLEDGED' | 'DISMISSED' | 'FALSE_ALARM';
 
 export interface UserListEntry {
   accountKey: string;
@@ -119,6 +119,42 @@ export class PeopleQueries {
       detectedAt: detected,
       evidence: JSON.parse(String(evidence_json)) as unknown,
     }));
+  }
+
+  /**
+   * A violation as its review needs it: account, rule, status, and the points it took off the
+   * trust score (its VIOLATION change's delta, 0 when none was recorded); null when unknown.
+   */
+  async violationForReview(
+    id: string,
+  ): Promise<{ accountKey: string; rule: string; status: string; pointsTaken: number } | null> {
+    const w = this.w;
+    const [row] = await rows<{ account_key: string; rule: string; status: string; taken: number | string }>(
+      w,
+      `SELECT v.account_key, v.rule, v.status,
+              ifNull((SELECT -min(delta) FROM ${w.table('trust_score_history')} WHERE violation_id = {id:String} AND reason = 'VIOLATION'), 0) AS taken
+       FROM ${w.table('violations')} AS v FINAL WHERE v.violation_id = {id:String}`,
+      { id },
+    );
+    return row
+      ? { accountKey: row.account_key, rule: row.rule, status: row.status, pointsTaken: Number(row.taken) }
+      : null;
+  }
+
+  /** Per rule: violations raised, reviewed (no longer open) and marked false alarms. */
+  async reviewCounts(): Promise<Record<string, { raised: number; reviewed: number; falseAlarms: number }>> {
+    const list = await rows<{ rule: string; raised: string; reviewed: string; false_alarms: string }>(
+      this.w,
+      `SELECT rule, count() AS raised, countIf(status != 'OPEN') AS reviewed, countIf(status = 'FALSE_ALARM') AS false_alarms
+       FROM ${this.w.table('violations')} FINAL GROUP BY rule ORDER BY rule`,
+      {},
+    );
+    return Object.fromEntries(
+      list.map((r) => [
+        r.rule,
+        { raised: Number(r.raised), reviewed: Number(r.reviewed), falseAlarms: Number(r.false_alarms) },
+      ]),
+    );
   }
 
   /** Sets a violation's review status; its status afterwards, or null when there is no such violation. */

@@ -31,6 +31,10 @@ export interface EvidenceLocation {
   latitude: number | null;
   longitude: number | null;
   deviceName: string | null;
+  /** Absent on violations raised before evidence carried networks (schema version 3). */
+  asn?: number | null;
+  network?: string | null;
+  networkType?: string | null;
 }
 
 export interface ViolationRow {
@@ -54,6 +58,7 @@ export interface ViolationRow {
     limit: number | null;
     ips: string[];
     deviceIds: string[];
+    innocentIf?: string[];
   };
 }
 
