@@ -42,7 +42,13 @@ beforeAll(async () => {
   // A play going on now, so that the live list has a row to show its shape.
   await warehouse.client.insert({
     table: warehouse.table('playback_events'),
-    values: [playbackEventRow(samplePlaybackEvent({ sessionKey: 'now', observedAt: Date.now() }), record)],
+    // A phone on a real carrier's address (T-Mobile US): the API names its network.
+    values: [
+      playbackEventRow(
+        samplePlaybackEvent({ sessionKey: 'now', observedAt: Date.now(), clientIp: '172.56.21.89' }),
+        record,
+      ),
+    ],
     format: 'JSONEachRow',
   });
   await new NotificationQueries(warehouse).record(
@@ -187,7 +193,7 @@ it('documents the declared shapes in the OpenAPI document, by name', () => {
   };
   const schemas = Object.values(document.components.schemas);
   const session = schemas.find((s) => s.properties?.sessionKey && s.properties?.stoppedAt);
-  expect(Object.keys(session?.properties ?? {})).toHaveLength(47);
+  expect(Object.keys(session?.properties ?? {})).toHaveLength(50);
   const history = JSON.stringify(document.paths['/api/v1/sessions/history']!.get!.responses);
   expect(history).toMatch(/#\/components\/schemas\/[\w-]+/);
   expect(history).toContain('nextCursor');
@@ -205,7 +211,10 @@ it('shows what the connectors read of a play: network, hardware transcoding, rea
     container: 'mkv',
     productVersion: '10.1.0',
     pausedMs: 0,
+    networkType: 'mobile',
   });
+  expect(session.network).toMatch(/T-Mobile/);
+  expect(session.asn).toBe(21928);
   const active = (await (await fetch(`${base}/api/v1/sessions/active`, { headers: { cookie } })).json()) as {
     sessions: Array<Record<string, unknown>>;
   };

@@ -6,6 +6,7 @@ import Type, { type Static, type TSchema } from 'typebox';
 import type { SessionQueries, SessionRow } from '../warehouse/queries/index.ts';
 import type { UserListEntry } from '../warehouse/queries/people.ts';
 import type { ServerLoadPoint } from '../warehouse/queries/server-metrics.ts';
+import type { NetworkFields } from './network-view.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -42,6 +43,15 @@ const playFields = {
   platform: Type.String(),
   clientIp: Type.String(),
   networkLocation: Type.String({ description: 'LAN, WAN or UNKNOWN' }),
+  asn: Nullable(
+    Type.Integer({ description: "The address's autonomous system (bundled ASN data); null for LAN or unknown" }),
+  ),
+  network: Type.String({
+    description: "The address's network operator, e.g. 'Deutsche Telekom AG'; empty when unknown",
+  }),
+  networkType: Type.String({
+    description: 'access (home broadband), mobile (carrier) or hosting (data centre, cloud, VPN); empty when unknown',
+  }),
   countryCode: Type.String(),
   city: Type.String(),
   latitude: Nullable(Type.Number()),
@@ -171,10 +181,11 @@ export const SHARED_SCHEMAS = [ErrorBody, Session, LiveSession];
 /** The error replies a route may give, for its `response` schema. */
 export const errors = { '4xx': Type.Ref('Error'), '5xx': Type.Ref('Error') } as const;
 
-// The warehouse's rows and the contract must stay one shape: this fails to compile otherwise.
+// The warehouse's rows and the contract must stay one shape (a play as stored, plus the network
+// the API adds when it reads it): this fails to compile otherwise.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const shapesMatch: [
-  Same<Session, SessionRow>,
+  Same<Session, SessionRow & NetworkFields>,
   Same<Static<typeof UserListEntrySchema>, UserListEntry>,
   Same<Static<typeof ServerLoadPointSchema>, ServerLoadPoint>,
   Same<Static<typeof Overview>, Awaited<ReturnType<SessionQueries['overview']>>>,

@@ -4,12 +4,13 @@
 import type { GeoLocation } from '../core/geoip.ts';
 import type { PlaybackEvent } from '../schemas/index.ts';
 import type { LiveSession, Session } from './contract.ts';
+import { withNetwork, type NetworkFields } from './network-view.ts';
 
 export type LiveSessionView = LiveSession;
 
 export function viewFromEvent(e: PlaybackEvent, where: GeoLocation | null): LiveSessionView {
   const { media, device, quality } = e;
-  return {
+  return withNetwork({
     serverId: e.serverId,
     serverType: e.serverType,
     accountKey: e.accountKey,
@@ -49,13 +50,13 @@ export function viewFromEvent(e: PlaybackEvent, where: GeoLocation | null): Live
     transcodeReasons: quality.transcodeReasons,
     container: quality.container ?? '',
     productVersion: device.productVersion ?? '',
-  };
+  });
 }
 
 const ms = (chTime: string) => Date.parse(`${chTime.replace(' ', 'T')}Z`);
 
-export function viewFromRow(r: Session): LiveSessionView {
-  return {
+export function viewFromRow(r: Omit<Session, keyof NetworkFields>): LiveSessionView {
+  return withNetwork({
     serverId: r.serverId,
     serverType: r.serverType,
     accountKey: r.accountKey,
@@ -95,5 +96,5 @@ export function viewFromRow(r: Session): LiveSessionView {
     transcodeReasons: r.transcodeReasons,
     container: r.container,
     productVersion: r.productVersion,
-  };
+  });
 }

@@ -5,12 +5,13 @@ import type { Warehouse } from '../../warehouse/client.ts';
 import { SessionQueries } from '../../warehouse/queries/index.ts';
 import { ActiveSessions, errors, SessionDetail, SessionPage } from '../contract.ts';
 import { filters, rangeSchema, type RangeQuery } from './range.ts';
+import { withNetwork } from '../network-view.ts';
 
 export async function sessionRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
   const sessions = new SessionQueries(warehouse);
 
   app.get('/api/v1/sessions/active', { schema: { response: { 200: ActiveSessions, ...errors } } }, async () => ({
-    sessions: await sessions.active(),
+    sessions: (await sessions.active()).map((s) => withNetwork(s)),
   }));
 
   app.get<{ Querystring: RangeQuery & { search?: string; cursor?: string; limit?: number } }>(
@@ -29,12 +30,14 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
         response: { 200: SessionPage, ...errors },
       },
     },
-    async (request) =>
-      sessions.history(filters(request.query), {
+    async (request) => {
+      const page = await sessions.history(filters(request.query), {
         search: request.query.search,
         cursor: request.query.cursor,
         limit: request.query.limit,
-      }),
+      });
+      return { ...page, sessions: page.sessions.map((s) => withNetwork(s)) };
+    },
   );
 
   app.get<{ Params: { serverId: string; sessionKey: string } }>(
@@ -61,7 +64,7 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
         positionMs: Number(e.positionMs),
         bandwidthKbps: e.bandwidthKbps === null ? null : Number(e.bandwidthKbps),
       }));
-      return { session, timeline };
+      return { session: withNetwork(session), timeline };
     },
   );
 

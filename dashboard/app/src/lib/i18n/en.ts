@@ -37,6 +37,7 @@ export const en = {
   'common.watchTime': 'Watch time',
   'common.device': 'Device',
   'common.location': 'Location',
+  'common.network': 'Network',
   'common.quality': 'Quality',
   'common.started': 'Started',
   'common.title': 'Title',

@@ -39,6 +39,7 @@ export const zhHans: Record<MessageKey, string> = {
   'common.watchTime': '观看时长',
   'common.device': '设备',
   'common.location': '位置',
+  'common.network': '网络',
   'common.quality': '画质',
   'common.started': '开始时间',
   'common.title': '标题',

@@ -39,6 +39,7 @@ export const zhHant: Record<MessageKey, string> = {
   'common.watchTime': '觀看時長',
   'common.device': '裝置',
   'common.location': '位置',
+  'common.network': '網路',
   'common.quality': '畫質',
   'common.started': '開始時間',
   'common.title': '標題',
