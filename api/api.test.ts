@@ -193,6 +193,27 @@ describe('API data', () => {
     });
   });
 
+  it('cuts every ranked analytics list at the limit it documents, and returns all of it without one', async () => {
+    const cookie = await login();
+    const get = async (path: string) =>
+      ((await (await call(path, { headers: { cookie } })).json()) as { data: unknown[] }).data;
+    const document = (await (await call('/api-docs/json')).json()) as {
+      paths: Record<string, { get: { parameters: Array<{ name: string; description?: string }> } }>;
+    };
+    const documented = document.paths['/api/v1/analytics/{name}']!.get.parameters.find((p) => p.name === 'limit');
+    const ranked = /ranked list \(([^;]+);/.exec(documented!.description ?? '')![1]!.split(', ');
+    expect(ranked).toContain('countries');
+    for (const name of ranked) {
+      const all = await get(`/api/v1/analytics/${name}?${range}&limit=100`);
+      const two = await get(`/api/v1/analytics/${name}?${range}&limit=2`);
+      expect(two, name).toEqual(all.slice(0, 2));
+    }
+    // Before: limit=2 on countries gave every country.
+    const countries = await get(`/api/v1/analytics/countries?${range}`);
+    expect(countries.length).toBeGreaterThan(2);
+    expect(await get(`/api/v1/analytics/countries?${range}&limit=2`)).toHaveLength(2);
+  });
+
   it('answers invalid requests with 400 and a clear message', async () => {
     const cookie = await login();
     const unknown = await call('/api/v1/analytics/teleports', { headers: { cookie } });

@@ -24,6 +24,19 @@ const ANALYTICS = [
   'cities',
 ] as const;
 type AnalyticName = (typeof ANALYTICS)[number];
+/** The analytics that are ranked lists, which `limit` cuts. */
+const RANKED: readonly AnalyticName[] = [
+  'resolutions',
+  'video-codecs',
+  'audio-codecs',
+  'platforms',
+  'products',
+  'players',
+  'top-users',
+  'top-titles',
+  'countries',
+  'cities',
+];
 
 export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
   const sessions = new SessionQueries(warehouse);
@@ -53,30 +66,38 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
         params: { type: 'object', properties: { name: { type: 'string', enum: [...ANALYTICS] } } },
         querystring: {
           ...rangeSchema,
-          properties: { ...rangeSchema.properties, limit: { type: 'integer', minimum: 1, maximum: 100 } },
+          properties: {
+            ...rangeSchema.properties,
+            limit: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 100,
+              description: `The first rows of a ranked list (${RANKED.join(', ')}; default 10 for the top lists, all rows for the others). Time series (${ANALYTICS.filter((n) => !RANKED.includes(n)).join(', ')}) return every bucket of the period.`,
+            },
+          },
         },
       },
     },
     async (request) => {
       const f = filters(request.query);
-      const limit = request.query.limit ?? 10;
+      const limit = request.query.limit;
       const data = await {
         plays: () => analytics.playsOverTime(f),
         heatmap: () => analytics.heatmap(f),
         decisions: () => analytics.streamDecisions(f),
-        resolutions: () => analytics.qualityPairs(f, 'resolution'),
-        'video-codecs': () => analytics.qualityPairs(f, 'videoCodec'),
-        'audio-codecs': () => analytics.qualityPairs(f, 'audioCodec'),
-        platforms: () => analytics.clients(f, 'platform'),
-        products: () => analytics.clients(f, 'product'),
-        players: () => analytics.clients(f, 'player'),
-        'top-users': () => analytics.topUsers(f, limit),
-        'top-titles': () => analytics.topTitles(f, limit),
+        resolutions: () => analytics.qualityPairs(f, 'resolution', limit),
+        'video-codecs': () => analytics.qualityPairs(f, 'videoCodec', limit),
+        'audio-codecs': () => analytics.qualityPairs(f, 'audioCodec', limit),
+        platforms: () => analytics.clients(f, 'platform', limit),
+        products: () => analytics.clients(f, 'product', limit),
+        players: () => analytics.clients(f, 'player', limit),
+        'top-users': () => analytics.topUsers(f, limit ?? 10),
+        'top-titles': () => analytics.topTitles(f, limit ?? 10),
         concurrency: () => analytics.concurrencyPeaks(f),
         bandwidth: () => analytics.bandwidth(f),
         data: () => analytics.streamedData(f),
-        countries: () => analytics.geography(f, 'country'),
-        cities: () => analytics.geography(f, 'city'),
+        countries: () => analytics.geography(f, 'country', limit),
+        cities: () => analytics.geography(f, 'city', limit),
       }[request.params.name]();
       return { from: f.from, to: f.to, data };
     },

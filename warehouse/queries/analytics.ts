@@ -17,6 +17,9 @@ export interface Share {
   watchMs: number;
 }
 
+/** The first `limit` rows of a ranked list (a query parameter); all of them without one. */
+const limitClause = (limit: number | undefined) => (limit === undefined ? '' : 'LIMIT {limit:UInt32}');
+
 export class Analytics {
   constructor(private readonly w: Warehouse) {}
 
@@ -74,6 +77,7 @@ export class Analytics {
   async qualityPairs(
     f: Filters,
     dimension: 'resolution' | 'videoCodec' | 'audioCodec',
+    limit?: number,
   ): Promise<Array<{ source: string; stream: string; plays: number; watchMs: number }>> {
     const [source, stream] = {
       resolution: ['source_video_resolution', 'stream_video_resolution'],
@@ -84,8 +88,8 @@ export class Analytics {
       this.w,
       `SELECT ${source} AS source, ${stream} AS stream, sum(plays) AS plays, sum(watch_ms) AS watch_ms
        FROM ${this.w.table('stream_quality_15m')} WHERE ${where('period_start', '15m', f)}
-       GROUP BY source, stream ORDER BY plays DESC, source, stream`,
-      filterParams(f),
+       GROUP BY source, stream ORDER BY plays DESC, source, stream ${limitClause(limit)}`,
+      { ...filterParams(f), ...(limit === undefined ? {} : { limit }) },
     );
     return list.map((r) => ({ source: r.source!, stream: r.stream!, plays: num(r.plays), watchMs: num(r.watch_ms) }));
   }
@@ -94,13 +98,14 @@ export class Analytics {
   async clients(
     f: Filters,
     by: 'platform' | 'product' | 'player',
+    limit?: number,
   ): Promise<Array<Share & { devices: number; accounts: number }>> {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT ${by} AS k, sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqMerge(devices) AS devices, uniqMerge(accounts) AS accounts
        FROM ${this.w.table('clients_15m')} WHERE ${where('period_start', '15m', f)}
-       GROUP BY k ORDER BY plays DESC, k`,
-      filterParams(f),
+       GROUP BY k ORDER BY plays DESC, k ${limitClause(limit)}`,
+      { ...filterParams(f), ...(limit === undefined ? {} : { limit }) },
     );
     return list.map((r) => ({
       key: r.k!,
@@ -123,7 +128,7 @@ export class Analytics {
              WHERE ${where('period_start', '15m', f, { accounts: true })} GROUP BY account_key) AS p
        LEFT JOIN (SELECT account_key, anyLast(user_name) AS user_name FROM ${this.w.table('accounts')} GROUP BY account_key) AS a USING (account_key)
        GROUP BY account_key ORDER BY ${orderBy === 'plays' ? 'plays' : 'watch_ms'} DESC, account_key LIMIT {limit:UInt32}`,
-      { ...filterParams(f), limit },
+      { ...filterParams(f), ...(limit === undefined ? {} : { limit }) },
     );
     return list.map((r) => ({
       accountKey: r.account_key!,
@@ -224,6 +229,7 @@ export class Analytics {
   async geography(
     f: Filters,
     by: 'country' | 'city',
+    limit?: number,
   ): Promise<
     Array<{
       countryCode: string;
@@ -242,8 +248,8 @@ export class Analytics {
       `SELECT ${keys}, ${by === 'country' ? "'' AS region, '' AS city, NULL AS lat, NULL AS lon" : 'anyLast(latitude) AS lat, anyLast(longitude) AS lon'},
               sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqMerge(accounts) AS users
        FROM ${this.w.table('geo_15m')} WHERE ${where('period_start', '15m', f)}
-       GROUP BY ${keys} ORDER BY plays DESC, ${keys}`,
-      filterParams(f),
+       GROUP BY ${keys} ORDER BY plays DESC, ${keys} ${limitClause(limit)}`,
+      { ...filterParams(f), ...(limit === undefined ? {} : { limit }) },
     );
     return list.map((r) => ({
       countryCode: String(r.country_code),
