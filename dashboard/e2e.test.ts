@@ -121,6 +121,20 @@ describe('dashboard in Chromium', () => {
     expect(await page.locator('[data-testid=session-card] img').count()).toBe(0);
     await expect.poll(() => page.textContent('[data-testid=stat-streams]')).toContain('1');
 
+    // A second play starts: the first card stays where it was (the new one joins the end).
+    const second = plex.startSession({
+      user: user('10', 'frank'),
+      item: movie('9004', 'Sicario'),
+      device: DEVICES.phone('frank-phone'),
+      ip: '89.160.20.112',
+    });
+    await page.locator(`[data-testid=session-card][data-session-key="${second.key}"]`).waitFor({ timeout: 30_000 });
+    const keys = () =>
+      page.$$eval('[data-testid=session-card]', (cards) => cards.map((c) => c.getAttribute('data-session-key')));
+    expect(await keys()).toEqual([session.key, second.key]);
+    // Stopped on the server: its card leaves after the grace period (60 s), not awaited here.
+    second.stop();
+
     await page.waitForSelector('[data-testid=globe] canvas');
     await expect.poll(() => distinctColours(page, '[data-testid=globe]'), { timeout: 20_000 }).toBeGreaterThan(20);
 
