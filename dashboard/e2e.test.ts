@@ -11,7 +11,7 @@ import { waitFor } from '../testing/bus-contract.ts';
 import { DEVICES, episode, movie, user } from '../connectors/fakes/catalog.ts';
 import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
 import { freePort } from '../runtime/free-port.ts';
-import { collectErrors, distinctColours, launchBrowser } from '../testing/browser.ts';
+import { collectErrors, distinctColours, launchBrowser, pixelsOfColour } from '../testing/browser.ts';
 import { createTautulliHistory } from '../testing/tautulli-history.ts';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1">Den TV';
@@ -228,6 +228,12 @@ describe('dashboard in Chromium', () => {
         path,
       ).toEqual([]);
     }
+    // The first day of an install: the concurrency chart has one point and draws it (a line
+    // without symbols drew nothing), in its series colour inside the plot area.
+    await page.goto(`${base}/analytics`);
+    const peak = '[role=img][aria-label="Concurrent streams peak"]';
+    await page.waitForSelector(`${peak} canvas`);
+    await expect.poll(() => pixelsOfColour(page, peak, [59, 130, 246]), { timeout: 10_000 }).toBeGreaterThan(20);
     // The API documentation renders under the same policy.
     await page.goto(`${base}/api-docs`);
     await page.waitForSelector('.swagger-ui .info .title');

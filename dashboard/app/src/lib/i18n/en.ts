@@ -38,6 +38,7 @@ export const en = {
   'common.device': 'Device',
   'common.location': 'Location',
   'common.network': 'Network',
+  'common.noData': 'No data for this period',
   'common.quality': 'Quality',
   'common.started': 'Started',
   'common.title': 'Title',

@@ -40,6 +40,7 @@ export const zhHans: Record<MessageKey, string> = {
   'common.device': '设备',
   'common.location': '位置',
   'common.network': '网络',
+  'common.noData': '此时段没有数据',
   'common.quality': '画质',
   'common.started': '开始时间',
   'common.title': '标题',

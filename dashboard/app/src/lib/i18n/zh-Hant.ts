@@ -40,6 +40,7 @@ export const zhHant: Record<MessageKey, string> = {
   'common.device': '裝置',
   'common.location': '位置',
   'common.network': '網路',
+  'common.noData': '此時段沒有資料',
   'common.quality': '畫質',
   'common.started': '開始時間',
   'common.title': '標題',
