@@ -420,6 +420,31 @@ describe('users and violations', () => {
     ).toBe(404);
   });
 
+  it('adjusts or resets a trust score by hand, always with a reason', async () => {
+    const cookie = await login();
+    const trust = (json: unknown, key = account) =>
+      call(`/api/v1/users/${encodeURIComponent(key)}/trust`, { method: 'POST', headers: { cookie }, json });
+    const added = await trust({ action: 'ADJUST', points: 10, reason: 'known second home' });
+    expect(added.status).toBe(202);
+    expect(((await added.json()) as { adjustment: unknown }).adjustment).toMatchObject({
+      accountKey: account,
+      kind: 'ADJUST',
+      points: 10,
+      by: 'admin',
+      reason: 'known second home',
+    });
+    expect((await trust({ action: 'RESET', reason: 'new season, clean slate' })).status).toBe(202);
+    expect((await configuration.trustAdjustments.list()).map((a) => a.kind)).toEqual(['ADJUST', 'RESET']);
+    // Refused, and nothing stored: no reason, no points, zero points, an unknown account.
+    expect((await trust({ action: 'RESET' })).status).toBe(400);
+    const noPoints = await trust({ action: 'ADJUST', reason: 'why not' });
+    expect(noPoints.status).toBe(400);
+    expect(await message(noPoints)).toMatch(/needs points/);
+    expect((await trust({ action: 'ADJUST', points: 0, reason: 'nothing' })).status).toBe(400);
+    expect((await trust({ action: 'RESET', reason: 'nobody' }, 'plex-a:nobody')).status).toBe(404);
+    expect(await configuration.trustAdjustments.list()).toHaveLength(2);
+  });
+
   it('marks a false alarm: the points it took are given back, the rule counts it, reopening withdraws it', async () => {
     const cookie = await login();
     const mark = await call(`/api/v1/violations/${violationId}/status`, {

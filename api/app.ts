@@ -160,7 +160,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     allowedOrigins: options.allowedOrigins,
     defaultMessage: async () => (await options.configuration.settings.read()).terminateMessage,
   });
-  await app.register(userRoutes, { warehouse: options.warehouse });
+  await app.register(userRoutes, {
+    warehouse: options.warehouse,
+    trustAdjustments: options.configuration.trustAdjustments,
+  });
   await app.register(libraryRoutes, { warehouse: options.warehouse });
   await app.register(rulesRoutes, { warehouse: options.warehouse, store: options.configuration.rules });
   await app.register(serversRoutes, {

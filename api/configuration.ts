@@ -4,6 +4,7 @@ import { ChannelStore } from '../alerts/channels.ts';
 import { ServerRegistry } from '../connectors/server-registry.ts';
 import { RuleStore } from '../pipeline/rules/rule-store.ts';
 import { FalseAlarmStore } from '../pipeline/false-alarms.ts';
+import { TrustAdjustmentStore } from '../pipeline/trust-adjustments.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { ConfigDocuments } from '../warehouse/config-documents.ts';
 import { SettingsStore } from '../warehouse/settings-store.ts';
@@ -13,6 +14,7 @@ export interface Configuration {
   documents: ConfigDocuments;
   rules: RuleStore;
   falseAlarms: FalseAlarmStore;
+  trustAdjustments: TrustAdjustmentStore;
   settings: SettingsStore;
   servers: ServerRegistry;
   channels: ChannelStore;
@@ -28,6 +30,7 @@ export function openConfiguration(
     documents,
     rules: new RuleStore({ documents, file: options.rulesFile }),
     falseAlarms: new FalseAlarmStore(documents),
+    trustAdjustments: new TrustAdjustmentStore(documents),
     settings: new SettingsStore(documents),
     servers: new ServerRegistry({ documents, secrets: options.secrets, warehouse, file: options.serversFile }),
     channels: new ChannelStore({ documents, secrets: options.secrets }),

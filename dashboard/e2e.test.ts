@@ -183,6 +183,20 @@ describe('dashboard in Chromium', () => {
     await expect.poll(trust, { timeout: 30_000 }).toBe(100);
     await page.click('.tabs >> text=False alarms');
     await page.locator('[data-testid=violation]', { hasText: 'erin' }).first().waitFor();
+    // The profile lists why the score moved, and takes an adjustment by hand with its reason.
+    await page
+      .locator('[data-testid=violation]', { hasText: 'erin' })
+      .first()
+      .locator('a', { hasText: 'erin' })
+      .click();
+    await page.waitForSelector('[data-testid=trust-changes]');
+    expect(await page.textContent('[data-testid=trust-changes]')).toContain('False alarm: points given back');
+    await page.fill('[data-testid=trust-adjust] input[type=number]', '-5');
+    await page.fill('[data-testid=trust-adjust] input[type=text]', 'watched from a hotel, told us');
+    await page.click('[data-testid=trust-adjust] button[type=submit]');
+    await expect.poll(trust, { timeout: 30_000 }).toBe(95);
+    await page.reload();
+    expect(await page.textContent('[data-testid=trust-changes]')).toContain('watched from a hotel, told us (admin)');
     london.stop();
     boston.stop();
     await page.click('nav >> text=Overview');

@@ -54,6 +54,8 @@ export interface AccountState {
     recoveredThrough: number;
     /** Violations marked false alarms whose points were given back, by id (false-alarms.ts). */
     forgiven?: Record<string, { markedAt: number; points: number; rule: string }>;
+    /** Ids of the adjustments by hand already applied (trust-adjustments.ts). */
+    adjusted?: string[];
   };
   /** Whether a threshold rule is currently over its limit (it fires when crossing, not on every event). */
   over: { concurrentStreams: boolean; deviceVelocity: boolean };

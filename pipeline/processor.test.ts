@@ -366,3 +366,65 @@ describe('false-alarm marks', () => {
     ]);
   });
 });
+
+describe('trust adjusted by hand', () => {
+  it('applies each adjustment once, at its time among the events, so a replay reaches the same score', async () => {
+    const names = {
+      playbackEvents: uniqueName('adj-events'),
+      violations: uniqueName('adj-violations'),
+      trustScoreChanges: uniqueName('adj-trust'),
+    };
+    await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 1 })));
+    const events = { ...topics.playbackEvents, name: names.playbackEvents };
+    const producer = await bus.producer();
+    const start = () =>
+      new StreamProcessor({
+        bus,
+        geo,
+        logger,
+        rules,
+        groupId: names.playbackEvents,
+        topicNames: names,
+        inactivityCheckMs: 0,
+      });
+    const fourStreams = (from: number) =>
+      Array.from({ length: 4 }, (_, i) => play('40', `40-${from}-${i}`, '18.9.22.69', from + i * MIN, from + 60 * MIN))
+        .flat()
+        .sort((a, b) => a.observedAt - b.observedAt);
+    const reset = {
+      id: 'reset-1',
+      accountKey: 'plex:40',
+      kind: 'RESET' as const,
+      points: 0,
+      at: T0 + 2 * 60 * MIN,
+      by: 'admin',
+      reason: 'household of five, confirmed',
+    };
+
+    // A violation, the reset two hours later, a second violation the next day.
+    const first = start();
+    await first.start();
+    await publish(producer, events, fourStreams(T0));
+    expect(await first.drain(60_000)).toBe(true);
+    const penalised = first.account('plex:40')!.trust.score;
+    expect(penalised).toBeLessThan(100);
+    await first.updateAdjustments([reset]);
+    expect(first.account('plex:40')!.trust.score).toBe(100);
+    await publish(producer, events, fourStreams(T0 + DAY));
+    expect(await first.drain(60_000)).toBe(true);
+    const final = first.account('plex:40')!.trust.score;
+    expect(final).toBe(penalised);
+    await first.stop();
+
+    // Replayed, the reset falls between the two violations again: same score, nothing new published.
+    const second = start();
+    await second.updateAdjustments([reset]);
+    await second.start();
+    await waitFor(() => second.stats.replayed > 0, 'the replay', 60_000);
+    expect(second.account('plex:40')!.trust.score).toBe(final);
+    await second.stop();
+    const changes = await readAll<TrustScoreChange>({ ...topics.trustScoreChanges, name: names.trustScoreChanges });
+    expect(changes.map((c) => c.reason)).toEqual(['VIOLATION', 'RESET', 'VIOLATION']);
+    expect(changes[1]).toMatchObject({ newScore: 100, note: 'household of five, confirmed (admin)' });
+  });
+});

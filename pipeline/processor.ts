@@ -21,7 +21,8 @@ import { placeOf, type GeoLookup } from '../core/geoip.ts';
 import type { NetworkLookup } from '../core/networks.ts';
 import { settingsFor, type RuleOverrides, type RuleSettings } from './rules/settings.ts';
 import type { FalseAlarmMarks } from './false-alarms.ts';
-import { settleFalseAlarms } from './trust.ts';
+import type { TrustAdjustment } from './trust-adjustments.ts';
+import { applyAdjustments, settleFalseAlarms } from './trust.ts';
 
 export interface ProcessorOptions {
   bus: Bus;
@@ -70,8 +71,13 @@ export class StreamProcessor {
   private producer: BusProducer | undefined;
   private consumer: BusConsumer | undefined;
   private inactivityTimer: NodeJS.Timeout | undefined;
-  /** Violations marked false alarms (false-alarms.ts): their points are given back. */
-  private falseAlarms: FalseAlarmMarks = {};
+  /**
+   * Trust changed by hand, by account: violations marked false alarms (false-alarms.ts) and
+   * adjustments (trust-adjustments.ts). Each applies at its time among the account's events, so a
+   * replay reaches the score an uninterrupted run has.
+   */
+  private readonly marks = new Map<string, FalseAlarmMarks>();
+  private readonly adjustments = new Map<string, TrustAdjustment[]>();
 
   constructor(private readonly options: ProcessorOptions) {
     this.logger = options.logger.child({ component: 'processor' });
@@ -152,13 +158,37 @@ export class StreamProcessor {
 
   /** New false-alarm marks: the owned accounts' scores given back or taken again, published. */
   async updateFalseAlarms(marks: FalseAlarmMarks, now = Date.now()): Promise<void> {
-    this.falseAlarms = marks;
+    this.marks.clear();
+    for (const [id, mark] of Object.entries(marks))
+      this.marks.set(mark.accountKey, { ...this.marks.get(mark.accountKey), [id]: mark });
+    await this.settle((state) => settleFalseAlarms(state, this.marks.get(state.accountKey) ?? {}, now));
+  }
+
+  /** The adjustments by hand: those not applied yet are applied and published. */
+  async updateAdjustments(adjustments: readonly TrustAdjustment[], now = Date.now()): Promise<void> {
+    this.adjustments.clear();
+    for (const a of [...adjustments].sort((x, y) => x.at - y.at))
+      this.adjustments.set(a.accountKey, [...(this.adjustments.get(a.accountKey) ?? []), a]);
+    await this.settle((state) => applyAdjustments(state, this.adjustments.get(state.accountKey) ?? [], now));
+  }
+
+  private async settle(changesOf: (state: AccountState) => TrustScoreChange[]): Promise<void> {
     const findings: Findings = { violations: [], trustChanges: [] };
     for (const p of this.partitions.values()) {
       await p.ready;
-      for (const state of p.accounts.values()) findings.trustChanges.push(...settleFalseAlarms(state, marks, now));
+      for (const state of p.accounts.values()) findings.trustChanges.push(...changesOf(state));
     }
     await this.publish(findings);
+  }
+
+  /** The account's trust changes by hand due by `upTo` and not applied yet. */
+  private byHand(state: AccountState, upTo: number): TrustScoreChange[] {
+    const marks = this.marks.get(state.accountKey);
+    const adjustments = this.adjustments.get(state.accountKey);
+    return [
+      ...(marks ? settleFalseAlarms(state, marks, upTo) : []),
+      ...(adjustments ? applyAdjustments(state, adjustments, upTo) : []),
+    ];
   }
 
   /**
@@ -189,7 +219,9 @@ export class StreamProcessor {
       state = Detector.stateFor(event);
       accounts.set(event.accountKey, state);
     }
-    return this.detector(event.accountKey).observe(state, event, placeOf(event, this.options.geo));
+    const byHand = this.byHand(state, event.observedAt);
+    const found = this.detector(event.accountKey).observe(state, event, placeOf(event, this.options.geo));
+    return byHand.length ? { ...found, trustChanges: [...byHand, ...found.trustChanges] } : found;
   }
 
   private async process(events: PlaybackEvent[], partition: number): Promise<void> {
@@ -255,10 +287,9 @@ export class StreamProcessor {
       }
     }
     this.stats.replayed += replayed;
-    // The replay knows the violations, not the marks: they are applied again (published once).
+    // Changes by hand made after the last replayed event (published once: their ids are known).
     const settled: Findings = { violations: [], trustChanges: [] };
-    for (const state of accounts.values())
-      settled.trustChanges.push(...settleFalseAlarms(state, this.falseAlarms, Date.now()));
+    for (const state of accounts.values()) settled.trustChanges.push(...this.byHand(state, Date.now()));
     await this.publish(settled);
     this.logger.info(
       { partition, accounts: accounts.size, replayed, ms: Date.now() - started },

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { TrustScoreChange, Violation } from '../schemas/index.ts';
 import type { AccountState } from './account-state.ts';
 import type { FalseAlarmMarks } from './false-alarms.ts';
+import type { TrustAdjustment } from './trust-adjustments.ts';
 
 const DAY = 86_400_000;
 
@@ -67,11 +68,17 @@ export function recover(state: AccountState, at: number, perDay: number): TrustS
  * mark of one of its violations, taken again for each mark withdrawn. `marks` may hold other
  * accounts' marks. Changes are dated by the mark (given back) or by `at` (taken again).
  */
-export function settleFalseAlarms(state: AccountState, marks: FalseAlarmMarks, at: number): TrustScoreChange[] {
+export function settleFalseAlarms(
+  state: AccountState,
+  marks: FalseAlarmMarks,
+  at: number,
+  /** Only marks made by then (a replay applies each at its time among the events). */
+  upTo = at,
+): TrustScoreChange[] {
   const forgiven = (state.trust.forgiven ??= {});
   const changes: Array<TrustScoreChange | null> = [];
   for (const [violationId, mark] of Object.entries(marks)) {
-    if (mark.accountKey !== state.accountKey || forgiven[violationId]) continue;
+    if (mark.accountKey !== state.accountKey || forgiven[violationId] || mark.markedAt > upTo) continue;
     const given = change(
       state,
       mark.markedAt,
@@ -97,4 +104,28 @@ export function settleFalseAlarms(state: AccountState, marks: FalseAlarmMarks, a
     );
   }
   return changes.filter((c): c is TrustScoreChange => c !== null);
+}
+
+/** Applies the account's adjustments by hand made by `upTo` and not applied yet, in time order. */
+export function applyAdjustments(
+  state: AccountState,
+  adjustments: readonly TrustAdjustment[],
+  upTo: number,
+): TrustScoreChange[] {
+  const applied = (state.trust.adjusted ??= []);
+  const changes: TrustScoreChange[] = [];
+  for (const a of adjustments) {
+    if (a.accountKey !== state.accountKey || a.at > upTo || applied.includes(a.id)) continue;
+    applied.push(a.id);
+    const next = a.kind === 'RESET' ? 100 : state.trust.score + a.points;
+    const made = change(
+      state,
+      a.at,
+      next,
+      { reason: a.kind === 'RESET' ? 'RESET' : 'MANUAL', violationId: null, rule: null, note: `${a.reason} (${a.by})` },
+      a.id,
+    );
+    if (made) changes.push(made);
+  }
+  return changes;
 }

@@ -5,6 +5,7 @@ import { bundledNetworks } from '../core/networks.ts';
 import { StreamProcessor } from '../pipeline/processor.ts';
 import type { RuleStore } from '../pipeline/rules/rule-store.ts';
 import type { FalseAlarmStore } from '../pipeline/false-alarms.ts';
+import type { TrustAdjustmentStore } from '../pipeline/trust-adjustments.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Platform } from './platform.ts';
 
@@ -12,7 +13,7 @@ export async function startProcessor(
   platform: Platform,
   geo: GeoIp,
   store: RuleStore,
-  falseAlarms: FalseAlarmStore,
+  byHand: { falseAlarms: FalseAlarmStore; trustAdjustments: TrustAdjustmentStore },
   logger: Logger,
 ): Promise<{ processor: StreamProcessor; stop(): Promise<void> }> {
   const { rules, accounts } = await store.get();
@@ -34,17 +35,25 @@ export async function startProcessor(
     },
     (err) => logger.error({ err: err.message }, 'saved rule parameters not applied; keeping the running ones'),
   );
-  const unwatchMarks = await falseAlarms.watch(
+  const unwatchMarks = await byHand.falseAlarms.watch(
     (marks) =>
       void processor
         .updateFalseAlarms(marks)
         .catch((err: unknown) => logger.error({ err }, 'false-alarm marks not applied; retried on the next change')),
     (err) => logger.error({ err: err.message }, 'false-alarm marks not read'),
   );
+  const unwatchAdjustments = await byHand.trustAdjustments.watch(
+    (adjustments) =>
+      void processor
+        .updateAdjustments(adjustments)
+        .catch((err: unknown) => logger.error({ err }, 'trust adjustments not applied; retried on the next change')),
+    (err) => logger.error({ err: err.message }, 'trust adjustments not read'),
+  );
   return {
     processor,
     stop: async () => {
       unwatchMarks();
+      unwatchAdjustments();
       unwatch();
       await processor.stop();
     },

@@ -74,7 +74,7 @@ export async function startRole(
     if (role === 'all' || role === 'pipeline') {
       sink = await startSink(platform, geo, logger);
       stops.set('sink', async () => (await sink!.drain(), await sink!.stop()));
-      pipeline = await startProcessor(platform, geo, configuration.rules, configuration.falseAlarms, logger);
+      pipeline = await startProcessor(platform, geo, configuration.rules, configuration, logger);
       stops.set('pipeline', async () => (await pipeline!.processor.drain(), await pipeline!.stop()));
     }
     let connectors;
