@@ -477,6 +477,63 @@ describe('users and violations', () => {
     const cookie = await login();
     expect(await (await call('/api/v1/servers/status', { headers: { cookie } })).json()).toEqual({ servers: [] });
   });
+
+  it('reviews many violations at once: chosen ids, or everything a filter covers', async () => {
+    const cookie = await login();
+    const record = { topic: 'test', partition: 0, offset: '2', key: null, value: null, headers: {}, timestamp: 0 };
+    const [serverId, userId] = account.split(':');
+    const more = [
+      ['c', 'CONCURRENT_STREAMS'],
+      ['d', 'CONCURRENT_STREAMS'],
+      ['e', 'GEO_RESTRICTION'],
+    ] as const;
+    await warehouse.client.insert({
+      table: warehouse.table('violations'),
+      values: more.map(([c, rule]) =>
+        violationRow(
+          sampleViolation({
+            violationId: c.repeat(32),
+            rule,
+            accountKey: account,
+            serverId: serverId!,
+            userId: userId!,
+          }),
+          record,
+        ),
+      ),
+      format: 'JSONEachRow',
+    });
+    const bulk = (json: unknown) => call('/api/v1/violations/status', { method: 'POST', headers: { cookie }, json });
+    const listed = async (query: string) =>
+      (
+        (await (await call(`/api/v1/violations?${query}`, { headers: { cookie } })).json()) as {
+          violations: Array<{ violation_id: string }>;
+        }
+      ).violations.map((v) => v.violation_id[0]);
+
+    expect(await listed('rule=CONCURRENT_STREAMS')).toEqual(['c', 'd']);
+    const dismissed = await bulk({
+      filter: { rule: 'CONCURRENT_STREAMS' },
+      status: 'DISMISSED',
+      note: 'a family of six',
+    });
+    expect(await dismissed.json()).toEqual({ status: 'DISMISSED', updated: 2, limit: 5000 });
+    expect((await listed('status=DISMISSED')).sort()).toEqual(['c', 'd']);
+    expect(await listed('rule=GEO_RESTRICTION&status=OPEN')).toEqual(['e']);
+
+    const marked = await bulk({ ids: ['c'.repeat(32), 'e'.repeat(32)], status: 'FALSE_ALARM' });
+    expect(await marked.json()).toMatchObject({ updated: 2 });
+    expect(Object.keys(await configuration.falseAlarms.get()).sort()).toEqual(['c'.repeat(32), 'e'.repeat(32)]);
+    await bulk({ ids: ['c'.repeat(32)], status: 'OPEN' });
+    expect(Object.keys(await configuration.falseAlarms.get())).toEqual(['e'.repeat(32)]);
+
+    // Both or neither of ids and filter, an unknown rule, a malformed id: refused, nothing changed.
+    expect((await bulk({ ids: ['d'.repeat(32)], filter: {}, status: 'OPEN' })).status).toBe(400);
+    expect((await bulk({ status: 'OPEN' })).status).toBe(400);
+    expect((await bulk({ filter: { rule: 'TELEPORT' }, status: 'OPEN' })).status).toBe(400);
+    expect((await bulk({ ids: ['nope'], status: 'OPEN' })).status).toBe(400);
+    expect(await listed('status=DISMISSED')).toEqual(['d']);
+  });
 });
 
 describe('API documents and library', () => {

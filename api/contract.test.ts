@@ -31,7 +31,13 @@ beforeAll(async () => {
   const violationId = 'contract-violation';
   await warehouse.client.insert({
     table: warehouse.table('violations'),
-    values: [violationRow(sampleViolation({ violationId, accountKey, serverId: play.serverId, userId }), record)],
+    // Detected within the history, so that the range every ranged GET is walked with covers it.
+    values: [
+      violationRow(
+        sampleViolation({ violationId, accountKey, serverId: play.serverId, userId, detectedAt: play.startedAt }),
+        record,
+      ),
+    ],
     format: 'JSONEachRow',
   });
   await warehouse.client.insert({

@@ -197,6 +197,13 @@ describe('dashboard in Chromium', () => {
     await expect.poll(trust, { timeout: 30_000 }).toBe(95);
     await page.reload();
     expect(await page.textContent('[data-testid=trust-changes]')).toContain('watched from a hotel, told us (admin)');
+    // In bulk: every false alarm shown, reopened at once; the points are taken again.
+    await page.click('nav >> text=Violations');
+    await page.click('.tabs >> text=False alarms');
+    await page.locator('[data-testid=violation]', { hasText: 'erin' }).first().waitFor();
+    await page.check('[data-testid=select-all]');
+    await page.click('[data-testid=violation-filters] button >> text=Reopen');
+    await expect.poll(trust, { timeout: 30_000 }).toBe(80);
     london.stop();
     boston.stop();
     await page.click('nav >> text=Overview');

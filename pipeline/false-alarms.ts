@@ -6,7 +6,7 @@
 import type { ConfigDocuments } from '../warehouse/config-documents.ts';
 import { VersionConflictError } from '../warehouse/config-documents.ts';
 
-export interface FalseAlarmMark {
+interface FalseAlarmMark {
   accountKey: string;
   rule: string;
   /** Points the violation took off the score (0 when the score was already at 0). */
@@ -27,16 +27,21 @@ export class FalseAlarmStore {
     return (await this.documents.get<{ marks: FalseAlarmMarks }>(DOCUMENT))?.body.marks ?? {};
   }
 
-  async mark(violationId: string, mark: FalseAlarmMark): Promise<void> {
-    await this.edit(mark.markedBy, (marks) => {
-      if (marks[violationId]) return false;
-      marks[violationId] = mark;
-      return true;
+  /** Adds marks (a violation already marked keeps its first mark). */
+  async mark(added: FalseAlarmMarks, by: string): Promise<void> {
+    await this.edit(by, (marks) => {
+      let changed = false;
+      for (const [id, mark] of Object.entries(added))
+        if (!marks[id]) {
+          marks[id] = mark;
+          changed = true;
+        }
+      return changed;
     });
   }
 
-  async unmark(violationId: string, by: string): Promise<void> {
-    await this.edit(by, (marks) => delete marks[violationId]);
+  async unmark(violationIds: readonly string[], by: string): Promise<void> {
+    await this.edit(by, (marks) => violationIds.map((id) => delete marks[id]).some(Boolean));
   }
 
   /** Calls `apply` with the marks now and whenever they change (here or in another process). */

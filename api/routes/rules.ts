@@ -10,7 +10,7 @@ import { checkRange } from '../../warehouse/queries/index.ts';
 import { accountParam } from './users.ts';
 import { settingsFor, type RuleOverrides } from '../../pipeline/rules/settings.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
-import { PeopleQueries } from '../../warehouse/queries/people.ts';
+import { ViolationQueries } from '../../warehouse/queries/violations.ts';
 
 interface BacktestBody {
   from: number;
@@ -28,14 +28,14 @@ export async function rulesRoutes(
   // Refusals (read-only rules, a version conflict, invalid settings) are thrown with their kind.
   const saved = async (save: Promise<RuleConfig & { version: number }>) => ({ ...(await save), readOnlySource: null });
 
-  const people = new PeopleQueries(warehouse);
+  const violations = new ViolationQueries(warehouse);
   app.get('/api/v1/rules', async () => ({
     ...(await store.get()),
     readOnlySource: store.readOnlySource ?? null,
     definitions: RULE_METADATA,
     severities: SeverityValues,
     // Per rule: raised, reviewed and marked false alarms, for its false-alarm rate.
-    review: await people.reviewCounts(),
+    review: await violations.reviewCounts(),
   }));
 
   app.put<{ Body: { rules: RuleOverrides; version?: number } }>(

@@ -1,44 +1,90 @@
-// The violation feed and its review: acknowledge, dismiss, mark a false alarm, reopen. A false
-// alarm gives the points it took back to the account's trust score (pipeline/false-alarms.ts);
-// any other status withdraws the mark and they are taken again.
+// The violation feed and its review: acknowledge, dismiss, mark a false alarm, reopen, one at a
+// time or in bulk (chosen ids, or everything a filter covers). A false alarm gives the points it
+// took back to the account's trust score (pipeline/false-alarms.ts); any other status withdraws
+// the mark and they are taken again.
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../core/errors.ts';
 import type { FalseAlarmStore } from '../../pipeline/false-alarms.ts';
+import { RuleIdValues, SeverityValues } from '../../schemas/index.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
-import { PeopleQueries, type ViolationStatus } from '../../warehouse/queries/people.ts';
+import { ViolationQueries, type ViolationFilter, type ViolationStatus } from '../../warehouse/queries/violations.ts';
 
 const STATUSES = ['OPEN', 'ACKNOWLEDGED', 'DISMISSED', 'FALSE_ALARM'] as const;
+/** The most a bulk action changes at once. */
+const BULK_LIMIT = 5000;
+const ID = { type: 'string', pattern: '^[0-9a-f]{32}$' } as const;
+
+const filterProperties = {
+  status: { type: 'string', enum: [...STATUSES] },
+  rule: { type: 'string', enum: RuleIdValues.filter((r) => r !== 'UNKNOWN') },
+  severity: { type: 'string', enum: [...SeverityValues] },
+  server: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' },
+  from: { type: 'integer', minimum: 0, description: 'Detected at or after (ms since the epoch)' },
+  to: { type: 'integer', minimum: 0, description: 'Detected before (ms since the epoch)' },
+} as const;
+
+type FilterQuery = Partial<Record<'status' | 'rule' | 'severity' | 'server', string> & Record<'from' | 'to', number>>;
+
+const toFilter = (q: FilterQuery): ViolationFilter => ({
+  status: q.status as ViolationStatus | undefined,
+  rule: q.rule,
+  severity: q.severity,
+  serverId: q.server,
+  from: q.from,
+  to: q.to,
+});
 
 export async function violationRoutes(
   app: FastifyInstance,
   { warehouse, falseAlarms }: { warehouse: Warehouse; falseAlarms: FalseAlarmStore },
 ): Promise<void> {
-  const people = new PeopleQueries(warehouse);
+  const violations = new ViolationQueries(warehouse);
 
-  app.get<{ Querystring: { status?: string; limit?: number } }>(
+  /** Sets the status of these violations, marking or unmarking false alarms first; how many were found. */
+  async function review(ids: readonly string[], next: ViolationStatus, by: string, note?: string): Promise<number> {
+    const found = await violations.forReview(ids);
+    // The marks first: a status saved without its mark would show a false alarm the score ignores.
+    if (next === 'FALSE_ALARM') {
+      const markedAt = Date.now();
+      await falseAlarms.mark(
+        Object.fromEntries(
+          found.map((v) => [
+            v.violationId,
+            { accountKey: v.accountKey, rule: v.rule, points: v.pointsTaken, markedAt, markedBy: by },
+          ]),
+        ),
+        by,
+      );
+    } else {
+      const withdrawn = found.filter((v) => v.status === 'FALSE_ALARM').map((v) => v.violationId);
+      if (withdrawn.length > 0) await falseAlarms.unmark(withdrawn, by);
+    }
+    await violations.setStatus(
+      found.map((v) => v.violationId),
+      next,
+      note ?? `${next.toLowerCase().replace('_', ' ')} by ${by}`,
+    );
+    return found.length;
+  }
+
+  app.get<{ Querystring: FilterQuery & { limit?: number } }>(
     '/api/v1/violations',
     {
       schema: {
         querystring: {
           type: 'object',
-          properties: {
-            status: { type: 'string', enum: [...STATUSES] },
-            limit: { type: 'integer', minimum: 1, maximum: 500 },
-          },
+          properties: { ...filterProperties, limit: { type: 'integer', minimum: 1, maximum: 500 } },
         },
       },
     },
-    async (request) => {
-      const status = request.query.status as ViolationStatus | undefined;
-      return { violations: await people.violations({ status, limit: request.query.limit ?? 100 }) };
-    },
+    async (request) => ({ violations: await violations.list(toFilter(request.query), request.query.limit ?? 100) }),
   );
 
   app.post<{ Params: { id: string }; Body: { status: ViolationStatus; note?: string } }>(
     '/api/v1/violations/:id/status',
     {
       schema: {
-        params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-f]{32}$' } } },
+        params: { type: 'object', properties: { id: ID } },
         body: {
           type: 'object',
           required: ['status'],
@@ -52,26 +98,37 @@ export async function violationRoutes(
     },
     async (request) => {
       const id = request.params.id;
-      const next = request.body.status;
-      const by = request.user ?? 'api';
-      const current = await people.violationForReview(id);
-      if (!current) throw new AppError('not-found', 'No such violation.');
-      // The mark first: a status saved without its mark would show a false alarm the score ignores.
-      if (next === 'FALSE_ALARM')
-        await falseAlarms.mark(id, {
-          accountKey: current.accountKey,
-          rule: current.rule,
-          points: current.pointsTaken,
-          markedAt: Date.now(),
-          markedBy: by,
-        });
-      else if (current.status === 'FALSE_ALARM') await falseAlarms.unmark(id, by);
-      const status = await people.setViolationStatus(
-        id,
-        next,
-        request.body.note ?? `${next.toLowerCase().replace('_', ' ')} by ${by}`,
-      );
-      return { violationId: id, status };
+      const found = await review([id], request.body.status, request.user ?? 'api', request.body.note);
+      if (found === 0) throw new AppError('not-found', 'No such violation.');
+      return { violationId: id, status: request.body.status };
+    },
+  );
+
+  app.post<{ Body: { ids?: string[]; filter?: FilterQuery; status: ViolationStatus; note?: string } }>(
+    '/api/v1/violations/status',
+    {
+      schema: {
+        description: `Reviews many violations at once: the ids given, or every violation the filter covers (newest first, at most ${BULK_LIMIT}). Exactly one of ids and filter.`,
+        body: {
+          type: 'object',
+          required: ['status'],
+          additionalProperties: false,
+          properties: {
+            ids: { type: 'array', items: ID, minItems: 1, maxItems: BULK_LIMIT, uniqueItems: true },
+            filter: { type: 'object', additionalProperties: false, properties: filterProperties },
+            status: { type: 'string', enum: [...STATUSES] },
+            note: { type: 'string', maxLength: 1000 },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const { ids, filter, status, note } = request.body;
+      if ((ids === undefined) === (filter === undefined))
+        throw new AppError('invalid', 'Give either ids or a filter: the violations to review.');
+      const chosen = ids ?? (await violations.ids(toFilter(filter!), BULK_LIMIT));
+      const updated = await review(chosen, status, request.user ?? 'api', note);
+      return { status, updated, limit: BULK_LIMIT };
     },
   );
 }

@@ -1,8 +1,6 @@
-// Accounts with their trust score and profile, and violations: listed, and their review status.
+// Accounts with their trust score and profile (violations and their review: violations.ts).
 import type { Warehouse } from '../client.ts';
 import { rows } from './filters.ts';
-
-export type ViolationStatus = 'OPEN' | 'ACKNOWLEDGED' | 'DISMISSED' | 'FALSE_ALARM';
 
 export interface UserListEntry {
   accountKey: string;
@@ -104,73 +102,5 @@ export class PeopleQueries {
       violations,
       trustHistory: trust,
     };
-  }
-
-  /** Newest violations first, optionally of one review status. */
-  async violations(options: { status?: ViolationStatus; limit: number }): Promise<Array<Record<string, unknown>>> {
-    const list = await rows<Record<string, unknown>>(
-      this.w,
-      `SELECT violation_id, rule, severity, account_key, server_id, user_name, toString(detected_at) AS detected, summary, session_keys, trust_penalty, status, evidence_json
-       FROM ${this.w.table('violations')} FINAL WHERE ({status:String} = '' OR status = {status:String}) ORDER BY detected_at DESC LIMIT {limit:UInt32}`,
-      { status: options.status ?? '', limit: options.limit },
-    );
-    return list.map(({ evidence_json, detected, ...v }) => ({
-      ...v,
-      detectedAt: detected,
-      evidence: JSON.parse(String(evidence_json)) as unknown,
-    }));
-  }
-
-  /**
-   * A violation as its review needs it: account, rule, status, and the points it took off the
-   * trust score (its VIOLATION change's delta, 0 when none was recorded); null when unknown.
-   */
-  async violationForReview(
-    id: string,
-  ): Promise<{ accountKey: string; rule: string; status: string; pointsTaken: number } | null> {
-    const w = this.w;
-    const [row] = await rows<{ account_key: string; rule: string; status: string; taken: number | string }>(
-      w,
-      `SELECT v.account_key, v.rule, v.status,
-              ifNull((SELECT -min(delta) FROM ${w.table('trust_score_history')} WHERE violation_id = {id:String} AND reason = 'VIOLATION'), 0) AS taken
-       FROM ${w.table('violations')} AS v FINAL WHERE v.violation_id = {id:String}`,
-      { id },
-    );
-    return row
-      ? { accountKey: row.account_key, rule: row.rule, status: row.status, pointsTaken: Number(row.taken) }
-      : null;
-  }
-
-  /** Per rule: violations raised, reviewed (no longer open) and marked false alarms. */
-  async reviewCounts(): Promise<Record<string, { raised: number; reviewed: number; falseAlarms: number }>> {
-    const list = await rows<{ rule: string; raised: string; reviewed: string; false_alarms: string }>(
-      this.w,
-      `SELECT rule, count() AS raised, countIf(status != 'OPEN') AS reviewed, countIf(status = 'FALSE_ALARM') AS false_alarms
-       FROM ${this.w.table('violations')} FINAL GROUP BY rule ORDER BY rule`,
-      {},
-    );
-    return Object.fromEntries(
-      list.map((r) => [
-        r.rule,
-        { raised: Number(r.raised), reviewed: Number(r.reviewed), falseAlarms: Number(r.false_alarms) },
-      ]),
-    );
-  }
-
-  /** Sets a violation's review status; its status afterwards, or null when there is no such violation. */
-  async setViolationStatus(id: string, status: ViolationStatus, note: string): Promise<string | null> {
-    const w = this.w;
-    // A new version of the row, later updated_at: the Replacing engine keeps it as the current one.
-    await w.client.command({
-      query: `INSERT INTO ${w.table('violations')} SELECT * REPLACE ({status:String} AS status, {note:String} AS status_note, now64(3) AS updated_at)
-              FROM ${w.table('violations')} FINAL WHERE violation_id = {id:String}`,
-      query_params: { id, status, note },
-    });
-    const [row] = await rows<{ status: string }>(
-      w,
-      `SELECT status FROM ${w.table('violations')} FINAL WHERE violation_id = {id:String}`,
-      { id },
-    );
-    return row?.status ?? null;
   }
 }

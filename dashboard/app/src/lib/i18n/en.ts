@@ -120,6 +120,13 @@ export const en = {
   'violations.acknowledge': 'Acknowledge',
   'violations.dismiss': 'Dismiss',
   'violations.reopen': 'Reopen',
+  'violations.rule': 'Rule',
+  'violations.severity': 'Severity',
+  'violations.allRules': 'All rules',
+  'violations.allSeverities': 'All severities',
+  'violations.selectAll': 'Select all shown',
+  'violations.select': 'Select',
+  'violations.selected': '{count} selected',
   'violations.falseAlarm': 'False alarm',
   'violations.falseAlarms': 'False alarms',
   'violations.falseAlarmHint':
