@@ -9,6 +9,8 @@ export interface RuleMetadata {
   settingsKey: string;
   /** i18n key of the rule's name. */
   label: string;
+  /** i18n key of what it detects and what does not count ("ruleHelp.<ID>"). */
+  description: string;
   runsOn: RulePhase;
   actions: readonly RuleAction[];
   /** Each own setting with its i18n key ("ruleParam.<key>"), unit and range. */
@@ -19,6 +21,7 @@ export const RULE_METADATA: RuleMetadata[] = RULES.map((rule) => ({
   id: rule.id,
   settingsKey: rule.settingsKey,
   label: ruleLabel(rule.id),
+  description: `ruleHelp.${rule.id}`,
   runsOn: rule.runsOn,
   actions: rule.actions,
   parameters: Object.entries(rule.parameters as Record<string, RuleParameter>).map(([key, parameter]) => ({

@@ -30,6 +30,7 @@ describe('rule registry', () => {
   it('has the strings of every label, parameter and unit in every language', () => {
     const keys = RULE_METADATA.flatMap((r) => [
       r.label,
+      r.description,
       ...r.parameters.flatMap((p) => [p.label, ...(p.kind === 'number' ? [`unit.${p.unit}`] : [])]),
     ]);
     keys.push(...SeverityValues.map((s) => `severity.${s}`));

@@ -144,6 +144,18 @@ export const en = {
   'rule.GEO_RESTRICTION': 'Geo restriction',
   'rule.ACCOUNT_INACTIVITY': 'Inactivity',
   'rule.SECOND_HOUSEHOLD': 'Second household',
+  'ruleHelp.IMPOSSIBLE_TRAVEL':
+    'One account playing from two places farther apart than anyone travels in the time between. Not compared: one device whose address moves (a phone on a mobile network, a VPN), two devices of one household.',
+  'ruleHelp.SIMULTANEOUS_LOCATIONS':
+    'Plays at the same time from places far apart. Not compared: one device, two devices of one household (a second home, a trip), addresses on a VPN or mobile network.',
+  'ruleHelp.DEVICE_VELOCITY':
+    'More addresses or devices within the window than one household uses. A phone or a VPN whose address moves counts as one address.',
+  'ruleHelp.CONCURRENT_STREAMS':
+    'More streams at once than the account may play (set a higher limit on an account for a large household).',
+  'ruleHelp.GEO_RESTRICTION': 'Plays from a country that is denied, or outside the allowed countries.',
+  'ruleHelp.ACCOUNT_INACTIVITY': 'No play for longer than the limit: an account nobody uses any more.',
+  'ruleHelp.SECOND_HOUSEHOLD':
+    'The account used on days spread over weeks from a second place far from the first, on devices never seen there: someone else’s home, even if they never watch at the same time as the owner.',
   'severity.LOW': 'Low',
   'severity.MEDIUM': 'Medium',
   'severity.HIGH': 'High',

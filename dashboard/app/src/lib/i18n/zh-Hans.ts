@@ -145,6 +145,16 @@ export const zhHans: Record<MessageKey, string> = {
   'rule.GEO_RESTRICTION': '地区限制',
   'rule.ACCOUNT_INACTIVITY': '长期不活跃',
   'rule.SECOND_HOUSEHOLD': '第二个家庭',
+  'ruleHelp.IMPOSSIBLE_TRAVEL':
+    '同一账户在两地播放，距离远到这段时间内任何人都无法到达。不比较：地址移动的同一设备（移动网络上的手机、VPN），同一家庭的两台设备。',
+  'ruleHelp.SIMULTANEOUS_LOCATIONS':
+    '同一时间从相距很远的地方播放。不比较：同一设备、同一家庭的两台设备（第二个家、旅行）、VPN 或移动网络上的地址。',
+  'ruleHelp.DEVICE_VELOCITY': '时间窗口内的地址或设备数超过一个家庭的用量。地址移动的手机或 VPN 只算一个地址。',
+  'ruleHelp.CONCURRENT_STREAMS': '同时播放的流超过账户允许的数量（大家庭可在账户上设置更高上限）。',
+  'ruleHelp.GEO_RESTRICTION': '从被禁止的国家或允许范围以外的国家播放。',
+  'ruleHelp.ACCOUNT_INACTIVITY': '超过期限没有播放：已无人使用的账户。',
+  'ruleHelp.SECOND_HOUSEHOLD':
+    '账户在数周内的多天从远离第一个地点的第二个地点使用，且设备从未在第一个地点出现：那是别人的家，即使他们从不与账户主人同时观看。',
   'severity.LOW': '低',
   'severity.MEDIUM': '中',
   'severity.HIGH': '高',

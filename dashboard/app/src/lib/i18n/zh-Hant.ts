@@ -145,6 +145,16 @@ export const zhHant: Record<MessageKey, string> = {
   'rule.GEO_RESTRICTION': '地區限制',
   'rule.ACCOUNT_INACTIVITY': '長期未活動',
   'rule.SECOND_HOUSEHOLD': '第二個家庭',
+  'ruleHelp.IMPOSSIBLE_TRAVEL':
+    '同一帳戶在兩地播放，距離遠到這段時間內任何人都無法到達。不比較：位址移動的同一裝置（行動網路上的手機、VPN），同一家庭的兩台裝置。',
+  'ruleHelp.SIMULTANEOUS_LOCATIONS':
+    '同一時間從相距很遠的地方播放。不比較：同一裝置、同一家庭的兩台裝置（第二個家、旅行）、VPN 或行動網路上的位址。',
+  'ruleHelp.DEVICE_VELOCITY': '時間範圍內的位址或裝置數超過一個家庭的用量。位址移動的手機或 VPN 只算一個位址。',
+  'ruleHelp.CONCURRENT_STREAMS': '同時播放的串流超過帳戶允許的數量（大家庭可在帳戶上設定更高上限）。',
+  'ruleHelp.GEO_RESTRICTION': '從被禁止的國家或允許範圍以外的國家播放。',
+  'ruleHelp.ACCOUNT_INACTIVITY': '超過期限沒有播放：已無人使用的帳戶。',
+  'ruleHelp.SECOND_HOUSEHOLD':
+    '帳戶在數週內的多天從遠離第一個地點的第二個地點使用，且裝置從未在第一個地點出現：那是別人的家，即使他們從不與帳戶主人同時觀看。',
   'severity.LOW': '低',
   'severity.MEDIUM': '中',
   'severity.HIGH': '高',
