@@ -47,6 +47,8 @@ export interface AccountState {
   wandering?: Record<string, number>;
   /** Places the account is used from, with the days and devices seen at each (`places.ts`). */
   households?: Record<string, Household>;
+  /** The key of the place the account was last seen at (checked first). */
+  lastPlace?: string;
   lastActivityAt: number;
   trust: {
     score: number;

@@ -12,11 +12,16 @@ const MAX_PLACES = 8;
 
 type Located = Observation & { geo: { latitude: number; longitude: number } };
 
-/** The known place `now` is at, if any. */
+const within = (place: Household, now: Located) =>
+  haversineKm(place.latitude, place.longitude, now.geo.latitude, now.geo.longitude) <= PLACE_RADIUS_KM;
+
+/** The known place `now` is at, if any (the account's last place first: it usually is there). */
 export function placeAt(state: AccountState, now: Located): { key: string; place: Household } | null {
-  for (const [key, place] of Object.entries(state.households ?? {}))
-    if (haversineKm(place.latitude, place.longitude, now.geo.latitude, now.geo.longitude) <= PLACE_RADIUS_KM)
-      return { key, place };
+  const places = state.households;
+  if (!places) return null;
+  const last = state.lastPlace === undefined ? undefined : places[state.lastPlace];
+  if (last && within(last, now)) return { key: state.lastPlace!, place: last };
+  for (const key in places) if (within(places[key]!, now)) return { key, place: places[key]! };
   return null;
 }
 
@@ -38,10 +43,13 @@ function placeFor(state: AccountState, now: Located): { key: string; place: Hous
 /** Records `now` at its place (its day and device); days older than `windowMs` are forgotten. */
 export function recordPlace(state: AccountState, now: Located, windowMs: number): { key: string; place: Household } {
   const found = placeFor(state, now);
+  state.lastPlace = found.key;
   const today = Math.floor(now.at / DAY);
-  const since = Math.floor((now.at - windowMs) / DAY);
-  if (!found.place.days.includes(today)) found.place.days.push(today);
-  found.place.days = found.place.days.filter((d) => d > since);
+  // The days change only on a new day: the window is trimmed then (not on every event).
+  if (!found.place.days.includes(today)) {
+    const since = Math.floor((now.at - windowMs) / DAY);
+    found.place.days = [...found.place.days.filter((d) => d > since), today];
+  }
   if (now.deviceId) found.place.devices[now.deviceId] = now.at;
   return found;
 }

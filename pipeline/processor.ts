@@ -24,6 +24,8 @@ import type { FalseAlarmMarks } from './false-alarms.ts';
 import type { TrustAdjustment } from './trust-adjustments.ts';
 import { applyAdjustments, settleFalseAlarms } from './trust.ts';
 
+const NOTHING: TrustScoreChange[] = [];
+
 export interface ProcessorOptions {
   bus: Bus;
   /** Places events written before they carried their place (schema version 3). */
@@ -185,6 +187,7 @@ export class StreamProcessor {
   private byHand(state: AccountState, upTo: number): TrustScoreChange[] {
     const marks = this.marks.get(state.accountKey);
     const adjustments = this.adjustments.get(state.accountKey);
+    if (!marks && !adjustments) return NOTHING;
     return [
       ...(marks ? settleFalseAlarms(state, marks, upTo) : []),
       ...(adjustments ? applyAdjustments(state, adjustments, upTo) : []),

@@ -32,13 +32,14 @@ export const impossibleTravel = defineRule<'impossibleTravel', ImpossibleTravelS
     if (!s.enabled || !located(now) || !located(before) || before.ip === now.ip) return [];
     if (wandering?.(now) || wandering?.(before)) return [];
     if (before.sessionKey !== now.sessionKey && state.active[before.sessionKey]) return [];
-    if (sameDevice(before, now) || household?.(before, now)) return [];
+    if (sameDevice(before, now)) return [];
     const distance = distanceKm(before, now);
     if (distance < s.minDistanceKm) return [];
     // A minute at least: two reports in the same poll are not an infinite speed.
     const elapsed = Math.max(now.at - before.at, 60_000);
     const speed = distance / (elapsed / 3_600_000);
-    if (speed <= s.maxSpeedKmh) return [];
+    // Asked last: the cheap checks first, on every event.
+    if (speed <= s.maxSpeedKmh || household?.(before, now)) return [];
     const kmh = Math.round(speed).toLocaleString('en-US');
     return [
       violation('IMPOSSIBLE_TRAVEL', s, state, {

@@ -43,7 +43,13 @@ export const secondHousehold = defineRule<'secondHousehold', SecondHouseholdSett
     if (!found) return [];
     const { key, place } = found;
     const since = Math.floor((now.at - s.windowMs) / DAY);
-    if (!settled(place.days, s.minDays)) return [];
+    if (
+      !settled(
+        place.days.filter((d) => d > since),
+        s.minDays,
+      )
+    )
+      return [];
     const here = new Set(Object.keys(place.devices));
     for (const [otherKey, other] of Object.entries(state.households!)) {
       if (

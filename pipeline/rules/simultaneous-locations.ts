@@ -30,9 +30,9 @@ export const simultaneousLocations = defineRule<'simultaneousLocations', Simulta
           other.ip !== now.ip &&
           !wandering?.(other) &&
           !sameDevice(other, now) &&
-          !household?.(other, now) &&
           !trusted(other) &&
-          distanceKm(other, now) > s.minDistanceKm,
+          distanceKm(other, now) > s.minDistanceKm &&
+          !household?.(other, now),
       );
     if (conflicts.length === 0) return [];
     const sessions = [...conflicts, now].sort((x, y) => (x.sessionKey < y.sessionKey ? -1 : 1));
