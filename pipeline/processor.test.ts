@@ -301,18 +301,23 @@ describe('rule changes while running', () => {
   });
 });
 
-describe('false-alarm marks', () => {
-  it('give the points back once, also after a restart, and take them again when withdrawn', async () => {
-    const names = {
-      playbackEvents: uniqueName('fa-events'),
-      violations: uniqueName('fa-violations'),
-      trustScoreChanges: uniqueName('fa-trust'),
-    };
-    await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 1 })));
-    const events = { ...topics.playbackEvents, name: names.playbackEvents };
-    const trustTopic = { ...topics.trustScoreChanges, name: names.trustScoreChanges };
-    const producer = await bus.producer();
-    const start = () =>
+/**
+ * Topics of their own for one test, a producer, a way to start a processor on them (each one of
+ * the same consumer group, as a restart is), and four streams at once on an account: one
+ * concurrent-streams violation.
+ */
+async function trustScenario(prefix: string) {
+  const names = {
+    playbackEvents: uniqueName(`${prefix}-events`),
+    violations: uniqueName(`${prefix}-violations`),
+    trustScoreChanges: uniqueName(`${prefix}-trust`),
+  };
+  await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 1 })));
+  const producer = await bus.producer();
+  return {
+    send: (events: PlaybackEvent[]) =>
+      publish(producer, { ...topics.playbackEvents, name: names.playbackEvents }, events),
+    start: () =>
       new StreamProcessor({
         bus,
         geo,
@@ -321,18 +326,26 @@ describe('false-alarm marks', () => {
         groupId: names.playbackEvents,
         topicNames: names,
         inactivityCheckMs: 0,
-      });
-    // Four streams at once on one account: one concurrent-streams violation.
-    const four = Array.from({ length: 4 }, (_, i) =>
-      play('30', `30-stream-${i}`, '18.9.22.69', T0 + i * MIN, T0 + 60 * MIN),
-    )
-      .flat()
-      .sort((a, b) => a.observedAt - b.observedAt);
+      }),
+    fourStreams: (user: string, from: number) =>
+      Array.from({ length: 4 }, (_, i) =>
+        play(user, `${user}-${from}-${i}`, '18.9.22.69', from + i * MIN, from + 60 * MIN),
+      )
+        .flat()
+        .sort((a, b) => a.observedAt - b.observedAt),
+    violations: () => readAll<Violation>({ ...topics.violations, name: names.violations }),
+    trustChanges: () => readAll<TrustScoreChange>({ ...topics.trustScoreChanges, name: names.trustScoreChanges }),
+  };
+}
+
+describe('false-alarm marks', () => {
+  it('give the points back once, also after a restart, and take them again when withdrawn', async () => {
+    const { send, start, fourStreams, violations, trustChanges } = await trustScenario('fa');
     const first = start();
     await first.start();
-    await publish(producer, events, four);
+    await send(fourStreams('30', T0));
     expect(await first.drain(60_000)).toBe(true);
-    const [violation] = await readAll<Violation>({ ...topics.violations, name: names.violations });
+    const [violation] = await violations();
     expect(violation!.rule).toBe('CONCURRENT_STREAMS');
     const penalised = first.account('plex:30')!.trust.score;
     expect(penalised).toBe(100 - violation!.trustPenalty);
@@ -358,7 +371,7 @@ describe('false-alarm marks', () => {
     expect(second.account('plex:30')!.trust.score).toBe(penalised);
     await second.stop();
 
-    const changes = await readAll<TrustScoreChange>(trustTopic);
+    const changes = await trustChanges();
     expect(changes.map((c) => [c.reason, c.delta])).toEqual([
       ['VIOLATION', -violation!.trustPenalty],
       ['FALSE_ALARM', violation!.trustPenalty],
@@ -369,28 +382,7 @@ describe('false-alarm marks', () => {
 
 describe('trust adjusted by hand', () => {
   it('applies each adjustment once, at its time among the events, so a replay reaches the same score', async () => {
-    const names = {
-      playbackEvents: uniqueName('adj-events'),
-      violations: uniqueName('adj-violations'),
-      trustScoreChanges: uniqueName('adj-trust'),
-    };
-    await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 1 })));
-    const events = { ...topics.playbackEvents, name: names.playbackEvents };
-    const producer = await bus.producer();
-    const start = () =>
-      new StreamProcessor({
-        bus,
-        geo,
-        logger,
-        rules,
-        groupId: names.playbackEvents,
-        topicNames: names,
-        inactivityCheckMs: 0,
-      });
-    const fourStreams = (from: number) =>
-      Array.from({ length: 4 }, (_, i) => play('40', `40-${from}-${i}`, '18.9.22.69', from + i * MIN, from + 60 * MIN))
-        .flat()
-        .sort((a, b) => a.observedAt - b.observedAt);
+    const { send, start, fourStreams, trustChanges } = await trustScenario('adj');
     const reset = {
       id: 'reset-1',
       accountKey: 'plex:40',
@@ -404,13 +396,13 @@ describe('trust adjusted by hand', () => {
     // A violation, the reset two hours later, a second violation the next day.
     const first = start();
     await first.start();
-    await publish(producer, events, fourStreams(T0));
+    await send(fourStreams('40', T0));
     expect(await first.drain(60_000)).toBe(true);
     const penalised = first.account('plex:40')!.trust.score;
     expect(penalised).toBeLessThan(100);
     await first.updateAdjustments([reset]);
     expect(first.account('plex:40')!.trust.score).toBe(100);
-    await publish(producer, events, fourStreams(T0 + DAY));
+    await send(fourStreams('40', T0 + DAY));
     expect(await first.drain(60_000)).toBe(true);
     const final = first.account('plex:40')!.trust.score;
     expect(final).toBe(penalised);
@@ -423,7 +415,7 @@ describe('trust adjusted by hand', () => {
     await waitFor(() => second.stats.replayed > 0, 'the replay', 60_000);
     expect(second.account('plex:40')!.trust.score).toBe(final);
     await second.stop();
-    const changes = await readAll<TrustScoreChange>({ ...topics.trustScoreChanges, name: names.trustScoreChanges });
+    const changes = await trustChanges();
     expect(changes.map((c) => c.reason)).toEqual(['VIOLATION', 'RESET', 'VIOLATION']);
     expect(changes[1]).toMatchObject({ newScore: 100, note: 'household of five, confirmed (admin)' });
   });

@@ -38,42 +38,8 @@ export function collectErrors(page: Page): string[] {
   return errors;
 }
 
-/**
- * How many pixels of a screenshot of the element, below `top` pixels (past a chart's legend, drawn above its plot area), are
- * within a small distance of the colour: whether a chart drew its series in its plot area.
- */
-export async function pixelsOfColour(
-  page: Page,
-  selector: string,
-  [r, g, b]: [number, number, number],
-  top = 24,
-): Promise<number> {
-  const png = await page.locator(selector).screenshot();
-  return page.evaluate(
-    async ({ base64, r, g, b, top }) => {
-      const image = new Image();
-      image.src = `data:image/png;base64,${base64}`;
-      await image.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = image.width;
-      canvas.height = image.height;
-      const context = canvas.getContext('2d')!;
-      context.drawImage(image, 0, 0);
-      const pixels = context.getImageData(0, top, image.width, Math.max(1, image.height - top)).data;
-      let n = 0;
-      for (let i = 0; i < pixels.length; i += 4)
-        if (Math.abs(pixels[i]! - r) + Math.abs(pixels[i + 1]! - g) + Math.abs(pixels[i + 2]! - b) < 60) n++;
-      return n;
-    },
-    { base64: png.toString('base64'), r, g, b, top },
-  );
-}
-
-/**
- * How many distinct colours a screenshot of the element has, decoded by the browser itself: a
- * blank or single-colour canvas has one or two.
- */
-export async function distinctColours(page: Page, selector: string): Promise<number> {
+/** A screenshot of the element decoded by the browser itself: its width and RGBA pixels, row by row. */
+async function screenshotPixels(page: Page, selector: string): Promise<{ width: number; data: number[] }> {
   const png = await page.locator(selector).screenshot();
   return page.evaluate(async (base64) => {
     const image = new Image();
@@ -84,9 +50,35 @@ export async function distinctColours(page: Page, selector: string): Promise<num
     canvas.height = image.height;
     const context = canvas.getContext('2d')!;
     context.drawImage(image, 0, 0);
-    const pixels = context.getImageData(0, 0, image.width, image.height).data;
-    const seen = new Set<number>();
-    for (let i = 0; i < pixels.length; i += 4) seen.add((pixels[i]! << 16) | (pixels[i + 1]! << 8) | pixels[i + 2]!);
-    return seen.size;
+    return { width: image.width, data: Array.from(context.getImageData(0, 0, image.width, image.height).data) };
   }, png.toString('base64'));
+}
+
+/**
+ * How many pixels of a screenshot of the element, below `top` pixels (past a chart's legend,
+ * drawn above its plot area), are within a small distance of the colour: whether a chart drew
+ * its series in its plot area.
+ */
+export async function pixelsOfColour(
+  page: Page,
+  selector: string,
+  [r, g, b]: [number, number, number],
+  top = 24,
+): Promise<number> {
+  const { width, data } = await screenshotPixels(page, selector);
+  let n = 0;
+  for (let i = top * width * 4; i < data.length; i += 4)
+    if (Math.abs(data[i]! - r) + Math.abs(data[i + 1]! - g) + Math.abs(data[i + 2]! - b) < 60) n++;
+  return n;
+}
+
+/**
+ * How many distinct colours a screenshot of the element has: a blank or single-colour canvas has
+ * one or two.
+ */
+export async function distinctColours(page: Page, selector: string): Promise<number> {
+  const { data } = await screenshotPixels(page, selector);
+  const seen = new Set<number>();
+  for (let i = 0; i < data.length; i += 4) seen.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+  return seen.size;
 }

@@ -5,10 +5,8 @@ import { Analytics, SessionQueries } from '../../warehouse/queries/index.ts';
 import { errors, Overview } from '../contract.ts';
 import { filters, rangeSchema, type RangeQuery } from './range.ts';
 
-const ANALYTICS = [
-  'plays',
-  'heatmap',
-  'decisions',
+/** The analytics that are ranked lists, which `limit` cuts. */
+const RANKED = [
   'resolutions',
   'video-codecs',
   'audio-codecs',
@@ -17,26 +15,13 @@ const ANALYTICS = [
   'players',
   'top-users',
   'top-titles',
-  'concurrency',
-  'bandwidth',
-  'data',
   'countries',
   'cities',
 ] as const;
+/** Time series and shares: every bucket or share of the period. */
+const SERIES = ['plays', 'heatmap', 'decisions', 'concurrency', 'bandwidth', 'data'] as const;
+const ANALYTICS = [...SERIES, ...RANKED];
 type AnalyticName = (typeof ANALYTICS)[number];
-/** The analytics that are ranked lists, which `limit` cuts. */
-const RANKED: readonly AnalyticName[] = [
-  'resolutions',
-  'video-codecs',
-  'audio-codecs',
-  'platforms',
-  'products',
-  'players',
-  'top-users',
-  'top-titles',
-  'countries',
-  'cities',
-];
 
 export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
   const sessions = new SessionQueries(warehouse);
@@ -72,7 +57,7 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
               type: 'integer',
               minimum: 1,
               maximum: 100,
-              description: `The first rows of a ranked list (${RANKED.join(', ')}; default 10 for the top lists, all rows for the others). Time series (${ANALYTICS.filter((n) => !RANKED.includes(n)).join(', ')}) return every bucket of the period.`,
+              description: `The first rows of a ranked list (${RANKED.join(', ')}; default 10 for the top lists, all rows for the others). Time series and shares (${SERIES.join(', ')}) return every bucket or share of the period.`,
             },
           },
         },
