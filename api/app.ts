@@ -23,6 +23,7 @@ import { sessionRoutes } from './routes/sessions.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { serverMetricsRoutes } from './routes/server-metrics.ts';
 import { violationRoutes } from './routes/violations.ts';
+import { API_TAGS, tagByResource } from './openapi-tags.ts';
 import { liveRoutes, type StreamControl } from './routes/live.ts';
 import { userRoutes } from './routes/users.ts';
 import { libraryRoutes } from './routes/library.ts';
@@ -108,6 +109,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   // Before any route, so that every route is seen and checked.
   app.decorate('routeAccess', requireAuth(app, store));
   boundNumbers(app);
+  tagByResource(app);
   await securityHeaders(app, dashboardDir);
   if (options.bus) {
     const revocations = new RevocationFeed({ bus: options.bus, store, logger: options.logger });
@@ -130,6 +132,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         },
       },
       security: [{ session: [] }, { token: [] }],
+      tags: API_TAGS.map((t) => ({ ...t })),
     },
   });
   await publicRoutes(app, async (scope) => {

@@ -205,6 +205,25 @@ it('documents the declared shapes in the OpenAPI document, by name', () => {
   expect(history).toContain('nextCursor');
 });
 
+it('files every /api/v1 operation under its resource, each tag described', () => {
+  const document = app.swagger() as {
+    tags: Array<{ name: string; description: string }>;
+    paths: Record<string, Record<string, { tags?: string[] }>>;
+  };
+  const described = new Set(document.tags.map((t) => t.name));
+  const untagged: string[] = [];
+  for (const [path, operations] of Object.entries(document.paths)) {
+    if (!path.startsWith('/api/v1/')) continue;
+    for (const [method, operation] of Object.entries(operations)) {
+      const tags = operation.tags ?? [];
+      if (tags.length === 0 || !tags.every((t) => described.has(t))) untagged.push(`${method} ${path}`);
+    }
+  }
+  expect(untagged).toEqual([]);
+  expect(document.paths['/api/v1/sessions/history']!.get!.tags).toEqual(['sessions']);
+  expect(document.paths['/api/v1/violations/status']!.post!.tags).toEqual(['violations']);
+});
+
 it('shows what the connectors read of a play: network, hardware transcoding, reasons, container, client version, paused time', async () => {
   const response = await fetch(`${base}/api/v1/sessions/plex-home/now`, { headers: { cookie } });
   expect(response.status).toBe(200);
