@@ -1,10 +1,9 @@
 // Violations an admin marked a false alarm. The points each took are given back to the account's
 // trust score, and taken again if the mark is withdrawn (the violation reopened or acknowledged).
 // Marks are a config document, so every processor sees one within the poll interval; after a
-// restart the processor re-applies them all to the replayed state, and since a change's id comes
-// from the violation and the time of the mark, nothing is published twice.
+// restart the processor applies each at its time among the replayed events, and since a change's
+// id comes from the violation and the time of the mark, nothing is published twice.
 import type { ConfigDocuments } from '../warehouse/config-documents.ts';
-import { VersionConflictError } from '../warehouse/config-documents.ts';
 
 interface FalseAlarmMark {
   accountKey: string;
@@ -45,25 +44,15 @@ export class FalseAlarmStore {
   }
 
   /** Calls `apply` with the marks now and whenever they change (here or in another process). */
-  async watch(apply: (marks: FalseAlarmMarks) => void, onError: (err: Error) => void): Promise<() => void> {
-    apply(await this.get());
-    return this.documents.onChange((name) => {
-      if (name === DOCUMENT) this.get().then(apply, onError);
-    });
+  watch(apply: (marks: FalseAlarmMarks) => void, onError: (err: Error) => void): Promise<() => void> {
+    return this.documents.watch(DOCUMENT, () => this.get(), apply, onError);
   }
 
-  /** Read, change, save against the version read: two admins marking at once both land. */
-  private async edit(by: string, change: (marks: FalseAlarmMarks) => boolean): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
-      const doc = await this.documents.get<{ marks: FalseAlarmMarks }>(DOCUMENT);
-      const marks = { ...(doc?.body.marks ?? {}) };
-      if (!change(marks)) return;
-      try {
-        await this.documents.put(DOCUMENT, { marks }, by, doc?.version ?? 0);
-        return;
-      } catch (err) {
-        if (!(err instanceof VersionConflictError) || attempt >= 4) throw err;
-      }
-    }
+  /** Changes a copy of the marks; saved when `change` says it changed something. */
+  private edit(by: string, change: (marks: FalseAlarmMarks) => boolean): Promise<void> {
+    return this.documents.update<{ marks: FalseAlarmMarks }>(DOCUMENT, by, (body) => {
+      const marks = { ...body?.marks };
+      return change(marks) ? { marks } : null;
+    });
   }
 }

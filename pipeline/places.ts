@@ -5,12 +5,11 @@
 // this model whatever rules are enabled; the location rules and the second household rule read it.
 import { haversineKm } from '../core/geo-math.ts';
 import type { AccountState, Household, Observation } from './account-state.ts';
+import type { Located } from './rules/distance.ts';
 
 const DAY = 86_400_000;
 const PLACE_RADIUS_KM = 50;
 const MAX_PLACES = 8;
-
-type Located = Observation & { geo: { latitude: number; longitude: number } };
 
 const within = (place: Household, now: Located) =>
   haversineKm(place.latitude, place.longitude, now.geo.latitude, now.geo.longitude) <= PLACE_RADIUS_KM;

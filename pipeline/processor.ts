@@ -161,16 +161,22 @@ export class StreamProcessor {
   /** New false-alarm marks: the owned accounts' scores given back or taken again, published. */
   async updateFalseAlarms(marks: FalseAlarmMarks, now = Date.now()): Promise<void> {
     this.marks.clear();
-    for (const [id, mark] of Object.entries(marks))
-      this.marks.set(mark.accountKey, { ...this.marks.get(mark.accountKey), [id]: mark });
+    for (const [id, mark] of Object.entries(marks)) {
+      let own = this.marks.get(mark.accountKey);
+      if (!own) this.marks.set(mark.accountKey, (own = {}));
+      own[id] = mark;
+    }
     await this.settle((state) => settleFalseAlarms(state, this.marks.get(state.accountKey) ?? {}, now));
   }
 
   /** The adjustments by hand: those not applied yet are applied and published. */
   async updateAdjustments(adjustments: readonly TrustAdjustment[], now = Date.now()): Promise<void> {
     this.adjustments.clear();
-    for (const a of [...adjustments].sort((x, y) => x.at - y.at))
-      this.adjustments.set(a.accountKey, [...(this.adjustments.get(a.accountKey) ?? []), a]);
+    for (const a of [...adjustments].sort((x, y) => x.at - y.at)) {
+      let own = this.adjustments.get(a.accountKey);
+      if (!own) this.adjustments.set(a.accountKey, (own = []));
+      own.push(a);
+    }
     await this.settle((state) => applyAdjustments(state, this.adjustments.get(state.accountKey) ?? [], now));
   }
 

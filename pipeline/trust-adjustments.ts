@@ -4,7 +4,6 @@
 // a processor that rebuilds the state by replaying the events reaches the same score.
 import { randomUUID } from 'node:crypto';
 import type { ConfigDocuments } from '../warehouse/config-documents.ts';
-import { VersionConflictError } from '../warehouse/config-documents.ts';
 
 export interface TrustAdjustment {
   id: string;
@@ -28,28 +27,14 @@ export class TrustAdjustmentStore {
 
   async add(adjustment: Omit<TrustAdjustment, 'id' | 'at'>, at = Date.now()): Promise<TrustAdjustment> {
     const added = { ...adjustment, id: randomUUID(), at };
-    // Read, append, save against the version read: two admins at once both land.
-    for (let attempt = 0; ; attempt++) {
-      const doc = await this.documents.get<{ adjustments: TrustAdjustment[] }>(DOCUMENT);
-      try {
-        await this.documents.put(
-          DOCUMENT,
-          { adjustments: [...(doc?.body.adjustments ?? []), added] },
-          adjustment.by,
-          doc?.version ?? 0,
-        );
-        return added;
-      } catch (err) {
-        if (!(err instanceof VersionConflictError) || attempt >= 4) throw err;
-      }
-    }
+    await this.documents.update<{ adjustments: TrustAdjustment[] }>(DOCUMENT, adjustment.by, (body) => ({
+      adjustments: [...(body?.adjustments ?? []), added],
+    }));
+    return added;
   }
 
   /** Calls `apply` with every adjustment now and whenever one is added (here or elsewhere). */
-  async watch(apply: (adjustments: TrustAdjustment[]) => void, onError: (err: Error) => void): Promise<() => void> {
-    apply(await this.list());
-    return this.documents.onChange((name) => {
-      if (name === DOCUMENT) this.list().then(apply, onError);
-    });
+  watch(apply: (adjustments: TrustAdjustment[]) => void, onError: (err: Error) => void): Promise<() => void> {
+    return this.documents.watch(DOCUMENT, () => this.list(), apply, onError);
   }
 }

@@ -1,6 +1,8 @@
 // Trust score per account: 100 at first, each violation takes its rule's penalty off, each clean
-// day gives a little back, a violation marked a false alarm gives its points back, always within 0..100. Every change is an event with its reason; change
-// ids come from the account and the event time, so a replay yields the same changes.
+// day gives a little back, a violation marked a false alarm gives its points back, an admin may
+// adjust or reset it with a reason; always within 0..100. Every change is an event with its
+// reason; change ids come from the account and the event time (or the mark, or the adjustment),
+// so a replay yields the same changes.
 import { createHash } from 'node:crypto';
 import type { TrustScoreChange, Violation } from '../schemas/index.ts';
 import type { AccountState } from './account-state.ts';

@@ -35,19 +35,25 @@ export async function startProcessor(
     },
     (err) => logger.error({ err: err.message }, 'saved rule parameters not applied; keeping the running ones'),
   );
-  const unwatchMarks = await byHand.falseAlarms.watch(
-    (marks) =>
-      void processor
-        .updateFalseAlarms(marks)
-        .catch((err: unknown) => logger.error({ err }, 'false-alarm marks not applied; retried on the next change')),
-    (err) => logger.error({ err: err.message }, 'false-alarm marks not read'),
+  // Trust changed by hand: applied as its documents change; a failure is logged and retried on
+  // the next change.
+  const follow = <T>(
+    what: string,
+    store: { watch(apply: (value: T) => void, onError: (err: Error) => void): Promise<() => void> },
+    update: (value: T) => Promise<void>,
+  ) =>
+    store.watch(
+      (value) =>
+        void update(value).catch((err: unknown) =>
+          logger.error({ err }, `${what} not applied; retried on the next change`),
+        ),
+      (err) => logger.error({ err: err.message }, `${what} not read`),
+    );
+  const unwatchMarks = await follow('false-alarm marks', byHand.falseAlarms, (marks) =>
+    processor.updateFalseAlarms(marks),
   );
-  const unwatchAdjustments = await byHand.trustAdjustments.watch(
-    (adjustments) =>
-      void processor
-        .updateAdjustments(adjustments)
-        .catch((err: unknown) => logger.error({ err }, 'trust adjustments not applied; retried on the next change')),
-    (err) => logger.error({ err: err.message }, 'trust adjustments not read'),
+  const unwatchAdjustments = await follow('trust adjustments', byHand.trustAdjustments, (adjustments) =>
+    processor.updateAdjustments(adjustments),
   );
   return {
     processor,

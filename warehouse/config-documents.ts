@@ -65,6 +65,37 @@ export class ConfigDocuments {
     return { body, version, updatedAt: new Date(now).toISOString(), updatedBy };
   }
 
+  /**
+   * Read, change, save against the version read, again on a conflict: two processes changing the
+   * document at once both land. `change` returns the new body, or null to leave it as it is.
+   */
+  async update<T>(name: string, by: string, change: (body: T | undefined) => T | null): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      const doc = await this.get<T>(name);
+      const next = change(doc?.body);
+      if (next === null) return;
+      try {
+        await this.put(name, next, by, doc?.version ?? 0);
+        return;
+      } catch (err) {
+        if (!(err instanceof VersionConflictError) || attempt >= 4) throw err;
+      }
+    }
+  }
+
+  /** Calls `apply` with `read()` now and whenever the document `name` changes, here or elsewhere. */
+  async watch<T>(
+    name: string,
+    read: () => Promise<T>,
+    apply: (value: T) => void,
+    onError: (err: Error) => void,
+  ): Promise<() => void> {
+    apply(await read());
+    return this.onChange((changed) => {
+      if (changed === name) read().then(apply, onError);
+    });
+  }
+
   /** Calls `listener(name)` whenever a document changes, here or in another process. */
   onChange(listener: Listener): () => void {
     this.events.on('change', listener);

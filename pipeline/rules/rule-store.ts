@@ -64,11 +64,11 @@ export class RuleStore {
 
   /** Calls `apply` with the rules now and whenever they are saved (here or by another process). */
   async watch(apply: (config: RuleConfig) => void, onError: (err: Error) => void): Promise<() => void> {
-    apply(await this.get());
-    if (this.deps.file) return () => undefined;
-    return this.deps.documents.onChange((name) => {
-      if (name === RULES_DOCUMENT) this.get().then(apply, onError);
-    });
+    if (this.deps.file) {
+      apply(await this.get());
+      return () => undefined;
+    }
+    return this.deps.documents.watch(RULES_DOCUMENT, () => this.get(), apply, onError);
   }
 
   private async writable(): Promise<RuleConfig> {
