@@ -1,5 +1,17 @@
 // Numbers, times and sizes as people read them, in the visitor's language.
-import { locale } from './i18n/index.svelte.ts';
+import { locale, t, type MessageKey } from './i18n/index.svelte.ts';
+
+const NETWORK_TYPES: Record<string, MessageKey> = {
+  access: 'violations.networkAccess',
+  mobile: 'violations.networkMobile',
+  hosting: 'violations.networkHosting',
+};
+
+/** A network's type (access, mobile, hosting) in words; '' when unknown. */
+export function networkType(type: string | null | undefined): string {
+  const key = type ? NETWORK_TYPES[type] : undefined;
+  return key ? t(key) : '';
+}
 
 export function bitrate(kbps: number | null | undefined): string {
   if (kbps === null || kbps === undefined) return '–';
