@@ -53,7 +53,7 @@ export default tseslint.config(
   },
   ...layering,
   {
-    files: ['scripts/**', 'bench/**', 'demo/**', 'runtime/import-cli.ts'],
+    files: ['scripts/**', 'bench/**', 'demo/**', 'runtime/import-cli.ts', 'runtime/admin-cli.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -136,7 +136,11 @@ describe('API authentication', () => {
     expect(setCookie).toMatch(/HttpOnly/);
     expect(setCookie).toMatch(/SameSite=Strict/);
     const cookie = setCookie.split(';')[0]!;
-    expect(await (await call('/api/v1/auth/me', { headers: { cookie } })).json()).toEqual({ username: 'admin' });
+    expect(await (await call('/api/v1/auth/me', { headers: { cookie } })).json()).toEqual({
+      username: 'admin',
+      role: 'owner',
+      via: 'session',
+    });
     expect((await call('/api/v1/auth/logout', { method: 'POST', headers: { cookie } })).status).toBe(200);
     expect((await call('/api/v1/auth/me', { headers: { cookie } })).status).toBe(401);
   });

@@ -19,6 +19,10 @@ import { AuthStore } from './auth/store.ts';
 import { RevocationFeed } from './auth/revocations.ts';
 import { authRoutes } from './routes/auth.ts';
 import { tokenRoutes } from './routes/tokens.ts';
+import { dashboardUserRoutes } from './routes/dashboard-users.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { auditTrail } from './audit.ts';
+import { AuditQueries } from '../warehouse/queries/audit.ts';
 import { sessionRoutes } from './routes/sessions.ts';
 import { analyticsRoutes } from './routes/analytics.ts';
 import { serverMetricsRoutes } from './routes/server-metrics.ts';
@@ -108,6 +112,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(websocket);
   // Before any route, so that every route is seen and checked.
   app.decorate('routeAccess', requireAuth(app, store));
+  const audit = new AuditQueries(options.warehouse);
+  auditTrail(app, audit, options.logger);
   boundNumbers(app);
   tagByResource(app);
   await securityHeaders(app, dashboardDir);
@@ -150,6 +156,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     loginAttemptsPerMinute: options.loginAttemptsPerMinute ?? 10,
   });
   await app.register(tokenRoutes, { store });
+  await app.register(dashboardUserRoutes, { store });
+  await app.register(auditRoutes, { audit });
   await app.register(sessionRoutes, { warehouse: options.warehouse });
   await app.register(analyticsRoutes, { warehouse: options.warehouse });
   await app.register(serverMetricsRoutes, { warehouse: options.warehouse });

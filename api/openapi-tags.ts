@@ -18,7 +18,9 @@ export const API_TAGS = [
   { name: 'notifications', description: 'Alert channels and deliveries' },
   { name: 'imports', description: 'History imports from Tautulli and Jellystat' },
   { name: 'settings', description: 'General settings' },
-  { name: 'auth', description: 'Signing in and out, the first administrator' },
+  { name: 'auth', description: 'Signing in and out; your own password and sessions' },
+  { name: 'dashboard-users', description: 'People who sign in to Streamwarden, their roles and sessions (owner only)' },
+  { name: 'audit', description: 'Every admin action and sign-in' },
   { name: 'setup', description: 'The first run' },
   { name: 'tokens', description: 'API tokens' },
 ] as const;

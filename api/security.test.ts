@@ -10,7 +10,7 @@ import { createLogger } from '../core/logger.ts';
 import { allTopics } from '../schemas/index.ts';
 import { setupAndSignIn } from '../testing/api-session.ts';
 import { testConfiguration } from '../testing/configuration.ts';
-import { rawRequest, rawUpgrade } from '../testing/raw-http.ts';
+import { concrete, rawRequest, rawUpgrade } from '../testing/raw-http.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
 import { migrate } from '../warehouse/migrations.ts';
 import { buildApi } from './app.ts';
@@ -51,14 +51,6 @@ afterAll(async () => {
   await bus?.close();
   await warehouse?.drop();
 });
-
-/** A concrete path for a route pattern: every :param gets a plausible value. */
-const concrete = (url: string) =>
-  url
-    .replace(/:(\w+)/g, (_, name: string) =>
-      name === 'serverId' ? 'plex-home' : name === 'id' ? '0123456789ab' : 'x1',
-    )
-    .replace(/\*$/, 'x');
 
 const PUBLIC_ROUTES = [
   'GET /api/v1/setup',

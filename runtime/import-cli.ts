@@ -6,12 +6,7 @@
 // With the embedded ClickHouse, stop Streamwarden first (one process owns ./data), or import
 // from the dashboard (Settings > Import) while it runs.
 import { GeoIp } from '../core/geoip.ts';
-import { ConfigError, loadConfig } from './config.ts';
-import { createLogger } from '../core/logger.ts';
-import { openWarehouse } from '../warehouse/client.ts';
-import { preparePrivateDataDir } from './data-dir.ts';
-import { migrate } from '../warehouse/migrations.ts';
-import { join } from 'node:path';
+import { openCliWarehouse } from './cli-warehouse.ts';
 import { importHistory, ImportFormatError, type ImportSource } from '../importers/import-history.ts';
 import { describeImport } from '../importers/summary.ts';
 import type { ImportProgress } from '../importers/writer.ts';
@@ -65,25 +60,7 @@ function progressPrinter(): (p: ImportProgress) => void {
 
 async function main(): Promise<void> {
   const source = parse(process.argv.slice(2));
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (err instanceof ConfigError) usage(err.message);
-    throw err;
-  }
-  const logger = createLogger('import', 'warn');
-  let warehouse;
-  try {
-    preparePrivateDataDir(config.dataDir, logger);
-    warehouse = await openWarehouse({ ...config.clickhouse, embeddedPath: join(config.dataDir, 'clickhouse') }, logger);
-  } catch (err) {
-    console.error(
-      `import: cannot open the warehouse (${(err as Error).message}). With the embedded ClickHouse, stop Streamwarden first or import from the dashboard.`,
-    );
-    process.exit(1);
-  }
-  await migrate(warehouse, logger);
+  const { warehouse, config } = await openCliWarehouse('import', usage, 'or import from the dashboard');
   const geo = await GeoIp.open({ databasePath: config.geoipDatabase });
   try {
     const result = await importHistory(source, warehouse, {

@@ -1,13 +1,13 @@
 // Generated from schemas/*.avsc by `npm run schemas:types`. Do not edit by hand.
 
-export const AuthRevocationKindValues = ['SESSION', 'TOKEN', 'UNKNOWN'] as const;
+export const AuthRevocationKindValues = ['SESSION', 'TOKEN', 'UNKNOWN', 'USER'] as const;
 export type AuthRevocationKind = (typeof AuthRevocationKindValues)[number];
 
-/** A sign-in session or API token withdrawn; every API process drops it from its cache at once. Topic streamwarden.auth-revocations, keyed by credentialId. Carries no secret: sessions are named by the SHA-256 of their id, tokens by their public id. */
+/** A sign-in session or API token withdrawn, or a dashboard user changed (role, password, removal); every API process drops it from its cache at once. Topic streamwarden.auth-revocations, keyed by credentialId. Carries no secret: sessions are named by the SHA-256 of their id, tokens by their public id. */
 export interface AuthRevocation {
   revocationId: string;
   kind: AuthRevocationKind;
-  /** SESSION: hex SHA-256 of the session id; TOKEN: the token id (the 12 hex digits after sw_). */
+  /** SESSION: hex SHA-256 of the session id; TOKEN: the token id (the 12 hex digits after sw_); USER: the user name, every credential of which is dropped. */
   credentialId: string;
   username: string;
   revokedAt: number;

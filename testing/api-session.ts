@@ -17,3 +17,14 @@ export async function setupAndSignIn(base: string): Promise<string> {
   if (!login.ok) throw new Error(`login answered ${login.status}: ${await login.text()}`);
   return login.headers.get('set-cookie')!.split(';')[0]!;
 }
+
+/** Signs `username` in: the session cookie. */
+export async function signIn(base: string, username: string, password: string): Promise<string> {
+  const login = await fetch(`${base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!login.ok) throw new Error(`login of ${username} answered ${login.status}: ${await login.text()}`);
+  return login.headers.get('set-cookie')!.split(';')[0]!;
+}

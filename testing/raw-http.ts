@@ -9,6 +9,14 @@ export interface RawResponse {
   body: string;
 }
 
+/** A concrete path for a route pattern (from the router or the OpenAPI document): every :param gets a plausible value. */
+export const concrete = (url: string): string =>
+  url
+    .replace(/:(\w+)/g, (_, name: string) =>
+      name === 'serverId' ? 'plex-home' : name === 'id' ? '0123456789ab' : 'x1',
+    )
+    .replace(/\*$/, 'x');
+
 export function rawRequest(
   base: string,
   method: string,

@@ -1,5 +1,6 @@
 // Analytics over the history: the overview figures and every chart's data.
 import type { FastifyInstance } from 'fastify';
+import { can } from '../auth/plugin.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { Analytics, SessionQueries } from '../../warehouse/queries/index.ts';
 import { errors, Overview } from '../contract.ts';
@@ -30,6 +31,7 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
   app.get<{ Querystring: Pick<RangeQuery, 'servers' | 'tz'> }>(
     '/api/v1/analytics/overview',
     {
+      ...can('view'),
       schema: {
         querystring: {
           type: 'object',
@@ -47,6 +49,7 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
   app.get<{ Params: { name: AnalyticName }; Querystring: RangeQuery & { limit?: number } }>(
     '/api/v1/analytics/:name',
     {
+      ...can('view'),
       schema: {
         params: { type: 'object', properties: { name: { type: 'string', enum: [...ANALYTICS] } } },
         querystring: {

@@ -1,9 +1,10 @@
-// First-run setup, sign-in and sign-out.
+// First-run setup, sign-in and sign-out, and what a signed-in user manages of their own: their
+// password and their sessions.
 import type {} from '@fastify/cookie';
 import type {} from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
-import { PUBLIC, SESSION_COOKIE } from '../auth/plugin.ts';
-import type { AuthStore } from '../auth/store.ts';
+import { can, PUBLIC, SESSION_COOKIE } from '../auth/plugin.ts';
+import type { AuthStore, SessionInfo } from '../auth/store.ts';
 import { AppError } from '../../core/errors.ts';
 import { AttemptThrottle } from '../auth/throttle.ts';
 
@@ -15,6 +16,13 @@ const credentials = {
     username: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^\\s]+$' },
     password: { type: 'string', minLength: 1, maxLength: 1024 },
   },
+} as const;
+
+/** Passwords chosen here: long enough to resist guessing at scrypt's cost. */
+export const NEW_PASSWORD = { type: 'string', minLength: 10, maxLength: 1024 } as const;
+const SESSION_ID = {
+  type: 'object',
+  properties: { id: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
 } as const;
 
 export interface AuthRouteOptions {
@@ -38,11 +46,11 @@ export async function authRoutes(
   app.post<{ Body: { username: string; password: string } }>(
     '/api/v1/setup',
     {
-      ...PUBLIC,
+      config: { public: true, audit: 'auth.setup' },
       schema: {
         body: {
           ...credentials,
-          properties: { ...credentials.properties, password: { type: 'string', minLength: 10, maxLength: 1024 } },
+          properties: { ...credentials.properties, password: NEW_PASSWORD },
         },
       },
     },
@@ -61,7 +69,7 @@ export async function authRoutes(
     '/api/v1/auth/login',
     {
       schema: { body: credentials },
-      config: { public: true, rateLimit: { max: loginAttemptsPerMinute, timeWindow: 60_000 } },
+      config: { public: true, audit: 'auth.login', rateLimit: { max: loginAttemptsPerMinute, timeWindow: 60_000 } },
     },
     async (request, reply) => {
       // Per name as well as per address: guessing one account from many addresses is limited too.
@@ -74,7 +82,11 @@ export async function authRoutes(
       }
       const username = await store.checkPassword(request.body.username, request.body.password);
       if (!username) throw new AppError('unauthorized', 'Wrong user name or password.');
-      const session = await store.createSession(username);
+      request.user = username;
+      const session = await store.createSession(username, {
+        userAgent: request.headers['user-agent'] ?? '',
+        clientIp: request.ip,
+      });
       reply.setCookie(SESSION_COOKIE, session.id, {
         httpOnly: true,
         sameSite: 'strict',
@@ -86,12 +98,71 @@ export async function authRoutes(
     },
   );
 
-  app.post('/api/v1/auth/logout', async (request, reply) => {
+  app.post('/api/v1/auth/logout', can('view', 'auth.logout'), async (request, reply) => {
     const cookie = request.cookies[SESSION_COOKIE];
     if (cookie) await store.revokeSession(cookie);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return { signedOut: true };
   });
 
-  app.get('/api/v1/auth/me', async (request) => ({ username: request.user }));
+  app.get('/api/v1/auth/me', can('view'), async (request) => ({
+    username: request.identity!.username,
+    role: request.identity!.role,
+    via: request.identity!.via,
+  }));
+
+  app.post<{ Body: { currentPassword: string; newPassword: string } }>(
+    '/api/v1/auth/password',
+    {
+      config: {
+        permission: 'view',
+        audit: 'auth.password-change',
+        rateLimit: { max: loginAttemptsPerMinute, timeWindow: 60_000 },
+      },
+      schema: {
+        body: {
+          type: 'object',
+          required: ['currentPassword', 'newPassword'],
+          additionalProperties: false,
+          properties: { currentPassword: credentials.properties.password, newPassword: NEW_PASSWORD },
+        },
+      },
+    },
+    async (request) => {
+      const { username, sessionHash } = request.identity!;
+      if (!(await store.checkPassword(username, request.body.currentPassword)))
+        throw new AppError('forbidden', 'The current password is wrong.');
+      await store.setPassword(username, request.body.newPassword, sessionHash);
+      return { changed: true, note: 'Your other sessions are signed out.' };
+    },
+  );
+
+  app.get('/api/v1/auth/sessions', can('view'), async (request) => ({
+    sessions: (await store.sessions(request.identity!.username, request.identity!.sessionHash)).map(sessionView),
+  }));
+
+  app.delete<{ Params: { id: string } }>(
+    '/api/v1/auth/sessions/:id',
+    { ...can('view', 'auth.session-revoke'), schema: { params: SESSION_ID } },
+    async (request) => {
+      if (!(await store.revokeUserSession(request.identity!.username, request.params.id)))
+        throw new AppError('not-found', 'You have no such session.');
+      return { revoked: request.params.id };
+    },
+  );
+
+  app.post('/api/v1/auth/sign-out-everywhere', can('view', 'auth.sign-out-everywhere'), async (request) => {
+    const { username, sessionHash } = request.identity!;
+    return { signedOut: await store.signOutEverywhere(username, sessionHash) };
+  });
 }
+
+/** A session as its owner sees it: named by the SHA-256 of its cookie, never the cookie. */
+export const sessionView = (s: SessionInfo) => ({
+  id: s.sessionHash,
+  createdAt: s.createdAt,
+  expiresAt: s.expiresAt,
+  userAgent: s.userAgent,
+  clientIp: s.clientIp,
+  current: s.current,
+});

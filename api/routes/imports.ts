@@ -1,6 +1,7 @@
 // Importing Tautulli or Jellystat history from the dashboard: upload a file (or give Tautulli's
 // address), then follow the job's progress.
 import { createWriteStream } from 'node:fs';
+import { can } from '../auth/plugin.ts';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -42,6 +43,7 @@ export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: Impor
   }>(
     '/api/v1/imports/file',
     {
+      ...can('manage', 'import.start'),
       bodyLimit: MAX_UPLOAD,
       schema: {
         querystring: {
@@ -93,6 +95,7 @@ export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: Impor
   app.post<{ Body: { url: string; apiKey: string; serverId: string } }>(
     '/api/v1/imports/tautulli-api',
     {
+      ...can('manage', 'import.start'),
       schema: {
         body: {
           type: 'object',
@@ -109,9 +112,9 @@ export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: Impor
     async (request, reply) => reply.code(202).send(jobs.start({ kind: 'tautulli-api', ...request.body })),
   );
 
-  app.get('/api/v1/imports', async () => ({ jobs: jobs.list() }));
+  app.get('/api/v1/imports', can('manage'), async () => ({ jobs: jobs.list() }));
 
-  app.get<{ Params: { id: string } }>('/api/v1/imports/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/api/v1/imports/:id', can('manage'), async (request) => {
     const job = jobs.get(request.params.id);
     if (!job) throw new AppError('not-found', 'No such import.');
     return job;

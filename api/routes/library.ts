@@ -1,5 +1,6 @@
 // Library analytics from the library snapshots.
 import type { FastifyInstance } from 'fastify';
+import { can } from '../auth/plugin.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { LibraryQueries } from '../../warehouse/queries/index.ts';
 import { commaList } from './range.ts';
@@ -24,12 +25,12 @@ export async function libraryRoutes(app: FastifyInstance, { warehouse }: { wareh
   const servers = (q: LibraryQuery) => commaList(q.servers) ?? [];
   app.get<{ Querystring: LibraryQuery }>(
     '/api/v1/library/libraries',
-    { schema: { querystring: query } },
+    { ...can('view'), schema: { querystring: query } },
     async (r) => ({ libraries: await library.libraries(servers(r.query)) }),
   );
   app.get<{ Querystring: LibraryQuery }>(
     '/api/v1/library/distribution',
-    { schema: { querystring: query } },
+    { ...can('view'), schema: { querystring: query } },
     async (r) => ({
       by: r.query.by ?? 'resolution',
       data: await library.distribution(r.query.by ?? 'resolution', servers(r.query)),
@@ -37,17 +38,18 @@ export async function libraryRoutes(app: FastifyInstance, { warehouse }: { wareh
   );
   app.get<{ Querystring: LibraryQuery }>(
     '/api/v1/library/most-watched',
-    { schema: { querystring: query } },
+    { ...can('view'), schema: { querystring: query } },
     async (r) => ({ items: await library.mostWatched(r.query.limit ?? 20, servers(r.query)) }),
   );
   app.get<{ Querystring: LibraryQuery }>(
     '/api/v1/library/never-watched',
-    { schema: { querystring: query } },
+    { ...can('view'), schema: { querystring: query } },
     async (r) => ({ items: await library.neverWatched(r.query.limit ?? 100, servers(r.query)) }),
   );
   app.get<{ Querystring: LibraryQuery }>(
     '/api/v1/library/duplicates',
     {
+      ...can('view'),
       schema: {
         querystring: query,
         description: 'Items held more than once on one server (the same outside id, or title, year and episode)',
@@ -58,6 +60,7 @@ export async function libraryRoutes(app: FastifyInstance, { warehouse }: { wareh
   app.get<{ Querystring: LibraryQuery }>(
     '/api/v1/library/on-several-servers',
     {
+      ...can('view'),
       schema: {
         querystring: query,
         description: 'Items held on more than one server: the same film or episode, not a duplicate',

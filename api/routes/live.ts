@@ -1,5 +1,6 @@
 // The live WebSocket and stopping a stream.
 import type {} from '@fastify/websocket';
+import { can } from '../auth/plugin.ts';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../../core/errors.ts';
 import { ServerRequestError } from '../../connectors/http.ts';
@@ -47,7 +48,7 @@ export async function liveRoutes(
           `Origin ${request.headers.origin} may not open the live feed (STREAMWARDEN_ALLOWED_ORIGINS).`,
         );
     };
-    app.get('/api/v1/live', { websocket: true, preValidation: checkOrigin }, (socket) => {
+    app.get('/api/v1/live', { ...can('view'), websocket: true, preValidation: checkOrigin }, (socket) => {
       socket.send(JSON.stringify(live.snapshot()));
       const unsubscribe = live.subscribe((message) => socket.send(JSON.stringify(message)));
       socket.on('close', unsubscribe);
@@ -57,6 +58,7 @@ export async function liveRoutes(
   app.post<{ Params: { serverId: string; sessionKey: string }; Body: { message?: string } }>(
     '/api/v1/sessions/:serverId/:sessionKey/terminate',
     {
+      ...can('manage', 'stream.stop'),
       schema: {
         params: {
           type: 'object',

@@ -1,5 +1,6 @@
 // Prometheus text exposition at /metrics (token or session required, like /api).
 import type { FastifyInstance } from 'fastify';
+import { can } from '../auth/plugin.ts';
 
 export interface Metric {
   name: string;
@@ -29,7 +30,7 @@ export async function metricsRoute(
   app: FastifyInstance,
   { collect }: { collect: () => Promise<Metric[]> },
 ): Promise<void> {
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+  app.get('/metrics', { ...can('view'), schema: { hide: true } }, async (_request, reply) =>
     reply.type('text/plain; version=0.0.4').send(exposition(await collect())),
   );
 }

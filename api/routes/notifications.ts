@@ -1,5 +1,6 @@
 // Notification channels (add, change, remove, send a test) and the delivery log, failures first.
 import type { FastifyInstance } from 'fastify';
+import { can } from '../auth/plugin.ts';
 import { CHANNEL_TYPES, SEVERITIES, UnknownChannelError, type ChannelStore } from '../../alerts/channels.ts';
 import { deliver } from '../../alerts/senders.ts';
 import { alertContext } from '../../alerts/templates.ts';
@@ -38,23 +39,23 @@ export async function notificationRoutes(
   app: FastifyInstance,
   { channels, warehouse }: { channels: ChannelStore; warehouse: Warehouse },
 ): Promise<void> {
-  app.get('/api/v1/notifications/channels', async () => ({ channels: await channels.listPublic() }));
+  app.get('/api/v1/notifications/channels', can('view'), async () => ({ channels: await channels.listPublic() }));
 
   app.post<{ Body: Record<string, unknown> }>(
     '/api/v1/notifications/channels',
-    { schema: { body: { ...channelBody, required: ['type', 'settings'] } } },
+    { ...can('manage', 'channel.add'), schema: { body: { ...channelBody, required: ['type', 'settings'] } } },
     async (request, reply) => reply.code(201).send(await channels.save(request.body, request.user ?? 'api')),
   );
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(
     '/api/v1/notifications/channels/:id',
-    { schema: { params: idParam, body: channelBody } },
+    { ...can('manage', 'channel.change'), schema: { params: idParam, body: channelBody } },
     async (request) => channels.save({ ...request.body, id: request.params.id }, request.user ?? 'api'),
   );
 
   app.delete<{ Params: { id: string } }>(
     '/api/v1/notifications/channels/:id',
-    { schema: { params: idParam } },
+    { ...can('manage', 'channel.remove'), schema: { params: idParam } },
     async (request, reply) => {
       if (!(await channels.remove(request.params.id, request.user ?? 'api')))
         throw new UnknownChannelError(request.params.id);
@@ -64,7 +65,7 @@ export async function notificationRoutes(
 
   app.post<{ Params: { id: string } }>(
     '/api/v1/notifications/channels/:id/test',
-    { schema: { params: idParam } },
+    { ...can('manage', 'channel.test'), schema: { params: idParam } },
     async (request) => {
       const channel = (await channels.list()).find((c) => c.id === request.params.id);
       if (!channel) throw new UnknownChannelError(request.params.id);
@@ -95,6 +96,7 @@ export async function notificationRoutes(
   app.get<{ Querystring: { status?: 'SENT' | 'FAILED'; limit?: number } }>(
     '/api/v1/notifications/deliveries',
     {
+      ...can('view'),
       schema: {
         querystring: {
           type: 'object',

@@ -1,5 +1,6 @@
 // Detection rule parameters, and trying other parameters on stored history (backtest).
 import type { FastifyInstance } from 'fastify';
+import { can } from '../auth/plugin.ts';
 import { bundledNetworks } from '../../core/networks.ts';
 import { backtest } from '../../pipeline/backtest.ts';
 import { parseRuleConfig, type RuleConfig } from '../../pipeline/rules/rules-file.ts';
@@ -29,7 +30,7 @@ export async function rulesRoutes(
   const saved = async (save: Promise<RuleConfig & { version: number }>) => ({ ...(await save), readOnlySource: null });
 
   const violations = new ViolationQueries(warehouse);
-  app.get('/api/v1/rules', async () => ({
+  app.get('/api/v1/rules', can('view'), async () => ({
     ...(await store.get()),
     readOnlySource: store.readOnlySource ?? null,
     definitions: RULE_METADATA,
@@ -41,6 +42,7 @@ export async function rulesRoutes(
   app.put<{ Body: { rules: RuleOverrides; version?: number } }>(
     '/api/v1/rules',
     {
+      ...can('manage', 'rules.change'),
       schema: {
         body: {
           type: 'object',
@@ -66,6 +68,7 @@ export async function rulesRoutes(
   app.put<{ Params: { accountKey: string }; Body: RuleOverrides }>(
     '/api/v1/users/:accountKey/rules',
     {
+      ...can('manage', 'account-rules.change'),
       schema: {
         params: accountParam,
         body: {
@@ -79,13 +82,14 @@ export async function rulesRoutes(
 
   app.delete<{ Params: { accountKey: string } }>(
     '/api/v1/users/:accountKey/rules',
-    { schema: { params: accountParam } },
+    { ...can('manage', 'account-rules.remove'), schema: { params: accountParam } },
     (request) => saved(store.saveAccount(request.params.accountKey, null, request.user ?? 'api')),
   );
 
   app.post<{ Body: BacktestBody }>(
     '/api/v1/rules/backtest',
     {
+      ...can('view', 'rules.backtest'),
       schema: {
         body: {
           type: 'object',

@@ -1,5 +1,6 @@
 // Media server load over time.
 import type { FastifyInstance } from 'fastify';
+import { can } from '../auth/plugin.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { ServerMetricsQueries } from '../../warehouse/queries/server-metrics.ts';
 import { errors, ServerLoad } from '../contract.ts';
@@ -14,6 +15,7 @@ export async function serverMetricsRoutes(
   app.get<{ Querystring: RangeQuery & { bucket?: number } }>(
     '/api/v1/server-metrics',
     {
+      ...can('view'),
       schema: {
         querystring: {
           ...rangeSchema,

@@ -1,5 +1,6 @@
 // Media servers: list with live status, add, change, remove, and test a connection before saving.
 import type { FastifyInstance } from 'fastify';
+import { can } from '../auth/plugin.ts';
 import { UnknownServerError } from '../../connectors/config.ts';
 import type { ConnectorStatus } from '../../connectors/server-connector.ts';
 import { testConnection, type ServerRegistry } from '../../connectors/server-registry.ts';
@@ -40,9 +41,9 @@ export async function serversRoutes(
   { registry, clientId, serverStatus }: ServersOptions,
 ): Promise<void> {
   // Live connector status: none when the connectors run in another process.
-  app.get('/api/v1/servers/status', async () => ({ servers: serverStatus?.() ?? [] }));
+  app.get('/api/v1/servers/status', can('view'), async () => ({ servers: serverStatus?.() ?? [] }));
 
-  app.get('/api/v1/servers', async () => {
+  app.get('/api/v1/servers', can('view'), async () => {
     const status = new Map((serverStatus?.() ?? []).map((s) => [s.serverId, s]));
     const servers = await registry.listPublic();
     return {
@@ -54,6 +55,7 @@ export async function serversRoutes(
   app.post<{ Body: Record<string, unknown> }>(
     '/api/v1/servers',
     {
+      ...can('manage', 'server.add'),
       schema: {
         body: {
           type: 'object',
@@ -69,6 +71,7 @@ export async function serversRoutes(
   app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(
     '/api/v1/servers/:id',
     {
+      ...can('manage', 'server.change'),
       schema: { params: idParam, body: { type: 'object', additionalProperties: false, properties: serverProperties } },
     },
     async (request) => {
@@ -81,7 +84,7 @@ export async function serversRoutes(
 
   app.delete<{ Params: { id: string } }>(
     '/api/v1/servers/:id',
-    { schema: { params: idParam } },
+    { ...can('manage', 'server.remove'), schema: { params: idParam } },
     async (request, reply) => {
       await registry.remove(request.params.id, request.user ?? 'api');
       return reply.code(204).send();
@@ -91,6 +94,7 @@ export async function serversRoutes(
   app.post<{ Body: Record<string, unknown> }>(
     '/api/v1/servers/test',
     {
+      ...can('manage', 'server.test'),
       schema: {
         body: {
           type: 'object',
@@ -103,9 +107,13 @@ export async function serversRoutes(
     async (request) => testConnection(request.body, clientId),
   );
 
-  app.post<{ Params: { id: string } }>('/api/v1/servers/:id/test', { schema: { params: idParam } }, async (request) => {
-    const server = (await registry.list()).find((s) => s.id === request.params.id);
-    if (!server) throw new UnknownServerError(request.params.id);
-    return testConnection({ type: server.type, url: server.url, token: server.token }, clientId);
-  });
+  app.post<{ Params: { id: string } }>(
+    '/api/v1/servers/:id/test',
+    { ...can('manage', 'server.test'), schema: { params: idParam } },
+    async (request) => {
+      const server = (await registry.list()).find((s) => s.id === request.params.id);
+      if (!server) throw new UnknownServerError(request.params.id);
+      return testConnection({ type: server.type, url: server.url, token: server.token }, clientId);
+    },
+  );
 }

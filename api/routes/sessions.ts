@@ -1,5 +1,6 @@
 // Live and past sessions: what plays now, the paged history, one play with its timeline, and where plays came from.
 import type { FastifyInstance } from 'fastify';
+import { can } from '../auth/plugin.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { SessionQueries } from '../../warehouse/queries/index.ts';
@@ -10,13 +11,18 @@ import { withNetwork } from '../network-view.ts';
 export async function sessionRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
   const sessions = new SessionQueries(warehouse);
 
-  app.get('/api/v1/sessions/active', { schema: { response: { 200: ActiveSessions, ...errors } } }, async () => ({
-    sessions: (await sessions.active()).map((s) => withNetwork(s)),
-  }));
+  app.get(
+    '/api/v1/sessions/active',
+    { ...can('view'), schema: { response: { 200: ActiveSessions, ...errors } } },
+    async () => ({
+      sessions: (await sessions.active()).map((s) => withNetwork(s)),
+    }),
+  );
 
   app.get<{ Querystring: RangeQuery & { search?: string; cursor?: string; limit?: number } }>(
     '/api/v1/sessions/history',
     {
+      ...can('view'),
       schema: {
         querystring: {
           ...rangeSchema,
@@ -43,6 +49,7 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
   app.get<{ Params: { serverId: string; sessionKey: string } }>(
     '/api/v1/sessions/:serverId/:sessionKey',
     {
+      ...can('view'),
       schema: {
         params: {
           type: 'object',
@@ -71,6 +78,7 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
   app.get<{ Querystring: RangeQuery & { limit?: number } }>(
     '/api/v1/map/places',
     {
+      ...can('view'),
       schema: {
         querystring: {
           ...rangeSchema,

@@ -1,5 +1,6 @@
 // Install-wide preferences the dashboard and alerts use.
 import type { FastifyInstance } from 'fastify';
+import { can } from '../auth/plugin.ts';
 import type { GeneralSettings, SettingsStore } from '../../warehouse/settings-store.ts';
 
 const properties = {
@@ -13,11 +14,17 @@ export async function settingsRoutes(
   app: FastifyInstance,
   { settings, geoipSource }: { settings: SettingsStore; geoipSource?: string },
 ): Promise<void> {
-  app.get('/api/v1/settings', async () => ({ settings: await settings.read(), geoip: geoipSource ?? null }));
+  app.get('/api/v1/settings', can('view'), async () => ({
+    settings: await settings.read(),
+    geoip: geoipSource ?? null,
+  }));
 
   app.put<{ Body: Partial<GeneralSettings> }>(
     '/api/v1/settings',
-    { schema: { body: { type: 'object', additionalProperties: false, minProperties: 1, properties } } },
+    {
+      ...can('manage', 'settings.change'),
+      schema: { body: { type: 'object', additionalProperties: false, minProperties: 1, properties } },
+    },
     async (request) => {
       return { settings: await settings.save(request.body, request.user ?? 'api'), geoip: geoipSource ?? null };
     },

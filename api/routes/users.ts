@@ -1,5 +1,6 @@
 // Users (accounts) with their trust score and profile, and trust changed by hand with a reason.
 import type { FastifyInstance } from 'fastify';
+import { can } from '../auth/plugin.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { PeopleQueries } from '../../warehouse/queries/people.ts';
@@ -17,13 +18,13 @@ export async function userRoutes(
 ): Promise<void> {
   const people = new PeopleQueries(warehouse);
 
-  app.get('/api/v1/users', { schema: { response: { 200: UserList, ...errors } } }, async () => ({
+  app.get('/api/v1/users', { ...can('view'), schema: { response: { 200: UserList, ...errors } } }, async () => ({
     users: await people.users(),
   }));
 
   app.get<{ Params: { accountKey: string } }>(
     '/api/v1/users/:accountKey',
-    { schema: { params: accountParam } },
+    { ...can('view'), schema: { params: accountParam } },
     async (request) => {
       const profile = await people.profile(request.params.accountKey);
       if (!profile) throw new AppError('not-found', `No user "${request.params.accountKey}".`);
@@ -35,6 +36,7 @@ export async function userRoutes(
   app.post<{ Params: { accountKey: string }; Body: { action: 'ADJUST' | 'RESET'; points?: number; reason: string } }>(
     '/api/v1/users/:accountKey/trust',
     {
+      ...can('manage', 'trust.change'),
       schema: {
         params: accountParam,
         body: {

@@ -3,6 +3,7 @@
 // took back to the account's trust score (pipeline/false-alarms.ts); any other status withdraws
 // the mark and they are taken again.
 import type { FastifyInstance } from 'fastify';
+import { can } from '../auth/plugin.ts';
 import { AppError } from '../../core/errors.ts';
 import type { FalseAlarmStore } from '../../pipeline/false-alarms.ts';
 import { RuleIdValues, SeverityValues } from '../../schemas/index.ts';
@@ -70,6 +71,7 @@ export async function violationRoutes(
   app.get<{ Querystring: FilterQuery & { limit?: number } }>(
     '/api/v1/violations',
     {
+      ...can('view'),
       schema: {
         querystring: {
           type: 'object',
@@ -83,6 +85,7 @@ export async function violationRoutes(
   app.post<{ Params: { id: string }; Body: { status: ViolationStatus; note?: string } }>(
     '/api/v1/violations/:id/status',
     {
+      ...can('manage', 'violation.review'),
       schema: {
         params: { type: 'object', properties: { id: ID } },
         body: {
@@ -107,6 +110,7 @@ export async function violationRoutes(
   app.post<{ Body: { ids?: string[]; filter?: FilterQuery; status: ViolationStatus; note?: string } }>(
     '/api/v1/violations/status',
     {
+      ...can('manage', 'violation.review'),
       schema: {
         description: `Reviews many violations at once: the ids given, or every violation the filter covers (newest first, at most ${BULK_LIMIT}). Exactly one of ids and filter.`,
         body: {
