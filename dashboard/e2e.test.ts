@@ -241,6 +241,9 @@ describe('dashboard in Chromium', () => {
       '/settings?tab=tokens',
       '/settings?tab=notifications',
       '/settings?tab=import',
+      '/settings?tab=team',
+      '/account',
+      '/audit',
     ]) {
       const response = await page.goto(base + path);
       expect(response!.headers()['content-security-policy'], path).toMatch(/script-src 'self' 'sha256-/);
@@ -307,6 +310,52 @@ describe('dashboard in Chromium', () => {
     );
     expect(errors).toEqual([]);
   }, 120_000);
+
+  it('lets the owner add a viewer, who sees no stop button, settings only read-only, and changes their password; the audit log shows it', async () => {
+    await page.goto(`${base}/settings?tab=team`);
+    const add = page.locator('[data-testid=team-add]');
+    await add.locator('input').nth(0).fill('vera');
+    await add.locator('input[type=password]').fill('vera has a long password');
+    await add.locator('select').selectOption('viewer');
+    await add.locator('button[type=submit]').click();
+    await page.waitForSelector('[data-testid=team] tr[data-user=vera]');
+
+    const viewer = await browser.newContext();
+    const vPage = await viewer.newPage();
+    const viewerErrors = collectErrors(vPage);
+    await vPage.goto(`${base}/login`);
+    await vPage.fill('input[name=username]', 'vera');
+    await vPage.fill('input[name=password]', 'vera has a long password');
+    await vPage.click('button[type=submit]');
+    await vPage.waitForURL(`${base}/`);
+    await vPage.waitForSelector('[data-testid=session-card]', { timeout: 30_000 });
+    expect(await vPage.locator('[data-testid=stop-button]').count()).toBe(0);
+    expect(await vPage.textContent('[data-testid=account-link]')).toContain('vera · Viewer');
+    expect(await vPage.locator('nav >> text=Audit log').count()).toBe(0);
+    // Tokens and the team are not offered; what is shown cannot be changed.
+    await vPage.goto(`${base}/settings?tab=tokens`);
+    await vPage.waitForSelector('[data-testid=read-only]');
+    const tabs = await vPage.locator('.tabs button').allTextContents();
+    expect(tabs).not.toContain('API tokens');
+    expect(tabs).not.toContain('Team');
+    expect(await vPage.locator('fieldset[disabled]').count()).toBe(1);
+
+    await vPage.goto(`${base}/account`);
+    await vPage.fill('input[name=current]', 'vera has a long password');
+    await vPage.fill('input[name=new]', 'vera chose a new password');
+    await vPage.fill('input[name=repeat]', 'vera chose a new password');
+    await vPage.click('[data-testid=change-password] button[type=submit]');
+    await vPage.waitForSelector('[data-testid=account-notice]');
+    expect(await vPage.locator('[data-testid=sessions] tbody tr').count()).toBe(1);
+    expect(viewerErrors).toEqual([]);
+    await viewer.close();
+
+    await page.goto(`${base}/audit`);
+    await page.waitForSelector('[data-testid=audit] >> text=auth.password-change');
+    const rows = await page.locator('[data-testid=audit] tbody tr').allTextContents();
+    expect(rows.some((r) => r.includes('dashboard-user.add') && r.includes('vera'))).toBe(true);
+    expect(rows.join('\n')).not.toContain('vera chose a new password');
+  });
 
   it('speaks Simplified and Traditional Chinese and fits a phone screen', async () => {
     await page.goto(base);

@@ -1,4 +1,5 @@
 // Who is signed in and the install's settings, shared by every page.
+import { allows, type Permission, type Role } from '../../../../core/roles.ts';
 import { api } from './api.ts';
 import { applyDefaultLanguage, type Language } from './i18n/index.svelte.ts';
 
@@ -9,17 +10,35 @@ export interface InstallSettings {
   terminateMessage: string;
 }
 
-export const session = $state<{ username: string | null; settings: InstallSettings | null; geoip: string | null }>({
+export const session = $state<{
+  username: string | null;
+  role: Role | null;
+  settings: InstallSettings | null;
+  geoip: string | null;
+}>({
   username: null,
+  role: null,
   settings: null,
   geoip: null,
 });
 
+/**
+ * Whether the signed-in user's role holds a permission: controls they may not use are not shown.
+ * The API checks every request itself; this only spares a viewer buttons that would be refused.
+ */
+export const can = (permission: Permission): boolean => session.role !== null && allows(session.role, permission);
+
+/** Who is signed in, with their role (after a reload, or a sign-in). */
+export async function loadMe(): Promise<void> {
+  const me = await api<{ username: string; role: Role }>('/api/v1/auth/me');
+  session.role = me.role;
+  session.username = me.username;
+}
+
 /** Signs in (the cookie is set by the server); the layout then starts the live feed. */
 export async function signIn(username: string, password: string): Promise<void> {
-  session.username = (
-    await api<{ username: string }>('/api/v1/auth/login', { method: 'POST', body: { username, password } })
-  ).username;
+  await api('/api/v1/auth/login', { method: 'POST', body: { username, password } });
+  await loadMe();
 }
 
 /** Runs a form's action with its busy flag and error message. */
