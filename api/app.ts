@@ -18,6 +18,8 @@ import { boundNumbers, finiteKeyword } from './bounded-numbers.ts';
 import { AuthStore } from './auth/store.ts';
 import { RevocationFeed } from './auth/revocations.ts';
 import { authRoutes } from './routes/auth.ts';
+import { externalSignInRoutes } from './routes/external-sign-in.ts';
+import { OidcSignIn, type OidcSettings } from './auth/oidc.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { dashboardUserRoutes } from './routes/dashboard-users.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -75,6 +77,8 @@ export interface ApiOptions {
   trustedProxies?: string[];
   /** Origins besides the app's own allowed to open the live WebSocket (https://host:port). */
   allowedOrigins?: string[];
+  /** Sign-in with an OpenID Connect provider. */
+  oidc?: OidcSettings;
 }
 
 declare module 'fastify' {
@@ -154,6 +158,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     store,
     secureCookies: options.secureCookies ?? false,
     loginAttemptsPerMinute: options.loginAttemptsPerMinute ?? 10,
+    passwordSignIn: !options.oidc?.only,
+  });
+  await app.register(externalSignInRoutes, {
+    store,
+    oidc: options.oidc && new OidcSignIn(options.oidc, options.configuration.secrets),
+    secureCookies: options.secureCookies ?? false,
   });
   await app.register(tokenRoutes, { store });
   await app.register(dashboardUserRoutes, { store });

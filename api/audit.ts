@@ -1,4 +1,5 @@
-// The audit trail: every changing route (each declares its action name, auth/plugin.ts) is written
+// The audit trail: every changing route, and the reads that act (each declares its action name,
+// auth/plugin.ts), is written
 // to the warehouse's audit log with who, what, on what, and how it ended, before the answer is
 // sent, so an action the client saw answered is in the log. Secrets in bodies are hidden.
 // Refusals nobody signed in for (401 on a private route) and throttled attempts (429) are left
@@ -42,14 +43,23 @@ function errorMessage(payload: unknown): string | undefined {
   }
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Why an action failed when its answer does not say so (a redirect back to the login page). */
+    auditFailure: string | null;
+  }
+}
+
 export function auditTrail(app: FastifyInstance, audit: AuditQueries, logger: Logger): void {
+  app.decorateRequest('auditFailure', null);
   app.addHook('onSend', async (request, reply, payload) => {
     const config = request.routeOptions.config;
     const action = config.audit;
-    if (!action || request.is404 || ['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return payload;
+    // Reads are not logged, but for the few that act (the way back from a sign-in provider).
+    if (!action || request.is404 || request.method === 'HEAD') return payload;
     const status = reply.statusCode;
     if (status === 429 || (status === 401 && config.public !== true)) return payload;
-    const failed = status >= 400;
+    const failed = status >= 400 || request.auditFailure !== null;
     // A sign-in names its user in the body; a signed-in request by its identity.
     const attempted = (request.body as { username?: unknown } | undefined)?.username;
     const entry = {
@@ -61,7 +71,7 @@ export function auditTrail(app: FastifyInstance, audit: AuditQueries, logger: Lo
       target: target(request),
       outcome: failed ? ('failed' as const) : ('ok' as const),
       statusCode: status,
-      detail: describe(request.body, failed ? errorMessage(payload) : undefined),
+      detail: describe(request.body, failed ? (request.auditFailure ?? errorMessage(payload)) : undefined),
       clientIp: request.ip,
     };
     try {

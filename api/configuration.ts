@@ -18,6 +18,8 @@ export interface Configuration {
   settings: SettingsStore;
   servers: ServerRegistry;
   channels: ChannelStore;
+  /** The install's secret key, for what must be sealed (tokens, sign-in transactions). */
+  secrets: SecretBox;
   close(): void;
 }
 
@@ -34,6 +36,7 @@ export function openConfiguration(
     settings: new SettingsStore(documents),
     servers: new ServerRegistry({ documents, secrets: options.secrets, warehouse, file: options.serversFile }),
     channels: new ChannelStore({ documents, secrets: options.secrets }),
+    secrets: options.secrets,
     close: () => documents.close(),
   };
 }

@@ -57,6 +57,8 @@ const PUBLIC_ROUTES = [
   'HEAD /api/v1/setup',
   'POST /api/v1/setup',
   'POST /api/v1/auth/login',
+  'GET /api/v1/auth/methods',
+  'HEAD /api/v1/auth/methods',
   'GET /health',
   'HEAD /health',
 ];

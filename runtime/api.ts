@@ -50,6 +50,7 @@ export async function startApi(
     secureCookies: process.env.STREAMWARDEN_SECURE_COOKIES === 'true',
     trustedProxies: config.http.trustedProxies,
     allowedOrigins: config.http.allowedOrigins,
+    oidc: config.oidc,
   });
   const address = await app.listen({ host: config.http.host, port: config.http.port });
   logger.info({ address }, 'API listening');

@@ -32,8 +32,42 @@ describe('configuration from the environment', () => {
     [{ CLICKHOUSE_URL: 'tcp://ch:9000' }, /CLICKHOUSE_URL must use http or https/],
     [{ CLICKHOUSE_URL: 'not a url' }, /CLICKHOUSE_URL must be an http\(s\) URL/],
     [{ CLICKHOUSE_DATABASE: 'sw; DROP' }, /CLICKHOUSE_DATABASE must be letters, digits and underscores/],
+    [{ STREAMWARDEN_OIDC_ISSUER: 'auth.example.org' }, /STREAMWARDEN_OIDC_ISSUER must be an http\(s\) address/],
+    [{ STREAMWARDEN_OIDC_ISSUER: 'https://auth.example.org' }, /STREAMWARDEN_OIDC_CLIENT_ID is required/],
+    [
+      { STREAMWARDEN_OIDC_ISSUER: 'https://auth.example.org', STREAMWARDEN_OIDC_CLIENT_ID: 'sw' },
+      /Say who gets which role: STREAMWARDEN_OIDC_OWNER_VALUES/,
+    ],
+    [
+      {
+        STREAMWARDEN_OIDC_ISSUER: 'https://auth.example.org',
+        STREAMWARDEN_OIDC_CLIENT_ID: 'sw',
+        STREAMWARDEN_OIDC_DEFAULT_ROLE: 'superuser',
+      },
+      /STREAMWARDEN_OIDC_DEFAULT_ROLE must be owner, admin, viewer or none/,
+    ],
   ])('explains a bad value: %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('reads the OIDC sign-in settings', () => {
+    const config = loadConfig({
+      STREAMWARDEN_OIDC_ISSUER: 'https://auth.example.org/application/o/streamwarden/',
+      STREAMWARDEN_OIDC_CLIENT_ID: 'sw',
+      STREAMWARDEN_OIDC_OWNER_VALUES: 'sw-owners, ops',
+      STREAMWARDEN_OIDC_VIEWER_VALUES: 'family',
+      STREAMWARDEN_OIDC_ONLY: 'true',
+      STREAMWARDEN_PUBLIC_URL: 'https://streams.example.org/',
+    });
+    expect(config.oidc).toMatchObject({
+      issuer: 'https://auth.example.org/application/o/streamwarden/',
+      roleClaim: 'groups',
+      roleValues: { owner: ['sw-owners', 'ops'], admin: [], viewer: ['family'] },
+      defaultRole: undefined,
+      only: true,
+      publicUrl: 'https://streams.example.org',
+    });
+    expect(loadConfig({}).oidc).toBeUndefined();
   });
 });

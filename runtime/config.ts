@@ -2,6 +2,8 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { AppError } from '../core/errors.ts';
+import { ROLES, type Role } from '../core/roles.ts';
+import type { OidcSettings } from '../api/auth/oidc.ts';
 
 export interface Config {
   dataDir: string;
@@ -26,6 +28,8 @@ export interface Config {
   rulesFile?: string;
   /** Confluent-compatible schema registry to publish the topic schemas to (Redpanda's :8081). */
   schemaRegistryUrl?: string;
+  /** Sign-in with an OpenID Connect provider, when STREAMWARDEN_OIDC_ISSUER is set. */
+  oidc?: OidcSettings;
 }
 
 export class ConfigError extends AppError {
@@ -122,6 +126,62 @@ function allowedOrigins(env: Env): string[] {
   });
 }
 
+const list = (env: Env, name: string): string[] =>
+  (text(env, name) ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+
+/** An http(s) address; `keepSlash` leaves a trailing slash (an OIDC issuer must match to the letter). */
+function httpUrl(env: Env, name: string, keepSlash = false): string | undefined {
+  const raw = text(env, name);
+  if (raw === undefined) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:'))
+    throw new ConfigError(
+      `${name} must be an http(s) address such as https://auth.example.org, got ${JSON.stringify(raw)}`,
+    );
+  return keepSlash ? raw : raw.replace(/\/$/, '');
+}
+
+function oidc(env: Env): OidcSettings | undefined {
+  const issuer = httpUrl(env, 'STREAMWARDEN_OIDC_ISSUER', true);
+  if (!issuer) return undefined;
+  const clientId = text(env, 'STREAMWARDEN_OIDC_CLIENT_ID');
+  if (!clientId) throw new ConfigError('STREAMWARDEN_OIDC_CLIENT_ID is required with STREAMWARDEN_OIDC_ISSUER');
+  const defaultRole = text(env, 'STREAMWARDEN_OIDC_DEFAULT_ROLE');
+  if (defaultRole !== undefined && defaultRole !== 'none' && !(ROLES as readonly string[]).includes(defaultRole))
+    throw new ConfigError(
+      `STREAMWARDEN_OIDC_DEFAULT_ROLE must be owner, admin, viewer or none, got ${JSON.stringify(defaultRole)}`,
+    );
+  const roleValues = {
+    owner: list(env, 'STREAMWARDEN_OIDC_OWNER_VALUES'),
+    admin: list(env, 'STREAMWARDEN_OIDC_ADMIN_VALUES'),
+    viewer: list(env, 'STREAMWARDEN_OIDC_VIEWER_VALUES'),
+  };
+  if (!defaultRole && !Object.values(roleValues).some((v) => v.length))
+    throw new ConfigError(
+      'Say who gets which role: STREAMWARDEN_OIDC_OWNER_VALUES, _ADMIN_VALUES or _VIEWER_VALUES (values of the role claim), or STREAMWARDEN_OIDC_DEFAULT_ROLE',
+    );
+  return {
+    issuer,
+    clientId,
+    clientSecret: text(env, 'STREAMWARDEN_OIDC_CLIENT_SECRET'),
+    name: text(env, 'STREAMWARDEN_OIDC_NAME') ?? 'OpenID Connect',
+    scopes: text(env, 'STREAMWARDEN_OIDC_SCOPES') ?? 'openid profile email groups',
+    roleClaim: text(env, 'STREAMWARDEN_OIDC_ROLE_CLAIM') ?? 'groups',
+    roleValues,
+    defaultRole: defaultRole === 'none' ? undefined : (defaultRole as Role | undefined),
+    only: text(env, 'STREAMWARDEN_OIDC_ONLY') === 'true',
+    publicUrl: httpUrl(env, 'STREAMWARDEN_PUBLIC_URL'),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const database = text(env, 'CLICKHOUSE_DATABASE') ?? 'streamwarden';
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(database)) {
@@ -153,6 +213,7 @@ export function loadConfig(env: Env = process.env): Config {
     rulesFile: text(env, 'STREAMWARDEN_RULES_FILE') ? resolve(text(env, 'STREAMWARDEN_RULES_FILE')!) : undefined,
     geoipDatabase: text(env, 'GEOIP_DATABASE') ? resolve(text(env, 'GEOIP_DATABASE')!) : undefined,
     schemaRegistryUrl: text(env, 'SCHEMA_REGISTRY_URL'),
+    oidc: oidc(env),
     rawEventsTtlDays: text(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS')
       ? integer(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS', 0, 1, 36_500)
       : undefined,

@@ -21,7 +21,19 @@ const DUMMY_HASH = [
 ].join('$');
 
 export type TokenInfo = TokenRow;
-export type UserInfo = Omit<UserRow, 'passwordHash'>;
+export type UserInfo = Omit<UserRow, 'passwordHash' | 'externalId'>;
+
+/** Who an outside sign-in (OIDC, Plex) vouches for. */
+export interface ExternalAccount {
+  source: 'oidc' | 'plex';
+  /** oidc: issuer|subject; plex: the plex.tv account id. Names the person whatever their user name. */
+  externalId: string;
+  username: string;
+  /** The role the outside says (OIDC claims); undefined keeps the stored one (Plex, set by the owner). */
+  role?: Role;
+}
+
+const info = ({ passwordHash: _, externalId: __, ...user }: UserRow): UserInfo => user;
 export type SessionInfo = SessionRow & { current: boolean };
 
 /** Who a request acts as. */
@@ -74,32 +86,29 @@ export class AuthStore {
 
   /** The user's name when the password is right; null otherwise (same time either way). */
   async checkPassword(username: string, password: string): Promise<string | null> {
-    const stored = (await this.db.user(username))?.passwordHash;
+    // Users who sign in elsewhere have no password here.
+    const stored = (await this.db.user(username))?.passwordHash || undefined;
     // A missing user costs a hash too, so response times do not reveal which names exist.
     const ok = await verifyPassword(password, stored ?? DUMMY_HASH);
     return ok && stored ? username : null;
   }
 
   async users(): Promise<UserInfo[]> {
-    return (await this.db.users()).map(({ passwordHash: _, ...user }) => user);
+    return (await this.db.users()).map(info);
   }
 
   async createUser(username: string, password: string, role: Role): Promise<UserInfo> {
     if (await this.db.user(username)) throw new AppError('conflict', `There is a user named ${username} already.`);
-    const { passwordHash: _, ...user } = await this.db.saveUser(
-      { username, passwordHash: await hashPassword(password), role },
-      Date.now(),
-    );
-    return user;
+    return info(await this.db.saveUser({ username, passwordHash: await hashPassword(password), role }, Date.now()));
   }
 
   /** Changes a user's role; the last owner cannot be demoted, so the install is never left without one. */
   async setRole(username: string, role: Role): Promise<UserInfo> {
     const user = await this.existing(username);
     if (user.role === 'owner' && role !== 'owner') await this.keepAnOwner(username);
-    const { passwordHash: _, ...saved } = await this.db.saveUser({ ...user, role }, Date.now());
+    const saved = await this.db.saveUser({ ...user, role }, Date.now());
     await this.changed(username);
-    return saved;
+    return info(saved);
   }
 
   /** Removes a user, their sessions and their tokens. */
@@ -121,8 +130,43 @@ export class AuthStore {
    */
   async setPassword(username: string, password: string, keepSessionHash?: string): Promise<void> {
     const user = await this.existing(username);
+    if (user.source !== 'password')
+      throw new AppError(
+        'conflict',
+        `${username} signs in with ${user.source === 'oidc' ? 'OIDC' : 'Plex'} and has no password here.`,
+      );
     await this.db.saveUser({ ...user, passwordHash: await hashPassword(password) }, Date.now());
     await this.signOutEverywhere(username, keepSessionHash);
+  }
+
+  /**
+   * The dashboard user an outside sign-in stands for, created on first sign-in. A name already
+   * used by someone else (a password user, or another outside account) is refused rather than
+   * taken over. The role follows the outside when it says one, but never leaves the install
+   * without an owner.
+   */
+  async signInExternal(account: ExternalAccount): Promise<UserInfo> {
+    const existing = await this.db.user(account.username);
+    if (!existing) {
+      if (!account.role) throw new AppError('forbidden', `${account.username} is not a user of this dashboard.`);
+      return info(await this.db.saveUser({ ...account, role: account.role, passwordHash: '' }, Date.now()));
+    }
+    if (existing.source !== account.source || existing.externalId !== account.externalId)
+      throw new AppError(
+        'conflict',
+        `The name ${account.username} belongs to another user of this dashboard: the owner can remove or rename that user first.`,
+      );
+    if (!account.role || account.role === existing.role) return info(existing);
+    if (existing.role === 'owner') {
+      try {
+        await this.keepAnOwner(existing.username);
+      } catch {
+        return info(existing);
+      }
+    }
+    const saved = await this.db.saveUser({ ...existing, role: account.role }, Date.now());
+    await this.changed(existing.username);
+    return info(saved);
   }
 
   async createSession(

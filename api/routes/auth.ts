@@ -7,6 +7,7 @@ import { can, PUBLIC, SESSION_COOKIE } from '../auth/plugin.ts';
 import type { AuthStore, SessionInfo } from '../auth/store.ts';
 import { AppError } from '../../core/errors.ts';
 import { AttemptThrottle } from '../auth/throttle.ts';
+import { signedIn } from '../auth/session-cookie.ts';
 
 const credentials = {
   type: 'object',
@@ -31,11 +32,13 @@ export interface AuthRouteOptions {
   secureCookies: boolean;
   /** Login attempts per client address per minute, and per user name per minute. */
   loginAttemptsPerMinute: number;
+  /** False when only an outside provider signs people in (OIDC only). */
+  passwordSignIn: boolean;
 }
 
 export async function authRoutes(
   app: FastifyInstance,
-  { store, secureCookies, loginAttemptsPerMinute }: AuthRouteOptions,
+  { store, secureCookies, loginAttemptsPerMinute, passwordSignIn }: AuthRouteOptions,
 ): Promise<void> {
   // Setups of this process one after the other; createFirstAdmin settles races between processes.
   let setupQueue: Promise<unknown> = Promise.resolve();
@@ -72,6 +75,11 @@ export async function authRoutes(
       config: { public: true, audit: 'auth.login', rateLimit: { max: loginAttemptsPerMinute, timeWindow: 60_000 } },
     },
     async (request, reply) => {
+      if (!passwordSignIn)
+        throw new AppError(
+          'forbidden',
+          'Signing in with a password is off here: use the sign-in button of your provider.',
+        );
       // Per name as well as per address: guessing one account from many addresses is limited too.
       const waitMs = perUser.hit(request.body.username.toLowerCase());
       if (waitMs > 0) {
@@ -83,17 +91,7 @@ export async function authRoutes(
       const username = await store.checkPassword(request.body.username, request.body.password);
       if (!username) throw new AppError('unauthorized', 'Wrong user name or password.');
       request.user = username;
-      const session = await store.createSession(username, {
-        userAgent: request.headers['user-agent'] ?? '',
-        clientIp: request.ip,
-      });
-      reply.setCookie(SESSION_COOKIE, session.id, {
-        httpOnly: true,
-        sameSite: 'strict',
-        secure: secureCookies,
-        path: '/',
-        expires: new Date(session.expiresAt),
-      });
+      await signedIn(store, request, reply, username, secureCookies);
       return { username };
     },
   );

@@ -1,9 +1,11 @@
--- Several dashboard users with roles, the sign-in sessions they can see and end, API tokens that
+-- Several dashboard users with roles (signing in with a password, OIDC or Plex), the sign-in sessions they can see and end, API tokens that
 -- carry a role, and the audit log of every admin action. Users created before roles existed were
 -- the install's administrators, so they become owners; tokens made before keep their creator's
 -- role (a token's role is always capped by its creator's current one).
 
 ALTER TABLE {{database}}.admin_users ADD COLUMN IF NOT EXISTS role LowCardinality(String) DEFAULT 'owner' COMMENT 'owner, admin or viewer';
+ALTER TABLE {{database}}.admin_users ADD COLUMN IF NOT EXISTS auth_source LowCardinality(String) DEFAULT 'password' COMMENT 'password, oidc or plex: how the user signs in';
+ALTER TABLE {{database}}.admin_users ADD COLUMN IF NOT EXISTS external_id String DEFAULT '' COMMENT 'oidc: issuer|subject; plex: plex.tv account id';
 ALTER TABLE {{database}}.auth_sessions ADD COLUMN IF NOT EXISTS user_agent String DEFAULT '' COMMENT 'User-Agent of the sign-in, to tell sessions apart';
 ALTER TABLE {{database}}.auth_sessions ADD COLUMN IF NOT EXISTS client_ip String DEFAULT '' COMMENT 'Client address of the sign-in';
 ALTER TABLE {{database}}.api_tokens ADD COLUMN IF NOT EXISTS role LowCardinality(String) DEFAULT 'owner' COMMENT 'Highest role the token acts with; its creator''s current role caps it';

@@ -7,10 +7,16 @@ import { chTime } from '../rows.ts';
 import { rows } from './filters.ts';
 import { readRole, type Role } from '../../core/roles.ts';
 
+export type AuthSource = 'password' | 'oidc' | 'plex';
+
 export interface UserRow {
   username: string;
+  /** Empty for users who sign in elsewhere (OIDC, Plex). */
   passwordHash: string;
   role: Role;
+  source: AuthSource;
+  /** oidc: issuer|subject; plex: the plex.tv account id. */
+  externalId: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -35,15 +41,20 @@ interface StoredUser {
   username: string;
   password_hash: string;
   role: string;
+  auth_source: string;
+  external_id: string;
   created: string;
   updated: string;
 }
 
-const USER_COLUMNS = 'username, password_hash, role, toString(created_at) AS created, toString(updated_at) AS updated';
+const USER_COLUMNS =
+  'username, password_hash, role, auth_source, external_id, toString(created_at) AS created, toString(updated_at) AS updated';
 const toUser = (r: StoredUser): UserRow => ({
   username: r.username,
   passwordHash: r.password_hash,
   role: readRole(r.role),
+  source: r.auth_source === 'oidc' || r.auth_source === 'plex' ? r.auth_source : 'password',
+  externalId: r.external_id,
   createdAt: r.created,
   updatedAt: r.updated,
 });
@@ -80,10 +91,19 @@ export class AuthQueries {
 
   /** Writes a user as given (a new one, or a new version of one); returns the row as written. */
   async saveUser(
-    user: { username: string; passwordHash: string; role: Role; createdAt?: string },
+    user: {
+      username: string;
+      passwordHash: string;
+      role: Role;
+      source?: AuthSource;
+      externalId?: string;
+      createdAt?: string;
+    },
     at: number,
     deleted = false,
   ): Promise<UserRow> {
+    const source = user.source ?? 'password';
+    const externalId = user.externalId ?? '';
     const updatedAt = chTime(at);
     const createdAt = user.createdAt ?? updatedAt;
     await this.w.client.insert({
@@ -93,6 +113,8 @@ export class AuthQueries {
           username: user.username,
           password_hash: user.passwordHash,
           role: user.role,
+          auth_source: source,
+          external_id: externalId,
           created_at: createdAt,
           updated_at: updatedAt,
           deleted,
@@ -100,7 +122,15 @@ export class AuthQueries {
       ],
       format: 'JSONEachRow',
     });
-    return { username: user.username, passwordHash: user.passwordHash, role: user.role, createdAt, updatedAt };
+    return {
+      username: user.username,
+      passwordHash: user.passwordHash,
+      role: user.role,
+      source,
+      externalId,
+      createdAt,
+      updatedAt,
+    };
   }
 
   /** The user created first (ties broken by hash): the one a setup race elects. */

@@ -329,6 +329,7 @@ export const en = {
   'audit.when': 'When',
   'audit.target': 'On',
   'audit.detail': 'Detail',
+  'auth.signInWith': 'Sign in with {name}',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -327,4 +327,5 @@ export const zhHans: Record<MessageKey, string> = {
   'audit.when': '时间',
   'audit.target': '对象',
   'audit.detail': '详情',
+  'auth.signInWith': '使用 {name} 登录',
 };

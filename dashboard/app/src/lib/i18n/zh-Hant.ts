@@ -327,4 +327,5 @@ export const zhHant: Record<MessageKey, string> = {
   'audit.when': '時間',
   'audit.target': '對象',
   'audit.detail': '詳情',
+  'auth.signInWith': '使用 {name} 登入',
 };
