@@ -20,6 +20,7 @@ import { RevocationFeed } from './auth/revocations.ts';
 import { authRoutes } from './routes/auth.ts';
 import { externalSignInRoutes } from './routes/external-sign-in.ts';
 import { OidcSignIn, type OidcSettings } from './auth/oidc.ts';
+import { PlexSignIn } from './auth/plex-sign-in.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { dashboardUserRoutes } from './routes/dashboard-users.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -79,6 +80,8 @@ export interface ApiOptions {
   allowedOrigins?: string[];
   /** Sign-in with an OpenID Connect provider. */
   oidc?: OidcSettings;
+  /** Sign-in with Plex accounts (plex.tv's addresses; tests give a stand-in); false turns it off. */
+  plexTv?: { baseUrl?: string; appUrl?: string } | false;
 }
 
 declare module 'fastify' {
@@ -163,6 +166,15 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(externalSignInRoutes, {
     store,
     oidc: options.oidc && new OidcSignIn(options.oidc, options.configuration.secrets),
+    plex:
+      options.plexTv === false
+        ? undefined
+        : new PlexSignIn({
+            ...options.plexTv,
+            clientId: options.clientId,
+            secrets: options.configuration.secrets,
+            servers: () => options.configuration.servers.list(),
+          }),
     secureCookies: options.secureCookies ?? false,
   });
   await app.register(tokenRoutes, { store });

@@ -47,16 +47,19 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Why an action failed when its answer does not say so (a redirect back to the login page). */
     auditFailure: string | null;
+    /** Nothing happened worth a line (a sign-in poll still waiting). */
+    auditSkip: boolean;
   }
 }
 
 export function auditTrail(app: FastifyInstance, audit: AuditQueries, logger: Logger): void {
   app.decorateRequest('auditFailure', null);
+  app.decorateRequest('auditSkip', false);
   app.addHook('onSend', async (request, reply, payload) => {
     const config = request.routeOptions.config;
     const action = config.audit;
     // Reads are not logged, but for the few that act (the way back from a sign-in provider).
-    if (!action || request.is404 || request.method === 'HEAD') return payload;
+    if (!action || request.is404 || request.method === 'HEAD' || request.auditSkip) return payload;
     const status = reply.statusCode;
     if (status === 429 || (status === 401 && config.public !== true)) return payload;
     const failed = status >= 400 || request.auditFailure !== null;

@@ -80,6 +80,7 @@ describe('sign-in with OpenID Connect', () => {
     expect(await (await fetch(`${base}/api/v1/auth/methods`)).json()).toEqual({
       password: true,
       oidc: { name: 'Test IdP' },
+      plex: false,
     });
   });
 

@@ -58,6 +58,8 @@ const PUBLIC_ROUTES = [
   'POST /api/v1/setup',
   'POST /api/v1/auth/login',
   'GET /api/v1/auth/methods',
+  'POST /api/v1/auth/plex/pin',
+  'POST /api/v1/auth/plex/check',
   'HEAD /api/v1/auth/methods',
   'GET /health',
   'HEAD /health',

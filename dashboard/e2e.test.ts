@@ -316,7 +316,7 @@ describe('dashboard in Chromium', () => {
     const add = page.locator('[data-testid=team-add]');
     await add.locator('input').nth(0).fill('vera');
     await add.locator('input[type=password]').fill('vera has a long password');
-    await add.locator('select').selectOption('viewer');
+    await add.locator('select[aria-label=Role]').selectOption('viewer');
     await add.locator('button[type=submit]').click();
     await page.waitForSelector('[data-testid=team] tr[data-user=vera]');
 

@@ -51,6 +51,7 @@ export async function startApi(
     trustedProxies: config.http.trustedProxies,
     allowedOrigins: config.http.allowedOrigins,
     oidc: config.oidc,
+    plexTv: config.plexSignIn ? {} : false,
   });
   const address = await app.listen({ host: config.http.host, port: config.http.port });
   logger.info({ address }, 'API listening');

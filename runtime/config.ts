@@ -30,6 +30,8 @@ export interface Config {
   schemaRegistryUrl?: string;
   /** Sign-in with an OpenID Connect provider, when STREAMWARDEN_OIDC_ISSUER is set. */
   oidc?: OidcSettings;
+  /** Sign-in with Plex accounts through plex.tv (on unless STREAMWARDEN_PLEX_SIGN_IN=false). */
+  plexSignIn: boolean;
 }
 
 export class ConfigError extends AppError {
@@ -214,6 +216,7 @@ export function loadConfig(env: Env = process.env): Config {
     geoipDatabase: text(env, 'GEOIP_DATABASE') ? resolve(text(env, 'GEOIP_DATABASE')!) : undefined,
     schemaRegistryUrl: text(env, 'SCHEMA_REGISTRY_URL'),
     oidc: oidc(env),
+    plexSignIn: text(env, 'STREAMWARDEN_PLEX_SIGN_IN') !== 'false',
     rawEventsTtlDays: text(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS')
       ? integer(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS', 0, 1, 36_500)
       : undefined,

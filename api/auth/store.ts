@@ -97,9 +97,52 @@ export class AuthStore {
     return (await this.db.users()).map(info);
   }
 
-  async createUser(username: string, password: string, role: Role): Promise<UserInfo> {
+  /**
+   * Adds a user: with a password, or (no password) a Plex account invited by its plex.tv user
+   * name or e-mail, bound to that account at its first Plex sign-in.
+   */
+  async createUser(username: string, password: string | undefined, role: Role): Promise<UserInfo> {
     if (await this.db.user(username)) throw new AppError('conflict', `There is a user named ${username} already.`);
+    if (password === undefined)
+      return info(await this.db.saveUser({ username, passwordHash: '', role, source: 'plex' }, Date.now()));
     return info(await this.db.saveUser({ username, passwordHash: await hashPassword(password), role }, Date.now()));
+  }
+
+  /**
+   * The dashboard user a Plex account signs in as: the one bound to it; else the one the owner
+   * invited by its Plex user name or e-mail (bound now); else, for the owner of a watched Plex
+   * server, a new owner. Anyone else is refused.
+   */
+  async signInPlex(account: { id: string; username: string; email: string }, ownsServer: boolean): Promise<UserInfo> {
+    const users = await this.db.users();
+    const plexUsers = users.filter((u) => u.source === 'plex');
+    const names = [account.username, account.email].filter(Boolean).map((n) => n.toLowerCase());
+    const user =
+      plexUsers.find((u) => u.externalId === account.id) ??
+      plexUsers.find((u) => !u.externalId && names.includes(u.username.toLowerCase()));
+    if (user) {
+      const role = ownsServer ? 'owner' : user.role;
+      if (user.externalId === account.id && role === user.role) return info(user);
+      const saved = await this.db.saveUser({ ...user, externalId: account.id, role }, Date.now());
+      await this.changed(user.username);
+      return info(saved);
+    }
+    if (!ownsServer)
+      throw new AppError(
+        'forbidden',
+        `The Plex account ${account.username} is not a user of this dashboard: the owner adds Plex accounts under Settings > Team.`,
+      );
+    if (users.some((u) => u.username === account.username))
+      throw new AppError(
+        'conflict',
+        `The name ${account.username} belongs to another user of this dashboard: the owner can remove or rename that user first.`,
+      );
+    return info(
+      await this.db.saveUser(
+        { username: account.username, passwordHash: '', role: 'owner', source: 'plex', externalId: account.id },
+        Date.now(),
+      ),
+    );
   }
 
   /** Changes a user's role; the last owner cannot be demoted, so the install is never left without one. */

@@ -2,6 +2,7 @@
 // under /api/v1/users): the owner adds them with a role, changes roles, resets passwords, sees and
 // ends their sessions, and removes them. There is always at least one owner.
 import type { FastifyInstance } from 'fastify';
+import { AppError } from '../../core/errors.ts';
 import { ROLES, type Role } from '../../core/roles.ts';
 import { can } from '../auth/plugin.ts';
 import type { AuthStore } from '../auth/store.ts';
@@ -14,21 +15,36 @@ const nameParam = { type: 'object', required: ['username'], properties: { userna
 export async function dashboardUserRoutes(app: FastifyInstance, { store }: { store: AuthStore }): Promise<void> {
   app.get('/api/v1/dashboard-users', can('owner'), async () => ({ users: await store.users() }));
 
-  app.post<{ Body: { username: string; password: string; role: Role } }>(
+  app.post<{ Body: { username: string; password?: string; role: Role; signIn?: 'password' | 'plex' } }>(
     '/api/v1/dashboard-users',
     {
       ...can('owner', 'dashboard-user.add'),
       schema: {
         body: {
           type: 'object',
-          required: ['username', 'password', 'role'],
+          required: ['username', 'role'],
           additionalProperties: false,
-          properties: { username: USERNAME, password: NEW_PASSWORD, role: ROLE },
+          properties: {
+            username: { ...USERNAME, description: 'For a Plex user: their plex.tv user name or e-mail' },
+            password: NEW_PASSWORD,
+            role: ROLE,
+            signIn: {
+              type: 'string',
+              enum: ['password', 'plex'],
+              description: 'password (the default: give one) or plex (signs in with that Plex account)',
+            },
+          },
         },
       },
     },
-    async (request, reply) =>
-      reply.code(201).send(await store.createUser(request.body.username, request.body.password, request.body.role)),
+    async (request, reply) => {
+      const { username, password, role, signIn = 'password' } = request.body;
+      if (signIn === 'password' && password === undefined)
+        throw new AppError('invalid', 'body must have a password, or "signIn": "plex" for a Plex account');
+      if (signIn === 'plex' && password !== undefined)
+        throw new AppError('invalid', 'a Plex user signs in with Plex: leave the password out');
+      return reply.code(201).send(await store.createUser(username, signIn === 'plex' ? undefined : password, role));
+    },
   );
 
   app.put<{ Params: { username: string }; Body: { role: Role } }>(

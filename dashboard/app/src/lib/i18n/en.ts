@@ -330,6 +330,11 @@ export const en = {
   'audit.target': 'On',
   'audit.detail': 'Detail',
   'auth.signInWith': 'Sign in with {name}',
+  'auth.plexWaiting': 'Waiting for Plex… approve the sign-in in the window that opened',
+  'team.signIn': 'Signs in with',
+  'team.signInPassword': 'Password',
+  'team.signInPlex': 'Plex account',
+  'team.plexName': 'Plex user name or e-mail',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -328,4 +328,9 @@ export const zhHans: Record<MessageKey, string> = {
   'audit.target': '对象',
   'audit.detail': '详情',
   'auth.signInWith': '使用 {name} 登录',
+  'auth.plexWaiting': '等待 Plex…请在打开的窗口中批准登录',
+  'team.signIn': '登录方式',
+  'team.signInPassword': '密码',
+  'team.signInPlex': 'Plex 账户',
+  'team.plexName': 'Plex 用户名或电子邮件',
 };

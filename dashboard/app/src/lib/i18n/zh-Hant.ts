@@ -328,4 +328,9 @@ export const zhHant: Record<MessageKey, string> = {
   'audit.target': '對象',
   'audit.detail': '詳情',
   'auth.signInWith': '使用 {name} 登入',
+  'auth.plexWaiting': '等待 Plex…請在開啟的視窗中核准登入',
+  'team.signIn': '登入方式',
+  'team.signInPassword': '密碼',
+  'team.signInPlex': 'Plex 帳戶',
+  'team.plexName': 'Plex 使用者名稱或電子郵件',
 };

@@ -1,0 +1,132 @@
+// plex.tv, Plex's account service, for signing in with a Plex account: the PIN flow (ask plex.tv
+// for a PIN, the person approves it in the Plex app, poll until it carries their token), then who
+// the token belongs to and which servers they own. JSON endpoints of API v2, as the Plex web app
+// and python-plexapi use them.
+import { AppError } from '../core/errors.ts';
+
+export interface PlexPin {
+  id: number;
+  code: string;
+  expiresAt: string;
+}
+
+export interface PlexAccount {
+  id: number;
+  uuid: string;
+  username: string;
+  email: string;
+  title: string;
+}
+
+export interface PlexTvOptions {
+  /** https://plex.tv, or a stand-in in tests. */
+  baseUrl?: string;
+  /** Where people approve a PIN: https://app.plex.tv/auth. */
+  appUrl?: string;
+  /** This install's X-Plex-Client-Identifier; a PIN is only readable with the one that made it. */
+  clientId: string;
+  product?: string;
+  timeoutMs?: number;
+}
+
+class PlexPinExpired extends AppError {
+  constructor() {
+    super('not-found', 'This Plex PIN expired or was not found: start the sign-in again.');
+  }
+}
+
+export class PlexTv {
+  private readonly baseUrl: string;
+  private readonly appUrl: string;
+  private readonly product: string;
+
+  constructor(private readonly options: PlexTvOptions) {
+    this.baseUrl = (options.baseUrl ?? 'https://plex.tv').replace(/\/$/, '');
+    this.appUrl = options.appUrl ?? 'https://app.plex.tv/auth';
+    this.product = options.product ?? 'Streamwarden';
+  }
+
+  /** A new strong PIN (valid 30 minutes at plex.tv). */
+  async createPin(): Promise<PlexPin> {
+    const pin = await this.call<{ id?: unknown; code?: unknown; expiresAt?: unknown }>(
+      'POST',
+      '/api/v2/pins?strong=true',
+    );
+    if (typeof pin.id !== 'number' || typeof pin.code !== 'string')
+      throw new AppError('upstream', 'plex.tv answered a PIN without its id or code.');
+    return { id: pin.id, code: pin.code, expiresAt: String(pin.expiresAt ?? '') };
+  }
+
+  /** Where the person approves the PIN, in the Plex web app. */
+  authUrl(code: string): string {
+    const params = new URLSearchParams({
+      clientID: this.options.clientId,
+      code,
+      'context[device][product]': this.product,
+    });
+    return `${this.appUrl}#?${params.toString()}`;
+  }
+
+  /** The PIN's token once approved; null while it waits. */
+  async pinToken(id: number): Promise<string | null> {
+    const pin = await this.call<{ authToken?: unknown }>('GET', `/api/v2/pins/${id}`, undefined, true);
+    return typeof pin.authToken === 'string' && pin.authToken ? pin.authToken : null;
+  }
+
+  async account(token: string): Promise<PlexAccount> {
+    const user = await this.call<Record<string, unknown>>('GET', '/api/v2/user', token);
+    if (typeof user.id !== 'number') throw new AppError('upstream', 'plex.tv answered an account without its id.');
+    return {
+      id: user.id,
+      uuid: String(user.uuid ?? ''),
+      username: String(user.username ?? ''),
+      email: String(user.email ?? ''),
+      title: String(user.title ?? ''),
+    };
+  }
+
+  /** Machine identifiers of the servers this account owns. */
+  async ownedServers(token: string): Promise<string[]> {
+    const resources = await this.call<unknown>('GET', '/api/v2/resources?includeHttps=1', token);
+    if (!Array.isArray(resources))
+      throw new AppError('upstream', 'plex.tv answered its resources in a form not known here.');
+    return resources
+      .filter(
+        (r: Record<string, unknown>) =>
+          r.owned === true &&
+          String(r.provides ?? '')
+            .split(',')
+            .includes('server'),
+      )
+      .map((r: Record<string, unknown>) => String(r.clientIdentifier));
+  }
+
+  private async call<T>(method: string, path: string, token?: string, pin = false): Promise<T> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, {
+        method,
+        headers: {
+          accept: 'application/json',
+          'x-plex-product': this.product,
+          'x-plex-client-identifier': this.options.clientId,
+          ...(token ? { 'x-plex-token': token } : {}),
+        },
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 10_000),
+      });
+    } catch (err) {
+      throw new AppError('upstream', `Cannot reach plex.tv: ${(err as Error).message}`, { cause: err });
+    }
+    if (pin && response.status === 404) throw new PlexPinExpired();
+    if (response.status === 401) throw new AppError('unauthorized', 'plex.tv refused the token.');
+    if (!response.ok)
+      throw new AppError('upstream', `plex.tv answered ${response.status} to ${method} ${path.split('?')[0]}.`);
+    try {
+      return (await response.json()) as T;
+    } catch (err) {
+      throw new AppError('upstream', `plex.tv answered ${path.split('?')[0]} with something that is not JSON.`, {
+        cause: err,
+      });
+    }
+  }
+}
