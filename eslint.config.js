@@ -53,7 +53,14 @@ export default tseslint.config(
   },
   ...layering,
   {
-    files: ['scripts/**', 'bench/**', 'demo/**', 'runtime/import-cli.ts', 'runtime/admin-cli.ts'],
+    files: [
+      'scripts/**',
+      'bench/**',
+      'demo/**',
+      'runtime/import-cli.ts',
+      'runtime/admin-cli.ts',
+      'runtime/backup-cli.ts',
+    ],
     rules: { 'no-console': 'off' },
   },
 );

@@ -21,6 +21,7 @@ export const API_TAGS = [
   { name: 'auth', description: 'Signing in and out; your own password and sessions' },
   { name: 'dashboard-users', description: 'People who sign in to Streamwarden, their roles and sessions (owner only)' },
   { name: 'audit', description: 'Every admin action and sign-in' },
+  { name: 'backup', description: 'The install as one archive, for npm run restore (owner only)' },
   { name: 'setup', description: 'The first run' },
   { name: 'tokens', description: 'API tokens' },
 ] as const;

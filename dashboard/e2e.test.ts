@@ -242,6 +242,7 @@ describe('dashboard in Chromium', () => {
       '/settings?tab=notifications',
       '/settings?tab=import',
       '/settings?tab=team',
+      '/settings?tab=backup',
       '/account',
       '/audit',
     ]) {

@@ -335,6 +335,14 @@ export const en = {
   'team.signInPassword': 'Password',
   'team.signInPlex': 'Plex account',
   'team.plexName': 'Plex user name or e-mail',
+  'settings.backup': 'Backup',
+  'backup.help':
+    'Everything this install knows in one file: settings, rules, media servers (their tokens still sealed), dashboard users and API tokens, alert channels and, with the history, every play, violation, trust change and audit entry.',
+  'backup.everything': 'Download everything',
+  'backup.configOnly': 'Configuration only',
+  'backup.key':
+    'The secret key that opens the media-server tokens is not in the file: keep data/secret.key (or STREAMWARDEN_SECRET_KEY) with it. npm run backup -- --with-key puts it in, knowingly.',
+  'backup.restore': 'Restore into a fresh data folder or an empty ClickHouse database, with Streamwarden stopped:',
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -333,4 +333,12 @@ export const zhHans: Record<MessageKey, string> = {
   'team.signInPassword': '密码',
   'team.signInPlex': 'Plex 账户',
   'team.plexName': 'Plex 用户名或电子邮件',
+  'settings.backup': '备份',
+  'backup.help':
+    '将此安装的全部内容保存为一个文件：设置、规则、媒体服务器（其令牌仍加密）、仪表板用户和 API 令牌、告警渠道，以及（含历史时）每次播放、违规、信任变化和审计记录。',
+  'backup.everything': '下载全部',
+  'backup.configOnly': '仅配置',
+  'backup.key':
+    '打开媒体服务器令牌的密钥不在文件中：请同时保存 data/secret.key（或 STREAMWARDEN_SECRET_KEY）。npm run backup -- --with-key 可将其放入。',
+  'backup.restore': '在 Streamwarden 停止时，恢复到新的数据文件夹或空的 ClickHouse 数据库：',
 };

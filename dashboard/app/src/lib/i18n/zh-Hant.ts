@@ -333,4 +333,12 @@ export const zhHant: Record<MessageKey, string> = {
   'team.signInPassword': '密碼',
   'team.signInPlex': 'Plex 帳戶',
   'team.plexName': 'Plex 使用者名稱或電子郵件',
+  'settings.backup': '備份',
+  'backup.help':
+    '將此安裝的全部內容儲存為一個檔案：設定、規則、媒體伺服器（其權杖仍加密）、儀表板使用者和 API 權杖、警示頻道，以及（含歷史時）每次播放、違規、信任變化和稽核記錄。',
+  'backup.everything': '下載全部',
+  'backup.configOnly': '僅設定',
+  'backup.key':
+    '開啟媒體伺服器權杖的金鑰不在檔案中：請同時保存 data/secret.key（或 STREAMWARDEN_SECRET_KEY）。npm run backup -- --with-key 可將其放入。',
+  'backup.restore': '在 Streamwarden 停止時，還原到新的資料夾或空的 ClickHouse 資料庫：',
 };
