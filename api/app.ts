@@ -34,6 +34,7 @@ import { violationRoutes } from './routes/violations.ts';
 import { API_TAGS, tagByResource } from './openapi-tags.ts';
 import { liveRoutes, type StreamControl } from './routes/live.ts';
 import { userRoutes } from './routes/users.ts';
+import { peopleRoutes } from './routes/people.ts';
 import { libraryRoutes } from './routes/library.ts';
 import { rulesRoutes } from './routes/rules.ts';
 import { DEFAULT_DASHBOARD_DIR, serveDashboard } from './static.ts';
@@ -199,6 +200,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     warehouse: options.warehouse,
     trustAdjustments: options.configuration.trustAdjustments,
   });
+  await app.register(peopleRoutes, { warehouse: options.warehouse, people: options.configuration.people });
   await app.register(libraryRoutes, { warehouse: options.warehouse });
   await app.register(rulesRoutes, { warehouse: options.warehouse, store: options.configuration.rules });
   await app.register(serversRoutes, {

@@ -5,6 +5,7 @@ import { ServerRegistry } from '../connectors/server-registry.ts';
 import { RuleStore } from '../pipeline/rules/rule-store.ts';
 import { FalseAlarmStore } from '../pipeline/false-alarms.ts';
 import { TrustAdjustmentStore } from '../pipeline/trust-adjustments.ts';
+import { PeopleStore } from '../pipeline/people-store.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { ConfigDocuments } from '../warehouse/config-documents.ts';
 import { SettingsStore } from '../warehouse/settings-store.ts';
@@ -15,6 +16,7 @@ export interface Configuration {
   rules: RuleStore;
   falseAlarms: FalseAlarmStore;
   trustAdjustments: TrustAdjustmentStore;
+  people: PeopleStore;
   settings: SettingsStore;
   servers: ServerRegistry;
   channels: ChannelStore;
@@ -33,6 +35,7 @@ export function openConfiguration(
     rules: new RuleStore({ documents, file: options.rulesFile }),
     falseAlarms: new FalseAlarmStore(documents),
     trustAdjustments: new TrustAdjustmentStore(documents),
+    people: new PeopleStore(documents),
     settings: new SettingsStore(documents),
     servers: new ServerRegistry({ documents, secrets: options.secrets, warehouse, file: options.serversFile }),
     channels: new ChannelStore({ documents, secrets: options.secrets }),

@@ -10,6 +10,7 @@ export const API_TAGS = [
   { name: 'analytics', description: 'Figures and charts over the history' },
   { name: 'map', description: 'Where plays came from' },
   { name: 'users', description: 'Accounts, their profile and trust score, trust changed by hand' },
+  { name: 'people', description: 'Accounts on any servers linked as one person, and the suggestions to link them' },
   { name: 'violations', description: 'What the rules found, and its review' },
   { name: 'rules', description: 'Detection rule parameters, per-account overrides, backtests' },
   { name: 'library', description: 'Library contents across servers' },

@@ -1,0 +1,196 @@
+// People over real HTTP: suggestions from the same name on two servers and from one shared device,
+// linking, merging, unlinking and renaming with the version each change was made against, a
+// person's trust as the lowest of its accounts', and every bad request refused with nothing changed.
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../core/logger.ts';
+import type { PlaybackEvent } from '../schemas/index.ts';
+import { setupAndSignIn } from '../testing/api-session.ts';
+import { testConfiguration } from '../testing/configuration.ts';
+import { samplePlaybackEvent, sampleTrustScoreChange } from '../testing/fixtures.ts';
+import { openTestWarehouse } from '../testing/warehouse.ts';
+import { migrate } from '../warehouse/migrations.ts';
+import { playbackEventRow, trustChangeRow } from '../warehouse/rows.ts';
+import { buildApi } from './app.ts';
+
+const logger = createLogger('test');
+const record = { topic: 'test', partition: 0, offset: '0', key: null, value: null, headers: {}, timestamp: 0 };
+let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
+let app: FastifyInstance;
+let base: string;
+let cookie: string;
+
+const now = Date.now();
+function play(serverId: string, userId: string, userName: string, deviceId: string, minutesAgo: number): PlaybackEvent {
+  const base = samplePlaybackEvent({
+    observedAt: now - minutesAgo * 60_000,
+    sessionKey: `${serverId}-${userId}-${minutesAgo}`,
+  });
+  return {
+    ...base,
+    serverId,
+    serverType: serverId.startsWith('jf') ? 'JELLYFIN' : 'PLEX',
+    accountKey: `${serverId}:${userId}`,
+    userId,
+    userName,
+    device: { ...base.device, deviceId, deviceName: `${deviceId} name` },
+  };
+}
+
+async function call(method: string, path: string, body?: unknown) {
+  const response = await fetch(base + path, {
+    method,
+    headers: { cookie, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { status: response.status, json: (await response.json()) as Record<string, unknown> };
+}
+const version = async () => (await call('GET', '/api/v1/people')).json.version as number;
+
+beforeAll(async () => {
+  warehouse = await openTestWarehouse();
+  await migrate(warehouse, logger);
+  const events = [
+    play('plex-home', '7', 'Sam', 'sams-phone', 300),
+    play('jf', 'abc', 'sam ', 'sams-jf-tv', 200),
+    play('plex-home', '8', 'Alex', 'family-tv', 100),
+    play('plex-home', '9', 'Jo', 'family-tv', 50),
+    play('plex-home', '10', 'Kim', 'kims-tablet', 40),
+  ];
+  await warehouse.client.insert({
+    table: warehouse.table('playback_events'),
+    values: events.map((e) => playbackEventRow(e, record)),
+    format: 'JSONEachRow',
+  });
+  await warehouse.client.insert({
+    table: warehouse.table('trust_score_history'),
+    values: [
+      trustChangeRow(sampleTrustScoreChange({ accountKey: 'jf:abc', newScore: 55, previousScore: 100 }), record),
+    ],
+    format: 'JSONEachRow',
+  });
+  app = await buildApi({ warehouse, logger, configuration: testConfiguration(warehouse), clientId: 'people-test' });
+  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  cookie = await setupAndSignIn(base);
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await warehouse?.drop();
+});
+
+describe('people', () => {
+  it('suggests accounts with the same name on two servers and accounts sharing a device, with the reasons', async () => {
+    const { suggestions } = (await call('GET', '/api/v1/people/suggestions')).json as {
+      suggestions: Array<{ key: string; reasons: string[] }>;
+    };
+    expect(suggestions.map((s) => [s.key, s.reasons])).toEqual([
+      ['jf:abc+plex-home:7', ['the same user name "sam" on jf and plex-home']],
+      ['plex-home:8+plex-home:9', ['one device, family-tv name (family-tv), played for each']],
+    ]);
+  });
+
+  it('links a suggestion into a person whose trust is its lowest account score, explained', async () => {
+    const created = await call('POST', '/api/v1/people', {
+      accountKeys: ['plex-home:7', 'jf:abc'],
+      version: await version(),
+    });
+    expect(created.status).toBe(201);
+    expect(created.json).toMatchObject({
+      name: 'sam',
+      accountKeys: ['jf:abc', 'plex-home:7'],
+      servers: ['jf', 'plex-home'],
+      trustScore: 55,
+      trustExplanation: "The lowest of its accounts' scores: jf:abc (55).",
+    });
+    const page = (await call('GET', `/api/v1/people/${created.json.personId as string}`)).json;
+    expect((page.accounts as unknown[]).length).toBe(2);
+    expect((page.devices as Array<{ accountKey: string }>).map((d) => d.accountKey).sort()).toEqual([
+      'jf:abc',
+      'plex-home:7',
+    ]);
+    // Linked now: no longer suggested.
+    const { suggestions } = (await call('GET', '/api/v1/people/suggestions')).json as {
+      suggestions: Array<{ key: string }>;
+    };
+    expect(suggestions.map((s) => s.key)).toEqual(['plex-home:8+plex-home:9']);
+  });
+
+  it('refuses a change made against an older version, a second link of one account, and a merge into itself', async () => {
+    const stale = await version();
+    const { json: person } = await call('GET', '/api/v1/people');
+    const sam = (person.people as Array<{ personId: string }>)[0]!;
+    expect((await call('PUT', `/api/v1/people/${sam.personId}`, { name: 'Samantha', version: stale })).status).toBe(
+      200,
+    );
+    const late = await call('PUT', `/api/v1/people/${sam.personId}`, { name: 'Sammy', version: stale });
+    expect(late.status).toBe(409);
+    expect(late.json.message).toMatch(/changed by someone else/);
+    const twice = await call('POST', '/api/v1/people', {
+      accountKeys: ['plex-home:7', 'jf:abc'],
+      version: await version(),
+    });
+    expect(twice.status).toBe(409);
+    expect(twice.json.message).toBe('These accounts are linked to this person already.');
+    const self = await call('POST', `/api/v1/people/${sam.personId}/merge`, {
+      from: sam.personId,
+      version: await version(),
+    });
+    expect(self.status).toBe(400);
+    expect(self.json.message).toBe('A person cannot be merged into itself.');
+    expect(
+      (
+        await call('POST', '/api/v1/people', {
+          accountKeys: ['plex-home:404', 'plex-home:10'],
+          version: await version(),
+        })
+      ).status,
+    ).toBe(404);
+    const after = (await call('GET', '/api/v1/people')).json.people as Array<{ name: string; accountKeys: string[] }>;
+    expect(after.map((p) => [p.name, p.accountKeys])).toEqual([['Samantha', ['jf:abc', 'plex-home:7']]]);
+  });
+
+  it('merges two people, adds an account to one, unlinks, and dissolves a person left with one account', async () => {
+    const family = await call('POST', '/api/v1/people', {
+      accountKeys: ['plex-home:8', 'plex-home:9'],
+      name: 'Family',
+      version: await version(),
+    });
+    const sam = ((await call('GET', '/api/v1/people')).json.people as Array<{ personId: string; name: string }>).find(
+      (p) => p.name === 'Samantha',
+    )!;
+    const mixed = await call('POST', '/api/v1/people', {
+      accountKeys: ['plex-home:8', 'plex-home:7'],
+      version: await version(),
+    });
+    expect(mixed.status).toBe(409);
+    expect(mixed.json.message).toMatch(/belong to different people already: merge those people instead/);
+    const merged = await call('POST', `/api/v1/people/${sam.personId}/merge`, {
+      from: family.json.personId,
+      version: await version(),
+    });
+    expect(merged.json.accountKeys).toEqual(['jf:abc', 'plex-home:7', 'plex-home:8', 'plex-home:9']);
+    const added = await call('POST', '/api/v1/people', {
+      accountKeys: ['plex-home:10', 'plex-home:7'],
+      version: await version(),
+    });
+    expect(added.json.personId).toBe(sam.personId);
+    for (const account of ['plex-home:10', 'plex-home:9', 'plex-home:8'])
+      expect(
+        (await call('DELETE', `/api/v1/people/${sam.personId}/accounts/${account}?version=${await version()}`)).status,
+      ).toBe(200);
+    const last = await call('DELETE', `/api/v1/people/${sam.personId}/accounts/jf:abc?version=${await version()}`);
+    expect(last.json).toEqual({ dissolved: sam.personId });
+    expect((await call('GET', '/api/v1/people')).json.people).toEqual([]);
+  });
+
+  it('does not suggest again what an admin dismissed', async () => {
+    expect((await call('POST', '/api/v1/people/suggestions/dismiss', { key: 'plex-home:8+plex-home:9' })).status).toBe(
+      200,
+    );
+    const { suggestions } = (await call('GET', '/api/v1/people/suggestions')).json as {
+      suggestions: Array<{ key: string }>;
+    };
+    expect(suggestions.map((s) => s.key)).toEqual(['jf:abc+plex-home:7']);
+  });
+});
