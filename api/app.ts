@@ -35,6 +35,7 @@ import { API_TAGS, tagByResource } from './openapi-tags.ts';
 import { liveRoutes, type StreamControl } from './routes/live.ts';
 import { userRoutes } from './routes/users.ts';
 import { peopleRoutes } from './routes/people.ts';
+import { userBulkRoutes } from './routes/users-bulk.ts';
 import { libraryRoutes } from './routes/library.ts';
 import { rulesRoutes } from './routes/rules.ts';
 import { DEFAULT_DASHBOARD_DIR, serveDashboard } from './static.ts';
@@ -200,7 +201,16 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     warehouse: options.warehouse,
     trustAdjustments: options.configuration.trustAdjustments,
   });
-  await app.register(peopleRoutes, { warehouse: options.warehouse, people: options.configuration.people });
+  await app.register(userBulkRoutes, {
+    warehouse: options.warehouse,
+    rules: options.configuration.rules,
+    trustAdjustments: options.configuration.trustAdjustments,
+  });
+  await app.register(peopleRoutes, {
+    warehouse: options.warehouse,
+    people: options.configuration.people,
+    rules: options.configuration.rules,
+  });
   await app.register(libraryRoutes, { warehouse: options.warehouse });
   await app.register(rulesRoutes, { warehouse: options.warehouse, store: options.configuration.rules });
   await app.register(serversRoutes, {

@@ -184,6 +184,17 @@ describe('people', () => {
     expect((await call('GET', '/api/v1/people')).json.people).toEqual([]);
   });
 
+  it('leaves out devices the rules trust as shared', async () => {
+    expect(
+      (await call('PUT', '/api/v1/rules', { rules: { exemptions: { trustedDeviceIds: ['family-tv'] } } })).status,
+    ).toBe(200);
+    const { suggestions } = (await call('GET', '/api/v1/people/suggestions')).json as {
+      suggestions: Array<{ key: string }>;
+    };
+    expect(suggestions.map((s) => s.key)).toEqual(['jf:abc+plex-home:7']);
+    expect((await call('PUT', '/api/v1/rules', { rules: { exemptions: { trustedDeviceIds: [] } } })).status).toBe(200);
+  });
+
   it('does not suggest again what an admin dismissed', async () => {
     expect((await call('POST', '/api/v1/people/suggestions/dismiss', { key: 'plex-home:8+plex-home:9' })).status).toBe(
       200,
@@ -192,5 +203,49 @@ describe('people', () => {
       suggestions: Array<{ key: string }>;
     };
     expect(suggestions.map((s) => s.key)).toEqual(['jf:abc+plex-home:7']);
+  });
+});
+
+describe('bulk actions on accounts', () => {
+  const rulesOf = async (accountKey: string) =>
+    (
+      (await call('GET', '/api/v1/rules')).json.accounts as Record<
+        string,
+        Record<string, { enabled?: boolean; maxStreams?: number }>
+      >
+    )[accountKey];
+
+  it('exempts accounts from every rule, keeps their other overrides, and takes the exemption back', async () => {
+    await call('PUT', '/api/v1/users/plex-home:8/rules', { concurrentStreams: { maxStreams: 5 } });
+    const done = await call('POST', '/api/v1/users/bulk', {
+      accountKeys: ['plex-home:8', 'plex-home:9'],
+      action: 'EXEMPT',
+    });
+    expect(done.json).toEqual({ action: 'EXEMPT', accounts: 2 });
+    const eight = await rulesOf('plex-home:8');
+    expect(Object.values(eight!).every((r) => r.enabled === false)).toBe(true);
+    expect(eight!.concurrentStreams).toEqual({ maxStreams: 5, enabled: false });
+    await call('POST', '/api/v1/users/bulk', { accountKeys: ['plex-home:8', 'plex-home:9'], action: 'UNEXEMPT' });
+    expect(await rulesOf('plex-home:8')).toEqual({ concurrentStreams: { maxStreams: 5 } });
+    expect(await rulesOf('plex-home:9')).toBeUndefined();
+  });
+
+  it('applies one set of overrides to many accounts, and resets trust only with a reason', async () => {
+    await call('POST', '/api/v1/users/bulk', {
+      accountKeys: ['plex-home:9', 'plex-home:10'],
+      action: 'APPLY_OVERRIDES',
+      overrides: { concurrentStreams: { maxStreams: 3 } },
+    });
+    expect((await rulesOf('plex-home:10'))?.concurrentStreams).toEqual({ maxStreams: 3 });
+    const noReason = await call('POST', '/api/v1/users/bulk', { accountKeys: ['jf:abc'], action: 'RESET_TRUST' });
+    expect(noReason.status).toBe(400);
+    const reset = await call('POST', '/api/v1/users/bulk', {
+      accountKeys: ['jf:abc', 'plex-home:7'],
+      action: 'RESET_TRUST',
+      reason: 'new season, clean slate',
+    });
+    expect(reset.json).toEqual({ action: 'RESET_TRUST', accounts: 2 });
+    const unknown = await call('POST', '/api/v1/users/bulk', { accountKeys: ['plex-home:404'], action: 'EXEMPT' });
+    expect(unknown.status).toBe(404);
   });
 });

@@ -245,6 +245,7 @@ describe('dashboard in Chromium', () => {
       '/settings?tab=backup',
       '/account',
       '/audit',
+      '/people',
     ]) {
       const response = await page.goto(base + path);
       expect(response!.headers()['content-security-policy'], path).toMatch(/script-src 'self' 'sha256-/);

@@ -4,6 +4,7 @@
 import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../core/errors.ts';
 import { type Person, type PeopleStore, suggestionKey } from '../../pipeline/people-store.ts';
+import type { RuleStore } from '../../pipeline/rules/rule-store.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { PeopleLinkQueries } from '../../warehouse/queries/people-links.ts';
 import { PeopleQueries, type UserListEntry } from '../../warehouse/queries/people.ts';
@@ -25,7 +26,7 @@ const SUGGESTION_DAYS = 90;
 
 export async function peopleRoutes(
   app: FastifyInstance,
-  { warehouse, people }: { warehouse: Warehouse; people: PeopleStore },
+  { warehouse, people, rules }: { warehouse: Warehouse; people: PeopleStore; rules: RuleStore },
 ): Promise<void> {
   const accounts = new PeopleQueries(warehouse);
   const links = new PeopleLinkQueries(warehouse);
@@ -66,9 +67,10 @@ export async function peopleRoutes(
   });
 
   app.get('/api/v1/people/suggestions', can('view'), async () => {
+    const shared = (await rules.get()).rules.exemptions?.trustedDeviceIds ?? [];
     const [{ people: all, dismissed, version }, candidates, byKey] = await Promise.all([
       people.get(),
-      links.candidates(Date.now() - SUGGESTION_DAYS * 86_400_000),
+      links.candidates(Date.now() - SUGGESTION_DAYS * 86_400_000, shared),
       userMap(),
     ]);
     const personOf = new Map(Object.values(all).flatMap((p) => p.accountKeys.map((a) => [a, p.personId] as const)));

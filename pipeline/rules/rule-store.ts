@@ -62,6 +62,27 @@ export class RuleStore {
     return { ...next, version: saved.version };
   }
 
+  /**
+   * Changes several accounts' overrides in one save (bulk actions): `change` gets each account's
+   * overrides now and returns the new ones (null or empty: none).
+   */
+  async changeAccounts(
+    accountKeys: readonly string[],
+    change: (overrides: RuleOverrides | undefined) => RuleOverrides | null,
+    updatedBy: string,
+  ): Promise<RuleConfig & { version: number }> {
+    const current = await this.writable();
+    const accounts = { ...current.accounts };
+    for (const key of accountKeys) {
+      const next = change(accounts[key]);
+      if (next && Object.keys(next).length > 0) accounts[key] = next;
+      else delete accounts[key];
+    }
+    const next = parseRuleConfig({ rules: current.rules, accounts }, 'rules');
+    const saved = await this.deps.documents.put(RULES_DOCUMENT, next, updatedBy);
+    return { ...next, version: saved.version };
+  }
+
   /** Calls `apply` with the rules now and whenever they are saved (here or by another process). */
   async watch(apply: (config: RuleConfig) => void, onError: (err: Error) => void): Promise<() => void> {
     if (this.deps.file) {

@@ -13,8 +13,11 @@ export interface LinkEvidence {
 export class PeopleLinkQueries {
   constructor(private readonly w: Warehouse) {}
 
-  /** Groups of accounts that may be one person, each with its reasons (one group per set of accounts). */
-  async candidates(sinceMs: number): Promise<LinkEvidence[]> {
+  /**
+   * Groups of accounts that may be one person, each with its reasons (one group per set of
+   * accounts). Devices known to be shared (a family TV, the rules' trusted device ids) are left out.
+   */
+  async candidates(sinceMs: number, sharedDeviceIds: readonly string[] = []): Promise<LinkEvidence[]> {
     const w = this.w;
     const [names, devices] = await Promise.all([
       rows<{ name: string; accounts: string[]; servers: string[] }>(
@@ -30,10 +33,11 @@ export class PeopleLinkQueries {
         w,
         `SELECT device_id, any(device_name) AS device_name, groupUniqArray(account_key) AS accounts
          FROM ${w.table('sessions')} FINAL
-         WHERE device_id != '' AND started_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
+         WHERE device_id != '' AND device_id NOT IN {shared:Array(String)}
+           AND started_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
          GROUP BY device_id HAVING length(accounts) BETWEEN 2 AND 5
          ORDER BY device_id LIMIT 500`,
-        { since: Math.floor(sinceMs) },
+        { since: Math.floor(sinceMs), shared: [...sharedDeviceIds] },
       ),
     ]);
     const byKey = new Map<string, LinkEvidence>();

@@ -343,6 +343,26 @@ export const en = {
   'backup.key':
     'The secret key that opens the media-server tokens is not in the file: keep data/secret.key (or STREAMWARDEN_SECRET_KEY) with it. npm run backup -- --with-key puts it in, knowingly.',
   'backup.restore': 'Restore into a fresh data folder or an empty ClickHouse database, with Streamwarden stopped:',
+  'nav.people': 'People',
+  'people.title': 'People',
+  'people.help':
+    "One person's accounts on any of your servers, linked. Streamwarden suggests links from the same user name on two servers or one device used by several accounts; nothing is linked until you say so. A person's trust is the lowest of its accounts' scores.",
+  'people.person': 'Person',
+  'people.accounts': 'Accounts',
+  'people.none': 'No people linked yet.',
+  'people.suggestions': 'Suggested links',
+  'people.noSuggestions': 'Nothing to suggest.',
+  'people.link': 'Link as one person',
+  'people.notSame': 'Not the same person',
+  'people.unlink': 'Unlink',
+  'users.trustAtMost': 'Trust at most',
+  'users.bulkAction': 'Action',
+  'users.bulkExempt': 'Exempt from every rule',
+  'users.bulkUnexempt': 'Remove the exemption',
+  'users.bulkReset': 'Reset trust to 100',
+  'users.bulkOverrides': 'Apply rule overrides (JSON)',
+  'users.bulkApply': 'Apply',
+  'users.bulkDone': 'Done for {count} accounts.',
 } as const;
 
 export type MessageKey = keyof typeof en;
