@@ -14,6 +14,7 @@ import { testConfiguration } from '../testing/configuration.ts';
 import { sampleTrustScoreChange, sampleViolation } from '../testing/fixtures.ts';
 import { generateHistory } from '../testing/history.ts';
 import { loadHistory } from '../testing/load-history.ts';
+import { apiGetPaths } from '../testing/api-paths.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
 import { checkBackup, restoreBackup } from '../warehouse/backup.ts';
 import { migrate } from '../warehouse/migrations.ts';
@@ -146,27 +147,14 @@ afterAll(async () => {
 /** Every GET path of the API with example parameters, for both installs. */
 function getPaths(app: FastifyInstance): string[] {
   const play = history.plays[0]!;
-  const examples: Record<string, string> = {
+  return apiGetPaths(app, {
     serverId: play.serverId,
     sessionKey: play.sessionKey,
     accountKey: encodeURIComponent(play.accountKey),
     id: 'backup-violation',
     name: 'plays',
     username: 'vera',
-  };
-  const document = app.swagger() as {
-    paths: Record<string, { get?: { parameters?: Array<{ in: string; name: string; schema?: { enum?: string[] } }> } }>;
-  };
-  return Object.entries(document.paths).flatMap(([path, item]) => {
-    if (!item.get) return [];
-    let filled = [path];
-    for (const p of (item.get.parameters ?? []).filter((p) => p.in === 'path')) {
-      const values = p.schema?.enum ?? [examples[p.name] ?? `unknown-${p.name}`];
-      filled = filled.flatMap((f) => values.map((v) => f.replace(`{${p.name}}`, v)));
-    }
-    const ranged = (item.get.parameters ?? []).some((p) => p.in === 'query' && p.name === 'from');
-    return filled.map((f) => (ranged ? `${f}?from=${history.end - 40 * 86_400_000}&to=${history.end}` : f));
-  });
+  }).map(({ path, ranged }) => (ranged ? `${path}?from=${history.end - 40 * 86_400_000}&to=${history.end}` : path));
 }
 
 /** Reads that differ by nature between two installs: the archive itself, the sign-ins, live state. */

@@ -9,6 +9,7 @@ import { testConfiguration } from '../testing/configuration.ts';
 import { samplePlaybackEvent, sampleTrustScoreChange, sampleViolation } from '../testing/fixtures.ts';
 import { generateHistory } from '../testing/history.ts';
 import { loadHistory } from '../testing/load-history.ts';
+import { apiGetPaths } from '../testing/api-paths.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
 import { NotificationQueries } from '../warehouse/queries/notifications.ts';
 import { playbackEventRow, trustChangeRow, violationRow } from '../warehouse/rows.ts';
@@ -146,34 +147,14 @@ function merge(a: unknown, b: unknown): unknown {
   return { anyOf: [a, b] };
 }
 
-interface OpenApiParameter {
-  in: string;
-  name: string;
-  schema?: { enum?: string[] };
-}
-
-/** Every GET path of the API with its placeholders filled (enum parameters expanded to each value), and whether it takes a time range. */
+/** Every GET path of the API with its placeholders filled, and whether it takes a time range. */
 function getPaths(): Array<{ path: string; ranged: boolean }> {
   const play = history.plays[0]!;
-  const examples: Record<string, string> = {
+  return apiGetPaths(app, {
     serverId: play.serverId,
     sessionKey: play.sessionKey,
     accountKey: encodeURIComponent(play.accountKey),
     id: 'contract',
-  };
-  const document = app.swagger() as {
-    paths: Record<string, { get?: { parameters?: OpenApiParameter[] } }>;
-  };
-  return Object.entries(document.paths).flatMap(([path, item]) => {
-    if (!item.get || path === '/api/v1/live') return [];
-    let filled = [path];
-    const parameters = item.get.parameters ?? [];
-    for (const p of parameters.filter((p) => p.in === 'path')) {
-      const values = p.schema?.enum ?? [examples[p.name] ?? `unknown-${p.name}`];
-      filled = filled.flatMap((f) => values.map((v) => f.replace(`{${p.name}}`, v)));
-    }
-    const ranged = parameters.some((p) => p.in === 'query' && p.name === 'from');
-    return filled.map((f) => ({ path: f, ranged }));
   });
 }
 

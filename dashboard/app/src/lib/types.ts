@@ -7,6 +7,7 @@ export type UserSummary = Static<typeof UserList>['users'][number];
 export type { RuleMetadata } from '../../../../pipeline/rules/metadata.ts';
 /** An import started from the dashboard, as GET /api/v1/imports lists it. */
 export type { ImportJob } from '../../../../importers/jobs.ts';
+export type { AuditEntry } from '../../../../warehouse/queries/audit.ts';
 
 export interface ServerSample {
   serverId: string;
