@@ -105,6 +105,10 @@ describe('people', () => {
     });
     const page = (await call('GET', `/api/v1/people/${created.json.personId as string}`)).json;
     expect((page.accounts as unknown[]).length).toBe(2);
+    expect(page.watch).toMatchObject({ plays: 2 });
+    expect(
+      (page.watch as { byAccount: Array<{ accountKey: string }> }).byAccount.map((a) => a.accountKey).sort(),
+    ).toEqual(['jf:abc', 'plex-home:7']);
     expect((page.devices as Array<{ accountKey: string }>).map((d) => d.accountKey).sort()).toEqual([
       'jf:abc',
       'plex-home:7',

@@ -8,6 +8,7 @@ import type { RuleStore } from '../../pipeline/rules/rule-store.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { PeopleLinkQueries } from '../../warehouse/queries/people-links.ts';
 import { PeopleQueries, type UserListEntry } from '../../warehouse/queries/people.ts';
+import { Analytics } from '../../warehouse/queries/analytics.ts';
 import { can } from '../auth/plugin.ts';
 import { accountParam } from './users.ts';
 
@@ -30,6 +31,7 @@ export async function peopleRoutes(
 ): Promise<void> {
   const accounts = new PeopleQueries(warehouse);
   const links = new PeopleLinkQueries(warehouse);
+  const analytics = new Analytics(warehouse);
 
   /** A person with its accounts as the users list has them, and its trust with the reason. */
   const view = (person: Person, byKey: Map<string, UserListEntry>) => {
@@ -98,9 +100,14 @@ export async function peopleRoutes(
       const { people: all, version } = await people.get();
       const person = all[request.params.id];
       if (!person) throw new AppError('not-found', 'No such person.');
-      const [byKey, profiles] = await Promise.all([
+      const [byKey, profiles, watched] = await Promise.all([
         userMap(),
         Promise.all(person.accountKeys.map(async (key) => ({ key, profile: await accounts.profile(key) }))),
+        // The plays the analytics count, so the person page and the analytics agree.
+        analytics.topUsers(
+          { from: 0, to: Date.now() + 60_000, accountKeys: person.accountKeys },
+          person.accountKeys.length,
+        ),
       ]);
       const tagged = (pick: 'devices' | 'locations' | 'violations' | 'trustHistory') =>
         profiles.flatMap(({ key, profile }) =>
@@ -113,6 +120,11 @@ export async function peopleRoutes(
         locations: tagged('locations'),
         violations: tagged('violations'),
         trustHistory: tagged('trustHistory'),
+        watch: {
+          plays: watched.reduce((n, w) => n + w.plays, 0),
+          watchMs: watched.reduce((n, w) => n + w.watchMs, 0),
+          byAccount: watched.map(({ accountKey, plays, watchMs }) => ({ accountKey, plays, watchMs })),
+        },
       };
     },
   );

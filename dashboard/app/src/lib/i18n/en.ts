@@ -363,6 +363,8 @@ export const en = {
   'users.bulkOverrides': 'Apply rule overrides (JSON)',
   'users.bulkApply': 'Apply',
   'users.bulkDone': 'Done for {count} accounts.',
+  'people.watch': 'Watching',
+  'people.watchTotal': '{plays} plays, {time} watched, on all accounts',
 } as const;
 
 export type MessageKey = keyof typeof en;

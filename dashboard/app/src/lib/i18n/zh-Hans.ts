@@ -361,4 +361,6 @@ export const zhHans: Record<MessageKey, string> = {
   'users.bulkOverrides': '应用规则覆盖（JSON）',
   'users.bulkApply': '应用',
   'users.bulkDone': '已对 {count} 个账户执行。',
+  'people.watch': '观看',
+  'people.watchTotal': '所有账户共 {plays} 次播放，观看 {time}',
 };

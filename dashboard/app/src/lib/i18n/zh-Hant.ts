@@ -361,4 +361,6 @@ export const zhHant: Record<MessageKey, string> = {
   'users.bulkOverrides': '套用規則覆寫（JSON）',
   'users.bulkApply': '套用',
   'users.bulkDone': '已對 {count} 個帳戶執行。',
+  'people.watch': '觀看',
+  'people.watchTotal': '所有帳戶共 {plays} 次播放，觀看 {time}',
 };
