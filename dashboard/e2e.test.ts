@@ -117,6 +117,8 @@ describe('dashboard in Chromium', () => {
     // A remux is a direct stream, not a direct play; the card says where the viewer is on the network.
     expect(await card.locator('[data-testid=decision]').textContent()).toBe('Direct stream');
     expect(await card.locator('[data-testid=location]').textContent()).toContain('WAN');
+    // The user's trust score beside the play (a new account has 100).
+    expect(await card.locator('[data-testid=card-trust]').textContent()).toBe('100');
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
     expect(await page.locator('[data-testid=session-card] img').count()).toBe(0);
     await expect.poll(() => page.textContent('[data-testid=stat-streams]')).toContain('1');
