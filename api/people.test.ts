@@ -20,14 +20,23 @@ let app: FastifyInstance;
 let base: string;
 let cookie: string;
 
-const now = Date.now();
-function play(serverId: string, userId: string, userName: string, deviceId: string, minutesAgo: number): PlaybackEvent {
+// Whole hours back from the start of this hour: plays meant to share an hour do, whatever the clock.
+const hourStart = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+function play(
+  serverId: string,
+  userId: string,
+  userName: string,
+  deviceId: string,
+  minutesAgo: number,
+  clientIp = `198.51.100.${userId.length > 2 ? 200 : Number(userId)}`,
+): PlaybackEvent {
   const base = samplePlaybackEvent({
-    observedAt: now - minutesAgo * 60_000,
+    observedAt: hourStart - minutesAgo * 60_000,
     sessionKey: `${serverId}-${userId}-${minutesAgo}`,
   });
   return {
     ...base,
+    clientIp,
     serverId,
     serverType: serverId.startsWith('jf') ? 'JELLYFIN' : 'PLEX',
     accountKey: `${serverId}:${userId}`,
@@ -56,6 +65,11 @@ beforeAll(async () => {
     play('plex-home', '8', 'Alex', 'family-tv', 100),
     play('plex-home', '9', 'Jo', 'family-tv', 50),
     play('plex-home', '10', 'Kim', 'kims-tablet', 40),
+    // One home broadband address within an hour: a household. One carrier address: strangers.
+    play('plex-home', '11', 'Lee', 'lees-tv', 175, '81.2.69.142'),
+    play('plex-home', '12', 'Max', 'max-phone', 170, '81.2.69.142'),
+    play('plex-home', '13', 'Ann', 'ann-phone', 235, '172.56.21.89'),
+    play('plex-home', '14', 'Bo', 'bo-phone', 230, '172.56.21.89'),
   ];
   await warehouse.client.insert({
     table: warehouse.table('playback_events'),
@@ -87,6 +101,10 @@ describe('people', () => {
     expect(suggestions.map((s) => [s.key, s.reasons])).toEqual([
       ['jf:abc+plex-home:7', ['the same user name "sam" on jf and plex-home']],
       ['plex-home:8+plex-home:9', ['one device, family-tv name (family-tv), played for each']],
+      [
+        'plex-home:11+plex-home:12',
+        [expect.stringMatching(/^one home address, 81\.2\.69\.142 \(.+\), used by each within the same hour$/)],
+      ],
     ]);
   });
 
@@ -117,7 +135,7 @@ describe('people', () => {
     const { suggestions } = (await call('GET', '/api/v1/people/suggestions')).json as {
       suggestions: Array<{ key: string }>;
     };
-    expect(suggestions.map((s) => s.key)).toEqual(['plex-home:8+plex-home:9']);
+    expect(suggestions.map((s) => s.key)).toEqual(['plex-home:8+plex-home:9', 'plex-home:11+plex-home:12']);
   });
 
   it('refuses a change made against an older version, a second link of one account, and a merge into itself', async () => {
@@ -195,7 +213,7 @@ describe('people', () => {
     const { suggestions } = (await call('GET', '/api/v1/people/suggestions')).json as {
       suggestions: Array<{ key: string }>;
     };
-    expect(suggestions.map((s) => s.key)).toEqual(['jf:abc+plex-home:7']);
+    expect(suggestions.map((s) => s.key)).toEqual(['jf:abc+plex-home:7', 'plex-home:11+plex-home:12']);
     expect((await call('PUT', '/api/v1/rules', { rules: { exemptions: { trustedDeviceIds: [] } } })).status).toBe(200);
   });
 
@@ -206,7 +224,7 @@ describe('people', () => {
     const { suggestions } = (await call('GET', '/api/v1/people/suggestions')).json as {
       suggestions: Array<{ key: string }>;
     };
-    expect(suggestions.map((s) => s.key)).toEqual(['jf:abc+plex-home:7']);
+    expect(suggestions.map((s) => s.key)).toEqual(['jf:abc+plex-home:7', 'plex-home:11+plex-home:12']);
   });
 });
 

@@ -1,6 +1,9 @@
-// What suggests that accounts are one person, for the admin to confirm: the same user name on
-// different servers, or one device id used by several accounts. E-mail is not among them: the
-// servers' session feeds do not carry it.
+// What suggests that accounts are one person or one household, for the admin to confirm: the same
+// user name on different servers, one device id used by several accounts, or one home address
+// (not a mobile carrier's or a VPN's, which many strangers share) used by several accounts within
+// the same hour. E-mail is not among them: the servers' session feeds do not carry it.
+import { isPrivateAddress } from '../../core/network.ts';
+import { bundledNetworks, type NetworkLookup } from '../../core/networks.ts';
 import type { Warehouse } from '../client.ts';
 import { rows } from './filters.ts';
 
@@ -11,7 +14,10 @@ export interface LinkEvidence {
 }
 
 export class PeopleLinkQueries {
-  constructor(private readonly w: Warehouse) {}
+  constructor(
+    private readonly w: Warehouse,
+    private readonly networks: NetworkLookup = bundledNetworks(),
+  ) {}
 
   /**
    * Groups of accounts that may be one person, each with its reasons (one group per set of
@@ -19,7 +25,7 @@ export class PeopleLinkQueries {
    */
   async candidates(sinceMs: number, sharedDeviceIds: readonly string[] = []): Promise<LinkEvidence[]> {
     const w = this.w;
-    const [names, devices] = await Promise.all([
+    const [names, devices, addresses] = await Promise.all([
       rows<{ name: string; accounts: string[]; servers: string[] }>(
         w,
         `SELECT lowerUTF8(trimBoth(user_name)) AS name, groupUniqArray(account_key) AS accounts, groupUniqArray(server_id) AS servers
@@ -39,6 +45,16 @@ export class PeopleLinkQueries {
          ORDER BY device_id LIMIT 500`,
         { since: Math.floor(sinceMs), shared: [...sharedDeviceIds] },
       ),
+      rows<{ client_ip: string; accounts: string[]; hours: string }>(
+        w,
+        `SELECT client_ip, accounts, count() AS hours FROM (
+           SELECT client_ip, toStartOfHour(started_at) AS hour, arraySort(groupUniqArray(account_key)) AS accounts
+           FROM ${w.table('sessions')} FINAL
+           WHERE client_ip != '' AND started_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
+           GROUP BY client_ip, hour HAVING length(accounts) BETWEEN 2 AND 5)
+         GROUP BY client_ip, accounts ORDER BY client_ip LIMIT 1000`,
+        { since: Math.floor(sinceMs) },
+      ),
     ]);
     const byKey = new Map<string, LinkEvidence>();
     const add = (accountKeys: string[], reason: string) => {
@@ -51,6 +67,17 @@ export class PeopleLinkQueries {
     for (const n of names) add(n.accounts, `the same user name "${n.name}" on ${[...n.servers].sort().join(' and ')}`);
     for (const d of devices)
       add(d.accounts, `one device, ${d.device_name || 'unnamed'} (${d.device_id}), played for each`);
+    for (const a of addresses) {
+      if (isPrivateAddress(a.client_ip)) continue;
+      const network = this.networks.lookup(a.client_ip);
+      // Carriers' and data centres' addresses are shared by strangers: no evidence of a household.
+      if (network && network.type !== 'access') continue;
+      const times = Number(a.hours);
+      add(
+        a.accounts,
+        `one home address, ${a.client_ip}${network ? ` (${network.organization})` : ''}, used by each within the same hour${times > 1 ? ` (${times} times)` : ''}`,
+      );
+    }
     return [...byKey.values()];
   }
 }
