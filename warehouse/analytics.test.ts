@@ -199,6 +199,19 @@ describe('warehouse analytics over a known history', () => {
     const result = await analytics().concurrencyPeaks(range);
     expect(result.map((r) => [r.day, r.peakStreams])).toEqual([...peaks].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
     expect(result.every((r) => r.peakTranscodes <= r.peakStreams)).toBe(true);
+
+    // A short period is drawn by the hour (by the minute under 6 hours), not as one point a day.
+    const hour = (minute: number) =>
+      new Date(Math.floor(minute / 60) * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
+    const lastDay = Math.floor(history.end / 60_000) - 2 * 24 * 60;
+    const hourly = new Map<string, number>();
+    for (const [minute, plays] of perMinute)
+      if (minute >= lastDay) hourly.set(hour(minute), Math.max(hourly.get(hour(minute)) ?? 0, plays.size));
+    const twoDays = await analytics().concurrencyPeaks({ from: lastDay * 60_000, to: history.end });
+    expect(twoDays.map((r) => [r.period, r.peakStreams])).toEqual([...hourly].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
+    expect(twoDays.length).toBeGreaterThan(2);
+    const byMinute = await analytics().concurrencyPeaks({ from: history.end - 3_600_000, to: history.end });
+    expect(byMinute.every((r) => /:\d\d:00$/.test(r.period))).toBe(true);
   });
 
   it('server bandwidth per hour', async () => {

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { can } from '../auth/plugin.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
-import { Analytics, SessionQueries } from '../../warehouse/queries/index.ts';
+import { Analytics, type ConcurrencyBucket, SessionQueries } from '../../warehouse/queries/index.ts';
 import { errors, Overview } from '../contract.ts';
 import { filters, rangeSchema, type RangeQuery } from './range.ts';
 
@@ -46,7 +46,10 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
     },
   );
 
-  app.get<{ Params: { name: AnalyticName }; Querystring: RangeQuery & { limit?: number } }>(
+  app.get<{
+    Params: { name: AnalyticName };
+    Querystring: RangeQuery & { limit?: number; bucket?: ConcurrencyBucket };
+  }>(
     '/api/v1/analytics/:name',
     {
       ...can('view'),
@@ -61,6 +64,12 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
               minimum: 1,
               maximum: 100,
               description: `The first rows of a ranked list (${RANKED.join(', ')}; default 10 for the top lists, all rows for the others). Time series and shares (${SERIES.join(', ')}) return every bucket or share of the period.`,
+            },
+            bucket: {
+              type: 'string',
+              enum: ['minute', 'hour', 'day'],
+              description:
+                'concurrency: the peak per minute, hour or day (default: minutes up to 6 hours, hours up to 3 days, days beyond)',
             },
           },
         },
@@ -81,7 +90,7 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
         players: () => analytics.clients(f, 'player', limit),
         'top-users': () => analytics.topUsers(f, limit ?? 10),
         'top-titles': () => analytics.topTitles(f, limit ?? 10),
-        concurrency: () => analytics.concurrencyPeaks(f),
+        concurrency: () => analytics.concurrencyPeaks(f, request.query.bucket),
         bandwidth: () => analytics.bandwidth(f),
         data: () => analytics.streamedData(f),
         countries: () => analytics.geography(f, 'country', limit),

@@ -17,6 +17,12 @@ export interface Share {
   watchMs: number;
 }
 
+export type ConcurrencyBucket = 'minute' | 'hour' | 'day';
+
+/** The bucket that draws a period as a line: minutes up to 6 hours, hours up to 3 days, days beyond. */
+const concurrencyBucket = (rangeMs: number): ConcurrencyBucket =>
+  rangeMs <= 6 * 3_600_000 ? 'minute' : rangeMs <= 3 * 86_400_000 ? 'hour' : 'day';
+
 /** The first `limit` rows of a ranked list (a query parameter); all of them without one. */
 const limitClause = (limit: number | undefined) => (limit === undefined ? '' : 'LIMIT {limit:UInt32}');
 
@@ -183,18 +189,33 @@ export class Analytics {
   }
 
   /** Highest number of streams seen at once per day of the time zone (all selected servers together). */
-  async concurrencyPeaks(f: Filters): Promise<Array<{ day: string; peakStreams: number; peakTranscodes: number }>> {
+  /**
+   * Peak concurrent streams per minute, hour or day of the filters' time zone: by default the
+   * bucket fits the period (minutes up to 6 hours, hours up to 3 days, days beyond), so a first
+   * day or an evening is a line, not one point.
+   */
+  async concurrencyPeaks(
+    f: Filters,
+    bucket: ConcurrencyBucket = concurrencyBucket(f.to - f.from),
+  ): Promise<Array<{ period: string; day: string; peakStreams: number; peakTranscodes: number }>> {
+    const local = 'toTimeZone(minute, {tz:String})';
+    const period = { minute: local, hour: `toStartOfHour(${local})`, day: `toDate(minute, {tz:String})` }[bucket];
     const list = await rows<Record<string, string>>(
       this.w,
-      `SELECT toString(toDate(minute, {tz:String})) AS day_text, max(streams) AS peak, max(transcodes) AS peak_t FROM (
+      `SELECT toString(${period}) AS period_text, toString(toDate(minute, {tz:String})) AS day_text, max(streams) AS peak, max(transcodes) AS peak_t FROM (
          SELECT minute, sum(s) AS streams, sum(t) AS transcodes FROM (
            SELECT minute, server_id, uniqMerge(streams) AS s, uniqMerge(transcodes) AS t
            FROM ${this.w.table('concurrency_minutely')} WHERE ${where('minute', 'minute', f)} GROUP BY minute, server_id)
          GROUP BY minute)
-       GROUP BY day_text ORDER BY day_text`,
+       GROUP BY period_text, day_text ORDER BY period_text`,
       filterParams(f),
     );
-    return list.map((r) => ({ day: r.day_text!, peakStreams: num(r.peak), peakTranscodes: num(r.peak_t) }));
+    return list.map((r) => ({
+      period: r.period_text!,
+      day: r.day_text!,
+      peakStreams: num(r.peak),
+      peakTranscodes: num(r.peak_t),
+    }));
   }
 
   /** Server bandwidth per hour (sum over the selected servers of each one's average and peak). */
