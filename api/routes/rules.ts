@@ -30,14 +30,17 @@ export async function rulesRoutes(
   const saved = async (save: Promise<RuleConfig & { version: number }>) => ({ ...(await save), readOnlySource: null });
 
   const violations = new ViolationQueries(warehouse);
-  app.get('/api/v1/rules', can('view'), async () => ({
-    ...(await store.get()),
-    readOnlySource: store.readOnlySource ?? null,
-    definitions: RULE_METADATA,
-    severities: SeverityValues,
+  app.get('/api/v1/rules', can('view'), async () => {
     // Per rule: raised, reviewed and marked false alarms, for its false-alarm rate.
-    review: await violations.reviewCounts(),
-  }));
+    const [config, review] = await Promise.all([store.get(), violations.reviewCounts()]);
+    return {
+      ...config,
+      readOnlySource: store.readOnlySource ?? null,
+      definitions: RULE_METADATA,
+      severities: SeverityValues,
+      review,
+    };
+  });
 
   app.put<{ Body: { rules: RuleOverrides; version?: number } }>(
     '/api/v1/rules',

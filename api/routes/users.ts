@@ -61,7 +61,7 @@ export async function userRoutes(
       const { action, points, reason } = request.body;
       if (action === 'ADJUST' && !points)
         throw new AppError('invalid', 'An adjustment needs points: a whole number from -100 to 100, not 0.');
-      if (!(await people.profile(accountKey))) throw new AppError('not-found', `No user "${accountKey}".`);
+      if (!(await people.exists(accountKey))) throw new AppError('not-found', `No user "${accountKey}".`);
       const adjustment = await trustAdjustments.add({
         accountKey,
         kind: action,

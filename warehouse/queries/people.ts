@@ -56,6 +56,16 @@ export class PeopleQueries {
     }));
   }
 
+  /** Whether the account has been seen playing (one row read, not a profile). */
+  async exists(accountKey: string): Promise<boolean> {
+    const [row] = await rows<{ n: string }>(
+      this.w,
+      `SELECT count() AS n FROM (SELECT 1 FROM ${this.w.table('accounts')} WHERE account_key = {account:String} LIMIT 1)`,
+      { account: accountKey },
+    );
+    return Number(row?.n) > 0;
+  }
+
   /** One account's devices, places, violations and trust history; null when unknown. */
   async profile(accountKey: string): Promise<UserProfile | null> {
     const w = this.w;
