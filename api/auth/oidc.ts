@@ -1,13 +1,13 @@
 // Sign-in with an OpenID Connect provider (Authelia, Authentik, Keycloak, Google...): the
 // authorization code flow with PKCE, state and nonce, through openid-client (discovery, token
 // exchange, ID token checks of issuer, audience, signature and nonce). What the flow must remember
-// between the redirect out and the way back travels in a cookie sealed with the install's key, so
-// any API process can finish a sign-in another one began.
+// between the redirect out and the way back travels in a sealed cookie (sealed-transaction.ts).
 import * as oidc from 'openid-client';
 import { AppError } from '../../core/errors.ts';
 import { ROLES, type Role } from '../../core/roles.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
 import type { ExternalAccount } from './store.ts';
+import { openTransaction, sealTransaction } from './sealed-transaction.ts';
 
 export interface OidcSettings {
   issuer: string;
@@ -47,7 +47,6 @@ interface Transaction {
   nonce: string;
   verifier: string;
   redirectUri: string;
-  at: number;
 }
 
 export class OidcSignIn {
@@ -66,7 +65,6 @@ export class OidcSignIn {
       nonce: oidc.randomNonce(),
       verifier: oidc.randomPKCECodeVerifier(),
       redirectUri: `${this.settings.publicUrl ?? origin}${OIDC_CALLBACK}`,
-      at: Date.now(),
     };
     const url = oidc.buildAuthorizationUrl(config, {
       redirect_uri: transaction.redirectUri,
@@ -76,7 +74,7 @@ export class OidcSignIn {
       code_challenge: await oidc.calculatePKCECodeChallenge(transaction.verifier),
       code_challenge_method: 'S256',
     });
-    return { url: url.href, transaction: this.secrets.seal(JSON.stringify(transaction)) };
+    return { url: url.href, transaction: sealTransaction(this.secrets, transaction) };
   }
 
   /** Checks the provider's answer against the transaction; who it vouches for. */
@@ -126,17 +124,13 @@ export class OidcSignIn {
   }
 
   private open(sealed: string | undefined): Transaction {
-    let transaction: Transaction | undefined;
-    try {
-      transaction = sealed ? (JSON.parse(this.secrets.open(sealed)) as Transaction) : undefined;
-    } catch {
-      transaction = undefined;
-    }
-    if (!transaction)
+    const opened = openTransaction<Transaction>(this.secrets, sealed);
+    const t = opened?.value;
+    if (!t?.state || !t.nonce || !t.verifier || !t.redirectUri)
       throw new AppError('unauthorized', 'This sign-in was not started here, or its cookie was lost: start again.');
-    if (Date.now() - transaction.at > TRANSACTION_MS)
+    if (opened!.ageMs > TRANSACTION_MS)
       throw new AppError('unauthorized', 'This sign-in took longer than 10 minutes: start again.');
-    return transaction;
+    return t as Transaction;
   }
 
   /** Discovery, once; tried again on the next sign-in when the provider was unreachable. */

@@ -2,13 +2,14 @@
 // Plex app and polls; this side asks plex.tv whether the PIN carries a token yet, and once it does
 // reads the account and the servers it owns. The owner of a watched Plex server is let in as an
 // owner; other Plex accounts only when the owner invited them (AuthStore.signInPlex). The PIN id
-// travels in a cookie sealed with the install's key, so only the browser that asked can finish.
+// travels in a sealed cookie (sealed-transaction.ts), so only the browser that asked can finish.
 import { AppError } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
 import type { ServerConfig } from '../../connectors/config.ts';
 import { PlexTv, type PlexTvOptions } from '../../connectors/plex-tv.ts';
 import { createClient } from '../../connectors/runner.ts';
 import type { AuthStore, UserInfo } from './store.ts';
+import { openTransaction, sealTransaction } from './sealed-transaction.ts';
 
 const TRANSACTION_MS = 30 * 60_000;
 const IDENTITY_MS = 10 * 60_000;
@@ -41,7 +42,7 @@ export class PlexSignIn {
       code: pin.code,
       authUrl: this.plexTv.authUrl(pin.code),
       expiresAt: pin.expiresAt,
-      transaction: this.options.secrets.seal(JSON.stringify({ pinId: pin.id, at: Date.now() })),
+      transaction: sealTransaction(this.options.secrets, { pinId: pin.id }),
     };
   }
 
@@ -63,17 +64,12 @@ export class PlexSignIn {
   }
 
   private open(sealed: string | undefined): number {
-    let transaction: { pinId?: unknown; at?: unknown } | undefined;
-    try {
-      transaction = sealed ? (JSON.parse(this.options.secrets.open(sealed)) as typeof transaction) : undefined;
-    } catch {
-      transaction = undefined;
-    }
-    if (typeof transaction?.pinId !== 'number' || typeof transaction.at !== 'number')
+    const opened = openTransaction<{ pinId: number }>(this.options.secrets, sealed);
+    if (typeof opened?.value.pinId !== 'number')
       throw new AppError('unauthorized', 'This Plex sign-in was not started in this browser: start again.');
-    if (Date.now() - transaction.at > TRANSACTION_MS)
+    if (opened.ageMs > TRANSACTION_MS)
       throw new AppError('not-found', 'This Plex PIN expired or was not found: start the sign-in again.');
-    return transaction.pinId;
+    return opened.value.pinId;
   }
 
   /** Asks each watched Plex server who it is (its machine identifier), remembered for ten minutes. */
