@@ -18,13 +18,12 @@ const isPlain = (body: unknown): boolean =>
 /** The body with secret fields hidden, as JSON of bounded size; an uploaded file is only named. */
 function describe(body: unknown, error?: string): string {
   if (!isPlain(body)) body = typeof body === 'string' ? '(text)' : '(file)';
-  const hidden = JSON.stringify(body ?? {}, (key, value: unknown) =>
-    key && SECRET_KEY.test(key) && value !== '' && value !== null ? '[hidden]' : value,
+  // One pass: the replacer hides secret fields at any depth of the body ("body" and "error" are
+  // not secret names).
+  const detail = JSON.stringify(
+    { ...(body === undefined ? {} : { body: body ?? {} }), ...(error ? { error } : {}) },
+    (key, value: unknown) => (key && SECRET_KEY.test(key) && value !== '' && value !== null ? '[hidden]' : value),
   );
-  const detail = JSON.stringify({
-    ...(body === undefined ? {} : { body: JSON.parse(hidden) as unknown }),
-    ...(error ? { error } : {}),
-  });
   return detail.length > DETAIL_CHARS ? `${detail.slice(0, DETAIL_CHARS)}…` : detail;
 }
 
