@@ -34,6 +34,13 @@ export interface ExternalAccount {
 }
 
 const info = ({ passwordHash: _, externalId: __, ...user }: UserRow): UserInfo => user;
+
+/** An outside sign-in whose name another dashboard user has: refused, never taken over. */
+const nameTaken = (username: string) =>
+  new AppError(
+    'conflict',
+    `The name ${username} belongs to another user of this dashboard: the owner can remove or rename that user first.`,
+  );
 export type SessionInfo = SessionRow & { current: boolean };
 
 /** Who a request acts as. */
@@ -132,11 +139,7 @@ export class AuthStore {
         'forbidden',
         `The Plex account ${account.username} is not a user of this dashboard: the owner adds Plex accounts under Settings > Team.`,
       );
-    if (users.some((u) => u.username === account.username))
-      throw new AppError(
-        'conflict',
-        `The name ${account.username} belongs to another user of this dashboard: the owner can remove or rename that user first.`,
-      );
+    if (users.some((u) => u.username === account.username)) throw nameTaken(account.username);
     return info(
       await this.db.saveUser(
         { username: account.username, passwordHash: '', role: 'owner', source: 'plex', externalId: account.id },
@@ -195,10 +198,7 @@ export class AuthStore {
       return info(await this.db.saveUser({ ...account, role: account.role, passwordHash: '' }, Date.now()));
     }
     if (existing.source !== account.source || existing.externalId !== account.externalId)
-      throw new AppError(
-        'conflict',
-        `The name ${account.username} belongs to another user of this dashboard: the owner can remove or rename that user first.`,
-      );
+      throw nameTaken(account.username);
     if (!account.role || account.role === existing.role) return info(existing);
     if (existing.role === 'owner') {
       try {

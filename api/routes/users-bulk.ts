@@ -22,13 +22,18 @@ const exempt = (current: RuleOverrides | undefined): RuleOverrides => {
   return next as RuleOverrides;
 };
 
+const RULE_KEYS = new Set(RULES.map((r) => r.settingsKey));
+
 /** The exemption taken back: each rule's on/off left to the global rules again. */
 const unexempt = (current: RuleOverrides | undefined): RuleOverrides | null => {
   const next: Overrides = {};
   for (const [key, value] of Object.entries((current ?? {}) as Overrides)) {
+    if (!RULE_KEYS.has(key)) {
+      if (value !== undefined) next[key] = value;
+      continue;
+    }
     const { enabled: _, ...rest } = value ?? {};
-    if (RULES.some((r) => r.settingsKey === key) ? Object.keys(rest).length > 0 : value !== undefined)
-      next[key] = RULES.some((r) => r.settingsKey === key) ? rest : value;
+    if (Object.keys(rest).length > 0) next[key] = rest;
   }
   return Object.keys(next).length ? (next as RuleOverrides) : null;
 };
