@@ -43,13 +43,23 @@ export class SecretBox {
   }
 }
 
+/** Where the embedded install keeps its key. */
+export const secretKeyFile = (dataDir: string): string => join(dataDir, 'secret.key');
+
+/** The install's key as it stands (the environment's, else the data folder's), without creating one. */
+export function storedSecretKey(dataDir: string, fromEnv = process.env.STREAMWARDEN_SECRET_KEY): string | undefined {
+  if (fromEnv) return fromEnv;
+  const file = secretKeyFile(dataDir);
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : undefined;
+}
+
 export function loadSecretBox(dataDir: string, fromEnv = process.env.STREAMWARDEN_SECRET_KEY): SecretBox {
   if (fromEnv) return new SecretBox(fromEnv);
-  const file = join(dataDir, 'secret.key');
+  const file = secretKeyFile(dataDir);
   if (!existsSync(file)) {
     mkdirSync(dataDir, { recursive: true });
     writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
   }
   chmodSync(file, 0o600);
-  return new SecretBox(readFileSync(file, 'utf8').trim());
+  return new SecretBox(storedSecretKey(dataDir, undefined)!);
 }

@@ -3,8 +3,8 @@
 // backup from the dashboard, Settings > Backup, while it runs).
 //   npm run backup -- [--out <file>] [--config-only] [--with-key]
 //   npm run restore -- <file>
-import { createWriteStream, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createWriteStream, existsSync, writeFileSync } from 'node:fs';
+import { secretKeyFile, storedSecretKey } from '../core/secret-box.ts';
 import { AppError } from '../core/errors.ts';
 import { checkBackup, restoreBackup, writeBackup } from '../warehouse/backup.ts';
 import { openCliWarehouse } from './cli-warehouse.ts';
@@ -31,11 +31,7 @@ async function backup(): Promise<void> {
   if (existsSync(out)) usage(`${out} exists: name another file with --out`);
   const { warehouse, config } = await openCliWarehouse('backup', usage, 'or download a backup from the dashboard');
   try {
-    const keyFile = join(config.dataDir, 'secret.key');
-    const secretKey = flag('--with-key')
-      ? (process.env.STREAMWARDEN_SECRET_KEY ??
-        (existsSync(keyFile) ? readFileSync(keyFile, 'utf8').trim() : undefined))
-      : undefined;
+    const secretKey = flag('--with-key') ? storedSecretKey(config.dataDir) : undefined;
     const summary = await writeBackup(warehouse, createWriteStream(out, { mode: 0o600 }), {
       history: !flag('--config-only'),
       secretKey,
@@ -67,9 +63,10 @@ async function restore(): Promise<void> {
     console.log(
       `restored ${total.toLocaleString('en-US')} rows into ${warehouse.description} (backup of ${header.createdAt}).`,
     );
-    const keyFile = join(config.dataDir, 'secret.key');
+    const keyFile = secretKeyFile(config.dataDir);
+    const onDisk = storedSecretKey(config.dataDir, undefined);
     if (header.secretKey && !process.env.STREAMWARDEN_SECRET_KEY && warehouse.kind === 'embedded') {
-      if (existsSync(keyFile) && readFileSync(keyFile, 'utf8').trim() !== header.secretKey)
+      if (onDisk !== undefined && onDisk !== header.secretKey)
         console.error(`WARNING: ${keyFile} differs from the key in the backup; the backup's key was not written.`);
       else writeFileSync(keyFile, header.secretKey, { mode: 0o600 });
     } else if (!header.secretKey) {
