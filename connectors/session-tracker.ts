@@ -89,6 +89,7 @@ function toEvent(
     // Placed by the runner as the event leaves (one lookup per event, by its producer).
     location: null,
     geoSource: null,
+    personId: null,
   };
 }
 

@@ -77,6 +77,7 @@ export function playEvents(play: ImportedPlay): [PlaybackEvent, PlaybackEvent] {
     // Placed by the writer, once, as they are stored.
     location: null,
     geoSource: null,
+    personId: null,
   };
   return [
     {

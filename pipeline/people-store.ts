@@ -27,6 +27,17 @@ export interface People extends PeopleBody {
 
 const DOCUMENT = 'people';
 
+/** Each person's accounts, by person id. */
+export function linksOf(people: People): Map<string, ReadonlySet<string>> {
+  return new Map(Object.values(people.people).map((p) => [p.personId, new Set(p.accountKeys)]));
+}
+
+/** The person of each linked account. */
+export function personOfAccount(people: People): (accountKey: string) => string | undefined {
+  const byAccount = new Map(Object.values(people.people).flatMap((p) => p.accountKeys.map((a) => [a, p.personId])));
+  return (accountKey) => byAccount.get(accountKey);
+}
+
 /** The key of a suggestion: its accounts, sorted. */
 export const suggestionKey = (accountKeys: readonly string[]): string => [...accountKeys].sort().join('+');
 
@@ -117,6 +128,11 @@ export class PeopleStore {
       delete body.people[personId];
       return null;
     });
+  }
+
+  /** Calls `apply` with the people now and whenever they change, here or in another process. */
+  watch(apply: (people: People) => void, onError: (err: Error) => void): Promise<() => void> {
+    return this.documents.watch(DOCUMENT, () => this.get(), apply, onError);
   }
 
   /** Says a suggestion is not one person: it is not offered again. */

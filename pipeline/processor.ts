@@ -8,9 +8,9 @@
 // and reads back which violations and trust changes were already published. A batch processed
 // again after a crash therefore changes the state exactly as the first time and publishes nothing
 // twice.
-import { Partitioners } from 'kafkajs';
 import { consumeTopic } from '../bus/typed.ts';
 import { waitUntilDrained } from '../bus/drain.ts';
+import { partitionOfKey } from '../bus/partition-of.ts';
 import type { Bus, BusConsumer, BusProducer } from '../bus/types.ts';
 import { publish } from '../bus/typed.ts';
 import type { Logger } from '../core/logger.ts';
@@ -35,7 +35,7 @@ export interface ProcessorOptions {
   /** Per-account overrides and exemptions. */
   overrides?: (accountKey: string) => RuleOverrides | undefined;
   groupId?: string;
-  topicNames?: Partial<Record<'playbackEvents' | 'violations' | 'trustScoreChanges', string>>;
+  topicNames?: Partial<Record<'playbackEvents' | 'violations' | 'trustScoreChanges' | 'personPlays', string>>;
   /** How often idle accounts are checked (default hourly); 0 turns the check off. */
   inactivityCheckMs?: number;
   /** Hosting, mobile and access networks, for the detector (core/networks.ts). */
@@ -48,6 +48,8 @@ export interface ProcessorStats {
   trustChanges: number;
   replayed: number;
   suppressedAsPublished: number;
+  /** Events of linked accounts copied to the person stage. */
+  personCopies: number;
 }
 
 interface PartitionState {
@@ -56,7 +58,14 @@ interface PartitionState {
 }
 
 export class StreamProcessor {
-  readonly stats: ProcessorStats = { events: 0, violations: 0, trustChanges: 0, replayed: 0, suppressedAsPublished: 0 };
+  readonly stats: ProcessorStats = {
+    events: 0,
+    violations: 0,
+    trustChanges: 0,
+    replayed: 0,
+    suppressedAsPublished: 0,
+    personCopies: 0,
+  };
   private readonly partitions = new Map<number, PartitionState>();
   private readonly published = { violations: new Set<string>(), trust: new Set<string>() };
   /** Detectors of accounts with overrides; everyone else shares `baseDetector`. */
@@ -67,6 +76,7 @@ export class StreamProcessor {
     events: TopicSpec<PlaybackEvent>;
     violations: TopicSpec<Violation>;
     trust: TopicSpec<TrustScoreChange>;
+    personPlays: TopicSpec<PlaybackEvent>;
   };
   private readonly logger: Logger;
   private readonly groupId: string;
@@ -80,6 +90,8 @@ export class StreamProcessor {
    */
   private readonly marks = new Map<string, FalseAlarmMarks>();
   private readonly adjustments = new Map<string, TrustAdjustment[]>();
+  /** The person each linked account belongs to (people-store.ts): their events are copied to the person stage. */
+  private personOf: (accountKey: string) => string | undefined = () => undefined;
 
   constructor(private readonly options: ProcessorOptions) {
     this.logger = options.logger.child({ component: 'processor' });
@@ -94,6 +106,7 @@ export class StreamProcessor {
       events: named(topics.playbackEvents, options.topicNames?.playbackEvents),
       violations: named(topics.violations, options.topicNames?.violations),
       trust: named(topics.trustScoreChanges, options.topicNames?.trustScoreChanges),
+      personPlays: named(topics.personPlays, options.topicNames?.personPlays),
     };
   }
 
@@ -201,6 +214,14 @@ export class StreamProcessor {
   }
 
   /**
+   * New links of accounts to people, from the next event on. Events already processed are not
+   * copied again: the person stage starts a changed person's windows afresh (person-stage.ts).
+   */
+  updatePeople(personOf: (accountKey: string) => string | undefined): void {
+    this.personOf = personOf;
+  }
+
+  /**
    * New rule parameters from the next event on. Account state is kept: the rules read it, they
    * do not own it, so changed thresholds apply to the windows already collected.
    */
@@ -238,13 +259,20 @@ export class StreamProcessor {
     if (!owned) throw new Error(`partition ${partition} is not assigned to this processor`);
     await owned.ready;
     const findings: Findings = { violations: [], trustChanges: [] };
+    const copies: PlaybackEvent[] = [];
     for (const event of events) {
       const out = this.apply(owned.accounts, event);
       findings.violations.push(...out.violations);
       findings.trustChanges.push(...out.trustChanges);
+      const personId = this.personOf(event.accountKey);
+      if (personId) copies.push({ ...event, personId });
     }
     this.stats.events += events.length;
     await this.publish(findings);
+    // Before the batch is committed: a crash copies it again, and the person stage skips an
+    // event of a session it has seen that event or a later one of (person-stage.ts).
+    if (copies.length > 0) await publish(this.producer!, this.specs.personPlays, copies);
+    this.stats.personCopies += copies.length;
   }
 
   private async publish(findings: Findings): Promise<void> {
@@ -308,21 +336,7 @@ export class StreamProcessor {
 
   /** Ids already published for the accounts of these partitions (any partition of the output topics). */
   private async readPublished(partitions: ReadonlySet<number>): Promise<void> {
-    const eventPartitions = (await this.options.bus.endOffsets(this.specs.events.name)).size;
-    const partitioner = Partitioners.DefaultPartitioner();
-    const metadata = Array.from({ length: eventPartitions }, (_, partitionId) => ({
-      partitionId,
-      leader: 0,
-      partitionErrorCode: 0,
-      replicas: [0],
-      isr: [0],
-    }));
-    const partitionOf = (accountKey: string) =>
-      partitioner({
-        topic: this.specs.events.name,
-        partitionMetadata: metadata,
-        message: { key: Buffer.from(accountKey), value: null },
-      });
+    const partitionOf = await partitionOfKey(this.options.bus, this.specs.events.name);
     const ours = (accountKey: string) => partitions.has(partitionOf(accountKey));
     for (const [spec, ids, id] of [
       [this.specs.violations, this.published.violations, (v: Violation) => v.violationId],

@@ -1,11 +1,14 @@
-// Starts the stream processor role: detection rules over the playback events, with the rule
-// parameters the dashboard saves applied as they change.
+// Starts the stream processor role: detection rules over the playback events, per account and per
+// person (accounts linked across servers), with the rule parameters, the links and the trust
+// changes by hand the dashboard saves applied as they change.
 import type { GeoIp } from '../core/geoip.ts';
 import { bundledNetworks } from '../core/networks.ts';
 import { StreamProcessor } from '../pipeline/processor.ts';
+import { PersonStage } from '../pipeline/person-stage.ts';
 import type { RuleStore } from '../pipeline/rules/rule-store.ts';
 import type { FalseAlarmStore } from '../pipeline/false-alarms.ts';
 import type { TrustAdjustmentStore } from '../pipeline/trust-adjustments.ts';
+import { linksOf, personOfAccount, type PeopleStore } from '../pipeline/people-store.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Platform } from './platform.ts';
 
@@ -13,27 +16,44 @@ export async function startProcessor(
   platform: Platform,
   geo: GeoIp,
   store: RuleStore,
-  byHand: { falseAlarms: FalseAlarmStore; trustAdjustments: TrustAdjustmentStore },
+  byHand: { falseAlarms: FalseAlarmStore; trustAdjustments: TrustAdjustmentStore; people: PeopleStore },
   logger: Logger,
-): Promise<{ processor: StreamProcessor; stop(): Promise<void> }> {
+): Promise<{ processor: StreamProcessor; people: PersonStage; drain(): Promise<void>; stop(): Promise<void> }> {
   const { rules, accounts } = await store.get();
-  const processor = new StreamProcessor({
+  const networks = bundledNetworks();
+  const links = await byHand.people.get();
+  const overrides = (accountKey: string) => accounts[accountKey];
+  const processor = new StreamProcessor({ bus: platform.bus, geo, logger, rules, networks, overrides });
+  const people = new PersonStage({
     bus: platform.bus,
     geo,
     logger,
     rules,
-    networks: bundledNetworks(),
-    overrides: (accountKey) => accounts[accountKey],
+    networks,
+    overrides,
+    people: linksOf(links),
   });
+  processor.updatePeople(personOfAccount(links));
+  await people.start();
   await processor.start();
   let first = true;
   const unwatch = await store.watch(
     (config) => {
       if (first) return void (first = false);
-      processor.updateRules(config.rules, (accountKey) => config.accounts[accountKey]);
+      const overridesNow = (accountKey: string) => config.accounts[accountKey];
+      processor.updateRules(config.rules, overridesNow);
+      people.updateRules(config.rules, overridesNow);
       logger.info({ accountsWithOverrides: Object.keys(config.accounts).length }, 'rule parameters updated');
     },
     (err) => logger.error({ err: err.message }, 'saved rule parameters not applied; keeping the running ones'),
+  );
+  const unwatchPeople = await byHand.people.watch(
+    (now) => {
+      // The person stage first: a copy made under the new links must find them there.
+      people.updatePeople(linksOf(now));
+      processor.updatePeople(personOfAccount(now));
+    },
+    (err) => logger.error({ err: err.message }, 'people links not read; keeping the running ones'),
   );
   // Trust changed by hand: applied as its documents change; a failure is logged and retried on
   // the next change.
@@ -57,11 +77,19 @@ export async function startProcessor(
   );
   return {
     processor,
+    people,
+    // The processor first: what it copies to the person stage is then drained there too.
+    drain: async () => {
+      await processor.drain();
+      await people.drain();
+    },
     stop: async () => {
       unwatchMarks();
       unwatchAdjustments();
+      unwatchPeople();
       unwatch();
       await processor.stop();
+      await people.stop();
     },
   };
 }

@@ -75,7 +75,7 @@ export async function startRole(
       sink = await startSink(platform, geo, logger);
       stops.set('sink', async () => (await sink!.drain(), await sink!.stop()));
       pipeline = await startProcessor(platform, geo, configuration.rules, configuration, logger);
-      stops.set('pipeline', async () => (await pipeline!.processor.drain(), await pipeline!.stop()));
+      stops.set('pipeline', async () => (await pipeline!.drain(), await pipeline!.stop()));
     }
     let connectors;
     if (role === 'all' || role === 'connectors') {

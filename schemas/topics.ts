@@ -55,6 +55,11 @@ function topic<T>(
 
 export const topics = {
   playbackEvents: topic<PlaybackEvent>('streamwarden.playback-events', 'playback-event', (e) => e.accountKey),
+  /**
+   * The events of accounts linked to a person, copied by the processor and keyed by the person,
+   * so that one consumer sees all of a person's accounts (pipeline/person-stage.ts).
+   */
+  personPlays: topic<PlaybackEvent>('streamwarden.person-plays', 'playback-event', (e) => e.personId ?? e.accountKey),
   serverMetrics: topic<ServerMetricsSample>('streamwarden.server-metrics', 'server-metrics', (s) => s.serverId),
   violations: topic<Violation>('streamwarden.violations', 'violation', (v) => v.accountKey),
   trustScoreChanges: topic<TrustScoreChange>(

@@ -171,7 +171,7 @@ export interface PlaybackEvent {
   /** Streamwarden's id of the media server. */
   serverId: string;
   serverType: ServerType;
-  /** Stable key of the account across servers: '<serverId>:<userId>' unless accounts are linked. Kafka message key. */
+  /** Stable key of the account across servers: '<serverId>:<userId>'. Kafka message key (on streamwarden.person-plays the key is personId). */
   accountKey: string;
   /** The server's own user id. */
   userId: string;
@@ -201,6 +201,8 @@ export interface PlaybackEvent {
   location: null | Place;
   /** The GeoIP database the producer placed clientIp with; null in records written before version 3, which carry no location. Added in version 3. */
   geoSource: null | string;
+  /** The person the account is linked to (one human's accounts on any servers). Set only on streamwarden.person-plays, where the processor copies the events of linked accounts keyed by this id; null on streamwarden.playback-events. Added in version 4. */
+  personId: null | string;
 }
 
 export const ServerStatusValues = ['UP', 'DOWN', 'AUTH_FAILED', 'DEGRADED'] as const;
@@ -300,6 +302,10 @@ export interface EvidenceLocation {
   network: null | string;
   /** access (home broadband), mobile (carrier) or hosting (data centre, cloud, VPN). */
   networkType: null | string;
+  /** The server of the session, on a person's finding (its sessions may be on several servers); null otherwise. Added in version 4. */
+  serverId: null | string;
+  /** The account of the session, on a person's finding; null otherwise. Added in version 4. */
+  accountKey: null | string;
 }
 
 export interface ViolationEvidence {
@@ -321,7 +327,7 @@ export interface ViolationEvidence {
   innocentIf: string[];
 }
 
-/** A detection rule fired for an account. Topic streamwarden.violations, keyed by accountKey. */
+/** A detection rule fired for an account, or for a person across their accounts (personId). Topic streamwarden.violations, keyed by accountKey. */
 export interface Violation {
   /** Deterministic: a hash of rule, account and the triggering sessions/window, so reprocessing the same events yields the same id and never a second violation. */
   violationId: string;
@@ -336,8 +342,10 @@ export interface Violation {
   detectedAt: number;
   /** Sessions that triggered the rule, in time order. */
   sessionKeys: string[];
-  /** Points the rule subtracts from the account's trust score. */
+  /** Points the rule subtracts from the account's trust score; 0 on a person's finding (personId), which takes points from no account. */
   trustPenalty: number;
+  /** Set when the rule ran over a person's accounts on several servers (a cross-server finding): accountKey, serverId and userId are then the account whose session completed the evidence, and each evidence location names its own account and server. Null for an account's own findings. Added in version 4. */
+  personId: null | string;
   /** One plain-language line, e.g. 'Boston -> London, 5,265 km in 30 min = 10,530 km/h'. */
   summary: string;
   evidence: ViolationEvidence;

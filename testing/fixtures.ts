@@ -10,6 +10,7 @@ export function samplePlaybackEvent(overrides: Partial<PlaybackEvent> = {}): Pla
     observedAt,
     location: null,
     geoSource: null,
+    personId: null,
     serverId: 'plex-home',
     serverType: 'PLEX',
     accountKey: 'plex-home:42',
@@ -79,6 +80,7 @@ export function sampleViolation(overrides: Partial<Violation> = {}): Violation {
     detectedAt: Date.UTC(2026, 10, 1, 20, 30, 0),
     sessionKeys: ['sess-1', 'sess-2'],
     trustPenalty: 20,
+    personId: null,
     summary: 'Boston -> London, 5,265 km in 30 min = 10,530 km/h',
     evidence: {
       locations: [
@@ -97,6 +99,8 @@ export function sampleViolation(overrides: Partial<Violation> = {}): Violation {
           asn: 7922,
           network: 'Comcast Cable Communications, LLC',
           networkType: 'access',
+          serverId: null,
+          accountKey: null,
         },
         {
           sessionKey: 'sess-2',
@@ -113,6 +117,8 @@ export function sampleViolation(overrides: Partial<Violation> = {}): Violation {
           asn: 5089,
           network: 'Virgin Media Limited',
           networkType: 'access',
+          serverId: null,
+          accountKey: null,
         },
       ],
       distanceKm: 5265,

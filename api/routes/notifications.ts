@@ -81,6 +81,7 @@ export async function notificationRoutes(
         detectedAt: now,
         sessionKeys: [],
         trustPenalty: 0,
+        personId: null,
         summary: 'This is a test alert from Streamwarden: the channel works.',
         evidence: EMPTY_EVIDENCE,
       });

@@ -28,6 +28,9 @@ export function evidenceLocation(o: Observation): EvidenceLocation {
     asn: null,
     network: null,
     networkType: null,
+    // Filled in on a person's finding (person-stage.ts), whose sessions are on several accounts.
+    serverId: null,
+    accountKey: null,
   };
 }
 
@@ -81,6 +84,7 @@ export function violation(
     detectedAt: fields.detectedAt,
     sessionKeys: [...new Set(fields.sessionKeys)],
     trustPenalty: settings.trustPenalty,
+    personId: null,
     summary: fields.summary,
     evidence: { ...EMPTY_EVIDENCE, ...fields.evidence },
   };

@@ -1,0 +1,302 @@
+// Rules over a person: one human's accounts on any servers (people-store.ts). The processor copies
+// the events of linked accounts to streamwarden.person-plays keyed by the person, so one consumer
+// here sees all of a person's plays whichever partitions their accounts are on, and runs the two
+// rules that are about a human rather than one server's account: simultaneous locations and
+// concurrent streams. A finding is published only when its sessions are on two accounts or more;
+// what one account does alone is the account's own finding (processor.ts), never counted twice.
+//
+// Restart and rebalance as in the processor: the state of an assigned partition's people is
+// rebuilt by replaying it up to the committed offset, without publishing, and the ids of findings
+// already published are read back. A link change starts the changed people's windows afresh
+// (README: what a merge does to windows in progress).
+import { consumeTopic, publish } from '../bus/typed.ts';
+import { waitUntilDrained } from '../bus/drain.ts';
+import { partitionOfKey } from '../bus/partition-of.ts';
+import type { Bus, BusConsumer, BusProducer } from '../bus/types.ts';
+import type { Logger } from '../core/logger.ts';
+import { placeOf, type GeoLookup } from '../core/geoip.ts';
+import type { NetworkLookup } from '../core/networks.ts';
+import { topics, type PlaybackEvent, type TopicSpec, type Violation } from '../schemas/index.ts';
+import { newAccountState, type AccountState } from './account-state.ts';
+import { Detector } from './detector.ts';
+import { RULES } from './rules/registry.ts';
+import type { RuleBase } from './rules/rule.ts';
+import { settingsFor, type RuleOverrides, type RuleSettings } from './rules/settings.ts';
+
+/** The rules that run over a person's accounts together. */
+const PERSON_RULES = new Set(['simultaneousLocations', 'concurrentStreams']);
+
+/** A person's accounts, by person id. */
+export type PersonLinks = ReadonlyMap<string, ReadonlySet<string>>;
+
+export interface PersonStageOptions {
+  bus: Bus;
+  /** Places events written before they carried their place. */
+  geo?: GeoLookup;
+  logger: Logger;
+  rules: RuleSettings;
+  overrides?: (accountKey: string) => RuleOverrides | undefined;
+  people: PersonLinks;
+  networks?: NetworkLookup;
+  groupId?: string;
+  topicNames?: Partial<Record<'personPlays' | 'violations', string>>;
+}
+
+interface PersonState {
+  /** The detector's state of the person, as if all their accounts were one. */
+  state: AccountState;
+  /** The accounts it was built from: a change of them starts it afresh. */
+  accounts: string;
+  /** Each session's last event: a copy seen again, or an older one, changes nothing. */
+  sessions: Map<string, { at: number; eventId: string; stopped: boolean }>;
+}
+
+const SESSION_MEMORY_MS = 86_400_000;
+
+/** Sessions of a person are told apart by server and account: session keys are only unique per server. */
+const SEP = '\u0000';
+const sessionOf = (e: PlaybackEvent) => [e.serverId, e.accountKey, e.sessionKey].join(SEP);
+const accountsKey = (accounts: ReadonlySet<string> | undefined) => [...(accounts ?? [])].sort().join('+');
+
+export class PersonStage {
+  readonly stats = { events: 0, violations: 0, replayed: 0, unlinked: 0, repeated: 0, suppressedAsPublished: 0 };
+  private readonly partitions = new Map<number, { people: Map<string, PersonState>; ready: Promise<void> }>();
+  private readonly published = new Set<string>();
+  private readonly detectors = new Map<string, Detector>();
+  private readonly specs: { plays: TopicSpec<PlaybackEvent>; violations: TopicSpec<Violation> };
+  private readonly logger: Logger;
+  private readonly groupId: string;
+  private rules: { settings: RuleSettings; overrides?: (accountKey: string) => RuleOverrides | undefined };
+  private people: PersonLinks;
+  private producer: BusProducer | undefined;
+  private consumer: BusConsumer | undefined;
+
+  constructor(private readonly options: PersonStageOptions) {
+    this.logger = options.logger.child({ component: 'person-stage' });
+    this.groupId = options.groupId ?? 'pipeline-people';
+    this.rules = { settings: options.rules, overrides: options.overrides };
+    this.people = options.people;
+    this.specs = {
+      plays: { ...topics.personPlays, name: options.topicNames?.personPlays ?? topics.personPlays.name },
+      violations: { ...topics.violations, name: options.topicNames?.violations ?? topics.violations.name },
+    };
+  }
+
+  async start(): Promise<void> {
+    this.producer = await this.options.bus.producer();
+    this.consumer = await consumeTopic(this.options.bus, {
+      groupId: this.groupId,
+      spec: this.specs.plays,
+      deadLetters: this.producer,
+      logger: this.logger,
+      onAssignment: (partitions) => this.assign(partitions),
+      handle: (records, partition) =>
+        this.process(
+          records.map((r) => r.value),
+          partition,
+        ),
+    });
+    await this.consumer.ready;
+  }
+
+  async drain(timeoutMs?: number): Promise<boolean> {
+    return waitUntilDrained(this.options.bus, this.groupId, [this.specs.plays.name], timeoutMs);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  updateRules(settings: RuleSettings, overrides?: (accountKey: string) => RuleOverrides | undefined): void {
+    this.rules = { settings, overrides };
+    this.detectors.clear();
+  }
+
+  /**
+   * New links. A person whose accounts changed (linked, unlinked, merged) starts afresh: plays of
+   * the accounts it had before are not those of the person it is now. Their live plays come back
+   * with their next events (every poll or server notification).
+   */
+  updatePeople(people: PersonLinks): void {
+    this.people = people;
+    this.detectors.clear();
+    for (const { people: states } of this.partitions.values())
+      for (const [personId, person] of states)
+        if (person.accounts !== accountsKey(people.get(personId))) states.delete(personId);
+  }
+
+  /** A person's state on this processor (for tests and the API). */
+  person(personId: string): AccountState | undefined {
+    for (const p of this.partitions.values()) {
+      const person = p.people.get(personId);
+      if (person) return person.state;
+    }
+    return undefined;
+  }
+
+  /** One person's settings: the global ones, with the largest stream limit and every exemption of their accounts. */
+  private detector(personId: string): Detector {
+    let detector = this.detectors.get(personId);
+    if (detector) return detector;
+    const base = this.rules.settings;
+    const own = [...(this.people.get(personId) ?? [])].map((a) => settingsFor(base, this.rules.overrides?.(a)));
+    const settings = structuredClone(base);
+    const all = settings as unknown as Record<string, RuleBase>;
+    for (const rule of RULES) if (!PERSON_RULES.has(rule.settingsKey)) all[rule.settingsKey]!.enabled = false;
+    // An account exempt from a rule keeps its person out of it too: the admin said it may do that.
+    settings.simultaneousLocations.enabled &&= own.every((s) => s.simultaneousLocations.enabled);
+    settings.concurrentStreams.enabled &&= own.every((s) => s.concurrentStreams.enabled);
+    settings.concurrentStreams.maxStreams = Math.max(
+      base.concurrentStreams.maxStreams,
+      ...own.map((s) => s.concurrentStreams.maxStreams),
+    );
+    settings.exemptions = {
+      trustedCidrs: [...new Set(own.flatMap((s) => s.exemptions.trustedCidrs))],
+      trustedDeviceIds: [...new Set(own.flatMap((s) => s.exemptions.trustedDeviceIds))],
+    };
+    detector = new Detector(settings, this.options.networks);
+    this.detectors.set(personId, detector);
+    return detector;
+  }
+
+  private apply(people: Map<string, PersonState>, event: PlaybackEvent): Violation[] {
+    const personId = event.personId;
+    const accounts = personId ? this.people.get(personId) : undefined;
+    // Copied under a link that has changed since: not this person's play any more.
+    if (!personId || !accounts?.has(event.accountKey)) {
+      this.stats.unlinked++;
+      return [];
+    }
+    let person = people.get(personId);
+    if (!person) {
+      const state = newAccountState(
+        `person:${personId}`,
+        event.serverId,
+        event.userId,
+        event.userName,
+        event.observedAt,
+      );
+      person = { state, accounts: accountsKey(accounts), sessions: new Map() };
+      people.set(personId, person);
+    }
+    const session = sessionOf(event);
+    const last = person.sessions.get(session);
+    if (last && (last.stopped || event.observedAt < last.at || last.eventId === event.eventId)) {
+      this.stats.repeated++;
+      return [];
+    }
+    person.sessions.set(session, {
+      at: event.observedAt,
+      eventId: event.eventId,
+      stopped: event.eventType === 'STOPPED',
+    });
+    for (const [key, seen] of person.sessions)
+      if (seen.at < event.observedAt - SESSION_MEMORY_MS) person.sessions.delete(key);
+    const found = this.detector(personId).observe(
+      person.state,
+      { ...event, sessionKey: session },
+      placeOf(event, this.options.geo),
+    );
+    // The person's own score is not published: a person's trust is read from their accounts'.
+    return found.violations.flatMap((v) => acrossAccounts(v, personId, event));
+  }
+
+  private async process(events: PlaybackEvent[], partition: number): Promise<void> {
+    const owned = this.partitions.get(partition);
+    if (!owned) throw new Error(`partition ${partition} is not assigned to this person stage`);
+    await owned.ready;
+    const found = events.flatMap((e) => this.apply(owned.people, e));
+    this.stats.events += events.length;
+    await this.publish(found);
+  }
+
+  private async publish(found: Violation[]): Promise<void> {
+    const fresh = found.filter((v) => !this.published.has(v.violationId));
+    this.stats.suppressedAsPublished += found.length - fresh.length;
+    if (fresh.length === 0) return;
+    await publish(this.producer!, this.specs.violations, fresh);
+    for (const v of fresh) {
+      this.published.add(v.violationId);
+      this.logger.info({ rule: v.rule, person: v.personId, summary: v.summary }, 'violation across accounts');
+    }
+    this.stats.violations += fresh.length;
+  }
+
+  private assign(partitions: number[]): void {
+    for (const p of [...this.partitions.keys()]) if (!partitions.includes(p)) this.partitions.delete(p);
+    const added = partitions.filter((p) => !this.partitions.has(p));
+    if (added.length === 0) return;
+    const published = this.readPublished(new Set(added));
+    for (const p of added) {
+      const people = new Map<string, PersonState>();
+      this.partitions.set(p, { people, ready: this.restore(p, people, published) });
+    }
+  }
+
+  private async restore(partition: number, people: Map<string, PersonState>, published: Promise<void>): Promise<void> {
+    const started = Date.now();
+    await published;
+    const bus = this.options.bus;
+    const committed = (await bus.committedOffsets(this.groupId, this.specs.plays.name)).get(partition);
+    if (committed === undefined || BigInt(committed) <= 0n) return;
+    let replayed = 0;
+    for await (const batch of bus.readPartition(this.specs.plays.name, partition, { to: committed }))
+      for (const record of batch) {
+        let event: PlaybackEvent;
+        try {
+          event = this.specs.plays.codec.decode(record.value);
+        } catch {
+          continue; // dead-lettered the first time round
+        }
+        this.apply(people, event);
+        replayed++;
+      }
+    this.stats.replayed += replayed;
+    this.logger.info({ partition, people: people.size, replayed, ms: Date.now() - started }, 'person state rebuilt');
+  }
+
+  /** Ids of the cross-account findings already published for the people of these partitions. */
+  private async readPublished(partitions: ReadonlySet<number>): Promise<void> {
+    const bus = this.options.bus;
+    const partitionOf = await partitionOfKey(bus, this.specs.plays.name);
+    for (const p of (await bus.endOffsets(this.specs.violations.name)).keys())
+      for await (const batch of bus.readPartition(this.specs.violations.name, p))
+        for (const record of batch) {
+          try {
+            const v = this.specs.violations.codec.decode(record.value);
+            if (v.personId && partitions.has(partitionOf(v.personId))) this.published.add(v.violationId);
+          } catch {
+            // not ours to judge: the violations' consumers dead-letter it
+          }
+        }
+  }
+}
+
+/**
+ * The person's finding as published: kept only when its sessions are on two accounts or more,
+ * each evidence location naming its server and account, the account of the event that completed
+ * it as the violation's account. It takes no trust points: no one account did it.
+ */
+function acrossAccounts(v: Violation, personId: string, event: PlaybackEvent): Violation[] {
+  const locations = v.evidence.locations.map((l) => {
+    const [serverId, accountKey, sessionKey] = l.sessionKey.split(SEP) as [string, string, string];
+    return { ...l, serverId, accountKey, sessionKey };
+  });
+  const accounts = new Set(locations.map((l) => l.accountKey));
+  if (accounts.size < 2) return [];
+  const servers = new Set(locations.map((l) => l.serverId));
+  return [
+    {
+      ...v,
+      accountKey: event.accountKey,
+      serverId: event.serverId,
+      userId: event.userId,
+      userName: event.userName,
+      personId,
+      trustPenalty: 0,
+      sessionKeys: [...new Set(locations.map((l) => l.sessionKey))],
+      summary: `${v.summary}, on ${servers.size > 1 ? `${servers.size} servers` : `${accounts.size} accounts`} of one person`,
+      evidence: { ...v.evidence, locations },
+    },
+  ];
+}
