@@ -208,23 +208,44 @@ describe('alerts', () => {
       detectedAt: now,
       summary: 'Paris -> Tokyo, 9,700 km in 40 min',
     });
+    // A person's finding: its sessions on two servers, with the same keys on both.
+    const where = sampleViolation().evidence.locations[0]!;
+    const acrossServers = sampleViolation({
+      violationId: 'd'.repeat(32),
+      rule: 'CONCURRENT_STREAMS',
+      severity: 'LOW',
+      detectedAt: now,
+      accountKey: 'jelly:7',
+      serverId: 'jelly',
+      personId: '5f0c7a52-8d8e-4b1e-9a51-2f1f0c1d2e3f',
+      sessionKeys: ['1', '2'],
+      summary: '4 streams at once (limit 3), on 2 servers of one person',
+      evidence: {
+        ...sampleViolation().evidence,
+        locations: ['plex-home', 'jelly'].flatMap((serverId) =>
+          ['1', '2'].map((sessionKey) => ({ ...where, serverId, accountKey: `${serverId}:7`, sessionKey })),
+        ),
+      },
+    });
     const second = await start();
-    await publish(producer, spec, [travel, later]);
-    await waitFor(() => EVERY.every((p) => count(p) === 3) && mails.length === 3, 'the new alert', 30_000);
+    await publish(producer, spec, [travel, later, acrossServers]);
+    await waitFor(() => EVERY.every((p) => count(p) === 4) && mails.length === 4, 'the new alerts', 30_000);
     await new Promise((r) => setTimeout(r, 1500));
     await second.stop();
 
-    for (const path of EVERY) expect(count(path), path).toBe(3);
-    expect(mails).toHaveLength(3);
+    for (const path of EVERY) expect(count(path), path).toBe(4);
+    expect(mails).toHaveLength(4);
     expect(count('/travel')).toBe(2);
     expect(second.stats.skippedAsDone).toBeGreaterThan(0);
     expect(stops).toEqual(
-      ['s1', 's2', 's3', 's4'].map((key) => [
-        'plex-home',
-        key,
-        'Too many streams on this account',
-        'rule:CONCURRENT_STREAMS',
-      ]),
+      [
+        ...['s1', 's2', 's3', 's4'].map((key) => ['plex-home', key]),
+        // Each of a person's sessions on its own server.
+        ['plex-home', '1'],
+        ['plex-home', '2'],
+        ['jelly', '1'],
+        ['jelly', '2'],
+      ].map(([server, key]) => [server, key, 'Too many streams on this account', 'rule:CONCURRENT_STREAMS']),
     );
 
     // What each receiver got, in its own format; names from media servers stay text.

@@ -192,9 +192,10 @@ export class Notifier {
       };
     const message = settings.terminateMessage || (await this.options.defaultTerminateMessage());
     const errors: string[] = [];
-    for (const sessionKey of v.sessionKeys) {
+    const sessions = sessionsOf(v);
+    for (const [serverId, sessionKey] of sessions) {
       await this.options.control
-        .terminate(v.serverId, sessionKey, message, `rule:${v.rule}`)
+        .terminate(serverId, sessionKey, message, `rule:${v.rule}`)
         .catch((err: unknown) => errors.push(`${sessionKey}: ${(err as Error).message}`));
     }
     this.stats.actions++;
@@ -204,9 +205,19 @@ export class Notifier {
     );
     return {
       ...base,
-      status: errors.length === v.sessionKeys.length ? 'FAILED' : 'SENT',
+      status: errors.length === sessions.length ? 'FAILED' : 'SENT',
       attempts: 1,
       error: errors.join('; '),
     };
   }
+}
+
+/**
+ * The sessions to stop, each with its server: a person's finding has sessions on several servers,
+ * named by its evidence locations; an account's are all on the violation's server.
+ */
+function sessionsOf(v: Violation): Array<[serverId: string, sessionKey: string]> {
+  if (!v.personId) return v.sessionKeys.map((key) => [v.serverId, key]);
+  const pairs = new Map(v.evidence.locations.map((l) => [`${l.serverId}\u0000${l.sessionKey}`, l]));
+  return [...pairs.values()].map((l) => [l.serverId ?? v.serverId, l.sessionKey]);
 }

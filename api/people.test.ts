@@ -7,10 +7,10 @@ import { createLogger } from '../core/logger.ts';
 import type { PlaybackEvent } from '../schemas/index.ts';
 import { setupAndSignIn } from '../testing/api-session.ts';
 import { testConfiguration } from '../testing/configuration.ts';
-import { samplePlaybackEvent, sampleTrustScoreChange } from '../testing/fixtures.ts';
+import { samplePlaybackEvent, sampleTrustScoreChange, sampleViolation } from '../testing/fixtures.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
 import { migrate } from '../warehouse/migrations.ts';
-import { playbackEventRow, trustChangeRow } from '../warehouse/rows.ts';
+import { playbackEventRow, trustChangeRow, violationRow } from '../warehouse/rows.ts';
 import { buildApi } from './app.ts';
 
 const logger = createLogger('test');
@@ -121,7 +121,29 @@ describe('people', () => {
       trustScore: 55,
       trustExplanation: "The lowest of its accounts' scores: jf:abc (55).",
     });
-    const page = (await call('GET', `/api/v1/people/${created.json.personId as string}`)).json;
+    // The person stage's finding over both accounts, beside an account's own.
+    const personId = created.json.personId as string;
+    await warehouse.client.insert({
+      table: warehouse.table('violations'),
+      values: [
+        sampleViolation({
+          violationId: 'e'.repeat(32),
+          accountKey: 'jf:abc',
+          serverId: 'jf',
+          personId,
+          trustPenalty: 0,
+        }),
+        sampleViolation({ violationId: 'f'.repeat(32), accountKey: 'plex-home:7' }),
+      ].map((v) => violationRow(v, record)),
+      format: 'JSONEachRow',
+    });
+    const page = (await call('GET', `/api/v1/people/${personId}`)).json;
+    expect(page.acrossAccounts).toEqual([expect.objectContaining({ violationId: 'e'.repeat(32), status: 'OPEN' })]);
+    const filtered = (await call('GET', `/api/v1/violations?person=${personId}`)).json.violations as Array<
+      Record<string, unknown>
+    >;
+    expect(filtered.map((v) => [v.violation_id, v.person_id])).toEqual([['e'.repeat(32), personId]]);
+    expect((await call('GET', '/api/v1/violations?person=not-a-person')).status).toBe(400);
     expect((page.accounts as unknown[]).length).toBe(2);
     expect(page.watch).toMatchObject({ plays: 2 });
     expect(

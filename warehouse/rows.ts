@@ -110,6 +110,7 @@ export function violationRow(v: Violation, record: ConsumedRecord): Row {
     device_ids: ev.deviceIds,
     country_code: ev.countryCode ?? '',
     evidence_json: JSON.stringify(ev),
+    person_id: v.personId ?? '',
     status: 'OPEN',
     status_note: '',
     updated_at: chTime(v.detectedAt),

@@ -9,6 +9,7 @@ import type { Warehouse } from '../../warehouse/client.ts';
 import { PeopleLinkQueries } from '../../warehouse/queries/people-links.ts';
 import { PeopleQueries, type UserListEntry } from '../../warehouse/queries/people.ts';
 import { Analytics } from '../../warehouse/queries/analytics.ts';
+import { ViolationQueries } from '../../warehouse/queries/violations.ts';
 import { can } from '../auth/plugin.ts';
 import { accountParam } from './users.ts';
 
@@ -32,6 +33,7 @@ export async function peopleRoutes(
   const accounts = new PeopleQueries(warehouse);
   const links = new PeopleLinkQueries(warehouse);
   const analytics = new Analytics(warehouse);
+  const violations = new ViolationQueries(warehouse);
 
   /** A person with its accounts as the users list has them, and its trust with the reason. */
   const view = (person: Person, byKey: Map<string, UserListEntry>) => {
@@ -100,7 +102,7 @@ export async function peopleRoutes(
       const { people: all, version } = await people.get();
       const person = all[request.params.id];
       if (!person) throw new AppError('not-found', 'No such person.');
-      const [byKey, profiles, watched] = await Promise.all([
+      const [byKey, profiles, watched, together] = await Promise.all([
         userMap(),
         Promise.all(person.accountKeys.map(async (key) => ({ key, profile: await accounts.profile(key) }))),
         // The plays the analytics count, so the person page and the analytics agree.
@@ -108,6 +110,8 @@ export async function peopleRoutes(
           { from: 0, to: Date.now() + 60_000, accountKeys: person.accountKeys },
           person.accountKeys.length,
         ),
+        // The rules' findings over the person's accounts together (pipeline/person-stage.ts).
+        violations.list({ personId: person.personId }, 200),
       ]);
       const tagged = (pick: 'devices' | 'locations' | 'violations' | 'trustHistory') =>
         profiles.flatMap(({ key, profile }) =>
@@ -119,6 +123,14 @@ export async function peopleRoutes(
         devices: tagged('devices'),
         locations: tagged('locations'),
         violations: tagged('violations'),
+        acrossAccounts: together.map((v) => ({
+          violationId: v.violation_id,
+          rule: v.rule,
+          severity: v.severity,
+          status: v.status,
+          summary: v.summary,
+          detectedAt: v.detectedAt,
+        })),
         trustHistory: tagged('trustHistory'),
         watch: {
           plays: watched.reduce((n, w) => n + w.plays, 0),

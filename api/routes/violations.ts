@@ -20,17 +20,25 @@ const filterProperties = {
   rule: { type: 'string', enum: RuleIdValues.filter((r) => r !== 'UNKNOWN') },
   severity: { type: 'string', enum: [...SeverityValues] },
   server: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' },
+  person: {
+    type: 'string',
+    pattern: '^[0-9a-f-]{36}$',
+    description: "A person's id: only the findings over that person's accounts together",
+  },
   from: { type: 'integer', minimum: 0, description: 'Detected at or after (ms since the epoch)' },
   to: { type: 'integer', minimum: 0, description: 'Detected before (ms since the epoch)' },
 } as const;
 
-type FilterQuery = Partial<Record<'status' | 'rule' | 'severity' | 'server', string> & Record<'from' | 'to', number>>;
+type FilterQuery = Partial<
+  Record<'status' | 'rule' | 'severity' | 'server' | 'person', string> & Record<'from' | 'to', number>
+>;
 
 const toFilter = (q: FilterQuery): ViolationFilter => ({
   status: q.status as ViolationStatus | undefined,
   rule: q.rule,
   severity: q.severity,
   serverId: q.server,
+  personId: q.person,
   from: q.from,
   to: q.to,
 });

@@ -11,6 +11,8 @@ export interface ViolationFilter {
   rule?: string;
   severity?: string;
   serverId?: string;
+  /** Findings over this person's accounts together (pipeline/person-stage.ts). */
+  personId?: string;
   /** Detected within [from, to), ms since the epoch. */
   from?: number;
   to?: number;
@@ -29,6 +31,7 @@ const filterSql = `({status:String} = '' OR status = {status:String})
   AND ({rule:String} = '' OR rule = {rule:String})
   AND ({severity:String} = '' OR severity = {severity:String})
   AND ({server:String} = '' OR server_id = {server:String})
+  AND ({person:String} = '' OR person_id = {person:String})
   AND detected_at >= fromUnixTimestamp64Milli({from:Int64})
   AND ({to:Int64} = 0 OR detected_at < fromUnixTimestamp64Milli({to:Int64}))`;
 
@@ -37,6 +40,7 @@ const filterParams = (f: ViolationFilter) => ({
   rule: f.rule ?? '',
   severity: f.severity ?? '',
   server: f.serverId ?? '',
+  person: f.personId ?? '',
   from: f.from ?? 0,
   to: f.to ?? 0,
 });
@@ -48,7 +52,7 @@ export class ViolationQueries {
   async list(filter: ViolationFilter, limit: number): Promise<Array<Record<string, unknown>>> {
     const list = await rows<Record<string, unknown>>(
       this.w,
-      `SELECT violation_id, rule, severity, account_key, server_id, user_name, toString(detected_at) AS detected, summary, session_keys, trust_penalty, status, evidence_json
+      `SELECT violation_id, rule, severity, account_key, server_id, user_name, person_id, toString(detected_at) AS detected, summary, session_keys, trust_penalty, status, evidence_json
        FROM ${this.w.table('violations')} FINAL WHERE ${filterSql} ORDER BY detected_at DESC LIMIT {limit:UInt32}`,
       { ...filterParams(filter), limit },
     );

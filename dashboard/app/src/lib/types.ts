@@ -36,6 +36,9 @@ export interface EvidenceLocation {
   asn?: number | null;
   network?: string | null;
   networkType?: string | null;
+  /** On a person's finding (schema version 4): the session's server and account. */
+  serverId?: string | null;
+  accountKey?: string | null;
 }
 
 export interface ViolationRow {
@@ -45,6 +48,8 @@ export interface ViolationRow {
   account_key: string;
   server_id: string;
   user_name: string;
+  /** A finding over this person's accounts together; empty for an account's own. */
+  person_id: string;
   detectedAt: string;
   summary: string;
   session_keys: string[];
