@@ -26,6 +26,7 @@ const RULE_NAMES: Record<string, string> = {
   GEO_RESTRICTION: 'Geo restriction',
   ACCOUNT_INACTIVITY: 'Inactivity',
   SECOND_HOUSEHOLD: 'Second household',
+  MULTI_ACCOUNT: 'Several accounts, one household',
 };
 
 export const DEFAULT_TITLE = '{{rule}}: {{user}}';

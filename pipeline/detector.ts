@@ -166,7 +166,7 @@ export class Detector {
     for (const rule of RULES) {
       if (rule.runsOn !== phase) continue;
       const settings = all[rule.settingsKey]!;
-      for (const found of rule.evaluate(context, settings)) {
+      for (const found of rule.evaluate?.(context, settings) ?? []) {
         const state = context.state;
         if (state.raised.includes(found.violationId)) continue;
         state.raised.push(found.violationId);

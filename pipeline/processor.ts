@@ -148,6 +148,11 @@ export class StreamProcessor {
     await this.consumer?.stop();
   }
 
+  /** Whether this processor is given that partition of the playback events now. */
+  owns(partition: number): boolean {
+    return this.partitions.has(partition);
+  }
+
   /** The state of an account this processor owns (for the API and tests). */
   account(accountKey: string): AccountState | undefined {
     for (const p of this.partitions.values()) {

@@ -5,6 +5,7 @@ import type { GeoIp } from '../core/geoip.ts';
 import { bundledNetworks } from '../core/networks.ts';
 import { StreamProcessor } from '../pipeline/processor.ts';
 import { PersonStage } from '../pipeline/person-stage.ts';
+import { MultiAccountCheck } from '../pipeline/multi-account.ts';
 import type { RuleStore } from '../pipeline/rules/rule-store.ts';
 import type { FalseAlarmStore } from '../pipeline/false-alarms.ts';
 import type { TrustAdjustmentStore } from '../pipeline/trust-adjustments.ts';
@@ -36,11 +37,23 @@ export async function startProcessor(
   processor.updatePeople(personOfAccount(links));
   await people.start();
   await processor.start();
+  let current = { settings: rules, overrides };
+  let linked = links;
+  const multiAccount = new MultiAccountCheck({
+    bus: platform.bus,
+    warehouse: platform.warehouse,
+    logger,
+    rules: () => current,
+    people: () => linked,
+    runsHere: () => processor.owns(0),
+  });
+  multiAccount.start();
   let first = true;
   const unwatch = await store.watch(
     (config) => {
       if (first) return void (first = false);
       const overridesNow = (accountKey: string) => config.accounts[accountKey];
+      current = { settings: config.rules, overrides: overridesNow };
       processor.updateRules(config.rules, overridesNow);
       people.updateRules(config.rules, overridesNow);
       logger.info({ accountsWithOverrides: Object.keys(config.accounts).length }, 'rule parameters updated');
@@ -50,6 +63,7 @@ export async function startProcessor(
   const unwatchPeople = await byHand.people.watch(
     (now) => {
       // The person stage first: a copy made under the new links must find them there.
+      linked = now;
       people.updatePeople(linksOf(now));
       processor.updatePeople(personOfAccount(now));
     },
@@ -88,6 +102,7 @@ export async function startProcessor(
       unwatchAdjustments();
       unwatchPeople();
       unwatch();
+      await multiAccount.stop();
       await processor.stop();
       await people.stop();
     },

@@ -278,7 +278,7 @@ export interface TrustScoreChange {
   note: null | string;
 }
 
-export const RuleIdValues = ['IMPOSSIBLE_TRAVEL', 'SIMULTANEOUS_LOCATIONS', 'DEVICE_VELOCITY', 'CONCURRENT_STREAMS', 'GEO_RESTRICTION', 'ACCOUNT_INACTIVITY', 'SECOND_HOUSEHOLD', 'UNKNOWN'] as const;
+export const RuleIdValues = ['IMPOSSIBLE_TRAVEL', 'SIMULTANEOUS_LOCATIONS', 'DEVICE_VELOCITY', 'CONCURRENT_STREAMS', 'GEO_RESTRICTION', 'ACCOUNT_INACTIVITY', 'SECOND_HOUSEHOLD', 'MULTI_ACCOUNT', 'UNKNOWN'] as const;
 export type RuleId = (typeof RuleIdValues)[number];
 
 export const SeverityValues = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
@@ -331,7 +331,7 @@ export interface ViolationEvidence {
 export interface Violation {
   /** Deterministic: a hash of rule, account and the triggering sessions/window, so reprocessing the same events yields the same id and never a second violation. */
   violationId: string;
-  /** Readers on an older schema see rules added later as UNKNOWN. */
+  /** Readers on an older schema see rules added later as UNKNOWN. MULTI_ACCOUNT added in version 5. */
   rule: RuleId;
   severity: Severity;
   accountKey: string;

@@ -6,6 +6,7 @@ import { deviceVelocity } from './device-velocity.ts';
 import { geoRestriction } from './geo-restriction.ts';
 import { impossibleTravel } from './impossible-travel.ts';
 import { inactivity } from './inactivity.ts';
+import { multiAccount } from './multi-account.ts';
 import type { RuleDefinition, RulePhase } from './rule.ts';
 import { secondHousehold } from './second-household.ts';
 import { simultaneousLocations } from './simultaneous-locations.ts';
@@ -22,6 +23,7 @@ const REGISTRY = {
   CONCURRENT_STREAMS: concurrentStreams,
   ACCOUNT_INACTIVITY: inactivity,
   SECOND_HOUSEHOLD: secondHousehold,
+  MULTI_ACCOUNT: multiAccount,
 } satisfies Record<DetectedRuleId, { id: RuleId; settingsKey: string; runsOn: RulePhase }>;
 
 type Defined = (typeof REGISTRY)[DetectedRuleId];

@@ -23,9 +23,12 @@ export interface RuleBase {
  * - `arrival`: on each observation from an untrusted place, before it is recorded;
  * - `recorded`: after the observation's address and device are recorded (untrusted only);
  * - `streams`: whenever the account's set of playing sessions changes, stops included;
- * - `schedule`: on the processor's periodic check, with no observation.
+ * - `schedule`: on the processor's periodic check, with no observation;
+ * - `fleet`: over every account at once, from the warehouse, on a periodic check of its own
+ *   (pipeline/multi-account.ts); the detector never runs it, and it takes no trust points, since
+ *   its finding is about several accounts and none of them alone did it.
  */
-export type RulePhase = 'arrival' | 'recorded' | 'streams' | 'schedule';
+export type RulePhase = 'arrival' | 'recorded' | 'streams' | 'schedule' | 'fleet';
 
 export interface RuleContext {
   state: AccountState;
@@ -69,7 +72,8 @@ export interface RuleDefinition<K extends string = string, S extends RuleBase = 
   actions: readonly RuleAction[];
   /** Every setting besides the common ones, described for validation and the form. */
   parameters: { [P in Exclude<keyof S, keyof RuleBase>]-?: RuleParameter };
-  evaluate(context: RuleContext, settings: S): Violation[];
+  /** What the detector runs; a `fleet` rule has none (it is not about one account's state). */
+  evaluate?(context: RuleContext, settings: S): Violation[];
   /**
    * What would have made the violation innocent, one plain line each (evidence.innocentIf): the
    * thresholds it crossed, and what an admin can check or change. Evidence locations carry their

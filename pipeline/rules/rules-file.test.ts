@@ -39,6 +39,7 @@ describe('rules file', () => {
     [{ rules: { inactivity: { action: 'terminate' } } }, /inactivity.action: this rule has no stream to stop/],
     [{ rules: { geoRestriction: { allowCountries: ['de'] } } }, /allowCountries: expected two-letter country codes/],
     [{ rules: { impossibleTravel: { trustPenalty: 1000 } } }, /trustPenalty: expected 0 to 100 points/],
+    [{ rules: { multiAccount: { trustPenalty: 5 } } }, /several accounts together and takes no trust points/],
   ])('explains a mistake: %j', (json, message) => {
     expect(() => parseRuleConfig(json)).toThrow(message);
   });

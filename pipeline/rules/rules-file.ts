@@ -26,6 +26,10 @@ function checkValue(rule: RuleDefinition | undefined, key: string, value: unknow
   if (key === 'trustPenalty' && ((value as number) < 0 || (value as number) > 100))
     throw new RuleConfigError(`${where}: expected 0 to 100 points, got ${value}`);
   if (!rule) return;
+  if (key === 'trustPenalty' && rule.runsOn === 'fleet' && value !== 0)
+    throw new RuleConfigError(
+      `${where}: this rule is about several accounts together and takes no trust points; use 0`,
+    );
   if (key === 'action' && !(rule.actions as readonly unknown[]).includes(value)) {
     throw new RuleConfigError(
       rule.actions.length === 1

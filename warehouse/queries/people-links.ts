@@ -25,7 +25,7 @@ export class PeopleLinkQueries {
    */
   async candidates(sinceMs: number, sharedDeviceIds: readonly string[] = []): Promise<LinkEvidence[]> {
     const w = this.w;
-    const [names, devices, addresses] = await Promise.all([
+    const [names, shared] = await Promise.all([
       rows<{ name: string; accounts: string[]; servers: string[] }>(
         w,
         `SELECT lowerUTF8(trimBoth(user_name)) AS name, groupUniqArray(account_key) AS accounts, groupUniqArray(server_id) AS servers
@@ -35,26 +35,7 @@ export class PeopleLinkQueries {
          ORDER BY name LIMIT 500`,
         {},
       ),
-      rows<{ device_id: string; device_name: string; accounts: string[] }>(
-        w,
-        `SELECT device_id, any(device_name) AS device_name, groupUniqArray(account_key) AS accounts
-         FROM ${w.table('sessions')} FINAL
-         WHERE device_id != '' AND device_id NOT IN {shared:Array(String)}
-           AND started_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
-         GROUP BY device_id HAVING length(accounts) BETWEEN 2 AND 5
-         ORDER BY device_id LIMIT 500`,
-        { since: Math.floor(sinceMs), shared: [...sharedDeviceIds] },
-      ),
-      rows<{ client_ip: string; accounts: string[]; hours: string }>(
-        w,
-        `SELECT client_ip, accounts, count() AS hours FROM (
-           SELECT client_ip, toStartOfHour(started_at) AS hour, arraySort(groupUniqArray(account_key)) AS accounts
-           FROM ${w.table('sessions')} FINAL
-           WHERE client_ip != '' AND started_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
-           GROUP BY client_ip, hour HAVING length(accounts) BETWEEN 2 AND 5)
-         GROUP BY client_ip, accounts ORDER BY client_ip LIMIT 1000`,
-        { since: Math.floor(sinceMs) },
-      ),
+      this.sharedUse(sinceMs, sharedDeviceIds),
     ]);
     const byKey = new Map<string, LinkEvidence>();
     const add = (accountKeys: string[], reason: string) => {
@@ -65,19 +46,99 @@ export class PeopleLinkQueries {
       byKey.set(key, entry);
     };
     for (const n of names) add(n.accounts, `the same user name "${n.name}" on ${[...n.servers].sort().join(' and ')}`);
-    for (const d of devices)
-      add(d.accounts, `one device, ${d.device_name || 'unnamed'} (${d.device_id}), played for each`);
+    for (const use of shared) add(use.accountKeys, describeSharedUse(use));
+    return [...byKey.values()];
+  }
+
+  /**
+   * One device id, or one home broadband address within the same hour, used by several accounts
+   * (2 to 5: more is a public device or a shared gateway) since `sinceMs`. Carriers' and data
+   * centres' addresses are left out, since strangers share them, and so are the devices known to
+   * be shared.
+   */
+  async sharedUse(sinceMs: number, sharedDeviceIds: readonly string[] = []): Promise<SharedUse[]> {
+    const w = this.w;
+    const [devices, addresses] = await Promise.all([
+      rows<{ device_id: string; device_name: string; accounts: string[]; last: string }>(
+        w,
+        `SELECT device_id, any(device_name) AS device_name, arraySort(groupUniqArray(account_key)) AS accounts,
+                toUnixTimestamp64Milli(max(started_at)) AS last
+         FROM ${w.table('sessions')} FINAL
+         WHERE device_id != '' AND device_id NOT IN {shared:Array(String)}
+           AND started_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
+         GROUP BY device_id HAVING length(accounts) BETWEEN 2 AND 5
+         ORDER BY device_id LIMIT 500`,
+        { since: Math.floor(sinceMs), shared: [...sharedDeviceIds] },
+      ),
+      rows<{ client_ip: string; accounts: string[]; hours: string; last: string }>(
+        w,
+        `SELECT client_ip, accounts, count() AS hours, toUnixTimestamp64Milli(max(last)) AS last FROM (
+           SELECT client_ip, toStartOfHour(started_at) AS hour, arraySort(groupUniqArray(account_key)) AS accounts, max(started_at) AS last
+           FROM ${w.table('sessions')} FINAL
+           WHERE client_ip != '' AND started_at >= fromUnixTimestamp64Milli({since:Int64}, 'UTC')
+           GROUP BY client_ip, hour HAVING length(accounts) BETWEEN 2 AND 5)
+         GROUP BY client_ip, accounts ORDER BY client_ip LIMIT 1000`,
+        { since: Math.floor(sinceMs) },
+      ),
+    ]);
+    const out: SharedUse[] = devices.map((d) => ({
+      kind: 'device',
+      id: d.device_id,
+      name: d.device_name,
+      accountKeys: d.accounts,
+      times: 1,
+      lastAt: Number(d.last),
+    }));
     for (const a of addresses) {
       if (isPrivateAddress(a.client_ip)) continue;
       const network = this.networks.lookup(a.client_ip);
       // Carriers' and data centres' addresses are shared by strangers: no evidence of a household.
       if (network && network.type !== 'access') continue;
-      const times = Number(a.hours);
-      add(
-        a.accounts,
-        `one home address, ${a.client_ip}${network ? ` (${network.organization})` : ''}, used by each within the same hour${times > 1 ? ` (${times} times)` : ''}`,
-      );
+      out.push({
+        kind: 'address',
+        id: a.client_ip,
+        name: network?.organization ?? '',
+        accountKeys: a.accounts,
+        times: Number(a.hours),
+        lastAt: Number(a.last),
+      });
     }
-    return [...byKey.values()];
+    return out;
   }
+
+  /** Server, user id and latest name of each account. */
+  async accounts(
+    accountKeys: readonly string[],
+  ): Promise<Map<string, { serverId: string; userId: string; userName: string }>> {
+    const list = await rows<{ account_key: string; server_id: string; user_id: string; user_name: string }>(
+      this.w,
+      `SELECT account_key, any(server_id) AS server_id, any(user_id) AS user_id, anyLast(user_name) AS user_name
+       FROM ${this.w.table('accounts')} WHERE account_key IN {keys:Array(String)} GROUP BY account_key`,
+      { keys: [...accountKeys] },
+    );
+    return new Map(
+      list.map((a) => [a.account_key, { serverId: a.server_id, userId: a.user_id, userName: a.user_name }]),
+    );
+  }
+}
+
+/** One device, or one home address, several accounts used. */
+export interface SharedUse {
+  kind: 'device' | 'address';
+  /** The device id or the address. */
+  id: string;
+  /** The device's name, or the address's network operator. */
+  name: string;
+  accountKeys: string[];
+  /** Hours the address was shared in (1 for a device). */
+  times: number;
+  /** The latest play start among them, ms since the epoch. */
+  lastAt: number;
+}
+
+/** In words: "one device, Living Room TV (dev-1), played for each". */
+export function describeSharedUse(use: SharedUse): string {
+  return use.kind === 'device'
+    ? `one device, ${use.name || 'unnamed'} (${use.id}), played for each`
+    : `one home address, ${use.id}${use.name ? ` (${use.name})` : ''}, used by each within the same hour${use.times > 1 ? ` (${use.times} times)` : ''}`;
 }

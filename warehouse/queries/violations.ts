@@ -73,6 +73,17 @@ export class ViolationQueries {
     return list.map((r) => r.violation_id);
   }
 
+  /** Which of these ids are stored already. */
+  async stored(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const list = await rows<{ violation_id: string }>(
+      this.w,
+      `SELECT DISTINCT violation_id FROM ${this.w.table('violations')} WHERE violation_id IN {ids:Array(String)}`,
+      { ids: [...ids] },
+    );
+    return new Set(list.map((r) => r.violation_id));
+  }
+
   /** The violations as their review needs them (unknown ids are left out). */
   async forReview(ids: readonly string[]): Promise<ViolationForReview[]> {
     if (ids.length === 0) return [];

@@ -146,6 +146,7 @@ export const en = {
   'rule.GEO_RESTRICTION': 'Geo restriction',
   'rule.ACCOUNT_INACTIVITY': 'Inactivity',
   'rule.SECOND_HOUSEHOLD': 'Second household',
+  'rule.MULTI_ACCOUNT': 'Several accounts, one household',
   'ruleHelp.IMPOSSIBLE_TRAVEL':
     'One account playing from two places farther apart than anyone travels in the time between. Not compared: one device whose address moves (a phone on a mobile network, a VPN), two devices of one household.',
   'ruleHelp.SIMULTANEOUS_LOCATIONS':
@@ -158,6 +159,8 @@ export const en = {
   'ruleHelp.ACCOUNT_INACTIVITY': 'No play for longer than the limit: an account nobody uses any more.',
   'ruleHelp.SECOND_HOUSEHOLD':
     'The account used on days spread over weeks from a second place far from the first, on devices never seen there: someone else’s home, even if they never watch at the same time as the owner.',
+  'ruleHelp.MULTI_ACCOUNT':
+    'One device, or one home broadband address within the same hour, used by several accounts within the window: probably one household or one person. Not counted: accounts linked as one person, devices trusted as shared, mobile and VPN addresses (strangers share them). Takes no trust points.',
   'severity.LOW': 'Low',
   'severity.MEDIUM': 'Medium',
   'severity.HIGH': 'High',

@@ -147,6 +147,7 @@ export const zhHans: Record<MessageKey, string> = {
   'rule.GEO_RESTRICTION': '地区限制',
   'rule.ACCOUNT_INACTIVITY': '长期不活跃',
   'rule.SECOND_HOUSEHOLD': '第二个家庭',
+  'rule.MULTI_ACCOUNT': '多个账户，同一家庭',
   'ruleHelp.IMPOSSIBLE_TRAVEL':
     '同一账户在两地播放，距离远到这段时间内任何人都无法到达。不比较：地址移动的同一设备（移动网络上的手机、VPN），同一家庭的两台设备。',
   'ruleHelp.SIMULTANEOUS_LOCATIONS':
@@ -157,6 +158,8 @@ export const zhHans: Record<MessageKey, string> = {
   'ruleHelp.ACCOUNT_INACTIVITY': '超过期限没有播放：已无人使用的账户。',
   'ruleHelp.SECOND_HOUSEHOLD':
     '账户在数周内的多天从远离第一个地点的第二个地点使用，且设备从未在第一个地点出现：那是别人的家，即使他们从不与账户主人同时观看。',
+  'ruleHelp.MULTI_ACCOUNT':
+    '在时间窗口内，同一设备或同一家庭宽带地址（同一小时内）被多个账户使用：很可能是同一家庭或同一个人。不计入：已关联为同一人的账户、受信任的共享设备、移动网络和 VPN 地址（陌生人也会共用）。不扣信任分。',
   'severity.LOW': '低',
   'severity.MEDIUM': '中',
   'severity.HIGH': '高',

@@ -147,6 +147,7 @@ export const zhHant: Record<MessageKey, string> = {
   'rule.GEO_RESTRICTION': '地區限制',
   'rule.ACCOUNT_INACTIVITY': '長期未活動',
   'rule.SECOND_HOUSEHOLD': '第二個家庭',
+  'rule.MULTI_ACCOUNT': '多個帳戶，同一家庭',
   'ruleHelp.IMPOSSIBLE_TRAVEL':
     '同一帳戶在兩地播放，距離遠到這段時間內任何人都無法到達。不比較：位址移動的同一裝置（行動網路上的手機、VPN），同一家庭的兩台裝置。',
   'ruleHelp.SIMULTANEOUS_LOCATIONS':
@@ -157,6 +158,8 @@ export const zhHant: Record<MessageKey, string> = {
   'ruleHelp.ACCOUNT_INACTIVITY': '超過期限沒有播放：已無人使用的帳戶。',
   'ruleHelp.SECOND_HOUSEHOLD':
     '帳戶在數週內的多天從遠離第一個地點的第二個地點使用，且裝置從未在第一個地點出現：那是別人的家，即使他們從不與帳戶主人同時觀看。',
+  'ruleHelp.MULTI_ACCOUNT':
+    '在時間窗口內，同一裝置或同一家用寬頻位址（同一小時內）被多個帳戶使用：很可能是同一家庭或同一個人。不計入：已連結為同一人的帳戶、受信任的共用裝置、行動網路和 VPN 位址（陌生人也會共用）。不扣信任分數。',
   'severity.LOW': '低',
   'severity.MEDIUM': '中',
   'severity.HIGH': '高',
