@@ -21,6 +21,8 @@ import { authRoutes } from './routes/auth.ts';
 import { externalSignInRoutes } from './routes/external-sign-in.ts';
 import { OidcSignIn, type OidcSettings } from './auth/oidc.ts';
 import { PlexSignIn } from './auth/plex-sign-in.ts';
+import { PlexEmails } from '../connectors/plex-emails.ts';
+import { PlexTv } from '../connectors/plex-tv.ts';
 import { tokenRoutes } from './routes/tokens.ts';
 import { dashboardUserRoutes } from './routes/dashboard-users.ts';
 import { auditRoutes } from './routes/audit.ts';
@@ -210,6 +212,15 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     warehouse: options.warehouse,
     people: options.configuration.people,
     rules: options.configuration.rules,
+    // Suggestions by e-mail ask plex.tv: only where plex.tv is given (the product gives it unless
+    // Plex sign-in is off; tests give a stand-in or nothing, so they never call out).
+    emails: !options.plexTv
+      ? undefined
+      : new PlexEmails({
+          plexTv: new PlexTv({ ...options.plexTv, clientId: options.clientId }),
+          servers: () => options.configuration.servers.list(),
+          logger: options.logger,
+        }),
   });
   await app.register(libraryRoutes, { warehouse: options.warehouse });
   await app.register(rulesRoutes, { warehouse: options.warehouse, store: options.configuration.rules });

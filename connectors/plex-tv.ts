@@ -1,7 +1,9 @@
 // plex.tv, Plex's account service, for signing in with a Plex account: the PIN flow (ask plex.tv
 // for a PIN, the person approves it in the Plex app, poll until it carries their token), then who
-// the token belongs to and which servers they own. JSON endpoints of API v2, as the Plex web app
-// and python-plexapi use them.
+// the token belongs to and which servers they own (JSON endpoints of API v2, as the Plex web app
+// and python-plexapi use them); and whom a server owner shares with, with their e-mail (the XML
+// users list, which has no JSON form), for suggesting which accounts are one person.
+import { XMLParser } from 'fast-xml-parser';
 import { AppError } from '../core/errors.ts';
 
 export interface PlexPin {
@@ -28,6 +30,23 @@ export interface PlexTvOptions {
   product?: string;
   timeoutMs?: number;
 }
+
+/** Someone the account shares its servers with. Plex Home users have no username or e-mail. */
+export interface PlexFriend {
+  id: number;
+  username: string;
+  title: string;
+  email: string;
+  /** Machine identifiers of the account's servers shared with them. */
+  servers: string[];
+}
+
+const users = new XMLParser({
+  ignoreAttributes: false,
+  attributeNamePrefix: '',
+  parseAttributeValue: false,
+  isArray: (name) => name === 'User' || name === 'Server',
+});
 
 class PlexPinExpired extends AppError {
   constructor() {
@@ -85,6 +104,36 @@ export class PlexTv {
     };
   }
 
+  /**
+   * The people the account shares its servers with, with their e-mail where plex.tv gives it
+   * (GET /api/users: plex.tv serves this list only as XML).
+   */
+  async friends(token: string): Promise<PlexFriend[]> {
+    const text = await this.fetchText('/api/users', token, 'application/xml');
+    let doc: { MediaContainer?: { User?: Array<Record<string, unknown>> } };
+    try {
+      doc = users.parse(text) as typeof doc;
+    } catch (err) {
+      throw new AppError('upstream', 'plex.tv answered its users list with something that is not XML.', { cause: err });
+    }
+    if (!doc.MediaContainer)
+      throw new AppError('upstream', 'plex.tv answered its users list in a form not known here.');
+    return (doc.MediaContainer.User ?? []).flatMap((u) => {
+      const id = Number(u.id);
+      if (!Number.isSafeInteger(id)) return [];
+      const servers = (u.Server as Array<Record<string, unknown>> | undefined) ?? [];
+      return [
+        {
+          id,
+          username: String(u.username ?? ''),
+          title: String(u.title ?? ''),
+          email: String(u.email ?? ''),
+          servers: servers.map((s) => String(s.machineIdentifier ?? '')).filter(Boolean),
+        },
+      ];
+    });
+  }
+
   /** Machine identifiers of the servers this account owns. */
   async ownedServers(token: string): Promise<string[]> {
     const resources = await this.call<unknown>('GET', '/api/v2/resources?includeHttps=1', token);
@@ -101,13 +150,19 @@ export class PlexTv {
       .map((r: Record<string, unknown>) => String(r.clientIdentifier));
   }
 
-  private async call<T>(method: string, path: string, token?: string, pin = false): Promise<T> {
-    let response: Response;
+  private async fetchText(path: string, token: string, accept: string): Promise<string> {
+    const response = await this.send('GET', path, token, accept);
+    if (response.status === 401) throw new AppError('unauthorized', 'plex.tv refused the token.');
+    if (!response.ok) throw new AppError('upstream', `plex.tv answered ${response.status} to GET ${path}.`);
+    return response.text();
+  }
+
+  private async send(method: string, path: string, token: string | undefined, accept: string): Promise<Response> {
     try {
-      response = await fetch(`${this.baseUrl}${path}`, {
+      return await fetch(`${this.baseUrl}${path}`, {
         method,
         headers: {
-          accept: 'application/json',
+          accept,
           'x-plex-product': this.product,
           'x-plex-client-identifier': this.options.clientId,
           ...(token ? { 'x-plex-token': token } : {}),
@@ -117,6 +172,10 @@ export class PlexTv {
     } catch (err) {
       throw new AppError('upstream', `Cannot reach plex.tv: ${(err as Error).message}`, { cause: err });
     }
+  }
+
+  private async call<T>(method: string, path: string, token?: string, pin = false): Promise<T> {
+    const response = await this.send(method, path, token, 'application/json');
     if (pin && response.status === 404) throw new PlexPinExpired();
     if (response.status === 401) throw new AppError('unauthorized', 'plex.tv refused the token.');
     if (!response.ok)

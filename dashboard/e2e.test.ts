@@ -10,12 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../testing/bus-contract.ts';
 import { DEVICES, episode, movie, user } from '../connectors/fakes/catalog.ts';
 import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
+import { FakePlexTv } from '../connectors/fakes/fake-plex-tv.ts';
 import { freePort } from '../runtime/free-port.ts';
 import { collectErrors, distinctColours, launchBrowser, pixelsOfColour } from '../testing/browser.ts';
 import { createTautulliHistory } from '../testing/tautulli-history.ts';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1">Den TV';
 const plex = new FakePlexServer('plex-e2e-token', 'E2E Plex');
+const plexTv = new FakePlexTv();
 let product: ChildProcess;
 let output = '';
 let base: string;
@@ -28,6 +30,9 @@ beforeAll(async () => {
   const build = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build-dashboard.ts'], { encoding: 'utf8' });
   if (build.status !== 0) throw new Error(`dashboard build failed:\n${build.stdout}${build.stderr}`);
   await plex.start();
+  // plex.tv, asked for e-mails when the people page suggests links: a stand-in, never the real one.
+  await plexTv.start();
+  plexTv.tokenFor({ id: 1, username: 'e2e-owner', email: 'owner@example.org', owns: [] }, 'plex-e2e-token');
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   const env = {
@@ -38,6 +43,7 @@ beforeAll(async () => {
     LOG_LEVEL: 'warn',
     KAFKA_BROKERS: '',
     CLICKHOUSE_URL: '',
+    STREAMWARDEN_PLEX_TV_URL: plexTv.url,
   };
   product = spawn(process.execPath, ['--import', 'tsx', 'runtime/main.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   product.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -62,6 +68,7 @@ afterAll(async () => {
   product?.kill('SIGTERM');
   await new Promise((resolve) => (product?.exitCode !== null ? resolve(null) : product.once('exit', resolve)));
   await plex.stop();
+  await plexTv.stop();
 });
 
 describe('dashboard in Chromium', () => {

@@ -51,7 +51,7 @@ export async function startApi(
     trustedProxies: config.http.trustedProxies,
     allowedOrigins: config.http.allowedOrigins,
     oidc: config.oidc,
-    plexTv: config.plexSignIn ? {} : false,
+    plexTv: config.plexSignIn ? { baseUrl: config.plexTvUrl } : false,
   });
   const address = await app.listen({ host: config.http.host, port: config.http.port });
   logger.info({ address }, 'API listening');

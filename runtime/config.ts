@@ -32,6 +32,8 @@ export interface Config {
   oidc?: OidcSettings;
   /** Sign-in with Plex accounts through plex.tv (on unless STREAMWARDEN_PLEX_SIGN_IN=false). */
   plexSignIn: boolean;
+  /** plex.tv's address (STREAMWARDEN_PLEX_TV_URL): a stand-in for tests; https://plex.tv otherwise. */
+  plexTvUrl?: string;
 }
 
 export class ConfigError extends AppError {
@@ -217,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
     schemaRegistryUrl: text(env, 'SCHEMA_REGISTRY_URL'),
     oidc: oidc(env),
     plexSignIn: text(env, 'STREAMWARDEN_PLEX_SIGN_IN') !== 'false',
+    plexTvUrl: text(env, 'STREAMWARDEN_PLEX_TV_URL'),
     rawEventsTtlDays: text(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS')
       ? integer(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS', 0, 1, 36_500)
       : undefined,

@@ -11,6 +11,7 @@ import { PeopleQueries, type UserListEntry } from '../../warehouse/queries/peopl
 import { Analytics } from '../../warehouse/queries/analytics.ts';
 import { ViolationQueries } from '../../warehouse/queries/violations.ts';
 import { can } from '../auth/plugin.ts';
+import type { PlexEmails } from '../../connectors/plex-emails.ts';
 import { accountParam } from './users.ts';
 
 const ACCOUNT_KEY = accountParam.properties.accountKey;
@@ -28,7 +29,12 @@ const SUGGESTION_DAYS = 90;
 
 export async function peopleRoutes(
   app: FastifyInstance,
-  { warehouse, people, rules }: { warehouse: Warehouse; people: PeopleStore; rules: RuleStore },
+  {
+    warehouse,
+    people,
+    rules,
+    emails,
+  }: { warehouse: Warehouse; people: PeopleStore; rules: RuleStore; emails?: PlexEmails },
 ): Promise<void> {
   const accounts = new PeopleQueries(warehouse);
   const links = new PeopleLinkQueries(warehouse);
@@ -74,7 +80,7 @@ export async function peopleRoutes(
     const shared = (await rules.get()).rules.exemptions?.trustedDeviceIds ?? [];
     const [{ people: all, dismissed, version }, candidates, byKey] = await Promise.all([
       people.get(),
-      links.candidates(Date.now() - SUGGESTION_DAYS * 86_400_000, shared),
+      links.candidates(Date.now() - SUGGESTION_DAYS * 86_400_000, shared, await emails?.byAccount()),
       userMap(),
     ]);
     const personOf = new Map(Object.values(all).flatMap((p) => p.accountKeys.map((a) => [a, p.personId] as const)));

@@ -2,7 +2,9 @@
 // plex.tv does: POST /api/v2/pins (201, a PIN with id, code, expiry and authToken null),
 // GET /api/v2/pins/:id (the PIN, with authToken once the person approved it; 404 with plex.tv's
 // error body once expired or for another client identifier), GET /api/v2/user and
-// GET /api/v2/resources with X-Plex-Token. `approve` does what the person does in the Plex app.
+// GET /api/v2/resources with X-Plex-Token, and the friends list GET /api/users (XML, as plex.tv
+// serves it: a MediaContainer of <User id title username email thumb home restricted ...> with a
+// <Server machineIdentifier .../> per shared server, as Tautulli and python-plexapi read it). `approve` does what the person does in the Plex app.
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,7 +16,14 @@ export interface FakePlexAccount {
   /** Machine identifiers of the servers the account owns; others are shared with it. */
   owns: string[];
   sharedWith?: string[];
+  /**
+   * People the account shares its servers with (GET /api/users): `home` users of a Plex Home have
+   * no username or e-mail of their own.
+   */
+  friends?: Array<{ id: number; username: string; email: string; title?: string; home?: boolean; servers: string[] }>;
 }
+
+const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 interface Pin {
   id: number;
@@ -106,6 +115,29 @@ export class FakePlexTv {
           entitlements: [],
         });
       }
+      // The account's friends, in the XML document plex.tv still serves them in (no JSON form).
+      if (req.method === 'GET' && url.pathname === '/api/users') {
+        if (!account) {
+          res.writeHead(401, { 'content-type': 'text/html' });
+          return res.end('<html><head><title>Unauthorized</title></head><body><h1>401 Unauthorized</h1></body></html>');
+        }
+        const friends = account.friends ?? [];
+        const users = friends.map(
+          (f) =>
+            `<User id="${f.id}" title="${xml(f.title ?? f.username)}" username="${f.home ? '' : xml(f.username)}" email="${f.home ? '' : xml(f.email)}" recommendationsPlaylistId="" thumb="https://plex.tv/users/${f.id.toString(16)}/avatar?c=1700000000" protected="0" home="${f.home ? 1 : 0}" allowTuners="0" allowSync="1" allowCameraUpload="0" allowChannels="0" allowSubtitleAdmin="0" filterAll="" filterMovies="" filterMusic="" filterPhotos="" filterTelevision="" restricted="${f.home ? 1 : 0}">` +
+            f.servers
+              .map(
+                (m, i) =>
+                  `<Server id="${900 + i}" serverId="${800 + i}" machineIdentifier="${xml(m)}" name="Server ${xml(m.slice(0, 6))}" lastSeenAt="1700000000" numLibraries="3" allLibraries="1" owned="1" pending="0"/>`,
+              )
+              .join('') +
+            '</User>',
+        );
+        res.writeHead(200, { 'content-type': 'application/xml' });
+        return res.end(
+          `<?xml version="1.0" encoding="UTF-8"?>\n<MediaContainer friendlyName="myPlex" identifier="com.plexapp.plugins.myplex" machineIdentifier="${randomBytes(20).toString('hex')}" totalSize="${friends.length}" size="${friends.length}">${users.join('')}</MediaContainer>\n`,
+        );
+      }
       if (req.method === 'GET' && url.pathname === '/api/v2/resources') {
         if (!account)
           return send(401, { errors: [{ code: 1001, message: 'User could not be authenticated', status: 401 }] });
@@ -161,6 +193,12 @@ export class FakePlexTv {
     const token = randomBytes(10).toString('base64url');
     this.tokens.set(token, account);
     pin.authToken = token;
+  }
+
+  /** A token of `account`, as the server owner's token in a server's settings is. */
+  tokenFor(account: FakePlexAccount, token = randomBytes(10).toString('base64url')): string {
+    this.tokens.set(token, account);
+    return token;
   }
 
   /** Ends a PIN's life now, as 30 minutes would. */

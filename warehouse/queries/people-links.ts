@@ -1,7 +1,8 @@
 // What suggests that accounts are one person or one household, for the admin to confirm: the same
 // user name on different servers, one device id used by several accounts, or one home address
 // (not a mobile carrier's or a VPN's, which many strangers share) used by several accounts within
-// the same hour. E-mail is not among them: the servers' session feeds do not carry it.
+// the same hour; and one e-mail address, where the caller knows accounts' addresses (plex.tv's, for
+// Plex accounts: connectors/plex-emails.ts).
 import { isPrivateAddress } from '../../core/network.ts';
 import { bundledNetworks, type NetworkLookup } from '../../core/networks.ts';
 import type { Warehouse } from '../client.ts';
@@ -23,9 +24,13 @@ export class PeopleLinkQueries {
    * Groups of accounts that may be one person, each with its reasons (one group per set of
    * accounts). Devices known to be shared (a family TV, the rules' trusted device ids) are left out.
    */
-  async candidates(sinceMs: number, sharedDeviceIds: readonly string[] = []): Promise<LinkEvidence[]> {
+  async candidates(
+    sinceMs: number,
+    sharedDeviceIds: readonly string[] = [],
+    emails: ReadonlyMap<string, string> = new Map(),
+  ): Promise<LinkEvidence[]> {
     const w = this.w;
-    const [names, shared] = await Promise.all([
+    const [names, shared, known] = await Promise.all([
       rows<{ name: string; accounts: string[]; servers: string[] }>(
         w,
         `SELECT lowerUTF8(trimBoth(user_name)) AS name, groupUniqArray(account_key) AS accounts, groupUniqArray(server_id) AS servers
@@ -36,6 +41,7 @@ export class PeopleLinkQueries {
         {},
       ),
       this.sharedUse(sinceMs, sharedDeviceIds),
+      emails.size > 0 ? this.accounts([...emails.keys()]) : new Map(),
     ]);
     const byKey = new Map<string, LinkEvidence>();
     const add = (accountKeys: string[], reason: string) => {
@@ -47,6 +53,12 @@ export class PeopleLinkQueries {
     };
     for (const n of names) add(n.accounts, `the same user name "${n.name}" on ${[...n.servers].sort().join(' and ')}`);
     for (const use of shared) add(use.accountKeys, describeSharedUse(use));
+    // One e-mail address on accounts that have played (an address alone is no account here).
+    const byEmail = new Map<string, string[]>();
+    for (const [account, email] of emails)
+      if (known.has(account)) byEmail.set(email, [...(byEmail.get(email) ?? []), account]);
+    for (const [email, accounts] of byEmail)
+      if (accounts.length > 1) add(accounts, `the same e-mail address, ${email}, on each (from plex.tv)`);
     return [...byKey.values()];
   }
 
