@@ -214,25 +214,53 @@ describe('warehouse analytics over a known history', () => {
     expect(byMinute.every((r) => /:\d\d:00$/.test(r.period))).toBe(true);
   });
 
-  it('server bandwidth per hour', async () => {
-    const hours = new Map<number, Map<string, number[]>>();
-    for (const m of history.metrics) {
-      const hour = m.sampledAt - (m.sampledAt % 3_600_000);
-      const servers = hours.get(hour) ?? new Map<string, number[]>();
-      servers.set(m.serverId, [...(servers.get(m.serverId) ?? []), m.totalBandwidthKbps]);
-      hours.set(hour, servers);
-    }
-    const expected = [...hours]
-      .sort((a, b) => a[0] - b[0])
-      .map(([hour, servers]) => ({
-        hour: new Date(hour).toISOString().replace('T', ' ').slice(0, 19),
-        avgKbps: Math.round(
-          [...servers.values()].reduce((sum, list) => sum + list.reduce((a, b) => a + b, 0) / list.length, 0),
-        ),
-        peakKbps: [...servers.values()].reduce((sum, list) => sum + Math.max(...list), 0),
-      }));
-    const result = await analytics().bandwidth(range);
-    expect(result.map(({ hour, avgKbps, peakKbps }) => ({ hour, avgKbps, peakKbps }))).toEqual(expected);
+  it('server bandwidth per minute, hour or day, the bucket fitting the period by default', async () => {
+    /** Per bucket: each server's samples, summed over servers as (average, peak), unrounded. */
+    const buckets = (size: number, from = 0) => {
+      const out = new Map<number, Map<string, number[]>>();
+      for (const m of history.metrics) {
+        if (m.sampledAt < from) continue;
+        const at = m.sampledAt - (m.sampledAt % size);
+        const servers = out.get(at) ?? new Map<string, number[]>();
+        servers.set(m.serverId, [...(servers.get(m.serverId) ?? []), m.totalBandwidthKbps]);
+        out.set(at, servers);
+      }
+      return [...out]
+        .sort((a, b) => a[0] - b[0])
+        .map(([at, servers]) => ({
+          at,
+          avg: [...servers.values()].reduce((sum, list) => sum + list.reduce((a, b) => a + b, 0) / list.length, 0),
+          peak: [...servers.values()].reduce((sum, list) => sum + Math.max(...list), 0),
+        }));
+    };
+    const text = (at: number) => new Date(at).toISOString().replace('T', ' ').slice(0, 19);
+    const hourly = buckets(3_600_000);
+    const byHour = await analytics().bandwidth(range, 'hour');
+    expect(byHour.map(({ period, avgKbps, peakKbps }) => ({ period, avgKbps, peakKbps }))).toEqual(
+      hourly.map((h) => ({ period: text(h.at), avgKbps: Math.round(h.avg), peakKbps: h.peak })),
+    );
+    expect(byHour.every((r) => r.hour === r.period)).toBe(true);
+
+    // A month: one point a day, the average of its hours and the highest peak.
+    const days = new Map<string, Array<{ avg: number; peak: number }>>();
+    for (const h of hourly) days.set(text(h.at).slice(0, 10), [...(days.get(text(h.at).slice(0, 10)) ?? []), h]);
+    const byDay = await analytics().bandwidth(range);
+    expect(byDay.map(({ period, avgKbps, peakKbps }) => ({ period, avgKbps, peakKbps }))).toEqual(
+      [...days].map(([day, list]) => ({
+        period: day,
+        avgKbps: Math.round(list.reduce((n, h) => n + h.avg, 0) / list.length),
+        peakKbps: Math.max(...list.map((h) => h.peak)),
+      })),
+    );
+
+    // The last two hours: from the samples, minute by minute.
+    const from = history.end - 2 * 3_600_000;
+    const byMinute = await analytics().bandwidth({ from, to: history.end });
+    const minutes = buckets(60_000, from);
+    expect(byMinute.map(({ period, avgKbps, peakKbps }) => ({ period, avgKbps, peakKbps }))).toEqual(
+      minutes.map((m) => ({ period: text(m.at), avgKbps: Math.round(m.avg), peakKbps: m.peak })),
+    );
+    expect(byMinute.length).toBeGreaterThan(2);
   });
 
   it('geography by country', async () => {

@@ -69,7 +69,7 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
               type: 'string',
               enum: ['minute', 'hour', 'day'],
               description:
-                'concurrency: the peak per minute, hour or day (default: minutes up to 6 hours, hours up to 3 days, days beyond)',
+                'concurrency and bandwidth: per minute, hour or day (default: minutes up to 6 hours, hours up to 3 days, days beyond)',
             },
           },
         },
@@ -91,7 +91,7 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
         'top-users': () => analytics.topUsers(f, limit ?? 10),
         'top-titles': () => analytics.topTitles(f, limit ?? 10),
         concurrency: () => analytics.concurrencyPeaks(f, request.query.bucket),
-        bandwidth: () => analytics.bandwidth(f),
+        bandwidth: () => analytics.bandwidth(f, request.query.bucket),
         data: () => analytics.streamedData(f),
         countries: () => analytics.geography(f, 'country', limit),
         cities: () => analytics.geography(f, 'city', limit),

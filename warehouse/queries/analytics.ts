@@ -218,18 +218,34 @@ export class Analytics {
     }));
   }
 
-  /** Server bandwidth per hour (sum over the selected servers of each one's average and peak). */
-  async bandwidth(f: Filters): Promise<Array<{ hour: string; avgKbps: number; peakKbps: number; wanAvgKbps: number }>> {
+  /**
+   * Server bandwidth per minute, hour or day of the filters' time zone (the sum over the selected
+   * servers of each one's average and peak), bucketed as the concurrency peaks are: minutes (from
+   * the raw samples) up to 6 hours, hours up to 3 days, days beyond (from the hourly rollup).
+   * `hour` repeats `period` for clients written when this was hourly only.
+   */
+  async bandwidth(
+    f: Filters,
+    bucket: ConcurrencyBucket = concurrencyBucket(f.to - f.from),
+  ): Promise<Array<{ period: string; hour: string; avgKbps: number; peakKbps: number; wanAvgKbps: number }>> {
+    const perServer =
+      bucket === 'minute'
+        ? `SELECT toStartOfMinute(sampled_at) AS at, server_id, avg(total_bandwidth_kbps) AS avg_kbps, max(total_bandwidth_kbps) AS max_kbps, avg(wan_bandwidth_kbps) AS wan_avg
+           FROM ${this.w.table('server_metrics')} WHERE ${where('sampled_at', 'time', f)} GROUP BY at, server_id`
+        : `SELECT hour AS at, server_id, sum(bandwidth_kbps_sum) / sum(samples) AS avg_kbps, max(bandwidth_kbps_max) AS max_kbps, sum(wan_bandwidth_kbps_sum) / sum(samples) AS wan_avg
+           FROM ${this.w.table('server_metrics_hourly')} WHERE ${where('hour', 'hour', f)} GROUP BY at, server_id`;
+    const period = bucket === 'day' ? 'toDate(at, {tz:String})' : 'toTimeZone(at, {tz:String})';
     const list = await rows<Record<string, string>>(
       this.w,
-      `SELECT toString(hour) AS hour_text, sum(avg_kbps) AS avg_kbps, sum(max_kbps) AS max_kbps, sum(wan_avg) AS wan_avg FROM (
-         SELECT hour, server_id, sum(bandwidth_kbps_sum) / sum(samples) AS avg_kbps, max(bandwidth_kbps_max) AS max_kbps, sum(wan_bandwidth_kbps_sum) / sum(samples) AS wan_avg
-         FROM ${this.w.table('server_metrics_hourly')} WHERE ${where('hour', 'hour', f)} GROUP BY hour, server_id)
-       GROUP BY hour_text ORDER BY hour_text`,
+      // Per bucket of the servers' sum: the average of the sums, the highest peak sum.
+      `SELECT toString(${period}) AS period_text, avg(avg_kbps) AS avg_kbps, max(max_kbps) AS max_kbps, avg(wan_avg) AS wan_avg FROM (
+         SELECT at, sum(avg_kbps) AS avg_kbps, sum(max_kbps) AS max_kbps, sum(wan_avg) AS wan_avg FROM (${perServer}) GROUP BY at)
+       GROUP BY period_text ORDER BY period_text`,
       filterParams(f),
     );
     return list.map((r) => ({
-      hour: r.hour_text!,
+      period: r.period_text!,
+      hour: r.period_text!,
       avgKbps: Math.round(num(r.avg_kbps)),
       peakKbps: num(r.max_kbps),
       wanAvgKbps: Math.round(num(r.wan_avg)),
