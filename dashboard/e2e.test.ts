@@ -18,6 +18,25 @@ import { createTautulliHistory } from '../testing/tautulli-history.ts';
 const HOSTILE = '<img src=x onerror="window.__pwned=1">Den TV';
 const plex = new FakePlexServer('plex-e2e-token', 'E2E Plex');
 const plexTv = new FakePlexTv();
+/** Every page a signed-in owner reaches from the navigation and the settings tabs. */
+const PAGES = [
+  '/map',
+  '/history',
+  '/users',
+  '/violations',
+  '/analytics',
+  '/settings?tab=servers',
+  '/settings?tab=rules',
+  '/settings?tab=general',
+  '/settings?tab=tokens',
+  '/settings?tab=notifications',
+  '/settings?tab=import',
+  '/settings?tab=team',
+  '/settings?tab=backup',
+  '/account',
+  '/audit',
+  '/people',
+];
 let product: ChildProcess;
 let output = '';
 let base: string;
@@ -238,24 +257,7 @@ describe('dashboard in Chromium', () => {
         ),
       );
     });
-    for (const path of [
-      '/map',
-      '/history',
-      '/users',
-      '/violations',
-      '/analytics',
-      '/settings?tab=servers',
-      '/settings?tab=rules',
-      '/settings?tab=general',
-      '/settings?tab=tokens',
-      '/settings?tab=notifications',
-      '/settings?tab=import',
-      '/settings?tab=team',
-      '/settings?tab=backup',
-      '/account',
-      '/audit',
-      '/people',
-    ]) {
+    for (const path of PAGES) {
       const response = await page.goto(base + path);
       expect(response!.headers()['content-security-policy'], path).toMatch(/script-src 'self' 'sha256-/);
       await page.waitForLoadState('networkidle');
@@ -381,8 +383,22 @@ describe('dashboard in Chromium', () => {
     await phone.context().addCookies(await page.context().cookies());
     await phone.goto(base);
     await phone.waitForSelector('[data-testid=session-card]', { timeout: 30_000 });
-    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    const overflow = () => phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(await overflow()).toBeLessThanOrEqual(0);
+    // Every page: nothing wider than the screen.
+    for (const path of PAGES) {
+      await phone.goto(base + path);
+      await phone.waitForSelector('main h1');
+      await phone.waitForLoadState('networkidle');
+      expect(await overflow(), path).toBeLessThanOrEqual(0);
+    }
+    // History: a play's title gets the width of the screen, not a few letters a line.
+    await phone.goto(`${base}/history`);
+    const title = phone.locator('[data-testid=history-title]').first();
+    await title.waitFor();
+    const box = await title.evaluate((td) => ({ width: td.clientWidth, overflows: td.scrollWidth > td.clientWidth }));
+    expect(box.width).toBeGreaterThan(300);
+    expect(box.overflows).toBe(false);
     expect(phoneErrors).toEqual([]);
     await phone.close();
   });
