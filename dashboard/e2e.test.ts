@@ -287,6 +287,10 @@ describe('dashboard in Chromium', () => {
     await page.locator('[data-testid=users-table] tr.clickable').first().click();
     await page.waitForURL(/\/users\/plex-home/);
     await page.waitForSelector('[data-testid=overrides]');
+    // A profile reads as one: no two sections of one name, every table with its column headings.
+    const headings = await page.locator('main h2').allTextContents();
+    expect(new Set(headings).size, headings.join(' | ')).toBe(headings.length);
+    expect(await page.locator('main table:not(:has(thead th))').count()).toBe(0);
     await page.goto(`${base}/settings?tab=rules`);
     // The form is built from the rules' definitions: their names, every severity, allowed actions,
     // settings in the units people think in (the device window in hours, stored in ms).
