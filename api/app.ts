@@ -34,6 +34,7 @@ import { analyticsRoutes } from './routes/analytics.ts';
 import { serverMetricsRoutes } from './routes/server-metrics.ts';
 import { violationRoutes } from './routes/violations.ts';
 import { API_TAGS, tagByResource } from './openapi-tags.ts';
+import { summariseOperations } from './openapi-summaries.ts';
 import { liveRoutes, type StreamControl } from './routes/live.ts';
 import { userRoutes } from './routes/users.ts';
 import { peopleRoutes } from './routes/people.ts';
@@ -128,6 +129,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   auditTrail(app, audit, options.logger);
   boundNumbers(app);
   tagByResource(app);
+  summariseOperations(app);
   await securityHeaders(app, dashboardDir);
   if (options.bus) {
     const revocations = new RevocationFeed({ bus: options.bus, store, logger: options.logger });

@@ -148,7 +148,7 @@ function merge(a: unknown, b: unknown): unknown {
 }
 
 /** Every GET path of the API with its placeholders filled, and whether it takes a time range. */
-function getPaths(): Array<{ path: string; ranged: boolean }> {
+function getPaths(): Array<{ path: string; ranged: boolean; limited: boolean }> {
   const play = history.plays[0]!;
   return apiGetPaths(app, {
     serverId: play.serverId,
@@ -173,6 +173,37 @@ it('answers every GET route with the same shapes as before', async () => {
   await expect(JSON.stringify(shapes, null, 2) + '\n').toMatchFileSnapshot('./__snapshots__/get-routes.json');
 });
 
+it('honours every documented limit: no list in the answer is longer than asked', async () => {
+  const to = history.end;
+  const from = to - 40 * 86_400_000;
+  /** The lists of an answer: its top-level arrays and those of its `data`. */
+  const lists = (body: unknown): unknown[][] => {
+    if (Array.isArray(body)) return [body];
+    if (!body || typeof body !== 'object') return [];
+    return Object.values(body as Record<string, unknown>).flatMap((v) =>
+      Array.isArray(v) ? [v] : v && typeof v === 'object' ? Object.values(v).filter(Array.isArray) : [],
+    );
+  };
+  const ignored: string[] = [];
+  let shortened = 0;
+  for (const { path, ranged, limited } of getPaths()) {
+    if (!limited) continue;
+    const range = ranged ? `from=${from}&to=${to}&` : '';
+    const read = async (query: string) => {
+      const response = await fetch(`${base}${path}?${range}${query}`, { headers: { cookie } });
+      expect(response.status, `${path}?${query}`).toBe(200);
+      return lists(await response.json());
+    };
+    const all = await read('');
+    const two = await read('limit=2');
+    if (two.some((list) => list.length > 2)) ignored.push(path);
+    if (all.some((list) => list.length > 2)) shortened++;
+  }
+  expect(ignored).toEqual([]);
+  // The history has enough rows that most limited lists are longer than two without the limit.
+  expect(shortened).toBeGreaterThan(10);
+});
+
 it('documents the declared shapes in the OpenAPI document, by name', () => {
   const document = app.swagger() as {
     components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
@@ -189,18 +220,21 @@ it('documents the declared shapes in the OpenAPI document, by name', () => {
 it('files every /api/v1 operation under its resource, each tag described', () => {
   const document = app.swagger() as {
     tags: Array<{ name: string; description: string }>;
-    paths: Record<string, Record<string, { tags?: string[] }>>;
+    paths: Record<string, Record<string, { tags?: string[]; summary?: string }>>;
   };
   const described = new Set(document.tags.map((t) => t.name));
   const untagged: string[] = [];
+  const unsummarised: string[] = [];
   for (const [path, operations] of Object.entries(document.paths)) {
     if (!path.startsWith('/api/v1/')) continue;
     for (const [method, operation] of Object.entries(operations)) {
       const tags = operation.tags ?? [];
       if (tags.length === 0 || !tags.every((t) => described.has(t))) untagged.push(`${method} ${path}`);
+      if (!operation.summary?.trim()) unsummarised.push(`${method} ${path}`);
     }
   }
   expect(untagged).toEqual([]);
+  expect(unsummarised).toEqual([]);
   expect(document.paths['/api/v1/sessions/history']!.get!.tags).toEqual(['sessions']);
   expect(document.paths['/api/v1/violations/status']!.post!.tags).toEqual(['violations']);
 });
