@@ -1,6 +1,8 @@
 // Sign-in with OpenID Connect against a real provider (oidc-provider on 127.0.0.1): the code flow
 // with PKCE through login and consent pages, roles from the groups claim, and every way it can go
 // wrong refused with a clear message and nothing changed.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../core/logger.ts';
@@ -148,6 +150,74 @@ describe('sign-in with OpenID Connect', () => {
       /\/login\?error=Cannot use the OIDC provider at http:\/\/localhost:\d+: .*issuer/i,
     );
     expect(result.jar.has('sw_session')).toBe(false);
+  });
+
+  it('refuses an ID token made for another client (a wrong audience), and signs no one in', async () => {
+    // A provider behind a front that swaps Streamwarden's client for another one the provider also
+    // knows, in the authorisation request and at the token endpoint: the provider then issues a
+    // correctly signed ID token whose audience is the other client.
+    const front = createServer();
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}`;
+    const behind = await TestOidcProvider.start(
+      { 'sub-olivia': { preferred_username: 'olivia', groups: ['sw-owners'] } },
+      frontUrl,
+    );
+    const OTHER = { clientId: 'another-app', clientSecret: 'the other app secret' };
+    const swap = (text: string) =>
+      text
+        .replaceAll(`client_id=${CLIENT.clientId}`, `client_id=${OTHER.clientId}`)
+        .replaceAll(
+          `client_secret=${encodeURIComponent(CLIENT.clientSecret).replaceAll('%20', '+')}`,
+          `client_secret=${encodeURIComponent(OTHER.clientSecret).replaceAll('%20', '+')}`,
+        );
+    front.on('request', (req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        void fetch(behind.url + swap(req.url ?? '/'), {
+          method: req.method,
+          headers: {
+            ...(Object.fromEntries(
+              Object.entries(req.headers).filter(([k]) => !['host', 'content-length', 'connection'].includes(k)),
+            ) as Record<string, string>),
+            'x-forwarded-host': new URL(frontUrl).host,
+            'x-forwarded-proto': 'http',
+          },
+          body: req.method === 'GET' || req.method === 'HEAD' ? undefined : swap(body),
+          redirect: 'manual',
+        }).then(
+          async (answer) => {
+            const headers: Record<string, string | string[]> = {};
+            answer.headers.forEach((v, k) => {
+              if (!['content-length', 'content-encoding', 'transfer-encoding', 'set-cookie'].includes(k))
+                headers[k] = v;
+            });
+            headers['set-cookie'] = answer.headers.getSetCookie();
+            res.writeHead(answer.status, headers);
+            res.end(Buffer.from(await answer.arrayBuffer()));
+          },
+          (err: Error) => (res.writeHead(502), res.end(err.message)),
+        );
+      });
+    });
+    const before = await users();
+    try {
+      const at = await api(settings(frontUrl));
+      behind.serve(
+        { ...CLIENT, redirectUri: `${at}/api/v1/auth/oidc/callback` },
+        { ...OTHER, redirectUri: `${at}/api/v1/auth/oidc/callback` },
+      );
+      const result = await walkSignIn(`${at}/api/v1/auth/oidc/start`, 'sub-olivia');
+      expect(decodeURIComponent(result.location)).toMatch(/\/login\?error=.*refused.*"aud" \(audience\)/);
+      expect(result.jar.has('sw_session')).toBe(false);
+      expect(await users()).toEqual(before);
+    } finally {
+      front.closeAllConnections();
+      await new Promise((resolve) => front.close(resolve));
+      await behind.stop();
+    }
   });
 
   it('turns password sign-in off when the provider is the only way in', async () => {

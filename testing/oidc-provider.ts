@@ -13,30 +13,33 @@ export interface TestAccount {
 
 export class TestOidcProvider {
   readonly issuer: string;
+  /** Where the provider itself listens (its issuer, unless it is served behind a front). */
+  readonly url: string;
   private constructor(
     private readonly server: Server,
     private readonly accounts: Record<string, TestAccount>,
+    issuer: string | undefined,
   ) {
-    this.issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    this.issuer = issuer ?? this.url;
   }
 
-  static async start(accounts: Record<string, TestAccount>): Promise<TestOidcProvider> {
+  /** `issuer`: the address of a front that forwards to this provider, when a test puts one before it. */
+  static async start(accounts: Record<string, TestAccount>, issuer?: string): Promise<TestOidcProvider> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return new TestOidcProvider(server, accounts);
+    return new TestOidcProvider(server, accounts, issuer);
   }
 
-  /** Registers the client Streamwarden is (its callback known only once its API listens). */
-  serve(client: { clientId: string; clientSecret: string; redirectUri: string }): void {
+  /** Registers the clients (Streamwarden's callback is known only once its API listens). */
+  serve(...clients: Array<{ clientId: string; clientSecret: string; redirectUri: string }>): void {
     const provider = new Provider(this.issuer, {
-      clients: [
-        {
-          client_id: client.clientId,
-          client_secret: client.clientSecret,
-          redirect_uris: [client.redirectUri],
-          token_endpoint_auth_method: 'client_secret_post',
-        },
-      ],
+      clients: clients.map((client) => ({
+        client_id: client.clientId,
+        client_secret: client.clientSecret,
+        redirect_uris: [client.redirectUri],
+        token_endpoint_auth_method: 'client_secret_post',
+      })),
       claims: { openid: ['sub'], profile: ['preferred_username'], email: ['email'], groups: ['groups'] },
       scopes: ['openid', 'profile', 'email', 'groups'],
       findAccount: (_ctx, id) => {
@@ -46,6 +49,8 @@ export class TestOidcProvider {
       features: { devInteractions: { enabled: true } },
       cookies: { keys: ['streamwarden-oidc-test'] },
     });
+    // Behind a front, the addresses it gives are the front's (X-Forwarded-Host).
+    provider.proxy = this.issuer !== this.url;
     this.server.on('request', provider.callback());
   }
 
