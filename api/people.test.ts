@@ -292,4 +292,53 @@ describe('bulk actions on accounts', () => {
     const unknown = await call('POST', '/api/v1/users/bulk', { accountKeys: ['plex-home:404'], action: 'EXEMPT' });
     expect(unknown.status).toBe(404);
   });
+
+  it('proposes a new account matching an existing person, never links it silently, and adds it on confirmation', async () => {
+    const played = (events: PlaybackEvent[]) =>
+      warehouse.client.insert({
+        table: warehouse.table('playback_events'),
+        values: events.map((e) => playbackEventRow(e, record)),
+        format: 'JSONEachRow',
+      });
+    const suggestionFor = async (account: string) =>
+      (
+        (await call('GET', '/api/v1/people/suggestions')).json.suggestions as Array<{
+          key: string;
+          accounts: Array<{ accountKey: string; personId: string | null }>;
+        }>
+      ).find((s) => s.key.includes(account));
+    await played([
+      play('jf3', '1', 'Robin', 'robin-tv', 30, '198.51.100.31'),
+      play('plex-home', '31', 'robin', 'robin-phone', 20, '198.51.100.32'),
+    ]);
+    const first = await suggestionFor('jf3:1');
+    const person = await call('POST', '/api/v1/people', {
+      accountKeys: ['jf3:1', 'plex-home:31'],
+      version: await version(),
+    });
+    expect(person.status).toBe(201);
+    expect(first?.key).toBe('jf3:1+plex-home:31');
+
+    // A new account of the same name on a third server: proposed beside the person, not linked.
+    await played([play('emby9', '5', 'ROBIN ', 'robin-emby', 10, '198.51.100.33')]);
+    const proposal = await suggestionFor('emby9:5');
+    expect(proposal?.accounts.map((a) => [a.accountKey, a.personId]).sort()).toEqual([
+      ['emby9:5', null],
+      ['jf3:1', person.json.personId],
+      ['plex-home:31', person.json.personId],
+    ]);
+    const still = (await call('GET', `/api/v1/people/${person.json.personId as string}`)).json;
+    expect(still.accountKeys).toEqual(['jf3:1', 'plex-home:31']);
+
+    // Confirmed: it joins the person it matched.
+    const joined = await call('POST', '/api/v1/people', {
+      accountKeys: ['emby9:5', 'jf3:1'],
+      version: await version(),
+    });
+    expect(joined.json).toMatchObject({
+      personId: person.json.personId,
+      accountKeys: ['emby9:5', 'jf3:1', 'plex-home:31'],
+    });
+    expect(await suggestionFor('emby9:5')).toBeUndefined();
+  });
 });
