@@ -279,6 +279,9 @@ describe('dashboard in Chromium', () => {
     expect(await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? [])).toEqual(
       [],
     );
+    // The heatmap says what its colours mean.
+    await page.goto(`${base}/map`);
+    await page.waitForSelector('[data-testid=heat-legend] >> text=More plays');
     await page.goto(`${base}/history`);
     await page.locator('[data-testid=history-table] tr.clickable').first().click();
     await page.waitForURL(/\/history\/plex-home\//);

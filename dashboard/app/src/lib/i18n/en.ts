@@ -80,6 +80,8 @@ export const en = {
   'server.cpu': 'CPU',
   'server.memory': 'Memory',
   'server.transcodes': 'Transcodes',
+  'map.fewer': 'Fewer plays',
+  'map.more': 'More plays',
   'map.title': 'Where plays come from',
   'map.heatmap': 'Heatmap',
   'map.points': 'Points',

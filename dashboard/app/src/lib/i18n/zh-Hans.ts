@@ -82,6 +82,8 @@ export const zhHans: Record<MessageKey, string> = {
   'server.cpu': 'CPU',
   'server.memory': '内存',
   'server.transcodes': '转码',
+  'map.fewer': '播放较少',
+  'map.more': '播放较多',
   'map.title': '播放来源',
   'map.heatmap': '热力图',
   'map.points': '点位',

@@ -82,6 +82,8 @@ export const zhHant: Record<MessageKey, string> = {
   'server.cpu': 'CPU',
   'server.memory': '記憶體',
   'server.transcodes': '轉碼',
+  'map.fewer': '播放較少',
+  'map.more': '播放較多',
   'map.title': '播放來源',
   'map.heatmap': '熱度圖',
   'map.points': '點位',
