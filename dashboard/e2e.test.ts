@@ -165,6 +165,24 @@ describe('dashboard in Chromium', () => {
 
     await page.waitForSelector('[data-testid=globe] canvas');
     await expect.poll(() => distinctColours(page, '[data-testid=globe]'), { timeout: 20_000 }).toBeGreaterThan(20);
+    // The globe turns by itself until someone takes hold of it; then it stays where it was left.
+    const globe = page.locator('[data-testid=globe]');
+    const facing = () => globe.getAttribute('data-longitude');
+    expect(await globe.getAttribute('data-turning')).toBe('true');
+    const before = await facing();
+    await page.waitForTimeout(600);
+    expect(await facing()).not.toBe(before);
+    const box = (await globe.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 40, box.y + box.height / 2, { steps: 4 });
+    await page.mouse.up();
+    await page.mouse.move(box.x + 2, box.y + 2);
+    expect(await globe.getAttribute('data-turning')).toBe('false');
+    await page.waitForTimeout(300);
+    const held = await facing();
+    await page.waitForTimeout(600);
+    expect(await facing()).toBe(held);
 
     await card.locator('[data-testid=stop-button]').click();
     await page.fill('[data-testid=stop-message]', 'Account sharing is not allowed');
@@ -286,6 +304,10 @@ describe('dashboard in Chromium', () => {
     await page.locator('[data-testid=history-table] tr.clickable').first().click();
     await page.waitForURL(/\/history\/plex-home\//);
     await page.waitForSelector('text=Timeline');
+    // Words, not the contract's enum values.
+    const RAW = /\b(DIRECT_PLAY|DIRECT_STREAM|TRANSCODE|STARTED|PROGRESS|PLAYING|PAUSED|STOPPED|AUTH_FAILED)\b/;
+    expect(await page.textContent('main')).not.toMatch(RAW);
+    expect(await page.locator('main table:not(:has(thead th))').count()).toBe(0);
     await page.goto(`${base}/users`);
     await page.locator('[data-testid=users-table] tr.clickable').first().click();
     await page.waitForURL(/\/users\/plex-home/);
@@ -294,6 +316,9 @@ describe('dashboard in Chromium', () => {
     const headings = await page.locator('main h2').allTextContents();
     expect(new Set(headings).size, headings.join(' | ')).toBe(headings.length);
     expect(await page.locator('main table:not(:has(thead th))').count()).toBe(0);
+    await page.goto(`${base}/settings?tab=servers`);
+    await page.waitForSelector('text=Home Plex');
+    expect(await page.textContent('main')).not.toMatch(/\b(UP|DOWN|AUTH_FAILED)\b/);
     await page.goto(`${base}/settings?tab=rules`);
     // The form is built from the rules' definitions: their names, every severity, allowed actions,
     // settings in the units people think in (the device window in hours, stored in ms).
@@ -385,11 +410,20 @@ describe('dashboard in Chromium', () => {
     await page.waitForSelector('nav >> text=總覽');
     await page.selectOption('[data-testid=language]', 'en');
 
-    const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    // A still globe (reduced motion): this is about layout, and the headless browser draws WebGL
+    // without a GPU, slowly.
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      isMobile: true,
+      hasTouch: true,
+      reducedMotion: 'reduce',
+    });
     const phoneErrors = collectErrors(phone);
     await phone.context().addCookies(await page.context().cookies());
     await phone.goto(base);
-    await phone.waitForSelector('[data-testid=session-card]', { timeout: 30_000 });
+    await phone.waitForSelector('[data-testid=session-card]', { timeout: 30_000 }).catch(async (err: Error) => {
+      throw new Error(`${err.message}\nerrors: ${phoneErrors.join('\n')}\npage: ${await phone.textContent('main')}`);
+    });
     const overflow = () => phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(await overflow()).toBeLessThanOrEqual(0);
     // Every page: nothing wider than the screen.

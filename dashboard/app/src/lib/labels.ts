@@ -1,5 +1,9 @@
 // Words for the enums the API sends, shared by the pages that show them.
-import type { MessageKey } from './i18n/index.svelte.ts';
+import { t, type MessageKey } from './i18n/index.svelte.ts';
+
+/** The word for an enum value in the viewer's language; the value itself when none is known. */
+export const word = (map: Record<string, MessageKey>, value: string | null | undefined): string =>
+  value ? (map[value] ? t(map[value]) : value) : '';
 
 /** Why a trust score changed (trust history rows). */
 export const TRUST_REASONS: Record<string, MessageKey> = {
@@ -16,4 +20,38 @@ export const VIOLATION_STATUS: Record<string, MessageKey> = {
   ACKNOWLEDGED: 'violations.acknowledged',
   DISMISSED: 'violations.dismissed',
   FALSE_ALARM: 'violations.falseAlarms',
+};
+
+/** How a stream is delivered (video or audio decision). */
+export const DECISIONS: Record<string, MessageKey> = {
+  DIRECT_PLAY: 'session.directPlay',
+  DIRECT_STREAM: 'session.directStream',
+  TRANSCODE: 'session.transcode',
+  NONE: 'decision.none',
+  UNKNOWN: 'decision.unknown',
+};
+
+/** What a playback event says happened. */
+export const EVENT_TYPES: Record<string, MessageKey> = {
+  STARTED: 'event.started',
+  PROGRESS: 'event.progress',
+  PAUSED: 'event.paused',
+  RESUMED: 'event.resumed',
+  STOPPED: 'event.stopped',
+};
+
+/** A play's state at an event. */
+export const PLAY_STATES: Record<string, MessageKey> = {
+  PLAYING: 'session.playing',
+  PAUSED: 'session.paused',
+  BUFFERING: 'session.buffering',
+  STOPPED: 'event.stopped',
+};
+
+/** A media server's state. */
+export const SERVER_STATUS: Record<string, MessageKey> = {
+  UP: 'server.up',
+  DOWN: 'server.down',
+  AUTH_FAILED: 'server.authFailed',
+  DEGRADED: 'server.degraded',
 };
