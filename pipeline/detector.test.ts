@@ -156,6 +156,12 @@ describe('impossible travel', () => {
       'Innocent if Living Room TV (their-tv) and Living Room TV (tv) belong to one household: once each has played at one place (the home) within 30 days, they are no longer compared; or trust a device',
       'Every address is on the same network, AS3320 (Deutsche Telekom AG): if this operator places its addresses loosely, the places may be one; trust its range if so',
     ]);
+    // The household window in the line is the install's, not a fixed 30 days.
+    const week = new Detector(settingsFor(DEFAULT_RULES, { secondHousehold: { windowMs: 7 * 86_400_000 } }), networks);
+    const weekly = Detector.stateFor(event(T0, 'tv', '198.51.100.1', 'tv'));
+    week.observe(weekly, event(T0, 'tv', '198.51.100.1', 'tv'), BOSTON);
+    const [w] = week.observe(weekly, event(T0 + MIN, 'their-tv', '198.51.100.9', 'their-tv'), LONDON).violations;
+    expect(w!.evidence.innocentIf[1]).toContain('(the home) within 7 days, they are no longer compared');
     // A device whose first play is on a VPN exit: its place is no evidence from the start.
     const fresh = Detector.stateFor(event(T0, 'tv', '198.51.100.1', 'tv'));
     const first = [

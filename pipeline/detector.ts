@@ -186,7 +186,8 @@ export class Detector {
       return network ? { ...l, asn: network.asn, network: network.organization, networkType: network.type } : l;
     });
     const evidence = { ...v.evidence, locations };
-    return { ...v, evidence: { ...evidence, innocentIf: rule.innocentIf(evidence, settings) } };
+    const install = { householdWindowMs: this.settings.secondHousehold.windowMs };
+    return { ...v, evidence: { ...evidence, innocentIf: rule.innocentIf(evidence, settings, install) } };
   }
 
   /** Forgets addresses and devices older than the longest window a rule looks at. */

@@ -58,13 +58,13 @@ export const impossibleTravel = defineRule<'impossibleTravel', ImpossibleTravelS
       }),
     ];
   },
-  innocentIf(e, s) {
+  innocentIf(e, s, install) {
     const needed = e.distanceKm === null ? null : (e.distanceKm / s.maxSpeedKmh) * 3_600_000;
     return [
       ...(needed === null
         ? []
         : [`Innocent had the second play come ${duration(needed)} or more after the first (${s.maxSpeedKmh} km/h)`]),
-      ...householdLine(e.locations),
+      ...householdLine(e.locations, install?.householdWindowMs),
       ...networkLines(e.locations),
       ...precisionLines(e.locations, e.distanceKm),
     ];

@@ -30,7 +30,7 @@ export function networkLines(locations: readonly EvidenceLocation[]): string[] {
 }
 
 /** The line about the devices: two of one household apart are two members of it, not a sharer. */
-export function householdLine(locations: readonly EvidenceLocation[]): string[] {
+export function householdLine(locations: readonly EvidenceLocation[], householdWindowMs = 30 * 86_400_000): string[] {
   const byId = new Map(locations.map((l) => [l.deviceId || l.ip, l.deviceName || l.deviceId || l.ip]));
   if (byId.size < 2) return [];
   const names = [...byId.values()];
@@ -39,7 +39,7 @@ export function householdLine(locations: readonly EvidenceLocation[]): string[] 
     names.indexOf(name) !== names.lastIndexOf(name) ? `${name} (${id})` : name,
   );
   return [
-    `Innocent if ${devices.slice(0, -1).join(', ')} and ${devices.at(-1)} belong to one household: once each has played at one place (the home) within 30 days, they are no longer compared; or trust a device`,
+    `Innocent if ${devices.slice(0, -1).join(', ')} and ${devices.at(-1)} belong to one household: once each has played at one place (the home) within ${days(householdWindowMs)}, they are no longer compared; or trust a device`,
   ];
 }
 
@@ -55,3 +55,8 @@ export function precisionLines(locations: readonly EvidenceLocation[], distanceK
     lines.push(`The distance is net of the database's accuracy radii (${km(margin)} together)`);
   return lines;
 }
+
+const days = (ms: number) => {
+  const n = Math.round(ms / 86_400_000);
+  return n === 1 ? '1 day' : `${n} days`;
+};

@@ -43,6 +43,12 @@ export interface RuleContext {
   household?: (a: Observation, b: Observation) => boolean;
 }
 
+/** What the lines on innocence need of the install's other settings. */
+interface InnocenceContext {
+  /** Two devices seen at one place within this long are one household's (secondHousehold.windowMs). */
+  householdWindowMs: number;
+}
+
 /** How the form shows a numeric setting, and the range the API accepts. */
 interface NumberParameter {
   kind: 'number';
@@ -79,7 +85,7 @@ export interface RuleDefinition<K extends string = string, S extends RuleBase = 
    * thresholds it crossed, and what an admin can check or change. Evidence locations carry their
    * networks by then.
    */
-  innocentIf(evidence: ViolationEvidence, settings: S): string[];
+  innocentIf(evidence: ViolationEvidence, settings: S, install?: InnocenceContext): string[];
 }
 
 /** Keeps each rule's own settings type (the registry derives RuleSettings from them). */

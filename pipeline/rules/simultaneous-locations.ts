@@ -55,10 +55,10 @@ export const simultaneousLocations = defineRule<'simultaneousLocations', Simulta
       }),
     ];
   },
-  innocentIf(e, s) {
+  innocentIf(e, s, install) {
     return [
       `Innocent had the places been within ${km(s.minDistanceKm)} of each other`,
-      ...householdLine(e.locations),
+      ...householdLine(e.locations, install?.householdWindowMs),
       ...networkLines(e.locations),
       ...precisionLines(e.locations, e.distanceKm),
     ];
