@@ -109,7 +109,7 @@ export class PlexTv {
    * (GET /api/users: plex.tv serves this list only as XML).
    */
   async friends(token: string): Promise<PlexFriend[]> {
-    const text = await this.fetchText('/api/users', token, 'application/xml');
+    const text = await (await this.send('GET', '/api/users', token, 'application/xml')).text();
     let doc: { MediaContainer?: { User?: Array<Record<string, unknown>> } };
     try {
       doc = users.parse(text) as typeof doc;
@@ -150,16 +150,17 @@ export class PlexTv {
       .map((r: Record<string, unknown>) => String(r.clientIdentifier));
   }
 
-  private async fetchText(path: string, token: string, accept: string): Promise<string> {
-    const response = await this.send('GET', path, token, accept);
-    if (response.status === 401) throw new AppError('unauthorized', 'plex.tv refused the token.');
-    if (!response.ok) throw new AppError('upstream', `plex.tv answered ${response.status} to GET ${path}.`);
-    return response.text();
-  }
-
-  private async send(method: string, path: string, token: string | undefined, accept: string): Promise<Response> {
+  /** One request to plex.tv; a refusal or any other failure as the error vocabulary says it. */
+  private async send(
+    method: string,
+    path: string,
+    token: string | undefined,
+    accept: string,
+    pin = false,
+  ): Promise<Response> {
+    let response: Response;
     try {
-      return await fetch(`${this.baseUrl}${path}`, {
+      response = await fetch(`${this.baseUrl}${path}`, {
         method,
         headers: {
           accept,
@@ -172,14 +173,15 @@ export class PlexTv {
     } catch (err) {
       throw new AppError('upstream', `Cannot reach plex.tv: ${(err as Error).message}`, { cause: err });
     }
-  }
-
-  private async call<T>(method: string, path: string, token?: string, pin = false): Promise<T> {
-    const response = await this.send(method, path, token, 'application/json');
     if (pin && response.status === 404) throw new PlexPinExpired();
     if (response.status === 401) throw new AppError('unauthorized', 'plex.tv refused the token.');
     if (!response.ok)
       throw new AppError('upstream', `plex.tv answered ${response.status} to ${method} ${path.split('?')[0]}.`);
+    return response;
+  }
+
+  private async call<T>(method: string, path: string, token?: string, pin = false): Promise<T> {
+    const response = await this.send(method, path, token, 'application/json', pin);
     try {
       return (await response.json()) as T;
     } catch (err) {

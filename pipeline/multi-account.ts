@@ -59,6 +59,7 @@ export class MultiAccountCheck {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.running?.catch(() => undefined);
+    await this.producer?.close();
   }
 
   /** One check now: the findings it published. */

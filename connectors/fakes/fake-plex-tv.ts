@@ -190,9 +190,7 @@ export class FakePlexTv {
   approve(code: string, account: FakePlexAccount): void {
     const pin = [...this.pins.values()].find((p) => p.code === code);
     if (!pin) throw new Error(`no PIN with code ${code}`);
-    const token = randomBytes(10).toString('base64url');
-    this.tokens.set(token, account);
-    pin.authToken = token;
+    pin.authToken = this.tokenFor(account);
   }
 
   /** A token of `account`, as the server owner's token in a server's settings is. */
