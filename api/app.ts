@@ -47,6 +47,7 @@ import { notificationRoutes } from './routes/notifications.ts';
 import { ImportJobs } from '../importers/jobs.ts';
 import type { GeoLookup } from '../core/geoip.ts';
 import { serversRoutes } from './routes/servers.ts';
+import { imageRoutes } from './routes/images.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import type { Configuration } from './configuration.ts';
 import { metricsRoute, type Metric } from './routes/metrics.ts';
@@ -231,6 +232,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     clientId: options.clientId,
     serverStatus: options.serverStatus,
   });
+  await app.register(imageRoutes, { registry: options.configuration.servers, clientId: options.clientId });
   await app.register(settingsRoutes, { settings: options.configuration.settings, geoipSource: options.geoipSource });
   if (options.metrics) await app.register(metricsRoute, { collect: options.metrics });
   await app.register(notificationRoutes, { channels: options.configuration.channels, warehouse: options.warehouse });

@@ -211,7 +211,7 @@ it('documents the declared shapes in the OpenAPI document, by name', () => {
   };
   const schemas = Object.values(document.components.schemas);
   const session = schemas.find((s) => s.properties?.sessionKey && s.properties?.stoppedAt);
-  expect(Object.keys(session?.properties ?? {})).toHaveLength(50);
+  expect(Object.keys(session?.properties ?? {})).toHaveLength(51);
   const history = JSON.stringify(document.paths['/api/v1/sessions/history']!.get!.responses);
   expect(history).toMatch(/#\/components\/schemas\/[\w-]+/);
   expect(history).toContain('nextCursor');

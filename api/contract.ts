@@ -32,6 +32,12 @@ const playFields = {
   title: Type.String(),
   grandparentTitle: Type.String(),
   mediaType: Type.String(),
+  poster: Nullable(
+    Type.String({
+      description:
+        "Address of the item's poster through the image proxy (GET /api/v1/servers/{id}/image; add &width=80|160|320|480); null when the server has none",
+    }),
+  ),
   year: Nullable(Type.Integer()),
   seasonNumber: Nullable(Type.Integer({ description: 'Episodes: the season' })),
   episodeNumber: Nullable(Type.Integer({ description: 'Episodes: the episode in its season' })),
@@ -90,7 +96,7 @@ const Session = Type.Object(
   },
   { $id: 'Session', additionalProperties: false },
 );
-export type Session = Static<typeof Session>;
+type Session = Static<typeof Session>;
 
 /** A play going on, as the live feed pushes it: times in ms since the epoch. */
 export const LiveSession = Type.Object(
@@ -182,10 +188,10 @@ export const SHARED_SCHEMAS = [ErrorBody, Session, LiveSession];
 export const errors = { '4xx': Type.Ref('Error'), '5xx': Type.Ref('Error') } as const;
 
 // The warehouse's rows and the contract must stay one shape (a play as stored, plus the network
-// the API adds when it reads it): this fails to compile otherwise.
+// and the poster's address the API adds when it reads it): this fails to compile otherwise.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const shapesMatch: [
-  Same<Session, SessionRow & NetworkFields>,
+  Same<Session, Omit<SessionRow, 'imageRef'> & NetworkFields & { poster: string | null }>,
   Same<Static<typeof UserListEntrySchema>, UserListEntry>,
   Same<Static<typeof ServerLoadPointSchema>, ServerLoadPoint>,
   Same<Static<typeof Overview>, Awaited<ReturnType<SessionQueries['overview']>>>,

@@ -3,8 +3,10 @@
 // and API clients see the same fields either way.
 import type { GeoLocation } from '../core/geoip.ts';
 import type { PlaybackEvent } from '../schemas/index.ts';
-import type { LiveSession, Session } from './contract.ts';
-import { withNetwork, type NetworkFields } from './network-view.ts';
+import type { SessionRow } from '../warehouse/queries/sessions.ts';
+import type { LiveSession } from './contract.ts';
+import { withNetwork } from './network-view.ts';
+import { posterUrl } from './poster.ts';
 
 export type LiveSessionView = LiveSession;
 
@@ -18,6 +20,7 @@ export function viewFromEvent(e: PlaybackEvent, where: GeoLocation | null): Live
     sessionKey: e.sessionKey,
     title: media.title,
     grandparentTitle: media.grandparentTitle ?? '',
+    poster: posterUrl(e.serverId, media.imageRef),
     mediaType: media.mediaType,
     year: media.year,
     seasonNumber: media.seasonNumber,
@@ -55,7 +58,7 @@ export function viewFromEvent(e: PlaybackEvent, where: GeoLocation | null): Live
 
 const ms = (chTime: string) => Date.parse(`${chTime.replace(' ', 'T')}Z`);
 
-export function viewFromRow(r: Omit<Session, keyof NetworkFields>): LiveSessionView {
+export function viewFromRow(r: SessionRow): LiveSessionView {
   return withNetwork({
     serverId: r.serverId,
     serverType: r.serverType,
@@ -64,6 +67,7 @@ export function viewFromRow(r: Omit<Session, keyof NetworkFields>): LiveSessionV
     sessionKey: r.sessionKey,
     title: r.title,
     grandparentTitle: r.grandparentTitle,
+    poster: posterUrl(r.serverId, r.imageRef),
     mediaType: r.mediaType,
     year: r.year,
     seasonNumber: r.seasonNumber,

@@ -72,6 +72,7 @@ const SUMMARIES: Record<string, string> = {
   'DELETE /api/v1/servers/:id': 'Remove a media server',
   'POST /api/v1/servers/test': 'Test a connection before saving it',
   'POST /api/v1/servers/:id/test': "Test a saved server's connection",
+  'GET /api/v1/servers/:id/image': "A poster from the server, through the API (the server's token never leaves)",
   'GET /api/v1/settings': 'General settings',
   'PUT /api/v1/settings': 'Change the general settings',
   'GET /api/v1/notifications/channels': 'Alert channels (secrets left out)',

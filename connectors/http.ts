@@ -19,6 +19,14 @@ export class ServerRequestError extends AppError {
   }
 }
 
+export interface FetchedImage {
+  bytes: Buffer;
+  contentType: string;
+}
+
+/** The picture types browsers draw in an <img>; SVG is left out, as it can carry script. */
+const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif', 'image/avif']);
+
 export interface HttpLimits {
   /** Requests in flight at once (default 2). */
   concurrency?: number;
@@ -126,6 +134,54 @@ export class ServerHttp {
       },
       { timeout: this.timeoutMs },
     ) as Promise<T>;
+  }
+
+  /**
+   * An image: its bytes and type. Refuses anything but an image type, and bodies over `maxBytes`
+   * (read as they arrive, so a server sending an endless body costs at most that much memory).
+   */
+  async image(path: string, query: RequestOptions['query'], maxBytes: number): Promise<FetchedImage> {
+    const url = this.url(path, query);
+    const what = `GET ${url.pathname}`;
+    return this.queue.add(
+      async ({ signal }) => {
+        let response: Response;
+        try {
+          response = await fetch(url, { headers: { Accept: 'image/*', ...this.headers() }, signal });
+        } catch (err) {
+          throw new ServerRequestError('NETWORK', `${what}: ${(err as Error).message}`, { cause: err });
+        }
+        if (response.status === 401 || response.status === 403)
+          throw new ServerRequestError('AUTH', `${what}: HTTP ${response.status} (token refused)`, {
+            status: response.status,
+          });
+        if (!response.ok) {
+          await response.body?.cancel();
+          throw new ServerRequestError('HTTP', `${what}: HTTP ${response.status}`, { status: response.status });
+        }
+        const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+        if (!IMAGE_TYPES.has(contentType)) {
+          await response.body?.cancel();
+          throw new ServerRequestError(
+            'MALFORMED',
+            `${what}: expected an image, got ${contentType || 'no content type'}`,
+          );
+        }
+        const chunks: Uint8Array[] = [];
+        let size = 0;
+        const reader = response.body?.getReader();
+        for (let part = await reader?.read(); reader && part && !part.done; part = await reader.read()) {
+          size += part.value.byteLength;
+          if (size > maxBytes) {
+            await reader.cancel().catch(() => {});
+            throw new ServerRequestError('MALFORMED', `${what}: image larger than ${maxBytes} bytes`);
+          }
+          chunks.push(part.value);
+        }
+        return { bytes: Buffer.concat(chunks), contentType };
+      },
+      { timeout: this.timeoutMs },
+    ) as Promise<FetchedImage>;
   }
 
   /** Drops queued requests (in-flight ones finish or time out). */

@@ -72,6 +72,7 @@ export class LibrarySync {
                 seasonNumber: i.seasonNumber,
                 episodeNumber: i.episodeNumber,
                 externalIds: i.externalIds,
+                imageRef: i.imageRef,
                 addedAt: i.addedAt,
                 durationMs: i.durationMs,
                 sizeBytes: i.sizeBytes,

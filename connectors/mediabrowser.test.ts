@@ -61,6 +61,7 @@ describe.each(['JELLYFIN', 'EMBY'] as const)('%s client against a server of that
           episodeNumber: null,
           year: 2021,
           libraryId: null,
+          imageRef: expect.stringMatching(/^m1\/[0-9a-f]{32}$/),
         },
         device: {
           deviceId: 'dev-1',
@@ -115,6 +116,19 @@ describe.each(['JELLYFIN', 'EMBY'] as const)('%s client against a server of that
       },
       quality: { videoDecision: 'DIRECT_PLAY', audioDecision: 'DIRECT_PLAY', isTranscode: false, bitrateKbps: 8640 },
     });
+    // The series' poster (SeriesId and SeriesPrimaryImageTag), not the episode's own image.
+    expect(sessions[0]!.media.imageRef).toMatch(/^dark\/[0-9a-f]{32}$/);
+  });
+
+  it("has no poster for an item without a Primary image, and lists the library's posters", async () => {
+    const bare = movie('m9', 'No art', { libraryId: '99', noArt: true });
+    server.addItems([bare]);
+    const s = server.startSession({ user: dave, item: bare, device: DEVICES.tv('tv-8'), ip: '192.168.1.31' });
+    const { sessions } = await client().sessions();
+    s.stop();
+    expect(sessions[0]!.media.imageRef).toBeNull();
+    const films = await client().libraryItems(MOVIES.id, 0, 1);
+    expect(films.items[0]!.imageRef).toMatch(/^m1\/[0-9a-f]{32}$/);
   });
 
   it('reports a session without UserId as skipped with its key', async () => {

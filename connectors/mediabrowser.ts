@@ -4,7 +4,8 @@
 // prefix, and in how /Sessions/{id}/Message takes its arguments. Ticks are 100 ns.
 import type { MediaType, StreamDecision, StreamQuality } from '../schemas/index.ts';
 import { providerExternalIds } from './external-ids.ts';
-import { ServerHttp, ServerRequestError, type HttpLimits } from './http.ts';
+import { ServerHttp, ServerRequestError, type FetchedImage, type HttpLimits } from './http.ts';
+import { mediaBrowserImageRef, type ImageRequest } from './image-refs.ts';
 import { MediaBrowserSocketFeed } from './mediabrowser-socket.ts';
 import { isPrivateAddress, normalizeIp } from '../core/network.ts';
 import {
@@ -176,6 +177,7 @@ export function mapMediaBrowserSession(raw: Json): ObservedSession | SkippedEntr
       episodeNumber: isEpisode ? int(item.IndexNumber) : null,
       year: int(item.ProductionYear),
       libraryId: null,
+      imageRef: mediaBrowserImageRef(item),
     },
     device: {
       deviceId: str(raw.DeviceId) ?? `${str(raw.Client) ?? 'client'}@${ip}`,
@@ -359,9 +361,14 @@ export class MediaBrowserClient implements MediaServerClient {
         container: lower(source?.Container) ?? lower(i.Container),
         bitrateKbps: kbps(source?.Bitrate),
         path: str(source?.Path) ?? str(i.Path),
+        imageRef: mediaBrowserImageRef(i),
       };
     });
     return { items, total: int(body.TotalRecordCount) ?? items.length };
+  }
+
+  image(request: ImageRequest, maxBytes: number): Promise<FetchedImage> {
+    return this.http.image(this.prefix + request.path, request.query, maxBytes);
   }
 
   close(): void {

@@ -1,6 +1,8 @@
 // What every connector produces: the servers' own session, user and library shapes turned into
 // one normalized form, from which the session tracker derives playback events.
 import type { MediaItem, PlaybackEvent, ServerType } from '../schemas/index.ts';
+import type { FetchedImage } from './http.ts';
+import type { ImageRequest } from './image-refs.ts';
 
 /** A playback session as the server reports it at one moment: the event's fields a server knows. */
 export type ObservedSession = Pick<
@@ -84,6 +86,8 @@ export interface LibraryItem {
   container: string | null;
   bitrateKbps: number | null;
   path: string | null;
+  /** The poster, for the image proxy (see image-refs.ts). */
+  imageRef: string | null;
 }
 
 export interface Page<T> {
@@ -102,6 +106,8 @@ export interface MediaServerClient {
   resources(): Promise<ResourceUsage | null>;
   libraries(): Promise<Library[]>;
   libraryItems(libraryId: string, start: number, size: number): Promise<Page<LibraryItem>>;
+  /** A poster, asked for as image-refs.ts builds the request. */
+  image(request: ImageRequest, maxBytes: number): Promise<FetchedImage>;
   close(): void;
 }
 

@@ -55,6 +55,8 @@ describe('Plex client against a Plex-shaped server', () => {
           episodeNumber: 3,
           year: 2019,
           libraryId: '2',
+          // An episode shows its show's poster (grandparentThumb), not the still of the episode.
+          imageRef: `/library/metadata/westeros/thumb/${Math.floor(ep.addedAt / 1000)}`,
         },
         device: {
           deviceId: 'iphone-9',
@@ -157,6 +159,24 @@ describe('Plex client against a Plex-shaped server', () => {
       sourceAudioCodec: 'eac3',
       sourceBitrateKbps: 10_000,
     });
+  });
+
+  it("records each item's poster: a film's own, a track's album art, none for an item without art", async () => {
+    const bare = movie('5401', 'No art', { libraryId: '99', noArt: true });
+    plex.addItems([bare]);
+    const started = [dune, song, bare].map((item, n) =>
+      plex.startSession({ user: alice, item, device: DEVICES.tv(`tv-art-${n}`), ip: '203.0.113.20' }),
+    );
+    const { sessions } = await client().sessions();
+    for (const s of started) s.stop();
+    const version = Math.floor(dune.addedAt / 1000);
+    expect(Object.fromEntries(sessions.map((s) => [s.media.title, s.media.imageRef]))).toEqual({
+      Dune: `/library/metadata/5001/thumb/${version}`,
+      Airbag: `/library/metadata/7001/thumb/${version}`,
+      'No art': null,
+    });
+    const films = await client().libraryItems(MOVIES.id, 0, 1);
+    expect(films.items[0]!.imageRef).toBe(`/library/metadata/5001/thumb/${version}`);
   });
 
   it("skips theme music played while a show's page is open", async () => {

@@ -5,7 +5,8 @@ import { EventSource } from 'eventsource';
 import type { MediaType, NetworkLocation, PlayState, StreamDecision, StreamQuality } from '../schemas/index.ts';
 import { backoffMs } from '../bus/types.ts';
 import { plexExternalIds } from './external-ids.ts';
-import { ServerHttp, ServerRequestError, type HttpLimits } from './http.ts';
+import { ServerHttp, ServerRequestError, type FetchedImage, type HttpLimits } from './http.ts';
+import { plexImageRef, type ImageRequest } from './image-refs.ts';
 import { isPrivateAddress, normalizeIp } from '../core/network.ts';
 import {
   int,
@@ -198,6 +199,7 @@ function mapPlexSession(raw: Json, source: SourceMedia | undefined): ObservedSes
       episodeNumber: raw.type === 'episode' ? int(raw.index) : null,
       year: int(raw.year),
       libraryId: str(raw.librarySectionID),
+      imageRef: plexImageRef(raw.type, raw),
     },
     device: {
       deviceId: str(player.machineIdentifier) ?? `${str(player.product) ?? 'player'}@${ip}`,
@@ -396,9 +398,14 @@ export class PlexClient implements MediaServerClient {
           container: lower(media?.container),
           bitrateKbps: int(media?.bitrate),
           path: str(media?.Part?.[0]?.file),
+          imageRef: plexImageRef(m.type, m),
         };
       });
     return { items, total: int(container.totalSize) ?? int(container.size) ?? items.length };
+  }
+
+  image(request: ImageRequest, maxBytes: number): Promise<FetchedImage> {
+    return this.http.image(request.path, request.query, maxBytes);
   }
 
   /** Session change notifications from /:/eventsource/notifications?filters=playing. */

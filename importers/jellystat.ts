@@ -25,6 +25,7 @@ import {
   type SourceRows,
 } from './play.ts';
 import type { MediaType } from '../schemas/index.ts';
+import { untaggedImageRef } from '../connectors/image-refs.ts';
 
 type Row = Record<string, unknown>;
 type TableRow = { table: string; row: Row };
@@ -198,6 +199,9 @@ function toPlay(r: Row, serverId: string, serverType: 'JELLYFIN' | 'EMBY', libra
       episodeNumber: episode?.episode ?? null,
       year: null,
       libraryId: null,
+      // Jellystat keeps no image tags; the series' or the item's Primary image, asked for without
+      // a tag, is the poster while the item is on the server (the proxy answers 404 once it is not).
+      imageRef: untaggedImageRef(text(r.NowPlayingItemId)),
     },
     device: {
       deviceId: text(r.DeviceId),

@@ -4,6 +4,7 @@
 // its stop the last row's, its played time the sum of each row's (stopped - started - paused),
 // never the span from first start to last stop. Times are seconds; pauses seconds; offsets and the
 // media length (database only) milliseconds.
+import { plexImageRef } from '../connectors/image-refs.ts';
 import { clientAddress, decision, mediaType, resolutionLabel, type ImportedPlay } from './play.ts';
 
 export type TautulliRow = Record<string, string | number | null | undefined>;
@@ -58,6 +59,13 @@ export function tautulliPlay(r: TautulliRow, serverId: string, options: { mediaL
       episodeNumber: num(r.media_index),
       year: num(r.year),
       libraryId: optional(r.section_id),
+      // Tautulli keeps the art paths of every play (its database and get_history): the same
+      // posters the Plex connector records, served while the item is on the server.
+      imageRef: plexImageRef(r.media_type, {
+        thumb: r.thumb,
+        parentThumb: r.parent_thumb,
+        grandparentThumb: r.grandparent_thumb,
+      }),
     },
     device: {
       deviceId: text(r.machine_id),

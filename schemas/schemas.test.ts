@@ -67,6 +67,7 @@ describe('topic codecs', () => {
             container: 'mkv',
             bitrateKbps: 34_000,
             path: '/media/movies/Dune.mkv',
+            imageRef: '/library/metadata/5001/thumb/1736899200',
           },
         ],
       },

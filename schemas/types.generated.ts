@@ -60,6 +60,8 @@ export interface LibraryItemRecord {
   container: null | string;
   bitrateKbps: null | number;
   path: null | string;
+  /** The item's poster as the server names it (see PlaybackEvent.media.imageRef), for the image proxy. Added in version 3. */
+  imageRef: null | string;
 }
 
 /** One page of a full read of one library of a media server. Topic streamwarden.library-snapshots, keyed by serverId:libraryId so a snapshot's pages stay in order. The page with lastPage = true closes the snapshot: items of the library not seen in it have been removed. */
@@ -98,6 +100,8 @@ export interface MediaItem {
   year: null | number;
   /** Plex librarySectionID, Jellyfin/Emby parent library id when known. */
   libraryId: null | string;
+  /** The poster as the server names it, to be fetched through Streamwarden's image proxy (it never leaves with a token): Plex an art path on the server (/library/metadata/<id>/thumb/<version>: the show's poster for episodes, the album's art for tracks); Jellyfin/Emby '<itemId>/<imageTag>' of a Primary image (the series' for episodes, the album's for tracks). Null when the item has none. Added in version 5. */
+  imageRef: null | string;
 }
 
 export interface Device {

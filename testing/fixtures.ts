@@ -28,6 +28,7 @@ export function samplePlaybackEvent(overrides: Partial<PlaybackEvent> = {}): Pla
       seasonNumber: 8,
       episodeNumber: 3,
       year: 2019,
+      imageRef: '/library/metadata/999/thumb/1700000000',
       libraryId: '2',
     },
     device: {

@@ -263,6 +263,7 @@ export function generateHistory(options: HistoryOptions = {}): History {
         episodeNumber: null,
         year: 2020,
         libraryId: '1',
+        imageRef: null,
       },
       device: pick(DEVICES),
       clientIp: place.ip,

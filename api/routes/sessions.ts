@@ -7,6 +7,7 @@ import { SessionQueries } from '../../warehouse/queries/index.ts';
 import { ActiveSessions, errors, SessionDetail, SessionPage } from '../contract.ts';
 import { filters, rangeSchema, type RangeQuery } from './range.ts';
 import { withNetwork } from '../network-view.ts';
+import { withPoster } from '../poster.ts';
 
 export async function sessionRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
   const sessions = new SessionQueries(warehouse);
@@ -15,7 +16,7 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
     '/api/v1/sessions/active',
     { ...can('view'), schema: { response: { 200: ActiveSessions, ...errors } } },
     async () => ({
-      sessions: (await sessions.active()).map((s) => withNetwork(s)),
+      sessions: (await sessions.active()).map((s) => withPoster(withNetwork(s))),
     }),
   );
 
@@ -42,7 +43,7 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
         cursor: request.query.cursor,
         limit: request.query.limit,
       });
-      return { ...page, sessions: page.sessions.map((s) => withNetwork(s)) };
+      return { ...page, sessions: page.sessions.map((s) => withPoster(withNetwork(s))) };
     },
   );
 
@@ -71,7 +72,7 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
         positionMs: Number(e.positionMs),
         bandwidthKbps: e.bandwidthKbps === null ? null : Number(e.bandwidthKbps),
       }));
-      return { session: withNetwork(session), timeline };
+      return { session: withPoster(withNetwork(session)), timeline };
     },
   );
 

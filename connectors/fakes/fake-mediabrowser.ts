@@ -2,14 +2,16 @@
 // /Items and POST /Sessions/{id}/Playing/Stop and /Sessions/{id}/Message, in their PascalCase
 // JSON shapes (SessionInfo with PlayState, NowPlayingItem, TranscodingInfo). Emby also answers
 // under /emby. Positions and durations are ticks of 100 ns.
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FakeMediaServer, json, notFound, type FakeReply, type FakeRequest } from './fake-server.ts';
 import type { FakeItem, FakeSession } from './fleet.ts';
+import { posterPng } from './poster-image.ts';
 
 const TICKS_PER_MS = 10_000;
+const imageTag = (id: string, version: number) => createHash('md5').update(`${id}@${version}`).digest('hex');
 const ITEM_TYPE: Record<FakeItem['type'], string> = { movie: 'Movie', episode: 'Episode', track: 'Audio' };
 
 export type FakeFlavor = 'JELLYFIN' | 'EMBY';
@@ -179,6 +181,13 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
         StartIndex: start,
       });
     }
+    const image = /^\/Items\/([^/]+)\/Images\/Primary$/i.exec(path);
+    if (request.method === 'GET' && image) {
+      const id = image[1]!;
+      if (!this.items.some((i) => !i.noArt && (i.id === id || i.seriesId === id))) return notFound;
+      const width = Number(q.get('maxWidth') ?? 400);
+      return { status: 200, headers: { 'Content-Type': 'image/png' }, body: posterPng(id, width, width * 1.5) };
+    }
     const command = /^\/Sessions\/([^/]+)\/(Playing\/Stop|Message)$/i.exec(path);
     if (request.method === 'POST' && command) {
       const sessionId = command[1]!;
@@ -249,6 +258,11 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
       ParentId: item.seasonId ?? item.libraryId,
       SeriesName: item.seriesTitle,
       SeriesId: item.seriesId,
+      // Image tags are the image's version (Jellyfin: an MD5 of path and date); clients put them in
+      // the image URL so caches never serve an outdated picture.
+      ImageTags: item.noArt ? {} : { Primary: imageTag(item.id, item.addedAt) },
+      BackdropImageTags: [],
+      ...(item.seriesId && !item.noArt ? { SeriesPrimaryImageTag: imageTag(item.seriesId, item.addedAt) } : {}),
       SeasonId: item.seasonId,
       SeasonName: item.season !== undefined ? `Season ${item.season}` : undefined,
       RunTimeTicks: item.durationMs * TICKS_PER_MS,

@@ -4,6 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import { FakeMediaServer, json, notFound, type FakeReply, type FakeRequest } from './fake-server.ts';
 import type { FakeItem, FakeSession, FakeState } from './fleet.ts';
+import { posterPng } from './poster-image.ts';
 
 const RESOLUTION: Array<[number, string]> = [
   [2160, '4k'],
@@ -16,6 +17,8 @@ function resolution(height: number | undefined): string | undefined {
   if (height === undefined) return undefined;
   return RESOLUTION.find(([h]) => height >= h)?.[1] ?? 'sd';
 }
+
+const thumbPath = (id: string, version: number) => `/library/metadata/${id}/thumb/${Math.floor(version / 1000)}`;
 
 const PLEX_TYPE: Record<FakeItem['type'], string> = { movie: 'movie', episode: 'episode', track: 'track' };
 
@@ -209,7 +212,19 @@ export class FakePlexServer extends FakeMediaServer {
         : notFound;
     }
     if (path === '/:/eventsource/notifications') return this.openEventStream(res);
+    if (path === '/photo/:/transcode') return this.photo(q);
     return notFound;
+  }
+
+  /** Plex's photo transcoder: the art at `url` (a path on this server) scaled to width x height. */
+  private photo(q: URLSearchParams): FakeReply {
+    const width = Number(q.get('width'));
+    const height = Number(q.get('height'));
+    if (!(width > 0) || !(height > 0)) return { status: 400, headers: { 'Content-Type': 'text/html' }, body: '' };
+    const art = /^\/library\/metadata\/([^/]+)\/thumb\/\d+$/.exec(q.get('url') ?? '');
+    const known = art && this.items.some((i) => !i.noArt && [i.id, i.seasonId, i.seriesId].includes(art[1]));
+    if (!known) return notFound;
+    return { status: 200, headers: { 'Content-Type': 'image/png' }, body: posterPng(art[1]!, width, height) };
   }
 
   private metadata(item: FakeItem, withGuids: boolean): Record<string, unknown> {
@@ -232,6 +247,15 @@ export class FakePlexServer extends FakeMediaServer {
       year: item.year,
       duration: item.durationMs,
       addedAt: Math.floor(item.addedAt / 1000),
+      // Art paths end in the image's version (its update time). A track's thumb is its album's art,
+      // an episode's the still; parentThumb is the season's poster, grandparentThumb the show's.
+      ...(item.noArt
+        ? {}
+        : {
+            thumb: thumbPath(item.id, item.addedAt),
+            ...(item.seasonId ? { parentThumb: thumbPath(item.seasonId, item.addedAt) } : {}),
+            ...(item.seriesId ? { grandparentThumb: thumbPath(item.seriesId, item.addedAt) } : {}),
+          }),
       // One Media element per version; none of them says which one a session plays.
       Media: versionsOf(item).map((v, n) => ({
         id: v.id,

@@ -25,7 +25,7 @@ export interface FakeRequest {
 export interface FakeReply {
   status: number;
   headers?: Record<string, string>;
-  body?: string;
+  body?: string | Buffer;
 }
 
 export abstract class FakeMediaServer {

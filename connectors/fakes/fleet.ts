@@ -46,6 +46,8 @@ export interface FakeItem {
   sizeBytes: number;
   path: string;
   addedAt: number;
+  /** The item (and its series) has no poster: Plex sends no thumb, Jellyfin/Emby no Primary image tag. */
+  noArt?: boolean;
 }
 
 export interface FakeLibrary {

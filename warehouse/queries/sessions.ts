@@ -56,6 +56,8 @@ export interface SessionRow {
   transcodeReasons: string[];
   container: string;
   productVersion: string;
+  /** The poster's reference for the image proxy; empty when none. */
+  imageRef: string;
 }
 
 // Times are read as text under other names: an alias equal to a column would shadow it in WHERE.
@@ -64,7 +66,7 @@ const COLUMNS = `server_id, account_key, session_key, toString(started_at) AS st
   device_name, player, platform, client_ip, country_code, city, played_ms, position_ms, duration_ms, video_decision,
   is_transcode, bitrate_kbps, bandwidth_kbps, stream_video_resolution, server_type, device_id, product, region, latitude, longitude,
   audio_decision, source_video_resolution, source_video_codec, stream_video_codec, source_audio_codec, stream_audio_codec, year, season_number, episode_number,
-  network_location, paused_ms, transcode_hardware, transcode_accelerator, transcode_reasons, container, product_version`;
+  network_location, paused_ms, transcode_hardware, transcode_accelerator, transcode_reasons, container, product_version, image_ref`;
 
 function toSession(r: Record<string, unknown>): SessionRow {
   return {
@@ -116,6 +118,7 @@ function toSession(r: Record<string, unknown>): SessionRow {
     transcodeReasons: Array.isArray(r.transcode_reasons) ? r.transcode_reasons.map(String) : [],
     container: String(r.container),
     productVersion: String(r.product_version),
+    imageRef: String(r.image_ref ?? ''),
   };
 }
 
