@@ -96,7 +96,8 @@ const Session = Type.Object(
   },
   { $id: 'Session', additionalProperties: false },
 );
-type Session = Static<typeof Session>;
+/** @public Read by the dashboard (dashboard/app/src/lib/types.ts), which knip does not follow. */
+export type Session = Static<typeof Session>;
 
 /** A play going on, as the live feed pushes it: times in ms since the epoch. */
 export const LiveSession = Type.Object(

@@ -11,3 +11,11 @@ export function withPoster<T extends { serverId: string; imageRef: string }>(
   const { imageRef, ...rest } = play;
   return { ...rest, poster: posterUrl(play.serverId, imageRef) };
 }
+
+/** A library item with `poster` in place of the server and reference its copy's poster has. */
+export function withItemPoster<T extends { imageServer: string; imageRef: string }>(
+  item: T,
+): Omit<T, 'imageServer' | 'imageRef'> & { poster: string | null } {
+  const { imageServer, imageRef, ...rest } = item;
+  return { ...rest, poster: posterUrl(imageServer, imageRef) };
+}

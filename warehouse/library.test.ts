@@ -189,6 +189,9 @@ describe('library analytics from library snapshots', () => {
         copies: 2,
         sizeBytes: 38e9,
         items: ['plex:102', 'plex:104'],
+        // A copy's poster, from the library snapshot (the connectors read each item's thumb).
+        imageServer: 'plex',
+        imageRef: expect.stringMatching(/^\/library\/metadata\/10[24]\/thumb\/\d+$/),
       },
     ]);
     expect(

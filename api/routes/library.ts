@@ -4,6 +4,7 @@ import { can } from '../auth/plugin.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { LibraryQueries } from '../../warehouse/queries/index.ts';
 import { commaList } from './range.ts';
+import { withItemPoster } from '../poster.ts';
 
 const query = {
   type: 'object',
@@ -39,12 +40,12 @@ export async function libraryRoutes(app: FastifyInstance, { warehouse }: { wareh
   app.get<{ Querystring: LibraryQuery }>(
     '/api/v1/library/most-watched',
     { ...can('view'), schema: { querystring: query } },
-    async (r) => ({ items: await library.mostWatched(r.query.limit ?? 20, servers(r.query)) }),
+    async (r) => ({ items: (await library.mostWatched(r.query.limit ?? 20, servers(r.query))).map(withItemPoster) }),
   );
   app.get<{ Querystring: LibraryQuery }>(
     '/api/v1/library/never-watched',
     { ...can('view'), schema: { querystring: query } },
-    async (r) => ({ items: await library.neverWatched(r.query.limit ?? 100, servers(r.query)) }),
+    async (r) => ({ items: (await library.neverWatched(r.query.limit ?? 100, servers(r.query))).map(withItemPoster) }),
   );
   app.get<{ Querystring: LibraryQuery }>(
     '/api/v1/library/duplicates',
@@ -55,7 +56,7 @@ export async function libraryRoutes(app: FastifyInstance, { warehouse }: { wareh
         description: 'Items held more than once on one server (the same outside id, or title, year and episode)',
       },
     },
-    async (r) => ({ items: await library.duplicates(servers(r.query)) }),
+    async (r) => ({ items: (await library.duplicates(servers(r.query))).map(withItemPoster) }),
   );
   app.get<{ Querystring: LibraryQuery }>(
     '/api/v1/library/on-several-servers',
@@ -66,6 +67,6 @@ export async function libraryRoutes(app: FastifyInstance, { warehouse }: { wareh
         description: 'Items held on more than one server: the same film or episode, not a duplicate',
       },
     },
-    async (r) => ({ items: await library.onSeveralServers(servers(r.query)) }),
+    async (r) => ({ items: (await library.onSeveralServers(servers(r.query))).map(withItemPoster) }),
   );
 }

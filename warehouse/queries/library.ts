@@ -15,6 +15,9 @@ export interface ItemDescription {
   year: number | null;
   seasonNumber: number | null;
   episodeNumber: number | null;
+  /** The server and reference of a poster for the image proxy (empty when no copy has one). */
+  imageServer: string;
+  imageRef: string;
 }
 
 export interface WatchedItem extends ItemDescription {
@@ -35,7 +38,8 @@ export interface HeldItem extends ItemDescription {
 // their spelling); the one from the lowest server id, so that answers do not change between calls.
 const DESCRIBE = `argMin(l.title, l.server_id) AS title, argMin(l.grandparent_title, l.server_id) AS grandparent_title,
   any(l.media_type) AS media_type, argMin(l.year, l.server_id) AS year, argMin(l.season_number, l.server_id) AS season_number,
-  argMin(l.episode_number, l.server_id) AS episode_number`;
+  argMin(l.episode_number, l.server_id) AS episode_number,
+  argMinIf(l.server_id, l.server_id, l.image_ref != '') AS image_server, argMinIf(l.image_ref, l.server_id, l.image_ref != '') AS image_ref`;
 
 const orNull = (v: unknown) => (v === null || v === undefined ? null : num(v));
 function describe(r: Record<string, unknown>): ItemDescription {
@@ -47,6 +51,8 @@ function describe(r: Record<string, unknown>): ItemDescription {
     year: orNull(r.year),
     seasonNumber: orNull(r.season_number),
     episodeNumber: orNull(r.episode_number),
+    imageServer: String(r.image_server ?? ''),
+    imageRef: String(r.image_ref ?? ''),
   };
 }
 
@@ -129,7 +135,7 @@ export class LibraryQueries {
       this.w,
       `SELECT l.server_id AS server_id, l.item_id AS item_id, l.item_identity AS identity, l.title AS title, l.grandparent_title AS grandparent_title,
               l.media_type AS media_type, l.year AS year, l.season_number AS season_number, l.episode_number AS episode_number,
-              ifNull(l.size_bytes, 0) AS size, if(isNull(l.added_at), NULL, toString(l.added_at)) AS added_at
+              l.server_id AS image_server, l.image_ref AS image_ref, ifNull(l.size_bytes, 0) AS size, if(isNull(l.added_at), NULL, toString(l.added_at)) AS added_at
        FROM ${CURRENT(this.w)} AS l
        LEFT ANTI JOIN (SELECT DISTINCT server_id, item_id FROM ${this.w.table('item_plays')}) AS p ON p.server_id = l.server_id AND p.item_id = l.item_id
        ORDER BY size DESC, item_id LIMIT {limit:UInt32}`,
