@@ -48,6 +48,7 @@ import { ImportJobs } from '../importers/jobs.ts';
 import type { GeoLookup } from '../core/geoip.ts';
 import { serversRoutes } from './routes/servers.ts';
 import { imageRoutes } from './routes/images.ts';
+import { plexServerRoutes } from './routes/plex-servers.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import type { Configuration } from './configuration.ts';
 import { metricsRoute, type Metric } from './routes/metrics.ts';
@@ -232,6 +233,13 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     clientId: options.clientId,
     serverStatus: options.serverStatus,
   });
+  if (options.plexTv !== false)
+    await app.register(plexServerRoutes, {
+      registry: options.configuration.servers,
+      secrets: options.configuration.secrets,
+      plexTv: options.plexTv ?? {},
+      clientId: options.clientId,
+    });
   await app.register(imageRoutes, { registry: options.configuration.servers, clientId: options.clientId });
   await app.register(settingsRoutes, { settings: options.configuration.settings, geoipSource: options.geoipSource });
   if (options.metrics) await app.register(metricsRoute, { collect: options.metrics });

@@ -72,6 +72,10 @@ const SUMMARIES: Record<string, string> = {
   'DELETE /api/v1/servers/:id': 'Remove a media server',
   'POST /api/v1/servers/test': 'Test a connection before saving it',
   'POST /api/v1/servers/:id/test': "Test a saved server's connection",
+  'POST /api/v1/servers/plex/pin': 'Start adding Plex servers by signing in to plex.tv (a PIN to approve)',
+  'POST /api/v1/servers/plex/found':
+    'The Plex servers the approved account reaches, with their addresses (never their tokens)',
+  'POST /api/v1/servers/plex/add': 'Add one of them; the token comes from plex.tv, never from the browser',
   'GET /api/v1/servers/:id/image': "A poster from the server, through the API (the server's token never leaves)",
   'GET /api/v1/settings': 'General settings',
   'PUT /api/v1/settings': 'Change the general settings',

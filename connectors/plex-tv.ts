@@ -31,6 +31,15 @@ export interface PlexTvOptions {
   timeoutMs?: number;
 }
 
+export interface PlexServerResource {
+  machineId: string;
+  name: string;
+  owned: boolean;
+  /** The token this server takes from this account (never sent to a browser). */
+  accessToken: string;
+  connections: Array<{ uri: string; local: boolean; relay: boolean }>;
+}
+
 /** Someone the account shares its servers with. Plex Home users have no username or e-mail. */
 export interface PlexFriend {
   id: number;
@@ -136,18 +145,33 @@ export class PlexTv {
 
   /** Machine identifiers of the servers this account owns. */
   async ownedServers(token: string): Promise<string[]> {
+    return (await this.servers(token)).filter((s) => s.owned).map((s) => s.machineId);
+  }
+
+  /**
+   * The Plex servers the account can reach (its own and those shared with it): how to reach each
+   * (its connections, local ones first) and the token it takes (plex.tv's resources, API v2).
+   */
+  async servers(token: string): Promise<PlexServerResource[]> {
     const resources = await this.call<unknown>('GET', '/api/v2/resources?includeHttps=1', token);
     if (!Array.isArray(resources))
       throw new AppError('upstream', 'plex.tv answered its resources in a form not known here.');
     return resources
-      .filter(
-        (r: Record<string, unknown>) =>
-          r.owned === true &&
-          String(r.provides ?? '')
-            .split(',')
-            .includes('server'),
+      .filter((r: Record<string, unknown>) =>
+        String(r.provides ?? '')
+          .split(',')
+          .includes('server'),
       )
-      .map((r: Record<string, unknown>) => String(r.clientIdentifier));
+      .map((r: Record<string, unknown>) => ({
+        machineId: String(r.clientIdentifier),
+        name: String(r.name ?? r.clientIdentifier),
+        owned: r.owned === true,
+        accessToken: typeof r.accessToken === 'string' ? r.accessToken : '',
+        connections: (Array.isArray(r.connections) ? (r.connections as Array<Record<string, unknown>>) : [])
+          .filter((c) => typeof c.uri === 'string')
+          .map((c) => ({ uri: String(c.uri), local: c.local === true, relay: c.relay === true }))
+          .sort((a, b) => Number(b.local) - Number(a.local) || Number(a.relay) - Number(b.relay)),
+      }));
   }
 
   /** One request to plex.tv; a refusal or any other failure as the error vocabulary says it. */

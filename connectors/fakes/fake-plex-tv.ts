@@ -17,10 +17,40 @@ export interface FakePlexAccount {
   owns: string[];
   sharedWith?: string[];
   /**
+   * How each server is reached and the token it takes (a resource's connections and accessToken):
+   * a server given here lists one local connection at its address; others list none.
+   */
+  reach?: Record<string, { url: string; token: string; name?: string }>;
+  /**
    * People the account shares its servers with (GET /api/users): `home` users of a Plex Home have
    * no username or e-mail of their own.
    */
   friends?: Array<{ id: number; username: string; email: string; title?: string; home?: boolean; servers: string[] }>;
+}
+
+/** A resource's connections as plex.tv lists them: the local address, then its plex.direct name (relay off). */
+function connectionsOf(url: string | undefined): Array<Record<string, unknown>> {
+  if (!url) return [];
+  const { protocol, hostname, port } = new URL(url);
+  const local = {
+    protocol: protocol.replace(':', ''),
+    address: hostname,
+    port: Number(port),
+    uri: url.replace(/\/$/, ''),
+    local: true,
+    relay: false,
+    IPv6: false,
+  };
+  const remote = {
+    protocol: 'https',
+    address: '203.0.113.10',
+    port: 32400,
+    uri: `https://203-0-113-10.${'0'.repeat(32)}.plex.direct:32400`,
+    local: false,
+    relay: false,
+    IPv6: false,
+  };
+  return [local, remote];
 }
 
 const xml = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -142,7 +172,7 @@ export class FakePlexTv {
         if (!account)
           return send(401, { errors: [{ code: 1001, message: 'User could not be authenticated', status: 401 }] });
         const resource = (machine: string, owned: boolean) => ({
-          name: `Server ${machine.slice(0, 6)}`,
+          name: account.reach?.[machine]?.name ?? `Server ${machine.slice(0, 6)}`,
           product: 'Plex Media Server',
           productVersion: '1.41.3.9314-a0bfb8370',
           platform: 'Linux',
@@ -155,7 +185,7 @@ export class FakePlexTv {
           ownerId: owned ? null : 1,
           sourceTitle: owned ? null : 'owner',
           publicAddress: '203.0.113.10',
-          accessToken: randomBytes(10).toString('hex'),
+          accessToken: account.reach?.[machine]?.token ?? randomBytes(10).toString('hex'),
           owned,
           home: false,
           synced: false,
@@ -165,7 +195,7 @@ export class FakePlexTv {
           publicAddressMatches: false,
           dnsRebindingProtection: false,
           natLoopbackSupported: true,
-          connections: [],
+          connections: connectionsOf(account.reach?.[machine]?.url),
         });
         return send(200, [
           {
