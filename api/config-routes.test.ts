@@ -314,6 +314,7 @@ describe('rules and settings', () => {
         distanceUnit: 'km',
         defaultLanguage: 'en',
         terminateMessage: expect.any(String),
+        timeZone: '',
       },
       geoip: 'IP geolocation by DB-IP',
     });
@@ -325,6 +326,12 @@ describe('rules and settings', () => {
     });
     expect((await call('GET', '/api/v1/settings')).body!.settings.distanceUnit).toBe('mi');
     expect((await call('PUT', '/api/v1/settings', { distanceUnit: 'furlongs' })).status).toBe(400);
+    // One time zone for the install: an IANA name, or empty for each viewer's own.
+    expect((await call('PUT', '/api/v1/settings', { timeZone: 'Mars/Olympus_Mons' })).status).toBe(400);
+    expect((await call('PUT', '/api/v1/settings', { timeZone: 'Asia/Kolkata' })).body!.settings.timeZone).toBe(
+      'Asia/Kolkata',
+    );
+    expect((await call('PUT', '/api/v1/settings', { timeZone: '' })).body!.settings.timeZone).toBe('');
     expect(await call('PUT', '/api/v1/settings', { colour: 'red' })).toMatchObject({
       status: 400,
       body: { message: 'body has an unknown field "colour"' },

@@ -12,6 +12,11 @@ export interface GeneralSettings {
   defaultLanguage: 'en' | 'zh-Hans' | 'zh-Hant';
   /** Shown to a viewer whose stream is stopped, unless the admin types another. */
   terminateMessage: string;
+  /**
+   * The install's time zone (IANA name): every time the dashboard shows, and the days of its
+   * figures, are in it. Empty: each viewer's own.
+   */
+  timeZone: string;
 }
 
 export const DEFAULT_SETTINGS: GeneralSettings = {
@@ -19,6 +24,7 @@ export const DEFAULT_SETTINGS: GeneralSettings = {
   distanceUnit: 'km',
   defaultLanguage: 'en',
   terminateMessage: 'This stream was stopped by the server administrator.',
+  timeZone: '',
 };
 
 export class SettingsStore {

@@ -1,6 +1,7 @@
 // Install-wide preferences the dashboard and alerts use.
 import type { FastifyInstance } from 'fastify';
 import { can } from '../auth/plugin.ts';
+import { checkTimeZone } from '../../core/time-zone.ts';
 import type { GeneralSettings, SettingsStore } from '../../warehouse/settings-store.ts';
 
 const properties = {
@@ -8,6 +9,12 @@ const properties = {
   distanceUnit: { type: 'string', enum: ['km', 'mi'] },
   defaultLanguage: { type: 'string', enum: ['en', 'zh-Hans', 'zh-Hant'] },
   terminateMessage: { type: 'string', minLength: 1, maxLength: 500 },
+  timeZone: {
+    type: 'string',
+    maxLength: 64,
+    description:
+      "The install's time zone (IANA name, e.g. Europe/Berlin) for every time shown; empty for each viewer's own",
+  },
 } as const;
 
 export async function settingsRoutes(
@@ -26,6 +33,7 @@ export async function settingsRoutes(
       schema: { body: { type: 'object', additionalProperties: false, minProperties: 1, properties } },
     },
     async (request) => {
+      if (request.body.timeZone) checkTimeZone(request.body.timeZone);
       return { settings: await settings.save(request.body, request.user ?? 'api'), geoip: geoipSource ?? null };
     },
   );
