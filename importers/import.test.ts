@@ -100,7 +100,17 @@ describe('history import', () => {
       `SELECT count() AS n FROM ${warehouse.table('sessions')} FINAL WHERE server_id = 'plex-home' AND is_transcode`,
       {},
     );
-    expect(transcodes).toBe(plays.filter((p) => p.transcode).length);
+    expect(transcodes).toBe(plays.filter((p) => p.transcode).length); // Posters from Tautulli's art paths: a show's for an episode, a film's own.
+    const posters = await warehouse.client.query({
+      query: `SELECT media_type, uniqExact(image_ref) AS refs, any(image_ref) AS ref FROM ${warehouse.table('sessions')} FINAL WHERE server_id = 'plex-home' GROUP BY media_type ORDER BY media_type`,
+      format: 'JSONEachRow',
+    });
+    const byType = (await posters.json()) as Array<{ media_type: string; refs: string; ref: string }>;
+    expect(byType.find((r) => r.media_type === 'EPISODE')).toMatchObject({
+      refs: '1',
+      ref: '/library/metadata/4000/thumb/1700000000',
+    });
+    expect(byType.find((r) => r.media_type === 'MOVIE')?.ref).toMatch(/^\/library\/metadata\/\d+\/thumb\/1700000000$/);
   });
 
   it('feeds a rule backtest with the imported history', async () => {

@@ -91,7 +91,7 @@ export function createTautulliDatabase(path: string, plays: GeneratedPlay[]): vo
     db.prepare(`INSERT INTO session_history (id, reference_id, started, stopped, rating_key, user_id, user, ip_address, paused_counter, player, product, product_version, platform, machine_id, bandwidth, location, media_type, view_offset, parent_rating_key, grandparent_rating_key, section_id)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   const metadata = db.prepare(
-    'INSERT INTO session_history_metadata (id, rating_key, title, grandparent_title, parent_title, media_index, parent_media_index, media_type, year, duration, full_title) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    'INSERT INTO session_history_metadata (id, rating_key, title, grandparent_title, parent_title, media_index, parent_media_index, media_type, year, duration, full_title, thumb, grandparent_thumb) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
   );
   const media =
     db.prepare(`INSERT INTO session_history_media_info (id, rating_key, video_decision, audio_decision, transcode_decision, duration, container, bitrate, video_codec, video_resolution, audio_codec,
@@ -134,6 +134,8 @@ export function createTautulliDatabase(path: string, plays: GeneratedPlay[]): vo
       2020,
       60 * 60_000,
       p.title,
+      `/library/metadata/${rating}/thumb/1700000000`,
+      p.episode ? '/library/metadata/4000/thumb/1700000000' : null,
     );
     const decision = p.transcode ? 'transcode' : 'direct play';
     media.run(
