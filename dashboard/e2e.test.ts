@@ -2,7 +2,7 @@
 // The dashboard end to end: `npm start`'s process (embedded bus and ClickHouse, connectors,
 // pipeline, API serving the built app) watching a fake Plex server, driven in headless Chromium.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -14,12 +14,15 @@ import { FakePlexTv } from '../connectors/fakes/fake-plex-tv.ts';
 import { freePort } from '../runtime/free-port.ts';
 import { collectErrors, distinctColours, launchBrowser, pixelsOfColour } from '../testing/browser.ts';
 import { createTautulliHistory } from '../testing/tautulli-history.ts';
+import { en } from './app/src/lib/i18n/en.ts';
+import { zhHans } from './app/src/lib/i18n/zh-Hans.ts';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1">Den TV';
 const plex = new FakePlexServer('plex-e2e-token', 'E2E Plex');
 const plexTv = new FakePlexTv();
 /** Every page a signed-in owner reaches from the navigation and the settings tabs. */
 const PAGES = [
+  '/welcome',
   '/map',
   '/history',
   '/users',
@@ -37,6 +40,21 @@ const PAGES = [
   '/audit',
   '/people',
 ];
+/** Where every page is photographed at both sizes for people to look at (git-ignored). */
+const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
+
+async function screenshot(on: Page, size: 'desktop' | 'phone', path: string): Promise<void> {
+  const name =
+    path === '/'
+      ? 'overview'
+      : path
+          .replace(/^\//, '')
+          .replace(/[/?=&]+/g, '-')
+          .replace(/-tab-/, '-');
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  await on.screenshot({ path: join(SCREENSHOTS, `${size}-${name}.png`), fullPage: true });
+}
+
 let product: ChildProcess;
 let output = '';
 let base: string;
@@ -78,7 +96,7 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 250));
   }
   browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   errors = collectErrors(page);
 }, 300_000);
 
@@ -97,7 +115,13 @@ describe('dashboard in Chromium', () => {
     await page.fill('input[name=password]', 'a long enough password');
     await page.fill('input[name=repeat]', 'a long enough password');
     await page.click('button[type=submit]');
-    await page.waitForURL(/\/settings\?tab=servers/);
+    // After setup: the guided first run, its first step open, saying where a Plex token is found.
+    await page.waitForURL(`${base}/welcome`);
+    await page.waitForSelector('[data-testid=step-server] [data-testid=server-form]');
+    expect(await page.textContent('[data-testid=server-help]')).toContain('X-Plex-Token');
+    await page.selectOption('[data-testid=server-form] select[name=type]', 'jellyfin');
+    expect(await page.textContent('[data-testid=server-help]')).toContain('API Keys');
+    expect(await page.locator('[data-testid=step-live]').textContent()).toContain('Add a server first');
 
     // Signing out and in again through the login form.
     await page.click('nav >> text=Sign out');
@@ -112,16 +136,26 @@ describe('dashboard in Chromium', () => {
     // The refused password answered 401, which the browser logs: expected here, not later.
     expect(errors.every((e) => e.includes('401'))).toBe(true);
     errors.length = 0;
-    await page.goto(`${base}/settings?tab=servers`);
+    await page.goto(`${base}/welcome`);
 
-    await page.click('[data-testid=add-server]');
+    // A wrong token: the test says so, styled as a failure.
     await page.fill('input[name=id]', 'plex-home');
+    await page.fill('input[name=url]', plex.url);
+    await page.fill('input[name=token]', 'not the token');
+    await page.click('[data-testid=test-connection]');
+    await page.waitForSelector('[data-testid=test-result].failed');
+    errors.length = 0;
     await page.fill('input[name=name]', 'Home Plex');
     await page.fill('input[name=url]', plex.url);
     await page.fill('input[name=token]', 'plex-e2e-token');
     await page.click('[data-testid=test-connection]');
     await expect.poll(() => page.textContent('[data-testid=test-result]')).toContain('E2E Plex');
+    await page.waitForSelector('[data-testid=test-result].ok');
     await page.click('[data-testid=save-server]');
+    await expect.poll(() => page.textContent('[data-testid=servers-added]')).toContain('Home Plex');
+    // The next step waits for a stream on that server.
+    expect(await page.textContent('[data-testid=waiting]')).toContain('Home Plex');
+    await page.goto(`${base}/settings?tab=servers`);
     await page.waitForSelector('text=Home Plex');
   });
 
@@ -146,7 +180,17 @@ describe('dashboard in Chromium', () => {
     // The user's trust score beside the play (a new account has 100).
     expect(await card.locator('[data-testid=card-trust]').textContent()).toBe('100');
     expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
-    expect(await page.locator('[data-testid=session-card] img').count()).toBe(0);
+    // The only picture on the card is the poster, fetched through the API's proxy and drawn.
+    expect(await page.locator('[data-testid=session-card] img:not([data-testid=poster])').count()).toBe(0);
+    const poster = card.locator('[data-testid=poster]');
+    expect(await poster.getAttribute('src')).toMatch(
+      /^\/api\/v1\/servers\/[\w-]+\/image\?ref=%2Flibrary%2Fmetadata%2F9001%2Fthumb%2F\d+&width=160$/,
+    );
+    await expect
+      .poll(() => poster.evaluate((img: HTMLImageElement) => (img.complete ? img.naturalWidth : 0)), {
+        timeout: 10_000,
+      })
+      .toBe(160);
     await expect.poll(() => page.textContent('[data-testid=stat-streams]')).toContain('1');
 
     // A second play starts: the first card stays where it was (the new one joins the end).
@@ -160,18 +204,38 @@ describe('dashboard in Chromium', () => {
     const keys = () =>
       page.$$eval('[data-testid=session-card]', (cards) => cards.map((c) => c.getAttribute('data-session-key')));
     expect(await keys()).toEqual([session.key, second.key]);
+    // The compact table (offered first from 100 streams): sorted, filtered and searched.
+    await page.selectOption('[data-testid=session-view]', 'table');
+    const rowKeys = () =>
+      page.$$eval('[data-testid=live-row]', (rows) => rows.map((r) => r.getAttribute('data-session-key')));
+    await expect.poll(rowKeys).toHaveLength(2);
+    await page.click('[data-testid=sort-user]');
+    expect(await rowKeys()).toEqual([session.key, second.key]);
+    await page.click('[data-testid=sort-user]');
+    expect(await rowKeys()).toEqual([second.key, session.key]);
+    await page.selectOption('[data-testid=live-decision]', 'DIRECT_STREAM');
+    expect(await rowKeys()).toEqual([session.key]);
+    await page.selectOption('[data-testid=live-decision]', '');
+    await page.fill('[data-testid=live-search]', 'sicario');
+    expect(await rowKeys()).toEqual([second.key]);
+    await page.selectOption('[data-testid=session-view]', 'cards');
+    await card.waitFor();
+
     // Stopped on the server: its card leaves after the grace period (60 s), not awaited here.
     second.stop();
 
     await page.waitForSelector('[data-testid=globe] canvas');
     await expect.poll(() => distinctColours(page, '[data-testid=globe]'), { timeout: 20_000 }).toBeGreaterThan(20);
-    // The globe turns by itself until someone takes hold of it; then it stays where it was left.
+    // The globe turns by itself for its first 20 s until someone takes hold of it; then it stays
+    // where it was left. A fresh page, so the 20 s are not spent by a slow machine above.
+    await page.reload();
+    await page.waitForSelector('[data-testid=globe] canvas');
     const globe = page.locator('[data-testid=globe]');
     const facing = () => globe.getAttribute('data-longitude');
     expect(await globe.getAttribute('data-turning')).toBe('true');
     const before = await facing();
-    await page.waitForTimeout(600);
-    expect(await facing()).not.toBe(before);
+    // Software WebGL at full size draws slowly: the turn shows within a few seconds.
+    await expect.poll(facing, { timeout: 5_000 }).not.toBe(before);
     const box = (await globe.boundingBox())!;
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.mouse.down();
@@ -275,16 +339,24 @@ describe('dashboard in Chromium', () => {
         ),
       );
     });
-    for (const path of PAGES) {
+    for (const path of ['/', ...PAGES]) {
       const response = await page.goto(base + path);
       expect(response!.headers()['content-security-policy'], path).toMatch(/script-src 'self' 'sha256-/);
       await page.waitForLoadState('networkidle');
       await page.waitForSelector('main h1');
+      await screenshot(page, 'desktop', path);
       expect(
         await page.evaluate(() => (window as unknown as { cspViolations?: string[] }).cspViolations ?? []),
         path,
       ).toEqual([]);
     }
+    // History at full size: a title keeps room for its words whatever the other cells hold (a
+    // long device name squeezed it to one letter a line), and each play shows its poster.
+    await page.goto(`${base}/history`);
+    const historyTitle = page.locator('[data-testid=history-title]').first();
+    await historyTitle.waitFor();
+    expect(await historyTitle.evaluate((td) => td.clientWidth)).toBeGreaterThan(200);
+    expect(await historyTitle.locator('[data-testid=poster]').count()).toBe(1);
     // The first day of an install: the concurrency chart has one point and draws it (a line
     // without symbols drew nothing), in its series colour inside the plot area.
     await page.goto(`${base}/analytics`);
@@ -312,6 +384,12 @@ describe('dashboard in Chromium', () => {
     await page.locator('[data-testid=users-table] tr.clickable').first().click();
     await page.waitForURL(/\/users\/plex-home/);
     await page.waitForSelector('[data-testid=overrides]');
+    // When they watch, by weekday and hour, from their plays (a chart with data, not the empty note).
+    await page.waitForSelector('[data-testid=user-heatmap] canvas');
+    await expect.poll(() => page.locator('[data-testid=user-heatmap] [data-testid=chart-empty]').count()).toBe(0);
+    await expect
+      .poll(() => distinctColours(page, '[data-testid=user-heatmap]'), { timeout: 10_000 })
+      .toBeGreaterThan(3);
     // A profile reads as one: no two sections of one name, every table with its column headings.
     const headings = await page.locator('main h2').allTextContents();
     expect(new Set(headings).size, headings.join(' | ')).toBe(headings.length);
@@ -406,6 +484,39 @@ describe('dashboard in Chromium', () => {
     await page.goto(base);
     await page.selectOption('[data-testid=language]', 'zh-Hans');
     await page.waitForSelector('nav >> text=概览');
+    // Every page in Simplified Chinese says nothing in English: no text on it is a string of the
+    // English file that has a Chinese translation (names, titles and figures are data, not words).
+    const english = new Set<string>(
+      (Object.keys(en) as Array<keyof typeof en>)
+        .filter((key) => en[key] !== zhHans[key] && !en[key].includes('{'))
+        .map((key) => en[key]),
+    );
+    for (const path of ['/', ...PAGES]) {
+      await page.goto(base + path);
+      await page.waitForSelector('main h1');
+      await page.waitForLoadState('networkidle');
+      const texts = await page.evaluate(() => {
+        const found: string[] = [];
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const text = node.textContent?.trim();
+          if (text) found.push(text);
+        }
+        for (const el of Array.from(document.querySelectorAll('[placeholder], [aria-label], [title]')))
+          for (const name of ['placeholder', 'aria-label', 'title']) {
+            const value = el.getAttribute(name)?.trim();
+            if (value) found.push(value);
+          }
+        return found;
+      });
+      expect(
+        texts.filter((text) => english.has(text)),
+        path,
+      ).toEqual([]);
+      // A finding's summary is written from its evidence in the viewer's language.
+      if (path === '/violations')
+        expect(await page.locator('[data-testid=finding-summary]').first().textContent()).toMatch(/[\u4e00-\u9fff]/);
+    }
     await page.selectOption('[data-testid=language]', 'zh-Hant');
     await page.waitForSelector('nav >> text=總覽');
     await page.selectOption('[data-testid=language]', 'en');
@@ -426,12 +537,14 @@ describe('dashboard in Chromium', () => {
     });
     const overflow = () => phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(await overflow()).toBeLessThanOrEqual(0);
+    await screenshot(phone, 'phone', '/');
     // Every page: nothing wider than the screen.
     for (const path of PAGES) {
       await phone.goto(base + path);
       await phone.waitForSelector('main h1');
       await phone.waitForLoadState('networkidle');
       expect(await overflow(), path).toBeLessThanOrEqual(0);
+      await screenshot(phone, 'phone', path);
     }
     // History: a play's title gets the width of the screen, not a few letters a line.
     await phone.goto(`${base}/history`);
@@ -442,5 +555,40 @@ describe('dashboard in Chromium', () => {
     expect(box.overflows).toBe(false);
     expect(phoneErrors).toEqual([]);
     await phone.close();
+  }, 240_000);
+
+  it('installs as an app (manifest, icons, service worker) and opens offline with a plain word', async () => {
+    const manifest = (await (await fetch(`${base}/manifest.webmanifest`)).json()) as {
+      start_url: string;
+      display: string;
+      icons: Array<{ src: string; sizes: string; type: string; purpose: string }>;
+    };
+    expect(manifest).toMatchObject({ start_url: '/', display: 'standalone' });
+    // Each PNG icon is a PNG of the size it declares (browsers want 192 and 512, and a maskable one).
+    for (const icon of manifest.icons.filter((i) => i.type === 'image/png')) {
+      const bytes = Buffer.from(await (await fetch(base + icon.src)).arrayBuffer());
+      expect(bytes.subarray(1, 4).toString('latin1'), icon.src).toBe('PNG');
+      expect(`${bytes.readUInt32BE(16)}x${bytes.readUInt32BE(20)}`, icon.src).toBe(icon.sizes);
+    }
+    expect(manifest.icons.some((i) => i.purpose === 'maskable')).toBe(true);
+
+    const app = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    await app.addCookies(await page.context().cookies());
+    const tab = await app.newPage();
+    await tab.goto(base);
+    await tab.waitForSelector('main h1');
+    expect(await tab.evaluate(() => navigator.serviceWorker.ready.then((r) => r.active?.state))).toBe('activated');
+    // Controlled from the next load on; then the network goes away.
+    await tab.reload();
+    await tab.waitForSelector('main h1');
+    await app.setOffline(true);
+    await tab.reload();
+    await tab.waitForSelector('[data-testid=offline]');
+    expect(await tab.textContent('[data-testid=offline]')).toContain('offline');
+    // Back online: the figures return without a reload.
+    await app.setOffline(false);
+    await tab.evaluate(() => window.dispatchEvent(new Event('online')));
+    await tab.waitForSelector('[data-testid=stat-streams]');
+    await app.close();
   });
 });

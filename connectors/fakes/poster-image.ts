@@ -10,13 +10,20 @@ export function posterPng(seed: string, width: number, height: number): Buffer {
   let hash = 0;
   for (const c of seed) hash = (hash * 31 + c.charCodeAt(0)) >>> 0;
   const [r, g, b] = [hash & 0xff, (hash >> 8) & 0xff, (hash >> 16) & 0xff].map((v) => 60 + (v % 160));
-  const row = Buffer.alloc(1 + w * 3);
-  for (let x = 0; x < w; x++) row.set([r!, g!, b!], 1 + x * 3);
-  const raw = Buffer.concat(Array.from({ length: h }, () => row));
+  return encodePng(w, h, () => [r!, g!, b!, 255]);
+}
+
+/** An RGBA PNG whose pixel (x, y) is `pixel(x, y)`. */
+export function encodePng(width: number, height: number, pixel: (x: number, y: number) => number[]): Buffer {
+  const raw = Buffer.alloc(height * (1 + width * 4));
+  for (let y = 0; y < height; y++) {
+    const row = y * (1 + width * 4); // each row starts with its filter byte, 0 (none)
+    for (let x = 0; x < width; x++) raw.set(pixel(x, y), row + 1 + x * 4);
+  }
   const header = Buffer.alloc(13);
-  header.writeUInt32BE(w, 0);
-  header.writeUInt32BE(h, 4);
-  header.set([8, 2, 0, 0, 0], 8); // 8 bits per channel, RGB, deflate, no filter, no interlace
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 6, 0, 0, 0], 8); // 8 bits per channel, RGBA, deflate, no filter, no interlace
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', header),

@@ -21,9 +21,6 @@ function cached<T>(load: () => Promise<T>): () => Promise<T> {
 export const userChoices = cached(() => api<{ users: UserChoice[] }>('/api/v1/users').then((r) => r.users));
 export const serverChoices = cached(() => api<{ servers: MediaServer[] }>('/api/v1/servers').then((r) => r.servers));
 
-/** The viewer's time zone: a play belongs to the day it started here (README, "What counts as a play"). */
-export const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-
 /** [from, to) of the last `days` calendar days in the viewer's zone, today included, in ms. */
 export function lastDays(days: number): { from: number; to: number } {
   const start = new Date();

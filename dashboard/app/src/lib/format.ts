@@ -1,5 +1,6 @@
 // Numbers, times and sizes as people read them, in the visitor's language.
 import { locale, t, type MessageKey } from './i18n/index.svelte.ts';
+import { displayZone } from './session.svelte.ts';
 
 const NETWORK_TYPES: Record<string, MessageKey> = {
   access: 'violations.networkAccess',
@@ -77,7 +78,16 @@ export function when(value: string | number | null | undefined): string {
     typeof value === 'number'
       ? new Date(value)
       : new Date(`${value.replace(' ', 'T')}${value.endsWith('Z') ? '' : 'Z'}`);
-  return date.toLocaleString(locale(), { dateStyle: 'medium', timeStyle: 'short' });
+  // Every time says its zone: the install's (Settings > General) or the viewer's.
+  return date.toLocaleString(locale(), {
+    timeZone: displayZone(),
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  });
 }
 
 export function place(city: string | null | undefined, countryCode: string | null | undefined): string {

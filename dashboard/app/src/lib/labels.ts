@@ -55,3 +55,33 @@ export const SERVER_STATUS: Record<string, MessageKey> = {
   AUTH_FAILED: 'server.authFailed',
   DEGRADED: 'server.degraded',
 };
+
+/** Why a server transcodes (Jellyfin/Emby TranscodeReasons). */
+export const TRANSCODE_REASONS: Record<string, MessageKey> = {
+  ContainerNotSupported: 'transcodeReason.ContainerNotSupported',
+  VideoCodecNotSupported: 'transcodeReason.VideoCodecNotSupported',
+  AudioCodecNotSupported: 'transcodeReason.AudioCodecNotSupported',
+  SubtitleCodecNotSupported: 'transcodeReason.SubtitleCodecNotSupported',
+  AudioIsExternal: 'transcodeReason.AudioIsExternal',
+  SecondaryAudioNotSupported: 'transcodeReason.SecondaryAudioNotSupported',
+  VideoProfileNotSupported: 'transcodeReason.VideoProfileNotSupported',
+  VideoLevelNotSupported: 'transcodeReason.VideoLevelNotSupported',
+  VideoResolutionNotSupported: 'transcodeReason.VideoResolutionNotSupported',
+  VideoBitDepthNotSupported: 'transcodeReason.VideoBitDepthNotSupported',
+  VideoRangeTypeNotSupported: 'transcodeReason.VideoRangeTypeNotSupported',
+  VideoFramerateNotSupported: 'transcodeReason.VideoFramerateNotSupported',
+  AudioChannelsNotSupported: 'transcodeReason.AudioChannelsNotSupported',
+  AudioProfileNotSupported: 'transcodeReason.AudioProfileNotSupported',
+  AudioSampleRateNotSupported: 'transcodeReason.AudioSampleRateNotSupported',
+  ContainerBitrateExceedsLimit: 'transcodeReason.ContainerBitrateExceedsLimit',
+  VideoBitrateNotSupported: 'transcodeReason.VideoBitrateNotSupported',
+  AudioBitrateNotSupported: 'transcodeReason.AudioBitrateNotSupported',
+  DirectPlayError: 'transcodeReason.DirectPlayError',
+};
+
+/** The reasons a stream is transcoded, in words ("audio codec not supported, ..."). */
+export function transcodeReasons(reasons: readonly string[]): string {
+  return reasons
+    .map((r) => (TRANSCODE_REASONS[r] ? t(TRANSCODE_REASONS[r]) : r.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()))
+    .join(', ');
+}

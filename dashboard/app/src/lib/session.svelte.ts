@@ -8,6 +8,7 @@ export interface InstallSettings {
   distanceUnit: 'km' | 'mi';
   defaultLanguage: Language;
   terminateMessage: string;
+  timeZone: string;
 }
 
 export const session = $state<{
@@ -60,3 +61,8 @@ export async function loadInstallSettings(): Promise<void> {
   session.geoip = result.geoip;
   applyDefaultLanguage(result.settings.defaultLanguage);
 }
+
+const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+
+/** The time zone every time is shown in: the install's when it has one, else the viewer's. */
+export const displayZone = (): string => session.settings?.timeZone || browserZone;

@@ -62,6 +62,7 @@ export interface ViolationRow {
     speedKmh: number | null;
     count: number | null;
     limit: number | null;
+    windowMs?: number | null;
     ips: string[];
     deviceIds: string[];
     innocentIf?: string[];

@@ -1,0 +1,95 @@
+// A finding's one-line summary in the viewer's language and distance unit, written from its
+// structured evidence. The stored summary (English, kilometres) is what the rule wrote; it stays
+// the words where the evidence cannot say as much (a rule added later, a household's days).
+import { count } from './format.ts';
+import { locale, t, type MessageKey } from './i18n/index.svelte.ts';
+import { session } from './session.svelte.ts';
+
+interface Place {
+  city: string | null;
+  countryCode: string | null;
+  ip: string;
+}
+
+export interface Finding {
+  rule: string;
+  summary: string;
+  evidence?: {
+    locations?: Place[];
+    distanceKm?: number | null;
+    elapsedMs?: number | null;
+    speedKmh?: number | null;
+    count?: number | null;
+    limit?: number | null;
+    windowMs?: number | null;
+    deviceIds?: string[];
+  } | null;
+}
+
+const KM_PER_MILE = 1.609344;
+
+/** A distance in the install's unit: "5,265 km" or "3,272 mi". */
+export function distance(km: number): string {
+  const miles = session.settings?.distanceUnit === 'mi';
+  return `${count(Math.round(miles ? km / KM_PER_MILE : km))} ${t(miles ? 'unit.mi' : 'unit.km')}`;
+}
+
+function speed(kmh: number): string {
+  const miles = session.settings?.distanceUnit === 'mi';
+  return `${count(Math.round(miles ? kmh / KM_PER_MILE : kmh))} ${t(miles ? 'unit.mph' : 'unit.km/h')}`;
+}
+
+function span(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  return minutes < 90 ? t('summary.minutes', { n: minutes }) : t('summary.hours', { n: (ms / 3_600_000).toFixed(1) });
+}
+
+const placeOf = (p: Place) => p.city ?? p.countryCode ?? p.ip;
+
+export function findingSummary(f: Finding): string {
+  // English in kilometres is what the rule wrote, word for word.
+  if (locale() === 'en' && session.settings?.distanceUnit !== 'mi') return f.summary;
+  const e = f.evidence;
+  if (!e) return f.summary;
+  const places = [...new Set((e.locations ?? []).map(placeOf))];
+  const n = e.count ?? null;
+  const limit = e.limit ?? null;
+  const line = (key: MessageKey, vars: Record<string, string | number>) => t(key, vars);
+  switch (f.rule) {
+    case 'IMPOSSIBLE_TRAVEL':
+      if (places.length >= 2 && e.distanceKm != null && e.elapsedMs != null && e.speedKmh != null)
+        return line('summary.travel', {
+          from: places[0]!,
+          to: places[places.length - 1]!,
+          distance: distance(e.distanceKm),
+          time: span(e.elapsedMs),
+          speed: speed(e.speedKmh),
+        });
+      break;
+    case 'SIMULTANEOUS_LOCATIONS':
+      if (places.length >= 2 && e.distanceKm != null)
+        return line('summary.simultaneous', {
+          places: places.join(t('summary.and')),
+          distance: distance(e.distanceKm),
+        });
+      break;
+    case 'CONCURRENT_STREAMS':
+      if (n !== null && limit !== null) return line('summary.concurrent', { n, limit });
+      break;
+    case 'DEVICE_VELOCITY':
+      if (n !== null && limit !== null && e.windowMs != null) {
+        const hours = Math.round(e.windowMs / 3_600_000);
+        const devices = e.deviceIds?.length === n;
+        return line(devices ? 'summary.devices' : 'summary.addresses', { n, hours, limit });
+      }
+      break;
+    case 'GEO_RESTRICTION':
+      if (places.length >= 1)
+        return line('summary.geo', { place: places[0]!, country: e.locations?.[0]?.countryCode ?? '' });
+      break;
+    case 'ACCOUNT_INACTIVITY':
+      if (n !== null && limit !== null) return line('summary.inactive', { n, limit });
+      break;
+  }
+  return f.summary;
+}
