@@ -390,6 +390,20 @@ describe('dashboard in Chromium', () => {
     await expect
       .poll(() => distinctColours(page, '[data-testid=user-heatmap]'), { timeout: 10_000 })
       .toBeGreaterThan(3);
+    // This account's own rule settings in the rules' form: only what differs is saved.
+    const accountKey = decodeURIComponent(page.url().split('/users/')[1]!);
+    await page.click('[data-testid=override-toggle-concurrentStreams]');
+    await page.fill('[data-testid=override-concurrentStreams] input[name="concurrentStreams.maxStreams"]', '5');
+    await page.click('[data-testid=overrides] button[type=submit]');
+    await expect.poll(() => page.textContent('[data-testid=overrides-note]')).toBe('Saved');
+    const saved = await page.evaluate(
+      (key) =>
+        fetch('/api/v1/rules')
+          .then((r) => r.json())
+          .then((r: { accounts: Record<string, unknown> }) => r.accounts[key]),
+      accountKey,
+    );
+    expect(saved).toEqual({ concurrentStreams: { maxStreams: 5 } });
     // A profile reads as one: no two sections of one name, every table with its column headings.
     const headings = await page.locator('main h2').allTextContents();
     expect(new Set(headings).size, headings.join(' | ')).toBe(headings.length);

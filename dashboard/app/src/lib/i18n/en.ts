@@ -207,7 +207,9 @@ export const en = {
   'users.map': 'Where they watch',
   'users.recentPlays': 'Recent plays',
   'users.overrides': 'Rule overrides for this user',
-  'users.overridesHelp': 'JSON, e.g. {"concurrentStreams": {"maxStreams": 5}}; empty clears them.',
+  'users.overridesHelp':
+    "Each rule follows the install's settings unless it is set apart for this account; only what differs is kept.",
+  'users.overrideDiffers': 'Different for this account',
   'violations.title': 'Violations',
   'violations.open': 'Open',
   'violations.acknowledged': 'Acknowledged',
