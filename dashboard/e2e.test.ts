@@ -363,6 +363,13 @@ describe('dashboard in Chromium', () => {
     const peak = '[role=img][aria-label="Concurrent streams peak"]';
     await page.waitForSelector(`${peak} canvas`);
     await expect.poll(() => pixelsOfColour(page, peak, [59, 130, 246]), { timeout: 10_000 }).toBeGreaterThan(20);
+    // The panels for what the API knew but the page did not show: each has data to draw.
+    for (const panel of ['Cities', 'Audio codecs', 'Client applications', 'Players', 'Data streamed per day']) {
+      await page.waitForSelector(`[role=img][aria-label="${panel}"] canvas`);
+      expect(await page.locator(`.frame:has([aria-label="${panel}"]) [data-testid=chart-empty]`).count(), panel).toBe(
+        0,
+      );
+    }
     // The API documentation renders under the same policy.
     await page.goto(`${base}/api-docs`);
     await page.waitForSelector('.swagger-ui .info .title');
