@@ -74,66 +74,27 @@ export class ServerHttp {
   async request<T>(path: string, options: RequestOptions = {}): Promise<T> {
     const url = this.url(path, options.query);
     const what = `${options.method ?? 'GET'} ${url.pathname}`;
-    try {
-      return await this.send<T>(url, what, options);
-    } catch (err) {
-      if (err instanceof ServerRequestError) throw err;
-      // The queue's own timeout can win the race against fetch's abort.
-      if ((err as Error).name === 'TimeoutError')
-        throw new ServerRequestError('TIMEOUT', `${what}: no answer within ${this.timeoutMs} ms`, { cause: err });
-      throw err;
-    }
-  }
-
-  private send<T>(url: URL, what: string, options: RequestOptions): Promise<T> {
-    return this.queue.add(
-      async ({ signal }) => {
-        let response: Response;
-        try {
-          response = await fetch(url, {
-            method: options.method ?? 'GET',
-            headers: {
-              Accept: 'application/json',
-              ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
-              ...this.headers(),
-            },
-            body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
-            signal,
-          });
-        } catch (err) {
-          if (signal?.aborted || (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError') {
-            throw new ServerRequestError('TIMEOUT', `${what}: no answer within ${this.timeoutMs} ms`, { cause: err });
-          }
-          const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-          throw new ServerRequestError(
-            'NETWORK',
-            `${what}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
-            { cause: err },
-          );
-        }
-        const text = await readBody(response, what, signal);
-        if (response.status === 401 || response.status === 403) {
-          throw new ServerRequestError('AUTH', `${what}: HTTP ${response.status} (token refused)`, {
-            status: response.status,
-          });
-        }
-        if (!response.ok) {
-          throw new ServerRequestError('HTTP', `${what}: HTTP ${response.status} ${snippet(text)}`, {
-            status: response.status,
-          });
-        }
-        if (options.expect === 'empty' || text.trim() === '') return null as T;
-        try {
-          return JSON.parse(text) as T;
-        } catch (err) {
-          const type = response.headers.get('content-type') ?? 'no content type';
-          throw new ServerRequestError('MALFORMED', `${what}: expected JSON, got ${type}: ${snippet(text)}`, {
-            cause: err,
-          });
-        }
+    const init: RequestInit = {
+      method: options.method ?? 'GET',
+      headers: {
+        Accept: 'application/json',
+        ...(options.body !== undefined ? { 'Content-Type': 'application/json' } : {}),
       },
-      { timeout: this.timeoutMs },
-    ) as Promise<T>;
+      body: options.body !== undefined ? JSON.stringify(options.body) : undefined,
+    };
+    return this.exchange(url, what, init, async (response, signal) => {
+      const text = await readBody(response, what, signal);
+      refuseFailure(response, what, snippet(text));
+      if (options.expect === 'empty' || text.trim() === '') return null as T;
+      try {
+        return JSON.parse(text) as T;
+      } catch (err) {
+        const type = response.headers.get('content-type') ?? 'no content type';
+        throw new ServerRequestError('MALFORMED', `${what}: expected JSON, got ${type}: ${snippet(text)}`, {
+          cause: err,
+        });
+      }
+    });
   }
 
   /**
@@ -143,51 +104,88 @@ export class ServerHttp {
   async image(path: string, query: RequestOptions['query'], maxBytes: number): Promise<FetchedImage> {
     const url = this.url(path, query);
     const what = `GET ${url.pathname}`;
-    return this.queue.add(
-      async ({ signal }) => {
-        let response: Response;
-        try {
-          response = await fetch(url, { headers: { Accept: 'image/*', ...this.headers() }, signal });
-        } catch (err) {
-          throw new ServerRequestError('NETWORK', `${what}: ${(err as Error).message}`, { cause: err });
+    return this.exchange(url, what, { headers: { Accept: 'image/*' } }, async (response) => {
+      if (!response.ok) await response.body?.cancel();
+      refuseFailure(response, what);
+      const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+      if (!IMAGE_TYPES.has(contentType)) {
+        await response.body?.cancel();
+        throw new ServerRequestError(
+          'MALFORMED',
+          `${what}: expected an image, got ${contentType || 'no content type'}`,
+        );
+      }
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      const reader = response.body?.getReader();
+      for (let part = await reader?.read(); reader && part && !part.done; part = await reader.read()) {
+        size += part.value.byteLength;
+        if (size > maxBytes) {
+          await reader.cancel().catch(() => {});
+          throw new ServerRequestError('MALFORMED', `${what}: image larger than ${maxBytes} bytes`);
         }
-        if (response.status === 401 || response.status === 403)
-          throw new ServerRequestError('AUTH', `${what}: HTTP ${response.status} (token refused)`, {
-            status: response.status,
-          });
-        if (!response.ok) {
-          await response.body?.cancel();
-          throw new ServerRequestError('HTTP', `${what}: HTTP ${response.status}`, { status: response.status });
-        }
-        const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim().toLowerCase();
-        if (!IMAGE_TYPES.has(contentType)) {
-          await response.body?.cancel();
-          throw new ServerRequestError(
-            'MALFORMED',
-            `${what}: expected an image, got ${contentType || 'no content type'}`,
-          );
-        }
-        const chunks: Uint8Array[] = [];
-        let size = 0;
-        const reader = response.body?.getReader();
-        for (let part = await reader?.read(); reader && part && !part.done; part = await reader.read()) {
-          size += part.value.byteLength;
-          if (size > maxBytes) {
-            await reader.cancel().catch(() => {});
-            throw new ServerRequestError('MALFORMED', `${what}: image larger than ${maxBytes} bytes`);
+        chunks.push(part.value);
+      }
+      return { bytes: Buffer.concat(chunks), contentType };
+    });
+  }
+
+  /**
+   * One request through the server's queue, with the server's headers: a failure to get an answer
+   * classified (TIMEOUT or NETWORK), then `read` makes what the caller wants of the answer.
+   */
+  private async exchange<T>(
+    url: URL,
+    what: string,
+    init: RequestInit,
+    read: (response: Response, signal: AbortSignal | undefined) => Promise<T>,
+  ): Promise<T> {
+    const timedOut = (err: unknown) =>
+      new ServerRequestError('TIMEOUT', `${what}: no answer within ${this.timeoutMs} ms`, { cause: err });
+    try {
+      return (await this.queue.add(
+        async ({ signal }) => {
+          let response: Response;
+          try {
+            response = await fetch(url, { ...init, headers: { ...init.headers, ...this.headers() }, signal });
+          } catch (err) {
+            if (signal?.aborted || (err as Error).name === 'TimeoutError' || (err as Error).name === 'AbortError')
+              throw timedOut(err);
+            const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+            throw new ServerRequestError(
+              'NETWORK',
+              `${what}: ${cause?.code ?? cause?.message ?? (err as Error).message}`,
+              { cause: err },
+            );
           }
-          chunks.push(part.value);
-        }
-        return { bytes: Buffer.concat(chunks), contentType };
-      },
-      { timeout: this.timeoutMs },
-    ) as Promise<FetchedImage>;
+          return read(response, signal);
+        },
+        { timeout: this.timeoutMs },
+      )) as T;
+    } catch (err) {
+      if (err instanceof ServerRequestError) throw err;
+      // The queue's own timeout can win the race against fetch's abort.
+      if ((err as Error).name === 'TimeoutError') throw timedOut(err);
+      throw err;
+    }
   }
 
   /** Drops queued requests (in-flight ones finish or time out). */
   clear(): void {
     this.queue.clear();
   }
+}
+
+/** A refused token (401, 403) or any other answer that is not a success, as an error. */
+function refuseFailure(response: Response, what: string, detail?: string): void {
+  if (response.status === 401 || response.status === 403)
+    throw new ServerRequestError('AUTH', `${what}: HTTP ${response.status} (token refused)`, {
+      status: response.status,
+    });
+  if (!response.ok)
+    throw new ServerRequestError('HTTP', `${what}: HTTP ${response.status}${detail ? ` ${detail}` : ''}`, {
+      status: response.status,
+    });
 }
 
 async function readBody(response: Response, what: string, signal: AbortSignal | undefined): Promise<string> {
