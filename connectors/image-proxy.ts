@@ -21,8 +21,6 @@ export class ImageProxy {
   private readonly inFlight = new Map<string, Promise<FetchedImage>>();
   private readonly clients = new Map<string, { key: string; client: MediaServerClient }>();
   private cachedBytes = 0;
-  hits = 0;
-  misses = 0;
 
   constructor(
     private readonly options: {
@@ -33,23 +31,17 @@ export class ImageProxy {
     },
   ) {}
 
-  get cacheBytes(): number {
-    return this.cachedBytes;
-  }
-
   async get(serverId: string, ref: string, width: number): Promise<FetchedImage> {
     const served = servedWidth(width);
     const key = `${serverId}\0${ref}\0${served}`;
     const cached = this.cache.get(key);
     if (cached) {
-      this.hits++;
       this.cache.delete(key);
       this.cache.set(key, cached);
       return cached;
     }
     const pending = this.inFlight.get(key);
     if (pending) return pending;
-    this.misses++;
     const fetching = this.fetch(serverId, ref, served).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, fetching);
     const image = await fetching;

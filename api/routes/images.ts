@@ -9,9 +9,9 @@ import { errors } from '../contract.ts';
 
 export async function imageRoutes(
   app: FastifyInstance,
-  { registry, clientId, proxy }: { registry: ServerRegistry; clientId: string; proxy?: ImageProxy },
+  { registry, clientId }: { registry: ServerRegistry; clientId: string },
 ): Promise<void> {
-  const images = proxy ?? new ImageProxy({ servers: () => registry.list(), clientId });
+  const images = new ImageProxy({ servers: () => registry.list(), clientId });
   app.addHook('onClose', async () => images.close());
 
   app.get<{ Params: { id: string }; Querystring: { ref: string; width?: number } }>(
