@@ -31,6 +31,14 @@ export const DECISIONS: Record<string, MessageKey> = {
   UNKNOWN: 'decision.unknown',
 };
 
+/** How a play is delivered as a whole: transcoded (video or audio), remuxed, or played as it is. */
+export function delivery(play: {
+  isTranscode: boolean;
+  videoDecision: string;
+}): 'TRANSCODE' | 'DIRECT_STREAM' | 'DIRECT_PLAY' {
+  return play.isTranscode ? 'TRANSCODE' : play.videoDecision === 'DIRECT_STREAM' ? 'DIRECT_STREAM' : 'DIRECT_PLAY';
+}
+
 /** What a playback event says happened. */
 export const EVENT_TYPES: Record<string, MessageKey> = {
   STARTED: 'event.started',
