@@ -28,16 +28,13 @@ export interface Finding {
 
 const KM_PER_MILE = 1.609344;
 
-/** A distance in the install's unit: "5,265 km" or "3,272 mi". */
-export function distance(km: number): string {
+/** A distance or speed in the install's unit: "5,265 km", "3,272 mi", "10,530 km/h". */
+function inUnit(km: number, units: { km: MessageKey; mi: MessageKey }): string {
   const miles = session.settings?.distanceUnit === 'mi';
-  return `${count(Math.round(miles ? km / KM_PER_MILE : km))} ${t(miles ? 'unit.mi' : 'unit.km')}`;
+  return `${count(Math.round(miles ? km / KM_PER_MILE : km))} ${t(miles ? units.mi : units.km)}`;
 }
-
-function speed(kmh: number): string {
-  const miles = session.settings?.distanceUnit === 'mi';
-  return `${count(Math.round(miles ? kmh / KM_PER_MILE : kmh))} ${t(miles ? 'unit.mph' : 'unit.km/h')}`;
-}
+const distance = (km: number) => inUnit(km, { km: 'unit.km', mi: 'unit.mi' });
+const speed = (kmh: number) => inUnit(kmh, { km: 'unit.km/h', mi: 'unit.mph' });
 
 function span(ms: number): string {
   const minutes = Math.round(ms / 60_000);
@@ -54,11 +51,10 @@ export function findingSummary(f: Finding): string {
   const places = [...new Set((e.locations ?? []).map(placeOf))];
   const n = e.count ?? null;
   const limit = e.limit ?? null;
-  const line = (key: MessageKey, vars: Record<string, string | number>) => t(key, vars);
   switch (f.rule) {
     case 'IMPOSSIBLE_TRAVEL':
       if (places.length >= 2 && e.distanceKm != null && e.elapsedMs != null && e.speedKmh != null)
-        return line('summary.travel', {
+        return t('summary.travel', {
           from: places[0]!,
           to: places[places.length - 1]!,
           distance: distance(e.distanceKm),
@@ -68,27 +64,27 @@ export function findingSummary(f: Finding): string {
       break;
     case 'SIMULTANEOUS_LOCATIONS':
       if (places.length >= 2 && e.distanceKm != null)
-        return line('summary.simultaneous', {
+        return t('summary.simultaneous', {
           places: places.join(t('summary.and')),
           distance: distance(e.distanceKm),
         });
       break;
     case 'CONCURRENT_STREAMS':
-      if (n !== null && limit !== null) return line('summary.concurrent', { n, limit });
+      if (n !== null && limit !== null) return t('summary.concurrent', { n, limit });
       break;
     case 'DEVICE_VELOCITY':
       if (n !== null && limit !== null && e.windowMs != null) {
         const hours = Math.round(e.windowMs / 3_600_000);
         const devices = e.deviceIds?.length === n;
-        return line(devices ? 'summary.devices' : 'summary.addresses', { n, hours, limit });
+        return t(devices ? 'summary.devices' : 'summary.addresses', { n, hours, limit });
       }
       break;
     case 'GEO_RESTRICTION':
       if (places.length >= 1)
-        return line('summary.geo', { place: places[0]!, country: e.locations?.[0]?.countryCode ?? '' });
+        return t('summary.geo', { place: places[0]!, country: e.locations?.[0]?.countryCode ?? '' });
       break;
     case 'ACCOUNT_INACTIVITY':
-      if (n !== null && limit !== null) return line('summary.inactive', { n, limit });
+      if (n !== null && limit !== null) return t('summary.inactive', { n, limit });
       break;
   }
   return f.summary;
