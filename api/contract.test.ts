@@ -173,6 +173,28 @@ it('answers every GET route with the same shapes as before', async () => {
   await expect(JSON.stringify(shapes, null, 2) + '\n').toMatchFileSnapshot('./__snapshots__/get-routes.json');
 });
 
+it('gives every time as ISO 8601 with its zone, in every GET answer', async () => {
+  const to = history.end;
+  const from = to - 40 * 86_400_000;
+  const times: string[] = [];
+  const collect = (value: unknown): void => {
+    if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}/.test(value)) times.push(value);
+    else if (value && typeof value === 'object') Object.values(value).forEach(collect);
+  };
+  // A long period (daily buckets) and a day (hourly buckets: instants, not dates).
+  const reads = getPaths().flatMap(({ path, ranged }) =>
+    ranged ? [`${path}?from=${from}&to=${to}`, `${path}?from=${to - 86_400_000}&to=${to}`] : [path],
+  );
+  for (const path of reads) {
+    if (path.startsWith('/api-docs') || path === '/metrics' || path === '/api/v1/backup') continue;
+    const response = await fetch(base + path, { headers: { cookie } });
+    if (response.headers.get('content-type')?.includes('json')) collect(await response.json());
+  }
+  // Plays, users, violations, trust changes, deliveries, tokens, sessions, settings: many kinds.
+  expect(times.length).toBeGreaterThan(100);
+  expect(times.filter((t) => !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(t))).toEqual([]);
+});
+
 it('honours every documented limit: no list in the answer is longer than asked', async () => {
   const to = history.end;
   const from = to - 40 * 86_400_000;

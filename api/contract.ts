@@ -79,7 +79,7 @@ const playFields = {
   container: Type.String(),
 };
 
-/** One play, as stored: times are ClickHouse UTC text ("2026-11-26 20:00:00.000"). */
+/** One play, as stored: times are ISO 8601 in UTC ("2026-11-26T20:00:00.000Z"). */
 const Session = Type.Object(
   {
     ...playFields,
@@ -198,3 +198,28 @@ const shapesMatch: [
   Same<Static<typeof Overview>, Awaited<ReturnType<SessionQueries['overview']>>>,
 ] = [true, true, true, true];
 void shapesMatch;
+
+export { MapPlaces, RankedAnswers, SeriesAnswers } from './contract/analytics.ts';
+export {
+  Dismissed,
+  PeopleList,
+  PeopleSuggestions,
+  Person,
+  PersonDetail,
+  PersonOrDissolved,
+  Dissolved,
+  TrustAdjusted,
+  UserProfile,
+  ViolationList,
+  ViolationReviewed,
+  ViolationsReviewed,
+} from './contract/people.ts';
+export { Distribution, HeldItems, Libraries, MostWatched, NeverWatched } from './contract/library.ts';
+export {
+  ConnectionTestResult,
+  PlexPin,
+  PlexServersFound,
+  SavedServer,
+  ServerList,
+  ServerStatusList,
+} from './contract/servers.ts';

@@ -56,7 +56,7 @@ export function viewFromEvent(e: PlaybackEvent, where: GeoLocation | null): Live
   });
 }
 
-const ms = (chTime: string) => Date.parse(`${chTime.replace(' ', 'T')}Z`);
+const ms = (isoTime: string) => Date.parse(isoTime);
 
 export function viewFromRow(r: SessionRow): LiveSessionView {
   return withNetwork({

@@ -169,8 +169,8 @@ afterAll(async () => {
 type Rows = Array<Record<string, number | string | null>>;
 const total = (rows: Rows, field = 'plays') => rows.reduce((n, r) => n + Number(r[field]), 0);
 
-/** The history pages of the range, all of them. */
-async function historyRows(from: number, to: number): Promise<Rows> {
+/** The history pages of the range, all of them, narrowed as an analytics panel's link narrows them. */
+async function historyRows(from: number, to: number, narrow: Record<string, string> = {}): Promise<Rows> {
   const out: Rows = [];
   let cursor: string | null = null;
   do {
@@ -178,6 +178,7 @@ async function historyRows(from: number, to: number): Promise<Rows> {
       from,
       to,
       limit: 500,
+      ...narrow,
       ...(cursor ? { cursor } : {}),
     });
     out.push(...page.sessions);
@@ -252,5 +253,38 @@ describe('numbers agree on every surface', () => {
         rows.filter((r) => r.serverId === 'plex-live' && r.title === item.title).length,
       );
     expect(most.find((m) => m.title === heat.title)?.plays).toBe(1);
+  });
+
+  it("each analytics panel's row opens a history of as many plays as it counts", async () => {
+    const from = startOfDay(now, tz, -29);
+    const to = Date.now() + 1;
+    const data = async (name: string) =>
+      (await get<{ data: Rows }>(`/api/v1/analytics/${name}`, { from, to, tz, limit: 100 })).data;
+    // What the dashboard's panels link to (dashboard/app/src/lib/history-links.ts), per panel.
+    const panels: Record<string, (r: Rows[number]) => Record<string, string>> = {
+      platforms: (r) => ({ platform: String(r.key) }),
+      products: (r) => ({ product: String(r.key) }),
+      players: (r) => ({ player: String(r.key) }),
+      decisions: (r) => ({ delivery: String(r.key) }),
+      resolutions: (r) => ({ sourceResolution: String(r.source), streamResolution: String(r.stream) }),
+      'video-codecs': (r) => ({ sourceVideoCodec: String(r.source), streamVideoCodec: String(r.stream) }),
+      'audio-codecs': (r) => ({ sourceAudioCodec: String(r.source), streamAudioCodec: String(r.stream) }),
+      countries: (r) => ({ country: String(r.countryCode) }),
+      cities: (r) => ({ country: String(r.countryCode), city: String(r.city) }),
+      'top-users': (r) => ({ accounts: String(r.accountKey) }),
+      'top-titles': (r) => ({ titleKey: String(r.titleKey) }),
+    };
+    let narrowed = 0;
+    for (const [name, link] of Object.entries(panels)) {
+      const list = (await data(name)).filter((r) => Number(r.plays) > 0);
+      expect(list.length, name).toBeGreaterThan(0);
+      for (const row of list) {
+        const rows = await historyRows(from, to, link(row));
+        expect(rows.length, `${name} ${JSON.stringify(link(row))}`).toBe(Number(row.plays));
+        if (list.length > 1) narrowed++;
+      }
+    }
+    // Most panels have several rows, so a filter that did nothing would count every play and fail.
+    expect(narrowed).toBeGreaterThan(10);
   });
 });

@@ -201,8 +201,7 @@ describe('warehouse analytics over a known history', () => {
     expect(result.every((r) => r.peakTranscodes <= r.peakStreams)).toBe(true);
 
     // A short period is drawn by the hour (by the minute under 6 hours), not as one point a day.
-    const hour = (minute: number) =>
-      new Date(Math.floor(minute / 60) * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
+    const hour = (minute: number) => new Date(Math.floor(minute / 60) * 3_600_000).toISOString().replace('.000Z', 'Z');
     const lastDay = Math.floor(history.end / 60_000) - 2 * 24 * 60;
     const hourly = new Map<string, number>();
     for (const [minute, plays] of perMinute)
@@ -211,7 +210,7 @@ describe('warehouse analytics over a known history', () => {
     expect(twoDays.map((r) => [r.period, r.peakStreams])).toEqual([...hourly].sort((a, b) => (a[0] < b[0] ? -1 : 1)));
     expect(twoDays.length).toBeGreaterThan(2);
     const byMinute = await analytics().concurrencyPeaks({ from: history.end - 3_600_000, to: history.end });
-    expect(byMinute.every((r) => /:\d\d:00$/.test(r.period))).toBe(true);
+    expect(byMinute.every((r) => /:\d\d:00Z$/.test(r.period))).toBe(true);
   });
 
   it('server bandwidth per minute, hour or day, the bucket fitting the period by default', async () => {
@@ -233,7 +232,7 @@ describe('warehouse analytics over a known history', () => {
           peak: [...servers.values()].reduce((sum, list) => sum + Math.max(...list), 0),
         }));
     };
-    const text = (at: number) => new Date(at).toISOString().replace('T', ' ').slice(0, 19);
+    const text = (at: number) => new Date(at).toISOString().replace('.000Z', 'Z');
     const hourly = buckets(3_600_000);
     const byHour = await analytics().bandwidth(range, 'hour');
     expect(byHour.map(({ period, avgKbps, peakKbps }) => ({ period, avgKbps, peakKbps }))).toEqual(

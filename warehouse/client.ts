@@ -34,11 +34,14 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Settings both modes share, so a query returns the same JSON from either: the embedded engine
- * would otherwise print 64-bit integers as bare numbers where a server quotes them.
+ * would otherwise print 64-bit integers as bare numbers where a server quotes them. Times come
+ * out as ISO 8601 in UTC with their zone ("2026-11-26T20:00:00.000Z"), which the API passes on
+ * and every reader parses without guessing the zone; they go in in any common layout.
  */
 const SHARED_SETTINGS = {
   output_format_json_quote_64bit_integers: 1,
   date_time_input_format: 'best_effort',
+  date_time_output_format: 'iso',
 } as const;
 
 type ClientConnection = NonNullable<NonNullable<Parameters<typeof createClient>[0]>['connection']>;

@@ -29,7 +29,7 @@ export class ConfigDocuments {
 
   async get<T>(name: string): Promise<StoredDocument<T> | null> {
     const result = await this.warehouse.client.query({
-      query: `SELECT body, toString(version) AS version, toString(updated_at) AS updated_at, updated_by FROM ${this.warehouse.table('config_documents')} FINAL WHERE name = {name:String}`,
+      query: `SELECT body, toString(version) AS version, updated_at, updated_by FROM ${this.warehouse.table('config_documents')} FINAL WHERE name = {name:String}`,
       query_params: { name },
       format: 'JSONEachRow',
     });
@@ -38,7 +38,7 @@ export class ConfigDocuments {
     return {
       body: JSON.parse(row.body) as T,
       version: Number(row.version),
-      updatedAt: `${row.updated_at.replace(' ', 'T')}Z`,
+      updatedAt: row.updated_at,
       updatedBy: row.updated_by,
     };
   }

@@ -4,7 +4,7 @@ import { can } from '../auth/plugin.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { Analytics, type ConcurrencyBucket, type Filters, SessionQueries } from '../../warehouse/queries/index.ts';
 
-import { errors, Overview } from '../contract.ts';
+import { errors, Overview, RankedAnswers, SeriesAnswers } from '../contract.ts';
 import { filters, rangeSchema, type RangeQuery } from './range.ts';
 
 /** The analytics that are ranked lists, which `limit` cuts. */
@@ -83,48 +83,76 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
   for (const [name, s] of Object.entries(series))
     app.get<{ Querystring: RangeQuery & { bucket?: ConcurrencyBucket } }>(
       `/api/v1/analytics/${name}`,
-      { ...can('view'), schema: { summary: s.summary, querystring: query(s.bucket ? { bucket: BUCKET } : {}) } },
+      {
+        ...can('view'),
+        schema: {
+          summary: s.summary,
+          querystring: query(s.bucket ? { bucket: BUCKET } : {}),
+          response: { 200: SeriesAnswers[name as Series], ...errors },
+        },
+      },
       async (request) => {
         const f = filters(request.query);
         return { from: f.from, to: f.to, data: await s.read(f, request.query) };
       },
     );
 
-  // Ranked lists: the first `limit` rows.
-  app.get<{ Params: { name: (typeof RANKED)[number] }; Querystring: RangeQuery & { limit?: number } }>(
-    '/api/v1/analytics/:name',
-    {
-      ...can('view'),
-      schema: {
-        summary: 'A ranked list: qualities, codecs, clients, top users and titles, countries, cities',
-        params: { type: 'object', properties: { name: { type: 'string', enum: [...RANKED] } } },
-        querystring: query({
-          limit: {
-            type: 'integer',
-            minimum: 1,
-            maximum: 100,
-            description:
-              'The first rows of the list (default 10 for top-users and top-titles, every row for the others)',
-          },
-        }),
+  // Ranked lists: the first `limit` rows, one operation each, so each documents its own rows.
+  const ranked: Record<
+    (typeof RANKED)[number],
+    { summary: string; read: (f: Filters, limit?: number) => Promise<unknown> }
+  > = {
+    resolutions: {
+      summary: 'Plays by source and stream resolution',
+      read: (f, l) => analytics.qualityPairs(f, 'resolution', l),
+    },
+    'video-codecs': {
+      summary: 'Plays by source and stream video codec',
+      read: (f, l) => analytics.qualityPairs(f, 'videoCodec', l),
+    },
+    'audio-codecs': {
+      summary: 'Plays by source and stream audio codec',
+      read: (f, l) => analytics.qualityPairs(f, 'audioCodec', l),
+    },
+    platforms: {
+      summary: 'Plays by platform, with devices and accounts',
+      read: (f, l) => analytics.clients(f, 'platform', l),
+    },
+    products: { summary: 'Plays by client application', read: (f, l) => analytics.clients(f, 'product', l) },
+    players: {
+      summary: 'Plays by player (device model or browser)',
+      read: (f, l) => analytics.clients(f, 'player', l),
+    },
+    'top-users': { summary: 'Accounts with the most plays', read: (f, l) => analytics.topUsers(f, l ?? 10) },
+    'top-titles': {
+      summary: 'Series, artists and films with the most plays',
+      read: (f, l) => analytics.topTitles(f, l ?? 10),
+    },
+    countries: { summary: 'Plays by country', read: (f, l) => analytics.geography(f, 'country', l) },
+    cities: { summary: 'Plays by city', read: (f, l) => analytics.geography(f, 'city', l) },
+  };
+  for (const name of RANKED)
+    app.get<{ Querystring: RangeQuery & { limit?: number } }>(
+      `/api/v1/analytics/${name}`,
+      {
+        ...can('view'),
+        schema: {
+          summary: ranked[name].summary,
+          querystring: query({
+            limit: {
+              type: 'integer',
+              minimum: 1,
+              maximum: 100,
+              description:
+                'The first rows of the list (default 10 for top-users and top-titles, every row for the others)',
+            },
+          }),
+          response: { 200: RankedAnswers[name], ...errors },
+        },
       },
-    },
-    async (request) => {
-      const f = filters(request.query);
-      const limit = request.query.limit;
-      const data = await {
-        resolutions: () => analytics.qualityPairs(f, 'resolution', limit),
-        'video-codecs': () => analytics.qualityPairs(f, 'videoCodec', limit),
-        'audio-codecs': () => analytics.qualityPairs(f, 'audioCodec', limit),
-        platforms: () => analytics.clients(f, 'platform', limit),
-        products: () => analytics.clients(f, 'product', limit),
-        players: () => analytics.clients(f, 'player', limit),
-        'top-users': () => analytics.topUsers(f, limit ?? 10),
-        'top-titles': () => analytics.topTitles(f, limit ?? 10),
-        countries: () => analytics.geography(f, 'country', limit),
-        cities: () => analytics.geography(f, 'city', limit),
-      }[request.params.name]();
-      return { from: f.from, to: f.to, data };
-    },
-  );
+      async (request) => {
+        const f = filters(request.query);
+        return { from: f.from, to: f.to, data: await ranked[name].read(f, request.query.limit) };
+      },
+    );
 }

@@ -14,7 +14,8 @@ interface AuditQuery {
   limit?: number;
 }
 
-const CURSOR = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3})\|([0-9a-f-]{36})$/;
+// Cursors from before times were ISO 8601 (a space, no zone) still read.
+const CURSOR = /^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\.\d{3}Z?)\|([0-9a-f-]{36})$/;
 
 export async function auditRoutes(app: FastifyInstance, { audit }: { audit: AuditQueries }): Promise<void> {
   app.get<{ Querystring: AuditQuery }>(

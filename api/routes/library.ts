@@ -5,6 +5,7 @@ import type { Warehouse } from '../../warehouse/client.ts';
 import { LibraryQueries } from '../../warehouse/queries/index.ts';
 import { commaList } from './range.ts';
 import { withItemPoster } from '../poster.ts';
+import { Distribution, errors, HeldItems, Libraries, MostWatched, NeverWatched } from '../contract.ts';
 
 const query = {
   type: 'object',
@@ -26,12 +27,12 @@ export async function libraryRoutes(app: FastifyInstance, { warehouse }: { wareh
   const servers = (q: LibraryQuery) => commaList(q.servers) ?? [];
   app.get<{ Querystring: LibraryQuery }>(
     '/api/v1/library/libraries',
-    { ...can('view'), schema: { querystring: query } },
+    { ...can('view'), schema: { querystring: query, response: { 200: Libraries, ...errors } } },
     async (r) => ({ libraries: await library.libraries(servers(r.query)) }),
   );
   app.get<{ Querystring: LibraryQuery }>(
     '/api/v1/library/distribution',
-    { ...can('view'), schema: { querystring: query } },
+    { ...can('view'), schema: { querystring: query, response: { 200: Distribution, ...errors } } },
     async (r) => ({
       by: r.query.by ?? 'resolution',
       data: await library.distribution(r.query.by ?? 'resolution', servers(r.query)),
@@ -39,12 +40,12 @@ export async function libraryRoutes(app: FastifyInstance, { warehouse }: { wareh
   );
   app.get<{ Querystring: LibraryQuery }>(
     '/api/v1/library/most-watched',
-    { ...can('view'), schema: { querystring: query } },
+    { ...can('view'), schema: { querystring: query, response: { 200: MostWatched, ...errors } } },
     async (r) => ({ items: (await library.mostWatched(r.query.limit ?? 20, servers(r.query))).map(withItemPoster) }),
   );
   app.get<{ Querystring: LibraryQuery }>(
     '/api/v1/library/never-watched',
-    { ...can('view'), schema: { querystring: query } },
+    { ...can('view'), schema: { querystring: query, response: { 200: NeverWatched, ...errors } } },
     async (r) => ({ items: (await library.neverWatched(r.query.limit ?? 100, servers(r.query))).map(withItemPoster) }),
   );
   app.get<{ Querystring: LibraryQuery }>(
@@ -54,6 +55,7 @@ export async function libraryRoutes(app: FastifyInstance, { warehouse }: { wareh
       schema: {
         querystring: query,
         description: 'Items held more than once on one server (the same outside id, or title, year and episode)',
+        response: { 200: HeldItems, ...errors },
       },
     },
     async (r) => ({ items: (await library.duplicates(servers(r.query))).map(withItemPoster) }),
@@ -65,6 +67,7 @@ export async function libraryRoutes(app: FastifyInstance, { warehouse }: { wareh
       schema: {
         querystring: query,
         description: 'Items held on more than one server: the same film or episode, not a duplicate',
+        response: { 200: HeldItems, ...errors },
       },
     },
     async (r) => ({ items: (await library.onSeveralServers(servers(r.query))).map(withItemPoster) }),

@@ -13,6 +13,16 @@ import { ViolationQueries } from '../../warehouse/queries/violations.ts';
 import { can } from '../auth/plugin.ts';
 import type { PlexEmails } from '../../connectors/plex-emails.ts';
 import { accountParam } from './users.ts';
+import {
+  Dismissed,
+  Dissolved,
+  errors,
+  PeopleList,
+  PeopleSuggestions,
+  Person as PersonAnswer,
+  PersonDetail,
+  PersonOrDissolved,
+} from '../contract.ts';
 
 const ACCOUNT_KEY = accountParam.properties.accountKey;
 const VERSION = {
@@ -66,7 +76,7 @@ export async function peopleRoutes(
   };
   const userMap = async () => new Map((await accounts.users()).map((u) => [u.accountKey, u]));
 
-  app.get('/api/v1/people', can('view'), async () => {
+  app.get('/api/v1/people', { ...can('view'), schema: { response: { 200: PeopleList, ...errors } } }, async () => {
     const [{ people: all, version }, byKey] = await Promise.all([people.get(), userMap()]);
     return {
       version,
@@ -76,34 +86,38 @@ export async function peopleRoutes(
     };
   });
 
-  app.get('/api/v1/people/suggestions', can('view'), async () => {
-    const shared = (await rules.get()).rules.exemptions?.trustedDeviceIds ?? [];
-    const [{ people: all, dismissed, version }, candidates, byKey] = await Promise.all([
-      people.get(),
-      links.candidates(Date.now() - SUGGESTION_DAYS * 86_400_000, shared, await emails?.byAccount()),
-      userMap(),
-    ]);
-    const personOf = new Map(Object.values(all).flatMap((p) => p.accountKeys.map((a) => [a, p.personId] as const)));
-    return {
-      version,
-      suggestions: candidates
-        .filter((c) => !dismissed.includes(suggestionKey(c.accountKeys)))
-        // Already one person: nothing to suggest.
-        .filter((c) => new Set(c.accountKeys.map((a) => personOf.get(a) ?? a)).size > 1)
-        .map((c) => ({
-          key: suggestionKey(c.accountKeys),
-          accounts: c.accountKeys.map((a) => ({
-            ...(byKey.get(a) ?? { accountKey: a }),
-            personId: personOf.get(a) ?? null,
+  app.get(
+    '/api/v1/people/suggestions',
+    { ...can('view'), schema: { response: { 200: PeopleSuggestions, ...errors } } },
+    async () => {
+      const shared = (await rules.get()).rules.exemptions?.trustedDeviceIds ?? [];
+      const [{ people: all, dismissed, version }, candidates, byKey] = await Promise.all([
+        people.get(),
+        links.candidates(Date.now() - SUGGESTION_DAYS * 86_400_000, shared, await emails?.byAccount()),
+        userMap(),
+      ]);
+      const personOf = new Map(Object.values(all).flatMap((p) => p.accountKeys.map((a) => [a, p.personId] as const)));
+      return {
+        version,
+        suggestions: candidates
+          .filter((c) => !dismissed.includes(suggestionKey(c.accountKeys)))
+          // Already one person: nothing to suggest.
+          .filter((c) => new Set(c.accountKeys.map((a) => personOf.get(a) ?? a)).size > 1)
+          .map((c) => ({
+            key: suggestionKey(c.accountKeys),
+            accounts: c.accountKeys.map((a) => ({
+              ...(byKey.get(a) ?? { accountKey: a }),
+              personId: personOf.get(a) ?? null,
+            })),
+            reasons: c.reasons,
           })),
-          reasons: c.reasons,
-        })),
-    };
-  });
+      };
+    },
+  );
 
   app.get<{ Params: { id: string } }>(
     '/api/v1/people/:id',
-    { ...can('view'), schema: { params: idParam } },
+    { ...can('view'), schema: { params: idParam, response: { 200: PersonDetail, ...errors } } },
     async (request) => {
       const { people: all, version } = await people.get();
       const person = all[request.params.id];
@@ -163,6 +177,7 @@ export async function peopleRoutes(
             version: VERSION,
           },
         },
+        response: { 201: PersonAnswer, ...errors },
       },
     },
     async (request, reply) => {
@@ -191,6 +206,7 @@ export async function peopleRoutes(
           additionalProperties: false,
           properties: { from: idParam.properties.id, version: VERSION },
         },
+        response: { 200: PersonAnswer, ...errors },
       },
     },
     async (request) =>
@@ -212,6 +228,7 @@ export async function peopleRoutes(
           additionalProperties: false,
           properties: { name: { type: 'string', maxLength: 100 }, version: VERSION },
         },
+        response: { 200: PersonAnswer, ...errors },
       },
     },
     async (request) =>
@@ -228,6 +245,7 @@ export async function peopleRoutes(
       schema: {
         params: { ...idParam, properties: { ...idParam.properties, accountKey: ACCOUNT_KEY } },
         querystring: { type: 'object', required: ['version'], properties: { version: VERSION } },
+        response: { 200: PersonOrDissolved, ...errors },
       },
     },
     async (request) => {
@@ -248,6 +266,7 @@ export async function peopleRoutes(
       schema: {
         params: idParam,
         querystring: { type: 'object', required: ['version'], properties: { version: VERSION } },
+        response: { 200: Dissolved, ...errors },
       },
     },
     async (request) => {
@@ -267,6 +286,7 @@ export async function peopleRoutes(
           additionalProperties: false,
           properties: { key: { type: 'string', minLength: 3, maxLength: 5000 } },
         },
+        response: { 200: Dismissed, ...errors },
       },
     },
     async (request) => {

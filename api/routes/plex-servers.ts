@@ -9,6 +9,7 @@ import { AppError } from '../../core/errors.ts';
 import type { SecretBox } from '../../core/secret-box.ts';
 import { can } from '../auth/plugin.ts';
 import { openTransaction, sealTransaction } from '../auth/sealed-transaction.ts';
+import { errors, PlexPin, PlexServersFound, SavedServer } from '../contract.ts';
 
 const TRANSACTION_MS = 30 * 60_000;
 const ID = '^[a-z0-9][a-z0-9_-]{0,63}$';
@@ -42,20 +43,27 @@ export async function plexServerRoutes(app: FastifyInstance, options: PlexServer
     return token ? plexTv.servers(token) : null;
   };
 
-  app.post('/api/v1/servers/plex/pin', can('manage', 'server.plex-pin'), async (_request, reply) => {
-    const pin = await plexTv.createPin();
-    return reply.code(201).send({
-      code: pin.code,
-      authUrl: plexTv.authUrl(pin.code),
-      expiresAt: pin.expiresAt,
-      transaction: sealTransaction(options.secrets, { pinId: pin.id, purpose: 'servers' }),
-    });
-  });
+  app.post(
+    '/api/v1/servers/plex/pin',
+    { ...can('manage', 'server.plex-pin'), schema: { response: { 201: PlexPin, ...errors } } },
+    async (_request, reply) => {
+      const pin = await plexTv.createPin();
+      return reply.code(201).send({
+        code: pin.code,
+        authUrl: plexTv.authUrl(pin.code),
+        expiresAt: pin.expiresAt,
+        transaction: sealTransaction(options.secrets, { pinId: pin.id, purpose: 'servers' }),
+      });
+    },
+  );
 
   // Polled while the person approves the PIN in the Plex app.
   app.post<{ Body: { transaction: string } }>(
     '/api/v1/servers/plex/found',
-    { ...can('manage', 'server.plex-found'), schema: { body: transactionBody } },
+    {
+      ...can('manage', 'server.plex-found'),
+      schema: { body: transactionBody, response: { 200: PlexServersFound, ...errors } },
+    },
     async (request) => {
       const servers = await serversOf(request.body.transaction);
       if (!servers) {
@@ -87,6 +95,7 @@ export async function plexServerRoutes(app: FastifyInstance, options: PlexServer
             name: { type: 'string', maxLength: 200 },
           },
         },
+        response: { 201: SavedServer, ...errors },
       },
     },
     async (request, reply) => {

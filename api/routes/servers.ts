@@ -5,6 +5,8 @@ import { UnknownServerError } from '../../connectors/config.ts';
 import type { ConnectorStatus } from '../../connectors/server-connector.ts';
 import { testConnection, type ServerRegistry } from '../../connectors/server-registry.ts';
 import { AppError } from '../../core/errors.ts';
+import Type from 'typebox';
+import { ConnectionTestResult, errors, SavedServer, ServerList, ServerStatusList } from '../contract.ts';
 
 export interface ServersOptions {
   registry: ServerRegistry;
@@ -41,9 +43,13 @@ export async function serversRoutes(
   { registry, clientId, serverStatus }: ServersOptions,
 ): Promise<void> {
   // Live connector status: none when the connectors run in another process.
-  app.get('/api/v1/servers/status', can('view'), async () => ({ servers: serverStatus?.() ?? [] }));
+  app.get(
+    '/api/v1/servers/status',
+    { ...can('view'), schema: { response: { 200: ServerStatusList, ...errors } } },
+    async () => ({ servers: serverStatus?.() ?? [] }),
+  );
 
-  app.get('/api/v1/servers', can('view'), async () => {
+  app.get('/api/v1/servers', { ...can('view'), schema: { response: { 200: ServerList, ...errors } } }, async () => {
     const status = new Map((serverStatus?.() ?? []).map((s) => [s.serverId, s]));
     const servers = await registry.listPublic();
     return {
@@ -63,6 +69,7 @@ export async function serversRoutes(
           additionalProperties: false,
           properties: serverProperties,
         },
+        response: { 201: SavedServer, ...errors },
       },
     },
     async (request, reply) => reply.code(201).send(await registry.save(request.body, request.user ?? 'api', 'add')),
@@ -72,7 +79,11 @@ export async function serversRoutes(
     '/api/v1/servers/:id',
     {
       ...can('manage', 'server.change'),
-      schema: { params: idParam, body: { type: 'object', additionalProperties: false, properties: serverProperties } },
+      schema: {
+        params: idParam,
+        body: { type: 'object', additionalProperties: false, properties: serverProperties },
+        response: { 200: SavedServer, ...errors },
+      },
     },
     async (request) => {
       const { id } = request.params;
@@ -84,7 +95,10 @@ export async function serversRoutes(
 
   app.delete<{ Params: { id: string } }>(
     '/api/v1/servers/:id',
-    { ...can('manage', 'server.remove'), schema: { params: idParam } },
+    {
+      ...can('manage', 'server.remove'),
+      schema: { params: idParam, response: { 204: Type.Null({ description: 'Removed' }), ...errors } },
+    },
     async (request, reply) => {
       await registry.remove(request.params.id, request.user ?? 'api');
       return reply.code(204).send();
@@ -102,6 +116,7 @@ export async function serversRoutes(
           additionalProperties: false,
           properties: { type: serverProperties.type, url: serverProperties.url, token: serverProperties.token },
         },
+        response: { 200: ConnectionTestResult, ...errors },
       },
     },
     async (request) => testConnection(request.body, clientId),
@@ -109,7 +124,10 @@ export async function serversRoutes(
 
   app.post<{ Params: { id: string } }>(
     '/api/v1/servers/:id/test',
-    { ...can('manage', 'server.test'), schema: { params: idParam } },
+    {
+      ...can('manage', 'server.test'),
+      schema: { params: idParam, response: { 200: ConnectionTestResult, ...errors } },
+    },
     async (request) => {
       const server = (await registry.list()).find((s) => s.id === request.params.id);
       if (!server) throw new UnknownServerError(request.params.id);

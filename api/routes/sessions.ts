@@ -3,8 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { can } from '../auth/plugin.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
-import { SessionQueries } from '../../warehouse/queries/index.ts';
-import { ActiveSessions, errors, SessionDetail, SessionPage } from '../contract.ts';
+import { DELIVERIES, HISTORY_FILTERS, SessionQueries, type HistoryFilter } from '../../warehouse/queries/index.ts';
+import { ActiveSessions, errors, MapPlaces, SessionDetail, SessionPage } from '../contract.ts';
 import { filters, rangeSchema, type RangeQuery } from './range.ts';
 import { withNetwork } from '../network-view.ts';
 import { withPoster } from '../poster.ts';
@@ -20,7 +20,7 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
     }),
   );
 
-  app.get<{ Querystring: RangeQuery & { search?: string; cursor?: string; limit?: number } }>(
+  app.get<{ Querystring: RangeQuery & HistoryFilter & { search?: string; cursor?: string; limit?: number } }>(
     '/api/v1/sessions/history',
     {
       ...can('view'),
@@ -32,17 +32,35 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
             search: { type: 'string', maxLength: 200 },
             cursor: { type: 'string', maxLength: 500 },
             limit: { type: 'integer', minimum: 1, maximum: 500 },
+            ...Object.fromEntries(
+              Object.keys(HISTORY_FILTERS).map((name) => [
+                name,
+                { type: 'string', maxLength: 200, description: 'Only plays with exactly this value' },
+              ]),
+            ),
+            delivery: {
+              type: 'string',
+              enum: [...DELIVERIES],
+              description: 'Only plays transcoded (video or audio), remuxed, or played as they are',
+            },
+            titleKey: {
+              type: 'string',
+              maxLength: 600,
+              description: 'Only plays of this title: the `titleKey` of a row of analytics/top-titles',
+            },
           },
         },
         response: { 200: SessionPage, ...errors },
       },
     },
     async (request) => {
-      const page = await sessions.history(filters(request.query), {
-        search: request.query.search,
-        cursor: request.query.cursor,
-        limit: request.query.limit,
-      });
+      const { search, cursor, limit, ...rest } = request.query;
+      const filter = Object.fromEntries(
+        [...Object.keys(HISTORY_FILTERS), 'delivery', 'titleKey'].flatMap((name) =>
+          rest[name as keyof typeof rest] === undefined ? [] : [[name, rest[name as keyof typeof rest]]],
+        ),
+      ) as HistoryFilter;
+      const page = await sessions.history(filters(request.query), { search, cursor, limit, filter });
       return { ...page, sessions: page.sessions.map((s) => withPoster(withNetwork(s))) };
     },
   );
@@ -85,6 +103,7 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
           ...rangeSchema,
           properties: { ...rangeSchema.properties, limit: { type: 'integer', minimum: 1, maximum: 20000 } },
         },
+        response: { 200: MapPlaces, ...errors },
       },
     },
     async (request) => {

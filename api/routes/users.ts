@@ -5,7 +5,7 @@ import { AppError } from '../../core/errors.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { PeopleQueries } from '../../warehouse/queries/people.ts';
 import type { TrustAdjustmentStore } from '../../pipeline/trust-adjustments.ts';
-import { errors, UserList } from '../contract.ts';
+import { errors, TrustAdjusted, UserList, UserProfile } from '../contract.ts';
 
 export const accountParam = {
   type: 'object',
@@ -24,7 +24,7 @@ export async function userRoutes(
 
   app.get<{ Params: { accountKey: string } }>(
     '/api/v1/users/:accountKey',
-    { ...can('view'), schema: { params: accountParam } },
+    { ...can('view'), schema: { params: accountParam, response: { 200: UserProfile, ...errors } } },
     async (request) => {
       const profile = await people.profile(request.params.accountKey);
       if (!profile) throw new AppError('not-found', `No user "${request.params.accountKey}".`);
@@ -39,6 +39,7 @@ export async function userRoutes(
       ...can('manage', 'trust.change'),
       schema: {
         params: accountParam,
+        response: { 202: TrustAdjusted, ...errors },
         body: {
           type: 'object',
           required: ['action', 'reason'],

@@ -9,6 +9,7 @@ import type { FalseAlarmStore } from '../../pipeline/false-alarms.ts';
 import { RuleIdValues, SeverityValues } from '../../schemas/index.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { ViolationQueries, type ViolationFilter, type ViolationStatus } from '../../warehouse/queries/violations.ts';
+import { errors, ViolationList, ViolationReviewed, ViolationsReviewed } from '../contract.ts';
 
 const STATUSES = ['OPEN', 'ACKNOWLEDGED', 'DISMISSED', 'FALSE_ALARM'] as const;
 /** The most a bulk action changes at once. */
@@ -85,6 +86,7 @@ export async function violationRoutes(
           type: 'object',
           properties: { ...filterProperties, limit: { type: 'integer', minimum: 1, maximum: 500 } },
         },
+        response: { 200: ViolationList, ...errors },
       },
     },
     async (request) => ({ violations: await violations.list(toFilter(request.query), request.query.limit ?? 100) }),
@@ -105,6 +107,7 @@ export async function violationRoutes(
             note: { type: 'string', maxLength: 1000 },
           },
         },
+        response: { 200: ViolationReviewed, ...errors },
       },
     },
     async (request) => {
@@ -132,6 +135,7 @@ export async function violationRoutes(
             note: { type: 'string', maxLength: 1000 },
           },
         },
+        response: { 200: ViolationsReviewed, ...errors },
       },
     },
     async (request) => {

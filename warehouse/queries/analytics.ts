@@ -202,16 +202,16 @@ export class Analytics {
     const period = { minute: local, hour: `toStartOfHour(${local})`, day: `toDate(minute, {tz:String})` }[bucket];
     const list = await rows<Record<string, string>>(
       this.w,
-      `SELECT toString(${period}) AS period_text, toString(toDate(minute, {tz:String})) AS day_text, max(streams) AS peak, max(transcodes) AS peak_t FROM (
+      `SELECT ${period} AS period_at, toString(toDate(minute, {tz:String})) AS day_text, max(streams) AS peak, max(transcodes) AS peak_t FROM (
          SELECT minute, sum(s) AS streams, sum(t) AS transcodes FROM (
            SELECT minute, server_id, uniqMerge(streams) AS s, uniqMerge(transcodes) AS t
            FROM ${this.w.table('concurrency_minutely')} WHERE ${where('minute', 'minute', f)} GROUP BY minute, server_id)
          GROUP BY minute)
-       GROUP BY period_text, day_text ORDER BY period_text`,
+       GROUP BY period_at, day_text ORDER BY period_at`,
       filterParams(f),
     );
     return list.map((r) => ({
-      period: r.period_text!,
+      period: r.period_at!,
       day: r.day_text!,
       peakStreams: num(r.peak),
       peakTranscodes: num(r.peak_t),
@@ -238,14 +238,14 @@ export class Analytics {
     const list = await rows<Record<string, string>>(
       this.w,
       // Per bucket of the servers' sum: the average of the sums, the highest peak sum.
-      `SELECT toString(${period}) AS period_text, avg(avg_kbps) AS avg_kbps, max(max_kbps) AS max_kbps, avg(wan_avg) AS wan_avg FROM (
+      `SELECT ${period} AS period_at, avg(avg_kbps) AS avg_kbps, max(max_kbps) AS max_kbps, avg(wan_avg) AS wan_avg FROM (
          SELECT at, sum(avg_kbps) AS avg_kbps, sum(max_kbps) AS max_kbps, sum(wan_avg) AS wan_avg FROM (${perServer}) GROUP BY at)
-       GROUP BY period_text ORDER BY period_text`,
+       GROUP BY period_at ORDER BY period_at`,
       filterParams(f),
     );
     return list.map((r) => ({
-      period: r.period_text!,
-      hour: r.period_text!,
+      period: r.period_at!,
+      hour: r.period_at!,
       avgKbps: Math.round(num(r.avg_kbps)),
       peakKbps: num(r.max_kbps),
       wanAvgKbps: Math.round(num(r.wan_avg)),

@@ -84,12 +84,12 @@ export class AuditQueries {
           : []),
       ...(f.outcome ? ['outcome = {outcome:String}'] : []),
       ...(f.before
-        ? ["(at, audit_id) < (toDateTime64({before_at:String}, 3, 'UTC'), toUUID({before_id:String}))"]
+        ? ["(at, audit_id) < (parseDateTime64BestEffort({before_at:String}, 3, 'UTC'), toUUID({before_id:String}))"]
         : []),
     ];
     const list = await rows<StoredEntry>(
       this.w,
-      `SELECT toString(audit_id) AS id, toString(at) AS at_text, actor, actor_role, via, action, target, outcome,
+      `SELECT toString(audit_id) AS id, at AS at_text, actor, actor_role, via, action, target, outcome,
               status_code, detail, client_ip
        FROM ${this.w.table('audit_log')}
        ${conditions.length ? `WHERE ${conditions.join(' AND ')}` : ''}

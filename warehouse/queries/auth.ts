@@ -48,7 +48,7 @@ interface StoredUser {
 }
 
 const USER_COLUMNS =
-  'username, password_hash, role, auth_source, external_id, toString(created_at) AS created, toString(updated_at) AS updated';
+  'username, password_hash, role, auth_source, external_id, created_at AS created, updated_at AS updated';
 const toUser = (r: StoredUser): UserRow => ({
   username: r.username,
   passwordHash: r.password_hash,
@@ -185,7 +185,7 @@ export class AuthQueries {
       client_ip: string;
     }>(
       this.w,
-      `SELECT session_hash, toString(created_at) AS created, toString(expires_at) AS expires, user_agent, client_ip
+      `SELECT session_hash, created_at AS created, expires_at AS expires, user_agent, client_ip
        FROM ${this.w.table('auth_sessions')} FINAL
        WHERE username = {u:String} AND NOT revoked AND expires_at > now64(3) ORDER BY created_at DESC`,
       { u: username },
@@ -257,7 +257,7 @@ export class AuthQueries {
   async tokensOf(username: string): Promise<TokenRow[]> {
     const list = await rows<{ token_id: string; name: string; role: string; created_at: string }>(
       this.w,
-      `SELECT token_id, name, role, toString(created_at) AS created_at FROM ${this.w.table('api_tokens')} FINAL WHERE username = {u:String} AND NOT revoked ORDER BY created_at`,
+      `SELECT token_id, name, role, created_at AS created_at FROM ${this.w.table('api_tokens')} FINAL WHERE username = {u:String} AND NOT revoked ORDER BY created_at`,
       { u: username },
     );
     return list.map((t) => ({ tokenId: t.token_id, name: t.name, role: readRole(t.role), createdAt: t.created_at }));

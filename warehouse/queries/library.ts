@@ -135,7 +135,7 @@ export class LibraryQueries {
       this.w,
       `SELECT l.server_id AS server_id, l.item_id AS item_id, l.item_identity AS identity, l.title AS title, l.grandparent_title AS grandparent_title,
               l.media_type AS media_type, l.year AS year, l.season_number AS season_number, l.episode_number AS episode_number,
-              l.server_id AS image_server, l.image_ref AS image_ref, ifNull(l.size_bytes, 0) AS size, if(isNull(l.added_at), NULL, toString(l.added_at)) AS added_at
+              l.server_id AS image_server, l.image_ref AS image_ref, ifNull(l.size_bytes, 0) AS size, l.added_at AS added_at
        FROM ${CURRENT(this.w)} AS l
        LEFT ANTI JOIN (SELECT DISTINCT server_id, item_id FROM ${this.w.table('item_plays')}) AS p ON p.server_id = l.server_id AND p.item_id = l.item_id
        ORDER BY size DESC, item_id LIMIT {limit:UInt32}`,

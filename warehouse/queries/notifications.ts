@@ -68,7 +68,7 @@ export class NotificationQueries {
   async deliveries(options: { status?: 'SENT' | 'FAILED'; limit: number }): Promise<unknown[]> {
     return rows(
       this.w,
-      `SELECT violation_id AS violationId, channel_id AS channelId, channel_name AS channelName, channel_type AS channelType, status, attempts, last_error AS error, rule, account_key AS accountKey, summary, toString(updated_at) AS at
+      `SELECT violation_id AS violationId, channel_id AS channelId, channel_name AS channelName, channel_type AS channelType, status, attempts, last_error AS error, rule, account_key AS accountKey, summary, updated_at AS at
        FROM ${this.w.table('notification_deliveries')} FINAL WHERE ({status:String} = '' OR status = {status:String})
        ORDER BY updated_at DESC LIMIT {limit:UInt32}`,
       { status: options.status ?? '', limit: options.limit },

@@ -34,7 +34,7 @@ export class PeopleQueries {
     const list = await rows<Record<string, string | number | null>>(
       w,
       `SELECT a.account_key AS account_key, a.server_id AS server_id, a.user_id AS user_id, a.user_name AS user_name,
-              toString(a.first_seen_at) AS first_seen, toString(a.last_seen_at) AS last_seen,
+              a.first_seen_at AS first_seen, a.last_seen_at AS last_seen,
               ifNull(t.score, 100) AS trust_score, ifNull(v.open, 0) AS open_violations
        FROM (SELECT account_key, any(server_id) AS server_id, any(user_id) AS user_id, anyLast(user_name) AS user_name, min(first_seen_at) AS first_seen_at, max(last_seen_at) AS last_seen_at
              FROM ${w.table('accounts')} GROUP BY account_key) AS a
@@ -72,31 +72,31 @@ export class PeopleQueries {
     const account = { account: accountKey };
     const [user] = await rows<Record<string, string>>(
       w,
-      `SELECT account_key, anyLast(user_name) AS user_name, toString(min(first_seen_at)) AS first_seen, toString(max(last_seen_at)) AS last_seen FROM ${w.table('accounts')} WHERE account_key = {account:String} GROUP BY account_key`,
+      `SELECT account_key, anyLast(user_name) AS user_name, min(first_seen_at) AS first_seen, max(last_seen_at) AS last_seen FROM ${w.table('accounts')} WHERE account_key = {account:String} GROUP BY account_key`,
       account,
     );
     if (!user) return null;
     const [devices, locations, violations, trust] = await Promise.all([
       rows(
         w,
-        `SELECT device_id AS deviceId, anyLast(device_name) AS deviceName, anyLast(platform) AS platform, anyLast(product) AS product, toUInt32(count()) AS plays, toString(max(started_at)) AS lastSeenAt
+        `SELECT device_id AS deviceId, anyLast(device_name) AS deviceName, anyLast(platform) AS platform, anyLast(product) AS product, toUInt32(count()) AS plays, max(started_at) AS lastSeenAt
           FROM ${w.table('sessions')} FINAL WHERE account_key = {account:String} GROUP BY device_id ORDER BY max(started_at) DESC LIMIT 100`,
         account,
       ),
       rows(
         w,
-        `SELECT client_ip AS ip, anyLast(country_code) AS countryCode, anyLast(city) AS city, anyLast(latitude) AS latitude, anyLast(longitude) AS longitude, toUInt32(count()) AS observations, toString(max(observed_at)) AS lastSeenAt
+        `SELECT client_ip AS ip, anyLast(country_code) AS countryCode, anyLast(city) AS city, anyLast(latitude) AS latitude, anyLast(longitude) AS longitude, toUInt32(count()) AS observations, max(observed_at) AS lastSeenAt
           FROM ${w.table('playback_events')} WHERE account_key = {account:String} GROUP BY client_ip ORDER BY max(observed_at) DESC LIMIT 200`,
         account,
       ),
       rows(
         w,
-        `SELECT violation_id AS violationId, rule, severity, summary, status, toString(detected_at) AS detectedAt FROM ${w.table('violations')} FINAL WHERE account_key = {account:String} ORDER BY detected_at DESC LIMIT 200`,
+        `SELECT violation_id AS violationId, rule, severity, summary, status, detected_at AS detectedAt FROM ${w.table('violations')} FINAL WHERE account_key = {account:String} ORDER BY detected_at DESC LIMIT 200`,
         account,
       ),
       rows(
         w,
-        `SELECT toString(changed_at) AS changedAt, previous_score AS previousScore, new_score AS newScore, reason, rule, note FROM ${w.table('trust_score_history')} FINAL WHERE account_key = {account:String} ORDER BY changed_at`,
+        `SELECT changed_at AS changedAt, previous_score AS previousScore, new_score AS newScore, reason, rule, note FROM ${w.table('trust_score_history')} FINAL WHERE account_key = {account:String} ORDER BY changed_at`,
         account,
       ),
     ]);

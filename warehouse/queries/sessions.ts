@@ -61,8 +61,8 @@ export interface SessionRow {
 }
 
 // Times are read as text under other names: an alias equal to a column would shadow it in WHERE.
-const COLUMNS = `server_id, account_key, session_key, toString(started_at) AS started_text, toString(last_seen_at) AS last_seen_text,
-  if(isNull(stopped_at), NULL, toString(stopped_at)) AS stopped_text, state, user_name, title, grandparent_title, media_type,
+const COLUMNS = `server_id, account_key, session_key, started_at AS started_text, last_seen_at AS last_seen_text,
+  if(isNull(stopped_at), NULL, stopped_at) AS stopped_text, state, user_name, title, grandparent_title, media_type,
   device_name, player, platform, client_ip, country_code, city, played_ms, position_ms, duration_ms, video_decision,
   is_transcode, bitrate_kbps, bandwidth_kbps, stream_video_resolution, server_type, device_id, product, region, latitude, longitude,
   audio_decision, source_video_resolution, source_video_codec, stream_video_codec, source_audio_codec, stream_audio_codec, year, season_number, episode_number,
@@ -120,6 +120,58 @@ function toSession(r: Record<string, unknown>): SessionRow {
     productVersion: String(r.product_version),
     imageRef: String(r.image_ref ?? ''),
   };
+}
+
+/**
+ * What a history page may be narrowed to, by the columns the analytics panels group plays by, so
+ * that a panel's row opens the plays it counted.
+ */
+export const HISTORY_FILTERS = {
+  mediaType: 'media_type',
+  platform: 'platform',
+  product: 'product',
+  player: 'player',
+  country: 'country_code',
+  city: 'city',
+  sourceResolution: 'source_video_resolution',
+  streamResolution: 'stream_video_resolution',
+  sourceVideoCodec: 'source_video_codec',
+  streamVideoCodec: 'stream_video_codec',
+  sourceAudioCodec: 'source_audio_codec',
+  streamAudioCodec: 'stream_audio_codec',
+} as const;
+
+/** How a play was delivered as a whole, as the decisions panel counts it. */
+export const DELIVERIES = ['TRANSCODE', 'DIRECT_STREAM', 'DIRECT_PLAY'] as const;
+const DELIVERY = `multiIf(is_transcode, 'TRANSCODE', video_decision = 'DIRECT_STREAM', 'DIRECT_STREAM', 'DIRECT_PLAY')`;
+
+/** A title as the top-titles panel groups it: a series or album across its episodes, a film with its year. */
+const TITLE_KEY = `concat(media_type, '|', lowerUTF8(trimBoth(if(grandparent_title != '', grandparent_title, title))), if(media_type IN ('EPISODE', 'TRACK'), '', concat('|', ifNull(toString(year), ''))))`;
+
+export type HistoryFilter = Partial<Record<keyof typeof HISTORY_FILTERS, string>> & {
+  delivery?: (typeof DELIVERIES)[number];
+  /** The `titleKey` of a top-titles row. */
+  titleKey?: string;
+};
+
+function historyConditions(filter: HistoryFilter): { sql: string; params: Record<string, string> } {
+  const conditions: string[] = [];
+  const params: Record<string, string> = {};
+  for (const [name, column] of Object.entries(HISTORY_FILTERS)) {
+    const value = filter[name as keyof typeof HISTORY_FILTERS];
+    if (value === undefined) continue;
+    conditions.push(`${column} = {h_${name}:String}`);
+    params[`h_${name}`] = value;
+  }
+  if (filter.delivery) {
+    conditions.push(`${DELIVERY} = {h_delivery:String}`);
+    params.h_delivery = filter.delivery;
+  }
+  if (filter.titleKey) {
+    conditions.push(`${TITLE_KEY} = {h_title:String}`);
+    params.h_title = filter.titleKey;
+  }
+  return { sql: conditions.map((c) => `AND ${c}`).join(' '), params };
 }
 
 export interface HistoryPage {
@@ -244,23 +296,29 @@ export class SessionQueries {
     };
   }
 
-  /** Plays started in the range, newest first, paged by cursor; `search` matches title, series, user and device. */
+  /**
+   * Plays started in the range, newest first, paged by cursor; `search` matches title, series, user
+   * and device, `filter` narrows to one value of the analytics panels' columns.
+   */
   async history(
     f: Filters,
-    opts: { limit?: number; cursor?: string | null; search?: string } = {},
+    opts: { limit?: number; cursor?: string | null; search?: string; filter?: HistoryFilter } = {},
   ): Promise<HistoryPage> {
     const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
     const after = opts.cursor ? decodeCursor(opts.cursor) : null;
+    const narrowed = historyConditions(opts.filter ?? {});
     const list = await rows<Record<string, unknown>>(
       this.w,
       `SELECT ${COLUMNS} FROM ${this.w.table('sessions')} FINAL
        WHERE ${where('started_at', 'time', f, { accounts: true })}
          AND ({search:String} = '' OR positionCaseInsensitiveUTF8(concat(title, ' ', grandparent_title, ' ', user_name, ' ', device_name), {search:String}) > 0)
-         AND ({has_cursor:Bool} = false OR (started_at, server_id, session_key) < (toDateTime64({c_started:String}, 3, 'UTC'), {c_server:String}, {c_key:String}))
+         ${narrowed.sql}
+         AND ({has_cursor:Bool} = false OR (started_at, server_id, session_key) < (parseDateTime64BestEffort({c_started:String}, 3, 'UTC'), {c_server:String}, {c_key:String}))
        ORDER BY started_at DESC, server_id DESC, session_key DESC
        LIMIT {limit:UInt32}`,
       {
         ...filterParams(f),
+        ...narrowed.params,
         search: opts.search?.trim() ?? '',
         has_cursor: after !== null,
         c_started: after?.[0] ?? '1970-01-01 00:00:00.000',

@@ -52,7 +52,7 @@ export class ViolationQueries {
   async list(filter: ViolationFilter, limit: number): Promise<Array<Record<string, unknown>>> {
     const list = await rows<Record<string, unknown>>(
       this.w,
-      `SELECT violation_id, rule, severity, account_key, server_id, user_name, person_id, toString(detected_at) AS detected, summary, session_keys, trust_penalty, status, evidence_json
+      `SELECT violation_id, rule, severity, account_key, server_id, user_name, person_id, detected_at AS detected, summary, session_keys, trust_penalty, status, evidence_json
        FROM ${this.w.table('violations')} FINAL WHERE ${filterSql} ORDER BY detected_at DESC LIMIT {limit:UInt32}`,
       { ...filterParams(filter), limit },
     );

@@ -71,13 +71,27 @@ export function bytes(n: number): string {
   return `${value.toFixed(value >= 100 || unit === 0 ? 0 : 1)} ${units[unit]}`;
 }
 
-/** Warehouse times ("2026-11-25 21:03:00.000", UTC) or epoch ms, shown in local time. */
+/** An API time (ISO 8601 with its zone, "2026-11-25T21:03:00.000Z") or epoch ms, as epoch ms. */
+export function instant(value: string | number): number {
+  return typeof value === 'number' ? value : Date.parse(value);
+}
+
+/** A time series bucket for an axis: an instant as date and time in the install's zone, a day as it is. */
+export function bucketLabel(value: string): string {
+  if (!value.includes('T')) return value;
+  return new Date(instant(value)).toLocaleString(locale(), {
+    timeZone: displayZone(),
+    month: 'short',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+  });
+}
+
+/** An API time shown in the install's time zone, saying which. */
 export function when(value: string | number | null | undefined): string {
   if (value === null || value === undefined || value === '') return '–';
-  const date =
-    typeof value === 'number'
-      ? new Date(value)
-      : new Date(`${value.replace(' ', 'T')}${value.endsWith('Z') ? '' : 'Z'}`);
+  const date = new Date(instant(value));
   // Every time says its zone: the install's (Settings > General) or the viewer's.
   return date.toLocaleString(locale(), {
     timeZone: displayZone(),

@@ -1,6 +1,6 @@
 // A finding's one-line summary in the viewer's language and distance unit, written from its
 // structured evidence. The stored summary (English, kilometres) is what the rule wrote; it stays
-// the words where the evidence cannot say as much (a rule added later, a household's days).
+// the words where the evidence cannot say as much (a rule added later than this file).
 import { count } from './format.ts';
 import { locale, t, type MessageKey } from './i18n/index.svelte.ts';
 import { session } from './session.svelte.ts';
@@ -23,6 +23,7 @@ export interface Finding {
     limit?: number | null;
     windowMs?: number | null;
     deviceIds?: string[];
+    ips?: string[];
   } | null;
 }
 
@@ -83,6 +84,16 @@ export function findingSummary(f: Finding): string {
       if (places.length >= 1)
         return t('summary.geo', { place: places[0]!, country: e.locations?.[0]?.countryCode ?? '' });
       break;
+    case 'SECOND_HOUSEHOLD':
+      if (places.length >= 2 && e.distanceKm != null && n !== null && limit !== null)
+        return t('summary.household', { a: places[0]!, b: places[1]!, distance: distance(e.distanceKm), n, limit });
+      break;
+    case 'MULTI_ACCOUNT': {
+      const [device, address] = [e.deviceIds?.[0], e.ips?.[0]];
+      if (n !== null && (device || address))
+        return t(device ? 'summary.sharedDevice' : 'summary.sharedAddress', { n, id: (device ?? address)! });
+      break;
+    }
     case 'ACCOUNT_INACTIVITY':
       if (n !== null && limit !== null) return t('summary.inactive', { n, limit });
       break;
