@@ -261,6 +261,31 @@ it('files every /api/v1 operation under its resource, each tag described', () =>
   expect(document.paths['/api/v1/violations/status']!.post!.tags).toEqual(['violations']);
 });
 
+it('declares the answer of every /api/v1 operation: a schema for each success, with an example at the top', () => {
+  const document = app.swagger() as {
+    paths: Record<
+      string,
+      Record<
+        string,
+        { responses?: Record<string, { content?: Record<string, { schema?: unknown; example?: unknown }> }> }
+      >
+    >;
+  };
+  const undeclared: string[] = [];
+  for (const [path, operations] of Object.entries(document.paths)) {
+    if (!path.startsWith('/api/v1/')) continue;
+    for (const [method, operation] of Object.entries(operations)) {
+      const success = Object.entries(operation.responses ?? {}).filter(([status]) => /^2/.test(status));
+      // A 204 has no body; a redirect or a file says so in its own content type.
+      const declared = success.some(
+        ([status, r]) => status === '204' || Object.values(r.content ?? {}).some((c) => c.schema),
+      );
+      if (!declared) undeclared.push(`${method.toUpperCase()} ${path}`);
+    }
+  }
+  expect(undeclared).toEqual([]);
+});
+
 it('shows what the connectors read of a play: network, hardware transcoding, reasons, container, client version, paused time', async () => {
   const response = await fetch(`${base}/api/v1/sessions/plex-home/now`, { headers: { cookie } });
   expect(response.status).toBe(200);

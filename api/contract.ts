@@ -223,3 +223,33 @@ export {
   ServerList,
   ServerStatusList,
 } from './contract/servers.ts';
+export {
+  AuditPage,
+  DashboardUsers,
+  IssuedToken,
+  Me,
+  PasswordChanged,
+  PasswordReset,
+  Removed,
+  Revoked,
+  SavedDashboardUser,
+  SetupState,
+  SignedOut,
+  SignInCheck,
+  SignInMethods,
+  SignInPin,
+  SignInSessions,
+  Tokens,
+  Username,
+} from './contract/auth.ts';
+export { BacktestAnswer, RulesAnswer, RulesPage, SettingsAnswer } from './contract/rules.ts';
+export {
+  BulkDone,
+  Channel,
+  Channels,
+  ChannelTest,
+  Deliveries,
+  Import,
+  Imports,
+  StopRequested,
+} from './contract/operations.ts';

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../core/errors.ts';
 import type { AuditQueries } from '../../warehouse/queries/audit.ts';
 import { can } from '../auth/plugin.ts';
+import { AuditPage, errors } from '../contract.ts';
 
 interface AuditQuery {
   from?: number;
@@ -38,6 +39,7 @@ export async function auditRoutes(app: FastifyInstance, { audit }: { audit: Audi
             limit: { type: 'integer', minimum: 1, maximum: 500 },
           },
         },
+        response: { 200: AuditPage, ...errors },
       },
     },
     async (request) => {

@@ -5,6 +5,7 @@ import type {} from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { can, PUBLIC, SESSION_COOKIE } from '../auth/plugin.ts';
 import type { AuthStore, SessionInfo } from '../auth/store.ts';
+import { errors, Me, PasswordChanged, Revoked, SetupState, SignedOut, SignInSessions, Username } from '../contract.ts';
 import { AppError } from '../../core/errors.ts';
 import { AttemptThrottle } from '../auth/throttle.ts';
 import { signedIn } from '../auth/session-cookie.ts';
@@ -44,7 +45,9 @@ export async function authRoutes(
   let setupQueue: Promise<unknown> = Promise.resolve();
   const perUser = new AttemptThrottle(loginAttemptsPerMinute, 60_000);
 
-  app.get('/api/v1/setup', PUBLIC, async () => ({ needsSetup: !(await store.hasAdmin()) }));
+  app.get('/api/v1/setup', { ...PUBLIC, schema: { response: { 200: SetupState, ...errors } } }, async () => ({
+    needsSetup: !(await store.hasAdmin()),
+  }));
 
   app.post<{ Body: { username: string; password: string } }>(
     '/api/v1/setup',
@@ -55,6 +58,7 @@ export async function authRoutes(
           ...credentials,
           properties: { ...credentials.properties, password: NEW_PASSWORD },
         },
+        response: { 201: Username, ...errors },
       },
     },
     async (request, reply) => {
@@ -71,7 +75,7 @@ export async function authRoutes(
   app.post<{ Body: { username: string; password: string } }>(
     '/api/v1/auth/login',
     {
-      schema: { body: credentials },
+      schema: { body: credentials, response: { 200: Username, ...errors } },
       config: { public: true, audit: 'auth.login', rateLimit: { max: loginAttemptsPerMinute, timeWindow: 60_000 } },
     },
     async (request, reply) => {
@@ -96,14 +100,18 @@ export async function authRoutes(
     },
   );
 
-  app.post('/api/v1/auth/logout', can('view', 'auth.logout'), async (request, reply) => {
-    const cookie = request.cookies[SESSION_COOKIE];
-    if (cookie) await store.revokeSession(cookie);
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
-    return { signedOut: true };
-  });
+  app.post(
+    '/api/v1/auth/logout',
+    { ...can('view', 'auth.logout'), schema: { response: { 200: SignedOut, ...errors } } },
+    async (request, reply) => {
+      const cookie = request.cookies[SESSION_COOKIE];
+      if (cookie) await store.revokeSession(cookie);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return { signedOut: true };
+    },
+  );
 
-  app.get('/api/v1/auth/me', can('view'), async (request) => ({
+  app.get('/api/v1/auth/me', { ...can('view'), schema: { response: { 200: Me, ...errors } } }, async (request) => ({
     username: request.identity!.username,
     role: request.identity!.role,
     via: request.identity!.via,
@@ -124,6 +132,7 @@ export async function authRoutes(
           additionalProperties: false,
           properties: { currentPassword: credentials.properties.password, newPassword: NEW_PASSWORD },
         },
+        response: { 200: PasswordChanged, ...errors },
       },
     },
     async (request) => {
@@ -135,13 +144,17 @@ export async function authRoutes(
     },
   );
 
-  app.get('/api/v1/auth/sessions', can('view'), async (request) => ({
-    sessions: (await store.sessions(request.identity!.username, request.identity!.sessionHash)).map(sessionView),
-  }));
+  app.get(
+    '/api/v1/auth/sessions',
+    { ...can('view'), schema: { response: { 200: SignInSessions, ...errors } } },
+    async (request) => ({
+      sessions: (await store.sessions(request.identity!.username, request.identity!.sessionHash)).map(sessionView),
+    }),
+  );
 
   app.delete<{ Params: { id: string } }>(
     '/api/v1/auth/sessions/:id',
-    { ...can('view', 'auth.session-revoke'), schema: { params: SESSION_ID } },
+    { ...can('view', 'auth.session-revoke'), schema: { params: SESSION_ID, response: { 200: Revoked, ...errors } } },
     async (request) => {
       if (!(await store.revokeUserSession(request.identity!.username, request.params.id)))
         throw new AppError('not-found', 'You have no such session.');
@@ -149,10 +162,14 @@ export async function authRoutes(
     },
   );
 
-  app.post('/api/v1/auth/sign-out-everywhere', can('view', 'auth.sign-out-everywhere'), async (request) => {
-    const { username, sessionHash } = request.identity!;
-    return { signedOut: await store.signOutEverywhere(username, sessionHash) };
-  });
+  app.post(
+    '/api/v1/auth/sign-out-everywhere',
+    { ...can('view', 'auth.sign-out-everywhere'), schema: { response: { 200: SignedOut, ...errors } } },
+    async (request) => {
+      const { username, sessionHash } = request.identity!;
+      return { signedOut: await store.signOutEverywhere(username, sessionHash) };
+    },
+  );
 }
 
 /** A session as its owner sees it: named by the SHA-256 of its cookie, never the cookie. */

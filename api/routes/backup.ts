@@ -20,6 +20,12 @@ export async function backupRoutes(app: FastifyInstance, { warehouse }: { wareho
           additionalProperties: false,
           properties: { history: { type: 'boolean', default: true } },
         },
+        response: {
+          200: {
+            description: 'The archive, streamed',
+            content: { 'application/gzip': { schema: { type: 'string', format: 'binary' } } },
+          },
+        },
       },
     },
     async (request, reply) => {

@@ -7,13 +7,26 @@ import { ROLES, type Role } from '../../core/roles.ts';
 import { can } from '../auth/plugin.ts';
 import type { AuthStore } from '../auth/store.ts';
 import { NEW_PASSWORD, sessionView } from './auth.ts';
+import {
+  DashboardUsers,
+  errors,
+  PasswordReset,
+  Removed,
+  SavedDashboardUser,
+  SignedOut,
+  SignInSessions,
+} from '../contract.ts';
 
 const USERNAME = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^\\s]+$' } as const;
 const ROLE = { type: 'string', enum: [...ROLES] } as const;
 const nameParam = { type: 'object', required: ['username'], properties: { username: USERNAME } } as const;
 
 export async function dashboardUserRoutes(app: FastifyInstance, { store }: { store: AuthStore }): Promise<void> {
-  app.get('/api/v1/dashboard-users', can('owner'), async () => ({ users: await store.users() }));
+  app.get(
+    '/api/v1/dashboard-users',
+    { ...can('owner'), schema: { response: { 200: DashboardUsers, ...errors } } },
+    async () => ({ users: await store.users() }),
+  );
 
   app.post<{ Body: { username: string; password?: string; role: Role; signIn?: 'password' | 'plex' } }>(
     '/api/v1/dashboard-users',
@@ -35,6 +48,7 @@ export async function dashboardUserRoutes(app: FastifyInstance, { store }: { sto
             },
           },
         },
+        response: { 201: SavedDashboardUser, ...errors },
       },
     },
     async (request, reply) => {
@@ -54,6 +68,7 @@ export async function dashboardUserRoutes(app: FastifyInstance, { store }: { sto
       schema: {
         params: nameParam,
         body: { type: 'object', required: ['role'], additionalProperties: false, properties: { role: ROLE } },
+        response: { 200: SavedDashboardUser, ...errors },
       },
     },
     async (request) => store.setRole(request.params.username, request.body.role),
@@ -71,6 +86,7 @@ export async function dashboardUserRoutes(app: FastifyInstance, { store }: { sto
           additionalProperties: false,
           properties: { password: NEW_PASSWORD },
         },
+        response: { 200: PasswordReset, ...errors },
       },
     },
     async (request) => {
@@ -87,7 +103,7 @@ export async function dashboardUserRoutes(app: FastifyInstance, { store }: { sto
 
   app.get<{ Params: { username: string } }>(
     '/api/v1/dashboard-users/:username/sessions',
-    { ...can('owner'), schema: { params: nameParam } },
+    { ...can('owner'), schema: { params: nameParam, response: { 200: SignInSessions, ...errors } } },
     async (request) => ({
       sessions: (await store.sessions(request.params.username, request.identity!.sessionHash)).map(sessionView),
     }),
@@ -95,7 +111,10 @@ export async function dashboardUserRoutes(app: FastifyInstance, { store }: { sto
 
   app.post<{ Params: { username: string } }>(
     '/api/v1/dashboard-users/:username/sign-out-everywhere',
-    { ...can('owner', 'dashboard-user.sign-out-everywhere'), schema: { params: nameParam } },
+    {
+      ...can('owner', 'dashboard-user.sign-out-everywhere'),
+      schema: { params: nameParam, response: { 200: SignedOut, ...errors } },
+    },
     async (request) => ({
       signedOut: await store.signOutEverywhere(
         request.params.username,
@@ -106,7 +125,7 @@ export async function dashboardUserRoutes(app: FastifyInstance, { store }: { sto
 
   app.delete<{ Params: { username: string } }>(
     '/api/v1/dashboard-users/:username',
-    { ...can('owner', 'dashboard-user.remove'), schema: { params: nameParam } },
+    { ...can('owner', 'dashboard-user.remove'), schema: { params: nameParam, response: { 200: Removed, ...errors } } },
     async (request) => {
       await store.deleteUser(request.params.username);
       return { removed: request.params.username };

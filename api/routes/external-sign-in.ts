@@ -8,6 +8,7 @@ import { OIDC_CALLBACK, SignInRefused, type OidcSignIn } from '../auth/oidc.ts';
 import { signedIn } from '../auth/session-cookie.ts';
 import type { AuthStore, ExternalAccount } from '../auth/store.ts';
 import type { PlexSignIn } from '../auth/plex-sign-in.ts';
+import { errors, SignInCheck, SignInMethods, SignInPin } from '../contract.ts';
 
 const TRANSACTION_COOKIE = 'sw_oidc';
 const PLEX_COOKIE = 'sw_plex';
@@ -24,11 +25,15 @@ export async function externalSignInRoutes(
   app: FastifyInstance,
   { store, oidc, plex, secureCookies }: ExternalSignInOptions,
 ): Promise<void> {
-  app.get('/api/v1/auth/methods', { config: { public: true } }, async () => ({
-    password: !oidc?.settings.only,
-    oidc: oidc ? { name: oidc.settings.name } : null,
-    plex: plex ? await plex.available() : false,
-  }));
+  app.get(
+    '/api/v1/auth/methods',
+    { config: { public: true }, schema: { response: { 200: SignInMethods, ...errors } } },
+    async () => ({
+      password: !oidc?.settings.only,
+      oidc: oidc ? { name: oidc.settings.name } : null,
+      plex: plex ? await plex.available() : false,
+    }),
+  );
 
   if (plex) plexRoutes(app, { store, plex, secureCookies });
 
@@ -89,7 +94,10 @@ function plexRoutes(
 ): void {
   app.post(
     `${PLEX_PATH}/pin`,
-    { config: { public: true, audit: 'auth.plex-pin', rateLimit: { max: 10, timeWindow: 60_000 } } },
+    {
+      config: { public: true, audit: 'auth.plex-pin', rateLimit: { max: 10, timeWindow: 60_000 } },
+      schema: { response: { 201: SignInPin, ...errors } },
+    },
     async (_request, reply) => {
       const { transaction, ...pin } = await plex.start();
       reply.setCookie(PLEX_COOKIE, transaction, {
@@ -106,7 +114,10 @@ function plexRoutes(
   // Polled every few seconds while the person approves the PIN in the Plex app.
   app.post(
     `${PLEX_PATH}/check`,
-    { config: { public: true, audit: 'auth.login-plex', rateLimit: { max: 120, timeWindow: 60_000 } } },
+    {
+      config: { public: true, audit: 'auth.login-plex', rateLimit: { max: 120, timeWindow: 60_000 } },
+      schema: { response: { 200: SignInCheck, ...errors } },
+    },
     async (request, reply) => {
       const user = await plex.check(request.cookies[PLEX_COOKIE], store);
       if (!user) {

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { AppError } from '../../core/errors.ts';
 import type { ImportJobs } from '../../importers/jobs.ts';
 import { freeUploadBytes, newUploadDir } from '../../importers/upload-files.ts';
+import { errors, Import, Imports } from '../contract.ts';
 
 const SERVER_ID = {
   type: 'string',
@@ -57,6 +58,7 @@ export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: Impor
             name: { type: 'string', maxLength: 255, description: "The file's own name, used in messages about it" },
           },
         },
+        response: { 202: Import, ...errors },
       },
     },
     async (request, reply) => {
@@ -107,16 +109,23 @@ export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: Impor
             serverId: SERVER_ID,
           },
         },
+        response: { 202: Import, ...errors },
       },
     },
     async (request, reply) => reply.code(202).send(jobs.start({ kind: 'tautulli-api', ...request.body })),
   );
 
-  app.get('/api/v1/imports', can('manage'), async () => ({ jobs: jobs.list() }));
+  app.get('/api/v1/imports', { ...can('manage'), schema: { response: { 200: Imports, ...errors } } }, async () => ({
+    jobs: jobs.list(),
+  }));
 
-  app.get<{ Params: { id: string } }>('/api/v1/imports/:id', can('manage'), async (request) => {
-    const job = jobs.get(request.params.id);
-    if (!job) throw new AppError('not-found', 'No such import.');
-    return job;
-  });
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/imports/:id',
+    { ...can('manage'), schema: { response: { 200: Import, ...errors } } },
+    async (request) => {
+      const job = jobs.get(request.params.id);
+      if (!job) throw new AppError('not-found', 'No such import.');
+      return job;
+    },
+  );
 }

@@ -6,6 +6,7 @@ import { AppError } from '../../core/errors.ts';
 import { ServerRequestError } from '../../connectors/http.ts';
 import type { StreamControl } from '../../connectors/commands.ts';
 import type { LiveHub } from '../live.ts';
+import { errors, StopRequested } from '../contract.ts';
 
 export type { StreamControl };
 
@@ -72,6 +73,7 @@ export async function liveRoutes(
           additionalProperties: false,
           properties: { message: { type: 'string', maxLength: 500 } },
         },
+        response: { 202: StopRequested, ...errors },
       },
     },
     async (request, reply) => {

@@ -7,6 +7,8 @@ import { alertContext } from '../../alerts/templates.ts';
 import { EMPTY_EVIDENCE } from '../../pipeline/rules/violation.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { NotificationQueries } from '../../warehouse/queries/notifications.ts';
+import Type from 'typebox';
+import { Channel, Channels, ChannelTest, Deliveries, errors } from '../contract.ts';
 
 const channelBody = {
   type: 'object',
@@ -39,23 +41,36 @@ export async function notificationRoutes(
   app: FastifyInstance,
   { channels, warehouse }: { channels: ChannelStore; warehouse: Warehouse },
 ): Promise<void> {
-  app.get('/api/v1/notifications/channels', can('view'), async () => ({ channels: await channels.listPublic() }));
+  app.get(
+    '/api/v1/notifications/channels',
+    { ...can('view'), schema: { response: { 200: Channels, ...errors } } },
+    async () => ({ channels: await channels.listPublic() }),
+  );
 
   app.post<{ Body: Record<string, unknown> }>(
     '/api/v1/notifications/channels',
-    { ...can('manage', 'channel.add'), schema: { body: { ...channelBody, required: ['type', 'settings'] } } },
+    {
+      ...can('manage', 'channel.add'),
+      schema: { body: { ...channelBody, required: ['type', 'settings'] }, response: { 201: Channel, ...errors } },
+    },
     async (request, reply) => reply.code(201).send(await channels.save(request.body, request.user ?? 'api')),
   );
 
   app.put<{ Params: { id: string }; Body: Record<string, unknown> }>(
     '/api/v1/notifications/channels/:id',
-    { ...can('manage', 'channel.change'), schema: { params: idParam, body: channelBody } },
+    {
+      ...can('manage', 'channel.change'),
+      schema: { params: idParam, body: channelBody, response: { 200: Channel, ...errors } },
+    },
     async (request) => channels.save({ ...request.body, id: request.params.id }, request.user ?? 'api'),
   );
 
   app.delete<{ Params: { id: string } }>(
     '/api/v1/notifications/channels/:id',
-    { ...can('manage', 'channel.remove'), schema: { params: idParam } },
+    {
+      ...can('manage', 'channel.remove'),
+      schema: { params: idParam, response: { 204: Type.Null({ description: 'Removed' }), ...errors } },
+    },
     async (request, reply) => {
       if (!(await channels.remove(request.params.id, request.user ?? 'api')))
         throw new UnknownChannelError(request.params.id);
@@ -65,7 +80,7 @@ export async function notificationRoutes(
 
   app.post<{ Params: { id: string } }>(
     '/api/v1/notifications/channels/:id/test',
-    { ...can('manage', 'channel.test'), schema: { params: idParam } },
+    { ...can('manage', 'channel.test'), schema: { params: idParam, response: { 200: ChannelTest, ...errors } } },
     async (request) => {
       const channel = (await channels.list()).find((c) => c.id === request.params.id);
       if (!channel) throw new UnknownChannelError(request.params.id);
@@ -107,6 +122,7 @@ export async function notificationRoutes(
             limit: { type: 'integer', minimum: 1, maximum: 1000 },
           },
         },
+        response: { 200: Deliveries, ...errors },
       },
     },
     async (request) => {

@@ -8,6 +8,7 @@ import type { RuleStore } from '../../pipeline/rules/rule-store.ts';
 import { RULE_METADATA } from '../../pipeline/rules/metadata.ts';
 import { SeverityValues } from '../../schemas/index.ts';
 import { checkRange } from '../../warehouse/queries/index.ts';
+import { BacktestAnswer, errors, RulesAnswer, RulesPage } from '../contract.ts';
 import { accountParam } from './users.ts';
 import { settingsFor, type RuleOverrides } from '../../pipeline/rules/settings.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
@@ -30,7 +31,7 @@ export async function rulesRoutes(
   const saved = async (save: Promise<RuleConfig & { version: number }>) => ({ ...(await save), readOnlySource: null });
 
   const violations = new ViolationQueries(warehouse);
-  app.get('/api/v1/rules', can('view'), async () => {
+  app.get('/api/v1/rules', { ...can('view'), schema: { response: { 200: RulesPage, ...errors } } }, async () => {
     // Per rule: raised, reviewed and marked false alarms, for its false-alarm rate.
     const [config, review] = await Promise.all([store.get(), violations.reviewCounts()]);
     return {
@@ -63,6 +64,7 @@ export async function rulesRoutes(
             },
           },
         },
+        response: { 200: RulesAnswer, ...errors },
       },
     },
     (request) => saved(store.saveRules(request.body.rules, request.user ?? 'api', request.body.version)),
@@ -78,6 +80,7 @@ export async function rulesRoutes(
           type: 'object',
           description: 'Overrides for this account, e.g. {"concurrentStreams": {"maxStreams": 5}}',
         },
+        response: { 200: RulesAnswer, ...errors },
       },
     },
     (request) => saved(store.saveAccount(request.params.accountKey, request.body, request.user ?? 'api')),
@@ -85,7 +88,10 @@ export async function rulesRoutes(
 
   app.delete<{ Params: { accountKey: string } }>(
     '/api/v1/users/:accountKey/rules',
-    { ...can('manage', 'account-rules.remove'), schema: { params: accountParam } },
+    {
+      ...can('manage', 'account-rules.remove'),
+      schema: { params: accountParam, response: { 200: RulesAnswer, ...errors } },
+    },
     (request) => saved(store.saveAccount(request.params.accountKey, null, request.user ?? 'api')),
   );
 
@@ -107,6 +113,7 @@ export async function rulesRoutes(
             limit: { type: 'integer', minimum: 1, maximum: 5000 },
           },
         },
+        response: { 200: BacktestAnswer, ...errors },
       },
     },
     async (request) => {

@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import { can } from '../auth/plugin.ts';
 import { checkTimeZone } from '../../core/time-zone.ts';
+import { errors, SettingsAnswer } from '../contract.ts';
 import type { GeneralSettings, SettingsStore } from '../../warehouse/settings-store.ts';
 
 const properties = {
@@ -21,16 +22,23 @@ export async function settingsRoutes(
   app: FastifyInstance,
   { settings, geoipSource }: { settings: SettingsStore; geoipSource?: string },
 ): Promise<void> {
-  app.get('/api/v1/settings', can('view'), async () => ({
-    settings: await settings.read(),
-    geoip: geoipSource ?? null,
-  }));
+  app.get(
+    '/api/v1/settings',
+    { ...can('view'), schema: { response: { 200: SettingsAnswer, ...errors } } },
+    async () => ({
+      settings: await settings.read(),
+      geoip: geoipSource ?? null,
+    }),
+  );
 
   app.put<{ Body: Partial<GeneralSettings> }>(
     '/api/v1/settings',
     {
       ...can('manage', 'settings.change'),
-      schema: { body: { type: 'object', additionalProperties: false, minProperties: 1, properties } },
+      schema: {
+        body: { type: 'object', additionalProperties: false, minProperties: 1, properties },
+        response: { 200: SettingsAnswer, ...errors },
+      },
     },
     async (request) => {
       if (request.body.timeZone) checkTimeZone(request.body.timeZone);

@@ -5,9 +5,16 @@ import { AppError } from '../../core/errors.ts';
 import { ROLES, type Role } from '../../core/roles.ts';
 import { can } from '../auth/plugin.ts';
 import type { AuthStore } from '../auth/store.ts';
+import { errors, IssuedToken, Revoked, Tokens } from '../contract.ts';
 
 export async function tokenRoutes(app: FastifyInstance, { store }: { store: AuthStore }): Promise<void> {
-  app.get('/api/v1/tokens', can('manage'), async (request) => ({ tokens: await store.listTokens(request.user!) }));
+  app.get(
+    '/api/v1/tokens',
+    { ...can('manage'), schema: { response: { 200: Tokens, ...errors } } },
+    async (request) => ({
+      tokens: await store.listTokens(request.user!),
+    }),
+  );
 
   app.post<{ Body: { name: string; role?: Role } }>(
     '/api/v1/tokens',
@@ -28,6 +35,7 @@ export async function tokenRoutes(app: FastifyInstance, { store }: { store: Auth
             },
           },
         },
+        response: { 201: IssuedToken, ...errors },
       },
     },
     async (request, reply) => {
@@ -41,7 +49,10 @@ export async function tokenRoutes(app: FastifyInstance, { store }: { store: Auth
     '/api/v1/tokens/:id',
     {
       ...can('manage', 'token.revoke'),
-      schema: { params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-f]{12}$' } } } },
+      schema: {
+        params: { type: 'object', properties: { id: { type: 'string', pattern: '^[0-9a-f]{12}$' } } },
+        response: { 200: Revoked, ...errors },
+      },
     },
     async (request) => {
       if (!(await store.revokeToken(request.user!, request.params.id)))

@@ -11,6 +11,7 @@ import type { Warehouse } from '../../warehouse/client.ts';
 import { PeopleQueries } from '../../warehouse/queries/people.ts';
 import { can } from '../auth/plugin.ts';
 import { accountParam } from './users.ts';
+import { BulkDone, errors } from '../contract.ts';
 
 type Action = 'EXEMPT' | 'UNEXEMPT' | 'RESET_TRUST' | 'APPLY_OVERRIDES';
 type Overrides = Record<string, Record<string, unknown> | undefined>;
@@ -74,6 +75,7 @@ export async function userBulkRoutes(
             },
           },
         },
+        response: { 200: BulkDone, ...errors },
       },
     },
     async (request) => {

@@ -1,0 +1,143 @@
+// The answers of what the API does rather than reads: notification channels and their deliveries,
+// imports, stopping a stream, bulk actions on accounts.
+import Type, { type Static, type TSchema } from 'typebox';
+import type { PublicChannel } from '../../alerts/channels.ts';
+import type { ImportJob } from '../../importers/jobs.ts';
+import type { DeliveryRecord } from '../../warehouse/queries/notifications.ts';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const ChannelSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  type: Type.Union(
+    [
+      Type.Literal('discord'),
+      Type.Literal('webhook'),
+      Type.Literal('ntfy'),
+      Type.Literal('apprise'),
+      Type.Literal('telegram'),
+      Type.Literal('email'),
+    ],
+    { description: 'Where messages go' },
+  ),
+  enabled: Type.Boolean(),
+  rules: Type.Array(Type.String(), { description: 'Rule ids this channel hears about; empty: all' }),
+  minSeverity: Type.Union([
+    Type.Literal('LOW'),
+    Type.Literal('MEDIUM'),
+    Type.Literal('HIGH'),
+    Type.Literal('CRITICAL'),
+  ]),
+  titleTemplate: Type.String({ description: 'With {{variables}}; empty: the built-in one' }),
+  bodyTemplate: Type.String(),
+  settings: Type.Record(Type.String(), Type.Unknown(), {
+    description: "The type's settings without its secrets (a URL with a token, a password...)",
+  }),
+  secretsSet: Type.Array(Type.String(), { description: 'Which secret settings are stored (never their values)' }),
+});
+const channelExample = {
+  id: 'c0ffee00-0000-4000-8000-000000000001',
+  name: 'Admins on ntfy',
+  type: 'ntfy' as const,
+  enabled: true,
+  rules: [],
+  minSeverity: 'MEDIUM' as const,
+  titleTemplate: '',
+  bodyTemplate: '',
+  settings: { serverUrl: 'https://ntfy.sh', topic: 'streamwarden-alerts', priority: 0 },
+  secretsSet: ['token'],
+};
+export const Channel = Type.Object(ChannelSchema.properties, { examples: [channelExample] });
+export const Channels = Type.Object(
+  { channels: Type.Array(ChannelSchema) },
+  { examples: [{ channels: [channelExample] }] },
+);
+export const ChannelTest = Type.Object({
+  ok: Type.Boolean(),
+  error: Type.Optional(Type.String({ description: 'What the channel answered when it failed' })),
+});
+
+const Delivery = Type.Object({
+  violationId: Type.String(),
+  channelId: Type.String(),
+  channelName: Type.String(),
+  channelType: Type.String(),
+  status: Type.Union([Type.Literal('SENT'), Type.Literal('FAILED')]),
+  attempts: Type.Integer(),
+  error: Type.String(),
+  rule: Type.String(),
+  accountKey: Type.String(),
+  summary: Type.String(),
+  at: Type.String({ description: 'ISO 8601, UTC' }),
+});
+export const Deliveries = Type.Object({ deliveries: Type.Array(Delivery) });
+
+const ImportJobSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  kind: Type.Union([Type.Literal('tautulli-db'), Type.Literal('tautulli-api'), Type.Literal('jellystat')]),
+  serverId: Type.String(),
+  status: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+  progress: Type.Object({
+    read: Type.Integer({ description: 'Plays read from the source so far' }),
+    total: Nullable(Type.Integer({ description: 'Plays in all, when the source says' })),
+    added: Type.Integer(),
+    skipped: Type.Integer({ description: 'Plays imported before (a second import of the same history)' }),
+    sourceRows: Type.Integer({ description: "The source's own rows read" }),
+    groupedRows: Type.Integer({ description: 'Rows that joined the play they continue (resumed sessions)' }),
+    unreadable: Type.Object(
+      { 'no-times': Type.Optional(Type.Integer()), 'no-id': Type.Optional(Type.Integer()) },
+      { description: 'Rows that could not become a play, by reason' },
+    ),
+  }),
+  error: Nullable(Type.String()),
+  startedAt: Type.Number({ description: 'ms since the epoch' }),
+  finishedAt: Nullable(Type.Number()),
+});
+const jobExample = {
+  id: '7d3c2a10-5b1e-4f3a-9c8d-0e1f2a3b4c5d',
+  kind: 'tautulli-db' as const,
+  serverId: 'plex-home',
+  status: 'done' as const,
+  progress: {
+    read: 48210,
+    total: 48210,
+    added: 48210,
+    skipped: 0,
+    sourceRows: 52877,
+    groupedRows: 4667,
+    unreadable: {},
+  },
+  error: null,
+  startedAt: 1764201600000,
+  finishedAt: 1764201652000,
+};
+export const Import = Type.Object(ImportJobSchema.properties, { examples: [jobExample] });
+export const Imports = Type.Object({ jobs: Type.Array(ImportJobSchema) });
+
+export const StopRequested = Type.Object(
+  {
+    terminated: Type.Boolean({
+      description: 'Stopped by this process; false: the connectors role will within seconds',
+    }),
+    requested: Type.Boolean(),
+    serverId: Type.String(),
+    sessionKey: Type.String(),
+  },
+  { examples: [{ terminated: true, requested: true, serverId: 'plex-home', sessionKey: '42' }] },
+);
+
+export const BulkDone = Type.Object({
+  action: Type.String(),
+  accounts: Type.Integer({ description: 'How many accounts it applied to' }),
+});
+
+// The stores' shapes and these answers must stay one: this fails to compile otherwise.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Covers<Schema, T> = [T] extends [Schema] ? Same<keyof Schema, keyof T> : false;
+const shapesMatch: [
+  Covers<Static<typeof ChannelSchema>, PublicChannel>,
+  Same<Omit<Static<typeof Delivery>, 'at'>, DeliveryRecord>,
+  Covers<Static<typeof ImportJobSchema>, ImportJob>,
+] = [true, true, true];
+void shapesMatch;
