@@ -99,6 +99,60 @@ const Session = Type.Object(
 /** @public Read by the dashboard (dashboard/app/src/lib/types.ts), which knip does not follow. */
 export type Session = Static<typeof Session>;
 
+const sessionExample: Session = {
+  serverId: 'plex-home',
+  serverType: 'PLEX',
+  accountKey: 'plex-home:1234',
+  sessionKey: '42',
+  state: 'PLAYING',
+  userName: 'alice',
+  title: 'Chapter 11',
+  grandparentTitle: 'Stranger Things',
+  mediaType: 'EPISODE',
+  poster: '/api/v1/servers/plex-home/image?ref=%2Flibrary%2Fmetadata%2F311%2Fthumb%2F1764201600',
+  year: 2016,
+  seasonNumber: 1,
+  episodeNumber: 11,
+  deviceId: 'a1b2c3',
+  deviceName: 'Living Room TV',
+  player: 'SHIELD Android TV',
+  product: 'Plex for Android (TV)',
+  productVersion: '10.21.0',
+  platform: 'Android',
+  clientIp: '81.2.69.142',
+  networkLocation: 'WAN',
+  asn: 2856,
+  network: 'British Telecommunications PLC',
+  networkType: 'access',
+  countryCode: 'GB',
+  city: 'London',
+  latitude: 51.51,
+  longitude: -0.09,
+  positionMs: 1_026_000,
+  durationMs: 3_120_000,
+  pausedMs: 0,
+  videoDecision: 'TRANSCODE',
+  isTranscode: true,
+  transcodeHardware: true,
+  transcodeAccelerator: 'vaapi',
+  transcodeReasons: ['video codec not supported'],
+  bitrateKbps: 8000,
+  bandwidthKbps: 8600,
+  sourceVideoResolution: '4k',
+  streamVideoResolution: '1080',
+  container: 'mkv',
+  startedAt: '2026-11-26T20:43:10.000Z',
+  lastSeenAt: '2026-11-26T21:00:16.000Z',
+  stoppedAt: null,
+  region: 'England',
+  playedMs: 1_026_000,
+  audioDecision: 'DIRECT_PLAY',
+  sourceVideoCodec: 'hevc',
+  streamVideoCodec: 'h264',
+  sourceAudioCodec: 'eac3',
+  streamAudioCodec: 'eac3',
+};
+
 /** A play going on, as the live feed pushes it: times in ms since the epoch. */
 export const LiveSession = Type.Object(
   { ...playFields, startedAt: Type.Number(), lastSeenAt: Type.Number() },
@@ -106,32 +160,63 @@ export const LiveSession = Type.Object(
 );
 export type LiveSession = Static<typeof LiveSession>;
 
-export const SessionPage = Type.Object({
-  sessions: Type.Array(Type.Ref('Session')),
-  nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last' })),
-});
+export const SessionPage = Type.Object(
+  {
+    sessions: Type.Array(Type.Ref('Session')),
+    nextCursor: Nullable(Type.String({ description: 'Pass as `cursor` for the next page; null on the last' })),
+  },
+  { examples: [{ sessions: [sessionExample], nextCursor: null }] },
+);
 
-export const ActiveSessions = Type.Object({ sessions: Type.Array(Type.Ref('Session')) });
+export const ActiveSessions = Type.Object(
+  { sessions: Type.Array(Type.Ref('Session')) },
+  { examples: [{ sessions: [sessionExample] }] },
+);
 
-export const SessionDetail = Type.Object({
-  session: Type.Ref('Session'),
-  timeline: Type.Array(
-    Type.Object({
-      at: Type.Number(),
-      eventType: Type.String(),
-      state: Type.String(),
-      positionMs: Type.Number(),
-      bandwidthKbps: Nullable(Type.Number()),
-      videoDecision: Type.String(),
-      resolution: Type.String(),
-      clientIp: Type.String(),
-      countryCode: Type.String(),
-      city: Type.String(),
-      latitude: Nullable(Type.Number()),
-      longitude: Nullable(Type.Number()),
-    }),
-  ),
-});
+export const SessionDetail = Type.Object(
+  {
+    session: Type.Ref('Session'),
+    timeline: Type.Array(
+      Type.Object({
+        at: Type.Number(),
+        eventType: Type.String(),
+        state: Type.String(),
+        positionMs: Type.Number(),
+        bandwidthKbps: Nullable(Type.Number()),
+        videoDecision: Type.String(),
+        resolution: Type.String(),
+        clientIp: Type.String(),
+        countryCode: Type.String(),
+        city: Type.String(),
+        latitude: Nullable(Type.Number()),
+        longitude: Nullable(Type.Number()),
+      }),
+    ),
+  },
+  {
+    examples: [
+      {
+        session: sessionExample,
+        timeline: [
+          {
+            at: 1764189790000,
+            eventType: 'STARTED',
+            state: 'PLAYING',
+            positionMs: 0,
+            bandwidthKbps: 8600,
+            videoDecision: 'TRANSCODE',
+            resolution: '1080',
+            clientIp: '81.2.69.142',
+            countryCode: 'GB',
+            city: 'London',
+            latitude: 51.51,
+            longitude: -0.09,
+          },
+        ],
+      },
+    ],
+  },
+);
 
 /** The overview cards. */
 export const Overview = Type.Object(
@@ -144,7 +229,20 @@ export const Overview = Type.Object(
     usersToday: Type.Integer(),
     totalUsers: Type.Integer(),
   },
-  { additionalProperties: false },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        streamsNow: 7,
+        transcodesNow: 2,
+        bandwidthNowKbps: 41_800,
+        playsToday: 36,
+        watchMsToday: 61_200_000,
+        usersToday: 11,
+        totalUsers: 58,
+      },
+    ],
+  },
 );
 
 const UserListEntrySchema = Type.Object(
@@ -160,7 +258,27 @@ const UserListEntrySchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export const UserList = Type.Object({ users: Type.Array(UserListEntrySchema) });
+export const UserList = Type.Object(
+  { users: Type.Array(UserListEntrySchema) },
+  {
+    examples: [
+      {
+        users: [
+          {
+            accountKey: 'plex-home:1234',
+            serverId: 'plex-home',
+            userId: '1234',
+            userName: 'alice',
+            firstSeenAt: '2026-01-04T19:02:11.000Z',
+            lastSeenAt: '2026-11-26T21:40:00.000Z',
+            trustScore: 85,
+            openViolations: 1,
+          },
+        ],
+      },
+    ],
+  },
+);
 
 const ServerLoadPointSchema = Type.Object(
   {
@@ -175,12 +293,35 @@ const ServerLoadPointSchema = Type.Object(
   },
   { additionalProperties: false },
 );
-export const ServerLoad = Type.Object({
-  from: Type.Number(),
-  to: Type.Number(),
-  bucketSeconds: Type.Integer(),
-  points: Type.Array(ServerLoadPointSchema),
-});
+export const ServerLoad = Type.Object(
+  {
+    from: Type.Number(),
+    to: Type.Number(),
+    bucketSeconds: Type.Integer(),
+    points: Type.Array(ServerLoadPointSchema),
+  },
+  {
+    examples: [
+      {
+        from: 1764115200000,
+        to: 1764201600000,
+        bucketSeconds: 300,
+        points: [
+          {
+            serverId: 'plex-home',
+            at: 1764189600000,
+            cpuPercent: 34.5,
+            memoryPercent: 41.2,
+            sessions: 5,
+            transcodes: 2,
+            bandwidthKbps: 31_000,
+            downSamples: 0,
+          },
+        ],
+      },
+    ],
+  },
+);
 
 /** Shared schemas, registered once so that routes and the OpenAPI document refer to them by name. */
 export const SHARED_SCHEMAS = [ErrorBody, Session, LiveSession];

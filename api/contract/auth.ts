@@ -9,7 +9,7 @@ const time = Type.String({ description: 'ISO 8601, UTC' });
 const Role = Type.Union([Type.Literal('viewer'), Type.Literal('admin'), Type.Literal('owner')]);
 const withExample = <T extends TSchema>(schema: T, example: Static<T>) => ({ ...schema, examples: [example] }) as T;
 
-export const SetupState = Type.Object({ needsSetup: Type.Boolean() });
+export const SetupState = Type.Object({ needsSetup: Type.Boolean() }, { examples: [{ needsSetup: false }] });
 export const Username = Type.Object({ username: Type.String() });
 export const SignedOut = Type.Object({
   signedOut: Type.Union([Type.Boolean(), Type.Integer({ description: 'How many other sessions ended' })]),
@@ -46,11 +46,14 @@ export const SignInSessions = withExample(Type.Object({ sessions: Type.Array(Sig
 });
 export const Revoked = Type.Object({ revoked: Type.String() });
 
-export const SignInMethods = Type.Object({
-  password: Type.Boolean({ description: 'Whether a user name and password sign in' }),
-  oidc: Nullable(Type.Object({ name: Type.String({ description: "The provider's name for the button" }) })),
-  plex: Type.Boolean({ description: 'Whether signing in with Plex is offered' }),
-});
+export const SignInMethods = Type.Object(
+  {
+    password: Type.Boolean({ description: 'Whether a user name and password sign in' }),
+    oidc: Nullable(Type.Object({ name: Type.String({ description: "The provider's name for the button" }) })),
+    plex: Type.Boolean({ description: 'Whether signing in with Plex is offered' }),
+  },
+  { examples: [{ password: true, oidc: { name: 'Authentik' }, plex: true }] },
+);
 export const SignInPin = Type.Object({
   code: Type.String(),
   authUrl: Type.String({ description: 'Where the person approves the PIN' }),

@@ -56,10 +56,13 @@ export const Libraries = Type.Object(
   },
 );
 
-export const Distribution = Type.Object({
-  by: Type.String({ description: 'resolution, videoCodec, audioCodec or container' }),
-  data: Type.Array(Type.Object({ key: Type.String(), items: Type.Integer(), sizeBytes: Type.Number() })),
-});
+export const Distribution = Type.Object(
+  {
+    by: Type.String({ description: 'resolution, videoCodec, audioCodec or container' }),
+    data: Type.Array(Type.Object({ key: Type.String(), items: Type.Integer(), sizeBytes: Type.Number() })),
+  },
+  { examples: [{ by: 'resolution', data: [{ key: '4k', items: 212, sizeBytes: 1.2e13 }] }] },
+);
 
 export const MostWatched = Type.Object(
   {
@@ -70,17 +73,28 @@ export const MostWatched = Type.Object(
   { examples: [{ items: [{ ...example, servers: ['plex-home'], plays: 14, watchMs: 79_000_000 }] }] },
 );
 
-export const NeverWatched = Type.Object({
-  items: Type.Array(
-    Type.Object({
-      ...item,
-      serverId: Type.String(),
-      itemId: Type.String(),
-      sizeBytes: Type.Number(),
-      addedAt: Nullable(Type.String({ description: 'ISO 8601, UTC' })),
-    }),
-  ),
-});
+export const NeverWatched = Type.Object(
+  {
+    items: Type.Array(
+      Type.Object({
+        ...item,
+        serverId: Type.String(),
+        itemId: Type.String(),
+        sizeBytes: Type.Number(),
+        addedAt: Nullable(Type.String({ description: 'ISO 8601, UTC' })),
+      }),
+    ),
+  },
+  {
+    examples: [
+      {
+        items: [
+          { ...example, serverId: 'plex-home', itemId: '502', sizeBytes: 4.2e10, addedAt: '2025-03-02T10:11:12.000Z' },
+        ],
+      },
+    ],
+  },
+);
 
 export const HeldItems = Type.Object(
   {

@@ -71,7 +71,30 @@ const Delivery = Type.Object({
   summary: Type.String(),
   at: Type.String({ description: 'ISO 8601, UTC' }),
 });
-export const Deliveries = Type.Object({ deliveries: Type.Array(Delivery) });
+export const Deliveries = Type.Object(
+  { deliveries: Type.Array(Delivery) },
+  {
+    examples: [
+      {
+        deliveries: [
+          {
+            violationId: '4c1f0d9a2b7e4e61a3d5c8f1e2a9b3c7',
+            channelId: channelExample.id,
+            channelName: channelExample.name,
+            channelType: 'ntfy',
+            status: 'SENT',
+            attempts: 1,
+            error: '',
+            rule: 'SIMULTANEOUS_LOCATIONS',
+            accountKey: 'plex-home:1234',
+            summary: 'Playing at once in London and Berlin, 932 km apart',
+            at: '2026-11-26T21:02:01.000Z',
+          },
+        ],
+      },
+    ],
+  },
+);
 
 const ImportJobSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -113,7 +136,7 @@ const jobExample = {
   finishedAt: 1764201652000,
 };
 export const Import = Type.Object(ImportJobSchema.properties, { examples: [jobExample] });
-export const Imports = Type.Object({ jobs: Type.Array(ImportJobSchema) });
+export const Imports = Type.Object({ jobs: Type.Array(ImportJobSchema) }, { examples: [{ jobs: [jobExample] }] });
 
 export const StopRequested = Type.Object(
   {

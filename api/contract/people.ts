@@ -143,46 +143,113 @@ const personExample = {
 };
 export const Person = Type.Object(personFields, { examples: [personExample] });
 
-export const PeopleList = Type.Object({
-  version: Type.Integer({ description: 'Pass with a change, so that two admins do not undo each other' }),
-  people: Type.Array(Type.Object(personFields)),
-});
+export const PeopleList = Type.Object(
+  {
+    version: Type.Integer({ description: 'Pass with a change, so that two admins do not undo each other' }),
+    people: Type.Array(Type.Object(personFields)),
+  },
+  { examples: [{ version: 4, people: [personExample] }] },
+);
 
 const tagged = <T extends TSchema>(row: T) => Type.Intersect([Type.Object({ accountKey }), row]);
-export const PersonDetail = Type.Object({
-  version: Type.Integer(),
-  ...personFields,
-  devices: Type.Array(tagged(Device)),
-  locations: Type.Array(tagged(Location)),
-  violations: Type.Array(tagged(Finding)),
-  acrossAccounts: Type.Array(Finding, { description: "The rules' findings over the accounts together" }),
-  trustHistory: Type.Array(tagged(TrustChange)),
-  watch: Type.Object({
-    plays: Type.Integer(),
-    watchMs: Type.Number(),
-    byAccount: Type.Array(Type.Object({ accountKey, plays: Type.Integer(), watchMs: Type.Number() })),
-  }),
-});
-
-export const PeopleSuggestions = Type.Object({
-  version: Type.Integer(),
-  suggestions: Type.Array(
-    Type.Object({
-      key: Type.String({ description: 'Pass to suggestions/dismiss to stop suggesting this group' }),
-      accounts: Type.Array(
-        Type.Object({
-          ...PersonAccount.properties,
-          serverId: Type.Optional(Type.String()),
-          userName: Type.Optional(Type.String()),
-          trustScore: Type.Optional(Type.Number()),
-          openViolations: Type.Optional(Type.Integer()),
-          personId: Nullable(Type.String({ description: 'The person the account belongs to already' })),
-        }),
-      ),
-      reasons: Type.Array(Type.String({ description: 'What the accounts shared: a device, an address, an e-mail' })),
+const findingExample = {
+  violationId: '4c1f0d9a2b7e4e61a3d5c8f1e2a9b3c7',
+  rule: 'SIMULTANEOUS_LOCATIONS',
+  severity: 'HIGH',
+  summary: 'Playing at once in London and Berlin, 932 km apart',
+  status: 'OPEN',
+  detectedAt: '2026-11-26T21:02:00.000Z',
+};
+export const PersonDetail = Type.Object(
+  {
+    version: Type.Integer(),
+    ...personFields,
+    devices: Type.Array(tagged(Device)),
+    locations: Type.Array(tagged(Location)),
+    violations: Type.Array(tagged(Finding)),
+    acrossAccounts: Type.Array(Finding, { description: "The rules' findings over the accounts together" }),
+    trustHistory: Type.Array(tagged(TrustChange)),
+    watch: Type.Object({
+      plays: Type.Integer(),
+      watchMs: Type.Number(),
+      byAccount: Type.Array(Type.Object({ accountKey, plays: Type.Integer(), watchMs: Type.Number() })),
     }),
-  ),
-});
+  },
+  {
+    examples: [
+      {
+        version: 4,
+        ...personExample,
+        devices: [],
+        locations: [],
+        violations: [{ accountKey: 'plex-home:1234', ...findingExample }],
+        acrossAccounts: [],
+        trustHistory: [],
+        watch: {
+          plays: 412,
+          watchMs: 1.3e9,
+          byAccount: [
+            { accountKey: 'plex-home:1234', plays: 390, watchMs: 1.2e9 },
+            { accountKey: 'jf-cabin:9f1e', plays: 22, watchMs: 0.1e9 },
+          ],
+        },
+      },
+    ],
+  },
+);
+
+export const PeopleSuggestions = Type.Object(
+  {
+    version: Type.Integer(),
+    suggestions: Type.Array(
+      Type.Object({
+        key: Type.String({ description: 'Pass to suggestions/dismiss to stop suggesting this group' }),
+        accounts: Type.Array(
+          Type.Object({
+            ...PersonAccount.properties,
+            serverId: Type.Optional(Type.String()),
+            userName: Type.Optional(Type.String()),
+            trustScore: Type.Optional(Type.Number()),
+            openViolations: Type.Optional(Type.Integer()),
+            personId: Nullable(Type.String({ description: 'The person the account belongs to already' })),
+          }),
+        ),
+        reasons: Type.Array(Type.String({ description: 'What the accounts shared: a device, an address, an e-mail' })),
+      }),
+    ),
+  },
+  {
+    examples: [
+      {
+        version: 4,
+        suggestions: [
+          {
+            key: 'jf-cabin:9f1e|plex-home:1234',
+            accounts: [
+              {
+                accountKey: 'jf-cabin:9f1e',
+                serverId: 'jf-cabin',
+                userName: 'alice',
+                trustScore: 100,
+                openViolations: 0,
+                personId: null,
+              },
+              {
+                accountKey: 'plex-home:1234',
+                serverId: 'plex-home',
+                userName: 'alice',
+                trustScore: 85,
+                openViolations: 1,
+                personId: null,
+              },
+            ],
+            reasons: ['one device, Living Room TV (a1b2c3), played for each'],
+          },
+        ],
+      },
+    ],
+  },
+);
 
 export const Dissolved = Type.Object({ dissolved: Type.String({ description: 'The id of the person dissolved' }) });
 export const PersonOrDissolved = Type.Union([Person, Dissolved]);
@@ -243,7 +310,61 @@ const ViolationRow = Type.Object({
     { additionalProperties: true },
   ),
 });
-export const ViolationList = Type.Object({ violations: Type.Array(ViolationRow) });
+export const ViolationList = Type.Object(
+  { violations: Type.Array(ViolationRow) },
+  {
+    examples: [
+      {
+        violations: [
+          {
+            violation_id: findingExample.violationId,
+            rule: findingExample.rule,
+            severity: 'HIGH',
+            account_key: 'plex-home:1234',
+            server_id: 'plex-home',
+            user_name: 'alice',
+            person_id: '',
+            detectedAt: findingExample.detectedAt,
+            summary: findingExample.summary,
+            session_keys: ['41', '42'],
+            trust_penalty: 15,
+            status: 'OPEN',
+            evidence: {
+              locations: [
+                {
+                  sessionKey: '41',
+                  observedAt: 1764190800000,
+                  ip: '81.2.69.142',
+                  city: 'London',
+                  countryCode: 'GB',
+                  latitude: 51.51,
+                  longitude: -0.09,
+                  deviceName: 'Living Room TV',
+                  network: 'British Telecommunications PLC',
+                  networkType: 'access',
+                },
+                {
+                  sessionKey: '42',
+                  observedAt: 1764190920000,
+                  ip: '91.64.1.20',
+                  city: 'Berlin',
+                  countryCode: 'DE',
+                  latitude: 52.52,
+                  longitude: 13.4,
+                  deviceName: 'iPhone',
+                  network: 'Vodafone GmbH',
+                  networkType: 'access',
+                },
+              ],
+              distanceKm: 932,
+              innocentIf: ['Innocent had the two places been within 300 km of each other'],
+            },
+          },
+        ],
+      },
+    ],
+  },
+);
 export const ViolationReviewed = Type.Object({ violationId: Type.String(), status: Type.String() });
 export const ViolationsReviewed = Type.Object({
   status: Type.String(),

@@ -2,7 +2,9 @@
 // the rule registry (pipeline/rules/registry.ts): its common fields and its own parameters with
 // their units and ranges, so a rule added there is documented here without another edit.
 import Type, { type Static, type TSchema } from 'typebox';
+import { RULE_METADATA } from '../../pipeline/rules/metadata.ts';
 import { RULES } from '../../pipeline/rules/registry.ts';
+import { DEFAULT_RULES } from '../../pipeline/rules/settings.ts';
 import type { RuleParameter } from '../../pipeline/rules/rule.ts';
 import { SeverityValues } from '../../schemas/index.ts';
 import type { GeneralSettings } from '../../warehouse/settings-store.ts';
@@ -66,40 +68,56 @@ export const RulesAnswer = Type.Object({
   ),
 });
 
-export const RulesPage = Type.Object({
-  ...RulesAnswer.properties,
-  definitions: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      settingsKey: Type.String(),
-      label: Type.String({ description: "i18n key of the rule's name" }),
-      description: Type.String({ description: 'i18n key of what it detects' }),
-      runsOn: Type.String(),
-      actions: Type.Array(Type.String()),
-      parameters: Type.Array(
-        Type.Object({
-          key: Type.String(),
-          label: Type.String(),
-          kind: oneOf(['number', 'countries']),
-          scale: Type.Optional(Type.Number()),
-          unit: Type.Optional(Type.String()),
-          min: Type.Optional(Type.Number()),
-          max: Type.Optional(Type.Number()),
-          integer: Type.Optional(Type.Boolean()),
-        }),
-      ),
-    }),
-  ),
-  severities: Type.Array(Type.String()),
-  review: Type.Record(
-    Type.String({ description: 'A rule id' }),
-    Type.Object({
-      raised: Type.Integer(),
-      reviewed: Type.Integer(),
-      falseAlarms: Type.Integer({ description: 'Marked false alarms: the rate an admin tunes by' }),
-    }),
-  ),
-});
+export const RulesPage = Type.Object(
+  {
+    ...RulesAnswer.properties,
+    definitions: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        settingsKey: Type.String(),
+        label: Type.String({ description: "i18n key of the rule's name" }),
+        description: Type.String({ description: 'i18n key of what it detects' }),
+        runsOn: Type.String(),
+        actions: Type.Array(Type.String()),
+        parameters: Type.Array(
+          Type.Object({
+            key: Type.String(),
+            label: Type.String(),
+            kind: oneOf(['number', 'countries']),
+            scale: Type.Optional(Type.Number()),
+            unit: Type.Optional(Type.String()),
+            min: Type.Optional(Type.Number()),
+            max: Type.Optional(Type.Number()),
+            integer: Type.Optional(Type.Boolean()),
+          }),
+        ),
+      }),
+    ),
+    severities: Type.Array(Type.String()),
+    review: Type.Record(
+      Type.String({ description: 'A rule id' }),
+      Type.Object({
+        raised: Type.Integer(),
+        reviewed: Type.Integer(),
+        falseAlarms: Type.Integer({ description: 'Marked false alarms: the rate an admin tunes by' }),
+      }),
+    ),
+  },
+  {
+    // The defaults and definitions of this release, as a fresh install answers.
+    examples: [
+      {
+        rules: DEFAULT_RULES,
+        accounts: { 'plex-home:1234': { concurrentStreams: { maxStreams: 4 } } },
+        version: 3,
+        readOnlySource: null,
+        definitions: RULE_METADATA,
+        severities: [...SeverityValues],
+        review: { SIMULTANEOUS_LOCATIONS: { raised: 12, reviewed: 9, falseAlarms: 2 } },
+      },
+    ],
+  },
+);
 
 export const BacktestAnswer = Type.Object({
   from: Type.Number(),

@@ -89,11 +89,32 @@ export const ServerList = Type.Object(
   { examples: [{ readOnlySource: null, servers: [{ ...serverExample, status: null }] }] },
 );
 
-export const ServerStatusList = Type.Object({
-  servers: Type.Array(ConnectorStatusSchema, {
-    description: 'Empty when the connectors run in another process',
-  }),
-});
+export const ServerStatusList = Type.Object(
+  {
+    servers: Type.Array(ConnectorStatusSchema, {
+      description: 'Empty when the connectors run in another process',
+    }),
+  },
+  {
+    examples: [
+      {
+        servers: [
+          {
+            serverId: 'plex-home',
+            status: 'UP',
+            since: 1764100000000,
+            detail: null,
+            lastPollAt: 1764201590000,
+            lastSuccessAt: 1764201590000,
+            activeSessions: 3,
+            feedConnected: true,
+            counters: { polls: 8640, failures: { TIMEOUT: 2 }, skippedEntries: 0, events: 15210 },
+          },
+        ],
+      },
+    ],
+  },
+);
 
 const OUTCOME = Type.Union([
   Type.Literal('REACHABLE'),

@@ -46,8 +46,7 @@ export async function imageRoutes(
         response: {
           200: {
             description: 'The image (JPEG, PNG, WebP, GIF or AVIF, as the server sends it)',
-            type: 'string',
-            format: 'binary',
+            content: { 'image/*': { schema: { type: 'string', format: 'binary' } } },
           },
           ...errors,
         },
