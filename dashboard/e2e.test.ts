@@ -561,6 +561,10 @@ describe('dashboard in Chromium', () => {
         const summaries = await page.locator('[data-testid=finding-summary]').allTextContents();
         expect(summaries.length).toBeGreaterThan(0);
         expect(summaries.filter((s) => !/[\u4e00-\u9fff]/.test(s))).toEqual([]);
+        // And what would have made each innocent, from the reasons' codes and figures.
+        const reasons = await page.locator('[data-testid=innocent-if] li').allTextContents();
+        expect(reasons.length).toBeGreaterThan(0);
+        expect(reasons.filter((s) => !/[\u4e00-\u9fff]/.test(s))).toEqual([]);
       }
     }
     await page.selectOption('[data-testid=language]', 'zh-Hant');

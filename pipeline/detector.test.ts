@@ -156,6 +156,15 @@ describe('impossible travel', () => {
       'Innocent if Living Room TV (their-tv) and Living Room TV (tv) belong to one household: once each has played at one place (the home) within 30 days, they are no longer compared; or trust a device',
       'Every address is on the same network, AS3320 (Deutsche Telekom AG): if this operator places its addresses loosely, the places may be one; trust its range if so',
     ]);
+    // The same lines as codes with their figures, one for one, for readers in another language.
+    expect(v!.evidence.innocentReasons).toEqual([
+      { code: 'simultaneous.closer', params: { distanceKm: '100' } },
+      {
+        code: 'household.devices',
+        params: { devices: 'Living Room TV (their-tv)\nLiving Room TV (tv)', windowMs: String(30 * 86_400_000) },
+      },
+      { code: 'network.same', params: { network: 'AS3320 (Deutsche Telekom AG)' } },
+    ]);
     // The household window in the line is the install's, not a fixed 30 days.
     const week = new Detector(settingsFor(DEFAULT_RULES, { secondHousehold: { windowMs: 7 * 86_400_000 } }), networks);
     const weekly = Detector.stateFor(event(T0, 'tv', '198.51.100.1', 'tv'));

@@ -13,6 +13,7 @@ import type { NetworkLookup } from '../core/networks.ts';
 import { penalize, recover } from './trust.ts';
 import { oneHousehold, recordPlace } from './places.ts';
 import { located } from './rules/distance.ts';
+import { explained } from './rules/innocence.ts';
 
 export interface Findings {
   violations: Violation[];
@@ -187,7 +188,7 @@ export class Detector {
     });
     const evidence = { ...v.evidence, locations };
     const install = { householdWindowMs: this.settings.secondHousehold.windowMs };
-    return { ...v, evidence: { ...evidence, innocentIf: rule.innocentIf(evidence, settings, install) } };
+    return { ...v, evidence: { ...evidence, ...explained(rule.innocentIf(evidence, settings, install)) } };
   }
 
   /** Forgets addresses and devices older than the longest window a rule looks at. */

@@ -312,6 +312,13 @@ export interface EvidenceLocation {
   accountKey: null | string;
 }
 
+export interface InnocentReason {
+  /** Which line, e.g. 'closer' or 'network.operator': the dashboard words it in the viewer's language and unit. */
+  code: string;
+  /** Its figures as text; a name ending in Km is kilometres, Kmh km/h, Ms milliseconds. */
+  params: Record<string, string>;
+}
+
 export interface ViolationEvidence {
   locations: EvidenceLocation[];
   distanceKm: null | number;
@@ -329,6 +336,8 @@ export interface ViolationEvidence {
   lastActivityAt: null | number;
   /** What would have made it innocent, one plain-language line each, for the admin judging it. */
   innocentIf: string[];
+  /** The innocentIf lines as codes with their figures, one for one, for readers in another language. Added in version 6. */
+  innocentReasons: InnocentReason[];
 }
 
 /** A detection rule fired for an account, or for a person across their accounts (personId). Topic streamwarden.violations, keyed by accountKey. */

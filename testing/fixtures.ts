@@ -133,6 +133,7 @@ export function sampleViolation(overrides: Partial<Violation> = {}): Violation {
       countryCode: null,
       lastActivityAt: null,
       innocentIf: ['Innocent if TV and Phone belong to one household'],
+      innocentReasons: [{ code: 'household.devices', params: { devices: 'TV\nPhone', windowMs: '2592000000' } }],
     },
     ...overrides,
   };

@@ -305,7 +305,18 @@ const ViolationRow = Type.Object({
       deviceIds: Type.Optional(Type.Array(Type.String())),
       countryCode: Type.Optional(Nullable(Type.String())),
       lastActivityAt: Type.Optional(Nullable(Type.Number())),
-      innocentIf: Type.Optional(Type.Array(Type.String())),
+      innocentIf: Type.Optional(
+        Type.Array(Type.String(), { description: 'What would have made it innocent, in English' }),
+      ),
+      innocentReasons: Type.Optional(
+        Type.Array(
+          Type.Object({
+            code: Type.String({ description: 'Which line: the dashboard words it in the viewer’s language' }),
+            params: Type.Record(Type.String(), Type.String()),
+          }),
+          { description: 'The same lines as codes with their figures (findings from version 6 of the schema)' },
+        ),
+      ),
     },
     { additionalProperties: true },
   ),

@@ -1,6 +1,7 @@
 // More streams at once than the account may have.
 import { defineRule, notifyOnly, type RuleBase } from './rule.ts';
 import { evidenceLocation, violation } from './violation.ts';
+import { reason } from './innocence.ts';
 
 export interface ConcurrentStreamsSettings extends RuleBase {
   maxStreams: number;
@@ -40,8 +41,19 @@ export const concurrentStreams = defineRule<'concurrentStreams', ConcurrentStrea
   innocentIf(e) {
     const ips = new Set(e.locations.map((l) => l.ip));
     return [
-      `Innocent if this account may play ${e.count ?? 0} streams at once: raise its limit on the account`,
-      ...(ips.size === 1 ? ['Every stream came from one address: one household watching on several screens'] : []),
+      reason(
+        'concurrent.limit',
+        `Innocent if this account may play ${e.count ?? 0} streams at once: raise its limit on the account`,
+        { count: e.count ?? 0 },
+      ),
+      ...(ips.size === 1
+        ? [
+            reason(
+              'concurrent.oneAddress',
+              'Every stream came from one address: one household watching on several screens',
+            ),
+          ]
+        : []),
     ];
   },
 });

@@ -1,7 +1,7 @@
 // More distinct public addresses or devices within the window than a household has.
 import { defineRule, notifyOnly, type RuleBase } from './rule.ts';
 import { evidenceLocation, violation } from './violation.ts';
-import { networkLines } from './innocence.ts';
+import { networkLines, reason } from './innocence.ts';
 
 const HOUR = 3_600_000;
 
@@ -65,8 +65,15 @@ export const deviceVelocity = defineRule<'deviceVelocity', DeviceVelocitySetting
     const hours = Math.round(s.windowMs / HOUR);
     const counted = e.ips.length > s.maxIps ? 'addresses' : 'devices';
     return [
-      `Innocent with a limit of ${e.count ?? 0} ${counted} in ${hours} h for this account (a large household: set it on the account)`,
-      'A phone on a mobile network, or a device on a VPN, counts as one address once its network is known',
+      reason(
+        `velocity.${counted}` as const,
+        `Innocent with a limit of ${e.count ?? 0} ${counted} in ${hours} h for this account (a large household: set it on the account)`,
+        { count: e.count ?? 0, hours },
+      ),
+      reason(
+        'velocity.mobile',
+        'A phone on a mobile network, or a device on a VPN, counts as one address once its network is known',
+      ),
       ...networkLines(e.locations),
     ];
   },

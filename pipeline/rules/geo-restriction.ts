@@ -1,6 +1,7 @@
 // A session from a denied country, or from outside the allowed ones.
 import { defineRule, notifyOnly, type RuleBase } from './rule.ts';
 import { evidenceLocation, placeName, violation } from './violation.ts';
+import { reason } from './innocence.ts';
 
 export interface GeoRestrictionSettings extends RuleBase {
   denyCountries: string[];
@@ -36,9 +37,11 @@ export const geoRestriction = defineRule<'geoRestriction', GeoRestrictionSetting
   },
   innocentIf(e) {
     return [
-      `Innocent if ${e.countryCode ?? 'this country'} were allowed`,
+      reason('geo.allow', `Innocent if ${e.countryCode ?? 'this country'} were allowed`, {
+        country: e.countryCode ?? '',
+      }),
       ...(e.locations.some((l) => l.networkType === 'hosting')
-        ? ['The address is on a data centre or VPN network: the viewer may be elsewhere']
+        ? [reason('geo.hosting', 'The address is on a data centre or VPN network: the viewer may be elsewhere')]
         : []),
     ];
   },

@@ -2,7 +2,7 @@
 import { defineRule, notifyOnly, type RuleBase } from './rule.ts';
 import { distanceKm, located, sameDevice } from './distance.ts';
 import { duration, evidenceLocation, km, placeName, violation } from './violation.ts';
-import { householdLine, networkLines, precisionLines } from './innocence.ts';
+import { householdLine, networkLines, precisionLines, reason } from './innocence.ts';
 
 export interface ImpossibleTravelSettings extends RuleBase {
   maxSpeedKmh: number;
@@ -63,7 +63,13 @@ export const impossibleTravel = defineRule<'impossibleTravel', ImpossibleTravelS
     return [
       ...(needed === null
         ? []
-        : [`Innocent had the second play come ${duration(needed)} or more after the first (${s.maxSpeedKmh} km/h)`]),
+        : [
+            reason(
+              'travel.later',
+              `Innocent had the second play come ${duration(needed)} or more after the first (${s.maxSpeedKmh} km/h)`,
+              { neededMs: Math.round(needed), maxKmh: s.maxSpeedKmh },
+            ),
+          ]),
       ...householdLine(e.locations, install?.householdWindowMs),
       ...networkLines(e.locations),
       ...precisionLines(e.locations, e.distanceKm),

@@ -1,6 +1,7 @@
 // No playback for too long (checked on a schedule, not on events).
 import { defineRule, notifyOnly, type RuleBase } from './rule.ts';
 import { violation } from './violation.ts';
+import { reason } from './innocence.ts';
 
 const DAY = 86_400_000;
 
@@ -30,6 +31,10 @@ export const inactivity = defineRule<'inactivity', InactivitySettings>({
     ];
   },
   innocentIf(e) {
-    return [`Innocent had the account played within ${e.limit ?? 0} days`];
+    return [
+      reason('inactivity.played', `Innocent had the account played within ${e.limit ?? 0} days`, {
+        days: e.limit ?? 0,
+      }),
+    ];
   },
 });

@@ -6,6 +6,7 @@ import type { EvidenceLocation, Violation } from '../../schemas/index.ts';
 import { newAccountState } from '../account-state.ts';
 import { defineRule, notifyOnly, type RuleBase } from './rule.ts';
 import { violation } from './violation.ts';
+import { explained, reason } from './innocence.ts';
 
 const HOUR = 3_600_000;
 
@@ -24,10 +25,16 @@ export const multiAccount = defineRule<'multiAccount', MultiAccountSettings>({
   parameters: { windowMs: { kind: 'number', scale: HOUR, unit: 'h', min: HOUR, max: 30 * 24 * HOUR } },
   innocentIf(e) {
     return [
-      'Innocent if these accounts are one household or one person: link them on the People page, and their findings across accounts are judged together',
+      reason(
+        'multi.link',
+        'Innocent if these accounts are one household or one person: link them on the People page, and their findings across accounts are judged together',
+      ),
       ...(e.deviceIds.length > 0
         ? [
-            'A device shared on purpose (a family TV, a friend’s console): add its id to the trusted devices and it is never counted',
+            reason(
+              'multi.trustDevice',
+              'A device shared on purpose (a family TV, a friend’s console): add its id to the trusted devices and it is never counted',
+            ),
           ]
         : []),
     ];
@@ -100,6 +107,6 @@ export function multiAccountFindings(
         ips: use.kind === 'address' ? [use.id] : [],
       },
     });
-    return { ...found, evidence: { ...found.evidence, innocentIf: multiAccount.innocentIf(found.evidence, s) } };
+    return { ...found, evidence: { ...found.evidence, ...explained(multiAccount.innocentIf(found.evidence, s)) } };
   });
 }

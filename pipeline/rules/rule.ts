@@ -3,6 +3,7 @@
 // actions) and the dashboard's form (labels, units). Adding a rule is one file plus its strings.
 import type { RuleId, Severity, Violation, ViolationEvidence } from '../../schemas/index.ts';
 import type { AccountState, Observation } from '../account-state.ts';
+import type { Reason } from './innocence.ts';
 
 export type RuleAction = 'notify' | 'terminate';
 
@@ -85,7 +86,7 @@ export interface RuleDefinition<K extends string = string, S extends RuleBase = 
    * thresholds it crossed, and what an admin can check or change. Evidence locations carry their
    * networks by then.
    */
-  innocentIf(evidence: ViolationEvidence, settings: S, install?: InnocenceContext): string[];
+  innocentIf(evidence: ViolationEvidence, settings: S, install?: InnocenceContext): Reason[];
 }
 
 /** Keeps each rule's own settings type (the registry derives RuleSettings from them). */

@@ -9,7 +9,7 @@ import { placeAt } from '../places.ts';
 import { defineRule, notifyOnly, type RuleBase } from './rule.ts';
 import { located } from './distance.ts';
 import { evidenceLocation, km, placeName, violation } from './violation.ts';
-import { networkLines } from './innocence.ts';
+import { networkLines, reason } from './innocence.ts';
 
 const DAY = 86_400_000;
 /** A household is where the account comes back to: days spread over a week at least, not one stay. */
@@ -88,9 +88,19 @@ export const secondHousehold = defineRule<'secondHousehold', SecondHouseholdSett
   },
   innocentIf(e, s) {
     return [
-      'Innocent had one device been seen at both places: the household moving between them (travel, a second home)',
-      'A second home with devices of its own: trust its address range or its devices once, and it is no longer compared',
-      `Innocent had the places been within ${km(s.minDistanceKm)} of each other, or one of them used on fewer than ${s.minDays} days`,
+      reason(
+        'household.oneDevice',
+        'Innocent had one device been seen at both places: the household moving between them (travel, a second home)',
+      ),
+      reason(
+        'household.secondHome',
+        'A second home with devices of its own: trust its address range or its devices once, and it is no longer compared',
+      ),
+      reason(
+        'household.closer',
+        `Innocent had the places been within ${km(s.minDistanceKm)} of each other, or one of them used on fewer than ${s.minDays} days`,
+        { distanceKm: s.minDistanceKm, days: s.minDays },
+      ),
       ...networkLines(e.locations),
     ];
   },

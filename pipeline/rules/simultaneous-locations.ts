@@ -2,7 +2,7 @@
 import { defineRule, notifyOnly, type RuleBase } from './rule.ts';
 import { distanceKm, located, sameDevice } from './distance.ts';
 import { evidenceLocation, km, placeName, violation } from './violation.ts';
-import { householdLine, networkLines, precisionLines } from './innocence.ts';
+import { householdLine, networkLines, precisionLines, reason } from './innocence.ts';
 
 export interface SimultaneousLocationsSettings extends RuleBase {
   minDistanceKm: number;
@@ -57,7 +57,9 @@ export const simultaneousLocations = defineRule<'simultaneousLocations', Simulta
   },
   innocentIf(e, s, install) {
     return [
-      `Innocent had the places been within ${km(s.minDistanceKm)} of each other`,
+      reason('simultaneous.closer', `Innocent had the places been within ${km(s.minDistanceKm)} of each other`, {
+        distanceKm: s.minDistanceKm,
+      }),
       ...householdLine(e.locations, install?.householdWindowMs),
       ...networkLines(e.locations),
       ...precisionLines(e.locations, e.distanceKm),

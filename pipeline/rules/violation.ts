@@ -59,6 +59,7 @@ export const EMPTY_EVIDENCE: ViolationEvidence = {
   countryCode: null,
   lastActivityAt: null,
   innocentIf: [],
+  innocentReasons: [],
 };
 
 export function violation(

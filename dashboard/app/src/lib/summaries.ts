@@ -2,7 +2,7 @@
 // structured evidence. The stored summary (English, kilometres) is what the rule wrote; it stays
 // the words where the evidence cannot say as much (a rule added later than this file).
 import { count } from './format.ts';
-import { locale, t, type MessageKey } from './i18n/index.svelte.ts';
+import { hasMessage, locale, t, type MessageKey } from './i18n/index.svelte.ts';
 import { session } from './session.svelte.ts';
 
 interface Place {
@@ -24,6 +24,8 @@ export interface Finding {
     windowMs?: number | null;
     deviceIds?: string[];
     ips?: string[];
+    innocentIf?: string[];
+    innocentReasons?: Array<{ code: string; params: Record<string, string> }>;
   } | null;
 }
 
@@ -39,7 +41,10 @@ const speed = (kmh: number) => inUnit(kmh, { km: 'unit.km/h', mi: 'unit.mph' });
 
 function span(ms: number): string {
   const minutes = Math.round(ms / 60_000);
-  return minutes < 90 ? t('summary.minutes', { n: minutes }) : t('summary.hours', { n: (ms / 3_600_000).toFixed(1) });
+  if (minutes < 90) return t('summary.minutes', { n: minutes });
+  return ms < 2 * 86_400_000
+    ? t('summary.hours', { n: (ms / 3_600_000).toFixed(1) })
+    : t('summary.days', { n: Math.round(ms / 86_400_000) });
 }
 
 const placeOf = (p: Place) => p.city ?? p.countryCode ?? p.ip;
@@ -99,4 +104,35 @@ export function findingSummary(f: Finding): string {
       break;
   }
   return f.summary;
+}
+
+/** A reason's figures for the viewer: kilometres and km/h in the install's unit, times in words, lists joined. */
+function figures(params: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(params).map(([name, value]) => {
+      if (name.endsWith('Kmh')) return [name, speed(Number(value))];
+      if (name.endsWith('Km')) return [name, distance(Number(value))];
+      if (name.endsWith('Ms')) return [name, span(Number(value))];
+      if (name === 'devices') {
+        const list = value.split('\n');
+        return [name, list.length > 1 ? `${list.slice(0, -1).join(', ')}${t('summary.and')}${list.at(-1)}` : value];
+      }
+      return [name, value];
+    }),
+  );
+}
+
+/**
+ * What would have made a finding innocent, in the viewer's language and unit: from the reasons'
+ * codes and figures where the finding has them (schema version 6), else the rule's English lines.
+ */
+export function innocentLines(f: Finding): string[] {
+  const english = f.evidence?.innocentIf ?? [];
+  const reasons = f.evidence?.innocentReasons ?? [];
+  if (reasons.length !== english.length || (locale() === 'en' && session.settings?.distanceUnit !== 'mi'))
+    return english;
+  return reasons.map((r, i) => {
+    const key = `innocent.${r.code}` as MessageKey;
+    return hasMessage(key) ? t(key, figures(r.params)) : english[i]!;
+  });
 }

@@ -142,6 +142,41 @@ export const en = {
   'summary.sharedAddress': '{n} accounts played from one address ({id})',
   'summary.minutes': '{n} min',
   'summary.hours': '{n} h',
+  'innocent.concurrent.limit':
+    'Innocent if this account may play {count} streams at once: raise its limit on the account',
+  'innocent.concurrent.oneAddress': 'Every stream came from one address: one household watching on several screens',
+  'innocent.velocity.addresses':
+    'Innocent with a limit of {count} addresses in {hours} h for this account (a large household: set it on the account)',
+  'innocent.velocity.devices':
+    'Innocent with a limit of {count} devices in {hours} h for this account (a large household: set it on the account)',
+  'innocent.velocity.mobile':
+    'A phone on a mobile network, or a device on a VPN, counts as one address once its network is known',
+  'innocent.geo.allow': 'Innocent if {country} were allowed',
+  'innocent.geo.hosting': 'The address is on a data centre or VPN network: the viewer may be elsewhere',
+  'innocent.travel.later': 'Innocent had the second play come {neededMs} or more after the first ({maxKmh})',
+  'innocent.inactivity.played': 'Innocent had the account played within {days} days',
+  'innocent.multi.link':
+    'Innocent if these accounts are one household or one person: link them on the People page, and their findings across accounts are judged together',
+  'innocent.multi.trustDevice':
+    'A device shared on purpose (a family TV, a friend’s console): add its id to the trusted devices and it is never counted',
+  'innocent.household.oneDevice':
+    'Innocent had one device been seen at both places: the household moving between them (travel, a second home)',
+  'innocent.household.secondHome':
+    'A second home with devices of its own: trust its address range or its devices once, and it is no longer compared',
+  'innocent.household.closer':
+    'Innocent had the places been within {distanceKm} of each other, or one of them used on fewer than {days} days',
+  'innocent.simultaneous.closer': 'Innocent had the places been within {distanceKm} of each other',
+  'innocent.network.same':
+    'Every address is on the same network, {network}: if this operator places its addresses loosely, the places may be one; trust its range if so',
+  'innocent.network.mobile':
+    '{ip} is on a mobile carrier network {network}: its place is the operator’s, not the viewer’s',
+  'innocent.network.hosting':
+    '{ip} is on a data centre or VPN network {network}: its place is the operator’s, not the viewer’s',
+  'innocent.household.devices':
+    'Innocent if {devices} belong to one household: once each has played at one place (the home) within {windowMs}, they are no longer compared; or trust a device',
+  'innocent.precision.country': '{ips} is placed only to a country: its distance is a guess',
+  'innocent.precision.radius': 'The distance is net of the database’s accuracy radii ({radiusKm} together)',
+  'summary.days': '{n} days',
   'unit.mph': 'mph',
   'users.watchTimePerDay': 'Watch time per day, last 30 days',
   'users.whenTheyWatch': 'When they watch (weekday and hour)',

@@ -48,6 +48,11 @@ export function t(key: MessageKey, vars: Record<string, string | number> = {}): 
   return text.replace(/\{(\w+)\}/g, (_, name: string) => (name in vars ? String(vars[name]) : `{${name}}`));
 }
 
+/** Whether the dashboard has words for this key (a code from a newer server may have none yet). */
+export function hasMessage(key: string): key is MessageKey {
+  return key in en;
+}
+
 export function locale(): string {
   return i18n.language;
 }
