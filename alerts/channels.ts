@@ -37,7 +37,8 @@ const SECRET_FIELDS: { [T in ChannelType]: Array<keyof ChannelSettings[T]> } = {
   email: ['password'],
 };
 
-const DEFAULTS: { [T in ChannelType]: ChannelSettings[T] } = {
+/** Each type's settings with their defaults (the API documents the settings from them). */
+export const CHANNEL_DEFAULTS: { [T in ChannelType]: ChannelSettings[T] } = {
   discord: { webhookUrl: '' },
   webhook: { url: '', method: 'POST', headers: {}, bodyTemplate: '' },
   ntfy: { serverUrl: 'https://ntfy.sh', topic: '', token: '', priority: 0 },
@@ -86,10 +87,12 @@ function httpUrl(value: unknown, field: string): void {
 
 /** Checks the type's settings, filling defaults; throws ChannelError naming the field. */
 function validateSettings(type: ChannelType, input: Record<string, unknown>): ChannelSettings[ChannelType] {
-  const s = { ...DEFAULTS[type], ...input } as Record<string, unknown>;
+  const s = { ...CHANNEL_DEFAULTS[type], ...input } as Record<string, unknown>;
   for (const key of Object.keys(input))
-    if (!(key in DEFAULTS[type]))
-      throw new ChannelError(`${type} has no setting "${key}" (known: ${Object.keys(DEFAULTS[type]).join(', ')})`);
+    if (!(key in CHANNEL_DEFAULTS[type]))
+      throw new ChannelError(
+        `${type} has no setting "${key}" (known: ${Object.keys(CHANNEL_DEFAULTS[type]).join(', ')})`,
+      );
   switch (type) {
     case 'discord':
       httpUrl(s.webhookUrl, 'webhookUrl');

@@ -383,11 +383,12 @@ export {
   Tokens,
   Username,
 } from './contract/auth.ts';
-export { BacktestAnswer, RulesAnswer, RulesPage, SettingsAnswer } from './contract/rules.ts';
+export { BacktestAnswer, RuleOverrides, RulesAnswer, RulesPage, SettingsAnswer } from './contract/rules.ts';
 export {
   BulkDone,
   Channel,
   Channels,
+  ChannelSettingsBody,
   ChannelTest,
   Deliveries,
   Import,

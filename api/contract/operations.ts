@@ -1,7 +1,7 @@
 // The answers of what the API does rather than reads: notification channels and their deliveries,
 // imports, stopping a stream, bulk actions on accounts.
 import Type, { type Static, type TSchema } from 'typebox';
-import type { PublicChannel } from '../../alerts/channels.ts';
+import { CHANNEL_DEFAULTS, type PublicChannel } from '../../alerts/channels.ts';
 import type { ImportJob } from '../../importers/jobs.ts';
 import type { DeliveryRecord } from '../../warehouse/queries/notifications.ts';
 
@@ -53,6 +53,31 @@ export const Channels = Type.Object(
   { channels: Type.Array(ChannelSchema) },
   { examples: [{ channels: [channelExample] }] },
 );
+/**
+ * A setting described by its default. Described, not constrained: Fastify's validator fills in
+ * defaults and coerces types, which would overwrite stored settings a change leaves out; the
+ * channel store checks each value.
+ */
+function fromDefault(value: unknown): TSchema {
+  const kind = Array.isArray(value) ? 'a list of text' : typeof value === 'object' ? 'name: value pairs' : typeof value;
+  const shown =
+    value === '' || (typeof value === 'object' && value !== null) ? '' : `; default ${JSON.stringify(value)}`;
+  return Type.Unknown({ description: `${kind}${shown}` });
+}
+
+/**
+ * A channel's settings, by its type: any of them (a secret left out keeps its stored value). The
+ * channel store names a setting the type does not have in its refusal.
+ */
+export const ChannelSettingsBody = Type.Union(
+  Object.entries(CHANNEL_DEFAULTS).map(([type, defaults]) =>
+    Type.Partial(Type.Object(Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, fromDefault(v)]))), {
+      title: type,
+    }),
+  ),
+  { description: "Settings of the channel's type; secrets left out keep their stored value" },
+);
+
 export const ChannelTest = Type.Object({
   ok: Type.Boolean(),
   error: Type.Optional(Type.String({ description: 'What the channel answered when it failed' })),

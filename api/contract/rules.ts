@@ -1,7 +1,7 @@
 // The answers about detection rules and install settings. Each rule's settings are described from
 // the rule registry (pipeline/rules/registry.ts): its common fields and its own parameters with
 // their units and ranges, so a rule added there is documented here without another edit.
-import Type, { type Static, type TSchema } from 'typebox';
+import Type, { type Static, type TObject, type TSchema } from 'typebox';
 import { RULE_METADATA } from '../../pipeline/rules/metadata.ts';
 import { RULES } from '../../pipeline/rules/registry.ts';
 import { DEFAULT_RULES } from '../../pipeline/rules/settings.ts';
@@ -56,7 +56,18 @@ const RuleSettingsSchema = Type.Object({
     trustedDeviceIds: Type.Array(Type.String()),
   }),
 });
-/** An account's overrides: any of the settings, per rule. */
+/**
+ * Changed settings, per rule: any of each rule's settings, the rest as they are. A rule or setting
+ * the registry does not know passes through to the rule store, which names it in its refusal.
+ */
+export const RuleOverrides = Type.Partial(
+  Type.Object(
+    Object.fromEntries(
+      Object.entries(RuleSettingsSchema.properties).map(([key, schema]) => [key, Type.Partial(schema as TObject)]),
+    ),
+  ),
+  { description: 'Changed settings per rule, e.g. {"impossibleTravel": {"maxSpeedKmh": 800}}' },
+);
 const Overrides = Type.Record(Type.String(), Type.Record(Type.String(), Type.Unknown()));
 
 export const RulesAnswer = Type.Object({

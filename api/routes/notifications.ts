@@ -8,7 +8,7 @@ import { EMPTY_EVIDENCE } from '../../pipeline/rules/violation.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { NotificationQueries } from '../../warehouse/queries/notifications.ts';
 import Type from 'typebox';
-import { Channel, Channels, ChannelTest, Deliveries, errors } from '../contract.ts';
+import { Channel, ChannelSettingsBody, Channels, ChannelTest, Deliveries, errors } from '../contract.ts';
 
 const channelBody = {
   type: 'object',
@@ -31,7 +31,7 @@ const channelBody = {
         'With {{user}}, {{rule}}, {{severity}}, {{summary}}, {{evidence}}, {{server}}, {{title}}, {{device}}, {{location}}, {{time}}',
     },
     bodyTemplate: { type: 'string', maxLength: 4000 },
-    settings: { type: 'object', description: 'Settings of the type; secrets left out keep their stored value' },
+    settings: ChannelSettingsBody,
   },
 } as const;
 

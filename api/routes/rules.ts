@@ -8,7 +8,8 @@ import type { RuleStore } from '../../pipeline/rules/rule-store.ts';
 import { RULE_METADATA } from '../../pipeline/rules/metadata.ts';
 import { SeverityValues } from '../../schemas/index.ts';
 import { checkRange } from '../../warehouse/queries/index.ts';
-import { BacktestAnswer, errors, RulesAnswer, RulesPage } from '../contract.ts';
+import Type from 'typebox';
+import { BacktestAnswer, errors, RuleOverrides as RuleOverridesBody, RulesAnswer, RulesPage } from '../contract.ts';
 import { accountParam } from './users.ts';
 import { settingsFor, type RuleOverrides } from '../../pipeline/rules/settings.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
@@ -53,10 +54,7 @@ export async function rulesRoutes(
           required: ['rules'],
           additionalProperties: false,
           properties: {
-            rules: {
-              type: 'object',
-              description: 'Changed settings per rule, e.g. {"impossibleTravel": {"maxSpeedKmh": 800}}',
-            },
+            rules: RuleOverridesBody,
             version: {
               type: 'integer',
               minimum: 0,
@@ -77,7 +75,7 @@ export async function rulesRoutes(
       schema: {
         params: accountParam,
         body: {
-          type: 'object',
+          ...RuleOverridesBody,
           description: 'Overrides for this account, e.g. {"concurrentStreams": {"maxStreams": 5}}',
         },
         response: { 200: RulesAnswer, ...errors },
@@ -107,8 +105,10 @@ export async function rulesRoutes(
           properties: {
             from: { type: 'integer', minimum: 0 },
             to: { type: 'integer', minimum: 1 },
-            rules: { type: 'object', description: 'Overrides of the current rule parameters' },
-            accounts: { type: 'object', description: 'Per-account overrides' },
+            rules: { ...RuleOverridesBody, description: 'Overrides of the current rule parameters' },
+            accounts: Type.Record(Type.String({ description: 'An account key' }), RuleOverridesBody, {
+              description: 'Per-account overrides',
+            }),
             servers: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$' }, maxItems: 100 },
             limit: { type: 'integer', minimum: 1, maximum: 5000 },
           },

@@ -11,7 +11,7 @@ import type { Warehouse } from '../../warehouse/client.ts';
 import { PeopleQueries } from '../../warehouse/queries/people.ts';
 import { can } from '../auth/plugin.ts';
 import { accountParam } from './users.ts';
-import { BulkDone, errors } from '../contract.ts';
+import { BulkDone, errors, RuleOverrides as RuleOverridesBody } from '../contract.ts';
 
 type Action = 'EXEMPT' | 'UNEXEMPT' | 'RESET_TRUST' | 'APPLY_OVERRIDES';
 type Overrides = Record<string, Record<string, unknown> | undefined>;
@@ -70,7 +70,7 @@ export async function userBulkRoutes(
               description: 'RESET_TRUST: kept in the trust history',
             },
             overrides: {
-              type: 'object',
+              ...RuleOverridesBody,
               description: 'APPLY_OVERRIDES: rule settings set for each account (as PUT /users/:accountKey/rules)',
             },
           },
