@@ -27,6 +27,7 @@ import { tokenRoutes } from './routes/tokens.ts';
 import { dashboardUserRoutes } from './routes/dashboard-users.ts';
 import { auditRoutes } from './routes/audit.ts';
 import { backupRoutes } from './routes/backup.ts';
+import { exportRoutes } from './routes/exports.ts';
 import { auditTrail } from './audit.ts';
 import { AuditQueries } from '../warehouse/queries/audit.ts';
 import { sessionRoutes } from './routes/sessions.ts';
@@ -190,6 +191,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(dashboardUserRoutes, { store });
   await app.register(auditRoutes, { audit });
   await app.register(backupRoutes, { warehouse: options.warehouse });
+  await app.register(exportRoutes, { warehouse: options.warehouse, people: options.configuration.people, audit });
   await app.register(sessionRoutes, { warehouse: options.warehouse });
   await app.register(analyticsRoutes, { warehouse: options.warehouse });
   await app.register(serverMetricsRoutes, { warehouse: options.warehouse });

@@ -23,6 +23,7 @@ export const API_TAGS = [
   { name: 'dashboard-users', description: 'People who sign in to Streamwarden, their roles and sessions (owner only)' },
   { name: 'audit', description: 'Every admin action and sign-in' },
   { name: 'backup', description: 'The install as one archive, for npm run restore (owner only)' },
+  { name: 'exports', description: 'History, violations, people and the audit log as CSV or JSON Lines, streamed' },
   { name: 'setup', description: 'The first run' },
   { name: 'tokens', description: 'API tokens' },
 ] as const;

@@ -360,6 +360,10 @@ describe('dashboard in Chromium', () => {
     // The remux stopped earlier is a direct stream in history too, as its card said while it ran.
     const arrival = page.locator('[data-testid=history-table] tr', { hasText: 'Arrival' }).first();
     expect(await arrival.locator('[data-testid=delivery]').textContent()).toBe('Direct stream');
+    // The page's export is the same list as a file, with the page's filters.
+    const exported = await page.request.get(base + (await page.getAttribute('[data-testid=export-csv]', 'href'))!);
+    expect(exported.headers()['content-disposition']).toMatch(/attachment; filename="streamwarden-history-/);
+    expect(await exported.text()).toContain('Arrival');
     // The first day of an install: the concurrency chart has one point and draws it (a line
     // without symbols drew nothing), in its series colour inside the plot area.
     await page.goto(`${base}/analytics`);

@@ -5,7 +5,7 @@ import type { AuditQueries } from '../../warehouse/queries/audit.ts';
 import { can } from '../auth/plugin.ts';
 import { AuditPage, errors } from '../contract.ts';
 
-interface AuditQuery {
+export interface AuditQuery {
   from?: number;
   to?: number;
   actor?: string;
@@ -14,6 +14,14 @@ interface AuditQuery {
   before?: string;
   limit?: number;
 }
+
+export const auditFilterProperties = {
+  from: { type: 'number', description: 'ms since the epoch, inclusive' },
+  to: { type: 'number', description: 'ms since the epoch, exclusive' },
+  actor: { type: 'string', maxLength: 64 },
+  action: { type: 'string', maxLength: 64, description: 'An action, or a family ending in "." (auth.)' },
+  outcome: { type: 'string', enum: ['ok', 'failed'] },
+} as const;
 
 // Cursors from before times were ISO 8601 (a space, no zone) still read.
 const CURSOR = /^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d\.\d{3}Z?)\|([0-9a-f-]{36})$/;
@@ -30,11 +38,7 @@ export async function auditRoutes(app: FastifyInstance, { audit }: { audit: Audi
           type: 'object',
           additionalProperties: false,
           properties: {
-            from: { type: 'number', description: 'ms since the epoch, inclusive' },
-            to: { type: 'number', description: 'ms since the epoch, exclusive' },
-            actor: { type: 'string', maxLength: 64 },
-            action: { type: 'string', maxLength: 64, description: 'An action, or a family ending in "." (auth.)' },
-            outcome: { type: 'string', enum: ['ok', 'failed'] },
+            ...auditFilterProperties,
             before: { type: 'string', maxLength: 80 },
             limit: { type: 'integer', minimum: 1, maximum: 500 },
           },

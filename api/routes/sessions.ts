@@ -9,6 +9,39 @@ import { filters, rangeSchema, type RangeQuery } from './range.ts';
 import { withNetwork } from '../network-view.ts';
 import { withPoster } from '../poster.ts';
 
+/** What narrows the history, here and in its export: the range, a search and the panels' columns. */
+export type HistoryQuery = RangeQuery & HistoryFilter & { search?: string };
+
+export const historyQueryProperties = {
+  ...rangeSchema.properties,
+  search: { type: 'string', maxLength: 200 },
+  ...Object.fromEntries(
+    Object.keys(HISTORY_FILTERS).map((name) => [
+      name,
+      { type: 'string', maxLength: 200, description: 'Only plays with exactly this value' },
+    ]),
+  ),
+  delivery: {
+    type: 'string',
+    enum: [...DELIVERIES],
+    description: 'Only plays transcoded (video or audio), remuxed, or played as they are',
+  },
+  titleKey: {
+    type: 'string',
+    maxLength: 600,
+    description: 'Only plays of this title: the `titleKey` of a row of analytics/top-titles',
+  },
+};
+
+export function historyFilterOf(query: HistoryQuery): HistoryFilter {
+  return Object.fromEntries(
+    [...Object.keys(HISTORY_FILTERS), 'delivery', 'titleKey'].flatMap((name) => {
+      const value = query[name as keyof HistoryQuery];
+      return value === undefined ? [] : [[name, value]];
+    }),
+  ) as HistoryFilter;
+}
+
 export async function sessionRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
   const sessions = new SessionQueries(warehouse);
 
@@ -20,7 +53,7 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
     }),
   );
 
-  app.get<{ Querystring: RangeQuery & HistoryFilter & { search?: string; cursor?: string; limit?: number } }>(
+  app.get<{ Querystring: HistoryQuery & { cursor?: string; limit?: number } }>(
     '/api/v1/sessions/history',
     {
       ...can('view'),
@@ -28,39 +61,22 @@ export async function sessionRoutes(app: FastifyInstance, { warehouse }: { wareh
         querystring: {
           ...rangeSchema,
           properties: {
-            ...rangeSchema.properties,
-            search: { type: 'string', maxLength: 200 },
+            ...historyQueryProperties,
             cursor: { type: 'string', maxLength: 500 },
             limit: { type: 'integer', minimum: 1, maximum: 500 },
-            ...Object.fromEntries(
-              Object.keys(HISTORY_FILTERS).map((name) => [
-                name,
-                { type: 'string', maxLength: 200, description: 'Only plays with exactly this value' },
-              ]),
-            ),
-            delivery: {
-              type: 'string',
-              enum: [...DELIVERIES],
-              description: 'Only plays transcoded (video or audio), remuxed, or played as they are',
-            },
-            titleKey: {
-              type: 'string',
-              maxLength: 600,
-              description: 'Only plays of this title: the `titleKey` of a row of analytics/top-titles',
-            },
           },
         },
         response: { 200: SessionPage, ...errors },
       },
     },
     async (request) => {
-      const { search, cursor, limit, ...rest } = request.query;
-      const filter = Object.fromEntries(
-        [...Object.keys(HISTORY_FILTERS), 'delivery', 'titleKey'].flatMap((name) =>
-          rest[name as keyof typeof rest] === undefined ? [] : [[name, rest[name as keyof typeof rest]]],
-        ),
-      ) as HistoryFilter;
-      const page = await sessions.history(filters(request.query), { search, cursor, limit, filter });
+      const { search, cursor, limit } = request.query;
+      const page = await sessions.history(filters(request.query), {
+        search,
+        cursor,
+        limit,
+        filter: historyFilterOf(request.query),
+      });
       return { ...page, sessions: page.sessions.map((s) => withPoster(withNetwork(s))) };
     },
   );

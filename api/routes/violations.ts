@@ -16,7 +16,7 @@ const STATUSES = ['OPEN', 'ACKNOWLEDGED', 'DISMISSED', 'FALSE_ALARM'] as const;
 const BULK_LIMIT = 5000;
 const ID = { type: 'string', pattern: '^[0-9a-f]{32}$' } as const;
 
-const filterProperties = {
+export const violationFilterProperties = {
   status: { type: 'string', enum: [...STATUSES] },
   rule: { type: 'string', enum: RuleIdValues.filter((r) => r !== 'UNKNOWN') },
   severity: { type: 'string', enum: [...SeverityValues] },
@@ -30,11 +30,11 @@ const filterProperties = {
   to: { type: 'integer', minimum: 0, description: 'Detected before (ms since the epoch)' },
 } as const;
 
-type FilterQuery = Partial<
+export type FilterQuery = Partial<
   Record<'status' | 'rule' | 'severity' | 'server' | 'person', string> & Record<'from' | 'to', number>
 >;
 
-const toFilter = (q: FilterQuery): ViolationFilter => ({
+export const toFilter = (q: FilterQuery): ViolationFilter => ({
   status: q.status as ViolationStatus | undefined,
   rule: q.rule,
   severity: q.severity,
@@ -84,7 +84,7 @@ export async function violationRoutes(
       schema: {
         querystring: {
           type: 'object',
-          properties: { ...filterProperties, limit: { type: 'integer', minimum: 1, maximum: 500 } },
+          properties: { ...violationFilterProperties, limit: { type: 'integer', minimum: 1, maximum: 500 } },
         },
         response: { 200: ViolationList, ...errors },
       },
@@ -130,7 +130,7 @@ export async function violationRoutes(
           additionalProperties: false,
           properties: {
             ids: { type: 'array', items: ID, minItems: 1, maxItems: BULK_LIMIT, uniqueItems: true },
-            filter: { type: 'object', additionalProperties: false, properties: filterProperties },
+            filter: { type: 'object', additionalProperties: false, properties: violationFilterProperties },
             status: { type: 'string', enum: [...STATUSES] },
             note: { type: 'string', maxLength: 1000 },
           },

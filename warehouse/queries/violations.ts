@@ -48,13 +48,26 @@ const filterParams = (f: ViolationFilter) => ({
 export class ViolationQueries {
   constructor(private readonly w: Warehouse) {}
 
-  /** Newest first, with the filter. */
-  async list(filter: ViolationFilter, limit: number): Promise<Array<Record<string, unknown>>> {
+  /**
+   * Newest first, with the filter; `before` (a row's detectedAt and violation_id) starts after that
+   * row, for reading every page of a long list.
+   */
+  async list(
+    filter: ViolationFilter,
+    limit: number,
+    before?: { detectedAt: string; violationId: string },
+  ): Promise<Array<Record<string, unknown>>> {
     const list = await rows<Record<string, unknown>>(
       this.w,
       `SELECT violation_id, rule, severity, account_key, server_id, user_name, person_id, detected_at AS detected, summary, session_keys, trust_penalty, status, evidence_json
-       FROM ${this.w.table('violations')} FINAL WHERE ${filterSql} ORDER BY detected_at DESC LIMIT {limit:UInt32}`,
-      { ...filterParams(filter), limit },
+       FROM ${this.w.table('violations')} FINAL WHERE ${filterSql}
+         ${before ? 'AND (detected_at, violation_id) < (parseDateTime64BestEffort({before_at:String}, 3), {before_id:String})' : ''}
+       ORDER BY detected_at DESC, violation_id DESC LIMIT {limit:UInt32}`,
+      {
+        ...filterParams(filter),
+        limit,
+        ...(before ? { before_at: before.detectedAt, before_id: before.violationId } : {}),
+      },
     );
     return list.map(({ evidence_json, detected, ...v }) => ({
       ...v,

@@ -231,6 +231,7 @@ export const en = {
   'history.software': 'software transcode',
   'history.source': 'Source',
   'history.stream': 'Stream',
+  'export.label': 'Export',
   'narrow.delivery': 'Delivery',
   'narrow.platform': 'Platform',
   'narrow.product': 'Client application',

@@ -221,6 +221,7 @@ export const zhHans: Record<MessageKey, string> = {
   'history.software': '软件转码',
   'history.source': '源',
   'history.stream': '串流',
+  'export.label': '导出',
   'narrow.delivery': '播放方式',
   'narrow.platform': '平台',
   'narrow.product': '客户端应用',

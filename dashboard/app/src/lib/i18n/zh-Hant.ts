@@ -221,6 +221,7 @@ export const zhHant: Record<MessageKey, string> = {
   'history.software': '軟體轉碼',
   'history.source': '來源',
   'history.stream': '串流',
+  'export.label': '匯出',
   'narrow.delivery': '播放方式',
   'narrow.platform': '平台',
   'narrow.product': '用戶端應用程式',
