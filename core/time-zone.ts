@@ -44,3 +44,12 @@ export function startOfDay(ms: number, timeZone: string, addDays = 0): number {
   guess = midnightWall - offsetMs(guess, timeZone);
   return guess;
 }
+
+/**
+ * The instant a wall-clock time of the zone names, `wallMs` being that wall time read as if it were
+ * UTC (Date.UTC of its fields). In a daylight-saving gap or overlap, the offset in force around it.
+ */
+export function wallClockInstant(wallMs: number, timeZone: string): number {
+  const guess = wallMs - offsetMs(wallMs, timeZone);
+  return wallMs - offsetMs(guess, timeZone);
+}

@@ -3,6 +3,7 @@ import type { GeoLookup } from '../core/geoip.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { readJellystatBackup } from './jellystat.ts';
 import { ImportFormatError, newSourceRows } from './play.ts';
+import { openPlaybackReportingDatabase } from './playback-reporting.ts';
 import { tautulliApiHistory } from './tautulli-api.ts';
 import { openTautulliDatabase } from './tautulli-db.ts';
 import { writePlays, type ImportProgress } from './writer.ts';
@@ -11,7 +12,9 @@ import { writePlays, type ImportProgress } from './writer.ts';
 export type ImportSource =
   | { kind: 'tautulli-db'; path: string; name?: string; serverId: string }
   | { kind: 'tautulli-api'; url: string; apiKey: string; serverId: string }
-  | { kind: 'jellystat'; path: string; name?: string; serverId: string; serverType?: 'JELLYFIN' | 'EMBY' };
+  | { kind: 'jellystat'; path: string; name?: string; serverId: string; serverType?: 'JELLYFIN' | 'EMBY' }
+  /** `timeZone`: the Jellyfin server's, in which the plugin wrote its times (IANA name). */
+  | { kind: 'playback-reporting'; path: string; name?: string; serverId: string; timeZone: string };
 
 const SERVER_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 
@@ -45,6 +48,18 @@ export async function importHistory(
         total: history.total,
         source: rows,
       });
+    }
+    case 'playback-reporting': {
+      const db = openPlaybackReportingDatabase(source.path, source.timeZone, source.name);
+      try {
+        return await writePlays(warehouse, db.plays(source.serverId, rows), {
+          ...options,
+          total: db.total,
+          source: rows,
+        });
+      } finally {
+        db.close();
+      }
     }
     case 'jellystat': {
       const backup = readJellystatBackup(source.path, source.serverType, source.name);

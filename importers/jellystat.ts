@@ -106,7 +106,7 @@ interface Library {
 }
 
 /** Jellyfin's item Type as a media type; an item missing from the backup is OTHER, not a guess. */
-const ITEM_TYPES: Record<string, MediaType> = {
+export const ITEM_TYPES: Record<string, MediaType> = {
   Movie: 'MOVIE',
   Episode: 'EPISODE',
   Series: 'EPISODE',

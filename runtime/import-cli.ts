@@ -3,6 +3,8 @@
 //   npm run import -- tautulli-db  <tautulli.db>   --server <server id>
 //   npm run import -- tautulli-api <url> <api key> --server <server id>
 //   npm run import -- jellystat    <backup.json>   --server <server id> [--emby]
+//   npm run import -- playback-reporting <playback_reporting.db> --server <server id> [--time-zone <IANA>]
+//     (the Jellyfin server's zone: the plugin writes local times; default this machine's)
 // With the embedded ClickHouse, stop Streamwarden first (one process owns ./data), or import
 // from the dashboard (Settings > Import) while it runs.
 import { GeoIp } from '../core/geoip.ts';
@@ -14,7 +16,7 @@ import type { ImportProgress } from '../importers/writer.ts';
 function usage(message?: string): never {
   if (message) console.error(`import: ${message}\n`);
   console.error(
-    'usage: npm run import -- tautulli-db <tautulli.db> --server <id>\n       npm run import -- tautulli-api <url> <api key> --server <id>\n       npm run import -- jellystat <backup.json> --server <id> [--emby]',
+    'usage: npm run import -- tautulli-db <tautulli.db> --server <id>\n       npm run import -- tautulli-api <url> <api key> --server <id>\n       npm run import -- jellystat <backup.json> --server <id> [--emby]\n       npm run import -- playback-reporting <playback_reporting.db> --server <id> [--time-zone Europe/Berlin]',
   );
   process.exit(2);
 }
@@ -36,6 +38,15 @@ function parse(argv: string[]): ImportSource {
   if (kind === 'tautulli-api' && a && b) return { kind, url: a, apiKey: b, serverId };
   if (kind === 'jellystat' && a)
     return { kind, path: a, serverId, serverType: flags.has('emby') ? 'EMBY' : 'JELLYFIN' };
+  if (kind === 'playback-reporting' && a) {
+    const zone = flags.get('time-zone');
+    return {
+      kind,
+      path: a,
+      serverId,
+      timeZone: typeof zone === 'string' && zone ? zone : Intl.DateTimeFormat().resolvedOptions().timeZone,
+    };
+  }
   usage();
 }
 

@@ -123,7 +123,12 @@ export const Deliveries = Type.Object(
 
 const ImportJobSchema = Type.Object({
   id: Type.String({ format: 'uuid' }),
-  kind: Type.Union([Type.Literal('tautulli-db'), Type.Literal('tautulli-api'), Type.Literal('jellystat')]),
+  kind: Type.Union([
+    Type.Literal('tautulli-db'),
+    Type.Literal('tautulli-api'),
+    Type.Literal('jellystat'),
+    Type.Literal('playback-reporting'),
+  ]),
   serverId: Type.String(),
   status: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
   progress: Type.Object({

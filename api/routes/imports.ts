@@ -11,6 +11,7 @@ import { AppError } from '../../core/errors.ts';
 import type { ImportJobs } from '../../importers/jobs.ts';
 import { freeUploadBytes, newUploadDir } from '../../importers/upload-files.ts';
 import { errors, Import, Imports } from '../contract.ts';
+import { checkTimeZone } from '../../core/time-zone.ts';
 
 const SERVER_ID = {
   type: 'string',
@@ -35,9 +36,10 @@ export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: Impor
 
   app.post<{
     Querystring: {
-      kind: 'tautulli-db' | 'jellystat';
+      kind: 'tautulli-db' | 'jellystat' | 'playback-reporting';
       serverId: string;
       serverType?: 'JELLYFIN' | 'EMBY';
+      timeZone?: string;
       name?: string;
     };
     Body: Readable;
@@ -52,9 +54,20 @@ export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: Impor
           required: ['kind', 'serverId'],
           additionalProperties: false,
           properties: {
-            kind: { type: 'string', enum: ['tautulli-db', 'jellystat'] },
+            kind: {
+              type: 'string',
+              enum: ['tautulli-db', 'jellystat', 'playback-reporting'],
+              description:
+                "tautulli.db; a Jellystat backup; the Jellyfin Playback Reporting plugin's playback_reporting.db",
+            },
             serverId: SERVER_ID,
             serverType: { type: 'string', enum: ['JELLYFIN', 'EMBY'] },
+            timeZone: {
+              type: 'string',
+              maxLength: 64,
+              description:
+                "playback-reporting: the Jellyfin server's time zone (IANA), in which the plugin wrote its times (default UTC)",
+            },
             name: { type: 'string', maxLength: 255, description: "The file's own name, used in messages about it" },
           },
         },
@@ -64,6 +77,8 @@ export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: Impor
     async (request, reply) => {
       if (!request.body || typeof (request.body as Readable).pipe !== 'function')
         throw new AppError('invalid', 'send the file as the body with Content-Type: application/octet-stream');
+      // A wrong zone refused before the upload is read, not after as a failed import.
+      if (request.query.timeZone) checkTimeZone(request.query.timeZone);
       const length = Number(request.headers['content-length']);
       if (length > MAX_UPLOAD) throw new AppError('too-large', TOO_LARGE);
       const free = await freeUploadBytes();
@@ -75,7 +90,12 @@ export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: Impor
         );
       }
       const dir = await newUploadDir();
-      const file = join(dir, request.query.kind === 'tautulli-db' ? 'tautulli.db' : 'backup.json');
+      const file = join(
+        dir,
+        { 'tautulli-db': 'tautulli.db', jellystat: 'backup.json', 'playback-reporting': 'playback_reporting.db' }[
+          request.query.kind
+        ],
+      );
       try {
         await pipeline(request.body, createWriteStream(file, { mode: 0o600 }));
       } catch (err) {
@@ -89,7 +109,9 @@ export async function importRoutes(app: FastifyInstance, { jobs }: { jobs: Impor
       const job =
         kind === 'tautulli-db'
           ? jobs.start({ kind, path: file, name, serverId }, dir)
-          : jobs.start({ kind, path: file, name, serverId, serverType }, dir);
+          : kind === 'playback-reporting'
+            ? jobs.start({ kind, path: file, name, serverId, timeZone: request.query.timeZone ?? 'UTC' }, dir)
+            : jobs.start({ kind, path: file, name, serverId, serverType }, dir);
       return reply.code(202).send(job);
     },
   );

@@ -49,8 +49,8 @@ export class ViolationQueries {
   constructor(private readonly w: Warehouse) {}
 
   /**
-   * Newest first, with the filter; `before` (a row's detectedAt and violation_id) starts after that
-   * row, for reading every page of a long list.
+   * Newest first (ties by id), with the filter; `before` (a row's detectedAt and violation_id)
+   * starts after that row, for reading every page of a long list.
    */
   async list(
     filter: ViolationFilter,
@@ -61,8 +61,8 @@ export class ViolationQueries {
       this.w,
       `SELECT violation_id, rule, severity, account_key, server_id, user_name, person_id, detected_at AS detected, summary, session_keys, trust_penalty, status, evidence_json
        FROM ${this.w.table('violations')} FINAL WHERE ${filterSql}
-         ${before ? 'AND (detected_at, violation_id) < (parseDateTime64BestEffort({before_at:String}, 3), {before_id:String})' : ''}
-       ORDER BY detected_at DESC, violation_id DESC LIMIT {limit:UInt32}`,
+         ${before ? 'AND (detected_at < parseDateTime64BestEffort({before_at:String}, 3) OR (detected_at = parseDateTime64BestEffort({before_at:String}, 3) AND violation_id > {before_id:String}))' : ''}
+       ORDER BY detected_at DESC, violation_id LIMIT {limit:UInt32}`,
       {
         ...filterParams(filter),
         limit,

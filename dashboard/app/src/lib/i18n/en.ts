@@ -437,6 +437,7 @@ export const en = {
     'Bring in history from Tautulli (its tautulli.db file, or its API) or Jellystat (a backup file). Plays already imported are skipped, so running it again is safe.',
   'settings.importSource': 'Source',
   'settings.importFile': 'File',
+  'settings.importTimeZone': "The Jellyfin server's time zone (the plugin writes local times)",
   'settings.importServer': 'Media server it belongs to',
   'settings.importStart': 'Import',
   'settings.importRunning': 'Importing…',

@@ -422,6 +422,7 @@ export const zhHans: Record<MessageKey, string> = {
     '从 Tautulli（tautulli.db 文件或其 API）或 Jellystat（备份文件）导入历史记录。已导入的播放会被跳过，可放心重复运行。',
   'settings.importSource': '来源',
   'settings.importFile': '文件',
+  'settings.importTimeZone': 'Jellyfin 服务器的时区（该插件记录的是本地时间）',
   'settings.importServer': '所属媒体服务器',
   'settings.importStart': '导入',
   'settings.importRunning': '正在导入…',

@@ -422,6 +422,7 @@ export const zhHant: Record<MessageKey, string> = {
     '從 Tautulli（tautulli.db 檔案或其 API）或 Jellystat（備份檔）匯入歷史紀錄。已匯入的播放會略過，可放心重複執行。',
   'settings.importSource': '來源',
   'settings.importFile': '檔案',
+  'settings.importTimeZone': 'Jellyfin 伺服器的時區（該外掛記錄的是本地時間）',
   'settings.importServer': '所屬媒體伺服器',
   'settings.importStart': '匯入',
   'settings.importRunning': '正在匯入…',
