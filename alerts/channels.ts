@@ -6,7 +6,17 @@ import type { ConfigDocuments } from '../warehouse/config-documents.ts';
 import { AppError } from '../core/errors.ts';
 
 const CHANNELS_DOCUMENT = 'notification-channels';
-export const CHANNEL_TYPES = ['discord', 'webhook', 'ntfy', 'apprise', 'telegram', 'email'] as const;
+export const CHANNEL_TYPES = [
+  'discord',
+  'webhook',
+  'ntfy',
+  'apprise',
+  'telegram',
+  'email',
+  'gotify',
+  'pushover',
+  'slack',
+] as const;
 type ChannelType = (typeof CHANNEL_TYPES)[number];
 export const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 
@@ -16,6 +26,12 @@ export interface ChannelSettings {
   ntfy: { serverUrl: string; topic: string; token: string; priority: number };
   apprise: { url: string; urls: string; tag: string };
   telegram: { botToken: string; chatId: string; apiBase: string };
+  /** Gotify: the server and an application's token; priority 0 follows the severity. */
+  gotify: { serverUrl: string; token: string; priority: number };
+  /** Pushover: the user (or group) key and the application's API token. */
+  pushover: { userKey: string; appToken: string; apiBase: string };
+  /** Slack: an incoming webhook's address (it holds its secret). */
+  slack: { webhookUrl: string };
   email: {
     host: string;
     port: number;
@@ -35,6 +51,9 @@ const SECRET_FIELDS: { [T in ChannelType]: Array<keyof ChannelSettings[T]> } = {
   apprise: ['urls'],
   telegram: ['botToken'],
   email: ['password'],
+  gotify: ['token'],
+  pushover: ['userKey', 'appToken'],
+  slack: ['webhookUrl'],
 };
 
 /** Each type's settings with their defaults (the API documents the settings from them). */
@@ -44,6 +63,9 @@ export const CHANNEL_DEFAULTS: { [T in ChannelType]: ChannelSettings[T] } = {
   ntfy: { serverUrl: 'https://ntfy.sh', topic: '', token: '', priority: 0 },
   apprise: { url: '', urls: '', tag: '' },
   telegram: { botToken: '', chatId: '', apiBase: 'https://api.telegram.org' },
+  gotify: { serverUrl: '', token: '', priority: 0 },
+  pushover: { userKey: '', appToken: '', apiBase: 'https://api.pushover.net' },
+  slack: { webhookUrl: '' },
   email: { host: '', port: 587, secure: false, username: '', password: '', from: '', to: [] },
 };
 
@@ -119,6 +141,22 @@ function validateSettings(type: ChannelType, input: Record<string, unknown>): Ch
       if (typeof s.chatId !== 'string' || !/^(-?\d+|@\w{5,})$/.test(s.chatId))
         throw new ChannelError('chatId must be a number or @channelname');
       httpUrl(s.apiBase, 'apiBase');
+      break;
+    case 'gotify':
+      httpUrl(s.serverUrl, 'serverUrl');
+      if (typeof s.token !== 'string' || !s.token)
+        throw new ChannelError("token (the Gotify application's) is required");
+      if (typeof s.priority !== 'number' || s.priority < 0 || s.priority > 10)
+        throw new ChannelError('priority must be 0 (by severity) to 10');
+      break;
+    case 'pushover':
+      for (const key of ['userKey', 'appToken'] as const)
+        if (typeof s[key] !== 'string' || !/^[A-Za-z0-9]{30}$/.test(s[key] as string))
+          throw new ChannelError(`${key} must be the 30 letters and digits Pushover shows`);
+      httpUrl(s.apiBase, 'apiBase');
+      break;
+    case 'slack':
+      httpUrl(s.webhookUrl, 'webhookUrl');
       break;
     case 'email':
       if (typeof s.host !== 'string' || !s.host) throw new ChannelError('host (the SMTP server) is required');

@@ -31,6 +31,8 @@ let bus: KafkaBus;
 let store: ChannelStore;
 const flaky = { failuresLeft: 2 };
 const BOT = '123456:ABCdefGHIjklMNOpqrSTUvwxYZ012345';
+const PUSHOVER_USER = 'uQiRzpo4DXghDmr9QzzfQu27cmVRsG';
+const PUSHOVER_APP = 'azGDORePK8gMaC0QOYAMyEEuzJnyUi';
 
 beforeAll(async () => {
   http = createServer((req, res) => {
@@ -114,6 +116,13 @@ beforeAll(async () => {
       to: ['admin@example.org'],
     },
   });
+  await add({ name: 'Gotify', type: 'gotify', settings: { serverUrl: `${base}/gotify/`, token: 'AbCdEf123' } });
+  await add({
+    name: 'Pushover',
+    type: 'pushover',
+    settings: { userKey: PUSHOVER_USER, appToken: PUSHOVER_APP, apiBase: `${base}/pushover` },
+  });
+  await add({ name: 'Slack', type: 'slack', settings: { webhookUrl: `${base}/slack/T0/B0/secret` } });
   await add({ name: 'Flaky', type: 'webhook', settings: { url: `${base}/flaky` } });
   await add({ name: 'Broken', type: 'discord', settings: { webhookUrl: `${base}/broken` } });
   await add({
@@ -133,7 +142,17 @@ afterAll(async () => {
 });
 
 const count = (path: string) => received.get(path)?.length ?? 0;
-const EVERY = ['/discord/123/abc', '/hook', '/ntfy/', '/apprise/notify/sw', `/tg/bot${BOT}/sendMessage`, '/flaky'];
+const EVERY = [
+  '/discord/123/abc',
+  '/hook',
+  '/ntfy/',
+  '/apprise/notify/sw',
+  `/tg/bot${BOT}/sendMessage`,
+  '/gotify/message',
+  '/pushover/1/messages.json',
+  '/slack/T0/B0/secret',
+  '/flaky',
+];
 
 describe('alerts', () => {
   it('delivers each violation once to every channel, across a restart that replays everything; stops streams for rules that say so', async () => {
@@ -282,6 +301,18 @@ describe('alerts', () => {
     };
     expect(telegram).toMatchObject({ chat_id: '-100123', parse_mode: 'HTML' });
     expect(telegram.text).toContain('<b>Impossible travel: &lt;b&gt;Mallory&lt;/b&gt;</b>');
+    const gotify = received.get('/gotify/message')![0]!;
+    expect(gotify.headers['x-gotify-key']).toBe('AbCdEf123');
+    expect(JSON.parse(gotify.body)).toMatchObject({ title: 'Impossible travel: <b>Mallory</b>', priority: 8 });
+    expect(JSON.parse(received.get('/pushover/1/messages.json')![0]!.body)).toMatchObject({
+      token: PUSHOVER_APP,
+      user: PUSHOVER_USER,
+      title: 'Impossible travel: <b>Mallory</b>',
+      priority: 1,
+    });
+    // A name from a media server is text in Slack, never a link or a mention.
+    const slackMessage = JSON.parse(received.get('/slack/T0/B0/secret')![0]!.body) as { text: string };
+    expect(slackMessage.text).toBe('Impossible travel: &lt;b&gt;Mallory&lt;/b&gt;');
     expect(mails[0]).toMatch(/Subject: Impossible travel: <b>Mallory<\/b>/);
     expect(mails[0]).toContain('X-Streamwarden-Violation: aaaaaaaa');
 
@@ -297,6 +328,6 @@ describe('alerts', () => {
       last_error: expect.stringContaining('400'),
     });
     expect(rows.find((r) => r.channel_name === 'Flaky')).toMatchObject({ status: 'SENT' });
-    expect(rows.filter((r) => r.status === 'SENT')).toHaveLength(8);
+    expect(rows.filter((r) => r.status === 'SENT')).toHaveLength(11);
   });
 });

@@ -17,6 +17,14 @@ export class DeliveryError extends AppError {
 }
 
 const COLOURS: Record<string, number> = { LOW: 0x3b82f6, MEDIUM: 0xf59e0b, HIGH: 0xef4444, CRITICAL: 0x991b1b };
+/** Gotify's priorities (0-10; its apps alert from 4, and loudly from 8). */
+const SEVERITY_PRIORITY: Record<string, number> = { LOW: 4, MEDIUM: 6, HIGH: 8, CRITICAL: 10 };
+
+/**
+ * Text for Slack's mrkdwn: its three control characters escaped, so that a name from a media
+ * server cannot become a link or a mention (<!channel>, <@U123>).
+ */
+const slack = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 async function post(
   url: string,
@@ -175,6 +183,71 @@ export async function deliver(channel: Channel, context: AlertContext): Promise<
       });
       const answer = (await response.json().catch(() => null)) as { ok?: boolean; description?: string } | null;
       if (!answer?.ok) throw new DeliveryError(`Telegram refused: ${answer?.description ?? 'no answer'}`, false);
+      return;
+    }
+    case 'gotify': {
+      const s = channel.settings as ChannelSettings['gotify'];
+      const priority = s.priority || SEVERITY_PRIORITY[context.severity] || 5;
+      await post(
+        `${s.serverUrl.replace(/\/+$/, '')}/message`,
+        {
+          // The token in a header, not the query string, so that it reaches no access log.
+          headers: { 'content-type': 'application/json', 'x-gotify-key': s.token },
+          body: JSON.stringify({
+            title,
+            message: body,
+            priority,
+            extras: { 'client::display': { contentType: 'text/plain' } },
+          }),
+        },
+        'Gotify',
+      );
+      return;
+    }
+    case 'pushover': {
+      const s = channel.settings as ChannelSettings['pushover'];
+      await post(
+        `${s.apiBase.replace(/\/+$/, '')}/1/messages.json`,
+        {
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            token: s.appToken,
+            user: s.userKey,
+            title: title.slice(0, 250),
+            message: body.slice(0, 1024),
+            // High priority (bypasses quiet hours) for HIGH and CRITICAL; 2 would need retries set.
+            priority: context.severity === 'HIGH' || context.severity === 'CRITICAL' ? 1 : 0,
+            timestamp: Math.floor(Date.parse(context.time) / 1000),
+          }),
+        },
+        'Pushover',
+      );
+      return;
+    }
+    case 'slack': {
+      const s = channel.settings as ChannelSettings['slack'];
+      await post(
+        s.webhookUrl,
+        {
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            text: slack(title),
+            blocks: [
+              { type: 'section', text: { type: 'mrkdwn', text: `*${slack(title)}*\n${slack(body)}`.slice(0, 3000) } },
+              {
+                type: 'context',
+                elements: [
+                  {
+                    type: 'mrkdwn',
+                    text: `${context.severity} · ${slack(context.server)} · ${slack(context.user)} · ${context.violationId}`,
+                  },
+                ],
+              },
+            ],
+          }),
+        },
+        'Slack',
+      );
       return;
     }
     case 'email': {
