@@ -474,4 +474,32 @@ describe('notification channels', () => {
     expect((await call('DELETE', `/api/v1/notifications/channels/${id}`)).status).toBe(204);
     expect((await call('DELETE', `/api/v1/notifications/channels/${id}`)).status).toBe(404);
   });
+
+  it('previews what the templates would send, with a made-up finding, and keeps previews out of the audit log', async () => {
+    const custom = await call('POST', '/api/v1/notifications/preview', {
+      titleTemplate: '{{rule}} by {{user}} on {{server}}',
+      bodyTemplate: '{{location}}{{#title}} · {{title}}{{/title}}',
+    });
+    expect(custom).toEqual({
+      status: 200,
+      body: {
+        title: 'Impossible travel by alice on Home Plex',
+        body: 'Boston, US / London, GB · Severance — S01E02 — Half Loop',
+      },
+    });
+    // Empty templates: the built-in ones.
+    const builtIn = await call('POST', '/api/v1/notifications/preview', { titleTemplate: '', bodyTemplate: '' });
+    expect(builtIn.body).toMatchObject({
+      title: 'Impossible travel: alice',
+      body: expect.stringContaining('5,265 km'),
+    });
+    expect((await call('POST', '/api/v1/notifications/preview', { bodyTemplate: 'x'.repeat(4001) })).status).toBe(400);
+    const audit = await call('GET', '/api/v1/audit?action=channel.');
+    // (A refused preview is logged as refused, as every refused change is.)
+    expect(
+      audit.body!.entries.filter(
+        (e: { action: string; outcome: string }) => e.action === 'channel.preview' && e.outcome === 'ok',
+      ),
+    ).toEqual([]);
+  });
 });

@@ -393,5 +393,6 @@ export {
   Deliveries,
   Import,
   Imports,
+  MessagePreview,
   StopRequested,
 } from './contract/operations.ts';

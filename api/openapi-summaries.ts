@@ -88,6 +88,7 @@ const SUMMARIES: Record<string, string> = {
   'PUT /api/v1/notifications/channels/:id': 'Change an alert channel',
   'DELETE /api/v1/notifications/channels/:id': 'Remove an alert channel',
   'POST /api/v1/notifications/channels/:id/test': 'Send a test alert through a channel',
+  'POST /api/v1/notifications/preview': "What a channel's messages would say, from its templates",
   'GET /api/v1/notifications/deliveries': 'Alerts delivered and failed, newest first',
   'POST /api/v1/imports/file': 'Import a Tautulli or Jellystat history file (streamed)',
   'POST /api/v1/imports/tautulli-api': "Import history from a running Tautulli's API",

@@ -81,6 +81,21 @@ export const ChannelSettingsBody = Type.Union(
   { description: "Settings of the channel's type; secrets left out keep their stored value" },
 );
 
+export const MessagePreview = Type.Object(
+  {
+    title: Type.String({ description: 'The title as the channel would send it' }),
+    body: Type.String(),
+  },
+  {
+    examples: [
+      {
+        title: 'Impossible travel: alice',
+        body: 'Boston -> London, 5,265 km in 30 min = 10,530 km/h\nServer: Home Plex · Device: Living Room TV, iPhone · Boston, US / London, GB',
+      },
+    ],
+  },
+);
+
 export const ChannelTest = Type.Object({
   ok: Type.Boolean(),
   error: Type.Optional(Type.String({ description: 'What the channel answered when it failed' })),

@@ -3,12 +3,20 @@ import type { FastifyInstance } from 'fastify';
 import { can } from '../auth/plugin.ts';
 import { CHANNEL_TYPES, SEVERITIES, UnknownChannelError, type ChannelStore } from '../../alerts/channels.ts';
 import { deliver } from '../../alerts/senders.ts';
-import { alertContext } from '../../alerts/templates.ts';
-import { EMPTY_EVIDENCE } from '../../pipeline/rules/violation.ts';
+import { sampleAlert } from '../../alerts/sample.ts';
+import { DEFAULT_BODY, DEFAULT_TITLE, render } from '../../alerts/templates.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { NotificationQueries } from '../../warehouse/queries/notifications.ts';
 import Type from 'typebox';
-import { Channel, ChannelSettingsBody, Channels, ChannelTest, Deliveries, errors } from '../contract.ts';
+import {
+  Channel,
+  ChannelSettingsBody,
+  Channels,
+  ChannelTest,
+  Deliveries,
+  errors,
+  MessagePreview,
+} from '../contract.ts';
 
 const channelBody = {
   type: 'object',
@@ -84,21 +92,9 @@ export async function notificationRoutes(
     async (request) => {
       const channel = (await channels.list()).find((c) => c.id === request.params.id);
       if (!channel) throw new UnknownChannelError(request.params.id);
-      const now = Date.now();
-      const context = alertContext({
-        violationId: 'test',
-        rule: 'IMPOSSIBLE_TRAVEL',
-        severity: 'HIGH',
-        accountKey: 'test:0',
-        serverId: 'test',
-        userId: '0',
-        userName: 'Test user',
-        detectedAt: now,
-        sessionKeys: [],
-        trustPenalty: 0,
-        personId: null,
+      const context = sampleAlert(Date.now(), {
         summary: 'This is a test alert from Streamwarden: the channel works.',
-        evidence: EMPTY_EVIDENCE,
+        userName: 'Test user',
       });
       try {
         await deliver(channel, context);
@@ -106,6 +102,34 @@ export async function notificationRoutes(
       } catch (err) {
         return { ok: false, error: (err as Error).message };
       }
+    },
+  );
+
+  // What a channel's messages would say, from its templates and a made-up finding.
+  app.post<{ Body: { titleTemplate?: string; bodyTemplate?: string } }>(
+    '/api/v1/notifications/preview',
+    {
+      ...can('manage', 'channel.preview'),
+      schema: {
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            titleTemplate: channelBody.properties.titleTemplate,
+            bodyTemplate: channelBody.properties.bodyTemplate,
+          },
+        },
+        response: { 200: MessagePreview, ...errors },
+      },
+    },
+    async (request) => {
+      // Nothing changes: a preview is no event for the audit log.
+      request.auditSkip = true;
+      const context = sampleAlert(Date.now());
+      return {
+        title: render(request.body.titleTemplate || DEFAULT_TITLE, context),
+        body: render(request.body.bodyTemplate || DEFAULT_BODY, context),
+      };
     },
   );
 

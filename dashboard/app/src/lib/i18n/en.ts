@@ -420,6 +420,7 @@ export const en = {
   'settings.minSeverity': 'Lowest severity',
   'settings.titleTemplate': 'Title template',
   'settings.bodyTemplate': 'Message template',
+  'settings.messagePreview': 'Preview, with a made-up finding:',
   'settings.templateHelp':
     'Variables: {{user}} {{rule}} {{severity}} {{summary}} {{evidence}} {{server}} {{title}} {{device}} {{location}} {{time}}. Empty: the built-in text.',
   'settings.secretStored': 'stored; leave empty to keep',
