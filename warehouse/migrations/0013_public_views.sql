@@ -76,3 +76,14 @@ AS SELECT
     sum(direct_play_plays) AS direct_play_plays, sum(streamed_kbit) AS streamed_kbit
 FROM {{database}}.plays_15m
 GROUP BY day, server_id, account_key;
+
+-- Each media server's load as Streamwarden sampled it: streams, transcodes, bandwidth, CPU.
+CREATE VIEW IF NOT EXISTS {{database}}.server_load_v1
+COMMENT 'Public contract, version 1: one row per sample of a media server (about one a poll)'
+AS SELECT
+    server_id, server_type, sampled_at, status, response_time_ms,
+    active_sessions AS streams, transcode_sessions AS transcodes,
+    direct_play_sessions AS direct_plays, direct_stream_sessions AS direct_streams,
+    total_bandwidth_kbps AS bandwidth_kbps, lan_bandwidth_kbps, wan_bandwidth_kbps,
+    host_cpu_percent, process_cpu_percent, host_memory_percent, process_memory_percent
+FROM {{database}}.server_metrics;
