@@ -2,7 +2,7 @@
 import type { GeoLookup } from '../core/geoip.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { readJellystatBackup } from './jellystat.ts';
-import { ImportFormatError, newSourceRows } from './play.ts';
+import { ImportFormatError, newSourceRows, type ImportedPlay, type SourceRows } from './play.ts';
 import { openPlaybackReportingDatabase } from './playback-reporting.ts';
 import { tautulliApiHistory } from './tautulli-api.ts';
 import { openTautulliDatabase } from './tautulli-db.ts';
@@ -28,19 +28,25 @@ export async function importHistory(
       `server id must be the id of the media server in Streamwarden (lowercase letters, digits, - and _), got ${JSON.stringify(source.serverId)}`,
     );
   const rows = newSourceRows();
-  switch (source.kind) {
-    case 'tautulli-db': {
-      const db = openTautulliDatabase(source.path, source.name);
-      try {
-        return await writePlays(warehouse, db.plays(source.serverId, rows), {
-          ...options,
-          total: db.total,
-          source: rows,
-        });
-      } finally {
-        db.close();
-      }
+  /** A database file's plays, written; the file is closed whatever happens. */
+  const fromDatabase = async (db: {
+    total: number;
+    plays(serverId: string, rows: SourceRows): Iterable<ImportedPlay>;
+    close(): void;
+  }) => {
+    try {
+      return await writePlays(warehouse, db.plays(source.serverId, rows), {
+        ...options,
+        total: db.total,
+        source: rows,
+      });
+    } finally {
+      db.close();
     }
+  };
+  switch (source.kind) {
+    case 'tautulli-db':
+      return fromDatabase(openTautulliDatabase(source.path, source.name));
     case 'tautulli-api': {
       const history = await tautulliApiHistory({ url: source.url, apiKey: source.apiKey });
       return writePlays(warehouse, history.plays(source.serverId, rows), {
@@ -49,18 +55,8 @@ export async function importHistory(
         source: rows,
       });
     }
-    case 'playback-reporting': {
-      const db = openPlaybackReportingDatabase(source.path, source.timeZone, source.name);
-      try {
-        return await writePlays(warehouse, db.plays(source.serverId, rows), {
-          ...options,
-          total: db.total,
-          source: rows,
-        });
-      } finally {
-        db.close();
-      }
-    }
+    case 'playback-reporting':
+      return fromDatabase(openPlaybackReportingDatabase(source.path, source.timeZone, source.name));
     case 'jellystat': {
       const backup = readJellystatBackup(source.path, source.serverType, source.name);
       return writePlays(warehouse, backup.plays(source.serverId, rows), {

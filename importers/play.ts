@@ -2,6 +2,7 @@
 // playback events (start, stop) it becomes in the warehouse. Event ids are built from the
 // source's own ids, so importing the same history again finds them and adds nothing.
 import type { MediaType, NetworkLocation, PlaybackEvent, ServerType, StreamDecision } from '../schemas/index.ts';
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
 import { AppError } from '../core/errors.ts';
 import { isPrivateAddress, normalizeIp } from '../core/network.ts';
 
@@ -149,4 +150,15 @@ export function resolutionLabel(value: string | number | null | undefined): stri
 export function clientAddress(raw: string): { clientIp: string; networkLocation: NetworkLocation } {
   const ip = normalizeIp(raw);
   return { clientIp: ip || raw.trim(), networkLocation: ip ? (isPrivateAddress(ip) ? 'LAN' : 'WAN') : 'UNKNOWN' };
+}
+
+/** Refuses a file that is missing or no SQLite database, saying where the right one is (`hint`). */
+export function checkSqliteFile(path: string, name: string, hint: string): void {
+  if (!existsSync(path)) throw new ImportFormatError(`no such file: ${name}`);
+  const header = Buffer.alloc(16);
+  const fd = openSync(path, 'r');
+  readSync(fd, header, 0, 16, 0);
+  closeSync(fd);
+  if (header.toString('latin1') !== 'SQLite format 3\0')
+    throw new ImportFormatError(`${name} is not a SQLite database (${hint})`);
 }

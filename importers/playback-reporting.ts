@@ -10,13 +10,13 @@
 //   RemoteAddress and TranscodeReasons.
 // A row is known by DateCreated, UserId and ItemId, as the plugin's own import knows it, so a
 // second import adds nothing. Names come from the server once Streamwarden sees its users.
-import { existsSync, openSync, readSync, closeSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { untaggedImageRef } from '../connectors/image-refs.ts';
 import { checkTimeZone, wallClockInstant } from '../core/time-zone.ts';
 import type { MediaType, StreamDecision } from '../schemas/index.ts';
 import { ITEM_TYPES } from './jellystat.ts';
 import {
+  checkSqliteFile,
   clientAddress,
   countUnreadable,
   decision,
@@ -91,15 +91,7 @@ export function openPlaybackReportingDatabase(
   name = path,
 ): { total: number; plays(serverId: string, rows: SourceRows): Generator<ImportedPlay>; close(): void } {
   checkTimeZone(timeZone);
-  if (!existsSync(path)) throw new ImportFormatError(`no such file: ${name}`);
-  const header = Buffer.alloc(16);
-  const fd = openSync(path, 'r');
-  readSync(fd, header, 0, 16, 0);
-  closeSync(fd);
-  if (header.toString('latin1') !== 'SQLite format 3\0')
-    throw new ImportFormatError(
-      `${name} is not a SQLite database (the plugin's is playback_reporting.db in Jellyfin's data folder)`,
-    );
+  checkSqliteFile(path, name, "the plugin's is playback_reporting.db in Jellyfin's data folder");
   let db: DatabaseSync;
   let columns: Set<string>;
   try {

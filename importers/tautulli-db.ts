@@ -4,9 +4,8 @@
 // reference_id, which links a resumed session to the row it resumed; rows whose reference_id is 0
 // or NULL stand alone. Tautulli stores times in seconds, durations in milliseconds (metadata) or
 // seconds (pauses).
-import { existsSync, openSync, readSync, closeSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
-import { countUnreadable, ImportFormatError, type ImportedPlay, type SourceRows } from './play.ts';
+import { checkSqliteFile, countUnreadable, ImportFormatError, type ImportedPlay, type SourceRows } from './play.ts';
 import { tautulliPlay, type TautulliRow } from './tautulli-row.ts';
 
 const REQUIRED = ['session_history', 'session_history_metadata', 'session_history_media_info', 'users'];
@@ -18,13 +17,7 @@ export function openTautulliDatabase(
   path: string,
   name = path,
 ): { total: number; plays(serverId: string, rows: SourceRows): Generator<ImportedPlay>; close(): void } {
-  if (!existsSync(path)) throw new ImportFormatError(`no such file: ${name}`);
-  const header = Buffer.alloc(16);
-  const fd = openSync(path, 'r');
-  readSync(fd, header, 0, 16, 0);
-  closeSync(fd);
-  if (header.toString('latin1') !== 'SQLite format 3\0')
-    throw new ImportFormatError(`${name} is not a SQLite database (Tautulli's is tautulli.db in its data folder)`);
+  checkSqliteFile(path, name, "Tautulli's is tautulli.db in its data folder");
   let db: DatabaseSync;
   try {
     db = new DatabaseSync(path, { readOnly: true });

@@ -5,7 +5,7 @@ import type { PeopleStore } from '../../pipeline/people-store.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import type { AuditEntry, AuditQueries } from '../../warehouse/queries/audit.ts';
 import { SessionQueries } from '../../warehouse/queries/index.ts';
-import { PeopleQueries } from '../../warehouse/queries/people.ts';
+import { PeopleQueries, type UserListEntry } from '../../warehouse/queries/people.ts';
 import { ViolationQueries } from '../../warehouse/queries/violations.ts';
 import { can } from '../auth/plugin.ts';
 import { errors, type Session } from '../contract.ts';
@@ -104,18 +104,7 @@ const VIOLATION_COLUMNS: Array<Column<ViolationRow>> = [
   { name: 'violation_id', value: (v) => v.violation_id },
 ];
 
-interface AccountRow {
-  accountKey: string;
-  serverId: string;
-  userId: string;
-  userName: string;
-  firstSeenAt: string;
-  lastSeenAt: string;
-  trustScore: number;
-  openViolations: number;
-  personId: string | null;
-  person: string | null;
-}
+type AccountRow = UserListEntry & { personId: string | null; person: string | null };
 const ACCOUNT_COLUMNS: Array<Column<AccountRow>> = [
   { name: 'person', value: (a) => a.person },
   { name: 'person_id', value: (a) => a.personId },
