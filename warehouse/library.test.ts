@@ -246,5 +246,21 @@ describe('library analytics from library snapshots', () => {
     const plexMovies = (await library().libraries()).find((l) => l.serverId === 'plex' && l.libraryId === '1');
     expect(plexMovies).toMatchObject({ items: 3, sizeBytes: 53e9 });
     expect((await library().neverWatched(10)).map((i) => i.itemId)).not.toContain('103');
+
+    // A removed episode keeps what it was: its numbers, outside ids and poster stay on the removed row.
+    plex.items.splice(
+      plex.items.findIndex((i) => i.id === '201'),
+      1,
+    );
+    await syncAll();
+    const result = await warehouse.client.query({
+      query: `SELECT removed, season_number, episode_number, external_ids, image_ref FROM ${warehouse.table('library_items')} FINAL
+              WHERE server_id = 'plex' AND item_id = '201'`,
+      format: 'JSONEachRow',
+    });
+    const [removed] = await result.json<Record<string, unknown>>();
+    expect(removed).toMatchObject({ removed: true, season_number: 1, episode_number: 2 });
+    expect((removed!.external_ids as string[]).length).toBeGreaterThan(0);
+    expect(removed!.image_ref).not.toBe('');
   });
 });

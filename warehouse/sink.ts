@@ -256,13 +256,14 @@ export class WarehouseSink {
   private async closeSnapshots(pages: LibrarySnapshotPage[]): Promise<void> {
     const table = this.options.warehouse.table('library_items');
     for (const page of pages) {
+      // Every stored column of the item as it was (those added by later migrations too), with the
+      // snapshot that no longer lists it and the mark: a listed column set lost the ones it left out.
+      // The rows are chosen in a subquery: an outer WHERE would read the replaced values.
       await this.options.warehouse.client.command({
-        query: `INSERT INTO ${table} (server_id, server_type, library_id, item_id, library_title, title, media_type, grandparent_title, year, added_at, duration_ms, size_bytes,
-                  video_resolution, video_codec, audio_codec, container, bitrate_kbps, path, snapshot_at, removed, source_topic, source_partition, source_offset)
-                SELECT server_id, server_type, library_id, item_id, library_title, title, media_type, grandparent_title, year, added_at, duration_ms, size_bytes,
-                  video_resolution, video_codec, audio_codec, container, bitrate_kbps, path, {snapshot:DateTime64(3)}, true, source_topic, source_partition, source_offset
-                FROM ${table} FINAL
-                WHERE server_id = {server:String} AND library_id = {library:String} AND snapshot_at < {snapshot:DateTime64(3)} AND NOT removed`,
+        query: `INSERT INTO ${table}
+                SELECT * REPLACE ({snapshot:DateTime64(3)} AS snapshot_at, true AS removed)
+                FROM (SELECT * FROM ${table} FINAL
+                      WHERE server_id = {server:String} AND library_id = {library:String} AND snapshot_at < {snapshot:DateTime64(3)} AND NOT removed)`,
         query_params: { snapshot: chTime(page.snapshotAt), server: page.serverId, library: page.libraryId },
       });
     }
