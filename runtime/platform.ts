@@ -3,7 +3,7 @@
 // CLICKHOUSE_URL point elsewhere.
 import { join } from 'node:path';
 import { createBus, type Bus } from '../bus/index.ts';
-import { registerSchemas } from '../schemas/registry.ts';
+import { useSchemaRegistry } from '../schemas/registry.ts';
 import { allTopics } from '../schemas/topics.ts';
 import { openWarehouse, type Warehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrations.ts';
@@ -38,12 +38,8 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
       logger,
     );
     await bus.ensureTopics(allTopics.map((t) => ({ name: t.name, cleanupPolicy: t.cleanupPolicy })));
-    if (config.schemaRegistryUrl) {
-      // The registry documents the contract; an unreachable one is reported, not fatal.
-      await registerSchemas(config.schemaRegistryUrl, logger).catch((err: unknown) =>
-        logger.error({ err: (err as Error).message }, 'topic schemas not registered'),
-      );
-    }
+    // With a registry, records are framed with its ids: nothing is produced before it answers.
+    if (config.schemaRegistryUrl) await useSchemaRegistry(config.schemaRegistryUrl, logger);
   } catch (err) {
     // The start-up error is the one to report; closing is best effort.
     await bus?.close().catch(() => undefined);

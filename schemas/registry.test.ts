@@ -1,8 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../core/logger.ts';
-import { registerSchemas } from './registry.ts';
-import { allTopics, loadSchemaVersions } from './topics.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AvroCodec, AvroDecodeError } from './codec.ts';
+import { registerSchemas, useSchemaRegistry } from './registry.ts';
+import { allTopics, loadSchemaVersions, topics } from './topics.ts';
+import { samplePlaybackEvent } from '../testing/fixtures.ts';
+import { openTestWarehouse } from '../testing/warehouse.ts';
 
 // A registry speaking the Confluent REST API's register call: same schema, same id; an id per
 // distinct schema; 422 for a body that is not an Avro schema.
@@ -16,6 +22,14 @@ beforeAll(async () => {
     let text = '';
     req.on('data', (c: Buffer) => (text += c.toString()));
     req.on('end', () => {
+      // What a consumer asks: the schema of an id (Confluent REST API, GET /schemas/ids/{id}).
+      const byId = /^\/schemas\/ids\/(\d+)$/.exec(req.url ?? '');
+      if (req.method === 'GET' && byId) {
+        const schema = [...ids].find(([, id]) => id === Number(byId[1]))?.[0];
+        res.setHeader('content-type', 'application/vnd.schemaregistry.v1+json');
+        res.statusCode = schema ? 200 : 404;
+        return res.end(JSON.stringify(schema ? { schema } : { error_code: 40403, message: 'Schema not found' }));
+      }
       const match = /^\/subjects\/([^/]+)\/versions$/.exec(req.url ?? '');
       const body = JSON.parse(text) as { schema: string; schemaType: string };
       res.setHeader('content-type', 'application/vnd.schemaregistry.v1+json');
@@ -60,5 +74,63 @@ describe('schema registry', () => {
     await expect(registerSchemas(`${url}nowhere/`, createLogger('test'))).rejects.toThrow(
       /refused streamwarden\.\S+-value version 1: 422/,
     );
+  });
+
+  it('waits for a registry that is down at start, and stops on a refusal without retrying', async () => {
+    const waits: number[] = [];
+    let calls = 0;
+    const flaky: typeof fetch = (input, init) =>
+      ++calls <= 2 ? Promise.reject(new TypeError('fetch failed')) : fetch(input, init);
+    await useSchemaRegistry(url, createLogger('test'), { fetcher: flaky, sleep: async (ms) => void waits.push(ms) });
+    expect(waits).toEqual([1000, 2000]);
+    const down: typeof fetch = () => Promise.reject(new TypeError('fetch failed'));
+    await expect(
+      useSchemaRegistry(url, createLogger('test'), { fetcher: down, attempts: 3, sleep: async () => undefined }),
+    ).rejects.toThrow(/fetch failed/);
+    let refusals = 0;
+    const refusing: typeof fetch = (input, init) => (refusals++, fetch(`${url}nowhere/`, init));
+    await expect(useSchemaRegistry(url, createLogger('test'), { fetcher: refusing })).rejects.toThrow(/422/);
+    expect(refusals).toBe(1);
+  });
+
+  it('frames records in the Confluent wire format with the registry id, and still reads the single-object ones', async () => {
+    const codec = topics.playbackEvents.codec;
+    const event = samplePlaybackEvent();
+    // A record as an install without a registry writes it (this process's codecs use one already).
+    const before = new AvroCodec(loadSchemaVersions('playback-event').current).encode(event);
+    expect([...before.subarray(0, 2)]).toEqual([0xc3, 0x01]);
+    const registered = await useSchemaRegistry(url, createLogger('test'));
+    const id = registered.filter((r) => r.subject === 'streamwarden.playback-events-value').at(-1)!.id;
+    const framed = codec.encode(event);
+    expect(framed[0]).toBe(0);
+    expect(framed.readUInt32BE(1)).toBe(id);
+    expect(codec.decode(framed)).toEqual(event);
+    // An install switched to a registry reads what it wrote before.
+    expect(codec.decode(before)).toEqual(event);
+    const stranger = Buffer.from(framed);
+    stranger.writeUInt32BE(9999, 1);
+    expect(() => codec.decode(stranger)).toThrow(AvroDecodeError);
+    expect(() => codec.decode(stranger)).toThrow(/registry id 9999/);
+  });
+
+  it('is read by ClickHouse itself: the AvroConfluent format with the registry decodes the records', async () => {
+    await useSchemaRegistry(url, createLogger('test'));
+    const events = [samplePlaybackEvent({ sessionKey: 'one' }), samplePlaybackEvent({ sessionKey: 'two' })];
+    const file = join(mkdtempSync(join(tmpdir(), 'sw-confluent-')), 'records.bin');
+    writeFileSync(file, Buffer.concat(events.map((e) => topics.playbackEvents.codec.encode(e))));
+    const warehouse = await openTestWarehouse();
+    try {
+      const result = await warehouse.client.query({
+        query: `SELECT sessionKey, serverId, accountKey FROM file({file:String}, 'AvroConfluent', 'sessionKey String, serverId String, accountKey String')`,
+        query_params: { file },
+        clickhouse_settings: { format_avro_schema_registry_url: url.replace(/\/$/, '') },
+        format: 'JSONEachRow',
+      });
+      expect(await result.json()).toEqual(
+        events.map((e) => ({ sessionKey: e.sessionKey, serverId: e.serverId, accountKey: e.accountKey })),
+      );
+    } finally {
+      await warehouse.drop();
+    }
   });
 });

@@ -1,7 +1,8 @@
 // Publishes every released version of every topic schema to a Confluent-compatible schema
-// registry (Redpanda's built-in one, or Confluent's), subject `<topic>-value`, so downstream
-// consumers can look the contract up. Records stay in Avro single-object encoding: the registry
-// documents them, it does not frame them.
+// registry (Redpanda's built-in one, or Confluent's), subject `<topic>-value` (TopicNameStrategy),
+// and from then on frames records in the Confluent wire format (zero byte, 4-byte registry id,
+// Avro body) that Kafka Connect, ksqlDB, ClickHouse's AvroConfluent format and the confluent-kafka
+// clients read. Records written before, in the single-object encoding, are still read.
 import type { Logger } from '../core/logger.ts';
 import { allTopics, loadSchemaVersions } from './topics.ts';
 
@@ -42,4 +43,47 @@ export async function registerSchemas(
     'topic schemas registered',
   );
   return registered;
+}
+
+/** A registry that cannot be reached (as opposed to one that refused a schema). */
+class RegistryUnreachable extends Error {}
+
+/**
+ * Registers the schemas, waiting for a registry that is down (with back-off, at most `attempts`
+ * tries), then frames every topic's records with their registry ids. A refusal (an incompatible
+ * change) stops the start-up with the registry's message: producers never fall back to unframed
+ * records silently.
+ */
+export async function useSchemaRegistry(
+  registryUrl: string,
+  logger: Logger,
+  options: { attempts?: number; fetcher?: typeof fetch; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<RegisteredSchema[]> {
+  const fetcher = options.fetcher ?? fetch;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const reaching: typeof fetch = (input, init) =>
+    fetcher(input, init).catch((err: unknown) => {
+      throw new RegistryUnreachable((err as Error).cause ? String((err as Error).cause) : (err as Error).message);
+    });
+  const attempts = options.attempts ?? 10;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const registered = await registerSchemas(registryUrl, logger, reaching);
+      for (const topic of allTopics) {
+        const { released } = loadSchemaVersions(topic.schemaFile);
+        const mine = registered.filter((r) => r.subject === `${topic.name}-value`);
+        const ids = new Map(mine.map((r) => [r.id, released[r.version - 1]!] as const));
+        topic.codec.useRegistry(mine.at(-1)!.id, ids);
+      }
+      return registered;
+    } catch (err) {
+      if (!(err instanceof RegistryUnreachable) || attempt >= attempts) throw err;
+      const waitMs = Math.min(30_000, 1000 * 2 ** (attempt - 1));
+      logger.warn(
+        { registry: registryUrl, attempt, waitMs, err: err.message },
+        'schema registry unreachable; trying again',
+      );
+      await sleep(waitMs);
+    }
+  }
 }
