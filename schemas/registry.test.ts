@@ -1,4 +1,3 @@
-import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../core/logger.ts';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -9,53 +8,18 @@ import { registerSchemas, useSchemaRegistry } from './registry.ts';
 import { allTopics, loadSchemaVersions, topics } from './topics.ts';
 import { samplePlaybackEvent } from '../testing/fixtures.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
+import { startStandInRegistry, type StandInRegistry } from '../testing/schema-registry.ts';
 
-// A registry speaking the Confluent REST API's register call: same schema, same id; an id per
-// distinct schema; 422 for a body that is not an Avro schema.
-const subjects = new Map<string, string[]>();
-const ids = new Map<string, number>();
-let server: Server;
+let registry: StandInRegistry;
 let url: string;
+let subjects: Map<string, string[]>;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (c: Buffer) => (text += c.toString()));
-    req.on('end', () => {
-      // What a consumer asks: the schema of an id (Confluent REST API, GET /schemas/ids/{id}).
-      const byId = /^\/schemas\/ids\/(\d+)$/.exec(req.url ?? '');
-      if (req.method === 'GET' && byId) {
-        const schema = [...ids].find(([, id]) => id === Number(byId[1]))?.[0];
-        res.setHeader('content-type', 'application/vnd.schemaregistry.v1+json');
-        res.statusCode = schema ? 200 : 404;
-        return res.end(JSON.stringify(schema ? { schema } : { error_code: 40403, message: 'Schema not found' }));
-      }
-      const match = /^\/subjects\/([^/]+)\/versions$/.exec(req.url ?? '');
-      const body = JSON.parse(text) as { schema: string; schemaType: string };
-      res.setHeader('content-type', 'application/vnd.schemaregistry.v1+json');
-      let schema: { type?: string };
-      try {
-        schema = JSON.parse(body.schema) as { type?: string };
-      } catch {
-        schema = {};
-      }
-      if (req.method !== 'POST' || !match || body.schemaType !== 'AVRO' || schema.type !== 'record') {
-        res.statusCode = 422;
-        return res.end(JSON.stringify({ error_code: 42201, message: 'Invalid schema' }));
-      }
-      const subject = decodeURIComponent(match[1]!);
-      const versions = subjects.get(subject) ?? [];
-      if (!versions.includes(body.schema)) versions.push(body.schema);
-      subjects.set(subject, versions);
-      if (!ids.has(body.schema)) ids.set(body.schema, ids.size + 1);
-      res.end(JSON.stringify({ id: ids.get(body.schema) }));
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  registry = await startStandInRegistry();
+  ({ url, subjects } = registry);
 });
 
-afterAll(() => new Promise((resolve) => server.close(resolve)));
+afterAll(() => registry?.close());
 
 describe('schema registry', () => {
   it('registers every released version of every topic schema under <topic>-value, idempotently', async () => {
@@ -72,7 +36,7 @@ describe('schema registry', () => {
 
   it('says which subject the registry refused', async () => {
     await expect(registerSchemas(`${url}nowhere/`, createLogger('test'))).rejects.toThrow(
-      /refused streamwarden\.\S+-value version 1: 422/,
+      /refused streamwarden\.\S+-value version 1: 404/,
     );
   });
 
@@ -89,7 +53,7 @@ describe('schema registry', () => {
     ).rejects.toThrow(/fetch failed/);
     let refusals = 0;
     const refusing: typeof fetch = (input, init) => (refusals++, fetch(`${url}nowhere/`, init));
-    await expect(useSchemaRegistry(url, createLogger('test'), { fetcher: refusing })).rejects.toThrow(/422/);
+    await expect(useSchemaRegistry(url, createLogger('test'), { fetcher: refusing })).rejects.toThrow(/ 404 /);
     expect(refusals).toBe(1);
   });
 
