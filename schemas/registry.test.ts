@@ -32,11 +32,24 @@ describe('schema registry', () => {
     );
     const again = await registerSchemas(url, createLogger('test'));
     expect(again.map((r) => r.id)).toEqual(first.map((r) => r.id));
+    // Each subject held to our evolution rule: a new version reads every earlier one.
+    expect([...registry.compatibility.values()]).toEqual(allTopics.map(() => 'BACKWARD_TRANSITIVE'));
   });
 
   it('says which subject the registry refused', async () => {
     await expect(registerSchemas(`${url}nowhere/`, createLogger('test'))).rejects.toThrow(
-      /refused streamwarden\.\S+-value version 1: 404/,
+      /refused compatibility BACKWARD_TRANSITIVE for streamwarden\.\S+-value: 404/,
+    );
+    // A schema the registry will not take (as an incompatible change would be): its message, and which one.
+    const spoiling: typeof fetch = (input, init) =>
+      fetch(
+        input,
+        String(input).includes('/versions')
+          ? { ...init, body: JSON.stringify({ schemaType: 'AVRO', schema: '"string"' }) }
+          : init,
+      );
+    await expect(registerSchemas(url, createLogger('test'), spoiling)).rejects.toThrow(
+      /refused streamwarden\.\S+-value version 1: 422 Invalid schema/,
     );
   });
 

@@ -6,6 +6,9 @@
 import type { Logger } from '../core/logger.ts';
 import { allTopics, loadSchemaVersions } from './topics.ts';
 
+/** Our evolution rule in the registry's words: a new version reads every earlier one. */
+const COMPATIBILITY = 'BACKWARD_TRANSITIVE';
+
 export interface RegisteredSchema {
   subject: string;
   version: number;
@@ -22,6 +25,18 @@ export async function registerSchemas(
   for (const topic of allTopics) {
     const subject = `${topic.name}-value`;
     const { released } = loadSchemaVersions(topic.schemaFile);
+    // The registry holds producers to our evolution rule: every version readable by the next ones.
+    const config = await fetcher(`${base}/config/${encodeURIComponent(subject)}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json' },
+      body: JSON.stringify({ compatibility: COMPATIBILITY }),
+    });
+    if (!config.ok) {
+      const body = (await config.json().catch(() => ({}))) as { message?: string };
+      throw new Error(
+        `schema registry ${base} refused compatibility ${COMPATIBILITY} for ${subject}: ${config.status} ${body.message ?? ''}`.trim(),
+      );
+    }
     for (const [index, schema] of released.entries()) {
       // Registering a schema the subject already has returns its id without a new version.
       const response = await fetcher(`${base}/subjects/${encodeURIComponent(subject)}/versions`, {

@@ -7,6 +7,8 @@ import { createServer } from 'node:http';
 export interface StandInRegistry {
   url: string;
   subjects: Map<string, string[]>;
+  /** Compatibility level set per subject (PUT /config/{subject}). */
+  compatibility: Map<string, string>;
   unknown: string[];
   close(): Promise<void>;
 }
@@ -15,6 +17,7 @@ export async function startStandInRegistry(): Promise<StandInRegistry> {
   const subjects = new Map<string, string[]>();
   const ids = new Map<string, number>();
   const unknown: string[] = [];
+  const compatibility = new Map<string, string>();
   const server = createServer((req, res) => {
     let text = '';
     req.on('data', (c: Buffer) => (text += c.toString()));
@@ -26,6 +29,12 @@ export async function startStandInRegistry(): Promise<StandInRegistry> {
         const schema = [...ids].find(([, id]) => id === Number(byId[1]))?.[0];
         res.statusCode = schema ? 200 : 404;
         return res.end(JSON.stringify(schema ? { schema } : { error_code: 40403, message: 'Schema not found' }));
+      }
+      const config = /^\/config\/([^/]+)$/.exec(path);
+      if (req.method === 'PUT' && config) {
+        const level = (JSON.parse(text || '{}') as { compatibility?: string }).compatibility ?? '';
+        compatibility.set(decodeURIComponent(config[1]!), level);
+        return res.end(JSON.stringify({ compatibility: level }));
       }
       const match = /^\/subjects\/([^/]+)\/versions$/.exec(path);
       if (req.method !== 'POST' || !match) {
@@ -58,6 +67,7 @@ export async function startStandInRegistry(): Promise<StandInRegistry> {
   return {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`,
     subjects,
+    compatibility,
     unknown,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
