@@ -2,13 +2,12 @@
 // serialises with them, the OpenAPI document shows them, and the dashboard imports the same
 // TypeScript types (dashboard/app/src/lib/types.ts). Routes without a shape here yet document
 // their answers by example (api/__snapshots__/get-routes.json).
-import Type, { type Static, type TSchema } from 'typebox';
+import Type, { type Static } from 'typebox';
+import { Nullable, type Same } from './contract/shapes.ts';
 import type { SessionQueries, SessionRow } from '../warehouse/queries/index.ts';
 import type { UserListEntry } from '../warehouse/queries/people.ts';
 import type { ServerLoadPoint } from '../warehouse/queries/server-metrics.ts';
 import type { NetworkFields } from './network-view.ts';
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 /** Every error reply (api/errors.ts). */
 export const ErrorBody = Type.Object(
@@ -331,7 +330,6 @@ export const errors = { '4xx': Type.Ref('Error'), '5xx': Type.Ref('Error') } as 
 
 // The warehouse's rows and the contract must stay one shape (a play as stored, plus the network
 // and the poster's address the API adds when it reads it): this fails to compile otherwise.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const shapesMatch: [
   Same<Session, Omit<SessionRow, 'imageRef'> & NetworkFields & { poster: string | null }>,
   Same<Static<typeof UserListEntrySchema>, UserListEntry>,

@@ -1,9 +1,9 @@
 // The answers of the analytics and map operations: each chart's rows, declared once for Fastify's
 // serialiser, the OpenAPI document and the dashboard.
 import Type, { type Static, type TSchema } from 'typebox';
+import { Nullable, type Same } from './shapes.ts';
 import type { Analytics, SessionQueries } from '../../warehouse/queries/index.ts';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const plays = Type.Integer({ description: 'Plays started in the period (running ones included)' });
 const watchMs = Type.Number({ description: 'Watch time of the plays that ended in the period, ms' });
 
@@ -170,7 +170,6 @@ export const MapPlaces = Type.Object(
 );
 
 // The warehouse's rows and these answers must stay one shape: this fails to compile otherwise.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Rows<K extends keyof Analytics> = Awaited<ReturnType<Analytics[K]>>;
 type Data<T extends TSchema> = Static<T> extends { data: infer D } ? D : never;
 const shapesMatch: [

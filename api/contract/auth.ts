@@ -1,10 +1,10 @@
 // The answers about signing in and who may: first-run setup, sign-in and its sessions, API tokens,
 // the people who sign in to the dashboard, and the audit log.
 import Type, { type Static, type TSchema } from 'typebox';
+import { Nullable, type Same } from './shapes.ts';
 import type { AuditEntry } from '../../warehouse/queries/audit.ts';
 import type { SessionInfo, TokenInfo, UserInfo } from '../auth/store.ts';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const time = Type.String({ description: 'ISO 8601, UTC' });
 const Role = Type.Union([Type.Literal('viewer'), Type.Literal('admin'), Type.Literal('owner')]);
 const withExample = <T extends TSchema>(schema: T, example: Static<T>) => ({ ...schema, examples: [example] }) as T;
@@ -147,7 +147,6 @@ export const AuditPage = withExample(
 );
 
 // The store's shapes and these answers must stay one: this fails to compile otherwise.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const shapesMatch: [
   Same<Static<typeof Token>, TokenInfo>,
   Same<Static<typeof DashboardUser>, UserInfo>,

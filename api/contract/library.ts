@@ -1,8 +1,7 @@
 // The answers of the library operations, from the servers' library snapshots.
 import Type, { type Static, type TSchema } from 'typebox';
+import { Nullable, type Same } from './shapes.ts';
 import type { HeldItem, LibraryQueries, WatchedItem } from '../../warehouse/queries/library.ts';
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 const item = {
   identity: Type.String({ description: 'What makes copies one item: an outside id, or title, year and episode' }),
@@ -127,7 +126,6 @@ export const HeldItems = Type.Object(
 
 // The warehouse's rows (with `poster` for the image's server and reference) and these answers must
 // stay one shape: this fails to compile otherwise.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Shown<T> = Omit<T, 'imageServer' | 'imageRef'> & { poster: string | null };
 type Item<T extends TSchema, K extends string> = Static<T> extends Record<K, Array<infer I>> ? I : never;
 const shapesMatch: [

@@ -1,11 +1,10 @@
 // The answers of what the API does rather than reads: notification channels and their deliveries,
 // imports, stopping a stream, bulk actions on accounts.
 import Type, { type Static, type TSchema } from 'typebox';
+import { Nullable, type Covers, type Same } from './shapes.ts';
 import { CHANNEL_DEFAULTS, type PublicChannel } from '../../alerts/channels.ts';
 import type { ImportJob } from '../../importers/jobs.ts';
 import type { DeliveryRecord } from '../../warehouse/queries/notifications.ts';
-
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 const ChannelSchema = Type.Object({
   id: Type.String(),
@@ -204,8 +203,6 @@ export const BulkDone = Type.Object({
 });
 
 // The stores' shapes and these answers must stay one: this fails to compile otherwise.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-type Covers<Schema, T> = [T] extends [Schema] ? Same<keyof Schema, keyof T> : false;
 const shapesMatch: [
   Covers<Static<typeof ChannelSchema>, PublicChannel>,
   Same<Omit<Static<typeof Delivery>, 'at'>, DeliveryRecord>,

@@ -1,8 +1,8 @@
 // The answers about accounts, people and findings: a user's profile, the people linked across
 // servers with their suggestions, and the violation feed.
 import Type, { type TSchema } from 'typebox';
+import { Nullable } from './shapes.ts';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const time = (description = 'ISO 8601, UTC') => Type.String({ description });
 const accountKey = Type.String({ description: 'server_id:user_id' });
 

@@ -2,6 +2,7 @@
 // the rule registry (pipeline/rules/registry.ts): its common fields and its own parameters with
 // their units and ranges, so a rule added there is documented here without another edit.
 import Type, { type Static, type TObject, type TSchema } from 'typebox';
+import { Nullable, type Same } from './shapes.ts';
 import { RULE_METADATA } from '../../pipeline/rules/metadata.ts';
 import { RULES } from '../../pipeline/rules/registry.ts';
 import { DEFAULT_RULES } from '../../pipeline/rules/settings.ts';
@@ -9,7 +10,6 @@ import type { RuleParameter } from '../../pipeline/rules/rule.ts';
 import { SeverityValues } from '../../schemas/index.ts';
 import type { GeneralSettings } from '../../warehouse/settings-store.ts';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const oneOf = (values: readonly string[], description?: string) =>
   Type.String({ enum: [...values], ...(description ? { description } : {}) });
 
@@ -172,6 +172,5 @@ export const SettingsAnswer = Type.Object(
   },
 );
 
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 const shapesMatch: [Same<Static<typeof GeneralSettingsSchema>, GeneralSettings>] = [true];
 void shapesMatch;

@@ -1,11 +1,11 @@
 // The answers about media servers: the list (never a token), the connectors' live status, a
 // connection test, and adding Plex servers found through a plex.tv sign-in.
-import Type, { type Static, type TInteger, type TSchema } from 'typebox';
+import Type, { type Static, type TInteger } from 'typebox';
+import { Nullable, type Covers } from './shapes.ts';
 import type { ConnectionTest, PublicServerConfig } from '../../connectors/server-registry.ts';
 import type { ConnectorStatus } from '../../connectors/server-connector.ts';
 
 const FAILURES = ['AUTH', 'HTTP', 'TIMEOUT', 'NETWORK', 'MALFORMED', 'EMIT'] as const;
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const epochMs = (description: string) => Type.Number({ description: `${description}, ms since the epoch` });
 
 const ConnectorStatusSchema = Type.Object({
@@ -166,10 +166,6 @@ export const PlexServersFound = Type.Object({
 });
 
 // The registry's and connectors' shapes and these answers must stay one: this fails to compile otherwise.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-// An optional field of a schema may hold undefined, which exactOptionalPropertyTypes keeps apart:
-// the schema must take every value of the type, with the same fields.
-type Covers<Schema, T> = [T] extends [Schema] ? Same<keyof Schema, keyof T> : false;
 const shapesMatch: [
   Covers<Static<typeof PublicServer>, PublicServerConfig>,
   Covers<Static<typeof ConnectorStatusSchema>, ConnectorStatus>,
