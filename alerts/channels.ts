@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { SecretBox } from '../core/secret-box.ts';
 import type { ConfigDocuments } from '../warehouse/config-documents.ts';
 import { AppError } from '../core/errors.ts';
+import { OperatorEventTypeValues } from '../schemas/index.ts';
 
 const CHANNELS_DOCUMENT = 'notification-channels';
 export const CHANNEL_TYPES = [
@@ -19,6 +20,13 @@ export const CHANNEL_TYPES = [
 ] as const;
 type ChannelType = (typeof CHANNEL_TYPES)[number];
 export const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+/** What a channel can hear about: the rules' findings, and the events of streamwarden.events. */
+export const CHANNEL_EVENTS = [
+  'VIOLATION',
+  ...OperatorEventTypeValues.filter((t): t is Exclude<typeof t, 'UNKNOWN'> => t !== 'UNKNOWN'),
+] as const;
+export type ChannelEvent = (typeof CHANNEL_EVENTS)[number];
+const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 export interface ChannelSettings {
   discord: { webhookUrl: string };
@@ -74,9 +82,22 @@ export interface Channel<T extends ChannelType = ChannelType> {
   name: string;
   type: T;
   enabled: boolean;
-  /** Rule ids this channel hears about; empty: all. */
+  /** What it hears about: findings (VIOLATION) and event types. Stored before events: findings only. */
+  events: ChannelEvent[];
+  /** Rule ids whose findings this channel hears about; empty: all. */
   rules: string[];
   minSeverity: (typeof SEVERITIES)[number];
+  /** Only these media servers, libraries, accounts (server:user) or people; each empty: all. */
+  servers: string[];
+  libraries: string[];
+  accounts: string[];
+  /**
+   * Events below HIGH that happen between `from` and `to` (the install's time zone, HH:MM) are
+   * held and sent together when the quiet hours end. Findings are never held.
+   */
+  quietHours: { from: string; to: string } | null;
+  /** Events of one type within this many minutes go as one message (0: each at once). */
+  groupMinutes: number;
   /** Message templates with {{variables}}; empty: the built-in ones. */
   titleTemplate: string;
   bodyTemplate: string;
@@ -174,6 +195,32 @@ function validateSettings(type: ChannelType, input: Record<string, unknown>): Ch
   return s as unknown as ChannelSettings[ChannelType];
 }
 
+/** What a channel stored before events existed hears: findings, at once, at any hour. */
+const ROUTING_DEFAULTS = {
+  events: ['VIOLATION'] as ChannelEvent[],
+  servers: [] as string[],
+  libraries: [] as string[],
+  accounts: [] as string[],
+  quietHours: null,
+  groupMinutes: 0,
+};
+
+function validateRouting(c: Channel): void {
+  const unknown = c.events.filter((e) => !(CHANNEL_EVENTS as readonly string[]).includes(e));
+  if (unknown.length > 0)
+    throw new ChannelError(`events: unknown ${unknown.join(', ')} (known: ${CHANNEL_EVENTS.join(', ')})`);
+  if (c.events.length === 0) throw new ChannelError('events: choose at least one thing to hear about');
+  if (c.quietHours) {
+    for (const key of ['from', 'to'] as const)
+      if (!TIME_OF_DAY.test(c.quietHours[key]))
+        throw new ChannelError(`quietHours.${key} must be a time of day as HH:MM (00:00 to 23:59)`);
+    if (c.quietHours.from === c.quietHours.to)
+      throw new ChannelError('quietHours: from and to are the same time; leave quiet hours off instead');
+  }
+  if (!Number.isInteger(c.groupMinutes) || c.groupMinutes < 0 || c.groupMinutes > 1440)
+    throw new ChannelError('groupMinutes must be a whole number of minutes from 0 (each at once) to 1440 (a day)');
+}
+
 export class ChannelStore {
   constructor(private readonly deps: { documents: ConfigDocuments; secrets: SecretBox }) {}
 
@@ -181,7 +228,11 @@ export class ChannelStore {
     const doc = await this.deps.documents.get<StoredChannel[]>(CHANNELS_DOCUMENT);
     return (doc?.body ?? []).map(
       ({ sealed, settings, ...rest }) =>
-        ({ ...rest, settings: { ...settings, ...(JSON.parse(this.deps.secrets.open(sealed)) as object) } }) as Channel,
+        ({
+          ...ROUTING_DEFAULTS,
+          ...rest,
+          settings: { ...settings, ...(JSON.parse(this.deps.secrets.open(sealed)) as object) },
+        }) as Channel,
     );
   }
 
@@ -208,14 +259,21 @@ export class ChannelStore {
       name: (input.name ?? existing?.name ?? type).trim() || type,
       type,
       enabled: input.enabled ?? existing?.enabled ?? true,
+      events: input.events ?? existing?.events ?? ROUTING_DEFAULTS.events,
       rules: input.rules ?? existing?.rules ?? [],
       minSeverity: input.minSeverity ?? existing?.minSeverity ?? 'LOW',
+      servers: input.servers ?? existing?.servers ?? [],
+      libraries: input.libraries ?? existing?.libraries ?? [],
+      accounts: input.accounts ?? existing?.accounts ?? [],
+      quietHours: input.quietHours !== undefined ? input.quietHours : (existing?.quietHours ?? null),
+      groupMinutes: input.groupMinutes ?? existing?.groupMinutes ?? 0,
       titleTemplate: input.titleTemplate ?? existing?.titleTemplate ?? '',
       bodyTemplate: input.bodyTemplate ?? existing?.bodyTemplate ?? '',
       settings,
     };
     if (!SEVERITIES.includes(channel.minSeverity))
       throw new ChannelError(`minSeverity must be one of ${SEVERITIES.join(', ')}`);
+    validateRouting(channel);
     await this.write(
       existing ? channels.map((c) => (c.id === channel.id ? channel : c)) : [...channels, channel],
       updatedBy,
@@ -257,11 +315,63 @@ function toPublic(channel: Channel): PublicChannel {
   };
 }
 
-/** Whether a violation of `rule` with `severity` goes to the channel. */
-export function routes(channel: Channel, rule: string, severity: string): boolean {
+/** Whether the channel's server, library and account filters let something through. */
+function passes(
+  channel: Channel,
+  on: { serverId: string; libraryId?: string; accountKey?: string | null; personId?: string | null },
+): boolean {
+  const { servers, libraries, accounts } = channel;
+  return (
+    (servers.length === 0 || servers.includes(on.serverId)) &&
+    (libraries.length === 0 || (on.libraryId !== undefined && libraries.includes(on.libraryId))) &&
+    (accounts.length === 0 ||
+      (!!on.accountKey && accounts.includes(on.accountKey)) ||
+      (!!on.personId && accounts.includes(on.personId)))
+  );
+}
+
+/** Whether a finding goes to the channel. */
+export function routes(
+  channel: Channel,
+  v: { rule: string; severity: string; serverId: string; accountKey: string; personId: string | null },
+): boolean {
   return (
     channel.enabled &&
-    (channel.rules.length === 0 || channel.rules.includes(rule)) &&
-    SEVERITIES.indexOf(severity as (typeof SEVERITIES)[number]) >= SEVERITIES.indexOf(channel.minSeverity)
+    channel.events.includes('VIOLATION') &&
+    (channel.rules.length === 0 || channel.rules.includes(v.rule)) &&
+    SEVERITIES.indexOf(v.severity as (typeof SEVERITIES)[number]) >= SEVERITIES.indexOf(channel.minSeverity) &&
+    passes(channel, v)
   );
+}
+
+/** Whether an event of streamwarden.events goes to the channel. */
+export function routesEvent(
+  channel: Channel,
+  e: {
+    type: string;
+    serverId: string;
+    accountKey: string | null;
+    personId: string | null;
+    details: Record<string, string>;
+  },
+): boolean {
+  return (
+    channel.enabled &&
+    (channel.events as readonly string[]).includes(e.type) &&
+    passes(channel, { ...e, libraryId: e.details.libraryId })
+  );
+}
+
+/** Whether `at` falls in the channel's quiet hours, read in `timeZone` (IANA; empty: UTC). */
+export function inQuietHours(channel: Channel, at: number, timeZone: string): boolean {
+  if (!channel.quietHours) return false;
+  const clock = new Intl.DateTimeFormat('en-GB', {
+    timeZone: timeZone || 'UTC',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).format(at);
+  const { from, to } = channel.quietHours;
+  // A window past midnight (22:00 to 07:00) is the hours after `from` or before `to`.
+  return from < to ? clock >= from && clock < to : clock >= from || clock < to;
 }

@@ -11,7 +11,7 @@ import { topics, type Violation } from '../schemas/index.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { NotificationQueries } from '../warehouse/queries/notifications.ts';
 import { routes, type Channel, type ChannelStore } from './channels.ts';
-import { deliver, DeliveryError } from './senders.ts';
+import { sendWithRetry, type RetryPolicy } from './retry.ts';
 import { alertContext, type AlertContext } from './templates.ts';
 
 const TERMINATE_ACTION = 'action:terminate';
@@ -30,8 +30,7 @@ export interface NotifierOptions {
   logger: Logger;
   groupId?: string;
   violationsTopic?: string;
-  /** Attempts per delivery and the first wait between them (doubling). */
-  retry?: { attempts: number; baseMs: number };
+  retry?: RetryPolicy;
   now?: () => number;
 }
 
@@ -90,7 +89,7 @@ export class Notifier {
     ]);
     const work: Array<Promise<Outcome | null>> = [];
     for (const violation of violations) {
-      const routed = channels.filter((c) => routes(c, violation.rule, violation.severity));
+      const routed = channels.filter((c) => routes(c, violation));
       const due = routed.filter((c) => !done.has(`${violation.violationId}/${c.id}`));
       this.stats.skippedAsDone += routed.length - due.length;
       // The message's titles and server name cost a query: only for violations still to send.
@@ -125,55 +124,9 @@ export class Notifier {
   }
 
   private async send(channel: Channel, violation: Violation, context: AlertContext): Promise<Outcome> {
-    const { attempts, baseMs } = this.options.retry ?? { attempts: 6, baseMs: 1000 };
-    let error = '';
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-      try {
-        await deliver(channel, context);
-        this.stats.sent++;
-        return {
-          violation,
-          channelId: channel.id,
-          channelName: channel.name,
-          channelType: channel.type,
-          status: 'SENT',
-          attempts: attempt,
-          error: '',
-        };
-      } catch (err) {
-        error = (err as Error).message;
-        const retryable = err instanceof DeliveryError ? err.retryable : true;
-        this.logger.warn(
-          {
-            channel: channel.name,
-            type: channel.type,
-            violationId: violation.violationId,
-            attempt,
-            retryable,
-            err: error,
-          },
-          'alert not delivered',
-        );
-        if (!retryable || attempt === attempts) break;
-        const wait =
-          err instanceof DeliveryError && err.retryAfterS ? err.retryAfterS * 1000 : baseMs * 2 ** (attempt - 1);
-        await new Promise((r) => setTimeout(r, Math.min(wait, 60_000)));
-      }
-    }
-    this.stats.failed++;
-    this.logger.error(
-      { channel: channel.name, type: channel.type, violationId: violation.violationId, err: error },
-      'alert given up; shown as failed in the dashboard',
-    );
-    return {
-      violation,
-      channelId: channel.id,
-      channelName: channel.name,
-      channelType: channel.type,
-      status: 'FAILED',
-      attempts,
-      error,
-    };
+    const outcome = await sendWithRetry(channel, context, undefined, this.options.retry, this.logger);
+    this.stats[outcome.status === 'SENT' ? 'sent' : 'failed']++;
+    return { violation, channelId: channel.id, channelName: channel.name, channelType: channel.type, ...outcome };
   }
 
   private async act(v: Violation): Promise<Outcome | null> {

@@ -56,9 +56,17 @@ async function post(
   );
 }
 
-export async function deliver(channel: Channel, context: AlertContext): Promise<void> {
-  const title = render(channel.titleTemplate || DEFAULT_TITLE, context);
-  const body = render(channel.bodyTemplate || DEFAULT_BODY, context);
+/**
+ * Sends one message. `templates` replace the channel's own (which are for findings): events and
+ * groups of them come with theirs.
+ */
+export async function deliver(
+  channel: Channel,
+  context: AlertContext,
+  templates?: { title: string; body: string },
+): Promise<void> {
+  const title = render(templates?.title ?? (channel.titleTemplate || DEFAULT_TITLE), context);
+  const body = render(templates?.body ?? (channel.bodyTemplate || DEFAULT_BODY), context);
   switch (channel.type) {
     case 'discord': {
       const s = channel.settings as ChannelSettings['discord'];

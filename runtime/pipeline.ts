@@ -5,6 +5,7 @@ import type { GeoIp } from '../core/geoip.ts';
 import { bundledNetworks } from '../core/networks.ts';
 import { StreamProcessor } from '../pipeline/processor.ts';
 import { PersonStage } from '../pipeline/person-stage.ts';
+import { OperatorEventStage } from '../pipeline/operator-events.ts';
 import { MultiAccountCheck } from '../pipeline/multi-account.ts';
 import type { RuleStore } from '../pipeline/rules/rule-store.ts';
 import type { FalseAlarmStore } from '../pipeline/false-alarms.ts';
@@ -35,8 +36,11 @@ export async function startProcessor(
     people: linksOf(links),
   });
   processor.updatePeople(personOfAccount(links));
+  // Plays and servers as events operators can be told of (streamwarden.events).
+  const operatorEvents = new OperatorEventStage({ bus: platform.bus, logger });
   await people.start();
   await processor.start();
+  await operatorEvents.start();
   let current = { settings: rules, overrides };
   let linked = links;
   const multiAccount = new MultiAccountCheck({
@@ -96,6 +100,7 @@ export async function startProcessor(
     drain: async () => {
       await processor.drain();
       await people.drain();
+      await operatorEvents.drain();
     },
     stop: async () => {
       unwatchMarks();
@@ -105,6 +110,7 @@ export async function startProcessor(
       await multiAccount.stop();
       await processor.stop();
       await people.stop();
+      await operatorEvents.stop();
     },
   };
 }

@@ -3,6 +3,7 @@
 // Kafka/Redpanda cluster and a ClickHouse server.
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { Notifier } from '../alerts/notifier.ts';
+import { EventNotifier } from '../alerts/event-notifier.ts';
 import { CommandExecutor, localControl, remoteControl } from '../connectors/commands.ts';
 import { DEFAULT_SETTINGS } from '../warehouse/settings-store.ts';
 import { DEFAULT_RULES, type RuleSettings } from '../pipeline/rules/settings.ts';
@@ -111,7 +112,21 @@ export async function startRole(
         logger,
       });
       await notifier.start();
-      stops.set('alerts', async () => (unwatch(), await notifier.drain(), await notifier.stop()));
+      const events = new EventNotifier({
+        bus: platform.bus,
+        warehouse: platform.warehouse,
+        channels: configuration.channels,
+        settings: () => configuration.settings.read().catch(() => DEFAULT_SETTINGS),
+        logger,
+      });
+      await events.start();
+      stops.set('alerts', async () => {
+        unwatch();
+        await notifier.drain();
+        await notifier.stop();
+        await events.drain();
+        await events.stop();
+      });
     }
     if (role === 'all' || role === 'api') {
       const api = await startApi(config, platform, logger, {

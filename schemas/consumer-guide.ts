@@ -14,6 +14,8 @@ const ABOUT: Record<string, string> = {
     'Findings of the detection rules, one record per finding (the same id when a replay finds it again). Written by the processor.',
   'streamwarden.trust-score-changes':
     "Every change of an account's trust score and why (a finding, a false alarm, an adjustment, recovery). Written by the processor.",
+  'streamwarden.events':
+    "What an operator may want to hear about beside findings: each play's start, stop, pause, resume and first transcode, and each media server going down, coming back or refusing its credentials. Written by the processor; the same id when a replay finds it again.",
   'streamwarden.library-snapshots': "Pages of a media server's library, a complete snapshot per library and sync.",
   'streamwarden.stream-commands': 'Requests to stop a stream, from the API to the connectors. Internal.',
   'streamwarden.auth-revocations': 'Signed-out sessions and deleted tokens, for every API process. Internal.',
@@ -28,6 +30,7 @@ const KEYS: Record<string, string> = {
   'streamwarden.server-metrics': '`serverId`',
   'streamwarden.violations': '`accountKey`',
   'streamwarden.trust-score-changes': '`accountKey`',
+  'streamwarden.events': "`accountKey`, or `serverId` for a server's events",
   'streamwarden.library-snapshots': '`serverId:libraryId`',
   'streamwarden.stream-commands': '`serverId`',
   'streamwarden.auth-revocations': 'the credential id',

@@ -5,6 +5,7 @@ import type {
   AuthRevocation,
   DeadLetter,
   LibrarySnapshotPage,
+  OperatorEvent,
   PlaybackEvent,
   ServerMetricsSample,
   StreamCommand,
@@ -72,6 +73,8 @@ export const topics = {
     'library-snapshot',
     (p) => `${p.serverId}:${p.libraryId}`,
   ),
+  /** Plays started, stopped, paused, resumed, transcoding; servers down, up, refusing credentials. */
+  events: topic<OperatorEvent>('streamwarden.events', 'operator-event', (e) => e.accountKey ?? e.serverId),
   streamCommands: topic<StreamCommand>('streamwarden.stream-commands', 'stream-command', (c) => c.serverId),
   authRevocations: topic<AuthRevocation>('streamwarden.auth-revocations', 'auth-revocation', (r) => r.credentialId),
   deadLetter: topic<DeadLetter>(

@@ -81,6 +81,36 @@ export interface LibrarySnapshotPage {
   items: LibraryItemRecord[];
 }
 
+export const OperatorEventTypeValues = ['STREAM_STARTED', 'STREAM_STOPPED', 'STREAM_PAUSED', 'STREAM_RESUMED', 'TRANSCODE_STARTED', 'SERVER_DOWN', 'SERVER_UP', 'SERVER_AUTH_FAILED', 'UNKNOWN'] as const;
+export type OperatorEventType = (typeof OperatorEventTypeValues)[number];
+
+export const OperatorEventSeverityValues = ['INFO', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type OperatorEventSeverity = (typeof OperatorEventSeverityValues)[number];
+
+/** Something an operator may want to hear about, beside the detection rules' findings: a stream started, stopped, paused, resumed or began transcoding; a server went down, came back or refused its credentials. Topic streamwarden.events, keyed by accountKey (serverId for a server's events). The notifier routes each type to the channels that ask for it. */
+export interface OperatorEvent {
+  /** Deterministic (type and the record it comes from): found again in a replay, it has the same id, so each channel hears of it once. */
+  eventId: string;
+  /** What happened; a reader on an older version sees a newer type as UNKNOWN. */
+  type: OperatorEventType;
+  /** When it happened on the server (as the connector saw it). */
+  occurredAt: number;
+  serverId: string;
+  /** server_id:user_id of the account, for events of a play. */
+  accountKey: null | string;
+  userName: null | string;
+  /** The person the account is linked to, if any. */
+  personId: null | string;
+  /** The play's session, for events of a play. */
+  sessionKey: null | string;
+  /** INFO for plays; a server down or refusing credentials is HIGH. */
+  severity: OperatorEventSeverity;
+  /** One line in English; the notifier words it in the install's language from the type and details. */
+  summary: string;
+  /** What the message needs: title, device, player, place, ip, decision and transcode reason for plays; status detail for servers. */
+  details: Record<string, string>;
+}
+
 export const PlaybackEventTypeValues = ['STARTED', 'PROGRESS', 'PAUSED', 'RESUMED', 'STOPPED'] as const;
 export type PlaybackEventType = (typeof PlaybackEventTypeValues)[number];
 

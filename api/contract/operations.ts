@@ -2,7 +2,7 @@
 // imports, stopping a stream, bulk actions on accounts.
 import Type, { type Static, type TSchema } from 'typebox';
 import { Nullable, type Covers, type Same } from './shapes.ts';
-import { CHANNEL_DEFAULTS, type PublicChannel } from '../../alerts/channels.ts';
+import { CHANNEL_DEFAULTS, CHANNEL_EVENTS, type ChannelEvent, type PublicChannel } from '../../alerts/channels.ts';
 import type { ImportJob } from '../../importers/jobs.ts';
 import type { DeliveryRecord } from '../../warehouse/queries/notifications.ts';
 
@@ -24,13 +24,33 @@ const ChannelSchema = Type.Object({
     { description: 'Where messages go' },
   ),
   enabled: Type.Boolean(),
-  rules: Type.Array(Type.String(), { description: 'Rule ids this channel hears about; empty: all' }),
+  events: Type.Array(Type.Unsafe<ChannelEvent>(Type.String({ enum: [...CHANNEL_EVENTS] })), {
+    description: "What it hears about: the rules' findings (VIOLATION) and the event types of streamwarden.events",
+  }),
+  rules: Type.Array(Type.String(), { description: 'Rule ids whose findings this channel hears about; empty: all' }),
   minSeverity: Type.Union([
     Type.Literal('LOW'),
     Type.Literal('MEDIUM'),
     Type.Literal('HIGH'),
     Type.Literal('CRITICAL'),
   ]),
+  servers: Type.Array(Type.String(), { description: 'Only these media servers; empty: all' }),
+  libraries: Type.Array(Type.String(), {
+    description: 'Only plays from these libraries (events of plays); empty: all',
+  }),
+  accounts: Type.Array(Type.String(), { description: 'Only these accounts (server:user) or people; empty: all' }),
+  quietHours: Nullable(
+    Type.Object(
+      { from: Type.String({ examples: ['22:00'] }), to: Type.String({ examples: ['07:00'] }) },
+      {
+        description:
+          "Events below HIGH in these hours (the install's time zone) are held and sent together after them; null: none",
+      },
+    ),
+  ),
+  groupMinutes: Type.Integer({
+    description: 'Events of one type within this many minutes go as one message; 0: each at once',
+  }),
   titleTemplate: Type.String({ description: 'With {{variables}}; empty: the built-in one' }),
   bodyTemplate: Type.String(),
   settings: Type.Record(Type.String(), Type.Unknown(), {
@@ -43,8 +63,14 @@ const channelExample = {
   name: 'Admins on ntfy',
   type: 'ntfy' as const,
   enabled: true,
+  events: ['VIOLATION' as const, 'SERVER_DOWN' as const, 'SERVER_UP' as const],
   rules: [],
   minSeverity: 'MEDIUM' as const,
+  servers: [],
+  libraries: [],
+  accounts: [],
+  quietHours: { from: '23:00', to: '07:00' },
+  groupMinutes: 0,
   titleTemplate: '',
   bodyTemplate: '',
   settings: { serverUrl: 'https://ntfy.sh', topic: 'streamwarden-alerts', priority: 0 },

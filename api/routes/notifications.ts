@@ -1,7 +1,13 @@
 // Notification channels (add, change, remove, send a test) and the delivery log, failures first.
 import type { FastifyInstance } from 'fastify';
 import { can } from '../auth/plugin.ts';
-import { CHANNEL_TYPES, SEVERITIES, UnknownChannelError, type ChannelStore } from '../../alerts/channels.ts';
+import {
+  CHANNEL_EVENTS,
+  CHANNEL_TYPES,
+  SEVERITIES,
+  UnknownChannelError,
+  type ChannelStore,
+} from '../../alerts/channels.ts';
 import { deliver } from '../../alerts/senders.ts';
 import { sampleAlert } from '../../alerts/sample.ts';
 import { DEFAULT_BODY, DEFAULT_TITLE, render } from '../../alerts/templates.ts';
@@ -32,6 +38,28 @@ const channelBody = {
       description: 'Rule ids; empty: every rule',
     },
     minSeverity: { type: 'string', enum: [...SEVERITIES] },
+    events: {
+      type: 'array',
+      items: { type: 'string', enum: [...CHANNEL_EVENTS] },
+      minItems: 1,
+      uniqueItems: true,
+      description: "What it hears about: the rules' findings (VIOLATION) and event types",
+    },
+    servers: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 100 },
+    libraries: { type: 'array', items: { type: 'string', maxLength: 200 }, maxItems: 200 },
+    accounts: { type: 'array', items: { type: 'string', maxLength: 200 }, maxItems: 500 },
+    quietHours: {
+      anyOf: [
+        {
+          type: 'object',
+          required: ['from', 'to'],
+          additionalProperties: false,
+          properties: { from: { type: 'string' }, to: { type: 'string' } },
+        },
+        { type: 'null' },
+      ],
+    },
+    groupMinutes: { type: 'integer', minimum: 0, maximum: 1440 },
     titleTemplate: {
       type: 'string',
       maxLength: 500,

@@ -17,6 +17,27 @@ export interface DeliveryRecord {
   summary: string;
 }
 
+/** A delivery of an event of streamwarden.events; PENDING while it is held (grouped, quiet hours). */
+export interface EventDeliveryRecord extends Omit<DeliveryRecord, 'violationId' | 'status' | 'rule'> {
+  eventId: string;
+  eventType: string;
+  serverId: string;
+  occurredAt: number;
+  status: 'SENT' | 'FAILED' | 'PENDING';
+}
+
+/** An event held for a channel, waiting to be sent. */
+export interface PendingEvent {
+  eventId: string;
+  channelId: string;
+  eventType: string;
+  serverId: string;
+  accountKey: string;
+  summary: string;
+  occurredAt: number;
+  heldSince: number;
+}
+
 export class NotificationQueries {
   constructor(private readonly w: Warehouse) {}
 
@@ -49,6 +70,76 @@ export class NotificationQueries {
       })),
       format: 'JSONEachRow',
     });
+  }
+
+  async recordEvents(deliveries: EventDeliveryRecord[], at: number): Promise<void> {
+    if (deliveries.length === 0) return;
+    const updated = chTime(at);
+    await this.w.client.insert({
+      table: this.w.table('notification_deliveries'),
+      values: deliveries.map((d) => ({
+        violation_id: d.eventId,
+        channel_id: d.channelId,
+        channel_name: d.channelName,
+        channel_type: d.channelType,
+        event_type: d.eventType,
+        server_id: d.serverId,
+        occurred_at: chTime(d.occurredAt),
+        status: d.status,
+        attempts: d.attempts,
+        last_error: d.error,
+        rule: '',
+        account_key: d.accountKey,
+        summary: d.summary,
+        updated_at: updated,
+      })),
+      format: 'JSONEachRow',
+    });
+  }
+
+  /**
+   * The server state (SERVER_UP, SERVER_DOWN, SERVER_AUTH_FAILED) last told or held for each
+   * channel and server, as "channelId/serverId" -> type.
+   */
+  async lastServerStates(serverIds: string[]): Promise<Map<string, string>> {
+    const list = await rows<{ channel_id: string; server_id: string; last_type: string }>(
+      this.w,
+      `SELECT channel_id, server_id, argMax(event_type, (occurred_at, updated_at)) AS last_type
+       FROM ${this.w.table('notification_deliveries')} FINAL
+       WHERE server_id IN {servers:Array(String)} AND event_type IN ('SERVER_UP', 'SERVER_DOWN', 'SERVER_AUTH_FAILED') AND status != 'FAILED'
+       GROUP BY channel_id, server_id`,
+      { servers: serverIds },
+    );
+    return new Map(list.map((r) => [`${r.channel_id}/${r.server_id}`, r.last_type]));
+  }
+
+  /** Every event held for a channel, oldest first. */
+  async pendingEvents(): Promise<PendingEvent[]> {
+    const list = await rows<{
+      event_id: string;
+      channel_id: string;
+      event_type: string;
+      server_id: string;
+      account_key: string;
+      summary: string;
+      occurred_at: string;
+      updated_at: string;
+    }>(
+      this.w,
+      `SELECT violation_id AS event_id, channel_id, event_type, server_id, account_key, summary, occurred_at, updated_at
+       FROM ${this.w.table('notification_deliveries')} FINAL WHERE status = 'PENDING' ORDER BY occurred_at LIMIT 10000`,
+      {},
+    );
+    return list.map((r) => ({
+      eventId: r.event_id,
+      channelId: r.channel_id,
+      eventType: r.event_type,
+      serverId: r.server_id,
+      accountKey: r.account_key,
+      summary: r.summary,
+      occurredAt: Date.parse(r.occurred_at),
+      heldSince: Date.parse(r.updated_at),
+    }));
   }
 
   /** Titles of the plays of a server's sessions and the server's name, for an alert's text. */

@@ -1,0 +1,158 @@
+// The words of event messages in the dashboard's three languages: each event type's name, its
+// one-line sentence, and the sentence of a group of them ("12 streams started"). The install's
+// default language chooses (settings); user and title names go in as they are.
+import type { OperatorEvent } from '../schemas/index.ts';
+
+export type Language = 'en' | 'zh-Hans' | 'zh-Hant';
+type EventType = Exclude<OperatorEvent['type'], 'UNKNOWN'>;
+
+interface Words {
+  name: string;
+  /** {user} {title} {device} {place} {server} {detail} */
+  sentence: string;
+  /** {n} */
+  group: string;
+}
+
+const WORDS: Record<Language, Record<EventType, Words>> = {
+  en: {
+    STREAM_STARTED: {
+      name: 'Stream started',
+      sentence: '{user} started {title} on {device}{place}',
+      group: '{n} streams started',
+    },
+    STREAM_STOPPED: {
+      name: 'Stream stopped',
+      sentence: '{user} stopped {title} on {device}{place}',
+      group: '{n} streams stopped',
+    },
+    STREAM_PAUSED: {
+      name: 'Stream paused',
+      sentence: '{user} paused {title} on {device}{place}',
+      group: '{n} streams paused',
+    },
+    STREAM_RESUMED: {
+      name: 'Stream resumed',
+      sentence: '{user} resumed {title} on {device}{place}',
+      group: '{n} streams resumed',
+    },
+    TRANSCODE_STARTED: {
+      name: 'Transcode started',
+      sentence: '{user} is transcoding {title} on {device}{detail}',
+      group: '{n} transcodes started',
+    },
+    SERVER_DOWN: { name: 'Server down', sentence: '{server} is down{detail}', group: '{n} servers went down' },
+    SERVER_UP: { name: 'Server up', sentence: '{server} is up again', group: '{n} servers came back' },
+    SERVER_AUTH_FAILED: {
+      name: 'Server refused its credentials',
+      sentence: '{server} refuses the stored credentials{detail}',
+      group: '{n} servers refused their credentials',
+    },
+  },
+  'zh-Hans': {
+    STREAM_STARTED: {
+      name: '开始播放',
+      sentence: '{user} 在 {device} 上开始播放 {title}{place}',
+      group: '{n} 个播放开始',
+    },
+    STREAM_STOPPED: {
+      name: '停止播放',
+      sentence: '{user} 在 {device} 上停止播放 {title}{place}',
+      group: '{n} 个播放停止',
+    },
+    STREAM_PAUSED: {
+      name: '暂停播放',
+      sentence: '{user} 在 {device} 上暂停了 {title}{place}',
+      group: '{n} 个播放暂停',
+    },
+    STREAM_RESUMED: {
+      name: '继续播放',
+      sentence: '{user} 在 {device} 上继续播放 {title}{place}',
+      group: '{n} 个播放继续',
+    },
+    TRANSCODE_STARTED: {
+      name: '开始转码',
+      sentence: '{user} 在 {device} 上转码播放 {title}{detail}',
+      group: '{n} 个转码开始',
+    },
+    SERVER_DOWN: { name: '服务器离线', sentence: '{server} 离线{detail}', group: '{n} 台服务器离线' },
+    SERVER_UP: { name: '服务器恢复', sentence: '{server} 已恢复在线', group: '{n} 台服务器恢复' },
+    SERVER_AUTH_FAILED: {
+      name: '服务器拒绝凭据',
+      sentence: '{server} 拒绝了保存的凭据{detail}',
+      group: '{n} 台服务器拒绝凭据',
+    },
+  },
+  'zh-Hant': {
+    STREAM_STARTED: {
+      name: '開始播放',
+      sentence: '{user} 在 {device} 上開始播放 {title}{place}',
+      group: '{n} 個播放開始',
+    },
+    STREAM_STOPPED: {
+      name: '停止播放',
+      sentence: '{user} 在 {device} 上停止播放 {title}{place}',
+      group: '{n} 個播放停止',
+    },
+    STREAM_PAUSED: {
+      name: '暫停播放',
+      sentence: '{user} 在 {device} 上暫停了 {title}{place}',
+      group: '{n} 個播放暫停',
+    },
+    STREAM_RESUMED: {
+      name: '繼續播放',
+      sentence: '{user} 在 {device} 上繼續播放 {title}{place}',
+      group: '{n} 個播放繼續',
+    },
+    TRANSCODE_STARTED: {
+      name: '開始轉碼',
+      sentence: '{user} 在 {device} 上轉碼播放 {title}{detail}',
+      group: '{n} 個轉碼開始',
+    },
+    SERVER_DOWN: { name: '伺服器離線', sentence: '{server} 離線{detail}', group: '{n} 台伺服器離線' },
+    SERVER_UP: { name: '伺服器恢復', sentence: '{server} 已恢復上線', group: '{n} 台伺服器恢復' },
+    SERVER_AUTH_FAILED: {
+      name: '伺服器拒絕憑證',
+      sentence: '{server} 拒絕了儲存的憑證{detail}',
+      group: '{n} 台伺服器拒絕憑證',
+    },
+  },
+};
+
+const fill = (text: string, values: Record<string, string>) =>
+  text.replace(/\{(\w+)\}/g, (whole, name: string) => values[name] ?? whole);
+
+const wordsOf = (type: string, language: Language): Words | undefined =>
+  (WORDS[language] ?? WORDS.en)[type as EventType];
+
+/** The event type's name ("Stream started"). */
+export function eventName(type: string, language: Language): string {
+  return wordsOf(type, language)?.name ?? type;
+}
+
+/** The event in one sentence, in the language. */
+export function eventSentence(e: OperatorEvent, serverName: string, language: Language): string {
+  const words = wordsOf(e.type, language);
+  if (!words) return e.summary;
+  const d = e.details;
+  const detail =
+    e.type === 'TRANSCODE_STARTED'
+      ? [d.sourceResolution && d.streamResolution ? `${d.sourceResolution} → ${d.streamResolution}` : '', d.reasons]
+          .filter(Boolean)
+          .join(', ')
+      : (d.statusDetail ?? '');
+  return fill(words.sentence, {
+    user: e.userName ?? '',
+    title: d.title ?? '',
+    device: d.device ?? '',
+    place: d.place ? ` (${d.place})` : '',
+    server: serverName,
+    detail: detail ? ` (${detail})` : '',
+  });
+}
+
+/** How a group of `n` events of the type is announced. */
+export function groupSentence(type: string, n: number, language: Language): string {
+  const words = wordsOf(type, language);
+  return words ? fill(words.group, { n: String(n) }) : `${n} × ${type}`;
+}

@@ -1,0 +1,149 @@
+// Plays and server samples become operator events: one per change, with ids that a replay finds
+// again; on the real broker, the stage publishes them on the events topic.
+import { afterAll, describe, expect, it } from 'vitest';
+import { consumeTopic, publish } from '../bus/typed.ts';
+import { createLogger } from '../core/logger.ts';
+import { topics, type OperatorEvent } from '../schemas/index.ts';
+import { waitFor } from '../testing/bus-contract.ts';
+import { samplePlaybackEvent, sampleServerMetrics } from '../testing/fixtures.ts';
+import { newKafkaBus, uniqueName } from '../testing/kafka.ts';
+import { eventOfSample, eventsOfPlay, OperatorEventStage } from './operator-events.ts';
+
+const logger = createLogger('test');
+const bus = newKafkaBus();
+afterAll(() => bus.close());
+
+const play = (eventType: 'STARTED' | 'PROGRESS' | 'PAUSED' | 'RESUMED' | 'STOPPED', at: number, transcode = true) =>
+  samplePlaybackEvent({
+    eventType,
+    observedAt: at,
+    eventId: `sess-1:${eventType}:${at}`,
+    quality: {
+      ...samplePlaybackEvent().quality,
+      isTranscode: transcode,
+      videoDecision: transcode ? 'TRANSCODE' : 'DIRECT_PLAY',
+    },
+  });
+
+describe('events of plays', () => {
+  it('tells each start, pause, resume and stop once, and a transcode once per session', () => {
+    const announced = new Map<string, true>();
+    const t = Date.UTC(2026, 10, 27, 20, 0);
+    const events = [
+      play('STARTED', t),
+      play('PROGRESS', t + 10_000),
+      play('PAUSED', t + 20_000),
+      play('RESUMED', t + 30_000),
+      play('PROGRESS', t + 40_000),
+      play('STOPPED', t + 50_000),
+    ].flatMap((e) => eventsOfPlay(e, announced));
+    expect(events.map((e) => e.type)).toEqual([
+      'STREAM_STARTED',
+      'TRANSCODE_STARTED',
+      'STREAM_PAUSED',
+      'STREAM_RESUMED',
+      'STREAM_STOPPED',
+    ]);
+    const transcode = events[1]!;
+    expect(transcode).toMatchObject({
+      eventId: 'TRANSCODE_STARTED:plex-home:sess-1',
+      accountKey: 'plex-home:42',
+      severity: 'INFO',
+      details: {
+        title: 'Westeros · The Long Night',
+        sourceResolution: '4k',
+        streamResolution: '1080',
+        decision: 'TRANSCODE',
+      },
+    });
+    expect(transcode.details.reasons).toBe('video bitrate exceeds limit');
+    expect(events[0]!.summary).toBe('alice started Westeros · The Long Night on Living Room TV');
+    // The same records again (a replay): the same ids.
+    const fresh = new Map<string, true>();
+    const again = [play('STARTED', t), play('PROGRESS', t + 10_000)].flatMap((e) => eventsOfPlay(e, fresh));
+    expect(again.map((e) => e.eventId)).toEqual(events.slice(0, 2).map((e) => e.eventId));
+  });
+
+  it('a direct play is no transcode', () => {
+    expect(eventsOfPlay(play('STARTED', 1, false), new Map()).map((e) => e.type)).toEqual(['STREAM_STARTED']);
+  });
+});
+
+describe('events of servers', () => {
+  it('tells a change of state, not every sample; a degraded server counts as up', () => {
+    const last = new Map<string, string>();
+    const sample = (status: 'UP' | 'DOWN' | 'AUTH_FAILED' | 'DEGRADED', minute: number) =>
+      eventOfSample(
+        sampleServerMetrics({
+          status,
+          sampleId: `plex-home:${minute}`,
+          statusDetail: status === 'DOWN' ? 'ECONNREFUSED' : null,
+        }),
+        last,
+      );
+    const told = [
+      sample('UP', 0),
+      sample('UP', 1),
+      sample('DOWN', 2),
+      sample('DOWN', 3),
+      sample('DEGRADED', 4),
+      sample('AUTH_FAILED', 5),
+      sample('UP', 6),
+    ].filter((e): e is OperatorEvent => e !== null);
+    expect(told.map((e) => [e.type, e.eventId, e.severity])).toEqual([
+      ['SERVER_UP', 'SERVER_UP:plex-home:0', 'INFO'],
+      ['SERVER_DOWN', 'SERVER_DOWN:plex-home:2', 'HIGH'],
+      ['SERVER_UP', 'SERVER_UP:plex-home:4', 'INFO'],
+      ['SERVER_AUTH_FAILED', 'SERVER_AUTH_FAILED:plex-home:5', 'HIGH'],
+      ['SERVER_UP', 'SERVER_UP:plex-home:6', 'INFO'],
+    ]);
+    expect(told[1]!.details).toEqual({ status: 'DOWN', statusDetail: 'ECONNREFUSED' });
+  });
+});
+
+describe('the stage on the real broker', () => {
+  it('publishes the events of plays and samples on the events topic', { timeout: 90_000 }, async () => {
+    const names = {
+      playbackEvents: uniqueName('oe-plays'),
+      serverMetrics: uniqueName('oe-servers'),
+      events: uniqueName('oe-events'),
+    };
+    await bus.ensureTopics([
+      { name: names.playbackEvents, partitions: 2 },
+      { name: names.serverMetrics, partitions: 2 },
+      { name: names.events, partitions: 2 },
+      { name: topics.deadLetter.name, partitions: 1 },
+    ]);
+    const stage = new OperatorEventStage({ bus, logger, groupId: uniqueName('oe'), topicNames: names });
+    await stage.start();
+    const producer = await bus.producer();
+    const t = Date.now();
+    await publish(producer, { ...topics.playbackEvents, name: names.playbackEvents }, [
+      play('STARTED', t),
+      play('STOPPED', t + 60_000),
+    ]);
+    await publish(producer, { ...topics.serverMetrics, name: names.serverMetrics }, [
+      sampleServerMetrics({ status: 'DOWN', sampleId: 'plex-home:a', statusDetail: 'timeout' }),
+    ]);
+    const seen: OperatorEvent[] = [];
+    const reader = await consumeTopic(bus, {
+      groupId: uniqueName('oe-reader'),
+      spec: { ...topics.events, name: names.events },
+      deadLetters: producer,
+      logger,
+      fromBeginning: true,
+      handle: async (records) => void seen.push(...records.map((r) => r.value)),
+    });
+    await waitFor(() => seen.length >= 4, 'four events on the events topic', 60_000);
+    expect(seen.map((e) => e.type).sort()).toEqual([
+      'SERVER_DOWN',
+      'STREAM_STARTED',
+      'STREAM_STOPPED',
+      'TRANSCODE_STARTED',
+    ]);
+    expect(await stage.drain(30_000)).toBe(true);
+    await reader.stop();
+    await stage.stop();
+    await producer.close();
+  });
+});

@@ -1,0 +1,200 @@
+// What an operator may want to hear about beside findings: each play's start, stop, pause and
+// resume and its first transcode, and each server's changes of state, derived from the playback and
+// server topics and published on streamwarden.events for the notifier and downstream consumers.
+//
+// Every id is deterministic (the type and the record it comes from), so a replay or a restart
+// publishes the same ids again and each channel still hears of each event once (the notifier's
+// ledger). The state kept here is small and bounded: the sessions whose transcode was announced,
+// and each server's last status. After a restart a server's first sample is announced as its state
+// (the notifier tells a channel only of a state it was not told last).
+import { consumeTopic, publish } from '../bus/typed.ts';
+import { waitUntilDrained } from '../bus/drain.ts';
+import type { Bus, BusConsumer, BusProducer } from '../bus/types.ts';
+import type { Logger } from '../core/logger.ts';
+import {
+  topics,
+  type OperatorEvent,
+  type OperatorEventType,
+  type PlaybackEvent,
+  type ServerMetricsSample,
+} from '../schemas/index.ts';
+
+const PLAY_TYPES: Partial<Record<PlaybackEvent['eventType'], OperatorEventType>> = {
+  STARTED: 'STREAM_STARTED',
+  STOPPED: 'STREAM_STOPPED',
+  PAUSED: 'STREAM_PAUSED',
+  RESUMED: 'STREAM_RESUMED',
+};
+
+const PLAY_VERBS: Record<string, string> = {
+  STREAM_STARTED: 'started',
+  STREAM_STOPPED: 'stopped',
+  STREAM_PAUSED: 'paused',
+  STREAM_RESUMED: 'resumed',
+  TRANSCODE_STARTED: 'is transcoding',
+};
+
+/** Sessions remembered as announced transcoding: enough for any fleet's plays of a day. */
+const TRANSCODES_REMEMBERED = 50_000;
+
+function titleOf(e: PlaybackEvent): string {
+  const m = e.media;
+  return m.grandparentTitle ? `${m.grandparentTitle} · ${m.title}` : m.title;
+}
+
+function placeOf(e: PlaybackEvent): string {
+  const l = e.location;
+  return l ? [l.city, l.countryCode].filter(Boolean).join(', ') : '';
+}
+
+/** The fields a message about a play needs. */
+function playDetails(e: PlaybackEvent): Record<string, string> {
+  const q = e.quality;
+  const details: Record<string, string> = {
+    title: titleOf(e),
+    mediaType: e.media.mediaType,
+    device: e.device.deviceName,
+    player: e.device.product || e.device.player,
+    platform: e.device.platform,
+    ip: e.clientIp,
+    network: e.networkLocation,
+    place: placeOf(e),
+    decision: q.isTranscode ? 'TRANSCODE' : q.videoDecision,
+  };
+  if (e.media.libraryId) details.libraryId = e.media.libraryId;
+  if (q.transcodeReasons.length > 0) details.reasons = q.transcodeReasons.join(', ');
+  if (q.sourceVideoResolution) details.sourceResolution = q.sourceVideoResolution;
+  if (q.streamVideoResolution) details.streamResolution = q.streamVideoResolution;
+  if (e.playedMs !== null) details.playedMinutes = String(Math.round(e.playedMs / 60_000));
+  return details;
+}
+
+function playEvent(e: PlaybackEvent, type: OperatorEventType, eventId: string): OperatorEvent {
+  const details = playDetails(e);
+  return {
+    eventId,
+    type,
+    occurredAt: e.observedAt,
+    serverId: e.serverId,
+    accountKey: e.accountKey,
+    userName: e.userName,
+    personId: e.personId,
+    sessionKey: e.sessionKey,
+    severity: 'INFO',
+    summary: `${e.userName} ${PLAY_VERBS[type]} ${details.title} on ${details.device}${details.place ? ` (${details.place})` : ''}`,
+    details,
+  };
+}
+
+/** The events of a play's record; `announced` holds the sessions whose transcode was told. */
+export function eventsOfPlay(e: PlaybackEvent, announced: Map<string, true>): OperatorEvent[] {
+  const out: OperatorEvent[] = [];
+  const type = PLAY_TYPES[e.eventType];
+  if (type) out.push(playEvent(e, type, `${type}:${e.eventId}`));
+  const session = `${e.serverId}:${e.sessionKey}`;
+  if (e.quality.isTranscode && e.eventType !== 'STOPPED' && !announced.has(session)) {
+    announced.set(session, true);
+    if (announced.size > TRANSCODES_REMEMBERED) announced.delete(announced.keys().next().value!);
+    out.push(playEvent(e, 'TRANSCODE_STARTED', `TRANSCODE_STARTED:${session}`));
+  }
+  if (e.eventType === 'STOPPED') announced.delete(session);
+  return out;
+}
+
+const SERVER_TYPES = { UP: 'SERVER_UP', DEGRADED: 'SERVER_UP', DOWN: 'SERVER_DOWN', AUTH_FAILED: 'SERVER_AUTH_FAILED' };
+const SERVER_WORDS = { SERVER_UP: 'is up', SERVER_DOWN: 'is down', SERVER_AUTH_FAILED: 'refuses its credentials' };
+
+/** A server's event when its state differs from the last one seen (or none was seen). */
+export function eventOfSample(s: ServerMetricsSample, last: Map<string, string>): OperatorEvent | null {
+  const type = SERVER_TYPES[s.status] as 'SERVER_UP' | 'SERVER_DOWN' | 'SERVER_AUTH_FAILED';
+  if (last.get(s.serverId) === type) return null;
+  last.set(s.serverId, type);
+  const details: Record<string, string> = { status: s.status };
+  if (s.statusDetail) details.statusDetail = s.statusDetail;
+  return {
+    eventId: `${type}:${s.sampleId}`,
+    type,
+    occurredAt: s.sampledAt,
+    serverId: s.serverId,
+    accountKey: null,
+    userName: null,
+    personId: null,
+    sessionKey: null,
+    severity: type === 'SERVER_UP' ? 'INFO' : 'HIGH',
+    summary: `${s.serverId} ${SERVER_WORDS[type]}${s.statusDetail ? `: ${s.statusDetail}` : ''}`,
+    details,
+  };
+}
+
+export interface OperatorEventStageOptions {
+  bus: Bus;
+  logger: Logger;
+  groupId?: string;
+  topicNames?: Partial<Record<'playbackEvents' | 'serverMetrics' | 'events', string>>;
+}
+
+export class OperatorEventStage {
+  readonly stats = { published: 0 };
+  private readonly consumers: BusConsumer[] = [];
+  private producer: BusProducer | undefined;
+  private readonly announced = new Map<string, true>();
+  private readonly serverStates = new Map<string, string>();
+  private readonly logger: Logger;
+
+  constructor(private readonly options: OperatorEventStageOptions) {
+    this.logger = options.logger.child({ component: 'operator-events' });
+  }
+
+  private name(topic: 'playbackEvents' | 'serverMetrics' | 'events'): string {
+    return this.options.topicNames?.[topic] ?? topics[topic].name;
+  }
+
+  private group(suffix: string): string {
+    return `${this.options.groupId ?? 'operator-events'}${suffix}`;
+  }
+
+  async start(): Promise<void> {
+    const { bus } = this.options;
+    const producer = (this.producer = await bus.producer());
+    const spec = { ...topics.events, name: this.name('events') };
+    const out = async (events: OperatorEvent[]) => {
+      if (events.length === 0) return;
+      await publish(producer, spec, events);
+      this.stats.published += events.length;
+    };
+    this.consumers.push(
+      await consumeTopic(bus, {
+        groupId: this.group(''),
+        spec: { ...topics.playbackEvents, name: this.name('playbackEvents') },
+        deadLetters: producer,
+        logger: this.logger,
+        handle: (records) => out(records.flatMap((r) => eventsOfPlay(r.value, this.announced))),
+      }),
+      await consumeTopic(bus, {
+        groupId: this.group('-servers'),
+        spec: { ...topics.serverMetrics, name: this.name('serverMetrics') },
+        deadLetters: producer,
+        logger: this.logger,
+        // A server's samples are on one partition: moved elsewhere, its state starts afresh there.
+        onAssignment: () => this.serverStates.clear(),
+        handle: (records) =>
+          out(records.map((r) => eventOfSample(r.value, this.serverStates)).filter((e) => e !== null)),
+      }),
+    );
+    await Promise.all(this.consumers.map((c) => c.ready));
+  }
+
+  /** Waits until every record of both topics has had its events published. */
+  async drain(timeoutMs?: number): Promise<boolean> {
+    const [plays, servers] = await Promise.all([
+      waitUntilDrained(this.options.bus, this.group(''), [this.name('playbackEvents')], timeoutMs),
+      waitUntilDrained(this.options.bus, this.group('-servers'), [this.name('serverMetrics')], timeoutMs),
+    ]);
+    return plays && servers;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.stop()));
+    await this.producer?.close();
+  }
+}
