@@ -2,6 +2,7 @@
 // API each with their own bus client and configuration, as separate processes would have them
 // (they share the test's ClickHouse engine, which a ClickHouse server would be in production).
 import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka } from 'kafkajs';
@@ -85,6 +86,30 @@ describe('scale-out roles', () => {
     });
     expect(added.status).toBe(201);
 
+    // A channel for this server's plays and states, at a receiver of the test's own.
+    const told: string[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => (told.push((JSON.parse(body) as { text: string }).text), res.end('{}')));
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const channel = await fetch(`${api.address}/api/v1/notifications/channels`, {
+      method: 'POST',
+      headers: { ...json, cookie },
+      body: JSON.stringify({
+        name: 'Plays and states',
+        type: 'webhook',
+        events: ['STREAM_STARTED', 'STREAM_STOPPED', 'SERVER_DOWN', 'SERVER_UP'],
+        servers: [serverId],
+        settings: {
+          url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/`,
+          bodyTemplate: '{"text": "{{rule}}: {{summary}}"}',
+        },
+      }),
+    });
+    expect(channel.status).toBe(201);
+
     const messages: Array<{ type: string; session?: { serverId: string; sessionKey: string } }> = [];
     const socket = new WebSocket(`${api.address.replace('http', 'ws')}/api/v1/live`, { headers: { cookie } });
     socket.on('message', (data) => messages.push(JSON.parse(String(data)) as (typeof messages)[number]));
@@ -147,5 +172,15 @@ describe('scale-out roles', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(stored).toEqual([{ stopped: 1 }]);
+
+    // The play and the server's outage, told to the channel by the pipelines, each once.
+    await waitFor(() => told.some((t) => t.startsWith('Stream stopped: erin stopped Heat')), 'the stop told', 60_000);
+    await plex.goDown();
+    await waitFor(() => told.some((t) => t.startsWith('Server down: ')), 'the outage told', 60_000);
+    await plex.comeUp();
+    await waitFor(() => told.some((t) => t.startsWith('Server up: ')), 'the return told', 60_000);
+    expect(told.map((t) => t.split(':')[0])).toEqual(['Stream started', 'Stream stopped', 'Server down', 'Server up']);
+    expect(told[0]).toBe('Stream started: erin started Heat on Living Room TV (London, GB)');
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
   });
 });
