@@ -224,6 +224,15 @@ function ledgerRow(e: OperatorEvent, channel: Channel, summary: string): Omit<Ev
   };
 }
 
+/** One event's message: its variables and the templates it goes with (the test button's too). */
+export function eventMessage(
+  e: OperatorEvent,
+  server: string,
+  language: Language,
+): { context: AlertContext; templates: typeof EVENT_TEMPLATES } {
+  return { context: eventContext(e, server, eventSentence(e, server, language), language), templates: EVENT_TEMPLATES };
+}
+
 /** The variables of an event's message (the same names as a finding's, for the senders). */
 function eventContext(e: OperatorEvent, server: string, summary: string, language: Language): AlertContext {
   const d = e.details;
@@ -235,9 +244,7 @@ function eventContext(e: OperatorEvent, server: string, summary: string, languag
     // The senders colour and prioritise by a finding's severities; an event of a play is LOW.
     severity: e.severity === 'INFO' ? 'LOW' : e.severity,
     summary,
-    evidence: [d.player && d.platform ? `${d.player} · ${d.platform}` : '', d.ip ?? '', d.statusDetail ?? '']
-      .filter(Boolean)
-      .join('\n'),
+    evidence: [d.player && d.platform ? `${d.player} · ${d.platform}` : '', d.ip ?? ''].filter(Boolean).join('\n'),
     server,
     title: d.title ?? '',
     device: d.device ?? '',

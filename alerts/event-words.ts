@@ -8,8 +8,10 @@ type EventType = Exclude<OperatorEvent['type'], 'UNKNOWN'>;
 
 interface Words {
   name: string;
-  /** {user} {title} {device} {place} {server} {detail} */
+  /** {user} {title} {device} {place} {where} {server} {detail} {account}, and every detail by name */
   sentence: string;
+  /** The sentence of a rise (trust scores). */
+  up?: string;
   /** {n} */
   group: string;
 }
@@ -48,6 +50,32 @@ const WORDS: Record<Language, Record<EventType, Words>> = {
       sentence: '{server} refuses the stored credentials{detail}',
       group: '{n} servers refused their credentials',
     },
+    NEW_DEVICE: {
+      name: 'New device',
+      sentence: '{user} plays on a device never used before: {device} ({title}){place}',
+      group: '{n} new devices',
+    },
+    NEW_LOCATION: {
+      name: 'New place',
+      sentence: '{user} plays from a place never seen before: {where} on {device}',
+      group: '{n} new places',
+    },
+    TRUST_THRESHOLD: {
+      name: 'Trust score',
+      sentence: "{account}'s trust score fell below {threshold} ({previousScore} → {newScore})",
+      up: "{account}'s trust score rose to {threshold} ({previousScore} → {newScore})",
+      group: '{n} trust scores crossed a threshold',
+    },
+    IMPORT_FINISHED: {
+      name: 'Import finished',
+      sentence: 'The {kind} history import into {server} finished: {added} plays added, {skipped} already there',
+      group: '{n} imports finished',
+    },
+    IMPORT_FAILED: {
+      name: 'Import failed',
+      sentence: 'The {kind} history import into {server} failed: {error}',
+      group: '{n} imports failed',
+    },
   },
   'zh-Hans': {
     STREAM_STARTED: {
@@ -81,6 +109,32 @@ const WORDS: Record<Language, Record<EventType, Words>> = {
       name: '服务器拒绝凭据',
       sentence: '{server} 拒绝了保存的凭据{detail}',
       group: '{n} 台服务器拒绝凭据',
+    },
+    NEW_DEVICE: {
+      name: '新设备',
+      sentence: '{user} 在从未用过的设备上播放：{device}（{title}）{place}',
+      group: '{n} 台新设备',
+    },
+    NEW_LOCATION: {
+      name: '新地点',
+      sentence: '{user} 从从未出现过的地点播放：{where}，设备 {device}',
+      group: '{n} 个新地点',
+    },
+    TRUST_THRESHOLD: {
+      name: '信任分',
+      sentence: '{account} 的信任分降到 {threshold} 以下（{previousScore} → {newScore}）',
+      up: '{account} 的信任分回升到 {threshold}（{previousScore} → {newScore}）',
+      group: '{n} 个信任分越过阈值',
+    },
+    IMPORT_FINISHED: {
+      name: '导入完成',
+      sentence: '导入到 {server} 的 {kind} 历史已完成：新增 {added} 次播放，{skipped} 次已存在',
+      group: '{n} 个导入完成',
+    },
+    IMPORT_FAILED: {
+      name: '导入失败',
+      sentence: '导入到 {server} 的 {kind} 历史失败：{error}',
+      group: '{n} 个导入失败',
     },
   },
   'zh-Hant': {
@@ -116,6 +170,32 @@ const WORDS: Record<Language, Record<EventType, Words>> = {
       sentence: '{server} 拒絕了儲存的憑證{detail}',
       group: '{n} 台伺服器拒絕憑證',
     },
+    NEW_DEVICE: {
+      name: '新裝置',
+      sentence: '{user} 在從未用過的裝置上播放：{device}（{title}）{place}',
+      group: '{n} 台新裝置',
+    },
+    NEW_LOCATION: {
+      name: '新地點',
+      sentence: '{user} 從從未出現過的地點播放：{where}，裝置 {device}',
+      group: '{n} 個新地點',
+    },
+    TRUST_THRESHOLD: {
+      name: '信任分數',
+      sentence: '{account} 的信任分數降到 {threshold} 以下（{previousScore} → {newScore}）',
+      up: '{account} 的信任分數回升到 {threshold}（{previousScore} → {newScore}）',
+      group: '{n} 個信任分數越過門檻',
+    },
+    IMPORT_FINISHED: {
+      name: '匯入完成',
+      sentence: '匯入到 {server} 的 {kind} 歷史已完成：新增 {added} 次播放，{skipped} 次已存在',
+      group: '{n} 個匯入完成',
+    },
+    IMPORT_FAILED: {
+      name: '匯入失敗',
+      sentence: '匯入到 {server} 的 {kind} 歷史失敗：{error}',
+      group: '{n} 個匯入失敗',
+    },
   },
 };
 
@@ -141,11 +221,15 @@ export function eventSentence(e: OperatorEvent, serverName: string, language: La
           .filter(Boolean)
           .join(', ')
       : (d.statusDetail ?? '');
-  return fill(words.sentence, {
+  const sentence = d.direction === 'UP' && words.up ? words.up : words.sentence;
+  return fill(sentence, {
+    ...d,
     user: e.userName ?? '',
+    account: e.userName ?? e.accountKey ?? '',
     title: d.title ?? '',
     device: d.device ?? '',
     place: d.place ? ` (${d.place})` : '',
+    where: d.place ?? '',
     server: serverName,
     detail: detail ? ` (${detail})` : '',
   });

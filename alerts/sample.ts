@@ -1,7 +1,7 @@
 // A finding to show what an alert looks like before one happens: the message preview in the
 // channel form and the test message a channel sends. Made up, but shaped like a real one (two
 // places, two devices, a title), so that every template variable has something to show.
-import type { Violation } from '../schemas/index.ts';
+import type { OperatorEvent, Violation } from '../schemas/index.ts';
 import { EMPTY_EVIDENCE } from '../pipeline/rules/violation.ts';
 import { alertContext, type AlertContext } from './templates.ts';
 
@@ -49,4 +49,35 @@ export function sampleAlert(now: number, test?: { summary: string; userName: str
     },
   };
   return alertContext(finding, { serverName: 'Home Plex', titles: ['Severance — S01E02 — Half Loop'] });
+}
+
+/** A made-up event of the type, for the test button: a play in Berlin, or the server itself. */
+export function sampleEvent(type: Exclude<OperatorEvent['type'], 'UNKNOWN'>, now: number): OperatorEvent {
+  const server = type.startsWith('SERVER_');
+  return {
+    eventId: `sample:${type}:${now}`,
+    type,
+    occurredAt: now,
+    serverId: 'sample',
+    accountKey: server ? null : 'sample:0',
+    userName: server ? null : 'Test user',
+    personId: null,
+    sessionKey: server ? null : 'sample-0',
+    severity: type === 'SERVER_DOWN' || type === 'SERVER_AUTH_FAILED' ? 'HIGH' : 'INFO',
+    summary: `A test of ${type} from Streamwarden: the channel works.`,
+    details: server
+      ? { status: type === 'SERVER_UP' ? 'UP' : type === 'SERVER_DOWN' ? 'DOWN' : 'AUTH_FAILED', statusDetail: 'test' }
+      : {
+          title: 'Severance · Half Loop',
+          device: 'Living Room TV',
+          player: 'Plex for Android (TV)',
+          platform: 'Android',
+          place: 'Berlin, DE',
+          ip: '203.0.113.7',
+          decision: type === 'TRANSCODE_STARTED' ? 'TRANSCODE' : 'DIRECT_PLAY',
+          sourceResolution: '4k',
+          streamResolution: '1080',
+          reasons: 'video bitrate exceeds limit',
+        },
+  };
 }

@@ -6,7 +6,9 @@ import websocket from '@fastify/websocket';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import type { Bus } from '../bus/types.ts';
+import type { Bus, BusProducer } from '../bus/types.ts';
+import { publish } from '../bus/typed.ts';
+import { topics, type OperatorEvent } from '../schemas/index.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { publicRoutes, requireAuth, type RouteAccess } from './auth/plugin.ts';
@@ -245,10 +247,25 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(imageRoutes, { registry: options.configuration.servers, clientId: options.clientId });
   await app.register(settingsRoutes, { settings: options.configuration.settings, geoipSource: options.geoipSource });
   if (options.metrics) await app.register(metricsRoute, { collect: options.metrics });
-  await app.register(notificationRoutes, { channels: options.configuration.channels, warehouse: options.warehouse });
+  await app.register(notificationRoutes, {
+    channels: options.configuration.channels,
+    settings: options.configuration.settings,
+    warehouse: options.warehouse,
+  });
   await app.register(importRoutes, {
-    jobs: new ImportJobs({ warehouse: options.warehouse, geo: options.geo, logger: options.logger }),
+    jobs: new ImportJobs({
+      warehouse: options.warehouse,
+      geo: options.geo,
+      logger: options.logger,
+      announce: options.bus ? announcer(options.bus) : undefined,
+    }),
   });
   await serveDashboard(app, dashboardDir);
   return app;
+}
+
+/** Publishes events on streamwarden.events through one producer, made when first needed. */
+function announcer(bus: Bus): (event: OperatorEvent) => Promise<void> {
+  let producer: Promise<BusProducer> | undefined;
+  return async (event) => publish(await (producer ??= bus.producer()), topics.events, [event]);
 }

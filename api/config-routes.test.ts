@@ -448,6 +448,31 @@ describe('notification channels', () => {
     expect(JSON.parse(hits[0]!)).toMatchObject({
       embeds: [expect.objectContaining({ title: 'Impossible travel: Test user' })],
     });
+    // A test of each event type, worded as the real one, in the install's language (set to
+    // Traditional Chinese above).
+    for (const event of ['STREAM_STARTED', 'TRANSCODE_STARTED', 'SERVER_DOWN'])
+      expect((await call('POST', `/api/v1/notifications/channels/${id}/test?event=${event}`)).body).toEqual({
+        ok: true,
+      });
+    expect(
+      hits.slice(1).map((h) => (JSON.parse(h) as { embeds: Array<{ title: string; description: string }> }).embeds[0]),
+    ).toEqual([
+      expect.objectContaining({
+        title: '開始播放: Test user',
+        description: expect.stringContaining(
+          'Test user 在 Living Room TV 上開始播放 Severance · Half Loop (Berlin, DE)',
+        ),
+      }),
+      expect.objectContaining({
+        title: '開始轉碼: Test user',
+        description: expect.stringContaining('(4k → 1080, video bitrate exceeds limit)'),
+      }),
+      expect.objectContaining({
+        title: '伺服器離線: Home Plex',
+        description: expect.stringContaining('Home Plex 離線 (test)'),
+      }),
+    ]);
+    expect((await call('POST', `/api/v1/notifications/channels/${id}/test?event=NOPE`)).status).toBe(400);
     // Renaming keeps the stored webhook URL.
     expect((await call('PUT', `/api/v1/notifications/channels/${id}`, { name: 'Owners' })).body).toMatchObject({
       name: 'Owners',

@@ -321,6 +321,28 @@ describe('dashboard in Chromium', () => {
 
   // A dozen pages, each waited for until idle, and an import: more than the default minute on a
   // busy 2-core machine.
+  it('adds a channel that hears of servers going down, with quiet hours, and lists what it hears', async () => {
+    await page.goto(`${base}/settings?tab=notifications`);
+    await page.click('[data-testid=add-channel]');
+    const form = page.locator('[data-testid=channel-form]');
+    await form.locator('input[name=webhookUrl]').fill('http://127.0.0.1:9/discord-hook');
+    await form.locator('input[name=event-SERVER_DOWN]').check();
+    await form.locator('input[name=event-SERVER_UP]').check();
+    await form.locator('input[name=quiet]').check();
+    await form.locator('input[name=groupMinutes]').fill('10');
+    await form.locator('button[type=submit]').click();
+    await page.waitForSelector('text=Server down', { timeout: 10_000 });
+    const { channels } = (await page.evaluate(() => fetch('/api/v1/notifications/channels').then((r) => r.json()))) as {
+      channels: Array<{ events: string[]; quietHours: unknown; groupMinutes: number }>;
+    };
+    expect(channels.at(-1)).toMatchObject({
+      events: ['VIOLATION', 'SERVER_DOWN', 'SERVER_UP'],
+      quietHours: { from: '23:00', to: '07:00' },
+      groupMinutes: 10,
+    });
+    await page.goto(base);
+  });
+
   it('opens every page without a console error', async () => {
     plex.startSession({
       user: user('8', 'dave'),
@@ -631,7 +653,10 @@ describe('dashboard in Chromium', () => {
     const tab = await app.newPage();
     await tab.goto(base);
     await tab.waitForSelector('main h1');
-    expect(await tab.evaluate(() => navigator.serviceWorker.ready.then((r) => r.active?.state))).toBe('activated');
+    // `ready` resolves once a worker is active, which may still be activating then (failed 1 run in 5).
+    await tab.waitForFunction(async () => (await navigator.serviceWorker.ready).active?.state === 'activated', null, {
+      timeout: 15_000,
+    });
     // Controlled from the next load on; then the network goes away.
     await tab.reload();
     await tab.waitForSelector('main h1');

@@ -8,6 +8,8 @@ import { GeoIp } from '../core/geoip.ts';
 import { backtest } from '../pipeline/backtest.ts';
 import { DEFAULT_RULES } from '../pipeline/rules/settings.ts';
 import { createLogger } from '../core/logger.ts';
+import type { OperatorEvent } from '../schemas/index.ts';
+import { ImportJobs } from './jobs.ts';
 import { createJellystatBackup, createTautulliDatabase, generatePlays } from '../testing/import-fixtures.ts';
 import { tautulliGetHistory } from '../testing/tautulli-history.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
@@ -217,5 +219,27 @@ describe('history import', () => {
       /server id must be/,
     );
     expect(await sessions('x')).toBe(0);
+  });
+
+  it('announces the end of a background import, done or failed, as an event', { timeout: 60_000 }, async () => {
+    const told: OperatorEvent[] = [];
+    const jobs = new ImportJobs({ warehouse, logger: createLogger('test'), announce: async (e) => void told.push(e) });
+    const file = join(dir, 'announced.db');
+    createTautulliDatabase(file, generatePlays(12, 3, Date.UTC(2026, 4, 1)));
+    const done = jobs.start({ kind: 'tautulli-db', path: file, serverId: 'announced' });
+    const broken = join(dir, 'broken.db');
+    writeFileSync(broken, 'not a database');
+    const failed = jobs.start({ kind: 'tautulli-db', path: broken, serverId: 'announced' });
+    await expect.poll(() => told.length, { timeout: 30_000 }).toBe(2);
+    expect(told.find((e) => e.eventId === `IMPORT_FINISHED:${done.id}`)).toMatchObject({
+      type: 'IMPORT_FINISHED',
+      serverId: 'announced',
+      details: { kind: 'tautulli-db', added: '14', skipped: '0' },
+    });
+    expect(told.find((e) => e.eventId === `IMPORT_FAILED:${failed.id}`)).toMatchObject({
+      type: 'IMPORT_FAILED',
+      severity: 'MEDIUM',
+      details: { error: expect.stringContaining('is not a SQLite database') },
+    });
   });
 });

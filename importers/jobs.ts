@@ -8,6 +8,7 @@ import type { Warehouse } from '../warehouse/client.ts';
 import type { GeoLookup } from '../core/geoip.ts';
 import { importHistory, type ImportSource } from './import-history.ts';
 import type { ImportProgress } from './writer.ts';
+import type { OperatorEvent } from '../schemas/index.ts';
 import { describeImport } from './summary.ts';
 import { removeStaleUploadDirs } from './upload-files.ts';
 
@@ -25,7 +26,15 @@ export interface ImportJob {
 export class ImportJobs {
   private readonly jobs = new Map<string, ImportJob>();
 
-  constructor(private readonly deps: { warehouse: Warehouse; geo?: GeoLookup; logger: Logger }) {
+  constructor(
+    private readonly deps: {
+      warehouse: Warehouse;
+      geo?: GeoLookup;
+      logger: Logger;
+      /** Tells that an import finished or failed (streamwarden.events); a failure to tell is logged. */
+      announce?: (event: OperatorEvent) => Promise<void>;
+    },
+  ) {
     // Uploads of imports a crash or kill interrupted: nothing will read them again.
     void removeStaleUploadDirs(deps.logger).catch((err: unknown) =>
       deps.logger.warn({ err: (err as Error).message }, 'temporary files of earlier imports not removed'),
@@ -66,6 +75,11 @@ export class ImportJobs {
       )
       .finally(() => {
         job.finishedAt = Date.now();
+        void this.deps
+          .announce?.(importEvent(job))
+          .catch((err: unknown) =>
+            this.deps.logger.warn({ err: (err as Error).message, job: job.id }, 'end of the import not announced'),
+          );
         if (cleanup)
           void rm(cleanup, { force: true, recursive: true }).catch((err: unknown) =>
             this.deps.logger.warn({ err: (err as Error).message, path: cleanup }, 'temporary import file not removed'),
@@ -81,4 +95,30 @@ export class ImportJobs {
   get(id: string): ImportJob | undefined {
     return this.jobs.get(id);
   }
+}
+
+/** The event of an import's end, for the channels that want to hear of it. */
+function importEvent(job: ImportJob): OperatorEvent {
+  const failed = job.status === 'failed';
+  return {
+    eventId: `${failed ? 'IMPORT_FAILED' : 'IMPORT_FINISHED'}:${job.id}`,
+    type: failed ? 'IMPORT_FAILED' : 'IMPORT_FINISHED',
+    occurredAt: job.finishedAt ?? Date.now(),
+    serverId: job.serverId,
+    accountKey: null,
+    userName: null,
+    personId: null,
+    sessionKey: null,
+    severity: failed ? 'MEDIUM' : 'INFO',
+    summary: failed
+      ? `The ${job.kind} import into ${job.serverId} failed: ${job.error ?? ''}`
+      : `The ${job.kind} import into ${job.serverId} finished: ${job.progress.added} plays added, ${job.progress.skipped} already there`,
+    details: {
+      kind: job.kind,
+      read: String(job.progress.read),
+      added: String(job.progress.added),
+      skipped: String(job.progress.skipped),
+      ...(failed ? { error: job.error ?? '' } : {}),
+    },
+  };
 }

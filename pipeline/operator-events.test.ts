@@ -7,7 +7,18 @@ import { topics, type OperatorEvent } from '../schemas/index.ts';
 import { waitFor } from '../testing/bus-contract.ts';
 import { samplePlaybackEvent, sampleServerMetrics } from '../testing/fixtures.ts';
 import { newKafkaBus, uniqueName } from '../testing/kafka.ts';
-import { eventOfSample, eventsOfPlay, OperatorEventStage } from './operator-events.ts';
+import {
+  eventOfSample,
+  eventOfTrustChange,
+  eventsOfPlay,
+  NewDeviceAndPlace,
+  OperatorEventStage,
+} from './operator-events.ts';
+import { sampleTrustScoreChange } from '../testing/fixtures.ts';
+import { openTestWarehouse } from '../testing/warehouse.ts';
+import { migrate } from '../warehouse/migrations.ts';
+import { playbackEventRow } from '../warehouse/rows.ts';
+import { AccountHistoryQueries } from '../warehouse/queries/account-history.ts';
 
 const logger = createLogger('test');
 const bus = newKafkaBus();
@@ -99,6 +110,99 @@ describe('events of servers', () => {
     ]);
     expect(told[1]!.details).toEqual({ status: 'DOWN', statusDetail: 'ECONNREFUSED' });
   });
+});
+
+describe('events of trust scores', () => {
+  const change = (previousScore: number, newScore: number) =>
+    eventOfTrustChange(sampleTrustScoreChange({ changeId: `c-${previousScore}-${newScore}`, previousScore, newScore }));
+  it('tells the furthest threshold crossed, down or up, and nothing within a band', () => {
+    expect(change(80, 78)).toBeNull();
+    expect(change(80, 70)).toMatchObject({
+      type: 'TRUST_THRESHOLD',
+      severity: 'LOW',
+      details: { threshold: '75', direction: 'DOWN' },
+    });
+    expect(change(80, 20)).toMatchObject({ severity: 'HIGH', details: { threshold: '25', direction: 'DOWN' } });
+    expect(change(60, 45)?.summary).toBe("plex-home:42's trust score fell below 50 (60 -> 45)");
+    expect(change(45, 80)).toMatchObject({ severity: 'INFO', details: { threshold: '75', direction: 'UP' } });
+  });
+});
+
+describe('new devices and places', () => {
+  const start = (sessionKey: string, at: number, deviceId: string, city: string | null) =>
+    samplePlaybackEvent({
+      sessionKey,
+      observedAt: at,
+      playStartedAt: at,
+      device: { ...samplePlaybackEvent().device, deviceId, deviceName: `Device ${deviceId}` },
+      geoSource: city ? 'dbip-lite' : null,
+      location: city
+        ? { countryCode: 'DE', region: null, city, latitude: null, longitude: null, accuracyRadiusKm: null }
+        : null,
+    });
+
+  it(
+    "tells a device or a place an account never used, read from the warehouse; an account's first play is no news",
+    { timeout: 60_000 },
+    async () => {
+      const warehouse = await openTestWarehouse();
+      try {
+        await migrate(warehouse, logger);
+        const t = Date.UTC(2026, 10, 20, 20, 0);
+        // Stored: one play on the TV in Berlin, a week before.
+        const earlier = start('old', t - 7 * 86_400_000, 'tv', 'Berlin');
+        await warehouse.client.insert({
+          table: warehouse.table('playback_events'),
+          values: [
+            playbackEventRow(earlier, {
+              topic: 'test',
+              partition: 0,
+              offset: '0',
+              key: null,
+              value: null,
+              headers: {},
+              timestamp: 0,
+            }),
+          ],
+          format: 'JSONEachRow',
+        });
+        const queries = new AccountHistoryQueries(warehouse);
+        expect(await queries.before('plex-home', 'plex-home:42', t)).toEqual({
+          plays: 1,
+          devices: ['tv'],
+          places: ['DE|Berlin'],
+        });
+        const news = new NewDeviceAndPlace((s, a, b) => queries.before(s, a, b));
+        const told = await news.eventsOf([
+          start('s1', t, 'tv', 'Berlin'),
+          start('s2', t + 60_000, 'phone', 'Berlin'),
+          start('s3', t + 120_000, 'phone', 'Hamburg'),
+          start('s4', t + 180_000, 'phone', 'Hamburg'),
+          start('s5', t + 240_000, 'laptop', null),
+        ]);
+        expect(told.map((e) => [e.type, e.eventId])).toEqual([
+          ['NEW_DEVICE', 'NEW_DEVICE:plex-home:42:phone'],
+          ['NEW_LOCATION', 'NEW_LOCATION:plex-home:42:DE|Hamburg'],
+          ['NEW_DEVICE', 'NEW_DEVICE:plex-home:42:laptop'],
+        ]);
+        expect(told[0]!.summary).toBe(
+          'alice plays on a new device: Westeros · The Long Night on Device phone (Berlin, DE)',
+        );
+        // A new account: its first play is no news, its second device is.
+        const fresh = new NewDeviceAndPlace((s, a, b) => queries.before(s, a, b));
+        const newcomer = (key: string, at: number, device: string) => ({
+          ...start(key, at, device, 'Berlin'),
+          accountKey: 'plex-home:77',
+        });
+        expect(
+          (await fresh.eventsOf([newcomer('n1', t, 'tv'), newcomer('n2', t + 1, 'tv')])).map((e) => e.type),
+        ).toEqual([]);
+        expect((await fresh.eventsOf([newcomer('n3', t + 2, 'phone')])).map((e) => e.type)).toEqual(['NEW_DEVICE']);
+      } finally {
+        await warehouse.drop();
+      }
+    },
+  );
 });
 
 describe('the stage on the real broker', () => {

@@ -1,6 +1,8 @@
 // What an operator may want to hear about beside findings: each play's start, stop, pause and
-// resume and its first transcode, and each server's changes of state, derived from the playback and
-// server topics and published on streamwarden.events for the notifier and downstream consumers.
+// resume and its first transcode, a play on a device or from a place the account never used, a
+// trust score crossing a threshold, and each server's changes of state, derived from the playback,
+// trust and server topics and published on streamwarden.events for the notifier and downstream
+// consumers.
 //
 // Every id is deterministic (the type and the record it comes from), so a replay or a restart
 // publishes the same ids again and each channel still hears of each event once (the notifier's
@@ -17,6 +19,7 @@ import {
   type OperatorEventType,
   type PlaybackEvent,
   type ServerMetricsSample,
+  type TrustScoreChange,
 } from '../schemas/index.ts';
 
 const PLAY_TYPES: Partial<Record<PlaybackEvent['eventType'], OperatorEventType>> = {
@@ -32,6 +35,8 @@ const PLAY_VERBS: Record<string, string> = {
   STREAM_PAUSED: 'paused',
   STREAM_RESUMED: 'resumed',
   TRANSCODE_STARTED: 'is transcoding',
+  NEW_DEVICE: 'plays on a new device:',
+  NEW_LOCATION: 'plays from a new place:',
 };
 
 /** Sessions remembered as announced transcoding: enough for any fleet's plays of a day. */
@@ -126,11 +131,113 @@ export function eventOfSample(s: ServerMetricsSample, last: Map<string, string>)
   };
 }
 
+/** Trust thresholds watched, highest first: a crossing of any is told (the furthest one). */
+const TRUST_THRESHOLDS = [75, 50, 25];
+
+/** The event of a trust change that crosses a threshold, down (the lowest crossed) or up. */
+export function eventOfTrustChange(c: TrustScoreChange): OperatorEvent | null {
+  const down = TRUST_THRESHOLDS.filter((t) => c.previousScore >= t && c.newScore < t).at(-1);
+  const up = TRUST_THRESHOLDS.find((t) => c.previousScore < t && c.newScore >= t);
+  const threshold = down ?? up;
+  if (threshold === undefined) return null;
+  return {
+    eventId: `TRUST_THRESHOLD:${c.changeId}`,
+    type: 'TRUST_THRESHOLD',
+    occurredAt: c.changedAt,
+    serverId: c.serverId,
+    accountKey: c.accountKey,
+    userName: null,
+    personId: null,
+    sessionKey: null,
+    severity: down === undefined ? 'INFO' : threshold <= 25 ? 'HIGH' : threshold <= 50 ? 'MEDIUM' : 'LOW',
+    summary: `${c.accountKey}'s trust score ${down === undefined ? 'rose to' : 'fell below'} ${threshold} (${c.previousScore} -> ${c.newScore})`,
+    details: {
+      threshold: String(threshold),
+      direction: down === undefined ? 'UP' : 'DOWN',
+      previousScore: String(c.previousScore),
+      newScore: String(c.newScore),
+      reason: c.reason,
+      ...(c.rule ? { rule: c.rule } : {}),
+    },
+  };
+}
+
+/** What an account used before a play (warehouse/queries/account-history.ts). */
+export type AccountHistoryLookup = (
+  serverId: string,
+  accountKey: string,
+  before: number,
+) => Promise<{ plays: number; devices: string[]; places: string[] }>;
+
+interface KnownAccount {
+  plays: number;
+  devices: Set<string>;
+  places: Set<string>;
+}
+
+/** Accounts remembered with their devices and places; older ones are read again when they play. */
+const ACCOUNTS_REMEMBERED = 20_000;
+
+/**
+ * Tells a play on a device, or from a place (country and city), that the account never used
+ * before. An account's first play is no news: only accounts with earlier plays are told of.
+ * What an account used is read from the warehouse the first time it is seen here (plays started
+ * before this one, so a replay decides as the first pass did), then kept up to date.
+ */
+export class NewDeviceAndPlace {
+  private readonly accounts = new Map<string, KnownAccount>();
+
+  constructor(private readonly history: AccountHistoryLookup) {}
+
+  /** The events of these plays, in order; accounts not known yet are read in one round. */
+  async eventsOf(plays: PlaybackEvent[]): Promise<OperatorEvent[]> {
+    const starts = plays.filter((e) => e.eventType === 'STARTED');
+    const unknown = new Map<string, PlaybackEvent>();
+    for (const e of starts)
+      if (!this.accounts.has(e.accountKey) && !unknown.has(e.accountKey)) unknown.set(e.accountKey, e);
+    await Promise.all(
+      [...unknown.values()].map(async (e) => {
+        const h = await this.history(e.serverId, e.accountKey, e.playStartedAt ?? e.observedAt);
+        this.remember(e.accountKey, { plays: h.plays, devices: new Set(h.devices), places: new Set(h.places) });
+      }),
+    );
+    return starts.flatMap((e) => this.news(e));
+  }
+
+  private remember(accountKey: string, known: KnownAccount): void {
+    this.accounts.delete(accountKey);
+    this.accounts.set(accountKey, known);
+    if (this.accounts.size > ACCOUNTS_REMEMBERED) this.accounts.delete(this.accounts.keys().next().value!);
+  }
+
+  private news(e: PlaybackEvent): OperatorEvent[] {
+    const known = this.accounts.get(e.accountKey);
+    if (!known) return [];
+    const place = e.location?.countryCode ? `${e.location.countryCode}|${e.location.city ?? ''}` : null;
+    const out: OperatorEvent[] = [];
+    if (known.plays > 0) {
+      if (!known.devices.has(e.device.deviceId))
+        out.push(playEvent(e, 'NEW_DEVICE', `NEW_DEVICE:${e.accountKey}:${e.device.deviceId}`));
+      if (place && !known.places.has(place))
+        out.push(playEvent(e, 'NEW_LOCATION', `NEW_LOCATION:${e.accountKey}:${place}`));
+    }
+    known.plays++;
+    known.devices.add(e.device.deviceId);
+    if (place) known.places.add(place);
+    this.remember(e.accountKey, known);
+    return out;
+  }
+}
+
+type TopicKey = 'playbackEvents' | 'serverMetrics' | 'trustScoreChanges' | 'events';
+
 export interface OperatorEventStageOptions {
   bus: Bus;
   logger: Logger;
+  /** Devices and places accounts used: without it, no NEW_DEVICE or NEW_LOCATION events. */
+  history?: AccountHistoryLookup;
   groupId?: string;
-  topicNames?: Partial<Record<'playbackEvents' | 'serverMetrics' | 'events', string>>;
+  topicNames?: Partial<Record<TopicKey, string>>;
 }
 
 export class OperatorEventStage {
@@ -139,13 +246,15 @@ export class OperatorEventStage {
   private producer: BusProducer | undefined;
   private readonly announced = new Map<string, true>();
   private readonly serverStates = new Map<string, string>();
+  private readonly news: NewDeviceAndPlace | undefined;
   private readonly logger: Logger;
 
   constructor(private readonly options: OperatorEventStageOptions) {
     this.logger = options.logger.child({ component: 'operator-events' });
+    this.news = options.history ? new NewDeviceAndPlace(options.history) : undefined;
   }
 
-  private name(topic: 'playbackEvents' | 'serverMetrics' | 'events'): string {
+  private name(topic: TopicKey): string {
     return this.options.topicNames?.[topic] ?? topics[topic].name;
   }
 
@@ -168,7 +277,18 @@ export class OperatorEventStage {
         spec: { ...topics.playbackEvents, name: this.name('playbackEvents') },
         deadLetters: producer,
         logger: this.logger,
-        handle: (records) => out(records.flatMap((r) => eventsOfPlay(r.value, this.announced))),
+        handle: async (records) => {
+          const plays = records.map((r) => r.value);
+          const news = this.news ? await this.news.eventsOf(plays) : [];
+          await out([...plays.flatMap((e) => eventsOfPlay(e, this.announced)), ...news]);
+        },
+      }),
+      await consumeTopic(bus, {
+        groupId: this.group('-trust'),
+        spec: { ...topics.trustScoreChanges, name: this.name('trustScoreChanges') },
+        deadLetters: producer,
+        logger: this.logger,
+        handle: (records) => out(records.map((r) => eventOfTrustChange(r.value)).filter((e) => e !== null)),
       }),
       await consumeTopic(bus, {
         groupId: this.group('-servers'),
@@ -184,13 +304,14 @@ export class OperatorEventStage {
     await Promise.all(this.consumers.map((c) => c.ready));
   }
 
-  /** Waits until every record of both topics has had its events published. */
+  /** Waits until every record of the three topics has had its events published. */
   async drain(timeoutMs?: number): Promise<boolean> {
-    const [plays, servers] = await Promise.all([
+    const drained = await Promise.all([
       waitUntilDrained(this.options.bus, this.group(''), [this.name('playbackEvents')], timeoutMs),
       waitUntilDrained(this.options.bus, this.group('-servers'), [this.name('serverMetrics')], timeoutMs),
+      waitUntilDrained(this.options.bus, this.group('-trust'), [this.name('trustScoreChanges')], timeoutMs),
     ]);
-    return plays && servers;
+    return drained.every(Boolean);
   }
 
   async stop(): Promise<void> {

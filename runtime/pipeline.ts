@@ -6,6 +6,7 @@ import { bundledNetworks } from '../core/networks.ts';
 import { StreamProcessor } from '../pipeline/processor.ts';
 import { PersonStage } from '../pipeline/person-stage.ts';
 import { OperatorEventStage } from '../pipeline/operator-events.ts';
+import { AccountHistoryQueries } from '../warehouse/queries/account-history.ts';
 import { MultiAccountCheck } from '../pipeline/multi-account.ts';
 import type { RuleStore } from '../pipeline/rules/rule-store.ts';
 import type { FalseAlarmStore } from '../pipeline/false-alarms.ts';
@@ -37,7 +38,12 @@ export async function startProcessor(
   });
   processor.updatePeople(personOfAccount(links));
   // Plays and servers as events operators can be told of (streamwarden.events).
-  const operatorEvents = new OperatorEventStage({ bus: platform.bus, logger });
+  const accountHistory = new AccountHistoryQueries(platform.warehouse);
+  const operatorEvents = new OperatorEventStage({
+    bus: platform.bus,
+    logger,
+    history: (serverId, accountKey, before) => accountHistory.before(serverId, accountKey, before),
+  });
   await people.start();
   await processor.start();
   await operatorEvents.start();

@@ -6,12 +6,15 @@ import {
   CHANNEL_TYPES,
   SEVERITIES,
   UnknownChannelError,
+  type ChannelEvent,
   type ChannelStore,
 } from '../../alerts/channels.ts';
 import { deliver } from '../../alerts/senders.ts';
-import { sampleAlert } from '../../alerts/sample.ts';
+import { sampleAlert, sampleEvent } from '../../alerts/sample.ts';
+import { eventMessage } from '../../alerts/event-notifier.ts';
 import { DEFAULT_BODY, DEFAULT_TITLE, render } from '../../alerts/templates.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
+import { DEFAULT_SETTINGS, type SettingsStore } from '../../warehouse/settings-store.ts';
 import { NotificationQueries } from '../../warehouse/queries/notifications.ts';
 import Type from 'typebox';
 import {
@@ -75,8 +78,13 @@ const idParam = { type: 'object', required: ['id'], properties: { id: { type: 's
 
 export async function notificationRoutes(
   app: FastifyInstance,
-  { channels, warehouse }: { channels: ChannelStore; warehouse: Warehouse },
+  {
+    channels,
+    settings: settingsStore,
+    warehouse,
+  }: { channels: ChannelStore; settings: SettingsStore; warehouse: Warehouse },
 ): Promise<void> {
+  const settings = () => settingsStore.read().catch(() => DEFAULT_SETTINGS);
   app.get(
     '/api/v1/notifications/channels',
     { ...can('view'), schema: { response: { 200: Channels, ...errors } } },
@@ -114,18 +122,43 @@ export async function notificationRoutes(
     },
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post<{ Params: { id: string }; Querystring: { event?: ChannelEvent } }>(
     '/api/v1/notifications/channels/:id/test',
-    { ...can('manage', 'channel.test'), schema: { params: idParam, response: { 200: ChannelTest, ...errors } } },
+    {
+      ...can('manage', 'channel.test'),
+      schema: {
+        params: idParam,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            event: {
+              type: 'string',
+              enum: [...CHANNEL_EVENTS],
+              description: 'What the test message is like: a finding (VIOLATION, the default) or an event of the type',
+            },
+          },
+        },
+        response: { 200: ChannelTest, ...errors },
+      },
+    },
     async (request) => {
       const channel = (await channels.list()).find((c) => c.id === request.params.id);
       if (!channel) throw new UnknownChannelError(request.params.id);
-      const context = sampleAlert(Date.now(), {
-        summary: 'This is a test alert from Streamwarden: the channel works.',
-        userName: 'Test user',
-      });
+      const event = request.query.event ?? 'VIOLATION';
+      const now = Date.now();
+      const message =
+        event === 'VIOLATION'
+          ? {
+              context: sampleAlert(now, {
+                summary: 'This is a test alert from Streamwarden: the channel works.',
+                userName: 'Test user',
+              }),
+              templates: undefined,
+            }
+          : eventMessage(sampleEvent(event, now), 'Home Plex', (await settings()).defaultLanguage);
       try {
-        await deliver(channel, context);
+        await deliver(channel, message.context, message.templates);
         return { ok: true };
       } catch (err) {
         return { ok: false, error: (err as Error).message };
