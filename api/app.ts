@@ -47,6 +47,7 @@ import { rulesRoutes } from './routes/rules.ts';
 import { DEFAULT_DASHBOARD_DIR, serveDashboard } from './static.ts';
 import { importRoutes } from './routes/imports.ts';
 import { notificationRoutes } from './routes/notifications.ts';
+import { automationRoutes } from './routes/automations.ts';
 import { ImportJobs } from '../importers/jobs.ts';
 import type { GeoLookup } from '../core/geoip.ts';
 import { serversRoutes } from './routes/servers.ts';
@@ -247,6 +248,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(imageRoutes, { registry: options.configuration.servers, clientId: options.clientId });
   await app.register(settingsRoutes, { settings: options.configuration.settings, geoipSource: options.geoipSource });
   if (options.metrics) await app.register(metricsRoute, { collect: options.metrics });
+  await app.register(automationRoutes, {
+    automations: options.configuration.automations,
+    warehouse: options.warehouse,
+  });
   await app.register(notificationRoutes, {
     channels: options.configuration.channels,
     settings: options.configuration.settings,

@@ -1,6 +1,7 @@
 // What the dashboard edits, in one bundle every role opens the same way: media servers, rules,
-// general settings and alert channels, stored as config documents in the warehouse.
+// general settings, alert channels and automation rules, stored as config documents in the warehouse.
 import { ChannelStore } from '../alerts/channels.ts';
+import { AutomationStore } from '../alerts/automations.ts';
 import { ServerRegistry } from '../connectors/server-registry.ts';
 import { RuleStore } from '../pipeline/rules/rule-store.ts';
 import { FalseAlarmStore } from '../pipeline/false-alarms.ts';
@@ -20,6 +21,7 @@ export interface Configuration {
   settings: SettingsStore;
   servers: ServerRegistry;
   channels: ChannelStore;
+  automations: AutomationStore;
   /** The install's secret key, for what must be sealed (tokens, sign-in transactions). */
   secrets: SecretBox;
   close(): void;
@@ -39,6 +41,7 @@ export function openConfiguration(
     settings: new SettingsStore(documents),
     servers: new ServerRegistry({ documents, secrets: options.secrets, warehouse, file: options.serversFile }),
     channels: new ChannelStore({ documents, secrets: options.secrets }),
+    automations: new AutomationStore(documents),
     secrets: options.secrets,
     close: () => documents.close(),
   };

@@ -394,3 +394,4 @@ export {
   MessagePreview,
   StopRequested,
 } from './contract/operations.ts';
+export { AutomationBody, AutomationRule, Automations, Firings } from './contract/automations.ts';

@@ -17,6 +17,7 @@ export const API_TAGS = [
   { name: 'servers', description: 'Media servers, their connection test and status' },
   { name: 'server-metrics', description: "Media servers' load over time" },
   { name: 'notifications', description: 'Alert channels and deliveries' },
+  { name: 'automations', description: 'Automation rules (trigger, conditions, actions), their presets and firings' },
   { name: 'imports', description: 'History imports from Tautulli and Jellystat' },
   { name: 'settings', description: 'General settings' },
   { name: 'auth', description: 'Signing in and out; your own password and sessions' },

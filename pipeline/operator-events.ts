@@ -67,6 +67,9 @@ function playDetails(e: PlaybackEvent): Record<string, string> {
     decision: q.isTranscode ? 'TRANSCODE' : q.videoDecision,
   };
   if (e.media.libraryId) details.libraryId = e.media.libraryId;
+  if (e.location?.countryCode) details.country = e.location.countryCode;
+  if (q.bandwidthKbps !== null) details.bandwidthKbps = String(q.bandwidthKbps);
+  if (q.bitrateKbps !== null) details.bitrateKbps = String(q.bitrateKbps);
   if (q.transcodeReasons.length > 0) details.reasons = q.transcodeReasons.join(', ');
   if (q.sourceVideoResolution) details.sourceResolution = q.sourceVideoResolution;
   if (q.streamVideoResolution) details.streamResolution = q.streamVideoResolution;

@@ -4,6 +4,7 @@
 import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
 import { Notifier } from '../alerts/notifier.ts';
 import { EventNotifier } from '../alerts/event-notifier.ts';
+import { AutomationEngine } from '../alerts/automation-engine.ts';
 import { CommandExecutor, localControl, remoteControl } from '../connectors/commands.ts';
 import { DEFAULT_SETTINGS } from '../warehouse/settings-store.ts';
 import { DEFAULT_RULES, type RuleSettings } from '../pipeline/rules/settings.ts';
@@ -101,12 +102,15 @@ export async function startRole(
         (config) => (rules = config.rules),
         (err) => logger.error({ err: err.message }, 'rule actions not reloaded'),
       );
+      const notifierControl = connectors
+        ? localControl(connectors.runner)
+        : remoteControl(await platform.bus.producer());
       const notifier = new Notifier({
         bus: platform.bus,
         warehouse: platform.warehouse,
         channels: configuration.channels,
         rules: () => rules,
-        control: connectors ? localControl(connectors.runner) : remoteControl(await platform.bus.producer()),
+        control: notifierControl,
         defaultTerminateMessage: async () =>
           (await configuration.settings.read().catch(() => DEFAULT_SETTINGS)).terminateMessage,
         logger,
@@ -120,12 +124,24 @@ export async function startRole(
         logger,
       });
       await events.start();
+      const automations = new AutomationEngine({
+        bus: platform.bus,
+        warehouse: platform.warehouse,
+        automations: configuration.automations,
+        channels: configuration.channels,
+        control: notifierControl,
+        settings: () => configuration.settings.read().catch(() => DEFAULT_SETTINGS),
+        logger,
+      });
+      await automations.start();
       stops.set('alerts', async () => {
         unwatch();
         await notifier.drain();
         await notifier.stop();
         await events.drain();
         await events.stop();
+        await automations.drain();
+        await automations.stop();
       });
     }
     if (role === 'all' || role === 'api') {

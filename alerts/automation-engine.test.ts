@@ -1,0 +1,252 @@
+// Automation rules over the real Kafka broker: the presets (refuse 4K transcodes, four hours a
+// day) stop what they should once, not what is old (a replay), not twice across a restart that
+// replays everything; a dry run only records; a rule tells its channels; every firing is in the
+// ledger and the audit log. Rules are checked with errors that name the field.
+import { createServer, type Server } from 'node:http';
+import { Kafka } from 'kafkajs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publish } from '../bus/typed.ts';
+import type { KafkaBus } from '../bus/kafka.ts';
+import { createLogger } from '../core/logger.ts';
+import { SecretBox } from '../core/secret-box.ts';
+import { eventsOfPlay } from '../pipeline/operator-events.ts';
+import { topics, type OperatorEvent } from '../schemas/index.ts';
+import { waitFor } from '../testing/bus-contract.ts';
+import { samplePlaybackEvent } from '../testing/fixtures.ts';
+import { newKafkaBus, testBrokers, uniqueName } from '../testing/kafka.ts';
+import { openTestWarehouse } from '../testing/warehouse.ts';
+import { ConfigDocuments } from '../warehouse/config-documents.ts';
+import { migrate } from '../warehouse/migrations.ts';
+import { AuditQueries } from '../warehouse/queries/audit.ts';
+import { AutomationQueries } from '../warehouse/queries/automations.ts';
+import { playbackEventRow } from '../warehouse/rows.ts';
+import { AutomationEngine } from './automation-engine.ts';
+import { AutomationStore, PRESETS, validateAutomation } from './automations.ts';
+import { ChannelStore } from './channels.ts';
+
+const logger = createLogger('test');
+let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
+let bus: KafkaBus;
+let http: Server;
+const told: string[] = [];
+let automations: AutomationStore;
+let channels: ChannelStore;
+
+beforeAll(async () => {
+  http = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => (told.push(body), res.end('{}')));
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  warehouse = await openTestWarehouse();
+  await migrate(warehouse, logger);
+  bus = newKafkaBus();
+  const documents = new ConfigDocuments(warehouse, 0);
+  automations = new AutomationStore(documents);
+  channels = new ChannelStore({ documents, secrets: new SecretBox('automation-test-secret-key') });
+}, 120_000);
+
+afterAll(async () => {
+  await bus?.close();
+  await new Promise((resolve) => http.close(resolve));
+  await warehouse?.drop();
+});
+
+describe('automation rules', () => {
+  it('names the field of a wrong rule', () => {
+    const base = { name: 'x', trigger: 'STREAM_STARTED', conditions: [], actions: [{ type: 'stop', message: 'm' }] };
+    expect(() => validateAutomation({ ...base, trigger: 'SOMETHING' })).toThrow(/^trigger: must be one of/);
+    expect(() => validateAutomation({ ...base, conditions: [{ field: 'colour', op: 'in', values: ['x'] }] })).toThrow(
+      'conditions[0].field: unknown field "colour"',
+    );
+    expect(() =>
+      validateAutomation({ ...base, conditions: [{ field: 'bandwidthKbps', op: 'over', value: '20 Mbit' }] }),
+    ).toThrow('conditions[0].value: must be a number of kbit/s, 0 or more');
+    expect(() =>
+      validateAutomation({ ...base, conditions: [{ field: 'localTime', from: '22:00', to: '22:00', weekdays: [] }] }),
+    ).toThrow('conditions[0]: from and to are the same time');
+    expect(() => validateAutomation({ ...base, trigger: 'SERVER_DOWN' })).toThrow(
+      'actions: a SERVER_DOWN event has no stream to stop',
+    );
+    expect(() => validateAutomation({ ...base, actions: [{ type: 'stop', message: '' }] })).toThrow(
+      'actions[0].message: the viewer is shown a message',
+    );
+  });
+
+  it(
+    'stops a fresh 4K transcode and a play past four hours once, never an old one, across a replay; a dry run only records',
+    { timeout: 120_000 },
+    async () => {
+      const now = Date.now();
+      const eventsTopic = uniqueName('automation-events');
+      await bus.ensureTopics([
+        { name: eventsTopic, partitions: 2 },
+        { name: topics.deadLetter.name, partitions: 1 },
+      ]);
+      const hook = await channels.save(
+        {
+          name: 'Hook',
+          type: 'webhook',
+          settings: {
+            url: `http://127.0.0.1:${(http.address() as { port: number }).port}/`,
+            bodyTemplate: '{"text": "{{rule}}"}',
+          },
+        },
+        'admin',
+      );
+      for (const preset of PRESETS.slice(0, 2)) await automations.save({ ...preset, enabled: true }, 'admin');
+      await automations.save(
+        {
+          name: 'Germany, dry run',
+          enabled: true,
+          dryRun: true,
+          trigger: 'STREAM_STARTED',
+          conditions: [{ field: 'country', op: 'in', values: ['DE'] }],
+          actions: [{ type: 'stop', message: 'no' }],
+        },
+        'admin',
+      );
+      await automations.save(
+        {
+          name: 'New devices',
+          enabled: true,
+          trigger: 'NEW_DEVICE',
+          conditions: [],
+          actions: [{ type: 'notify', channels: [hook.id] }],
+        },
+        'admin',
+      );
+      // 250 minutes watched today by plex-home:9 already.
+      const morning = samplePlaybackEvent({
+        sessionKey: 'morning',
+        accountKey: 'plex-home:9',
+        userId: '9',
+        eventType: 'STOPPED',
+        observedAt: now - 60_000,
+        playStartedAt: now - 2 * 60_000,
+        playedMs: 250 * 60_000,
+      });
+      await warehouse.client.insert({
+        table: warehouse.table('playback_events'),
+        values: [
+          playbackEventRow(morning, {
+            topic: 't',
+            partition: 0,
+            offset: '0',
+            key: null,
+            value: null,
+            headers: {},
+            timestamp: 0,
+          }),
+        ],
+        format: 'JSONEachRow',
+      });
+
+      const play = (sessionKey: string, at: number, overrides: Parameters<typeof samplePlaybackEvent>[0] = {}) =>
+        eventsOfPlay(samplePlaybackEvent({ sessionKey, observedAt: at, playStartedAt: at, ...overrides }), new Map());
+      const berlin = {
+        countryCode: 'DE',
+        region: null,
+        city: 'Berlin',
+        latitude: null,
+        longitude: null,
+        accuracyRadiusKm: null,
+      };
+      const events: OperatorEvent[] = [
+        ...play('uhd', now),
+        ...play('hd', now, { quality: { ...samplePlaybackEvent().quality, sourceVideoResolution: '1080' } }),
+        // The same kind of play 45 minutes ago: a replay never stops it.
+        ...play('old-uhd', now - 45 * 60_000),
+        ...play('tired', now, {
+          accountKey: 'plex-home:9',
+          userId: '9',
+          quality: { ...samplePlaybackEvent().quality, isTranscode: false },
+        }),
+        ...play('berlin', now, {
+          accountKey: 'plex-home:5',
+          quality: { ...samplePlaybackEvent().quality, isTranscode: false },
+          location: berlin,
+          geoSource: 'dbip-lite',
+        }),
+        {
+          ...play('new-device', now)[0]!,
+          eventId: 'NEW_DEVICE:plex-home:42:phone',
+          type: 'NEW_DEVICE',
+        },
+      ];
+      const stops: Array<[string, string, string]> = [];
+      const control = {
+        terminate: async (server: string, key: string, message: string) => (
+          stops.push([server, key, message]),
+          'requested' as const
+        ),
+      };
+      const groupId = uniqueName('automations');
+      const start = async () => {
+        const engine = new AutomationEngine({
+          bus,
+          warehouse,
+          automations,
+          channels,
+          control,
+          settings: async () => ({ timeZone: 'UTC', defaultLanguage: 'en' }),
+          logger,
+          groupId,
+          eventsTopic,
+          retry: { attempts: 2, baseMs: 10 },
+        });
+        await engine.start();
+        return engine;
+      };
+      const producer = await bus.producer();
+      const spec = { ...topics.events, name: eventsTopic };
+      const firings = new AutomationQueries(warehouse);
+      const first = await start();
+      await publish(producer, spec, events);
+      await waitFor(async () => (await firings.list(100)).length === 5, 'five firings', 30_000);
+      await first.stop();
+
+      // A crash before the commit: everything is handed out again.
+      const admin = new Kafka({ brokers: testBrokers(), logLevel: 0 }).admin();
+      await admin.connect();
+      await admin.resetOffsets({ groupId, topic: eventsTopic, earliest: true });
+      await admin.disconnect();
+      const second = await start();
+      expect(await second.drain(30_000)).toBe(true);
+      await second.stop();
+      await producer.close();
+
+      expect(stops.sort()).toEqual([
+        ['plex-home', 'tired', 'You have watched four hours today; see you tomorrow.'],
+        ['plex-home', 'uhd', PRESETS[0]!.actions[0]!.type === 'stop' ? PRESETS[0]!.actions[0]!.message : ''],
+      ]);
+      const byTarget = Object.fromEntries((await firings.list(100)).map((f) => [f.target, f]));
+      expect(Object.keys(byTarget).sort()).toEqual([
+        'plex-home:berlin',
+        'plex-home:new-device',
+        'plex-home:old-uhd',
+        'plex-home:tired',
+        'plex-home:uhd',
+      ]);
+      expect(byTarget['plex-home:old-uhd']).toMatchObject({
+        status: 'FAILED',
+        detail: 'not stopped: the event is 45 min old (a replay)',
+      });
+      expect(byTarget['plex-home:berlin']).toMatchObject({
+        status: 'DRY_RUN',
+        actions: 'would stop plex-home:berlin with "no"',
+      });
+      expect(byTarget['plex-home:new-device']).toMatchObject({ status: 'FIRED', actions: 'told Hook' });
+      expect(told.map((t) => (JSON.parse(t) as { text: string }).text)).toEqual(['New devices: New device']);
+      const audit = await new AuditQueries(warehouse).list({ action: 'automation.', limit: 50 });
+      expect(audit.map((e) => e.action).sort()).toEqual([
+        'automation.dry-run',
+        'automation.fire',
+        'automation.fire',
+        'automation.fire',
+        'automation.fire',
+      ]);
+    },
+  );
+});

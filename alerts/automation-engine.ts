@@ -1,0 +1,230 @@
+// Runs the automation rules (automations.ts) over the events of streamwarden.events: a rule whose
+// trigger and conditions match acts (tells channels, stops the stream with its message) at most
+// once per play, also across restarts and replays (the firings ledger is read before and written
+// after; offsets are committed after that). Every firing, and what a dry run would have done, is in
+// the ledger and in the audit log.
+//
+// Safety: a stop is carried out only for a fresh event (at most ten minutes old): a replay of the
+// topic, or history however it arrived, never stops today's plays.
+import type { Bus, BusConsumer } from '../bus/types.ts';
+import { consumeTopic } from '../bus/typed.ts';
+import { waitUntilDrained } from '../bus/drain.ts';
+import type { StreamControl } from '../connectors/commands.ts';
+import type { Logger } from '../core/logger.ts';
+import { startOfDay } from '../core/time-zone.ts';
+import { topics, type OperatorEvent } from '../schemas/index.ts';
+import type { Warehouse } from '../warehouse/client.ts';
+import { AuditQueries } from '../warehouse/queries/audit.ts';
+import { AutomationQueries, type Firing } from '../warehouse/queries/automations.ts';
+import { NotificationQueries } from '../warehouse/queries/notifications.ts';
+import { LIST_FIELDS, type Automation, type AutomationStore, type Condition } from './automations.ts';
+import type { ChannelStore } from './channels.ts';
+import { eventMessage } from './event-notifier.ts';
+import type { Language } from './event-words.ts';
+import { sendWithRetry, type RetryPolicy } from './retry.ts';
+
+/** Streams are stopped only for fresh events. */
+const STOP_MAX_AGE_MS = 10 * 60_000;
+
+export interface AutomationEngineOptions {
+  bus: Bus;
+  warehouse: Warehouse;
+  automations: AutomationStore;
+  channels: ChannelStore;
+  control?: StreamControl;
+  settings: () => Promise<{ timeZone: string; defaultLanguage: Language }>;
+  logger: Logger;
+  groupId?: string;
+  eventsTopic?: string;
+  retry?: RetryPolicy;
+  now?: () => number;
+}
+
+export class AutomationEngine {
+  readonly stats = { fired: 0, dryRuns: 0, failed: 0, skippedAsDone: 0 };
+  private consumer: BusConsumer | undefined;
+  private readonly logger: Logger;
+  private readonly firings: AutomationQueries;
+  private readonly audit: AuditQueries;
+  private readonly names: NotificationQueries;
+
+  constructor(private readonly options: AutomationEngineOptions) {
+    this.logger = options.logger.child({ component: 'automations' });
+    this.firings = new AutomationQueries(options.warehouse);
+    this.audit = new AuditQueries(options.warehouse);
+    this.names = new NotificationQueries(options.warehouse);
+  }
+
+  private get topic(): string {
+    return this.options.eventsTopic ?? topics.events.name;
+  }
+
+  private get group(): string {
+    return this.options.groupId ?? 'automations';
+  }
+
+  async start(): Promise<void> {
+    this.consumer = await consumeTopic(this.options.bus, {
+      groupId: this.group,
+      spec: { ...topics.events, name: this.topic },
+      deadLetters: await this.options.bus.producer(),
+      logger: this.logger,
+      handle: async (records) => this.handle(records.map((r) => r.value)),
+    });
+    await this.consumer.ready;
+  }
+
+  async drain(timeoutMs?: number): Promise<boolean> {
+    return waitUntilDrained(this.options.bus, this.group, [this.topic], timeoutMs);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.stop();
+  }
+
+  private async handle(events: OperatorEvent[]): Promise<void> {
+    const rules = (await this.options.automations.list()).filter((r) => r.enabled);
+    const triggered = events.filter((e) => rules.some((r) => r.trigger === e.type));
+    if (triggered.length === 0) return;
+    const [done, settings] = await Promise.all([
+      this.firings.fired([...new Set(triggered.map(targetOf))]),
+      this.options.settings(),
+    ]);
+    const now = (this.options.now ?? Date.now)();
+    const firings: Firing[] = [];
+    for (const event of triggered) {
+      for (const rule of rules.filter((r) => r.trigger === event.type)) {
+        const key = `${rule.id}/${targetOf(event)}`;
+        if (done.has(key)) {
+          this.stats.skippedAsDone++;
+          continue;
+        }
+        if (!(await this.matches(rule, event, settings.timeZone))) continue;
+        done.add(key);
+        firings.push(await this.act(rule, event, now, settings.defaultLanguage));
+      }
+    }
+    await this.firings.record(firings, now);
+    for (const f of firings)
+      await this.audit
+        .record({
+          at: now,
+          actor: `automation:${f.ruleName}`,
+          actorRole: 'system',
+          via: 'automation',
+          action: f.status === 'DRY_RUN' ? 'automation.dry-run' : 'automation.fire',
+          target: f.target,
+          outcome: f.status === 'FAILED' ? 'failed' : 'ok',
+          statusCode: 0,
+          detail: [f.actions, f.detail].filter(Boolean).join('\n'),
+          clientIp: '',
+        })
+        .catch((err: unknown) => this.logger.error({ err, rule: f.ruleId }, 'automation firing not in the audit log'));
+  }
+
+  private async matches(rule: Automation, e: OperatorEvent, timeZone: string): Promise<boolean> {
+    for (const c of rule.conditions) if (!(await this.holds(c, e, timeZone))) return false;
+    return true;
+  }
+
+  private async holds(c: Condition, e: OperatorEvent, timeZone: string): Promise<boolean> {
+    if ((LIST_FIELDS as readonly string[]).includes(c.field) && 'values' in c) {
+      const own = { serverId: e.serverId, accountKey: e.accountKey, personId: e.personId } as Record<string, unknown>;
+      const value = (c.field in own ? own[c.field] : e.details[c.field]) as string | null | undefined;
+      // An event without the field matches neither way: a stop never rests on a missing value.
+      if (value === null || value === undefined || value === '') return false;
+      return c.op === 'in' ? c.values.includes(value) : !c.values.includes(value);
+    }
+    if (c.field === 'localTime') return inWindow(e.occurredAt, c, timeZone || 'UTC');
+    if (c.field === 'watchedTodayMinutes') {
+      if (!e.accountKey || !e.sessionKey) return false;
+      const from = startOfDay(e.occurredAt, timeZone || 'UTC');
+      const minutes = await this.firings.watchedMinutes(e.serverId, e.accountKey, from, e.occurredAt, e.sessionKey);
+      return minutes > c.value;
+    }
+    if ('value' in c) {
+      const value = Number(e.details[c.field]);
+      return Number.isFinite(value) && e.details[c.field] !== undefined && value > c.value;
+    }
+    return false;
+  }
+
+  private async act(rule: Automation, e: OperatorEvent, now: number, language: Language): Promise<Firing> {
+    const done: string[] = [];
+    const problems: string[] = [];
+    for (const action of rule.actions) {
+      if (action.type === 'stop') {
+        const what = `stop ${e.serverId}:${e.sessionKey ?? '-'} with "${action.message}"`;
+        if (rule.dryRun) done.push(`would ${what}`);
+        else if (!e.sessionKey) problems.push('no stream to stop');
+        else if (now - e.occurredAt > STOP_MAX_AGE_MS)
+          problems.push(`not stopped: the event is ${Math.round((now - e.occurredAt) / 60_000)} min old (a replay)`);
+        else if (!this.options.control) problems.push('not stopped: no connectors reachable');
+        else
+          await this.options.control.terminate(e.serverId, e.sessionKey, action.message, `automation:${rule.id}`).then(
+            () => done.push(what),
+            (err: unknown) => problems.push(`not stopped: ${(err as Error).message}`),
+          );
+      } else {
+        const channels = (await this.options.channels.list()).filter(
+          (c) => c.enabled && (action.channels.length === 0 || action.channels.includes(c.id)),
+        );
+        if (rule.dryRun) {
+          done.push(`would tell ${channels.map((c) => c.name).join(', ') || 'no channel'}`);
+          continue;
+        }
+        const server = (await this.names.alertContext(e.serverId, [])).serverName ?? e.serverId;
+        const message = eventMessage(e, server, language);
+        message.context.rule = `${rule.name}: ${message.context.rule}`;
+        for (const channel of channels) {
+          const outcome = await sendWithRetry(
+            channel,
+            message.context,
+            message.templates,
+            this.options.retry,
+            this.logger,
+          );
+          if (outcome.status === 'SENT') done.push(`told ${channel.name}`);
+          else problems.push(`${channel.name}: ${outcome.error}`);
+        }
+      }
+    }
+    const status = rule.dryRun ? 'DRY_RUN' : problems.length > 0 && done.length === 0 ? 'FAILED' : 'FIRED';
+    this.stats[status === 'DRY_RUN' ? 'dryRuns' : status === 'FAILED' ? 'failed' : 'fired']++;
+    this.logger.info({ rule: rule.name, event: e.eventId, status, done, problems }, 'automation rule fired');
+    return {
+      ruleId: rule.id,
+      target: targetOf(e),
+      ruleName: rule.name,
+      eventId: e.eventId,
+      eventType: e.type,
+      serverId: e.serverId,
+      accountKey: e.accountKey ?? '',
+      status,
+      actions: done.join('\n'),
+      detail: problems.join('\n'),
+      occurredAt: e.occurredAt,
+    };
+  }
+}
+
+/** What a rule acts on once: the play, or the event for events of no play. */
+function targetOf(e: OperatorEvent): string {
+  return e.sessionKey ? `${e.serverId}:${e.sessionKey}` : e.eventId;
+}
+
+/** Whether the instant's wall clock in the zone is in the window, on one of its weekdays. */
+function inWindow(at: number, c: { from: string; to: string; weekdays: number[] }, timeZone: string): boolean {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    weekday: 'short',
+  }).formatToParts(at);
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
+  const clock = `${part('hour')}:${part('minute')}`;
+  const day = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(part('weekday')) + 1;
+  const inHours = c.from < c.to ? clock >= c.from && clock < c.to : clock >= c.from || clock < c.to;
+  return inHours && (c.weekdays.length === 0 || c.weekdays.includes(day));
+}

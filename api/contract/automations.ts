@@ -1,0 +1,115 @@
+// Automation rules and their firings, as the API answers them; one shape with the stores'
+// (a compile-time check at the end).
+import Type, { type Static } from 'typebox';
+import type { Automation } from '../../alerts/automations.ts';
+import type { Firing } from '../../warehouse/queries/automations.ts';
+import { PRESETS } from '../../alerts/automations.ts';
+import type { Same } from './shapes.ts';
+
+const Condition = Type.Union([
+  Type.Object({
+    field: Type.String({
+      description:
+        'mediaType, decision, sourceResolution, streamResolution, country, network, platform, player, serverId, libraryId, accountKey or personId',
+    }),
+    op: Type.Union([Type.Literal('in'), Type.Literal('notIn')]),
+    values: Type.Array(Type.String()),
+  }),
+  Type.Object({
+    field: Type.String({
+      description:
+        'bandwidthKbps or bitrateKbps (kbit/s), or watchedTodayMinutes (minutes the account played today before this play)',
+    }),
+    op: Type.Literal('over'),
+    value: Type.Number(),
+  }),
+  Type.Object({
+    field: Type.Literal('localTime'),
+    from: Type.String({ examples: ['00:00'] }),
+    to: Type.String({ examples: ['06:00'] }),
+    weekdays: Type.Array(Type.Integer({ minimum: 1, maximum: 7 }), {
+      description: '1 Monday .. 7 Sunday; empty: every day',
+    }),
+  }),
+]);
+const Action = Type.Union([
+  Type.Object({
+    type: Type.Literal('notify'),
+    channels: Type.Array(Type.String(), { description: 'Channel ids; empty: every enabled channel' }),
+  }),
+  Type.Object({ type: Type.Literal('stop'), message: Type.String({ description: 'Shown to the viewer' }) }),
+]);
+const AutomationSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  enabled: Type.Boolean(),
+  dryRun: Type.Boolean({ description: 'Records what it would have done, and does nothing' }),
+  trigger: Type.String({ description: 'An event type of streamwarden.events' }),
+  conditions: Type.Array(Condition),
+  actions: Type.Array(Action),
+});
+export const AutomationRule = Type.Object(AutomationSchema.properties, { examples: [PRESETS[0]] });
+export const Automations = Type.Object(
+  { automations: Type.Array(AutomationSchema, { description: 'Saved rules, then the presets not saved yet (off)' }) },
+  { examples: [{ automations: PRESETS }] },
+);
+/** A rule as sent: everything but its id, checked by the store (errors name the field). */
+export const AutomationBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    enabled: Type.Optional(Type.Boolean()),
+    dryRun: Type.Optional(Type.Boolean()),
+    trigger: Type.String(),
+    conditions: Type.Array(Type.Unknown(), { maxItems: 20 }),
+    actions: Type.Array(Type.Unknown(), { minItems: 1, maxItems: 10 }),
+  },
+  { additionalProperties: false },
+);
+const FiringSchema = Type.Object({
+  ruleId: Type.String(),
+  target: Type.String({ description: 'server_id:session_key of the play, or the event id' }),
+  ruleName: Type.String(),
+  eventId: Type.String(),
+  eventType: Type.String(),
+  serverId: Type.String(),
+  accountKey: Type.String(),
+  status: Type.Union([Type.Literal('FIRED'), Type.Literal('DRY_RUN'), Type.Literal('FAILED')]),
+  actions: Type.String({ description: 'What was done (or would have been), one action a line' }),
+  detail: Type.String({ description: 'Why an action was not carried out' }),
+  occurredAt: Type.String({ format: 'date-time' }),
+  firedAt: Type.String({ format: 'date-time' }),
+});
+export const Firings = Type.Object(
+  { firings: Type.Array(FiringSchema) },
+  {
+    examples: [
+      {
+        firings: [
+          {
+            ruleId: 'preset-refuse-4k-transcodes',
+            target: 'plex-home:42',
+            ruleName: 'Refuse 4K transcodes',
+            eventId: 'TRANSCODE_STARTED:plex-home:42',
+            eventType: 'TRANSCODE_STARTED',
+            serverId: 'plex-home',
+            accountKey: 'plex-home:7',
+            status: 'FIRED',
+            actions: 'stop plex-home:42 with "Please choose 1080p"',
+            detail: '',
+            occurredAt: '2026-11-27T20:00:00.000Z',
+            firedAt: '2026-11-27T20:00:01.000Z',
+          },
+        ],
+      },
+    ],
+  },
+);
+
+const shapesMatch: [
+  Same<
+    Omit<Static<typeof AutomationSchema>, 'conditions' | 'actions' | 'trigger'>,
+    Omit<Automation, 'conditions' | 'actions' | 'trigger'>
+  >,
+  Same<Omit<Static<typeof FiringSchema>, 'occurredAt' | 'firedAt'>, Omit<Firing, 'occurredAt'>>,
+] = [true, true];
+void shapesMatch;

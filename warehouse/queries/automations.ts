@@ -1,0 +1,86 @@
+// The ledger of automation firings (one per rule and play, across restarts), and the counters
+// automation conditions read: what an account watched today.
+import type { Warehouse } from '../client.ts';
+import { chTime } from '../rows.ts';
+import { rows } from './filters.ts';
+
+export interface Firing {
+  ruleId: string;
+  target: string;
+  ruleName: string;
+  eventId: string;
+  eventType: string;
+  serverId: string;
+  accountKey: string;
+  status: 'FIRED' | 'DRY_RUN' | 'FAILED';
+  actions: string;
+  detail: string;
+  occurredAt: number;
+}
+
+export class AutomationQueries {
+  constructor(private readonly w: Warehouse) {}
+
+  /** "ruleId/target" of the firings recorded for these targets. */
+  async fired(targets: string[]): Promise<Set<string>> {
+    if (targets.length === 0) return new Set();
+    const list = await rows<{ rule_id: string; target: string }>(
+      this.w,
+      `SELECT rule_id, target FROM ${this.w.table('automation_firings')} FINAL WHERE target IN {targets:Array(String)}`,
+      { targets },
+    );
+    return new Set(list.map((r) => `${r.rule_id}/${r.target}`));
+  }
+
+  async record(firings: Firing[], at: number): Promise<void> {
+    if (firings.length === 0) return;
+    await this.w.client.insert({
+      table: this.w.table('automation_firings'),
+      values: firings.map((f) => ({
+        rule_id: f.ruleId,
+        target: f.target,
+        rule_name: f.ruleName,
+        event_id: f.eventId,
+        event_type: f.eventType,
+        server_id: f.serverId,
+        account_key: f.accountKey,
+        status: f.status,
+        actions: f.actions,
+        detail: f.detail,
+        occurred_at: chTime(f.occurredAt),
+        fired_at: chTime(at),
+      })),
+      format: 'JSONEachRow',
+    });
+  }
+
+  /** Newest firings first. */
+  async list(limit: number): Promise<Array<Omit<Firing, 'occurredAt'> & { occurredAt: string; firedAt: string }>> {
+    return rows(
+      this.w,
+      `SELECT rule_id AS ruleId, target, rule_name AS ruleName, event_id AS eventId, event_type AS eventType,
+              server_id AS serverId, account_key AS accountKey, status, actions, detail,
+              occurred_at AS occurredAt, fired_at AS firedAt
+       FROM ${this.w.table('automation_firings')} FINAL ORDER BY fired_at DESC LIMIT {limit:UInt32}`,
+      { limit },
+    );
+  }
+
+  /** Minutes the account played in plays started from `from` up to `before`, this play left out. */
+  async watchedMinutes(
+    serverId: string,
+    accountKey: string,
+    from: number,
+    before: number,
+    sessionKey: string,
+  ): Promise<number> {
+    const [row] = await rows<{ ms: string }>(
+      this.w,
+      `SELECT sum(played_ms) AS ms FROM ${this.w.table('sessions')} FINAL
+       WHERE server_id = {server:String} AND account_key = {account:String} AND session_key != {session:String}
+         AND started_at >= fromUnixTimestamp64Milli({from:Int64}) AND started_at < fromUnixTimestamp64Milli({before:Int64})`,
+      { server: serverId, account: accountKey, session: sessionKey, from, before },
+    );
+    return Number(row?.ms ?? 0) / 60_000;
+  }
+}
