@@ -182,5 +182,40 @@ describe('scale-out roles', () => {
     expect(told.map((t) => t.split(':')[0])).toEqual(['Stream started', 'Stream stopped', 'Server down', 'Server up']);
     expect(told[0]).toBe('Stream started: erin started Heat on Living Room TV (London, GB)');
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
+
+    // A preset automation turned on through the API stops a 4K transcode, with its message, and
+    // leaves a 4K direct play alone.
+    const preset = await fetch(`${api.address}/api/v1/automations`, { headers: { cookie } }).then(
+      (r) => r.json() as Promise<{ automations: Array<Record<string, unknown>> }>,
+    );
+    const refuse = preset.automations.find((a) => a.id === 'preset-refuse-4k-transcodes')!;
+    const { id: _id, ...body } = refuse;
+    const on = await fetch(`${api.address}/api/v1/automations/preset-refuse-4k-transcodes`, {
+      method: 'PUT',
+      headers: { ...json, cookie },
+      body: JSON.stringify({ ...body, enabled: true }),
+    });
+    expect(on.status).toBe(200);
+    // The pipelines read rules from the warehouse at each batch: the next transcode meets it.
+    const direct = plex.startSession({
+      user: user('6', 'fay'),
+      item: movie('44', 'Dune'),
+      device: DEVICES.tv(),
+      ip: '81.2.69.142',
+    });
+    const converted = plex.startSession({
+      user: user('7', 'gus'),
+      item: movie('43', 'Arrival'),
+      device: DEVICES.phone(),
+      ip: '81.2.69.143',
+      transcode: { videoHeight: 1080, videoCodec: 'h264', bitrateKbps: 8000 },
+    });
+    await waitFor(() => plex.terminations.length === 2, 'the automation to stop the 4K transcode', 60_000);
+    expect(plex.terminations[1]).toMatchObject({
+      sessionId: converted.id,
+      reason: expect.stringContaining('cannot be converted for your device'),
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(plex.terminations.map((t) => t.sessionId)).not.toContain(direct.id);
   });
 });
