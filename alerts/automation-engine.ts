@@ -17,7 +17,8 @@ import type { Warehouse } from '../warehouse/client.ts';
 import { AuditQueries } from '../warehouse/queries/audit.ts';
 import { AutomationQueries, type Firing } from '../warehouse/queries/automations.ts';
 import { NotificationQueries } from '../warehouse/queries/notifications.ts';
-import { LIST_FIELDS, type Automation, type AutomationStore, type Condition } from './automations.ts';
+import type { Automation, AutomationStore } from './automations.ts';
+import { conditionsHold } from './automation-conditions.ts';
 import type { ChannelStore } from './channels.ts';
 import { eventMessage } from './event-notifier.ts';
 import type { Language } from './event-words.ts';
@@ -122,31 +123,12 @@ export class AutomationEngine {
         .catch((err: unknown) => this.logger.error({ err, rule: f.ruleId }, 'automation firing not in the audit log'));
   }
 
-  private async matches(rule: Automation, e: OperatorEvent, timeZone: string): Promise<boolean> {
-    for (const c of rule.conditions) if (!(await this.holds(c, e, timeZone))) return false;
-    return true;
-  }
-
-  private async holds(c: Condition, e: OperatorEvent, timeZone: string): Promise<boolean> {
-    if ((LIST_FIELDS as readonly string[]).includes(c.field) && 'values' in c) {
-      const own = { serverId: e.serverId, accountKey: e.accountKey, personId: e.personId } as Record<string, unknown>;
-      const value = (c.field in own ? own[c.field] : e.details[c.field]) as string | null | undefined;
-      // An event without the field matches neither way: a stop never rests on a missing value.
-      if (value === null || value === undefined || value === '') return false;
-      return c.op === 'in' ? c.values.includes(value) : !c.values.includes(value);
-    }
-    if (c.field === 'localTime') return inWindow(e.occurredAt, c, timeZone || 'UTC');
-    if (c.field === 'watchedTodayMinutes') {
-      if (!e.accountKey || !e.sessionKey) return false;
-      const from = startOfDay(e.occurredAt, timeZone || 'UTC');
-      const minutes = await this.firings.watchedMinutes(e.serverId, e.accountKey, from, e.occurredAt, e.sessionKey);
-      return minutes > c.value;
-    }
-    if ('value' in c) {
-      const value = Number(e.details[c.field]);
-      return Number.isFinite(value) && e.details[c.field] !== undefined && value > c.value;
-    }
-    return false;
+  private matches(rule: Automation, e: OperatorEvent, timeZone: string): Promise<boolean> {
+    return conditionsHold(rule, e, timeZone, async (event) => {
+      if (!event.accountKey || !event.sessionKey) return 0;
+      const from = startOfDay(event.occurredAt, timeZone || 'UTC');
+      return this.firings.watchedMinutes(event.serverId, event.accountKey, from, event.occurredAt, event.sessionKey);
+    });
   }
 
   private async act(rule: Automation, e: OperatorEvent, now: number, language: Language): Promise<Firing> {
@@ -211,20 +193,4 @@ export class AutomationEngine {
 /** What a rule acts on once: the play, or the event for events of no play. */
 function targetOf(e: OperatorEvent): string {
   return e.sessionKey ? `${e.serverId}:${e.sessionKey}` : e.eventId;
-}
-
-/** Whether the instant's wall clock in the zone is in the window, on one of its weekdays. */
-function inWindow(at: number, c: { from: string; to: string; weekdays: number[] }, timeZone: string): boolean {
-  const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-    weekday: 'short',
-  }).formatToParts(at);
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '';
-  const clock = `${part('hour')}:${part('minute')}`;
-  const day = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'].indexOf(part('weekday')) + 1;
-  const inHours = c.from < c.to ? clock >= c.from && clock < c.to : clock >= c.from || clock < c.to;
-  return inHours && (c.weekdays.length === 0 || c.weekdays.includes(day));
 }

@@ -250,6 +250,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   if (options.metrics) await app.register(metricsRoute, { collect: options.metrics });
   await app.register(automationRoutes, {
     automations: options.configuration.automations,
+    settings: options.configuration.settings,
     warehouse: options.warehouse,
   });
   await app.register(notificationRoutes, {

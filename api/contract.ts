@@ -394,4 +394,11 @@ export {
   MessagePreview,
   StopRequested,
 } from './contract/operations.ts';
-export { AutomationBody, AutomationRule, Automations, Firings } from './contract/automations.ts';
+export {
+  AutomationBacktestAnswer,
+  AutomationBacktestBody,
+  AutomationBody,
+  AutomationRule,
+  Automations,
+  Firings,
+} from './contract/automations.ts';

@@ -87,6 +87,8 @@ const SUMMARIES: Record<string, string> = {
   'POST /api/v1/automations': 'Add an automation rule',
   'PUT /api/v1/automations/:id': 'Change an automation rule (a preset by its id)',
   'DELETE /api/v1/automations/:id': 'Remove an automation rule (a changed preset returns to its shipped form, off)',
+  'POST /api/v1/automations/backtest':
+    'What an automation rule would have done over stored plays (nothing is sent or stopped)',
   'GET /api/v1/automations/firings': 'What automation rules did, or would have done in a dry run, newest first',
   'GET /api/v1/notifications/channels': 'Alert channels (secrets left out)',
   'POST /api/v1/notifications/channels': 'Add an alert channel',

@@ -10,6 +10,9 @@ import { DEFAULT_RULES } from '../pipeline/rules/settings.ts';
 import { createLogger } from '../core/logger.ts';
 import type { OperatorEvent } from '../schemas/index.ts';
 import { ImportJobs } from './jobs.ts';
+import { AutomationQueries } from '../warehouse/queries/automations.ts';
+import { backtestAutomation } from '../alerts/automation-backtest.ts';
+import { validateAutomation } from '../alerts/automations.ts';
 import { createJellystatBackup, createTautulliDatabase, generatePlays } from '../testing/import-fixtures.ts';
 import { tautulliGetHistory } from '../testing/tautulli-history.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
@@ -126,6 +129,47 @@ describe('history import', () => {
     expect(report.violations.filter((v) => v.rule === 'SIMULTANEOUS_LOCATIONS').map((v) => v.accountKey)).toEqual([
       'plex-home:1',
     ]);
+  });
+
+  it('backtests an automation rule over the imported history: every 4K transcode, every play past 40 minutes that day', async () => {
+    const history = await new AutomationQueries(warehouse).historyPlays(
+      Date.UTC(2026, 9, 1),
+      Date.UTC(2026, 11, 1),
+      10_000,
+    );
+    const ours = history.filter((p) => p.server_id === 'plex-home');
+    const rule = (trigger: string, conditions: unknown[], action: unknown = { type: 'stop', message: 'no' }) => ({
+      id: 'backtest',
+      ...validateAutomation({ name: 'b', trigger, conditions, actions: [action] }),
+    });
+    const transcodes = await backtestAutomation(rule('TRANSCODE_STARTED', []), ours, { timeZone: 'UTC', cut: false });
+    expect(transcodes.plays).toBe(plays.length);
+    expect(transcodes.fired).toBe(plays.filter((p) => p.transcode).length);
+    expect(transcodes.firings[0]).toMatchObject({ serverId: 'plex-home', actions: ['stop with "no"'] });
+    expect(transcodes.byDay.reduce((n, d) => n + d.fired, 0)).toBe(transcodes.fired);
+    // Plays of 45 minutes: a second play of an account on the same day has 45 before it.
+    const day = (t: number) => Math.floor(t / 86_400_000);
+    const afterAnother = plays.filter((p, i) =>
+      plays.some(
+        (q, j) =>
+          q.userId === p.userId &&
+          day(q.started) === day(p.started) &&
+          (q.started < p.started || (q.started === p.started && j < i)),
+      ),
+    ).length;
+    expect(afterAnother).toBeGreaterThan(0);
+    const limit = await backtestAutomation(
+      rule('STREAM_STARTED', [{ field: 'watchedTodayMinutes', op: 'over', value: 40 }]),
+      ours,
+      { timeZone: 'UTC', cut: false },
+    );
+    expect(limit.fired).toBe(afterAnother);
+    await expect(
+      backtestAutomation(rule('SERVER_DOWN', [], { type: 'notify', channels: [] }), ours, {
+        timeZone: 'UTC',
+        cut: false,
+      }),
+    ).rejects.toThrow(/SERVER_DOWN events are not plays/);
   });
 
   it('backtests imported plays as going on from their start to their stop: four 2-hour streams at once are caught', async () => {

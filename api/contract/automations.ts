@@ -3,6 +3,7 @@
 import Type, { type Static } from 'typebox';
 import type { Automation } from '../../alerts/automations.ts';
 import type { Firing } from '../../warehouse/queries/automations.ts';
+import type { AutomationBacktest } from '../../alerts/automation-backtest.ts';
 import { PRESETS } from '../../alerts/automations.ts';
 import type { Same } from './shapes.ts';
 
@@ -105,11 +106,64 @@ export const Firings = Type.Object(
   },
 );
 
+const BacktestSchema = Type.Object({
+  plays: Type.Integer({ description: 'Plays replayed' }),
+  fired: Type.Integer({ description: 'Times the rule would have fired' }),
+  byDay: Type.Array(Type.Object({ day: Type.String({ format: 'date-time' }), fired: Type.Integer() }), {
+    description: "Firings per day, each day's start in the install's zone",
+  }),
+  firings: Type.Array(
+    Type.Object({
+      serverId: Type.String(),
+      sessionKey: Type.String(),
+      accountKey: Type.String(),
+      userName: Type.String(),
+      title: Type.String(),
+      at: Type.String({ format: 'date-time' }),
+      actions: Type.Array(Type.String()),
+    }),
+    { description: 'The first 200 firings, oldest first' },
+  ),
+  notes: Type.Array(Type.String(), { description: 'What the answer leaves out' }),
+});
+export const AutomationBacktestAnswer = Type.Object(BacktestSchema.properties, {
+  examples: [
+    {
+      plays: 1480,
+      fired: 14,
+      byDay: [{ day: '2026-11-02T00:00:00.000Z', fired: 3 }],
+      firings: [
+        {
+          serverId: 'plex-home',
+          sessionKey: '42',
+          accountKey: 'plex-home:7',
+          userName: 'gus',
+          title: 'Arrival',
+          at: '2026-11-02T20:15:00.000Z',
+          actions: ['stop with "Please choose 1080p"'],
+        },
+      ],
+      notes: [],
+    },
+  ],
+});
+export const AutomationBacktestBody = Type.Object(
+  {
+    rule: AutomationBody,
+    from: Type.Optional(
+      Type.Integer({ description: 'Start of the history replayed, ms since the epoch; default 30 days ago' }),
+    ),
+    to: Type.Optional(Type.Integer({ description: 'Its end, ms since the epoch; default now' })),
+  },
+  { additionalProperties: false },
+);
+
 const shapesMatch: [
   Same<
     Omit<Static<typeof AutomationSchema>, 'conditions' | 'actions' | 'trigger'>,
     Omit<Automation, 'conditions' | 'actions' | 'trigger'>
   >,
   Same<Omit<Static<typeof FiringSchema>, 'occurredAt' | 'firedAt'>, Omit<Firing, 'occurredAt'>>,
-] = [true, true];
+  Same<Static<typeof BacktestSchema>, AutomationBacktest>,
+] = [true, true, true];
 void shapesMatch;

@@ -3,10 +3,24 @@
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { can } from '../auth/plugin.ts';
-import { UnknownAutomationError, type AutomationStore } from '../../alerts/automations.ts';
+import { UnknownAutomationError, validateAutomation, type AutomationStore } from '../../alerts/automations.ts';
+import { backtestAutomation } from '../../alerts/automation-backtest.ts';
+import { AppError } from '../../core/errors.ts';
+import { DEFAULT_SETTINGS, type SettingsStore } from '../../warehouse/settings-store.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
 import { AutomationQueries } from '../../warehouse/queries/automations.ts';
-import { AutomationBody, AutomationRule, Automations, errors, Firings } from '../contract.ts';
+import {
+  AutomationBacktestAnswer,
+  AutomationBacktestBody,
+  AutomationBody,
+  AutomationRule,
+  Automations,
+  errors,
+  Firings,
+} from '../contract.ts';
+
+/** Plays a backtest replays at most (the answer says when the range held more). */
+const BACKTEST_PLAYS = 500_000;
 
 const idParam = {
   type: 'object',
@@ -16,7 +30,7 @@ const idParam = {
 
 export async function automationRoutes(
   app: FastifyInstance,
-  { automations, warehouse }: { automations: AutomationStore; warehouse: Warehouse },
+  { automations, settings, warehouse }: { automations: AutomationStore; settings: SettingsStore; warehouse: Warehouse },
 ): Promise<void> {
   const firings = new AutomationQueries(warehouse);
 
@@ -54,6 +68,26 @@ export async function automationRoutes(
       if (!(await automations.remove(request.params.id, request.user ?? 'api')))
         throw new UnknownAutomationError(request.params.id);
       return reply.code(204).send();
+    },
+  );
+
+  app.post<{ Body: { rule: Record<string, unknown>; from?: number; to?: number } }>(
+    '/api/v1/automations/backtest',
+    {
+      ...can('view', 'automation.backtest'),
+      schema: { body: AutomationBacktestBody, response: { 200: AutomationBacktestAnswer, ...errors } },
+    },
+    async (request) => {
+      const rule = { id: 'backtest', ...validateAutomation({ ...request.body.rule, enabled: true }) };
+      const to = request.body.to ?? Date.now();
+      const from = request.body.from ?? to - 30 * 86_400_000;
+      if (!(from < to)) throw new AppError('invalid', 'from must be before to');
+      const history = await firings.historyPlays(from, to, BACKTEST_PLAYS);
+      const cut = history.length > BACKTEST_PLAYS;
+      return backtestAutomation(rule, cut ? history.slice(0, BACKTEST_PLAYS) : history, {
+        timeZone: (await settings.read().catch(() => DEFAULT_SETTINGS)).timeZone,
+        cut,
+      });
     },
   );
 

@@ -18,6 +18,37 @@ export interface Firing {
   occurredAt: number;
 }
 
+/** A stored play, as an automation backtest replays it. */
+export interface HistoryPlay {
+  server_id: string;
+  session_key: string;
+  account_key: string;
+  user_name: string;
+  started_at: string;
+  stopped_at: string | null;
+  played_ms: string;
+  title: string;
+  grandparent_title: string;
+  media_type: string;
+  library_id: string;
+  device_id: string;
+  device_name: string;
+  player: string;
+  product: string;
+  platform: string;
+  client_ip: string;
+  network_location: string;
+  country_code: string;
+  city: string;
+  video_decision: string;
+  is_transcode: boolean;
+  transcode_reasons: string[];
+  bitrate_kbps: number | null;
+  bandwidth_kbps: number | null;
+  source_video_resolution: string;
+  stream_video_resolution: string;
+}
+
 export class AutomationQueries {
   constructor(private readonly w: Warehouse) {}
 
@@ -63,6 +94,21 @@ export class AutomationQueries {
               occurred_at AS occurredAt, fired_at AS firedAt
        FROM ${this.w.table('automation_firings')} FINAL ORDER BY fired_at DESC LIMIT {limit:UInt32}`,
       { limit },
+    );
+  }
+
+  /** The plays started in [from, to), oldest first, at most `limit` (one more tells there were more). */
+  async historyPlays(from: number, to: number, limit: number): Promise<HistoryPlay[]> {
+    return rows<HistoryPlay>(
+      this.w,
+      `SELECT server_id, session_key, account_key, user_name, started_at, stopped_at, played_ms, title, grandparent_title,
+              media_type, library_id, device_id, device_name, player, product, platform, client_ip, network_location,
+              country_code, city, video_decision, is_transcode, transcode_reasons, bitrate_kbps, bandwidth_kbps,
+              source_video_resolution, stream_video_resolution
+       FROM ${this.w.table('sessions')} FINAL
+       WHERE started_at >= fromUnixTimestamp64Milli({from:Int64}) AND started_at < fromUnixTimestamp64Milli({to:Int64})
+       ORDER BY started_at, server_id, session_key LIMIT {limit:UInt32}`,
+      { from, to, limit: limit + 1 },
     );
   }
 
