@@ -1,5 +1,5 @@
 // Automation rules over the real Kafka broker: the presets (refuse 4K transcodes, four hours a
-// day) stop what they should once, not what is old (a replay), not twice across a restart that
+// day, long pauses) stop what they should once, not what is old (a replay), not twice across a restart that
 // replays everything; a dry run only records; a rule tells its channels; every firing is in the
 // ledger and the audit log. Rules are checked with errors that name the field.
 import { createServer, type Server } from 'node:http';
@@ -95,7 +95,7 @@ describe('automation rules', () => {
         },
         'admin',
       );
-      for (const preset of PRESETS.slice(0, 2)) await automations.save({ ...preset, enabled: true }, 'admin');
+      for (const preset of PRESETS.slice(0, 3)) await automations.save({ ...preset, enabled: true }, 'admin');
       await automations.save(
         {
           name: 'Germany, dry run',
@@ -174,6 +174,15 @@ describe('automation rules', () => {
           eventId: 'NEW_DEVICE:plex-home:42:phone',
           type: 'NEW_DEVICE',
         },
+        ...[25, 30].map((minutes) => {
+          const e = play('long-pause', now)[0]!;
+          return {
+            ...e,
+            eventId: `STREAM_STILL_PAUSED:plex-home:long-pause:${now}:${minutes}`,
+            type: 'STREAM_STILL_PAUSED' as const,
+            details: { ...e.details, pausedMinutes: String(minutes) },
+          };
+        }),
       ];
       const stops: Array<[string, string, string]> = [];
       const control = {
@@ -204,7 +213,7 @@ describe('automation rules', () => {
       const firings = new AutomationQueries(warehouse);
       const first = await start();
       await publish(producer, spec, events);
-      await waitFor(async () => (await firings.list(100)).length === 5, 'five firings', 30_000);
+      await waitFor(async () => (await firings.list(100)).length === 6, 'six firings', 30_000);
       await first.stop();
 
       // A crash before the commit: everything is handed out again.
@@ -218,12 +227,14 @@ describe('automation rules', () => {
       await producer.close();
 
       expect(stops.sort()).toEqual([
+        ['plex-home', 'long-pause', 'This stream was paused for half an hour and has been stopped to free the server.'],
         ['plex-home', 'tired', 'You have watched four hours today; see you tomorrow.'],
         ['plex-home', 'uhd', PRESETS[0]!.actions[0]!.type === 'stop' ? PRESETS[0]!.actions[0]!.message : ''],
       ]);
       const byTarget = Object.fromEntries((await firings.list(100)).map((f) => [f.target, f]));
       expect(Object.keys(byTarget).sort()).toEqual([
         'plex-home:berlin',
+        'plex-home:long-pause',
         'plex-home:new-device',
         'plex-home:old-uhd',
         'plex-home:tired',
@@ -242,6 +253,7 @@ describe('automation rules', () => {
       const audit = await new AuditQueries(warehouse).list({ action: 'automation.', limit: 50 });
       expect(audit.map((e) => e.action).sort()).toEqual([
         'automation.dry-run',
+        'automation.fire',
         'automation.fire',
         'automation.fire',
         'automation.fire',

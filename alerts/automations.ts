@@ -30,7 +30,7 @@ export const LIST_FIELDS = [
   'personId',
 ] as const;
 /** Numbers of an event a threshold condition reads, with their unit. */
-const NUMBER_FIELDS = { bandwidthKbps: 'kbit/s', bitrateKbps: 'kbit/s' } as const;
+const NUMBER_FIELDS = { bandwidthKbps: 'kbit/s', bitrateKbps: 'kbit/s', pausedMinutes: 'minutes' } as const;
 
 export type Condition =
   | { field: (typeof LIST_FIELDS)[number]; op: 'in' | 'notIn'; values: string[] }
@@ -90,6 +90,17 @@ export const PRESETS: Automation[] = [
     trigger: 'STREAM_STARTED',
     conditions: [{ field: 'watchedTodayMinutes', op: 'over', value: 240 }],
     actions: [{ type: 'stop', message: 'You have watched four hours today; see you tomorrow.' }],
+  },
+  {
+    id: 'preset-stop-long-pauses',
+    name: 'Stop streams paused for 30 minutes',
+    enabled: false,
+    dryRun: false,
+    trigger: 'STREAM_STILL_PAUSED',
+    conditions: [{ field: 'pausedMinutes', op: 'over', value: 29 }],
+    actions: [
+      { type: 'stop', message: 'This stream was paused for half an hour and has been stopped to free the server.' },
+    ],
   },
   {
     id: 'preset-new-device-abroad',
@@ -163,9 +174,15 @@ export function validateAutomation(input: Record<string, unknown>): Omit<Automat
   const stops = actions.some((a) => a.type === 'stop');
   if (
     stops &&
-    !['STREAM_STARTED', 'STREAM_RESUMED', 'STREAM_PAUSED', 'TRANSCODE_STARTED', 'NEW_DEVICE', 'NEW_LOCATION'].includes(
-      trigger,
-    )
+    ![
+      'STREAM_STARTED',
+      'STREAM_RESUMED',
+      'STREAM_PAUSED',
+      'STREAM_STILL_PAUSED',
+      'TRANSCODE_STARTED',
+      'NEW_DEVICE',
+      'NEW_LOCATION',
+    ].includes(trigger)
   )
     fail('actions', `a ${trigger} event has no stream to stop`);
   return {

@@ -10,7 +10,7 @@ import { publish } from '../bus/typed.ts';
 import type { KafkaBus } from '../bus/kafka.ts';
 import { createLogger } from '../core/logger.ts';
 import { SecretBox } from '../core/secret-box.ts';
-import { eventOfSample, eventsOfPlay } from '../pipeline/operator-events.ts';
+import { eventOfSample, eventsOfPlay, type PlayMemory } from '../pipeline/operator-events.ts';
 import { topics, type OperatorEvent } from '../schemas/index.ts';
 import { waitFor } from '../testing/bus-contract.ts';
 import { samplePlaybackEvent, sampleServerMetrics } from '../testing/fixtures.ts';
@@ -109,7 +109,7 @@ describe('event alerts', () => {
         return notifier;
       };
 
-      const announced = new Map<string, true>();
+      const announced = new Map() as PlayMemory;
       const plays: OperatorEvent[] = ['a', 'b', 'c'].flatMap((session, i) =>
         eventsOfPlay(
           samplePlaybackEvent({ sessionKey: session, userName: `viewer ${i}`, observedAt: clock - 60_000 + i }),

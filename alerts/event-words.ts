@@ -38,6 +38,11 @@ const WORDS: Record<Language, Record<EventType, Words>> = {
       sentence: '{user} resumed {title} on {device}{place}',
       group: '{n} streams resumed',
     },
+    STREAM_STILL_PAUSED: {
+      name: 'Still paused',
+      sentence: '{user} has paused {title} on {device} for {pausedMinutes} minutes',
+      group: '{n} streams still paused',
+    },
     TRANSCODE_STARTED: {
       name: 'Transcode started',
       sentence: '{user} is transcoding {title} on {device}{detail}',
@@ -98,6 +103,11 @@ const WORDS: Record<Language, Record<EventType, Words>> = {
       sentence: '{user} 在 {device} 上继续播放 {title}{place}',
       group: '{n} 个播放继续',
     },
+    STREAM_STILL_PAUSED: {
+      name: '仍在暂停',
+      sentence: '{user} 在 {device} 上暂停 {title} 已 {pausedMinutes} 分钟',
+      group: '{n} 个播放仍在暂停',
+    },
     TRANSCODE_STARTED: {
       name: '开始转码',
       sentence: '{user} 在 {device} 上转码播放 {title}{detail}',
@@ -157,6 +167,11 @@ const WORDS: Record<Language, Record<EventType, Words>> = {
       name: '繼續播放',
       sentence: '{user} 在 {device} 上繼續播放 {title}{place}',
       group: '{n} 個播放繼續',
+    },
+    STREAM_STILL_PAUSED: {
+      name: '仍在暫停',
+      sentence: '{user} 在 {device} 上暫停 {title} 已 {pausedMinutes} 分鐘',
+      group: '{n} 個播放仍在暫停',
     },
     TRANSCODE_STARTED: {
       name: '開始轉碼',

@@ -33,6 +33,7 @@ const PAGES = [
   '/settings?tab=general',
   '/settings?tab=tokens',
   '/settings?tab=notifications',
+  '/settings?tab=automations',
   '/settings?tab=import',
   '/settings?tab=team',
   '/settings?tab=backup',
@@ -340,6 +341,27 @@ describe('dashboard in Chromium', () => {
       quietHours: { from: '23:00', to: '07:00' },
       groupMinutes: 10,
     });
+
+    // Automations: a preset tried on the history, then saved as a dry run.
+    await page.goto(`${base}/settings?tab=automations`);
+    await page.click('[data-testid="backtest-preset-refuse-4k-transcodes"]');
+    expect(await page.locator('[data-testid=backtest-result]').textContent()).toMatch(
+      /Would have fired \d+ times over \d+ plays/,
+    );
+    await page
+      .locator('tr', { hasText: 'Refuse 4K transcodes' })
+      .locator('label', { hasText: 'Dry run' })
+      .locator('input')
+      .check();
+    await expect
+      .poll(async () =>
+        (
+          (await page.evaluate(() => fetch('/api/v1/automations').then((r) => r.json()))) as {
+            automations: Array<{ id: string; dryRun: boolean; enabled: boolean }>;
+          }
+        ).automations.find((a) => a.id === 'preset-refuse-4k-transcodes'),
+      )
+      .toMatchObject({ dryRun: true, enabled: false });
     await page.goto(base);
   });
 

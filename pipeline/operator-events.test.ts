@@ -13,6 +13,7 @@ import {
   eventsOfPlay,
   NewDeviceAndPlace,
   OperatorEventStage,
+  type PlayMemory,
 } from './operator-events.ts';
 import { sampleTrustScoreChange } from '../testing/fixtures.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
@@ -38,7 +39,7 @@ const play = (eventType: 'STARTED' | 'PROGRESS' | 'PAUSED' | 'RESUMED' | 'STOPPE
 
 describe('events of plays', () => {
   it('tells each start, pause, resume and stop once, and a transcode once per session', () => {
-    const announced = new Map<string, true>();
+    const announced = new Map() as PlayMemory;
     const t = Date.UTC(2026, 10, 27, 20, 0);
     const events = [
       play('STARTED', t),
@@ -70,9 +71,37 @@ describe('events of plays', () => {
     expect(transcode.details.reasons).toBe('video bitrate exceeds limit');
     expect(events[0]!.summary).toBe('alice started Westeros · The Long Night on Living Room TV');
     // The same records again (a replay): the same ids.
-    const fresh = new Map<string, true>();
+    const fresh = new Map() as PlayMemory;
     const again = [play('STARTED', t), play('PROGRESS', t + 10_000)].flatMap((e) => eventsOfPlay(e, fresh));
     expect(again.map((e) => e.eventId)).toEqual(events.slice(0, 2).map((e) => e.eventId));
+  });
+
+  it('tells a pause going on every five minutes it lasts, from the polls that see it paused', () => {
+    const memory = new Map() as PlayMemory;
+    const t = Date.UTC(2026, 10, 27, 21, 0);
+    const at = (type: 'PAUSED' | 'PROGRESS' | 'RESUMED', minutes: number) =>
+      samplePlaybackEvent({
+        eventType: type,
+        observedAt: t + minutes * 60_000,
+        eventId: `sess-1:${type}:${minutes}`,
+        playState: type === 'RESUMED' ? 'PLAYING' : 'PAUSED',
+        quality: { ...samplePlaybackEvent().quality, isTranscode: false },
+      });
+    const still = [
+      at('PAUSED', 0),
+      at('PROGRESS', 4),
+      at('PROGRESS', 5),
+      at('PROGRESS', 6),
+      at('PROGRESS', 11),
+      at('RESUMED', 12),
+      at('PROGRESS', 20),
+    ]
+      .flatMap((e) => eventsOfPlay(e, memory))
+      .filter((e) => e.type === 'STREAM_STILL_PAUSED');
+    expect(still.map((e) => [e.details.pausedMinutes, e.eventId])).toEqual([
+      ['5', `STREAM_STILL_PAUSED:plex-home:sess-1:${t}:5`],
+      ['10', `STREAM_STILL_PAUSED:plex-home:sess-1:${t}:10`],
+    ]);
   });
 
   it('a direct play is no transcode', () => {

@@ -34,13 +34,14 @@ const PLAY_VERBS: Record<string, string> = {
   STREAM_STOPPED: 'stopped',
   STREAM_PAUSED: 'paused',
   STREAM_RESUMED: 'resumed',
+  STREAM_STILL_PAUSED: 'still has paused',
   TRANSCODE_STARTED: 'is transcoding',
   NEW_DEVICE: 'plays on a new device:',
   NEW_LOCATION: 'plays from a new place:',
 };
 
-/** Sessions remembered as announced transcoding: enough for any fleet's plays of a day. */
-const TRANSCODES_REMEMBERED = 50_000;
+/** Sessions remembered (transcodes told, pauses going on): enough for any fleet's plays of a day. */
+const PLAYS_REMEMBERED = 50_000;
 
 function titleOf(e: PlaybackEvent): string {
   const m = e.media;
@@ -94,18 +95,44 @@ function playEvent(e: PlaybackEvent, type: OperatorEventType, eventId: string): 
   };
 }
 
-/** The events of a play's record; `announced` holds the sessions whose transcode was told. */
-export function eventsOfPlay(e: PlaybackEvent, announced: Map<string, true>): OperatorEvent[] {
+/** A pause going on is told again at each of these marks (minutes), for rules on long pauses. */
+const PAUSE_MARK_MINUTES = 5;
+
+/** Per session: the transcode told (true), or when its pause began and the last mark told. */
+export type PlayMemory = Map<string, true | { pausedSince: number; told: number }>;
+
+/**
+ * The events of a play's record. `memory` holds the sessions whose transcode was told, and the
+ * pauses going on: a pause is told when it begins (STREAM_PAUSED) and again every five minutes it
+ * lasts (STREAM_STILL_PAUSED, with pausedMinutes), from the polls that see it still paused.
+ */
+export function eventsOfPlay(e: PlaybackEvent, memory: PlayMemory): OperatorEvent[] {
   const out: OperatorEvent[] = [];
   const type = PLAY_TYPES[e.eventType];
   if (type) out.push(playEvent(e, type, `${type}:${e.eventId}`));
   const session = `${e.serverId}:${e.sessionKey}`;
-  if (e.quality.isTranscode && e.eventType !== 'STOPPED' && !announced.has(session)) {
-    announced.set(session, true);
-    if (announced.size > TRANSCODES_REMEMBERED) announced.delete(announced.keys().next().value!);
+  const pause = memory.get(`pause:${session}`);
+  if (e.eventType === 'PAUSED') memory.set(`pause:${session}`, { pausedSince: e.observedAt, told: 0 });
+  else if (e.eventType === 'RESUMED' || e.eventType === 'STOPPED' || e.playState !== 'PAUSED')
+    memory.delete(`pause:${session}`);
+  else if (e.eventType === 'PROGRESS') {
+    // Paused before this process saw it: dated from now, which can only make it shorter.
+    const known = pause === undefined || pause === true ? { pausedSince: e.observedAt, told: 0 } : pause;
+    const mark = Math.floor((e.observedAt - known.pausedSince) / 60_000 / PAUSE_MARK_MINUTES) * PAUSE_MARK_MINUTES;
+    if (mark > known.told) {
+      const still = playEvent(e, 'STREAM_STILL_PAUSED', `STREAM_STILL_PAUSED:${session}:${known.pausedSince}:${mark}`);
+      still.details.pausedMinutes = String(mark);
+      out.push(still);
+      known.told = mark;
+    }
+    memory.set(`pause:${session}`, known);
+  }
+  if (e.quality.isTranscode && e.eventType !== 'STOPPED' && !memory.has(session)) {
+    memory.set(session, true);
     out.push(playEvent(e, 'TRANSCODE_STARTED', `TRANSCODE_STARTED:${session}`));
   }
-  if (e.eventType === 'STOPPED') announced.delete(session);
+  if (e.eventType === 'STOPPED') memory.delete(session);
+  while (memory.size > PLAYS_REMEMBERED) memory.delete(memory.keys().next().value!);
   return out;
 }
 
@@ -247,7 +274,7 @@ export class OperatorEventStage {
   readonly stats = { published: 0 };
   private readonly consumers: BusConsumer[] = [];
   private producer: BusProducer | undefined;
-  private readonly announced = new Map<string, true>();
+  private readonly plays: PlayMemory = new Map();
   private readonly serverStates = new Map<string, string>();
   private readonly news: NewDeviceAndPlace | undefined;
   private readonly logger: Logger;
@@ -283,7 +310,7 @@ export class OperatorEventStage {
         handle: async (records) => {
           const plays = records.map((r) => r.value);
           const news = this.news ? await this.news.eventsOf(plays) : [];
-          await out([...plays.flatMap((e) => eventsOfPlay(e, this.announced)), ...news]);
+          await out([...plays.flatMap((e) => eventsOfPlay(e, this.plays)), ...news]);
         },
       }),
       await consumeTopic(bus, {

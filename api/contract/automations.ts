@@ -19,7 +19,7 @@ const Condition = Type.Union([
   Type.Object({
     field: Type.String({
       description:
-        'bandwidthKbps or bitrateKbps (kbit/s), or watchedTodayMinutes (minutes the account played today before this play)',
+        'bandwidthKbps or bitrateKbps (kbit/s), pausedMinutes (a pause going on), or watchedTodayMinutes (minutes the account played today before this play)',
     }),
     op: Type.Literal('over'),
     value: Type.Number(),
