@@ -239,11 +239,13 @@ describe('the stage on the real broker', () => {
     const names = {
       playbackEvents: uniqueName('oe-plays'),
       serverMetrics: uniqueName('oe-servers'),
+      trustScoreChanges: uniqueName('oe-trust'),
       events: uniqueName('oe-events'),
     };
     await bus.ensureTopics([
       { name: names.playbackEvents, partitions: 2 },
       { name: names.serverMetrics, partitions: 2 },
+      { name: names.trustScoreChanges, partitions: 1 },
       { name: names.events, partitions: 2 },
       { name: topics.deadLetter.name, partitions: 1 },
     ]);
