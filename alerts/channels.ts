@@ -98,6 +98,8 @@ export interface Channel<T extends ChannelType = ChannelType> {
   quietHours: { from: string; to: string } | null;
   /** Events of one type within this many minutes go as one message (0: each at once). */
   groupMinutes: number;
+  /** A digest of plays, firsts, findings and additions: daily (from 08:00), weekly (Mondays) or off. */
+  digest: 'off' | 'daily' | 'weekly';
   /** Message templates with {{variables}}; empty: the built-in ones. */
   titleTemplate: string;
   bodyTemplate: string;
@@ -203,6 +205,7 @@ const ROUTING_DEFAULTS = {
   accounts: [] as string[],
   quietHours: null,
   groupMinutes: 0,
+  digest: 'off' as const,
 };
 
 function validateRouting(c: Channel): void {
@@ -217,6 +220,7 @@ function validateRouting(c: Channel): void {
     if (c.quietHours.from === c.quietHours.to)
       throw new ChannelError('quietHours: from and to are the same time; leave quiet hours off instead');
   }
+  if (!['off', 'daily', 'weekly'].includes(c.digest)) throw new ChannelError('digest must be off, daily or weekly');
   if (!Number.isInteger(c.groupMinutes) || c.groupMinutes < 0 || c.groupMinutes > 1440)
     throw new ChannelError('groupMinutes must be a whole number of minutes from 0 (each at once) to 1440 (a day)');
 }
@@ -267,6 +271,7 @@ export class ChannelStore {
       accounts: input.accounts ?? existing?.accounts ?? [],
       quietHours: input.quietHours !== undefined ? input.quietHours : (existing?.quietHours ?? null),
       groupMinutes: input.groupMinutes ?? existing?.groupMinutes ?? 0,
+      digest: input.digest ?? existing?.digest ?? 'off',
       titleTemplate: input.titleTemplate ?? existing?.titleTemplate ?? '',
       bodyTemplate: input.bodyTemplate ?? existing?.bodyTemplate ?? '',
       settings,

@@ -22,6 +22,8 @@ import {
 import { inQuietHours, routesEvent, type Channel, type ChannelStore } from './channels.ts';
 import { eventName, eventSentence, groupSentence, type Language } from './event-words.ts';
 import { sendWithRetry, type RetryPolicy } from './retry.ts';
+import { digestPeriod, renderDigest, type DigestKind } from './digest.ts';
+import { DigestQueries, type DigestFigures } from '../warehouse/queries/digest.ts';
 import type { AlertContext } from './templates.ts';
 
 const SERVER_STATES = new Set(['SERVER_UP', 'SERVER_DOWN', 'SERVER_AUTH_FAILED']);
@@ -35,7 +37,7 @@ export interface EventNotifierOptions {
   warehouse: Warehouse;
   channels: ChannelStore;
   /** The install's time zone (quiet hours) and language (the messages' words). */
-  settings: () => Promise<{ timeZone: string; defaultLanguage: Language }>;
+  settings: () => Promise<{ timeZone: string; defaultLanguage: Language; instanceName?: string }>;
   logger: Logger;
   groupId?: string;
   eventsTopic?: string;
@@ -53,10 +55,14 @@ export class EventNotifier {
   private flushing: NodeJS.Timeout | undefined;
   private ownsFlush = false;
   private flushRun: Promise<void> = Promise.resolve();
+  /** Digests sent or found sent (channel and period), not to ask the ledger again. */
+  private readonly digestsSent = new Set<string>();
+  private readonly digests: DigestQueries;
 
   constructor(private readonly options: EventNotifierOptions) {
     this.logger = options.logger.child({ component: 'event-alerts' });
     this.queries = new NotificationQueries(options.warehouse);
+    this.digests = new DigestQueries(options.warehouse);
   }
 
   private get topic(): string {
@@ -161,6 +167,7 @@ export class EventNotifier {
   }
 
   private async sendDue(): Promise<void> {
+    await this.sendDigests();
     const pending = await this.queries.pendingEvents();
     if (pending.length === 0) return;
     const [channels, settings] = await Promise.all([this.options.channels.list(), this.options.settings()]);
@@ -205,6 +212,71 @@ export class EventNotifier {
       records.push(...group.map((p) => ({ ...base(p), ...outcome })));
     }
     await this.queries.recordEvents(records, this.now());
+  }
+
+  /** The digests due to channels that want one, each once per channel and period. */
+  private async sendDigests(): Promise<void> {
+    const channels = (await this.options.channels.list()).filter((c) => c.enabled && c.digest !== 'off');
+    if (channels.length === 0) return;
+    const settings = await this.options.settings();
+    const now = this.now();
+    const due = channels
+      .map((channel) => ({ channel, period: digestPeriod(channel.digest as DigestKind, now, settings.timeZone) }))
+      .filter((d) => d.period.due && !this.digestsSent.has(`${d.period.key}/${d.channel.id}`));
+    if (due.length === 0) return;
+    const done = await this.queries.delivered([...new Set(due.map((d) => d.period.key))]);
+    const records: EventDeliveryRecord[] = [];
+    const figures = new Map<string, Promise<DigestFigures>>();
+    for (const { channel, period } of due) {
+      const key = `${period.key}/${channel.id}`;
+      this.digestsSent.add(key);
+      if (done.has(key)) continue;
+      if (!figures.has(period.key)) figures.set(period.key, this.digests.figures(period.from, period.to));
+      const label = new Intl.DateTimeFormat('en-CA', {
+        timeZone: settings.timeZone || 'UTC',
+        dateStyle: 'medium',
+      }).format(period.from);
+      const digest = renderDigest(channel.digest as DigestKind, await figures.get(period.key)!, {
+        language: settings.defaultLanguage,
+        instance: settings.instanceName ?? 'Streamwarden',
+        period: label,
+      });
+      const outcome = await sendWithRetry(
+        channel,
+        {
+          user: '',
+          accountKey: '',
+          rule: digest.title,
+          ruleId: 'DIGEST',
+          severity: 'LOW',
+          summary: digest.title,
+          evidence: digest.text,
+          server: settings.instanceName ?? 'Streamwarden',
+          title: '',
+          device: '',
+          location: '',
+          time: new Date(now).toISOString(),
+          trustPenalty: '',
+          violationId: period.key,
+        },
+        { ...GROUP_TEMPLATES, html: digest.html },
+        this.options.retry,
+        this.logger,
+      );
+      records.push({
+        eventId: period.key,
+        eventType: 'DIGEST',
+        serverId: '',
+        occurredAt: period.to,
+        accountKey: '',
+        summary: digest.title,
+        channelId: channel.id,
+        channelName: channel.name,
+        channelType: channel.type,
+        ...outcome,
+      });
+    }
+    await this.queries.recordEvents(records, now);
   }
 }
 

@@ -21,7 +21,7 @@ export interface SendOutcome {
 export async function sendWithRetry(
   channel: Channel,
   context: AlertContext,
-  templates: { title: string; body: string } | undefined,
+  templates: { title: string; body: string; html?: string } | undefined,
   retry: RetryPolicy | undefined,
   logger: Logger,
 ): Promise<SendOutcome> {

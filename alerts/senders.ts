@@ -63,7 +63,7 @@ async function post(
 export async function deliver(
   channel: Channel,
   context: AlertContext,
-  templates?: { title: string; body: string },
+  templates?: { title: string; body: string; html?: string },
 ): Promise<void> {
   const title = render(templates?.title ?? (channel.titleTemplate || DEFAULT_TITLE), context);
   const body = render(templates?.body ?? (channel.bodyTemplate || DEFAULT_BODY), context);
@@ -275,6 +275,8 @@ export async function deliver(
           to: s.to,
           subject: title,
           text: body,
+          // A digest comes as a page too; its text part stays for mail readers without HTML.
+          ...(templates?.html ? { html: templates.html } : {}),
           headers: { 'X-Streamwarden-Violation': context.violationId },
         });
       } catch (err) {

@@ -51,6 +51,10 @@ const ChannelSchema = Type.Object({
   groupMinutes: Type.Integer({
     description: 'Events of one type within this many minutes go as one message; 0: each at once',
   }),
+  digest: Type.Union([Type.Literal('off'), Type.Literal('daily'), Type.Literal('weekly')], {
+    description:
+      "A digest of plays, firsts, findings and additions: daily (from 08:00 in the install's zone), weekly (Mondays) or off",
+  }),
   titleTemplate: Type.String({ description: 'With {{variables}}; empty: the built-in one' }),
   bodyTemplate: Type.String(),
   settings: Type.Record(Type.String(), Type.Unknown(), {
@@ -71,6 +75,7 @@ const channelExample = {
   accounts: [],
   quietHours: { from: '23:00', to: '07:00' },
   groupMinutes: 0,
+  digest: 'daily' as const,
   titleTemplate: '',
   bodyTemplate: '',
   settings: { serverUrl: 'https://ntfy.sh', topic: 'streamwarden-alerts', priority: 0 },

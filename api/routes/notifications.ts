@@ -63,6 +63,7 @@ const channelBody = {
       ],
     },
     groupMinutes: { type: 'integer', minimum: 0, maximum: 1440 },
+    digest: { type: 'string', enum: ['off', 'daily', 'weekly'] },
     titleTemplate: {
       type: 'string',
       maxLength: 500,

@@ -442,6 +442,10 @@ export const en = {
   'settings.channelLibraries': 'Only plays from these libraries (ids, comma-separated; empty: all)',
   'settings.groupMinutes': 'Group events of one type over (minutes; 0: each at once)',
   'settings.quietHours': 'Quiet hours',
+  'settings.digest': 'Digest',
+  'settings.digestOff': 'None',
+  'settings.digestDaily': 'Daily, from 08:00',
+  'settings.digestWeekly': 'Weekly, on Mondays',
   'settings.quietFrom': 'From',
   'settings.quietTo': 'To',
   'settings.routingHelp':

@@ -427,6 +427,10 @@ export const zhHans: Record<MessageKey, string> = {
   'settings.channelLibraries': '仅这些媒体库的播放（ID，以逗号分隔；留空即全部）',
   'settings.groupMinutes': '同类事件合并的时间（分钟；0：逐条立即发送）',
   'settings.quietHours': '免打扰时段',
+  'settings.digest': '摘要',
+  'settings.digestOff': '不发送',
+  'settings.digestDaily': '每日（08:00 起）',
+  'settings.digestWeekly': '每周（周一）',
   'settings.quietFrom': '开始',
   'settings.quietTo': '结束',
   'settings.routingHelp':

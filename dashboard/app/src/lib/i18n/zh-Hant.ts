@@ -427,6 +427,10 @@ export const zhHant: Record<MessageKey, string> = {
   'settings.channelLibraries': '僅這些媒體庫的播放（ID，以逗號分隔；留空即全部）',
   'settings.groupMinutes': '同類事件合併的時間（分鐘；0：逐則立即傳送）',
   'settings.quietHours': '勿擾時段',
+  'settings.digest': '摘要',
+  'settings.digestOff': '不傳送',
+  'settings.digestDaily': '每日（08:00 起）',
+  'settings.digestWeekly': '每週（週一）',
   'settings.quietFrom': '開始',
   'settings.quietTo': '結束',
   'settings.routingHelp':

@@ -1,0 +1,195 @@
+// The scheduled digest: its period in the install's zone, its figures from the warehouse, its
+// e-mail as a page (looked at in Chromium, screenshot in dashboard/screenshots) with names kept
+// as text, delivered by SMTP once per channel and period, also by a second process.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KafkaBus } from '../bus/kafka.ts';
+import { createLogger } from '../core/logger.ts';
+import { SecretBox } from '../core/secret-box.ts';
+import { launchBrowser } from '../testing/browser.ts';
+import { samplePlaybackEvent } from '../testing/fixtures.ts';
+import { newKafkaBus, uniqueName } from '../testing/kafka.ts';
+import { openTestWarehouse } from '../testing/warehouse.ts';
+import { ConfigDocuments } from '../warehouse/config-documents.ts';
+import { migrate } from '../warehouse/migrations.ts';
+import { DigestQueries } from '../warehouse/queries/digest.ts';
+import { playbackEventRow } from '../warehouse/rows.ts';
+import { ChannelStore } from './channels.ts';
+import { digestPeriod, renderDigest } from './digest.ts';
+import { EventNotifier } from './event-notifier.ts';
+
+const logger = createLogger('test');
+let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
+let bus: KafkaBus;
+let smtp: SMTPServer;
+const mails: string[] = [];
+// Thursday 26 November 2026 in Berlin; the digest is sent on Friday from 08:00.
+const yesterday = Date.UTC(2026, 10, 26, 19, 0);
+
+const record = { topic: 't', partition: 0, offset: '0', key: null, value: null, headers: {}, timestamp: 0 };
+
+beforeAll(async () => {
+  smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      let data = '';
+      stream.on('data', (c: Buffer) => (data += c.toString()));
+      stream.on('end', () => (mails.push(data), callback()));
+    },
+  });
+  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  warehouse = await openTestWarehouse();
+  await migrate(warehouse, logger);
+  bus = newKafkaBus();
+  // Plays: two last week (so these accounts are known), three yesterday, one on a new device.
+  const play = (sessionKey: string, at: number, user: string, device: string, title: string) => {
+    const started = samplePlaybackEvent({
+      sessionKey,
+      observedAt: at,
+      playStartedAt: at,
+      accountKey: `plex-home:${user}`,
+      userId: user,
+      userName: user,
+      device: { ...samplePlaybackEvent().device, deviceId: device, deviceName: device },
+      media: { ...samplePlaybackEvent().media, title, grandparentTitle: null },
+    });
+    const stopped = {
+      ...started,
+      eventType: 'STOPPED' as const,
+      eventId: `${sessionKey}:stop`,
+      observedAt: at + 3_600_000,
+      playedMs: 3_600_000,
+    };
+    return [started, stopped].map((e) => playbackEventRow(e, record));
+  };
+  await warehouse.client.insert({
+    table: warehouse.table('playback_events'),
+    values: [
+      ...play('w1', yesterday - 5 * 86_400_000, '<b>mallory</b>', 'tv', 'Heat'),
+      ...play('w2', yesterday - 5 * 86_400_000, 'bob', 'tv', 'Heat'),
+      ...play('y1', yesterday, '<b>mallory</b>', 'tv', 'Arrival'),
+      ...play('y2', yesterday + 60_000, '<b>mallory</b>', 'phone', 'Arrival'),
+      ...play('y3', yesterday + 120_000, 'bob', 'tv', 'Dune'),
+    ],
+    format: 'JSONEachRow',
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await bus?.close();
+  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await warehouse?.drop();
+});
+
+describe('the digest', () => {
+  it('covers yesterday (daily) or last Monday to Sunday (weekly) in the zone, due from 08:00', () => {
+    const friday7 = Date.UTC(2026, 10, 27, 6, 0); // 07:00 in Berlin
+    expect(digestPeriod('daily', friday7, 'Europe/Berlin')).toEqual({
+      from: Date.UTC(2026, 10, 25, 23, 0),
+      to: Date.UTC(2026, 10, 26, 23, 0),
+      due: false,
+      key: 'digest:daily:2026-11-26',
+    });
+    expect(digestPeriod('daily', friday7 + 3_600_000, 'Europe/Berlin').due).toBe(true);
+    expect(digestPeriod('weekly', friday7, 'Europe/Berlin')).toMatchObject({
+      from: Date.UTC(2026, 10, 15, 23, 0),
+      to: Date.UTC(2026, 10, 22, 23, 0),
+      due: true,
+      key: 'digest:weekly:2026-11-16',
+    });
+  });
+
+  it(
+    'counts the period from the warehouse and renders a page that keeps names as text',
+    { timeout: 60_000 },
+    async () => {
+      const period = digestPeriod('daily', Date.UTC(2026, 10, 27, 8, 0), 'Europe/Berlin');
+      const figures = await new DigestQueries(warehouse).figures(period.from, period.to);
+      expect(figures).toMatchObject({
+        plays: 3,
+        watchHours: 3,
+        accounts: 2,
+        topTitles: [
+          { title: 'Arrival', plays: 2 },
+          { title: 'Dune', plays: 1 },
+        ],
+        newDevices: [{ user: '<b>mallory</b>', device: 'phone' }],
+      });
+      const digest = renderDigest('daily', figures, { language: 'en', instance: 'Home', period: '26 Nov 2026' });
+      expect(digest.html).toContain('&lt;b&gt;mallory&lt;/b&gt; · phone');
+      expect(digest.html).not.toContain('<b>mallory');
+      expect(digest.text.split('\n')[0]).toBe('3 plays, 3 hours watched by 2 accounts');
+
+      const browser = await launchBrowser();
+      try {
+        const page = await browser.newPage({ viewport: { width: 720, height: 900 } });
+        await page.setContent(digest.html);
+        expect(await page.textContent('h1')).toBe('Daily digest');
+        expect(await page.locator('li', { hasText: 'mallory' }).first().textContent()).toContain('<b>mallory</b>');
+        const folder = join(import.meta.dirname, '../dashboard/screenshots');
+        mkdirSync(folder, { recursive: true });
+        await page.screenshot({ path: join(folder, 'digest-email.png'), fullPage: true });
+      } finally {
+        await browser.close();
+      }
+    },
+  );
+
+  it(
+    'is e-mailed as a page with a text part, once per channel and day, also by a second process',
+    { timeout: 60_000 },
+    async () => {
+      const store = new ChannelStore({
+        documents: new ConfigDocuments(warehouse, 0),
+        secrets: new SecretBox('digest-test-secret-key'),
+      });
+      await store.save(
+        {
+          name: 'Mail',
+          type: 'email',
+          events: ['VIOLATION'],
+          digest: 'daily',
+          settings: {
+            host: '127.0.0.1',
+            port: (smtp.server.address() as { port: number }).port,
+            from: 'Streamwarden <digest@example.org>',
+            to: ['admin@example.org'],
+          },
+        },
+        'admin',
+      );
+      const topic = uniqueName('digest-events');
+      await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+      const start = async () => {
+        const notifier = new EventNotifier({
+          bus,
+          warehouse,
+          channels: store,
+          settings: async () => ({ timeZone: 'Europe/Berlin', defaultLanguage: 'en', instanceName: 'Home' }),
+          logger,
+          groupId: uniqueName('digest'),
+          eventsTopic: topic,
+          flushEveryMs: 3_600_000,
+          now: () => Date.UTC(2026, 10, 27, 8, 0),
+        });
+        await notifier.start();
+        return notifier;
+      };
+      const first = await start();
+      await first.flush();
+      await first.flush();
+      await first.stop();
+      const second = await start();
+      await second.flush();
+      await second.stop();
+      expect(mails).toHaveLength(1);
+      expect(mails[0]).toContain('Subject: =?UTF-8?Q?Home_=C2=B7_Daily_digest');
+      expect(mails[0]).toContain('Content-Type: text/html');
+      expect(mails[0]).toContain('Content-Type: text/plain');
+    },
+  );
+});
