@@ -2,7 +2,8 @@
 // engine and for a backtest over history, which differ only in how they count what an account
 // watched today (the warehouse, or the history being replayed).
 import type { OperatorEvent } from '../schemas/index.ts';
-import { LIST_FIELDS, type Automation, type Condition } from './automations.ts';
+import type { Automation, Condition } from './automations.ts';
+import { LIST_FIELDS } from './automation-fields.ts';
 
 /** Minutes the event's account watched today before it, in the install's zone. */
 export type WatchedToday = (e: OperatorEvent) => Promise<number>;

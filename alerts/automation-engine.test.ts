@@ -14,12 +14,11 @@ import { topics, type OperatorEvent } from '../schemas/index.ts';
 import { waitFor } from '../testing/bus-contract.ts';
 import { samplePlaybackEvent } from '../testing/fixtures.ts';
 import { newKafkaBus, testBrokers, uniqueName } from '../testing/kafka.ts';
-import { openTestWarehouse } from '../testing/warehouse.ts';
+import { openTestWarehouse, storeEvents } from '../testing/warehouse.ts';
 import { ConfigDocuments } from '../warehouse/config-documents.ts';
 import { migrate } from '../warehouse/migrations.ts';
 import { AuditQueries } from '../warehouse/queries/audit.ts';
 import { AutomationQueries } from '../warehouse/queries/automations.ts';
-import { playbackEventRow } from '../warehouse/rows.ts';
 import { AutomationEngine } from './automation-engine.ts';
 import { AutomationStore, PRESETS, validateAutomation } from './automations.ts';
 import { ChannelStore } from './channels.ts';
@@ -127,21 +126,7 @@ describe('automation rules', () => {
         playStartedAt: now - 2 * 60_000,
         playedMs: 250 * 60_000,
       });
-      await warehouse.client.insert({
-        table: warehouse.table('playback_events'),
-        values: [
-          playbackEventRow(morning, {
-            topic: 't',
-            partition: 0,
-            offset: '0',
-            key: null,
-            value: null,
-            headers: {},
-            timestamp: 0,
-          }),
-        ],
-        format: 'JSONEachRow',
-      });
+      await storeEvents(warehouse, [morning]);
 
       const play = (sessionKey: string, at: number, overrides: Parameters<typeof samplePlaybackEvent>[0] = {}) =>
         eventsOfPlay(samplePlaybackEvent({ sessionKey, observedAt: at, playStartedAt: at, ...overrides }), new Map());

@@ -7,30 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { AppError } from '../core/errors.ts';
 import { OperatorEventTypeValues } from '../schemas/index.ts';
 import type { ConfigDocuments } from '../warehouse/config-documents.ts';
+import { LIST_FIELDS, NUMBER_FIELDS } from './automation-fields.ts';
 
 const DOCUMENT = 'automations';
 const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
 
 const TRIGGERS = OperatorEventTypeValues.filter((t) => t !== 'UNKNOWN');
 type Trigger = (typeof TRIGGERS)[number];
-
-/** Fields of an event a list condition reads (from its details, or the event itself). */
-export const LIST_FIELDS = [
-  'mediaType',
-  'decision',
-  'sourceResolution',
-  'streamResolution',
-  'country',
-  'network',
-  'platform',
-  'player',
-  'serverId',
-  'libraryId',
-  'accountKey',
-  'personId',
-] as const;
-/** Numbers of an event a threshold condition reads, with their unit. */
-const NUMBER_FIELDS = { bandwidthKbps: 'kbit/s', bitrateKbps: 'kbit/s', pausedMinutes: 'minutes' } as const;
 
 export type Condition =
   | { field: (typeof LIST_FIELDS)[number]; op: 'in' | 'notIn'; values: string[] }

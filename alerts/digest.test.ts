@@ -11,11 +11,10 @@ import { SecretBox } from '../core/secret-box.ts';
 import { launchBrowser } from '../testing/browser.ts';
 import { samplePlaybackEvent } from '../testing/fixtures.ts';
 import { newKafkaBus, uniqueName } from '../testing/kafka.ts';
-import { openTestWarehouse } from '../testing/warehouse.ts';
+import { openTestWarehouse, storeEvents } from '../testing/warehouse.ts';
 import { ConfigDocuments } from '../warehouse/config-documents.ts';
 import { migrate } from '../warehouse/migrations.ts';
 import { DigestQueries } from '../warehouse/queries/digest.ts';
-import { playbackEventRow } from '../warehouse/rows.ts';
 import { ChannelStore } from './channels.ts';
 import { digestPeriod, renderDigest } from './digest.ts';
 import { EventNotifier } from './event-notifier.ts';
@@ -27,8 +26,6 @@ let smtp: SMTPServer;
 const mails: string[] = [];
 // Thursday 26 November 2026 in Berlin; the digest is sent on Friday from 08:00.
 const yesterday = Date.UTC(2026, 10, 26, 19, 0);
-
-const record = { topic: 't', partition: 0, offset: '0', key: null, value: null, headers: {}, timestamp: 0 };
 
 beforeAll(async () => {
   smtp = new SMTPServer({
@@ -64,19 +61,15 @@ beforeAll(async () => {
       observedAt: at + 3_600_000,
       playedMs: 3_600_000,
     };
-    return [started, stopped].map((e) => playbackEventRow(e, record));
+    return [started, stopped];
   };
-  await warehouse.client.insert({
-    table: warehouse.table('playback_events'),
-    values: [
-      ...play('w1', yesterday - 5 * 86_400_000, '<b>mallory</b>', 'tv', 'Heat'),
-      ...play('w2', yesterday - 5 * 86_400_000, 'bob', 'tv', 'Heat'),
-      ...play('y1', yesterday, '<b>mallory</b>', 'tv', 'Arrival'),
-      ...play('y2', yesterday + 60_000, '<b>mallory</b>', 'phone', 'Arrival'),
-      ...play('y3', yesterday + 120_000, 'bob', 'tv', 'Dune'),
-    ],
-    format: 'JSONEachRow',
-  });
+  await storeEvents(warehouse, [
+    ...play('w1', yesterday - 5 * 86_400_000, '<b>mallory</b>', 'tv', 'Heat'),
+    ...play('w2', yesterday - 5 * 86_400_000, 'bob', 'tv', 'Heat'),
+    ...play('y1', yesterday, '<b>mallory</b>', 'tv', 'Arrival'),
+    ...play('y2', yesterday + 60_000, '<b>mallory</b>', 'phone', 'Arrival'),
+    ...play('y3', yesterday + 120_000, 'bob', 'tv', 'Dune'),
+  ]);
 }, 120_000);
 
 afterAll(async () => {

@@ -16,9 +16,8 @@ import {
   type PlayMemory,
 } from './operator-events.ts';
 import { sampleTrustScoreChange } from '../testing/fixtures.ts';
-import { openTestWarehouse } from '../testing/warehouse.ts';
+import { openTestWarehouse, storeEvents } from '../testing/warehouse.ts';
 import { migrate } from '../warehouse/migrations.ts';
-import { playbackEventRow } from '../warehouse/rows.ts';
 import { AccountHistoryQueries } from '../warehouse/queries/account-history.ts';
 
 const logger = createLogger('test');
@@ -180,21 +179,7 @@ describe('new devices and places', () => {
         const t = Date.UTC(2026, 10, 20, 20, 0);
         // Stored: one play on the TV in Berlin, a week before.
         const earlier = start('old', t - 7 * 86_400_000, 'tv', 'Berlin');
-        await warehouse.client.insert({
-          table: warehouse.table('playback_events'),
-          values: [
-            playbackEventRow(earlier, {
-              topic: 'test',
-              partition: 0,
-              offset: '0',
-              key: null,
-              value: null,
-              headers: {},
-              timestamp: 0,
-            }),
-          ],
-          format: 'JSONEachRow',
-        });
+        await storeEvents(warehouse, [earlier]);
         const queries = new AccountHistoryQueries(warehouse);
         expect(await queries.before('plex-home', 'plex-home:42', t)).toEqual({
           plays: 1,

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { createLogger } from '../core/logger.ts';
 import { identifier, openWarehouse, type Warehouse } from '../warehouse/client.ts';
+import { playbackEventRow } from '../warehouse/rows.ts';
+import type { PlaybackEvent } from '../schemas/index.ts';
 
 let embeddedPath: string | undefined;
 
@@ -35,4 +37,14 @@ export async function openTestWarehouse(): Promise<Warehouse & { drop(): Promise
       await warehouse.close();
     },
   };
+}
+
+/** Stores playback events as the sink would (from a made-up topic), for tests that need history. */
+export async function storeEvents(warehouse: Warehouse, events: PlaybackEvent[]): Promise<void> {
+  const record = { topic: 'test', partition: 0, offset: '0', key: null, value: null, headers: {}, timestamp: 0 };
+  await warehouse.client.insert({
+    table: warehouse.table('playback_events'),
+    values: events.map((e) => playbackEventRow(e, record)),
+    format: 'JSONEachRow',
+  });
 }

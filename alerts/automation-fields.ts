@@ -1,0 +1,21 @@
+// What automation conditions can read, shared with the dashboard's rule form (no imports, so the
+// browser bundle can take it as it is).
+
+/** Fields of an event a list condition reads (from its details, or the event itself). */
+export const LIST_FIELDS = [
+  'mediaType',
+  'decision',
+  'sourceResolution',
+  'streamResolution',
+  'country',
+  'network',
+  'platform',
+  'player',
+  'serverId',
+  'libraryId',
+  'accountKey',
+  'personId',
+] as const;
+
+/** Numbers of an event a threshold condition reads, with their unit. */
+export const NUMBER_FIELDS = { bandwidthKbps: 'kbit/s', bitrateKbps: 'kbit/s', pausedMinutes: 'minutes' } as const;
