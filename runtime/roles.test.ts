@@ -100,7 +100,7 @@ describe('scale-out roles', () => {
       body: JSON.stringify({
         name: 'Plays and states',
         type: 'webhook',
-        events: ['STREAM_STARTED', 'STREAM_STOPPED', 'SERVER_DOWN', 'SERVER_UP'],
+        events: ['STREAM_STARTED', 'STREAM_PAUSED', 'STREAM_RESUMED', 'STREAM_STOPPED', 'SERVER_DOWN', 'SERVER_UP'],
         servers: [serverId],
         settings: {
           url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/`,
@@ -132,6 +132,12 @@ describe('scale-out roles', () => {
       'the session pushed by the API process',
       30_000,
     );
+    // Paused and resumed on the server: each told once.
+    await waitFor(() => told.some((t) => t.startsWith('Stream started: ')), 'the start told', 60_000);
+    session.pause();
+    await waitFor(() => told.some((t) => t.startsWith('Stream paused: ')), 'the pause told', 60_000);
+    session.resume();
+    await waitFor(() => told.some((t) => t.startsWith('Stream resumed: ')), 'the resume told', 60_000);
 
     const stop = await fetch(`${api.address}/api/v1/sessions/${serverId}/${session.key}/terminate`, {
       method: 'POST',
@@ -179,7 +185,14 @@ describe('scale-out roles', () => {
     await waitFor(() => told.some((t) => t.startsWith('Server down: ')), 'the outage told', 60_000);
     await plex.comeUp();
     await waitFor(() => told.some((t) => t.startsWith('Server up: ')), 'the return told', 60_000);
-    expect(told.map((t) => t.split(':')[0])).toEqual(['Stream started', 'Stream stopped', 'Server down', 'Server up']);
+    expect(told.map((t) => t.split(':')[0])).toEqual([
+      'Stream started',
+      'Stream paused',
+      'Stream resumed',
+      'Stream stopped',
+      'Server down',
+      'Server up',
+    ]);
     expect(told[0]).toBe('Stream started: erin started Heat on Living Room TV (London, GB)');
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
 
