@@ -65,6 +65,11 @@ const WORDS: Record<Language, Record<EventType, Words>> = {
       sentence: '{user} plays from a place never seen before: {where} on {device}',
       group: '{n} new places',
     },
+    RECENTLY_ADDED: {
+      name: 'Recently added',
+      sentence: '{count} added to {library} on {server}: {titles}',
+      group: '{n} additions to libraries',
+    },
     TRUST_THRESHOLD: {
       name: 'Trust score',
       sentence: "{account}'s trust score fell below {threshold} ({previousScore} → {newScore})",
@@ -130,6 +135,11 @@ const WORDS: Record<Language, Record<EventType, Words>> = {
       sentence: '{user} 从从未出现过的地点播放：{where}，设备 {device}',
       group: '{n} 个新地点',
     },
+    RECENTLY_ADDED: {
+      name: '最近添加',
+      sentence: '{server} 的 {library} 新增 {count} 项：{titles}',
+      group: '{n} 次媒体库新增',
+    },
     TRUST_THRESHOLD: {
       name: '信任分',
       sentence: '{account} 的信任分降到 {threshold} 以下（{previousScore} → {newScore}）',
@@ -194,6 +204,11 @@ const WORDS: Record<Language, Record<EventType, Words>> = {
       name: '新地點',
       sentence: '{user} 從從未出現過的地點播放：{where}，裝置 {device}',
       group: '{n} 個新地點',
+    },
+    RECENTLY_ADDED: {
+      name: '最近新增',
+      sentence: '{server} 的 {library} 新增 {count} 項：{titles}',
+      group: '{n} 次媒體庫新增',
     },
     TRUST_THRESHOLD: {
       name: '信任分數',

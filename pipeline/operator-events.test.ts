@@ -13,6 +13,7 @@ import {
   eventsOfPlay,
   NewDeviceAndPlace,
   OperatorEventStage,
+  RecentlyAdded,
   type PlayMemory,
 } from './operator-events.ts';
 import { sampleTrustScoreChange } from '../testing/fixtures.ts';
@@ -140,6 +141,67 @@ describe('events of servers', () => {
   });
 });
 
+describe('titles added to libraries', () => {
+  it('tells each library hour once it is over, one event listing its titles, the same id at every sync', () => {
+    const H = 3_600_000;
+    const snapshotAt = Date.UTC(2026, 10, 27, 10, 20);
+    const hour = (n: number) => Date.UTC(2026, 10, 27, 10) - n * H;
+    const item = (itemId: string, title: string, addedAt: number, show: string | null = null) => ({
+      itemId,
+      title,
+      mediaType: show ? ('EPISODE' as const) : ('MOVIE' as const),
+      grandparentTitle: show,
+      year: null,
+      seasonNumber: null,
+      episodeNumber: null,
+      externalIds: [],
+      addedAt,
+      durationMs: null,
+      sizeBytes: null,
+      videoResolution: null,
+      videoCodec: null,
+      audioCodec: null,
+      container: null,
+      bitrateKbps: null,
+      path: null,
+      imageRef: null,
+    });
+    const page = (at: number, n: number, lastPage: boolean, items: ReturnType<typeof item>[]) => ({
+      serverId: 'plex-home',
+      serverType: 'PLEX' as const,
+      libraryId: '1',
+      libraryTitle: 'Movies',
+      libraryKind: 'movie',
+      snapshotAt: at,
+      page: n,
+      lastPage,
+      totalItems: 6,
+      items,
+    });
+    const items = [
+      item('a', 'Dune', hour(2) + 60_000),
+      item('b', 'Arrival', hour(2) + 120_000),
+      item('c', 'Pilot', hour(5), 'Severance'),
+      item('d', 'Second', hour(5) + 1, 'Severance'),
+      item('e', 'Now', snapshotAt - 60_000),
+      item('f', 'Old', snapshotAt - 3 * 24 * H),
+    ];
+    const added = new RecentlyAdded();
+    expect(added.eventsOf(page(snapshotAt, 0, false, items.slice(0, 3)))).toEqual([]);
+    const told = added.eventsOf(page(snapshotAt, 1, true, items.slice(3)));
+    expect(told.map((e) => [e.eventId, e.details.count, e.details.titles])).toEqual([
+      [`RECENTLY_ADDED:plex-home:1:${hour(2)}`, '2', 'Dune, Arrival'],
+      [`RECENTLY_ADDED:plex-home:1:${hour(5)}`, '2', 'Severance'],
+    ]);
+    expect(told[0]!.summary).toBe('2 added to Movies: Dune, Arrival');
+    // The next sync, after the hour of "Now": that hour is told; the others again with their ids.
+    const next = added.eventsOf(page(snapshotAt + H, 0, true, items));
+    expect(next.map((e) => e.eventId).sort()).toEqual(
+      [hour(0), hour(2), hour(5)].map((h) => `RECENTLY_ADDED:plex-home:1:${h}`).sort(),
+    );
+  });
+});
+
 describe('events of trust scores', () => {
   const change = (previousScore: number, newScore: number) =>
     eventOfTrustChange(sampleTrustScoreChange({ changeId: `c-${previousScore}-${newScore}`, previousScore, newScore }));
@@ -225,12 +287,14 @@ describe('the stage on the real broker', () => {
       playbackEvents: uniqueName('oe-plays'),
       serverMetrics: uniqueName('oe-servers'),
       trustScoreChanges: uniqueName('oe-trust'),
+      librarySnapshots: uniqueName('oe-library'),
       events: uniqueName('oe-events'),
     };
     await bus.ensureTopics([
       { name: names.playbackEvents, partitions: 2 },
       { name: names.serverMetrics, partitions: 2 },
       { name: names.trustScoreChanges, partitions: 1 },
+      { name: names.librarySnapshots, partitions: 1 },
       { name: names.events, partitions: 2 },
       { name: topics.deadLetter.name, partitions: 1 },
     ]);

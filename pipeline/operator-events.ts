@@ -20,6 +20,8 @@ import {
   type PlaybackEvent,
   type ServerMetricsSample,
   type TrustScoreChange,
+  type LibrarySnapshotPage,
+  type LibraryItemRecord,
 } from '../schemas/index.ts';
 
 const PLAY_TYPES: Partial<Record<PlaybackEvent['eventType'], OperatorEventType>> = {
@@ -161,6 +163,64 @@ export function eventOfSample(s: ServerMetricsSample, last: Map<string, string>)
   };
 }
 
+const HOUR = 3_600_000;
+/** How far back a library's first snapshot seen here looks for additions. */
+const ADDED_LOOKBACK_MS = 24 * HOUR;
+
+/**
+ * Titles added to libraries, one event per library and hour they were added in (the media
+ * server's addedAt), told once the hour is over and a snapshot after it lists them: the same hour
+ * found again (another sync, a replay, a restart) has the same id, so it is told once. Pages of a
+ * snapshot are gathered until its last page.
+ */
+export class RecentlyAdded {
+  private readonly pages = new Map<string, LibrarySnapshotPage[]>();
+  private readonly lastSnapshot = new Map<string, number>();
+
+  eventsOf(page: LibrarySnapshotPage): OperatorEvent[] {
+    const library = `${page.serverId}:${page.libraryId}`;
+    const key = `${library}@${page.snapshotAt}`;
+    const pages = [...(this.pages.get(key) ?? []), page];
+    if (!page.lastPage) {
+      this.pages.set(key, pages);
+      return [];
+    }
+    this.pages.delete(key);
+    const previous = this.lastSnapshot.get(library);
+    this.lastSnapshot.set(library, page.snapshotAt);
+    const since = Math.min(previous ?? page.snapshotAt, page.snapshotAt - ADDED_LOOKBACK_MS);
+    const complete = Math.floor(page.snapshotAt / HOUR) * HOUR;
+    const byHour = new Map<number, LibraryItemRecord[]>();
+    for (const item of pages.flatMap((p) => p.items)) {
+      if (item.addedAt === null || item.addedAt < since || item.addedAt >= complete) continue;
+      const hour = Math.floor(item.addedAt / HOUR) * HOUR;
+      byHour.set(hour, [...(byHour.get(hour) ?? []), item]);
+    }
+    return [...byHour].map(([hour, items]) => {
+      // Episodes of one show are one line.
+      const titles = [...new Set(items.map((i) => i.grandparentTitle || i.title))];
+      return {
+        eventId: `RECENTLY_ADDED:${library}:${hour}`,
+        type: 'RECENTLY_ADDED' as const,
+        occurredAt: hour + HOUR,
+        serverId: page.serverId,
+        accountKey: null,
+        userName: null,
+        personId: null,
+        sessionKey: null,
+        severity: 'INFO' as const,
+        summary: `${items.length} added to ${page.libraryTitle}: ${titles.slice(0, 10).join(', ')}`,
+        details: {
+          libraryId: page.libraryId,
+          library: page.libraryTitle,
+          count: String(items.length),
+          titles: titles.slice(0, 20).join(', '),
+        },
+      };
+    });
+  }
+}
+
 /** Trust thresholds watched, highest first: a crossing of any is told (the furthest one). */
 const TRUST_THRESHOLDS = [75, 50, 25];
 
@@ -259,7 +319,7 @@ export class NewDeviceAndPlace {
   }
 }
 
-type TopicKey = 'playbackEvents' | 'serverMetrics' | 'trustScoreChanges' | 'events';
+type TopicKey = 'playbackEvents' | 'serverMetrics' | 'trustScoreChanges' | 'librarySnapshots' | 'events';
 
 export interface OperatorEventStageOptions {
   bus: Bus;
@@ -277,6 +337,7 @@ export class OperatorEventStage {
   private readonly plays: PlayMemory = new Map();
   private readonly serverStates = new Map<string, string>();
   private readonly news: NewDeviceAndPlace | undefined;
+  private readonly added = new RecentlyAdded();
   private readonly logger: Logger;
 
   constructor(private readonly options: OperatorEventStageOptions) {
@@ -314,6 +375,13 @@ export class OperatorEventStage {
         },
       }),
       await consumeTopic(bus, {
+        groupId: this.group('-library'),
+        spec: { ...topics.librarySnapshots, name: this.name('librarySnapshots') },
+        deadLetters: producer,
+        logger: this.logger,
+        handle: (records) => out(records.flatMap((r) => this.added.eventsOf(r.value))),
+      }),
+      await consumeTopic(bus, {
         groupId: this.group('-trust'),
         spec: { ...topics.trustScoreChanges, name: this.name('trustScoreChanges') },
         deadLetters: producer,
@@ -334,12 +402,13 @@ export class OperatorEventStage {
     await Promise.all(this.consumers.map((c) => c.ready));
   }
 
-  /** Waits until every record of the three topics has had its events published. */
+  /** Waits until every record of the four topics has had its events published. */
   async drain(timeoutMs?: number): Promise<boolean> {
     const drained = await Promise.all([
       waitUntilDrained(this.options.bus, this.group(''), [this.name('playbackEvents')], timeoutMs),
       waitUntilDrained(this.options.bus, this.group('-servers'), [this.name('serverMetrics')], timeoutMs),
       waitUntilDrained(this.options.bus, this.group('-trust'), [this.name('trustScoreChanges')], timeoutMs),
+      waitUntilDrained(this.options.bus, this.group('-library'), [this.name('librarySnapshots')], timeoutMs),
     ]);
     return drained.every(Boolean);
   }

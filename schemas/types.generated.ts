@@ -81,13 +81,13 @@ export interface LibrarySnapshotPage {
   items: LibraryItemRecord[];
 }
 
-export const OperatorEventTypeValues = ['STREAM_STARTED', 'STREAM_STOPPED', 'STREAM_PAUSED', 'STREAM_RESUMED', 'STREAM_STILL_PAUSED', 'TRANSCODE_STARTED', 'SERVER_DOWN', 'SERVER_UP', 'SERVER_AUTH_FAILED', 'NEW_DEVICE', 'NEW_LOCATION', 'TRUST_THRESHOLD', 'IMPORT_FINISHED', 'IMPORT_FAILED', 'UNKNOWN'] as const;
+export const OperatorEventTypeValues = ['STREAM_STARTED', 'STREAM_STOPPED', 'STREAM_PAUSED', 'STREAM_RESUMED', 'STREAM_STILL_PAUSED', 'TRANSCODE_STARTED', 'SERVER_DOWN', 'SERVER_UP', 'SERVER_AUTH_FAILED', 'NEW_DEVICE', 'NEW_LOCATION', 'RECENTLY_ADDED', 'TRUST_THRESHOLD', 'IMPORT_FINISHED', 'IMPORT_FAILED', 'UNKNOWN'] as const;
 export type OperatorEventType = (typeof OperatorEventTypeValues)[number];
 
 export const OperatorEventSeverityValues = ['INFO', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
 export type OperatorEventSeverity = (typeof OperatorEventSeverityValues)[number];
 
-/** Something an operator may want to hear about, beside the detection rules' findings: a stream started, stopped, paused (and still paused, every five minutes), resumed or began transcoding; an account played on a device or from a place it never used before; a trust score crossed a threshold; a server went down, came back or refused its credentials; a history import finished or failed. Topic streamwarden.events, keyed by accountKey (serverId for a server's events). The notifier routes each type to the channels that ask for it. */
+/** Something an operator may want to hear about, beside the detection rules' findings: a stream started, stopped, paused (and still paused, every five minutes), resumed or began transcoding; an account played on a device or from a place it never used before; titles were added to a library (one event per library and hour); a trust score crossed a threshold; a server went down, came back or refused its credentials; a history import finished or failed. Topic streamwarden.events, keyed by accountKey (serverId for a server's events). The notifier routes each type to the channels that ask for it. */
 export interface OperatorEvent {
   /** Deterministic (type and the record it comes from): found again in a replay, it has the same id, so each channel hears of it once. */
   eventId: string;
@@ -107,7 +107,7 @@ export interface OperatorEvent {
   severity: OperatorEventSeverity;
   /** One line in English; the notifier words it in the install's language from the type and details. */
   summary: string;
-  /** What the message needs: title, device, player, place, ip, decision and transcode reasons for plays (pausedMinutes for a pause going on); status detail for servers; threshold and scores for trust; source, plays added and error for imports. */
+  /** What the message needs: title, device, player, place, ip, decision and transcode reasons for plays (pausedMinutes for a pause going on); status detail for servers; library, count and titles for additions; threshold and scores for trust; source, plays added and error for imports. */
   details: Record<string, string>;
 }
 

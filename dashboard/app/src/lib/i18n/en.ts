@@ -462,6 +462,7 @@ export const en = {
   'event.SERVER_AUTH_FAILED': 'Server refused its credentials',
   'event.NEW_DEVICE': 'New device for an account',
   'event.NEW_LOCATION': 'New place for an account',
+  'event.RECENTLY_ADDED': 'Titles added to a library',
   'event.TRUST_THRESHOLD': 'Trust score crossed 75, 50 or 25',
   'event.IMPORT_FINISHED': 'Import finished',
   'event.IMPORT_FAILED': 'Import failed',

@@ -447,6 +447,7 @@ export const zhHans: Record<MessageKey, string> = {
   'event.SERVER_AUTH_FAILED': '服务器拒绝凭据',
   'event.NEW_DEVICE': '账户的新设备',
   'event.NEW_LOCATION': '账户的新地点',
+  'event.RECENTLY_ADDED': '媒体库新增内容',
   'event.TRUST_THRESHOLD': '信任分越过 75、50 或 25',
   'event.IMPORT_FINISHED': '导入完成',
   'event.IMPORT_FAILED': '导入失败',

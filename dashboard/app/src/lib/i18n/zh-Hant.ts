@@ -447,6 +447,7 @@ export const zhHant: Record<MessageKey, string> = {
   'event.SERVER_AUTH_FAILED': '伺服器拒絕憑證',
   'event.NEW_DEVICE': '帳戶的新裝置',
   'event.NEW_LOCATION': '帳戶的新地點',
+  'event.RECENTLY_ADDED': '媒體庫新增內容',
   'event.TRUST_THRESHOLD': '信任分數越過 75、50 或 25',
   'event.IMPORT_FINISHED': '匯入完成',
   'event.IMPORT_FAILED': '匯入失敗',
