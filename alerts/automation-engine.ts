@@ -155,7 +155,7 @@ export class AutomationEngine {
           done.push(`would tell ${channels.map((c) => c.name).join(', ') || 'no channel'}`);
           continue;
         }
-        const server = (await this.names.alertContext(e.serverId, [])).serverName ?? e.serverId;
+        const server = await this.names.serverName(e.serverId);
         const message = eventMessage(e, server, language);
         message.context.rule = `${rule.name}: ${message.context.rule}`;
         for (const channel of channels) {

@@ -32,12 +32,18 @@ const GROUP_TEMPLATES = { title: '{{rule}}', body: '{{evidence}}' };
 /** Lines a group message lists before "and N more". */
 const GROUP_LINES = 25;
 
+interface NotifierSettings {
+  timeZone: string;
+  defaultLanguage: Language;
+  instanceName?: string;
+}
+
 export interface EventNotifierOptions {
   bus: Bus;
   warehouse: Warehouse;
   channels: ChannelStore;
-  /** The install's time zone (quiet hours) and language (the messages' words). */
-  settings: () => Promise<{ timeZone: string; defaultLanguage: Language; instanceName?: string }>;
+  /** The install's time zone (quiet hours), language (the messages' words) and name (digests). */
+  settings: () => Promise<NotifierSettings>;
   logger: Logger;
   groupId?: string;
   eventsTopic?: string;
@@ -140,21 +146,17 @@ export class EventNotifier {
         const held =
           channel.groupMinutes > 0 ||
           (event.severity !== 'HIGH' && event.severity !== 'CRITICAL' && inQuietHours(channel, now, settings.timeZone));
-        const language = settings.defaultLanguage;
         if (!serverNames.has(event.serverId))
-          serverNames.set(
-            event.serverId,
-            (await this.queries.alertContext(event.serverId, [])).serverName ?? event.serverId,
-          );
+          serverNames.set(event.serverId, await this.queries.serverName(event.serverId));
         const server = serverNames.get(event.serverId)!;
-        const summary = eventSentence(event, server, language);
+        const summary = eventSentence(event, server, settings.defaultLanguage);
         const record = ledgerRow(event, channel, summary);
         if (held) {
           this.stats.held++;
           work.push(Promise.resolve({ ...record, status: 'PENDING' as const }));
           continue;
         }
-        const context = eventContext(event, server, summary, language);
+        const context = eventContext(event, server, summary, settings.defaultLanguage);
         work.push(
           sendWithRetry(channel, context, EVENT_TEMPLATES, this.options.retry, this.logger).then((outcome) => {
             this.stats[outcome.status === 'SENT' ? 'sent' : 'failed']++;
@@ -167,10 +169,13 @@ export class EventNotifier {
   }
 
   private async sendDue(): Promise<void> {
-    await this.sendDigests();
-    const pending = await this.queries.pendingEvents();
+    const [channels, settings, pending] = await Promise.all([
+      this.options.channels.list(),
+      this.options.settings(),
+      this.queries.pendingEvents(),
+    ]);
+    await this.sendDigests(channels, settings);
     if (pending.length === 0) return;
-    const [channels, settings] = await Promise.all([this.options.channels.list(), this.options.settings()]);
     const now = this.now();
     const groups = new Map<string, PendingEvent[]>();
     for (const p of pending) {
@@ -215,12 +220,10 @@ export class EventNotifier {
   }
 
   /** The digests due to channels that want one, each once per channel and period. */
-  private async sendDigests(): Promise<void> {
-    const channels = (await this.options.channels.list()).filter((c) => c.enabled && c.digest !== 'off');
-    if (channels.length === 0) return;
-    const settings = await this.options.settings();
+  private async sendDigests(channels: Channel[], settings: NotifierSettings): Promise<void> {
     const now = this.now();
     const due = channels
+      .filter((c) => c.enabled && c.digest !== 'off')
       .map((channel) => ({ channel, period: digestPeriod(channel.digest as DigestKind, now, settings.timeZone) }))
       .filter((d) => d.period.due && !this.digestsSent.has(`${d.period.key}/${d.channel.id}`));
     if (due.length === 0) return;

@@ -142,6 +142,16 @@ export class NotificationQueries {
     }));
   }
 
+  /** The server's name as the dashboard shows it, or its id when it has none (or is gone). */
+  async serverName(serverId: string): Promise<string> {
+    const [row] = await rows<{ name: string }>(
+      this.w,
+      `SELECT any(name) AS name FROM ${this.w.table('servers')} FINAL WHERE server_id = {server:String} AND NOT deleted`,
+      { server: serverId },
+    );
+    return row?.name || serverId;
+  }
+
   /** Titles of the plays of a server's sessions and the server's name, for an alert's text. */
   async alertContext(serverId: string, sessionKeys: string[]): Promise<{ titles?: string[]; serverName?: string }> {
     const w = this.w;
