@@ -24,7 +24,7 @@ import { eventName, eventSentence, groupSentence, type Language } from './event-
 import { sendWithRetry, type RetryPolicy } from './retry.ts';
 import { digestPeriod, renderDigest, type DigestKind } from './digest.ts';
 import { DigestQueries, type DigestFigures } from '../warehouse/queries/digest.ts';
-import type { AlertContext } from './templates.ts';
+import { messageContext, type AlertContext } from './templates.ts';
 
 const SERVER_STATES = new Set(['SERVER_UP', 'SERVER_DOWN', 'SERVER_AUTH_FAILED']);
 const EVENT_TEMPLATES = { title: '{{rule}}: {{user}}', body: '{{summary}}{{#evidence}}\n{{evidence}}{{/evidence}}' };
@@ -246,22 +246,16 @@ export class EventNotifier {
       });
       const outcome = await sendWithRetry(
         channel,
-        {
-          user: '',
-          accountKey: '',
+        messageContext({
           rule: digest.title,
           ruleId: 'DIGEST',
           severity: 'LOW',
           summary: digest.title,
           evidence: digest.text,
           server: settings.instanceName ?? 'Streamwarden',
-          title: '',
-          device: '',
-          location: '',
           time: new Date(now).toISOString(),
-          trustPenalty: '',
           violationId: period.key,
-        },
+        }),
         { ...GROUP_TEMPLATES, html: digest.html },
         this.options.retry,
         this.logger,
@@ -311,7 +305,7 @@ export function eventMessage(
 /** The variables of an event's message (the same names as a finding's, for the senders). */
 function eventContext(e: OperatorEvent, server: string, summary: string, language: Language): AlertContext {
   const d = e.details;
-  return {
+  return messageContext({
     user: e.userName ?? server,
     accountKey: e.accountKey ?? '',
     rule: eventName(e.type, language),
@@ -325,9 +319,8 @@ function eventContext(e: OperatorEvent, server: string, summary: string, languag
     device: d.device ?? '',
     location: d.place ?? '',
     time: new Date(e.occurredAt).toISOString(),
-    trustPenalty: '',
     violationId: e.eventId,
-  };
+  });
 }
 
 /** One message for a group of held events of one type: the count, then each in a line. */
@@ -338,20 +331,14 @@ function groupContext(group: PendingEvent[], language: Language, now: number): A
     .map((p) => `${new Date(p.occurredAt).toISOString().slice(11, 16)} ${p.summary}`);
   if (group.length > GROUP_LINES) lines.push(`… +${group.length - GROUP_LINES}`);
   const title = group.length === 1 ? eventName(type, language) : groupSentence(type, group.length, language);
-  return {
-    user: '',
-    accountKey: '',
+  return messageContext({
     rule: title,
     ruleId: type,
     severity: type === 'SERVER_DOWN' || type === 'SERVER_AUTH_FAILED' ? 'HIGH' : 'LOW',
     summary: title,
     evidence: lines.join('\n'),
     server: [...new Set(group.map((p) => p.serverId))].join(', '),
-    title: '',
-    device: '',
-    location: '',
     time: new Date(now).toISOString(),
-    trustPenalty: '',
     violationId: group.map((p) => p.eventId).join(','),
-  };
+  });
 }

@@ -29,6 +29,17 @@ const RULE_NAMES: Record<string, string> = {
   MULTI_ACCOUNT: 'Several accounts, one household',
 };
 
+/**
+ * The variables of a message that is no finding (an event, a group of them, a digest): what it
+ * has, every other variable empty, so templates and senders read the same names.
+ */
+export function messageContext(
+  has: Pick<AlertContext, 'rule' | 'ruleId' | 'severity' | 'summary' | 'evidence' | 'server' | 'time' | 'violationId'> &
+    Partial<AlertContext>,
+): AlertContext {
+  return { user: '', accountKey: '', title: '', device: '', location: '', trustPenalty: '', ...has };
+}
+
 export const DEFAULT_TITLE = '{{rule}}: {{user}}';
 export const DEFAULT_BODY =
   '{{summary}}\nServer: {{server}} · Device: {{device}} · {{location}}{{#title}}\nWatching: {{title}}{{/title}}';
