@@ -3,7 +3,6 @@
 // as text, delivered by SMTP once per channel and period, also by a second process.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KafkaBus } from '../bus/kafka.ts';
 import { createLogger } from '../core/logger.ts';
@@ -12,6 +11,7 @@ import { launchBrowser } from '../testing/browser.ts';
 import { samplePlaybackEvent } from '../testing/fixtures.ts';
 import { newKafkaBus, uniqueName } from '../testing/kafka.ts';
 import { openTestWarehouse, storeEvents } from '../testing/warehouse.ts';
+import { startSmtpReceiver, type SmtpReceiver } from '../testing/smtp.ts';
 import { ConfigDocuments } from '../warehouse/config-documents.ts';
 import { migrate } from '../warehouse/migrations.ts';
 import { DigestQueries } from '../warehouse/queries/digest.ts';
@@ -22,23 +22,12 @@ import { EventNotifier } from './event-notifier.ts';
 const logger = createLogger('test');
 let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
 let bus: KafkaBus;
-let smtp: SMTPServer;
-const mails: string[] = [];
+let smtp: SmtpReceiver;
 // Thursday 26 November 2026 in Berlin; the digest is sent on Friday from 08:00.
 const yesterday = Date.UTC(2026, 10, 26, 19, 0);
 
 beforeAll(async () => {
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      let data = '';
-      stream.on('data', (c: Buffer) => (data += c.toString()));
-      stream.on('end', () => (mails.push(data), callback()));
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
+  smtp = await startSmtpReceiver();
   warehouse = await openTestWarehouse();
   await migrate(warehouse, logger);
   bus = newKafkaBus();
@@ -74,7 +63,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await bus?.close();
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp?.close();
   await warehouse?.drop();
 });
 
@@ -148,7 +137,7 @@ describe('the digest', () => {
           digest: 'daily',
           settings: {
             host: '127.0.0.1',
-            port: (smtp.server.address() as { port: number }).port,
+            port: smtp.port,
             from: 'Streamwarden <digest@example.org>',
             to: ['admin@example.org'],
           },
@@ -179,10 +168,10 @@ describe('the digest', () => {
       const second = await start();
       await second.flush();
       await second.stop();
-      expect(mails).toHaveLength(1);
-      expect(mails[0]).toContain('Subject: =?UTF-8?Q?Home_=C2=B7_Daily_digest');
-      expect(mails[0]).toContain('Content-Type: text/html');
-      expect(mails[0]).toContain('Content-Type: text/plain');
+      expect(smtp.mails).toHaveLength(1);
+      expect(smtp.mails[0]).toContain('Subject: =?UTF-8?Q?Home_=C2=B7_Daily_digest');
+      expect(smtp.mails[0]).toContain('Content-Type: text/html');
+      expect(smtp.mails[0]).toContain('Content-Type: text/plain');
     },
   );
 });

@@ -3,7 +3,6 @@
 // across a restart that replays everything.
 import { createServer, type Server } from 'node:http';
 import { Kafka } from 'kafkajs';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../testing/bus-contract.ts';
 import { publish } from '../bus/typed.ts';
@@ -15,6 +14,7 @@ import { topics, type Violation } from '../schemas/index.ts';
 import { sampleViolation } from '../testing/fixtures.ts';
 import { newKafkaBus, testBrokers, uniqueName } from '../testing/kafka.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
+import { startSmtpReceiver, type SmtpReceiver } from '../testing/smtp.ts';
 import { ConfigDocuments } from '../warehouse/config-documents.ts';
 import { migrate } from '../warehouse/migrations.ts';
 import { ChannelStore, type Channel } from './channels.ts';
@@ -22,9 +22,8 @@ import { Notifier } from './notifier.ts';
 
 const logger = createLogger('test');
 const received = new Map<string, Array<{ headers: Record<string, unknown>; body: string }>>();
-const mails: string[] = [];
 let http: Server;
-let smtp: SMTPServer;
+let smtp: SmtpReceiver;
 let base: string;
 let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
 let bus: KafkaBus;
@@ -63,21 +62,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(http.address() as { port: number }).port}`;
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, _session, callback) {
-      let data = '';
-      stream.on('data', (c: Buffer) => (data += c.toString()));
-      stream.on('end', () => {
-        mails.push(data);
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  const smtpPort = (smtp.server.address() as { port: number }).port;
+  smtp = await startSmtpReceiver();
+  const smtpPort = smtp.port;
 
   warehouse = await openTestWarehouse();
   await migrate(warehouse, logger);
@@ -137,7 +123,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await bus?.close();
   await new Promise((resolve) => http.close(resolve));
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await smtp?.close();
   await warehouse?.drop();
 });
 
@@ -209,7 +195,7 @@ describe('alerts', () => {
     const first = await start();
     await publish(producer, spec, [travel, streams]);
     await waitFor(
-      () => EVERY.every((p) => count(p) === 2) && mails.length === 2 && count('/travel') === 1,
+      () => EVERY.every((p) => count(p) === 2) && smtp.mails.length === 2 && count('/travel') === 1,
       'every channel to get both alerts',
       30_000,
     );
@@ -248,12 +234,12 @@ describe('alerts', () => {
     });
     const second = await start();
     await publish(producer, spec, [travel, later, acrossServers]);
-    await waitFor(() => EVERY.every((p) => count(p) === 4) && mails.length === 4, 'the new alerts', 30_000);
+    await waitFor(() => EVERY.every((p) => count(p) === 4) && smtp.mails.length === 4, 'the new alerts', 30_000);
     await new Promise((r) => setTimeout(r, 1500));
     await second.stop();
 
     for (const path of EVERY) expect(count(path), path).toBe(4);
-    expect(mails).toHaveLength(4);
+    expect(smtp.mails).toHaveLength(4);
     expect(count('/travel')).toBe(2);
     expect(second.stats.skippedAsDone).toBeGreaterThan(0);
     expect(stops).toEqual(
@@ -313,8 +299,8 @@ describe('alerts', () => {
     // A name from a media server is text in Slack, never a link or a mention.
     const slackMessage = JSON.parse(received.get('/slack/T0/B0/secret')![0]!.body) as { text: string };
     expect(slackMessage.text).toBe('Impossible travel: &lt;b&gt;Mallory&lt;/b&gt;');
-    expect(mails[0]).toMatch(/Subject: Impossible travel: <b>Mallory<\/b>/);
-    expect(mails[0]).toContain('X-Streamwarden-Violation: aaaaaaaa');
+    expect(smtp.mails[0]).toMatch(/Subject: Impossible travel: <b>Mallory<\/b>/);
+    expect(smtp.mails[0]).toContain('X-Streamwarden-Violation: aaaaaaaa');
 
     const ledger = await warehouse.client.query({
       query: `SELECT channel_name, status, attempts, last_error FROM ${warehouse.table('notification_deliveries')} FINAL WHERE violation_id = {id:String} ORDER BY channel_name`,
