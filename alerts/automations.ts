@@ -86,7 +86,7 @@ export const PRESETS: Automation[] = [
     ],
   },
   {
-    id: 'preset-new-device-abroad',
+    id: 'preset-new-devices-at-night',
     name: 'Tell me of new devices at night',
     enabled: false,
     dryRun: false,
