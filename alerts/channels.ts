@@ -5,6 +5,7 @@ import type { SecretBox } from '../core/secret-box.ts';
 import type { ConfigDocuments } from '../warehouse/config-documents.ts';
 import { AppError } from '../core/errors.ts';
 import { OperatorEventTypeValues } from '../schemas/index.ts';
+import { WebPushStore } from './web-push.ts';
 
 const CHANNELS_DOCUMENT = 'notification-channels';
 export const CHANNEL_TYPES = [
@@ -17,6 +18,7 @@ export const CHANNEL_TYPES = [
   'gotify',
   'pushover',
   'slack',
+  'webpush',
 ] as const;
 type ChannelType = (typeof CHANNEL_TYPES)[number];
 export const SEVERITIES = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
@@ -40,6 +42,8 @@ export interface ChannelSettings {
   pushover: { userKey: string; appToken: string; apiBase: string };
   /** Slack: an incoming webhook's address (it holds its secret). */
   slack: { webhookUrl: string };
+  /** Browsers subscribed by these dashboard users (empty: by any user). */
+  webpush: { users: string[] };
   email: {
     host: string;
     port: number;
@@ -62,6 +66,7 @@ const SECRET_FIELDS: { [T in ChannelType]: Array<keyof ChannelSettings[T]> } = {
   gotify: ['token'],
   pushover: ['userKey', 'appToken'],
   slack: ['webhookUrl'],
+  webpush: [],
 };
 
 /** Each type's settings with their defaults (the API documents the settings from them). */
@@ -74,6 +79,7 @@ export const CHANNEL_DEFAULTS: { [T in ChannelType]: ChannelSettings[T] } = {
   gotify: { serverUrl: '', token: '', priority: 0 },
   pushover: { userKey: '', appToken: '', apiBase: 'https://api.pushover.net' },
   slack: { webhookUrl: '' },
+  webpush: { users: [] },
   email: { host: '', port: 587, secure: false, username: '', password: '', from: '', to: [] },
 };
 
@@ -181,6 +187,14 @@ function validateSettings(type: ChannelType, input: Record<string, unknown>): Ch
     case 'slack':
       httpUrl(s.webhookUrl, 'webhookUrl');
       break;
+    case 'webpush':
+      if (
+        !Array.isArray(s.users) ||
+        s.users.length > 100 ||
+        s.users.some((u) => typeof u !== 'string' || u.length === 0 || u.length > 100)
+      )
+        throw new ChannelError('users must be a list of dashboard user names (empty: every subscribed browser)');
+      break;
     case 'email':
       if (typeof s.host !== 'string' || !s.host) throw new ChannelError('host (the SMTP server) is required');
       if (typeof s.port !== 'number' || s.port < 1 || s.port > 65535) throw new ChannelError('port must be 1-65535');
@@ -226,7 +240,12 @@ function validateRouting(c: Channel): void {
 }
 
 export class ChannelStore {
-  constructor(private readonly deps: { documents: ConfigDocuments; secrets: SecretBox }) {}
+  /** The browsers that web push channels send to. */
+  readonly push: WebPushStore;
+
+  constructor(private readonly deps: { documents: ConfigDocuments; secrets: SecretBox; pushSubject?: string }) {
+    this.push = new WebPushStore({ documents: deps.documents, secrets: deps.secrets, subject: deps.pushSubject });
+  }
 
   async list(): Promise<Channel[]> {
     const doc = await this.deps.documents.get<StoredChannel[]>(CHANNELS_DOCUMENT);

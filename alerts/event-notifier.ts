@@ -158,7 +158,14 @@ export class EventNotifier {
         }
         const context = eventContext(event, server, summary, settings.defaultLanguage);
         work.push(
-          sendWithRetry(channel, context, EVENT_TEMPLATES, this.options.retry, this.logger).then((outcome) => {
+          sendWithRetry(
+            channel,
+            context,
+            EVENT_TEMPLATES,
+            this.options.retry,
+            this.logger,
+            this.options.channels.push,
+          ).then((outcome) => {
             this.stats[outcome.status === 'SENT' ? 'sent' : 'failed']++;
             return { ...record, ...outcome };
           }),
@@ -211,6 +218,7 @@ export class EventNotifier {
         GROUP_TEMPLATES,
         this.options.retry,
         this.logger,
+        this.options.channels.push,
       );
       this.stats.groupsSent++;
       this.stats[outcome.status === 'SENT' ? 'sent' : 'failed'] += group.length;
@@ -259,6 +267,7 @@ export class EventNotifier {
         { ...GROUP_TEMPLATES, html: digest.html },
         this.options.retry,
         this.logger,
+        this.options.channels.push,
       );
       records.push({
         eventId: period.key,

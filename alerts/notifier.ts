@@ -124,7 +124,14 @@ export class Notifier {
   }
 
   private async send(channel: Channel, violation: Violation, context: AlertContext): Promise<Outcome> {
-    const outcome = await sendWithRetry(channel, context, undefined, this.options.retry, this.logger);
+    const outcome = await sendWithRetry(
+      channel,
+      context,
+      undefined,
+      this.options.retry,
+      this.logger,
+      this.options.channels.push,
+    );
     this.stats[outcome.status === 'SENT' ? 'sent' : 'failed']++;
     return { violation, channelId: channel.id, channelName: channel.name, channelType: channel.type, ...outcome };
   }

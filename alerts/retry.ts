@@ -3,6 +3,7 @@
 // asked) and tries again. Both notifiers send through this.
 import type { Logger } from '../core/logger.ts';
 import type { Channel } from './channels.ts';
+import type { WebPushStore } from './web-push.ts';
 import { deliver, DeliveryError } from './senders.ts';
 import type { AlertContext } from './templates.ts';
 
@@ -24,12 +25,13 @@ export async function sendWithRetry(
   templates: { title: string; body: string; html?: string } | undefined,
   retry: RetryPolicy | undefined,
   logger: Logger,
+  push?: WebPushStore,
 ): Promise<SendOutcome> {
   const { attempts, baseMs } = retry ?? { attempts: 6, baseMs: 1000 };
   let error = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      await deliver(channel, context, templates);
+      await deliver(channel, context, templates, push);
       return { status: 'SENT', attempts: attempt, error: '' };
     } catch (err) {
       error = (err as Error).message;

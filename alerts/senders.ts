@@ -3,6 +3,7 @@
 import nodemailer from 'nodemailer';
 import { AppError } from '../core/errors.ts';
 import type { Channel, ChannelSettings } from './channels.ts';
+import type { WebPushStore } from './web-push.ts';
 import { DEFAULT_BODY, DEFAULT_TITLE, html, jsonString, render, type AlertContext } from './templates.ts';
 
 export class DeliveryError extends AppError {
@@ -64,6 +65,7 @@ export async function deliver(
   channel: Channel,
   context: AlertContext,
   templates?: { title: string; body: string; html?: string },
+  push?: WebPushStore,
 ): Promise<void> {
   const title = render(templates?.title ?? (channel.titleTemplate || DEFAULT_TITLE), context);
   const body = render(templates?.body ?? (channel.bodyTemplate || DEFAULT_BODY), context);
@@ -257,6 +259,31 @@ export async function deliver(
         'Slack',
       );
       return;
+    }
+    case 'webpush': {
+      const s = channel.settings as ChannelSettings['webpush'];
+      if (!push) throw new DeliveryError('web push: not available in this process', false);
+      const outcome = await push.send(s.users, {
+        title,
+        body,
+        tag: context.violationId,
+        // A finding opens the findings; an event, the activity page.
+        url: templates ? '/' : '/violations',
+        urgent: context.severity === 'HIGH' || context.severity === 'CRITICAL',
+      });
+      // Sent to one browser or more: trying again would tell those twice.
+      if (outcome.sent > 0) return;
+      if (outcome.failures.length === 0)
+        throw new DeliveryError(
+          outcome.expired > 0
+            ? 'web push: every subscribed browser has left (their subscriptions are removed)'
+            : `web push: no browser is subscribed${s.users.length ? ` by ${s.users.join(', ')}` : ''}`,
+          false,
+        );
+      throw new DeliveryError(
+        `web push: ${outcome.failures.map((f) => f.error).join('; ')}`,
+        outcome.failures.some((f) => f.retryable),
+      );
     }
     case 'email': {
       const s = channel.settings as ChannelSettings['email'];

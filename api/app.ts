@@ -47,6 +47,7 @@ import { rulesRoutes } from './routes/rules.ts';
 import { DEFAULT_DASHBOARD_DIR, serveDashboard } from './static.ts';
 import { importRoutes } from './routes/imports.ts';
 import { notificationRoutes } from './routes/notifications.ts';
+import { pushRoutes } from './routes/push.ts';
 import { automationRoutes } from './routes/automations.ts';
 import { ImportJobs } from '../importers/jobs.ts';
 import type { GeoLookup } from '../core/geoip.ts';
@@ -191,7 +192,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     secureCookies: options.secureCookies ?? false,
   });
   await app.register(tokenRoutes, { store });
-  await app.register(dashboardUserRoutes, { store });
+  await app.register(dashboardUserRoutes, { store, push: options.configuration.channels.push });
   await app.register(auditRoutes, { audit });
   await app.register(backupRoutes, { warehouse: options.warehouse });
   await app.register(exportRoutes, { warehouse: options.warehouse, people: options.configuration.people, audit });
@@ -253,6 +254,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     settings: options.configuration.settings,
     warehouse: options.warehouse,
   });
+  await app.register(pushRoutes, { push: options.configuration.channels.push });
   await app.register(notificationRoutes, {
     channels: options.configuration.channels,
     settings: options.configuration.settings,

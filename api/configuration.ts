@@ -29,7 +29,14 @@ export interface Configuration {
 
 export function openConfiguration(
   warehouse: Warehouse,
-  options: { secrets: SecretBox; serversFile?: string; rulesFile?: string; pollMs?: number },
+  options: {
+    secrets: SecretBox;
+    serversFile?: string;
+    rulesFile?: string;
+    pollMs?: number;
+    /** Who sends web pushes, for push services to contact: the app's https: address, or a mailto:. */
+    pushSubject?: string;
+  },
 ): Configuration {
   const documents = new ConfigDocuments(warehouse, options.pollMs);
   return {
@@ -40,7 +47,7 @@ export function openConfiguration(
     people: new PeopleStore(documents),
     settings: new SettingsStore(documents),
     servers: new ServerRegistry({ documents, secrets: options.secrets, warehouse, file: options.serversFile }),
-    channels: new ChannelStore({ documents, secrets: options.secrets }),
+    channels: new ChannelStore({ documents, secrets: options.secrets, pushSubject: options.pushSubject }),
     automations: new AutomationStore(documents),
     secrets: options.secrets,
     close: () => documents.close(),

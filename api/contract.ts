@@ -402,3 +402,10 @@ export {
   Automations,
   Firings,
 } from './contract/automations.ts';
+export {
+  PushKey,
+  PushSubscribeBody,
+  PushSubscription,
+  PushSubscriptions,
+  type PushSubscribeInput,
+} from './contract/push.ts';

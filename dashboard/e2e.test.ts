@@ -694,4 +694,65 @@ describe('dashboard in Chromium', () => {
     await tab.waitForSelector('[data-testid=stat-streams]');
     await app.close();
   });
+
+  it('shows a web push as a notification from the service worker; the account page offers push on this browser', async () => {
+    const app = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+    await app.addCookies(await page.context().cookies());
+    await app.grantPermissions(['notifications'], { origin: base });
+    const tab = await app.newPage();
+    const tabErrors = collectErrors(tab);
+    await tab.goto(`${base}/account`);
+    await tab.waitForSelector('[data-testid=push-browsers] button.primary');
+    await tab.waitForFunction(async () => (await navigator.serviceWorker.ready).active?.state === 'activated', null, {
+      timeout: 15_000,
+    });
+    // A push service cannot be reached from here: the message goes to the worker through DevTools,
+    // as a push service's would, and the worker must show it.
+    const cdp = await app.newCDPSession(tab);
+    const registrations: Array<{ registrationId: string; scopeURL: string; isDeleted: boolean }> = [];
+    cdp.on('ServiceWorker.workerRegistrationUpdated', (e: { registrations: typeof registrations }) =>
+      registrations.push(...e.registrations),
+    );
+    await cdp.send('ServiceWorker.enable');
+    await waitFor(
+      () => registrations.some((r) => r.scopeURL === `${base}/` && !r.isDeleted),
+      "the app's service worker registration",
+      10_000,
+    );
+    const registration = registrations.find((r) => r.scopeURL === `${base}/` && !r.isDeleted)!;
+    await cdp.send('ServiceWorker.deliverPushMessage', {
+      origin: base,
+      registrationId: registration.registrationId,
+      data: JSON.stringify({
+        title: 'Impossible travel: alice',
+        body: 'Boston -> London, 5,265 km in 30 min',
+        tag: 'v-e2e',
+        url: '/violations',
+        urgent: true,
+      }),
+    });
+    // Polled from here: waitForFunction takes a promise for a truthy answer at once.
+    const notifications = () =>
+      tab.evaluate(async () =>
+        (await (await navigator.serviceWorker.ready).getNotifications()).map((n) => ({
+          title: n.title,
+          body: n.body,
+          tag: n.tag,
+          data: n.data as unknown,
+          sticky: n.requireInteraction,
+        })),
+      );
+    await waitFor(async () => (await notifications()).length > 0, 'the notification', 15_000);
+    expect(await notifications()).toEqual([
+      {
+        title: 'Impossible travel: alice',
+        body: 'Boston -> London, 5,265 km in 30 min',
+        tag: 'v-e2e',
+        data: { url: '/violations' },
+        sticky: true,
+      },
+    ]);
+    expect(tabErrors).toEqual([]);
+    await app.close();
+  });
 });

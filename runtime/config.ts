@@ -28,6 +28,8 @@ export interface Config {
   rulesFile?: string;
   /** Confluent-compatible schema registry to publish the topic schemas to (Redpanda's :8081). */
   schemaRegistryUrl?: string;
+  /** Where people reach the app (STREAMWARDEN_PUBLIC_URL): OIDC's redirect, web push's contact. */
+  publicUrl?: string;
   /** Sign-in with an OpenID Connect provider, when STREAMWARDEN_OIDC_ISSUER is set. */
   oidc?: OidcSettings;
   /** Sign-in with Plex accounts through plex.tv (on unless STREAMWARDEN_PLEX_SIGN_IN=false). */
@@ -217,6 +219,7 @@ export function loadConfig(env: Env = process.env): Config {
     rulesFile: text(env, 'STREAMWARDEN_RULES_FILE') ? resolve(text(env, 'STREAMWARDEN_RULES_FILE')!) : undefined,
     geoipDatabase: text(env, 'GEOIP_DATABASE') ? resolve(text(env, 'GEOIP_DATABASE')!) : undefined,
     schemaRegistryUrl: text(env, 'SCHEMA_REGISTRY_URL'),
+    publicUrl: httpUrl(env, 'STREAMWARDEN_PUBLIC_URL'),
     oidc: oidc(env),
     plexSignIn: text(env, 'STREAMWARDEN_PLEX_SIGN_IN') !== 'false',
     plexTvUrl: text(env, 'STREAMWARDEN_PLEX_TV_URL'),

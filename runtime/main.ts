@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     secrets,
     serversFile: config.serversFile,
     rulesFile: config.rulesFile,
+    pushSubject: config.publicUrl?.startsWith('https:') ? config.publicUrl : undefined,
   });
   let running;
   try {

@@ -20,8 +20,9 @@ const ChannelSchema = Type.Object({
       Type.Literal('gotify'),
       Type.Literal('pushover'),
       Type.Literal('slack'),
+      Type.Literal('webpush'),
     ],
-    { description: 'Where messages go' },
+    { description: 'Where messages go (webpush: the browsers dashboard users subscribed)' },
   ),
   enabled: Type.Boolean(),
   events: Type.Array(Type.Unsafe<ChannelEvent>(Type.String({ enum: [...CHANNEL_EVENTS] })), {

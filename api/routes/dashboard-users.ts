@@ -2,6 +2,7 @@
 // under /api/v1/users): the owner adds them with a role, changes roles, resets passwords, sees and
 // ends their sessions, and removes them. There is always at least one owner.
 import type { FastifyInstance } from 'fastify';
+import type { WebPushStore } from '../../alerts/web-push.ts';
 import { AppError } from '../../core/errors.ts';
 import { ROLES, type Role } from '../../core/roles.ts';
 import { can } from '../auth/plugin.ts';
@@ -21,7 +22,10 @@ const USERNAME = { type: 'string', minLength: 1, maxLength: 64, pattern: '^[^\\s
 const ROLE = { type: 'string', enum: [...ROLES] } as const;
 const nameParam = { type: 'object', required: ['username'], properties: { username: USERNAME } } as const;
 
-export async function dashboardUserRoutes(app: FastifyInstance, { store }: { store: AuthStore }): Promise<void> {
+export async function dashboardUserRoutes(
+  app: FastifyInstance,
+  { store, push }: { store: AuthStore; push: WebPushStore },
+): Promise<void> {
   app.get(
     '/api/v1/dashboard-users',
     { ...can('owner'), schema: { response: { 200: DashboardUsers, ...errors } } },
@@ -128,6 +132,8 @@ export async function dashboardUserRoutes(app: FastifyInstance, { store }: { sto
     { ...can('owner', 'dashboard-user.remove'), schema: { params: nameParam, response: { 200: Removed, ...errors } } },
     async (request) => {
       await store.deleteUser(request.params.username);
+      // Their browsers hear nothing more.
+      await push.forgetUser(request.params.username);
       return { removed: request.params.username };
     },
   );

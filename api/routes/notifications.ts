@@ -159,7 +159,7 @@ export async function notificationRoutes(
             }
           : eventMessage(sampleEvent(event, now), 'Home Plex', (await settings()).defaultLanguage);
       try {
-        await deliver(channel, message.context, message.templates);
+        await deliver(channel, message.context, message.templates, channels.push);
         return { ok: true };
       } catch (err) {
         return { ok: false, error: (err as Error).message };

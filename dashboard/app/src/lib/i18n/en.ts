@@ -425,6 +425,8 @@ export const en = {
   'automation.addCondition': 'Add a condition',
   'automation.actions': 'Then',
   'automation.stop': 'Stop the stream',
+  'automation.show': 'Show the viewer a message',
+  'automation.comparison': 'Comparison',
   'automation.notify': 'Tell channels',
   'automation.message': 'Message shown to the viewer',
   'automation.localTime': 'Local time',
@@ -534,6 +536,19 @@ export const en = {
   'account.expires': 'Expires',
   'account.thisSession': 'this session',
   'account.signOutEverywhere': 'Sign out everywhere else',
+  'account.push': 'Notifications on this browser',
+  'account.pushHelp':
+    'Alert channels of the web push type send to the browsers you turn on here, even when the dashboard is closed.',
+  'account.pushOn': 'Turn on for this browser',
+  'account.pushOff': 'Turn off for this browser',
+  'account.pushUnsupported':
+    'This browser cannot receive web push here (it needs the installed app or HTTPS, and a browser with push).',
+  'account.pushDenied': 'Notifications are blocked for this site in the browser settings.',
+  'account.pushBrowsers': 'Your browsers that receive notifications',
+  'account.pushNone': 'No browser yet.',
+  'account.pushService': 'Push service',
+  'account.pushThisBrowser': 'this browser',
+  'account.pushSince': 'On since',
   'audit.title': 'Audit log',
   'audit.help':
     'Every change made here or through the API, every sign-in and failed sign-in, with who did it, from where, and how it ended. Passwords, tokens and secret addresses are never written.',

@@ -1,5 +1,6 @@
 // Each channel type's settings as the form shows them (alerts/channels.ts checks them).
-export type Type = 'discord' | 'webhook' | 'ntfy' | 'apprise' | 'telegram' | 'email' | 'gotify' | 'pushover' | 'slack';
+export type Type =
+  'discord' | 'webhook' | 'ntfy' | 'apprise' | 'telegram' | 'email' | 'gotify' | 'pushover' | 'slack' | 'webpush';
 
 export interface Field {
   key: string;
@@ -55,6 +56,13 @@ export const FIELDS: Record<Type, Field[]> = {
       label: 'Incoming webhook URL',
       kind: 'secret',
       placeholder: 'https://hooks.slack.com/services/…',
+    },
+  ],
+  webpush: [
+    {
+      key: 'users',
+      label: 'Dashboard users whose browsers hear it (comma-separated; empty: every subscribed browser)',
+      kind: 'list',
     },
   ],
   email: [
