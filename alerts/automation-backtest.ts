@@ -83,6 +83,8 @@ export async function backtestAutomation(
   if (!REPLAYABLE.includes(rule.trigger)) throw new NotReplayableError(rule.trigger);
   const zone = options.timeZone || 'UTC';
   const watched = new Map<string, number>();
+  /** Each account's earlier plays' ends (Infinity: still going), for the streams at a start. */
+  const ends = new Map<string, number[]>();
   const seen = new Map<string, { devices: Set<string>; places: Set<string> }>();
   const byDay = new Map<string, number>();
   const answer: AutomationBacktest = { plays: history.length, fired: 0, byDay: [], firings: [], notes: [] };
@@ -91,6 +93,8 @@ export async function backtestAutomation(
     const dayKey = `${p.account_key}@${startOfDay(startedAt, zone)}`;
     const before = watched.get(dayKey) ?? 0;
     const known = seen.get(p.account_key);
+    const accountEnds = (ends.get(p.account_key) ?? []).filter((end) => end > startedAt);
+    const streamsAt = accountEnds.length + 1;
     const place = p.country_code ? `${p.country_code}|${p.city}` : '';
     const events: OperatorEvent[] = [];
     if (rule.trigger === 'STREAM_STARTED') events.push(eventOf(p, 'STREAM_STARTED', startedAt));
@@ -102,7 +106,8 @@ export async function backtestAutomation(
     if (rule.trigger === 'NEW_LOCATION' && known && place && !known.places.has(place))
       events.push(eventOf(p, 'NEW_LOCATION', startedAt));
     for (const e of events) {
-      if (!(await conditionsHold(rule, e, zone, async () => before / 60_000))) continue;
+      const counters = { watchedToday: async () => before / 60_000, streamsNow: async () => streamsAt };
+      if (!(await conditionsHold(rule, e, zone, counters))) continue;
       answer.fired++;
       const day = new Date(startOfDay(e.occurredAt, zone)).toISOString();
       byDay.set(day, (byDay.get(day) ?? 0) + 1);
@@ -115,11 +120,14 @@ export async function backtestAutomation(
           title: e.details.title ?? '',
           at: new Date(e.occurredAt).toISOString(),
           actions: rule.actions.map((a) =>
-            a.type === 'stop' ? `stop with "${a.message}"` : `tell ${a.channels.length || 'every'} channel(s)`,
+            a.type === 'notify'
+              ? `tell ${a.channels.length || 'every'} channel(s)`
+              : `${a.type === 'stop' ? 'stop with' : 'show'} "${a.message}"`,
           ),
         });
     }
     watched.set(dayKey, before + Number(p.played_ms));
+    ends.set(p.account_key, [...accountEnds, p.stopped_at ? Date.parse(p.stopped_at) : Infinity]);
     const entry = known ?? { devices: new Set<string>(), places: new Set<string>() };
     entry.devices.add(p.device_id);
     if (place) entry.places.add(place);

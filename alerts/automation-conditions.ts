@@ -1,24 +1,29 @@
 // Whether an automation rule's conditions hold for an event: the same words for the running
 // engine and for a backtest over history, which differ only in how they count what an account
-// watched today (the warehouse, or the history being replayed).
+// watched today and the streams playing at once (the warehouse and the bus, or the history being
+// replayed).
 import type { OperatorEvent } from '../schemas/index.ts';
 import type { Automation, Condition } from './automations.ts';
 import { LIST_FIELDS } from './automation-fields.ts';
 
-/** Minutes the event's account watched today before it, in the install's zone. */
-export type WatchedToday = (e: OperatorEvent) => Promise<number>;
+export interface Counters {
+  /** Minutes the event's account watched today before it, in the install's zone. */
+  watchedToday(e: OperatorEvent): Promise<number>;
+  /** Streams of the event's person (or account) going on at it, its own included. */
+  streamsNow(e: OperatorEvent): Promise<number>;
+}
 
 export async function conditionsHold(
   rule: Automation,
   e: OperatorEvent,
   timeZone: string,
-  watchedToday: WatchedToday,
+  counters: Counters,
 ): Promise<boolean> {
-  for (const c of rule.conditions) if (!(await holds(c, e, timeZone || 'UTC', watchedToday))) return false;
+  for (const c of rule.conditions) if (!(await holds(c, e, timeZone || 'UTC', counters))) return false;
   return true;
 }
 
-async function holds(c: Condition, e: OperatorEvent, timeZone: string, watchedToday: WatchedToday): Promise<boolean> {
+async function holds(c: Condition, e: OperatorEvent, timeZone: string, counters: Counters): Promise<boolean> {
   if ((LIST_FIELDS as readonly string[]).includes(c.field) && 'values' in c) {
     const own = { serverId: e.serverId, accountKey: e.accountKey, personId: e.personId } as Record<string, unknown>;
     const value = (c.field in own ? own[c.field] : e.details[c.field]) as string | null | undefined;
@@ -27,10 +32,13 @@ async function holds(c: Condition, e: OperatorEvent, timeZone: string, watchedTo
     return c.op === 'in' ? c.values.includes(value) : !c.values.includes(value);
   }
   if (c.field === 'localTime') return inWindow(e.occurredAt, c, timeZone);
-  if (c.field === 'watchedTodayMinutes') return Boolean(e.accountKey) && (await watchedToday(e)) > c.value;
+  const compare = (n: number, c: { op: 'over' | 'atMost'; value: number }) =>
+    c.op === 'over' ? n > c.value : n <= c.value;
+  if (c.field === 'watchedTodayMinutes') return Boolean(e.accountKey) && compare(await counters.watchedToday(e), c);
+  if (c.field === 'streamsNow') return Boolean(e.accountKey) && compare(await counters.streamsNow(e), c);
   if ('value' in c) {
     const raw = e.details[c.field];
-    return raw !== undefined && Number.isFinite(Number(raw)) && Number(raw) > c.value;
+    return raw !== undefined && raw !== '' && Number.isFinite(Number(raw)) && compare(Number(raw), c);
   }
   return false;
 }

@@ -22,6 +22,7 @@ import { AutomationQueries } from '../warehouse/queries/automations.ts';
 import { AutomationEngine } from './automation-engine.ts';
 import { AutomationStore, PRESETS, validateAutomation } from './automations.ts';
 import { ChannelStore } from './channels.ts';
+import { PeopleStore } from '../pipeline/people-store.ts';
 
 const logger = createLogger('test');
 let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
@@ -30,6 +31,7 @@ let http: Server;
 const told: string[] = [];
 let automations: AutomationStore;
 let channels: ChannelStore;
+let people: PeopleStore;
 
 beforeAll(async () => {
   http = createServer((req, res) => {
@@ -44,6 +46,7 @@ beforeAll(async () => {
   const documents = new ConfigDocuments(warehouse, 0);
   automations = new AutomationStore(documents);
   channels = new ChannelStore({ documents, secrets: new SecretBox('automation-test-secret-key') });
+  people = new PeopleStore(documents);
 }, 120_000);
 
 afterAll(async () => {
@@ -183,6 +186,7 @@ describe('automation rules', () => {
           warehouse,
           automations,
           channels,
+          people,
           control,
           settings: async () => ({ timeZone: 'UTC', defaultLanguage: 'en' }),
           logger,
@@ -244,6 +248,115 @@ describe('automation rules', () => {
         'automation.fire',
         'automation.fire',
       ]);
+    },
+  );
+
+  it(
+    "warns a person's third stream and stops a fourth across two accounts, counting starts read together; a replay does neither again",
+    { timeout: 120_000 },
+    async () => {
+      const now = Date.now();
+      for (const rule of await automations.list())
+        if (rule.enabled) await automations.save({ ...rule, enabled: false }, 'admin');
+      for (const id of ['preset-third-stream-warning', 'preset-fourth-stream-stopped'])
+        await automations.save({ ...PRESETS.find((p) => p.id === id)!, enabled: true }, 'admin');
+      const person = await people.link(['plex-home:21', 'jellyfin-1:33'], 'admin', (await people.get()).version);
+      const on = (server: string, user: string) => ({
+        serverId: server,
+        accountKey: `${server}:${user}`,
+        userId: user,
+        personId: person.personId,
+      });
+      // Known only to the warehouse: a film begun two hours ago and still playing, and one that ended.
+      await storeEvents(warehouse, [
+        samplePlaybackEvent({
+          ...on('plex-home', '21'),
+          sessionKey: 'film',
+          eventType: 'PROGRESS',
+          observedAt: now - 60_000,
+          playStartedAt: now - 2 * 3600_000,
+        }),
+        samplePlaybackEvent({
+          ...on('plex-home', '21'),
+          sessionKey: 'ended',
+          eventType: 'STOPPED',
+          observedAt: now - 5 * 60_000,
+          playStartedAt: now - 3600_000,
+        }),
+      ]);
+      const started = (sessionKey: string, server: string, user: string, at: number) =>
+        eventsOfPlay(
+          samplePlaybackEvent({ ...on(server, user), sessionKey, observedAt: at, playStartedAt: at }),
+          new Map(),
+        ).filter((e) => e.type === 'STREAM_STARTED');
+      const stopped = (sessionKey: string, at: number) =>
+        eventsOfPlay(
+          samplePlaybackEvent({ ...on('plex-home', '21'), sessionKey, eventType: 'STOPPED', observedAt: at }),
+          new Map(),
+        );
+      // Read in one batch, in this order: film + second (2), + third (3: warned), second ends,
+      // + fourth (3 again: warned), + fifth (4: stopped).
+      const events = [
+        ...started('second', 'plex-home', '21', now),
+        ...started('third', 'jellyfin-1', '33', now + 1),
+        ...stopped('second', now + 2),
+        ...started('fourth', 'plex-home', '21', now + 3),
+        ...started('fifth', 'plex-home', '21', now + 4),
+      ];
+      const calls: string[] = [];
+      const control = {
+        terminate: async (server: string, key: string, message: string) => (
+          calls.push(`stop ${server}:${key}: ${message}`),
+          'requested' as const
+        ),
+        message: async (server: string, key: string, text: string) => (
+          calls.push(`message ${server}:${key}: ${text}`),
+          'requested' as const
+        ),
+      };
+      const eventsTopic = uniqueName('automation-streams');
+      await bus.ensureTopics([{ name: eventsTopic, partitions: 1 }]);
+      const groupId = uniqueName('automations-streams');
+      const engine = () =>
+        new AutomationEngine({
+          bus,
+          warehouse,
+          automations,
+          channels,
+          people,
+          control,
+          settings: async () => ({ timeZone: 'UTC', defaultLanguage: 'en' }),
+          logger,
+          groupId,
+          eventsTopic,
+          retry: { attempts: 1, baseMs: 10 },
+        });
+      const producer = await bus.producer();
+      await publish(producer, { ...topics.events, name: eventsTopic }, events);
+      const first = engine();
+      await first.start();
+      expect(await first.drain(30_000)).toBe(true);
+      await first.stop();
+      const warning = 'This is your third stream at once. Two are allowed: a fourth will be stopped.';
+      const expected = [
+        `message jellyfin-1:third: ${warning}`,
+        `message plex-home:fourth: ${warning}`,
+        'stop plex-home:fifth: Three streams at once is the most: please close one and start again.',
+      ];
+      expect(calls).toEqual(expected);
+
+      // Handed out again from the start: each is done already.
+      const admin = new Kafka({ brokers: testBrokers(), logLevel: 0 }).admin();
+      await admin.connect();
+      await admin.resetOffsets({ groupId, topic: eventsTopic, earliest: true });
+      await admin.disconnect();
+      const second = engine();
+      await second.start();
+      expect(await second.drain(30_000)).toBe(true);
+      expect(second.stats.skippedAsDone).toBe(3);
+      await second.stop();
+      await producer.close();
+      expect(calls).toEqual(expected);
     },
   );
 });

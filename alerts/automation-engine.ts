@@ -20,6 +20,8 @@ import { NotificationQueries } from '../warehouse/queries/notifications.ts';
 import type { Automation, AutomationStore } from './automations.ts';
 import { conditionsHold } from './automation-conditions.ts';
 import type { ChannelStore } from './channels.ts';
+import { linksOf, type PeopleStore } from '../pipeline/people-store.ts';
+import { StreamsNow } from './streams-now.ts';
 import { eventMessage } from './event-notifier.ts';
 import type { Language } from './event-words.ts';
 import { sendWithRetry, type RetryPolicy } from './retry.ts';
@@ -32,6 +34,8 @@ export interface AutomationEngineOptions {
   warehouse: Warehouse;
   automations: AutomationStore;
   channels: ChannelStore;
+  /** The people, for counting a person's streams across their accounts. */
+  people: PeopleStore;
   control?: StreamControl;
   settings: () => Promise<{ timeZone: string; defaultLanguage: Language }>;
   logger: Logger;
@@ -48,12 +52,17 @@ export class AutomationEngine {
   private readonly firings: AutomationQueries;
   private readonly audit: AuditQueries;
   private readonly names: NotificationQueries;
+  private readonly streams: StreamsNow;
 
   constructor(private readonly options: AutomationEngineOptions) {
     this.logger = options.logger.child({ component: 'automations' });
     this.firings = new AutomationQueries(options.warehouse);
     this.audit = new AuditQueries(options.warehouse);
     this.names = new NotificationQueries(options.warehouse);
+    this.streams = new StreamsNow({
+      activeStreams: (accounts, at, now) => this.firings.activeStreams(accounts, at, now),
+      accountsOf: async (personId) => [...(linksOf(await options.people.get()).get(personId) ?? [])],
+    });
   }
 
   private get topic(): string {
@@ -93,14 +102,15 @@ export class AutomationEngine {
     ]);
     const now = (this.options.now ?? Date.now)();
     const firings: Firing[] = [];
-    for (const event of triggered) {
+    for (const event of events) {
+      this.streams.observe(event);
       for (const rule of rules.filter((r) => r.trigger === event.type)) {
         const key = `${rule.id}/${targetOf(event)}`;
         if (done.has(key)) {
           this.stats.skippedAsDone++;
           continue;
         }
-        if (!(await this.matches(rule, event, settings.timeZone))) continue;
+        if (!(await this.matches(rule, event, settings.timeZone, now))) continue;
         done.add(key);
         firings.push(await this.act(rule, event, now, settings.defaultLanguage));
       }
@@ -123,11 +133,14 @@ export class AutomationEngine {
         .catch((err: unknown) => this.logger.error({ err, rule: f.ruleId }, 'automation firing not in the audit log'));
   }
 
-  private matches(rule: Automation, e: OperatorEvent, timeZone: string): Promise<boolean> {
-    return conditionsHold(rule, e, timeZone, async (event) => {
-      if (!event.accountKey || !event.sessionKey) return 0;
-      const from = startOfDay(event.occurredAt, timeZone || 'UTC');
-      return this.firings.watchedMinutes(event.serverId, event.accountKey, from, event.occurredAt, event.sessionKey);
+  private matches(rule: Automation, e: OperatorEvent, timeZone: string, now: number): Promise<boolean> {
+    return conditionsHold(rule, e, timeZone, {
+      watchedToday: async (event) => {
+        if (!event.accountKey || !event.sessionKey) return 0;
+        const from = startOfDay(event.occurredAt, timeZone || 'UTC');
+        return this.firings.watchedMinutes(event.serverId, event.accountKey, from, event.occurredAt, event.sessionKey);
+      },
+      streamsNow: (event) => this.streams.count(event, now),
     });
   }
 
@@ -135,17 +148,25 @@ export class AutomationEngine {
     const done: string[] = [];
     const problems: string[] = [];
     for (const action of rule.actions) {
-      if (action.type === 'stop') {
-        const what = `stop ${e.serverId}:${e.sessionKey ?? '-'} with "${action.message}"`;
+      if (action.type === 'stop' || action.type === 'message') {
+        const verb = action.type === 'stop' ? 'stop' : 'show a message on';
+        const not = action.type === 'stop' ? 'not stopped' : 'no message shown';
+        const what = `${verb} ${e.serverId}:${e.sessionKey ?? '-'} ${action.type === 'stop' ? 'with' : 'saying'} "${action.message}"`;
+        const control = this.options.control;
         if (rule.dryRun) done.push(`would ${what}`);
-        else if (!e.sessionKey) problems.push('no stream to stop');
+        else if (!e.sessionKey) problems.push(`no stream to ${verb}`);
         else if (now - e.occurredAt > STOP_MAX_AGE_MS)
-          problems.push(`not stopped: the event is ${Math.round((now - e.occurredAt) / 60_000)} min old (a replay)`);
-        else if (!this.options.control) problems.push('not stopped: no connectors reachable');
+          problems.push(`${not}: the event is ${Math.round((now - e.occurredAt) / 60_000)} min old (a replay)`);
+        else if (!control || (action.type === 'message' && !control.message))
+          problems.push(`${not}: no connectors reachable`);
         else
-          await this.options.control.terminate(e.serverId, e.sessionKey, action.message, `automation:${rule.id}`).then(
+          await (
+            action.type === 'stop'
+              ? control.terminate(e.serverId, e.sessionKey, action.message, `automation:${rule.id}`)
+              : control.message!(e.serverId, e.sessionKey, action.message, `automation:${rule.id}`)
+          ).then(
             () => done.push(what),
-            (err: unknown) => problems.push(`not stopped: ${(err as Error).message}`),
+            (err: unknown) => problems.push(`${not}: ${(err as Error).message}`),
           );
       } else {
         const channels = (await this.options.channels.list()).filter(
@@ -165,6 +186,7 @@ export class AutomationEngine {
             message.templates,
             this.options.retry,
             this.logger,
+            this.options.channels.push,
           );
           if (outcome.status === 'SENT') done.push(`told ${channel.name}`);
           else problems.push(`${channel.name}: ${outcome.error}`);

@@ -19,3 +19,9 @@ export const LIST_FIELDS = [
 
 /** Numbers of an event a threshold condition reads, with their unit. */
 export const NUMBER_FIELDS = { bandwidthKbps: 'kbit/s', bitrateKbps: 'kbit/s', pausedMinutes: 'minutes' } as const;
+
+/**
+ * Numbers counted beside the event, with their unit: minutes the account played today before this
+ * play, and streams its person (or the account) plays now, this one included.
+ */
+export const COUNTER_UNITS = { watchedTodayMinutes: 'minutes', streamsNow: 'streams' } as const;

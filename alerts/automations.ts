@@ -1,13 +1,13 @@
 // Automation rules beside the detection rules: a trigger (an event type of streamwarden.events),
 // conditions on the event (what is played, how, where, when, by whom, how much today) and actions
-// (tell channels, stop the stream with a message). Stored as a config document; every rule is
+// (tell channels, show the viewer a message, stop the stream with a message). Stored as a config document; every rule is
 // checked here with an error that names the field, and the shipped presets are off until an
 // admin turns one on.
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../core/errors.ts';
 import { OperatorEventTypeValues } from '../schemas/index.ts';
 import type { ConfigDocuments } from '../warehouse/config-documents.ts';
-import { LIST_FIELDS, NUMBER_FIELDS } from './automation-fields.ts';
+import { COUNTER_UNITS, LIST_FIELDS, NUMBER_FIELDS } from './automation-fields.ts';
 
 const DOCUMENT = 'automations';
 const TIME_OF_DAY = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -17,13 +17,33 @@ type Trigger = (typeof TRIGGERS)[number];
 
 export type Condition =
   | { field: (typeof LIST_FIELDS)[number]; op: 'in' | 'notIn'; values: string[] }
-  | { field: keyof typeof NUMBER_FIELDS; op: 'over'; value: number }
+  | { field: keyof typeof NUMBER_FIELDS; op: Comparison; value: number }
   /** The event's local time (the install's time zone) between from and to, on these weekdays (1 Monday .. 7 Sunday; empty: every day). */
   | { field: 'localTime'; from: string; to: string; weekdays: number[] }
   /** Minutes the account (or its person's accounts) played today, before this play. */
-  | { field: 'watchedTodayMinutes'; op: 'over'; value: number };
+  | { field: 'watchedTodayMinutes'; op: Comparison; value: number }
+  /** Streams the person (the account, when it is no one's) is playing now, this one included. */
+  | { field: 'streamsNow'; op: Comparison; value: number };
 
-type Action = { type: 'notify'; channels: string[] } | { type: 'stop'; message: string };
+/** A number over the value, or at most the value (a band: over 2 and at most 3 is exactly 3). */
+type Comparison = 'over' | 'atMost';
+
+type Action =
+  | { type: 'notify'; channels: string[] }
+  | { type: 'stop'; message: string }
+  /** Shown on the viewer's screen, nothing stopped (Jellyfin and Emby; Plex has no way to). */
+  | { type: 'message'; message: string };
+
+/** The events that are about one stream: the ones a stop or a message can act on. */
+const STREAM_TRIGGERS: readonly string[] = [
+  'STREAM_STARTED',
+  'STREAM_RESUMED',
+  'STREAM_PAUSED',
+  'STREAM_STILL_PAUSED',
+  'TRANSCODE_STARTED',
+  'NEW_DEVICE',
+  'NEW_LOCATION',
+];
 
 export interface Automation {
   id: string;
@@ -94,6 +114,32 @@ export const PRESETS: Automation[] = [
     conditions: [{ field: 'localTime', from: '00:00', to: '06:00', weekdays: [] }],
     actions: [{ type: 'notify', channels: [] }],
   },
+  {
+    id: 'preset-third-stream-warning',
+    name: 'Warn at a third stream',
+    enabled: false,
+    dryRun: false,
+    trigger: 'STREAM_STARTED',
+    conditions: [
+      { field: 'streamsNow', op: 'over', value: 2 },
+      { field: 'streamsNow', op: 'atMost', value: 3 },
+    ],
+    actions: [
+      {
+        type: 'message',
+        message: 'This is your third stream at once. Two are allowed: a fourth will be stopped.',
+      },
+    ],
+  },
+  {
+    id: 'preset-fourth-stream-stopped',
+    name: 'Stop a fourth stream',
+    enabled: false,
+    dryRun: false,
+    trigger: 'STREAM_STARTED',
+    conditions: [{ field: 'streamsNow', op: 'over', value: 3 }],
+    actions: [{ type: 'stop', message: 'Three streams at once is the most: please close one and start again.' }],
+  },
 ];
 
 function fail(path: string, message: string): never {
@@ -109,7 +155,7 @@ function strings(value: unknown, path: string): string[] {
 function condition(input: unknown, path: string): Condition {
   const c = (input ?? {}) as Record<string, unknown>;
   const field = c.field as string;
-  const known = [...LIST_FIELDS, ...Object.keys(NUMBER_FIELDS), 'localTime', 'watchedTodayMinutes'];
+  const known = [...LIST_FIELDS, ...Object.keys(NUMBER_FIELDS), 'localTime', ...Object.keys(COUNTER_UNITS)];
   if (!known.includes(field)) fail(`${path}.field`, `unknown field "${String(field)}" (known: ${known.join(', ')})`);
   if ((LIST_FIELDS as readonly string[]).includes(field)) {
     if (c.op !== 'in' && c.op !== 'notIn') fail(`${path}.op`, 'must be in or notIn');
@@ -127,22 +173,23 @@ function condition(input: unknown, path: string): Condition {
       fail(`${path}.weekdays`, 'must be days 1 (Monday) to 7 (Sunday)');
     return { field, from: c.from as string, to: c.to as string, weekdays: weekdays as number[] };
   }
-  if (c.op !== 'over') fail(`${path}.op`, 'must be over');
-  const unit = field === 'watchedTodayMinutes' ? 'minutes' : NUMBER_FIELDS[field as keyof typeof NUMBER_FIELDS];
+  if (c.op !== 'over' && c.op !== 'atMost') fail(`${path}.op`, 'must be over or atMost');
+  const unit = (COUNTER_UNITS as Record<string, string>)[field] ?? NUMBER_FIELDS[field as keyof typeof NUMBER_FIELDS];
   if (typeof c.value !== 'number' || !Number.isFinite(c.value) || c.value < 0)
     fail(`${path}.value`, `must be a number of ${unit}, 0 or more`);
-  return { field: field as 'watchedTodayMinutes', op: 'over', value: c.value };
+  if (field === 'streamsNow' && !Number.isInteger(c.value)) fail(`${path}.value`, 'must be a whole number of streams');
+  return { field: field as 'watchedTodayMinutes', op: c.op, value: c.value };
 }
 
 function action(input: unknown, path: string): Action {
   const a = (input ?? {}) as Record<string, unknown>;
   if (a.type === 'notify') return { type: 'notify', channels: strings(a.channels ?? [], `${path}.channels`) };
-  if (a.type === 'stop') {
+  if (a.type === 'stop' || a.type === 'message') {
     if (typeof a.message !== 'string' || a.message.trim().length === 0 || a.message.length > 500)
       fail(`${path}.message`, 'the viewer is shown a message: 1 to 500 characters');
-    return { type: 'stop', message: a.message };
+    return { type: a.type, message: a.message };
   }
-  return fail(`${path}.type`, 'must be notify or stop');
+  return fail(`${path}.type`, 'must be notify, message or stop');
 }
 
 /** Checks a rule; throws AutomationError naming the field that is wrong. */
@@ -154,20 +201,9 @@ export function validateAutomation(input: Record<string, unknown>): Omit<Automat
   if (!Array.isArray(input.conditions)) fail('conditions', 'must be a list (empty: every event of the trigger)');
   if (!Array.isArray(input.actions) || input.actions.length === 0) fail('actions', 'must name at least one action');
   const actions = input.actions.map((a, i) => action(a, `actions[${i}]`));
-  const stops = actions.some((a) => a.type === 'stop');
-  if (
-    stops &&
-    ![
-      'STREAM_STARTED',
-      'STREAM_RESUMED',
-      'STREAM_PAUSED',
-      'STREAM_STILL_PAUSED',
-      'TRANSCODE_STARTED',
-      'NEW_DEVICE',
-      'NEW_LOCATION',
-    ].includes(trigger)
-  )
-    fail('actions', `a ${trigger} event has no stream to stop`);
+  const onStream = actions.find((a) => a.type === 'stop' || a.type === 'message');
+  if (onStream && !STREAM_TRIGGERS.includes(trigger))
+    fail('actions', `a ${trigger} event has no stream to ${onStream.type === 'stop' ? 'stop' : 'show a message on'}`);
   return {
     name: input.name.trim(),
     enabled: input.enabled === true,

@@ -14,6 +14,8 @@ type ControlResult = 'done' | 'requested';
 
 export interface StreamControl {
   terminate(serverId: string, sessionKey: string, message: string, requestedBy?: string): Promise<ControlResult>;
+  /** Shows the viewer a message and stops nothing (Jellyfin and Emby; a Plex server refuses). */
+  message?(serverId: string, sessionKey: string, text: string, requestedBy?: string): Promise<ControlResult>;
 }
 
 /** The connectors of this process do it at once. */
@@ -23,28 +25,42 @@ export function localControl(runner: ConnectorRunner): StreamControl {
       await runner.terminate(serverId, sessionKey, message);
       return 'done';
     },
+    message: async (serverId, sessionKey, text) => {
+      await runner.message(serverId, sessionKey, text);
+      return 'done';
+    },
   };
 }
 
 /** Another process does it: the command goes on the bus. */
 export function remoteControl(producer: BusProducer): StreamControl {
+  const send = async (
+    kind: StreamCommand['kind'],
+    serverId: string,
+    sessionKey: string,
+    message: string,
+    requestedBy: string,
+  ) => {
+    const now = Date.now();
+    await publish(producer, topics.streamCommands, [
+      {
+        commandId: randomUUID(),
+        kind,
+        serverId,
+        sessionKey,
+        message,
+        requestedBy,
+        requestedAt: now,
+        expiresAt: now + COMMAND_TTL_MS,
+      },
+    ]);
+    return 'requested' as const;
+  };
   return {
-    terminate: async (serverId, sessionKey, message, requestedBy = 'api') => {
-      const now = Date.now();
-      await publish(producer, topics.streamCommands, [
-        {
-          commandId: randomUUID(),
-          kind: 'TERMINATE',
-          serverId,
-          sessionKey,
-          message,
-          requestedBy,
-          requestedAt: now,
-          expiresAt: now + COMMAND_TTL_MS,
-        },
-      ]);
-      return 'requested';
-    },
+    terminate: (serverId, sessionKey, message, requestedBy = 'api') =>
+      send('TERMINATE', serverId, sessionKey, message, requestedBy),
+    message: (serverId, sessionKey, text, requestedBy = 'api') =>
+      send('MESSAGE', serverId, sessionKey, text, requestedBy),
   };
 }
 
@@ -94,7 +110,7 @@ export class CommandExecutor {
       sessionKey: command.sessionKey,
       requestedBy: command.requestedBy,
     };
-    if (command.kind !== 'TERMINATE')
+    if (command.kind !== 'TERMINATE' && command.kind !== 'MESSAGE')
       return void logger.warn({ ...context, kind: command.kind }, 'unknown stream command skipped');
     if (!runner.statuses().some((s) => s.serverId === command.serverId)) return void this.stats.notMine++;
     if (command.expiresAt < now) {
@@ -105,14 +121,18 @@ export class CommandExecutor {
       );
     }
     try {
-      await runner.terminate(command.serverId, command.sessionKey, command.message);
+      if (command.kind === 'MESSAGE') await runner.message(command.serverId, command.sessionKey, command.message);
+      else await runner.terminate(command.serverId, command.sessionKey, command.message);
       this.stats.executed++;
-      logger.info(context, 'stream stopped on request');
+      logger.info(
+        { ...context, kind: command.kind },
+        command.kind === 'MESSAGE' ? 'message shown on request' : 'stream stopped on request',
+      );
     } catch (err) {
       // A refused stop is reported, not retried: the session may be gone, and a retry could
       // stop a stream the admin no longer means.
       this.stats.failed++;
-      logger.error({ ...context, err: (err as Error).message }, 'stop request failed');
+      logger.error({ ...context, kind: command.kind, err: (err as Error).message }, 'stream command failed');
     }
   }
 

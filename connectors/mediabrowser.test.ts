@@ -208,6 +208,22 @@ describe.each(['JELLYFIN', 'EMBY'] as const)('%s client against a server of that
     );
   });
 
+  it('shows the user a message and leaves the stream playing', async () => {
+    const s = server.startSession({ user: carol, item: film, device: DEVICES.browser(), ip: '203.0.113.61' });
+    const terminations = server.terminations.length;
+    await client().message!(s.id, 'This is your third stream at once');
+    expect(server.messages.at(-1)).toEqual({
+      sessionId: s.id,
+      header: 'Streamwarden',
+      text: 'This is your third stream at once',
+    });
+    expect(server.terminations).toHaveLength(terminations);
+    expect(server.sessions.has(s.id)).toBe(true);
+    // A session the server does not know is an error, not a silent success.
+    await expect(client().message!('no-such-session', 'x')).rejects.toThrow(/404/);
+    s.stop();
+  });
+
   // What real servers send, and what a play of it is (issue 15).
   const only = async (spec: Parameters<typeof server.startSession>[0]) => {
     const s = server.startSession(spec);

@@ -294,21 +294,23 @@ export class MediaBrowserClient implements MediaServerClient {
   }
 
   async terminate(terminateId: string, message: string): Promise<void> {
-    const session = `${this.prefix}/Sessions/${encodeURIComponent(terminateId)}`;
-    if (message) {
-      const text = { Header: 'Streamwarden', Text: message, TimeoutMs: 10_000 };
-      // Jellyfin takes a MessageCommand body; Emby documents the same fields as query parameters.
-      // The message is a courtesy before the stop: a client that cannot show it is stopped anyway.
-      await this.http
-        .request(
-          `${session}/Message`,
-          this.type === 'JELLYFIN'
-            ? { method: 'POST', body: text, expect: 'empty' }
-            : { method: 'POST', query: text, expect: 'empty' },
-        )
-        .catch(() => undefined);
-    }
-    await this.http.request(`${session}/Playing/Stop`, { method: 'POST', expect: 'empty' });
+    // The message is a courtesy before the stop: a client that cannot show it is stopped anyway.
+    if (message) await this.message(terminateId, message).catch(() => undefined);
+    await this.http.request(`${this.prefix}/Sessions/${encodeURIComponent(terminateId)}/Playing/Stop`, {
+      method: 'POST',
+      expect: 'empty',
+    });
+  }
+
+  async message(terminateId: string, message: string): Promise<void> {
+    const text = { Header: 'Streamwarden', Text: message, TimeoutMs: 10_000 };
+    // Jellyfin takes a MessageCommand body; Emby documents the same fields as query parameters.
+    await this.http.request(
+      `${this.prefix}/Sessions/${encodeURIComponent(terminateId)}/Message`,
+      this.type === 'JELLYFIN'
+        ? { method: 'POST', body: text, expect: 'empty' }
+        : { method: 'POST', query: text, expect: 'empty' },
+    );
   }
 
   async resources(): Promise<ResourceUsage | null> {

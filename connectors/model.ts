@@ -103,6 +103,8 @@ export interface MediaServerClient {
   users(): Promise<ServerUser[]>;
   /** Stops a session, showing the user the message first where the server can. */
   terminate(terminateId: string, message: string): Promise<void>;
+  /** Shows the viewer a message without stopping anything; absent where the server has no way to. */
+  message?(terminateId: string, text: string): Promise<void>;
   resources(): Promise<ResourceUsage | null>;
   libraries(): Promise<Library[]>;
   libraryItems(libraryId: string, start: number, size: number): Promise<Page<LibraryItem>>;

@@ -118,6 +118,10 @@ export class ConnectorRunner {
     await this.entry(serverId).connector.terminate(sessionKey, message);
   }
 
+  async message(serverId: string, sessionKey: string, text: string): Promise<void> {
+    await this.entry(serverId).connector.message(sessionKey, text);
+  }
+
   async stop(): Promise<void> {
     for (const { connector, library } of this.connectors.values()) {
       await library?.stop();

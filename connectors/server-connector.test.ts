@@ -326,6 +326,14 @@ describe('server connector', () => {
     const h = connect({ server: ref, client, feed: client.changeFeed() });
     const s = server.startSession({ user: alice, item: film, device: DEVICES.tv(), ip: '198.51.100.80' });
     await waitFor(() => h.kinds().includes('STARTED'), 'started');
+    // Plex has no call that shows a message without stopping: refused with the reason, nothing sent.
+    const posts = () => server.requests.filter((r) => r.method !== 'GET').length;
+    const before = posts();
+    await expect(h.connector.message(s.key, 'Third stream')).rejects.toMatchObject({
+      kind: 'conflict',
+      message: 'a PLEX server cannot show a message without stopping the stream',
+    });
+    expect(posts()).toBe(before);
     await h.connector.terminate(s.key, 'Stream limit reached');
     expect(server.terminations).toEqual([expect.objectContaining({ sessionId: s.id, reason: 'Stream limit reached' })]);
     await waitFor(() => h.kinds().includes('STOPPED'), 'stopped');

@@ -147,18 +147,31 @@ export class ServerConnector {
 
   /** Stops a session on the server by its session key, with a message to the viewer. */
   async terminate(sessionKey: string, message: string): Promise<void> {
-    const tracked = this.lastSeenSessions.find((s) => s.sessionKey === sessionKey);
-    if (!tracked) throw new AppError('not-found', `no session "${sessionKey}" is playing on this server now`);
-    const terminateId = tracked.terminateId;
-    if (terminateId === null)
-      throw new AppError(
-        'conflict',
-        `the server does not give this session's id (Plex lists it without a Session element), so it cannot be stopped from here`,
-      );
+    const terminateId = this.sessionId(sessionKey, 'stopped');
     await this.deps.client.terminate(terminateId, message);
     this.endedByRequest.add(sessionKey);
     this.logger.info({ sessionKey, terminateId }, 'session terminated on request');
     this.pollSoon();
+  }
+
+  /** Shows the viewer of a session a message, stopping nothing (Jellyfin and Emby). */
+  async message(sessionKey: string, text: string): Promise<void> {
+    const client = this.deps.client;
+    if (!client.message)
+      throw new AppError('conflict', `a ${client.type} server cannot show a message without stopping the stream`);
+    await client.message(this.sessionId(sessionKey, 'messaged'), text);
+    this.logger.info({ sessionKey }, 'message shown to the viewer on request');
+  }
+
+  private sessionId(sessionKey: string, what: string): string {
+    const tracked = this.lastSeenSessions.find((s) => s.sessionKey === sessionKey);
+    if (!tracked) throw new AppError('not-found', `no session "${sessionKey}" is playing on this server now`);
+    if (tracked.terminateId === null)
+      throw new AppError(
+        'conflict',
+        `the server does not give this session's id (Plex lists it without a Session element), so it cannot be ${what} from here`,
+      );
+    return tracked.terminateId;
   }
 
   activeSessions(): ObservedSession[] {

@@ -12,7 +12,7 @@ import type { OperatorEvent } from '../schemas/index.ts';
 import { ImportJobs } from './jobs.ts';
 import { AutomationQueries } from '../warehouse/queries/automations.ts';
 import { backtestAutomation } from '../alerts/automation-backtest.ts';
-import { validateAutomation } from '../alerts/automations.ts';
+import { PRESETS, validateAutomation } from '../alerts/automations.ts';
 import { createJellystatBackup, createTautulliDatabase, generatePlays } from '../testing/import-fixtures.ts';
 import { tautulliGetHistory } from '../testing/tautulli-history.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
@@ -198,6 +198,23 @@ describe('history import', () => {
     });
     expect(report.byRule.CONCURRENT_STREAMS).toBe(1);
     expect(report.violations.find((v) => v.rule === 'CONCURRENT_STREAMS')?.summary).toBe('4 streams at once (limit 3)');
+    // The stream-count presets over the same history: the third start warned, the fourth stopped.
+    const history = (
+      await new AutomationQueries(warehouse).historyPlays(start - 3_600_000, start + 6 * 3_600_000, 100)
+    ).filter((p) => p.server_id === 'plex-streams');
+    const preset = (id: string) => ({ ...PRESETS.find((p) => p.id === id)!, enabled: true });
+    const warned = await backtestAutomation(preset('preset-third-stream-warning'), history, {
+      timeZone: 'UTC',
+      cut: false,
+    });
+    expect(warned.firings.map((f) => [f.title, f.actions])).toEqual([
+      ['Film 2', ['show "This is your third stream at once. Two are allowed: a fourth will be stopped."']],
+    ]);
+    const stopped = await backtestAutomation(preset('preset-fourth-stream-stopped'), history, {
+      timeZone: 'UTC',
+      cut: false,
+    });
+    expect(stopped.firings.map((f) => f.title)).toEqual(['Film 3']);
   });
 
   it.each(['json', 'jsonl'] as const)('imports a Jellystat %s backup twice: every play once', async (format) => {

@@ -129,6 +129,7 @@ export async function startRole(
         warehouse: platform.warehouse,
         automations: configuration.automations,
         channels: configuration.channels,
+        people: configuration.people,
         control: notifierControl,
         settings: () => configuration.settings.read().catch(() => DEFAULT_SETTINGS),
         logger,

@@ -270,13 +270,14 @@ export interface ServerMetricsSample {
   wanBandwidthKbps: number;
 }
 
-export const StreamCommandKindValues = ['TERMINATE', 'UNKNOWN'] as const;
+export const StreamCommandKindValues = ['TERMINATE', 'UNKNOWN', 'MESSAGE'] as const;
 export type StreamCommandKind = (typeof StreamCommandKindValues)[number];
 
 /** An action on a media server requested by the API or an automatic rule action, carried out by the connectors role that watches the server. Topic streamwarden.stream-commands, keyed by serverId. */
 export interface StreamCommand {
   /** Unique per request; a connector carries each id out once. */
   commandId: string;
+  /** TERMINATE stops the stream showing the message where the server can; MESSAGE only shows the message (Jellyfin and Emby; Plex has no way to message a client). */
   kind: StreamCommandKind;
   serverId: string;
   sessionKey: string;

@@ -19,9 +19,9 @@ const Condition = Type.Union([
   Type.Object({
     field: Type.String({
       description:
-        'bandwidthKbps or bitrateKbps (kbit/s), pausedMinutes (a pause going on), or watchedTodayMinutes (minutes the account played today before this play)',
+        'bandwidthKbps or bitrateKbps (kbit/s), pausedMinutes (a pause going on), watchedTodayMinutes (minutes the account played today before this play) or streamsNow (streams its person, or the account, plays at once, this one included)',
     }),
-    op: Type.Literal('over'),
+    op: Type.Union([Type.Literal('over'), Type.Literal('atMost')]),
     value: Type.Number(),
   }),
   Type.Object({
@@ -39,6 +39,10 @@ const Action = Type.Union([
     channels: Type.Array(Type.String(), { description: 'Channel ids; empty: every enabled channel' }),
   }),
   Type.Object({ type: Type.Literal('stop'), message: Type.String({ description: 'Shown to the viewer' }) }),
+  Type.Object({
+    type: Type.Literal('message'),
+    message: Type.String({ description: 'Shown to the viewer, nothing stopped (Jellyfin and Emby)' }),
+  }),
 ]);
 const AutomationSchema = Type.Object({
   id: Type.String(),

@@ -3,6 +3,7 @@
 import type { Warehouse } from '../client.ts';
 import { chTime } from '../rows.ts';
 import { rows } from './filters.ts';
+import { ACTIVE_WITHIN_MS } from './sessions.ts';
 
 export interface Firing {
   ruleId: string;
@@ -110,6 +111,19 @@ export class AutomationQueries {
        ORDER BY started_at, server_id, session_key LIMIT {limit:UInt32}`,
       { from, to, limit: limit + 1 },
     );
+  }
+
+  /** server:session of the accounts' plays going on at `now` that had begun by `at`. */
+  async activeStreams(accountKeys: string[], at: number, now: number): Promise<string[]> {
+    if (accountKeys.length === 0) return [];
+    const list = await rows<{ stream: string }>(
+      this.w,
+      `SELECT concat(server_id, ':', session_key) AS stream FROM ${this.w.table('sessions')} FINAL
+       WHERE has({accounts:Array(String)}, account_key) AND isNull(stopped_at)
+         AND last_seen_at >= fromUnixTimestamp64Milli({since:Int64}) AND started_at <= fromUnixTimestamp64Milli({at:Int64})`,
+      { accounts: accountKeys, since: now - ACTIVE_WITHIN_MS, at },
+    );
+    return list.map((r) => r.stream);
   }
 
   /** Minutes the account played in plays started from `from` up to `before`, this play left out. */

@@ -6,7 +6,7 @@ import { chTime } from '../rows.ts';
 import { filterParams, num, rows, where, type Filters } from './filters.ts';
 
 /** A play still going on has no stop and was seen within this long (connectors report each play at least every minute). */
-const ACTIVE_WITHIN_MS = 5 * 60_000;
+export const ACTIVE_WITHIN_MS = 5 * 60_000;
 
 export interface SessionRow {
   serverId: string;
