@@ -519,6 +519,19 @@ describe('notification channels', () => {
       body: expect.stringContaining('5,265 km'),
     });
     expect((await call('POST', '/api/v1/notifications/preview', { bodyTemplate: 'x'.repeat(4001) })).status).toBe(400);
+    // An event type: its own message in the install's language, whatever the channel's templates
+    // (those are for findings): "Stream started: Test user", or its words in Chinese.
+    const started = await call('POST', '/api/v1/notifications/preview', {
+      titleTemplate: '{{user}}',
+      event: 'STREAM_STARTED',
+    });
+    expect(started.body).toMatchObject({
+      title: expect.stringMatching(/^(Stream started|开始播放|開始播放): Test user$/),
+      body: expect.stringContaining('Severance'),
+    });
+    const down = await call('POST', '/api/v1/notifications/preview', { event: 'SERVER_DOWN' });
+    expect((down.body as { body: string }).body).toContain('Home Plex');
+    expect((await call('POST', '/api/v1/notifications/preview', { event: 'NOTHING' })).status).toBe(400);
     const audit = await call('GET', '/api/v1/audit?action=channel.');
     // (A refused preview is logged as refused, as every refused change is.)
     expect(

@@ -168,7 +168,7 @@ export async function notificationRoutes(
   );
 
   // What a channel's messages would say, from its templates and a made-up finding.
-  app.post<{ Body: { titleTemplate?: string; bodyTemplate?: string } }>(
+  app.post<{ Body: { titleTemplate?: string; bodyTemplate?: string; event?: ChannelEvent } }>(
     '/api/v1/notifications/preview',
     {
       ...can('manage', 'channel.preview'),
@@ -179,6 +179,12 @@ export async function notificationRoutes(
           properties: {
             titleTemplate: channelBody.properties.titleTemplate,
             bodyTemplate: channelBody.properties.bodyTemplate,
+            event: {
+              type: 'string',
+              enum: [...CHANNEL_EVENTS],
+              description:
+                "VIOLATION (the default): a made-up finding in the templates given; an event type: that event's message in the install's language (templates apply to findings only)",
+            },
           },
         },
         response: { 200: MessagePreview, ...errors },
@@ -187,6 +193,14 @@ export async function notificationRoutes(
     async (request) => {
       // Nothing changes: a preview is no event for the audit log.
       request.auditSkip = true;
+      const event = request.body.event ?? 'VIOLATION';
+      if (event !== 'VIOLATION') {
+        const message = eventMessage(sampleEvent(event, Date.now()), 'Home Plex', (await settings()).defaultLanguage);
+        return {
+          title: render(message.templates.title, message.context),
+          body: render(message.templates.body, message.context),
+        };
+      }
       const context = sampleAlert(Date.now());
       return {
         title: render(request.body.titleTemplate || DEFAULT_TITLE, context),

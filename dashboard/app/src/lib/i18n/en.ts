@@ -471,7 +471,8 @@ export const en = {
   'settings.minSeverity': 'Lowest severity',
   'settings.titleTemplate': 'Title template',
   'settings.bodyTemplate': 'Message template',
-  'settings.messagePreview': 'Preview, with a made-up finding:',
+  'settings.messagePreviewOf': 'Preview of the message for',
+  'settings.aFinding': 'a finding (with these templates)',
   'settings.templateHelp':
     'Variables: {{user}} {{rule}} {{severity}} {{summary}} {{evidence}} {{server}} {{title}} {{device}} {{location}} {{time}}. Empty: the built-in text.',
   'settings.secretStored': 'stored; leave empty to keep',

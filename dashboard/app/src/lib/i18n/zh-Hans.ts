@@ -456,7 +456,8 @@ export const zhHans: Record<MessageKey, string> = {
   'settings.minSeverity': '最低严重程度',
   'settings.titleTemplate': '标题模板',
   'settings.bodyTemplate': '消息模板',
-  'settings.messagePreview': '预览（使用虚构的发现）：',
+  'settings.messagePreviewOf': '消息预览：',
+  'settings.aFinding': '一条违规（使用这些模板）',
   'settings.templateHelp':
     '变量：{{user}} {{rule}} {{severity}} {{summary}} {{evidence}} {{server}} {{title}} {{device}} {{location}} {{time}}。留空使用内置文本。',
   'settings.secretStored': '已保存；留空则保留',

@@ -456,7 +456,8 @@ export const zhHant: Record<MessageKey, string> = {
   'settings.minSeverity': '最低嚴重程度',
   'settings.titleTemplate': '標題範本',
   'settings.bodyTemplate': '訊息範本',
-  'settings.messagePreview': '預覽（使用虛構的發現）：',
+  'settings.messagePreviewOf': '訊息預覽：',
+  'settings.aFinding': '一筆違規（使用這些範本）',
   'settings.templateHelp':
     '變數：{{user}} {{rule}} {{severity}} {{summary}} {{evidence}} {{server}} {{title}} {{device}} {{location}} {{time}}。留空使用內建文字。',
   'settings.secretStored': '已儲存；留空則保留',
