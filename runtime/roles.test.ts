@@ -1,7 +1,7 @@
 // Scale-out roles wired together over the real Kafka broker: connectors, two pipelines and the
 // API each with their own bus client and configuration, as separate processes would have them
 // (they share the test's ClickHouse engine, which a ClickHouse server would be in production).
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,8 +11,10 @@ import WebSocket from 'ws';
 import { waitFor } from '../testing/bus-contract.ts';
 import { DEVICES, movie, user } from '../connectors/fakes/catalog.ts';
 import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
+import { FakeMediaBrowserServer } from '../connectors/fakes/fake-mediabrowser.ts';
+import { createTautulliDatabase, generatePlays } from '../testing/import-fixtures.ts';
 import { allTopics } from '../schemas/index.ts';
-import { setupAndSignIn } from '../testing/api-session.ts';
+import { setupAndSignIn, signIn, TEST_ADMIN } from '../testing/api-session.ts';
 import { testConfiguration } from '../testing/configuration.ts';
 import { newKafkaBus, testBrokers, uniqueName } from '../testing/kafka.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
@@ -195,6 +197,16 @@ describe('scale-out roles', () => {
     ]);
     expect(told[0]).toBe('Stream started: erin started Heat on Living Room TV (London, GB)');
     await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    // Its receiver is gone: the channel goes too, or every later play would wait on its retries.
+    const { id: channelId } = (await channel.json()) as { id: string };
+    expect(
+      (
+        await fetch(`${api.address}/api/v1/notifications/channels/${channelId}`, {
+          method: 'DELETE',
+          headers: { cookie },
+        })
+      ).status,
+    ).toBe(204);
 
     // A preset automation turned on through the API stops a 4K transcode, with its message, and
     // leaves a 4K direct play alone.
@@ -231,4 +243,133 @@ describe('scale-out roles', () => {
     await new Promise((r) => setTimeout(r, 2000));
     expect(plex.terminations.map((t) => t.sessionId)).not.toContain(direct.id);
   });
+
+  it(
+    "tells the fleet's other events to the channel that hears them once each across a pipeline restart; the stream-count presets act on a Jellyfin server",
+    { timeout: 240_000 },
+    async () => {
+      const api = running.find((r) => r.role === 'api')!.process;
+      const cookie = await signIn(api.address, TEST_ADMIN.username, TEST_ADMIN.password);
+      const json = { 'content-type': 'application/json', cookie };
+      const call = async (method: string, path: string, body?: unknown) => {
+        const response = await fetch(api.address + path, {
+          method,
+          headers: json,
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      };
+      const jellyfin = new FakeMediaBrowserServer('JELLYFIN', 'roles-jf-key', 'Roles Jellyfin');
+      await jellyfin.start();
+      const jellyfinId = uniqueName('jf');
+      const importId = uniqueName('import');
+      expect(
+        (
+          await call('POST', '/api/v1/servers', {
+            id: jellyfinId,
+            type: 'jellyfin',
+            url: jellyfin.url,
+            token: 'roles-jf-key',
+          })
+        ).status,
+      ).toBe(201);
+
+      // gus's transcode (the first test's) may still be on its way to the notifier when the channel
+      // is made: it may reach the channel, once at most. Everything else happens after.
+      const told: string[] = [];
+      const receiver = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c: Buffer) => (body += c.toString()));
+        req.on('end', () => (told.push((JSON.parse(body) as { text: string }).text), res.end('{}')));
+      });
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      const channel = await call('POST', '/api/v1/notifications/channels', {
+        name: 'Firsts, transcodes and imports',
+        type: 'webhook',
+        events: ['TRANSCODE_STARTED', 'NEW_DEVICE', 'NEW_LOCATION', 'IMPORT_FINISHED', 'IMPORT_FAILED'],
+        servers: [serverId, importId],
+        settings: {
+          url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/`,
+          bodyTemplate: '{"text": "{{rule}}: {{summary}}"}',
+        },
+      });
+      expect(channel.status, JSON.stringify(channel.body)).toBe(201);
+      const presets = (await call('GET', '/api/v1/automations')).body.automations as Array<Record<string, unknown>>;
+      const turn = async (id: string, enabled: boolean) => {
+        const { id: _id, ...rule } = presets.find((a) => a.id === id)!;
+        expect((await call('PUT', `/api/v1/automations/${id}`, { ...rule, enabled })).status).toBe(200);
+      };
+      await turn('preset-refuse-4k-transcodes', false);
+      await turn('preset-third-stream-warning', true);
+      await turn('preset-fourth-stream-stopped', true);
+
+      // erin (who watched Heat on the TV in London) on a phone in Stockholm, transcoded: a new
+      // device, a new place and a transcode.
+      const phone = plex.startSession({
+        user: user('5', 'erin'),
+        item: movie('45', 'Alien'),
+        device: DEVICES.phone(),
+        ip: '89.160.20.112',
+        transcode: { videoHeight: 720, videoCodec: 'h264', bitrateKbps: 4000 },
+      });
+      const erins = () => told.filter((t) => t.includes('erin')).length;
+      await waitFor(() => erins() >= 3, 'the new device, the new place and the transcode told', 60_000);
+
+      // One pipeline process dies and another takes its place: its partitions move, nothing is told twice.
+      const gone = running.findIndex((r) => r.role === 'pipeline');
+      await running[gone]!.close();
+      running.splice(gone, 1);
+      await start('pipeline');
+
+      // Two imports through the API: one that lands, one of a file that is no database.
+      const file = join(mkdtempSync(join(tmpdir(), 'sw-roles-import-')), 'history.db');
+      createTautulliDatabase(file, generatePlays(6, 2));
+      const upload = (body: Uint8Array | string) =>
+        fetch(`${api.address}/api/v1/imports/file?kind=tautulli-db&serverId=${importId}&name=history.db`, {
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/octet-stream' },
+          body: typeof body === 'string' ? body : new Blob([new Uint8Array(body)]),
+        });
+      expect((await upload(readFileSync(file))).status).toBe(202);
+      expect((await upload('not a database at all')).status).toBe(202);
+      await waitFor(() => told.filter((t) => t.startsWith('Import')).length >= 2, 'both imports told', 60_000);
+
+      // hal starts four streams on Jellyfin at once: the third is warned, the fourth stopped.
+      const hal = user('h1', 'hal');
+      const devices = [
+        DEVICES.tv('hal-tv'),
+        DEVICES.phone('hal-phone'),
+        DEVICES.browser('hal-web'),
+        DEVICES.browser('hal-web-2'),
+      ];
+      const sessions = devices.map((device, i) =>
+        jellyfin.startSession({ user: hal, item: movie(`9${i}`, `Film ${i}`), device, ip: '81.2.69.142' }),
+      );
+      await waitFor(() => jellyfin.terminations.length === 1, 'the fourth stream stopped', 90_000);
+      await waitFor(() => jellyfin.messages.length === 2, 'the third stream warned', 30_000);
+      // What Jellyfin saw: one warning for the third stream and one for the fourth before its stop
+      // (a stop shows its message first), and nothing for the first two.
+      const warned = jellyfin.messages.filter((m) => m.text.startsWith('This is your third stream'));
+      expect(warned).toHaveLength(1);
+      expect(jellyfin.messages.filter((m) => m.text.startsWith('Three streams at once'))).toHaveLength(1);
+      const stoppedId = jellyfin.terminations[0]!.sessionId;
+      expect(warned[0]!.sessionId).not.toBe(stoppedId);
+      expect(sessions.filter((s) => s.id !== stoppedId && s.id !== warned[0]!.sessionId)).toHaveLength(2);
+
+      // Each told once, whichever process held its partition before and after the restart.
+      await new Promise((r) => setTimeout(r, 3000));
+      phone.stop();
+      for (const s of sessions) if (s.id !== stoppedId) s.stop();
+      expect(told.filter((t) => t.includes('gus is transcoding')).length).toBeLessThanOrEqual(1);
+      expect(
+        told
+          .filter((t) => !t.includes('gus is transcoding'))
+          .map((t) => t.split(':')[0])
+          .sort(),
+      ).toEqual(['Import failed', 'Import finished', 'New device', 'New place', 'Transcode started'].sort());
+      expect(told.find((t) => t.startsWith('New place'))).toContain('Stockholm');
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+      await jellyfin.stop();
+    },
+  );
 });
