@@ -186,7 +186,7 @@ export class AutomationEngine {
             message.templates,
             this.options.retry,
             this.logger,
-            this.options.channels.push,
+            this.options.channels,
           );
           if (outcome.status === 'SENT') done.push(`told ${channel.name}`);
           else problems.push(`${channel.name}: ${outcome.error}`);

@@ -6,6 +6,7 @@ import type { ConfigDocuments } from '../warehouse/config-documents.ts';
 import { AppError } from '../core/errors.ts';
 import { OperatorEventTypeValues } from '../schemas/index.ts';
 import { WebPushStore } from './web-push.ts';
+import { ChannelHealth } from './channel-health.ts';
 
 const CHANNELS_DOCUMENT = 'notification-channels';
 export const CHANNEL_TYPES = [
@@ -242,6 +243,8 @@ function validateRouting(c: Channel): void {
 export class ChannelStore {
   /** The browsers that web push channels send to. */
   readonly push: WebPushStore;
+  /** Which channels fail now, shared by the notifiers of this process. */
+  readonly health = new ChannelHealth();
 
   constructor(private readonly deps: { documents: ConfigDocuments; secrets: SecretBox; pushSubject?: string }) {
     this.push = new WebPushStore({ documents: deps.documents, secrets: deps.secrets, subject: deps.pushSubject });

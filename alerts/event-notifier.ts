@@ -158,17 +158,12 @@ export class EventNotifier {
         }
         const context = eventContext(event, server, summary, settings.defaultLanguage);
         work.push(
-          sendWithRetry(
-            channel,
-            context,
-            EVENT_TEMPLATES,
-            this.options.retry,
-            this.logger,
-            this.options.channels.push,
-          ).then((outcome) => {
-            this.stats[outcome.status === 'SENT' ? 'sent' : 'failed']++;
-            return { ...record, ...outcome };
-          }),
+          sendWithRetry(channel, context, EVENT_TEMPLATES, this.options.retry, this.logger, this.options.channels).then(
+            (outcome) => {
+              this.stats[outcome.status === 'SENT' ? 'sent' : 'failed']++;
+              return { ...record, ...outcome };
+            },
+          ),
         );
       }
     }
@@ -218,7 +213,7 @@ export class EventNotifier {
         GROUP_TEMPLATES,
         this.options.retry,
         this.logger,
-        this.options.channels.push,
+        this.options.channels,
       );
       this.stats.groupsSent++;
       this.stats[outcome.status === 'SENT' ? 'sent' : 'failed'] += group.length;
@@ -267,7 +262,7 @@ export class EventNotifier {
         { ...GROUP_TEMPLATES, html: digest.html },
         this.options.retry,
         this.logger,
-        this.options.channels.push,
+        this.options.channels,
       );
       records.push({
         eventId: period.key,

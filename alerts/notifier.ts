@@ -130,7 +130,7 @@ export class Notifier {
       undefined,
       this.options.retry,
       this.logger,
-      this.options.channels.push,
+      this.options.channels,
     );
     this.stats[outcome.status === 'SENT' ? 'sent' : 'failed']++;
     return { violation, channelId: channel.id, channelName: channel.name, channelType: channel.type, ...outcome };

@@ -1,9 +1,11 @@
 // One message to one channel, tried again while trying can help: a refused request (bad URL, wrong
 // token) is given up at once, a timeout, a 5xx or a 429 waits (doubling, or as long as the receiver
-// asked) and tries again. Both notifiers send through this.
+// asked) and tries again. Every notifier sends through this. A channel whose last message failed
+// gets one attempt a message until one gets through (channel-health.ts).
 import type { Logger } from '../core/logger.ts';
 import type { Channel } from './channels.ts';
 import type { WebPushStore } from './web-push.ts';
+import type { ChannelHealth } from './channel-health.ts';
 import { deliver, DeliveryError } from './senders.ts';
 import type { AlertContext } from './templates.ts';
 
@@ -25,13 +27,16 @@ export async function sendWithRetry(
   templates: { title: string; body: string; html?: string } | undefined,
   retry: RetryPolicy | undefined,
   logger: Logger,
-  push?: WebPushStore,
+  via: { push?: WebPushStore; health?: ChannelHealth } = {},
 ): Promise<SendOutcome> {
-  const { attempts, baseMs } = retry ?? { attempts: 6, baseMs: 1000 };
+  const policy = retry ?? { attempts: 6, baseMs: 1000 };
+  const failingSince = via.health?.failingSince(channel.id);
+  const { attempts, baseMs } = failingSince === undefined ? policy : { ...policy, attempts: 1 };
   let error = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     try {
-      await deliver(channel, context, templates, push);
+      await deliver(channel, context, templates, via.push);
+      via.health?.record(channel.id, true);
       return { status: 'SENT', attempts: attempt, error: '' };
     } catch (err) {
       error = (err as Error).message;
@@ -50,5 +55,10 @@ export async function sendWithRetry(
     { channel: channel.name, type: channel.type, id: context.violationId, err: error },
     'alert given up; shown as failed in the dashboard',
   );
+  if (via.health?.record(channel.id, false))
+    logger.warn(
+      { channel: channel.name, type: channel.type },
+      'channel failing: one attempt a message until one gets through, so the other channels are not held up',
+    );
   return { status: 'FAILED', attempts, error };
 }

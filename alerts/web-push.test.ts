@@ -134,14 +134,9 @@ describe('web push', () => {
       const channels = await configuration.channels.list();
       const vera = channels.find((c) => c.id === onlyVera.json.id)!;
       const alert = { ...sampleAlert(Date.now()), severity: 'LOW', violationId: 'v-1' };
-      const outcome = await sendWithRetry(
-        vera,
-        alert,
-        undefined,
-        { attempts: 1, baseMs: 1 },
-        logger,
-        configuration.channels.push,
-      );
+      const outcome = await sendWithRetry(vera, alert, undefined, { attempts: 1, baseMs: 1 }, logger, {
+        push: configuration.channels.push,
+      });
       expect(outcome.status).toBe('SENT');
       expect(push.received.map((r) => [r.path, r.urgency, r.message.tag])).toEqual([
         ['/push/vera-phone', 'normal', 'v-1'],
