@@ -122,7 +122,9 @@ export async function backtestAutomation(
           actions: rule.actions.map((a) =>
             a.type === 'notify'
               ? `tell ${a.channels.length || 'every'} channel(s)`
-              : `${a.type === 'stop' ? 'stop with' : 'show'} "${a.message}"`,
+              : a.type === 'adjustTrust'
+                ? `trust ${a.points > 0 ? '+' : ''}${a.points}`
+                : `${a.type === 'stop' ? 'stop with' : 'show'} "${a.message}"`,
           ),
         });
     }

@@ -23,6 +23,7 @@ import { AutomationEngine } from './automation-engine.ts';
 import { AutomationStore, PRESETS, validateAutomation } from './automations.ts';
 import { ChannelStore } from './channels.ts';
 import { PeopleStore } from '../pipeline/people-store.ts';
+import { TrustAdjustmentStore } from '../pipeline/trust-adjustments.ts';
 
 const logger = createLogger('test');
 let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
@@ -32,6 +33,7 @@ const told: string[] = [];
 let automations: AutomationStore;
 let channels: ChannelStore;
 let people: PeopleStore;
+let trustAdjustments: TrustAdjustmentStore;
 
 beforeAll(async () => {
   http = createServer((req, res) => {
@@ -47,6 +49,7 @@ beforeAll(async () => {
   automations = new AutomationStore(documents);
   channels = new ChannelStore({ documents, secrets: new SecretBox('automation-test-secret-key') });
   people = new PeopleStore(documents);
+  trustAdjustments = new TrustAdjustmentStore(documents);
 }, 120_000);
 
 afterAll(async () => {
@@ -74,6 +77,12 @@ describe('automation rules', () => {
     expect(() => validateAutomation({ ...base, actions: [{ type: 'stop', message: '' }] })).toThrow(
       'actions[0].message: the viewer is shown a message',
     );
+    expect(() => validateAutomation({ ...base, actions: [{ type: 'adjustTrust', points: 0 }] })).toThrow(
+      'actions[0].points: must be a whole number of points from -100 to 100, not 0',
+    );
+    expect(() =>
+      validateAutomation({ ...base, trigger: 'IMPORT_FINISHED', actions: [{ type: 'adjustTrust', points: -5 }] }),
+    ).toThrow('actions: a IMPORT_FINISHED event is of no account whose trust could change');
   });
 
   it(
@@ -187,6 +196,7 @@ describe('automation rules', () => {
           automations,
           channels,
           people,
+          trustAdjustments,
           control,
           settings: async () => ({ timeZone: 'UTC', defaultLanguage: 'en' }),
           logger,
@@ -260,6 +270,16 @@ describe('automation rules', () => {
         if (rule.enabled) await automations.save({ ...rule, enabled: false }, 'admin');
       for (const id of ['preset-third-stream-warning', 'preset-fourth-stream-stopped'])
         await automations.save({ ...PRESETS.find((p) => p.id === id)!, enabled: true }, 'admin');
+      await automations.save(
+        {
+          name: 'A fourth stream costs trust',
+          enabled: true,
+          trigger: 'STREAM_STARTED',
+          conditions: [{ field: 'streamsNow', op: 'over', value: 3 }],
+          actions: [{ type: 'adjustTrust', points: -15 }],
+        },
+        'admin',
+      );
       const person = await people.link(['plex-home:21', 'jellyfin-1:33'], 'admin', (await people.get()).version);
       const on = (server: string, user: string) => ({
         serverId: server,
@@ -324,6 +344,7 @@ describe('automation rules', () => {
           automations,
           channels,
           people,
+          trustAdjustments,
           control,
           settings: async () => ({ timeZone: 'UTC', defaultLanguage: 'en' }),
           logger,
@@ -353,10 +374,20 @@ describe('automation rules', () => {
       const second = engine();
       await second.start();
       expect(await second.drain(30_000)).toBe(true);
-      expect(second.stats.skippedAsDone).toBe(3);
+      expect(second.stats.skippedAsDone).toBe(4);
       await second.stop();
       await producer.close();
       expect(calls).toEqual(expected);
+      // The fifth stream's account lost 15 points once, dated at its start, with the rule as the reason.
+      expect(await trustAdjustments.list()).toEqual([
+        expect.objectContaining({
+          accountKey: 'plex-home:21',
+          kind: 'ADJUST',
+          points: -15,
+          at: now + 4,
+          reason: expect.stringMatching(/^A fourth stream costs trust: /),
+        }),
+      ]);
     },
   );
 });

@@ -21,6 +21,7 @@ import type { Automation, AutomationStore } from './automations.ts';
 import { conditionsHold } from './automation-conditions.ts';
 import type { ChannelStore } from './channels.ts';
 import { linksOf, type PeopleStore } from '../pipeline/people-store.ts';
+import type { TrustAdjustmentStore } from '../pipeline/trust-adjustments.ts';
 import { StreamsNow } from './streams-now.ts';
 import { eventMessage } from './event-notifier.ts';
 import type { Language } from './event-words.ts';
@@ -36,6 +37,8 @@ export interface AutomationEngineOptions {
   channels: ChannelStore;
   /** The people, for counting a person's streams across their accounts. */
   people: PeopleStore;
+  /** Where an adjustTrust action records its points (every processor applies them). */
+  trustAdjustments: TrustAdjustmentStore;
   control?: StreamControl;
   settings: () => Promise<{ timeZone: string; defaultLanguage: Language }>;
   logger: Logger;
@@ -148,7 +151,33 @@ export class AutomationEngine {
     const done: string[] = [];
     const problems: string[] = [];
     for (const action of rule.actions) {
-      if (action.type === 'stop' || action.type === 'message') {
+      if (action.type === 'adjustTrust') {
+        const what = `trust of ${e.accountKey ?? '-'} ${action.points > 0 ? '+' : ''}${action.points}`;
+        if (rule.dryRun) done.push(`would change the ${what}`);
+        else if (!e.accountKey) problems.push('no account whose trust could change');
+        else if (now - e.occurredAt > STOP_MAX_AGE_MS)
+          problems.push(
+            `trust not changed: the event is ${Math.round((now - e.occurredAt) / 60_000)} min old (a replay)`,
+          );
+        else {
+          // Dated at the event, so a processor replaying the account's plays applies it in its place.
+          await this.options.trustAdjustments
+            .add(
+              {
+                accountKey: e.accountKey,
+                kind: 'ADJUST',
+                points: action.points,
+                by: `automation:${rule.id}`,
+                reason: `${rule.name}: ${e.summary}`.slice(0, 500),
+              },
+              e.occurredAt,
+            )
+            .then(
+              () => done.push(`changed the ${what}`),
+              (err: unknown) => problems.push(`trust not changed: ${(err as Error).message}`),
+            );
+        }
+      } else if (action.type === 'stop' || action.type === 'message') {
         const verb = action.type === 'stop' ? 'stop' : 'show a message on';
         const not = action.type === 'stop' ? 'not stopped' : 'no message shown';
         const what = `${verb} ${e.serverId}:${e.sessionKey ?? '-'} ${action.type === 'stop' ? 'with' : 'saying'} "${action.message}"`;

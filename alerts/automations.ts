@@ -1,6 +1,7 @@
 // Automation rules beside the detection rules: a trigger (an event type of streamwarden.events),
 // conditions on the event (what is played, how, where, when, by whom, how much today) and actions
-// (tell channels, show the viewer a message, stop the stream with a message). Stored as a config document; every rule is
+// (tell channels, show the viewer a message, stop the stream with a message, add or take trust
+// points). Stored as a config document; every rule is
 // checked here with an error that names the field, and the shipped presets are off until an
 // admin turns one on.
 import { randomUUID } from 'node:crypto';
@@ -32,7 +33,9 @@ type Action =
   | { type: 'notify'; channels: string[] }
   | { type: 'stop'; message: string }
   /** Shown on the viewer's screen, nothing stopped (Jellyfin and Emby; Plex has no way to). */
-  | { type: 'message'; message: string };
+  | { type: 'message'; message: string }
+  /** Adds points to the account's trust score (negative: takes them), with the rule as the reason. */
+  | { type: 'adjustTrust'; points: number };
 
 /** The events that are about one stream: the ones a stop or a message can act on. */
 const STREAM_TRIGGERS: readonly string[] = [
@@ -189,7 +192,12 @@ function action(input: unknown, path: string): Action {
       fail(`${path}.message`, 'the viewer is shown a message: 1 to 500 characters');
     return { type: a.type, message: a.message };
   }
-  return fail(`${path}.type`, 'must be notify, message or stop');
+  if (a.type === 'adjustTrust') {
+    if (typeof a.points !== 'number' || !Number.isInteger(a.points) || a.points === 0 || Math.abs(a.points) > 100)
+      fail(`${path}.points`, 'must be a whole number of points from -100 to 100, not 0');
+    return { type: 'adjustTrust', points: a.points };
+  }
+  return fail(`${path}.type`, 'must be notify, message, stop or adjustTrust');
 }
 
 /** Checks a rule; throws AutomationError naming the field that is wrong. */
@@ -204,6 +212,13 @@ export function validateAutomation(input: Record<string, unknown>): Omit<Automat
   const onStream = actions.find((a) => a.type === 'stop' || a.type === 'message');
   if (onStream && !STREAM_TRIGGERS.includes(trigger))
     fail('actions', `a ${trigger} event has no stream to ${onStream.type === 'stop' ? 'stop' : 'show a message on'}`);
+  if (
+    actions.some((a) => a.type === 'adjustTrust') &&
+    !STREAM_TRIGGERS.includes(trigger) &&
+    trigger !== 'STREAM_STOPPED' &&
+    trigger !== 'TRUST_THRESHOLD'
+  )
+    fail('actions', `a ${trigger} event is of no account whose trust could change`);
   return {
     name: input.name.trim(),
     enabled: input.enabled === true,

@@ -130,6 +130,7 @@ export async function startRole(
         automations: configuration.automations,
         channels: configuration.channels,
         people: configuration.people,
+        trustAdjustments: configuration.trustAdjustments,
         control: notifierControl,
         settings: () => configuration.settings.read().catch(() => DEFAULT_SETTINGS),
         logger,

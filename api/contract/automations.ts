@@ -40,6 +40,10 @@ const Action = Type.Union([
   }),
   Type.Object({ type: Type.Literal('stop'), message: Type.String({ description: 'Shown to the viewer' }) }),
   Type.Object({
+    type: Type.Literal('adjustTrust'),
+    points: Type.Integer({ description: "Added to the account's trust score (negative: taken); -100 to 100" }),
+  }),
+  Type.Object({
     type: Type.Literal('message'),
     message: Type.String({ description: 'Shown to the viewer, nothing stopped (Jellyfin and Emby)' }),
   }),

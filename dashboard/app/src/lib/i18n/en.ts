@@ -426,6 +426,7 @@ export const en = {
   'automation.actions': 'Then',
   'automation.stop': 'Stop the stream',
   'automation.show': 'Show the viewer a message',
+  'automation.adjustTrust': 'Add or take trust points',
   'automation.comparison': 'Comparison',
   'automation.notify': 'Tell channels',
   'automation.message': 'Message shown to the viewer',

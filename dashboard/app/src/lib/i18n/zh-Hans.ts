@@ -411,6 +411,7 @@ export const zhHans: Record<MessageKey, string> = {
   'automation.actions': '则',
   'automation.stop': '停止播放',
   'automation.show': '向观众显示消息',
+  'automation.adjustTrust': '增减信任分',
   'automation.comparison': '比较',
   'automation.notify': '通知渠道',
   'automation.message': '向观看者显示的消息',

@@ -411,6 +411,7 @@ export const zhHant: Record<MessageKey, string> = {
   'automation.actions': '則',
   'automation.stop': '停止播放',
   'automation.show': '向觀眾顯示訊息',
+  'automation.adjustTrust': '增減信任分',
   'automation.comparison': '比較',
   'automation.notify': '通知管道',
   'automation.message': '向觀看者顯示的訊息',
