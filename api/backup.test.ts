@@ -2,6 +2,7 @@
 // rules, alert channels, plays, violations, trust changes, deliveries) downloaded as an archive
 // from the API, restored into an empty warehouse, answers every API read exactly as the original
 // does. Cut, foreign and newer archives are refused and leave the target untouched.
+import { createECDH, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +125,15 @@ beforeAll(async () => {
     settings: { url: 'https://hooks.example.com/secret-path' },
   });
   await send('PUT', '/api/v1/settings', { instanceName: 'Backed up' });
+  // A browser subscribed to web push: the install's key pair and the subscription travel too.
+  await fetch(`${sourceBase}/api/v1/notifications/push/key`, { headers: { cookie: sourceCookie } });
+  const browser = createECDH('prime256v1');
+  browser.generateKeys();
+  await send('POST', '/api/v1/notifications/push/subscriptions', {
+    endpoint: 'https://push.example.org/subscription/1',
+    keys: { p256dh: browser.getPublicKey().toString('base64url'), auth: randomBytes(16).toString('base64url') },
+    label: 'Phone',
+  });
 
   const download = await fetch(`${sourceBase}/api/v1/backup`, { headers: { cookie: sourceCookie } });
   expect(download.status).toBe(200);
