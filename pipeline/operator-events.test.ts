@@ -243,12 +243,12 @@ describe('new devices and places', () => {
         const earlier = start('old', t - 7 * 86_400_000, 'tv', 'Berlin');
         await storeEvents(warehouse, [earlier]);
         const queries = new AccountHistoryQueries(warehouse);
-        expect(await queries.before('plex-home', 'plex-home:42', t)).toEqual({
+        expect(await queries.before(['plex-home:42'], t)).toEqual({
           plays: 1,
           devices: ['tv'],
           places: ['DE|Berlin'],
         });
-        const news = new NewDeviceAndPlace((s, a, b) => queries.before(s, a, b));
+        const news = new NewDeviceAndPlace((a, b) => queries.before(a, b));
         const told = await news.eventsOf([
           start('s1', t, 'tv', 'Berlin'),
           start('s2', t + 60_000, 'phone', 'Berlin'),
@@ -265,7 +265,7 @@ describe('new devices and places', () => {
           'alice plays on a new device: Westeros · The Long Night on Device phone (Berlin, DE)',
         );
         // A new account: its first play is no news, its second device is.
-        const fresh = new NewDeviceAndPlace((s, a, b) => queries.before(s, a, b));
+        const fresh = new NewDeviceAndPlace((a, b) => queries.before(a, b));
         const newcomer = (key: string, at: number, device: string) => ({
           ...start(key, at, device, 'Berlin'),
           accountKey: 'plex-home:77',
@@ -274,6 +274,20 @@ describe('new devices and places', () => {
           (await fresh.eventsOf([newcomer('n1', t, 'tv'), newcomer('n2', t + 1, 'tv')])).map((e) => e.type),
         ).toEqual([]);
         expect((await fresh.eventsOf([newcomer('n3', t + 2, 'phone')])).map((e) => e.type)).toEqual(['NEW_DEVICE']);
+        // A person: alice's second account (on Jellyfin) linked to plex-home:42. The TV in Berlin is
+        // no news for her there; a tablet is, once for the person.
+        const linked = new NewDeviceAndPlace((a, b) => queries.before(a, b));
+        linked.updatePeople((personId) => (personId === 'alice' ? ['plex-home:42', 'jf:alice'] : []));
+        const onJellyfin = (key: string, at: number, device: string) => ({
+          ...start(key, at, device, 'Berlin'),
+          serverId: 'jf',
+          accountKey: 'jf:alice',
+          personId: 'alice',
+        });
+        const personal = await linked.eventsOf([onJellyfin('j1', t, 'tv'), onJellyfin('j2', t + 1, 'tablet')]);
+        expect(personal.map((e) => [e.type, e.eventId, e.personId])).toEqual([
+          ['NEW_DEVICE', 'NEW_DEVICE:person:alice:tablet', 'alice'],
+        ]);
       } finally {
         await warehouse.drop();
       }
@@ -299,6 +313,21 @@ describe('the stage on the real broker', () => {
       { name: topics.deadLetter.name, partitions: 1 },
     ]);
     const stage = new OperatorEventStage({ bus, logger, groupId: uniqueName('oe'), topicNames: names });
+    // The connectors know no people: the stage names the person of a linked account.
+    stage.updatePeople({
+      people: {
+        'person-1': {
+          personId: 'person-1',
+          name: 'Alice',
+          accountKeys: [play('STARTED', 0).accountKey],
+          createdAt: 0,
+          updatedAt: 0,
+          updatedBy: 'admin',
+        },
+      },
+      dismissed: [],
+      version: 1,
+    });
     await stage.start();
     const producer = await bus.producer();
     const t = Date.now();
@@ -324,6 +353,11 @@ describe('the stage on the real broker', () => {
       'STREAM_STARTED',
       'STREAM_STOPPED',
       'TRANSCODE_STARTED',
+    ]);
+    expect(seen.filter((e) => e.type !== 'SERVER_DOWN').map((e) => e.personId)).toEqual([
+      'person-1',
+      'person-1',
+      'person-1',
     ]);
     expect(await stage.drain(30_000)).toBe(true);
     await reader.stop();

@@ -13,6 +13,7 @@ import { consumeTopic, publish } from '../bus/typed.ts';
 import { waitUntilDrained } from '../bus/drain.ts';
 import type { Bus, BusConsumer, BusProducer } from '../bus/types.ts';
 import type { Logger } from '../core/logger.ts';
+import { linksOf, personOfAccount, type People } from './people-store.ts';
 import {
   topics,
   type OperatorEvent,
@@ -252,10 +253,9 @@ export function eventOfTrustChange(c: TrustScoreChange): OperatorEvent | null {
   };
 }
 
-/** What an account used before a play (warehouse/queries/account-history.ts). */
+/** What these accounts used before a play (warehouse/queries/account-history.ts). */
 export type AccountHistoryLookup = (
-  serverId: string,
-  accountKey: string,
+  accountKeys: string[],
   before: number,
 ) => Promise<{ plays: number; devices: string[]; places: string[] }>;
 
@@ -270,25 +270,39 @@ const ACCOUNTS_REMEMBERED = 20_000;
 
 /**
  * Tells a play on a device, or from a place (country and city), that the account never used
- * before. An account's first play is no news: only accounts with earlier plays are told of.
- * What an account used is read from the warehouse the first time it is seen here (plays started
- * before this one, so a replay decides as the first pass did), then kept up to date.
+ * before, or, for a linked account, that its person never used on any of their accounts. An
+ * account's (a person's) first play is no news: only those with earlier plays are told of. What
+ * they used is read from the warehouse the first time they are seen here (plays started before
+ * this one, so a replay decides as the first pass did), then kept up to date. A person's other
+ * accounts may be read by another pipeline process: what they play meanwhile is known here from
+ * the warehouse the next time the person is read (after a change of links, or when forgotten).
  */
 export class NewDeviceAndPlace {
+  /** By person id for linked accounts, by account key otherwise. */
   private readonly accounts = new Map<string, KnownAccount>();
+  private accountsOf: (personId: string) => readonly string[] = () => [];
 
   constructor(private readonly history: AccountHistoryLookup) {}
 
-  /** The events of these plays, in order; accounts not known yet are read in one round. */
+  /** People's links changed: what people used is read again. */
+  updatePeople(accountsOf: (personId: string) => readonly string[]): void {
+    this.accountsOf = accountsOf;
+    this.accounts.clear();
+  }
+
+  /** The events of these plays, in order; those not known yet are read in one round. */
   async eventsOf(plays: PlaybackEvent[]): Promise<OperatorEvent[]> {
     const starts = plays.filter((e) => e.eventType === 'STARTED');
     const unknown = new Map<string, PlaybackEvent>();
-    for (const e of starts)
-      if (!this.accounts.has(e.accountKey) && !unknown.has(e.accountKey)) unknown.set(e.accountKey, e);
+    for (const e of starts) {
+      const owner = ownerOf(e);
+      if (!this.accounts.has(owner) && !unknown.has(owner)) unknown.set(owner, e);
+    }
     await Promise.all(
-      [...unknown.values()].map(async (e) => {
-        const h = await this.history(e.serverId, e.accountKey, e.playStartedAt ?? e.observedAt);
-        this.remember(e.accountKey, { plays: h.plays, devices: new Set(h.devices), places: new Set(h.places) });
+      [...unknown].map(async ([owner, e]) => {
+        const accounts = e.personId ? [...new Set([e.accountKey, ...this.accountsOf(e.personId)])] : [e.accountKey];
+        const h = await this.history(accounts, e.playStartedAt ?? e.observedAt);
+        this.remember(owner, { plays: h.plays, devices: new Set(h.devices), places: new Set(h.places) });
       }),
     );
     return starts.flatMap((e) => this.news(e));
@@ -301,23 +315,26 @@ export class NewDeviceAndPlace {
   }
 
   private news(e: PlaybackEvent): OperatorEvent[] {
-    const known = this.accounts.get(e.accountKey);
+    const owner = ownerOf(e);
+    const known = this.accounts.get(owner);
     if (!known) return [];
     const place = e.location?.countryCode ? `${e.location.countryCode}|${e.location.city ?? ''}` : null;
     const out: OperatorEvent[] = [];
     if (known.plays > 0) {
       if (!known.devices.has(e.device.deviceId))
-        out.push(playEvent(e, 'NEW_DEVICE', `NEW_DEVICE:${e.accountKey}:${e.device.deviceId}`));
-      if (place && !known.places.has(place))
-        out.push(playEvent(e, 'NEW_LOCATION', `NEW_LOCATION:${e.accountKey}:${place}`));
+        out.push(playEvent(e, 'NEW_DEVICE', `NEW_DEVICE:${owner}:${e.device.deviceId}`));
+      if (place && !known.places.has(place)) out.push(playEvent(e, 'NEW_LOCATION', `NEW_LOCATION:${owner}:${place}`));
     }
     known.plays++;
     known.devices.add(e.device.deviceId);
     if (place) known.places.add(place);
-    this.remember(e.accountKey, known);
+    this.remember(owner, known);
     return out;
   }
 }
+
+/** Whose news a play is: its person's when the account is linked (ids say person:), else the account's. */
+const ownerOf = (e: PlaybackEvent): string => (e.personId ? `person:${e.personId}` : e.accountKey);
 
 type TopicKey = 'playbackEvents' | 'serverMetrics' | 'trustScoreChanges' | 'librarySnapshots' | 'events';
 
@@ -339,10 +356,19 @@ export class OperatorEventStage {
   private readonly news: NewDeviceAndPlace | undefined;
   private readonly added = new RecentlyAdded();
   private readonly logger: Logger;
+  /** The person of a linked account: the connectors do not know people, the events should. */
+  private personOf: (accountKey: string) => string | undefined = () => undefined;
 
   constructor(private readonly options: OperatorEventStageOptions) {
     this.logger = options.logger.child({ component: 'operator-events' });
     this.news = options.history ? new NewDeviceAndPlace(options.history) : undefined;
+  }
+
+  /** People's links changed (people-store.ts); events from now on carry the new ones. */
+  updatePeople(people: People): void {
+    this.personOf = personOfAccount(people);
+    const links = linksOf(people);
+    this.news?.updatePeople((personId) => [...(links.get(personId) ?? [])]);
   }
 
   private name(topic: TopicKey): string {
@@ -369,7 +395,10 @@ export class OperatorEventStage {
         deadLetters: producer,
         logger: this.logger,
         handle: async (records) => {
-          const plays = records.map((r) => r.value);
+          const plays = records.map((r) => ({
+            ...r.value,
+            personId: r.value.personId ?? this.personOf(r.value.accountKey) ?? null,
+          }));
           const news = this.news ? await this.news.eventsOf(plays) : [];
           await out([...plays.flatMap((e) => eventsOfPlay(e, this.plays)), ...news]);
         },

@@ -42,8 +42,9 @@ export async function startProcessor(
   const operatorEvents = new OperatorEventStage({
     bus: platform.bus,
     logger,
-    history: (serverId, accountKey, before) => accountHistory.before(serverId, accountKey, before),
+    history: (accountKeys, before) => accountHistory.before(accountKeys, before),
   });
+  operatorEvents.updatePeople(links);
   await people.start();
   await processor.start();
   await operatorEvents.start();
@@ -76,6 +77,7 @@ export async function startProcessor(
       linked = now;
       people.updatePeople(linksOf(now));
       processor.updatePeople(personOfAccount(now));
+      operatorEvents.updatePeople(now);
     },
     (err) => logger.error({ err: err.message }, 'people links not read; keeping the running ones'),
   );

@@ -245,7 +245,7 @@ describe('scale-out roles', () => {
   });
 
   it(
-    "tells the fleet's other events to the channel that hears them once each across a pipeline restart; the stream-count presets act on a Jellyfin server",
+    "tells the fleet's other events to the channel that hears them once each across a pipeline restart; automations warn, stop and take trust on real servers",
     { timeout: 240_000 },
     async () => {
       const api = running.find((r) => r.role === 'api')!.process;
@@ -286,7 +286,15 @@ describe('scale-out roles', () => {
       const channel = await call('POST', '/api/v1/notifications/channels', {
         name: 'Firsts, transcodes and imports',
         type: 'webhook',
-        events: ['TRANSCODE_STARTED', 'NEW_DEVICE', 'NEW_LOCATION', 'IMPORT_FINISHED', 'IMPORT_FAILED'],
+        events: [
+          'TRANSCODE_STARTED',
+          'NEW_DEVICE',
+          'NEW_LOCATION',
+          'TRUST_THRESHOLD',
+          'SERVER_AUTH_FAILED',
+          'IMPORT_FINISHED',
+          'IMPORT_FAILED',
+        ],
         servers: [serverId, importId],
         settings: {
           url: `http://127.0.0.1:${(receiver.address() as { port: number }).port}/`,
@@ -302,6 +310,18 @@ describe('scale-out roles', () => {
       await turn('preset-refuse-4k-transcodes', false);
       await turn('preset-third-stream-warning', true);
       await turn('preset-fourth-stream-stopped', true);
+      // A device never seen before costs 30 points: erin's trust falls below a threshold.
+      expect(
+        (
+          await call('POST', '/api/v1/automations', {
+            name: 'New devices cost trust',
+            enabled: true,
+            trigger: 'NEW_DEVICE',
+            conditions: [],
+            actions: [{ type: 'adjustTrust', points: -30 }],
+          })
+        ).status,
+      ).toBe(201);
 
       // erin (who watched Heat on the TV in London) on a phone in Stockholm, transcoded: a new
       // device, a new place and a transcode.
@@ -314,6 +334,7 @@ describe('scale-out roles', () => {
       });
       const erins = () => told.filter((t) => t.includes('erin')).length;
       await waitFor(() => erins() >= 3, 'the new device, the new place and the transcode told', 60_000);
+      await waitFor(() => told.some((t) => t.startsWith('Trust score')), 'the trust threshold told', 60_000);
 
       // One pipeline process dies and another takes its place: its partitions move, nothing is told twice.
       const gone = running.findIndex((r) => r.role === 'pipeline');
@@ -333,6 +354,11 @@ describe('scale-out roles', () => {
       expect((await upload(readFileSync(file))).status).toBe(202);
       expect((await upload('not a database at all')).status).toBe(202);
       await waitFor(() => told.filter((t) => t.startsWith('Import')).length >= 2, 'both imports told', 60_000);
+
+      // The Plex admin revokes the token Streamwarden holds, then gives it back.
+      plex.useToken('a-new-token');
+      await waitFor(() => told.some((t) => t.startsWith('Server refused its credentials')), 'the refusal told', 60_000);
+      plex.useToken('roles-token');
 
       // hal starts four streams on Jellyfin at once: the third is warned, the fourth stopped.
       const hal = user('h1', 'hal');
@@ -366,8 +392,20 @@ describe('scale-out roles', () => {
           .filter((t) => !t.includes('gus is transcoding'))
           .map((t) => t.split(':')[0])
           .sort(),
-      ).toEqual(['Import failed', 'Import finished', 'New device', 'New place', 'Transcode started'].sort());
+      ).toEqual(
+        [
+          'Import failed',
+          'Import finished',
+          'New device',
+          'New place',
+          'Server refused its credentials',
+          'Transcode started',
+          'Trust score',
+        ].sort(),
+      );
       expect(told.find((t) => t.startsWith('New place'))).toContain('Stockholm');
+      // 30 points off, after whatever the rules took for London to Stockholm in minutes.
+      expect(told.find((t) => t.startsWith('Trust score'))).toMatch(/trust score fell below (75|50) \(\d+ → \d+\)$/);
       await new Promise<void>((resolve) => receiver.close(() => resolve()));
       await jellyfin.stop();
     },

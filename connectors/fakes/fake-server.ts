@@ -42,7 +42,20 @@ export abstract class FakeMediaServer {
   private port = 0;
   private nextSessionNumber = 1;
 
-  constructor(readonly token: string) {}
+  /** The token (X-Plex-Token or API key) it accepts. */
+  token: string;
+
+  constructor(token: string) {
+    this.token = token;
+  }
+
+  /**
+   * Accepts another token from now on, as a real server does once its admin revokes a token or
+   * changes the password behind it: requests with the old one are refused with 401.
+   */
+  useToken(token: string): void {
+    this.token = token;
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;

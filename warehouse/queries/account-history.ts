@@ -13,15 +13,15 @@ export interface AccountHistory {
 export class AccountHistoryQueries {
   constructor(private readonly w: Warehouse) {}
 
-  /** The account's plays started before `before` (ms): how many, on which devices, from where. */
-  async before(serverId: string, accountKey: string, before: number): Promise<AccountHistory> {
+  /** The accounts' plays started before `before` (ms): how many, on which devices, from where. */
+  async before(accountKeys: string[], before: number): Promise<AccountHistory> {
     const [row] = await rows<{ plays: string; devices: string[]; places: string[] }>(
       this.w,
       `SELECT count() AS plays, groupUniqArray(device_id) AS devices,
               groupUniqArrayIf(concat(country_code, '|', city), country_code != '') AS places
        FROM ${this.w.table('sessions')} FINAL
-       WHERE server_id = {server:String} AND account_key = {account:String} AND started_at < fromUnixTimestamp64Milli({before:Int64})`,
-      { server: serverId, account: accountKey, before },
+       WHERE has({accounts:Array(String)}, account_key) AND started_at < fromUnixTimestamp64Milli({before:Int64})`,
+      { accounts: accountKeys, before },
     );
     return { plays: Number(row?.plays ?? 0), devices: row?.devices ?? [], places: row?.places ?? [] };
   }
