@@ -20,6 +20,7 @@ import { migrate } from '../warehouse/migrations.ts';
 import { AuditQueries } from '../warehouse/queries/audit.ts';
 import { AutomationQueries } from '../warehouse/queries/automations.ts';
 import { AutomationEngine } from './automation-engine.ts';
+import type { StreamControl } from '../connectors/commands.ts';
 import { AutomationStore, PRESETS, validateAutomation } from './automations.ts';
 import { ChannelStore } from './channels.ts';
 import { PeopleStore } from '../pipeline/people-store.ts';
@@ -57,6 +58,23 @@ afterAll(async () => {
   await new Promise((resolve) => http.close(resolve));
   await warehouse?.drop();
 });
+
+/** An engine over the test's stores, reading `eventsTopic` as `groupId`. */
+const newEngine = (control: StreamControl, groupId: string, eventsTopic: string, attempts: number) =>
+  new AutomationEngine({
+    bus,
+    warehouse,
+    automations,
+    channels,
+    people,
+    trustAdjustments,
+    control,
+    settings: async () => ({ timeZone: 'UTC', defaultLanguage: 'en' }),
+    logger,
+    groupId,
+    eventsTopic,
+    retry: { attempts, baseMs: 10 },
+  });
 
 describe('automation rules', () => {
   it('names the field of a wrong rule', () => {
@@ -190,20 +208,7 @@ describe('automation rules', () => {
       };
       const groupId = uniqueName('automations');
       const start = async () => {
-        const engine = new AutomationEngine({
-          bus,
-          warehouse,
-          automations,
-          channels,
-          people,
-          trustAdjustments,
-          control,
-          settings: async () => ({ timeZone: 'UTC', defaultLanguage: 'en' }),
-          logger,
-          groupId,
-          eventsTopic,
-          retry: { attempts: 2, baseMs: 10 },
-        });
+        const engine = newEngine(control, groupId, eventsTopic, 2);
         await engine.start();
         return engine;
       };
@@ -337,21 +342,7 @@ describe('automation rules', () => {
       const eventsTopic = uniqueName('automation-streams');
       await bus.ensureTopics([{ name: eventsTopic, partitions: 1 }]);
       const groupId = uniqueName('automations-streams');
-      const engine = () =>
-        new AutomationEngine({
-          bus,
-          warehouse,
-          automations,
-          channels,
-          people,
-          trustAdjustments,
-          control,
-          settings: async () => ({ timeZone: 'UTC', defaultLanguage: 'en' }),
-          logger,
-          groupId,
-          eventsTopic,
-          retry: { attempts: 1, baseMs: 10 },
-        });
+      const engine = () => newEngine(control, groupId, eventsTopic, 1);
       const producer = await bus.producer();
       await publish(producer, { ...topics.events, name: eventsTopic }, events);
       const first = engine();

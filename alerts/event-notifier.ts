@@ -117,8 +117,14 @@ export class EventNotifier {
   }
 
   private async handle(batch: OperatorEvent[]): Promise<void> {
-    const events = [...new Map(batch.map((e) => [e.eventId, e])).values()].filter((e) => e.type !== 'UNKNOWN');
-    if (events.length === 0) return;
+    const unique = [...new Map(batch.map((e) => [e.eventId, e])).values()].filter((e) => e.type !== 'UNKNOWN');
+    if (unique.length === 0) return;
+    // Events of an account made without its name (trust changes): the name it was last seen with.
+    const nameless = [...new Set(unique.filter((e) => e.accountKey && !e.userName).map((e) => e.accountKey!))];
+    const names = await this.queries.accountNames(nameless);
+    const events = unique.map((e) =>
+      e.accountKey && !e.userName && names.has(e.accountKey) ? { ...e, userName: names.get(e.accountKey)! } : e,
+    );
     const servers = [...new Set(events.filter((e) => SERVER_STATES.has(e.type)).map((e) => e.serverId))];
     const [channels, done, lastState, settings] = await Promise.all([
       this.options.channels.list(),

@@ -415,7 +415,13 @@ export class OperatorEventStage {
         spec: { ...topics.trustScoreChanges, name: this.name('trustScoreChanges') },
         deadLetters: producer,
         logger: this.logger,
-        handle: (records) => out(records.map((r) => eventOfTrustChange(r.value)).filter((e) => e !== null)),
+        handle: (records) =>
+          out(
+            records
+              .map((r) => eventOfTrustChange(r.value))
+              .filter((e) => e !== null)
+              .map((e) => ({ ...e, personId: this.personOf(e.accountKey!) ?? null })),
+          ),
       }),
       await consumeTopic(bus, {
         groupId: this.group('-servers'),

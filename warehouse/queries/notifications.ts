@@ -152,6 +152,18 @@ export class NotificationQueries {
     return row?.name || serverId;
   }
 
+  /** The names accounts were last seen with, by account key (those never seen left out). */
+  async accountNames(accountKeys: string[]): Promise<Map<string, string>> {
+    if (accountKeys.length === 0) return new Map();
+    const list = await rows<{ account_key: string; name: string }>(
+      this.w,
+      `SELECT account_key, anyLast(user_name) AS name FROM ${this.w.table('accounts')}
+       WHERE has({accounts:Array(String)}, account_key) GROUP BY account_key`,
+      { accounts: accountKeys },
+    );
+    return new Map(list.filter((r) => r.name).map((r) => [r.account_key, r.name]));
+  }
+
   /** Titles of the plays of a server's sessions and the server's name, for an alert's text. */
   async alertContext(serverId: string, sessionKeys: string[]): Promise<{ titles?: string[]; serverName?: string }> {
     const w = this.w;
