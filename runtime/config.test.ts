@@ -9,6 +9,8 @@ describe('configuration from the environment', () => {
     expect(config.dataDir).toBe(`${process.cwd()}/data`);
     expect(config.http.port).toBe(3000);
     expect(config.clickhouse.database).toBe('streamwarden');
+    expect(config.librarySyncMinutes).toBe(360);
+    expect(loadConfig({ STREAMWARDEN_LIBRARY_SYNC_MINUTES: '60' }).librarySyncMinutes).toBe(60);
   });
 
   it('reads the scale-out settings', () => {
@@ -28,6 +30,10 @@ describe('configuration from the environment', () => {
 
   it.each([
     [{ PORT: 'eighty' }, /PORT must be a whole number from 0 to 65535, got "eighty"/],
+    [
+      { STREAMWARDEN_LIBRARY_SYNC_MINUTES: '1' },
+      /STREAMWARDEN_LIBRARY_SYNC_MINUTES must be a whole number from 5 to 10080/,
+    ],
     [{ KAFKA_BROKERS: 'kafka-1' }, /KAFKA_BROKERS must be a comma-separated list of host:port, got "kafka-1"/],
     [{ CLICKHOUSE_URL: 'tcp://ch:9000' }, /CLICKHOUSE_URL must use http or https/],
     [{ CLICKHOUSE_URL: 'not a url' }, /CLICKHOUSE_URL must be an http\(s\) URL/],

@@ -22,6 +22,8 @@ export interface Config {
   serversFile?: string;
   /** Days raw playback events are kept; undefined keeps them for good. */
   rawEventsTtlDays?: number;
+  /** Minutes between two reads of each media server's libraries (titles added are told after one). */
+  librarySyncMinutes: number;
   /** A MaxMind GeoLite2/GeoIP2 City .mmdb; undefined uses the bundled DB-IP Lite database. */
   geoipDatabase?: string;
   /** JSON file of rule parameters and per-account overrides (pipeline/rules/rules-file.ts). */
@@ -226,5 +228,6 @@ export function loadConfig(env: Env = process.env): Config {
     rawEventsTtlDays: text(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS')
       ? integer(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS', 0, 1, 36_500)
       : undefined,
+    librarySyncMinutes: integer(env, 'STREAMWARDEN_LIBRARY_SYNC_MINUTES', 360, 5, 10_080),
   };
 }

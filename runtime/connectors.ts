@@ -24,6 +24,7 @@ export async function startConnectors(
     logger,
     clientId: installId(config.dataDir),
     stateDir: join(config.dataDir, 'connectors'),
+    librarySync: { intervalMs: config.librarySyncMinutes * 60_000 },
   });
   const { servers } = configuration;
   const initial = await servers.list();

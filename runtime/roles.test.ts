@@ -9,7 +9,7 @@ import { Kafka } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { waitFor } from '../testing/bus-contract.ts';
-import { DEVICES, movie, user } from '../connectors/fakes/catalog.ts';
+import { DEVICES, MOVIES, movie, user } from '../connectors/fakes/catalog.ts';
 import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
 import { FakeMediaBrowserServer } from '../connectors/fakes/fake-mediabrowser.ts';
 import { createTautulliDatabase, generatePlays } from '../testing/import-fixtures.ts';
@@ -267,6 +267,8 @@ describe('scale-out roles', () => {
       };
       const jellyfin = new FakeMediaBrowserServer('JELLYFIN', 'roles-jf-key', 'Roles Jellyfin');
       await jellyfin.start();
+      // A film added two hours ago: the library's first read (30 s after the server is added) tells it.
+      jellyfin.addLibrary(MOVIES, [movie('80', 'Freshly Added', { addedAt: Date.now() - 2 * 3_600_000 })]);
       const jellyfinId = uniqueName('jf');
       const importId = uniqueName('import');
       expect(
@@ -283,6 +285,21 @@ describe('scale-out roles', () => {
       // gus's transcode (the first test's) may still be on its way to the notifier when the channel
       // is made: it may reach the channel, once at most. Everything else happens after.
       const { told, receiver } = await webhookReceiver();
+      const additions = await webhookReceiver();
+      expect(
+        (
+          await call('POST', '/api/v1/notifications/channels', {
+            name: 'Additions',
+            type: 'webhook',
+            events: ['RECENTLY_ADDED'],
+            servers: [jellyfinId],
+            settings: {
+              url: `http://127.0.0.1:${(additions.receiver.address() as { port: number }).port}/`,
+              bodyTemplate: '{"text": "{{rule}}: {{summary}}"}',
+            },
+          })
+        ).status,
+      ).toBe(201);
       const channel = await call('POST', '/api/v1/notifications/channels', {
         name: 'Firsts, transcodes and imports',
         type: 'webhook',
@@ -409,7 +426,12 @@ describe('scale-out roles', () => {
       expect(told.find((t) => t.startsWith('Trust score'))).toMatch(
         /: erin's trust score fell below (75|50) \(\d+ → \d+\)$/,
       );
-      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+      await waitFor(() => additions.told.length > 0, 'the addition told', 60_000);
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(additions.told).toEqual([
+        expect.stringMatching(/^Recently added: 1 added to Movies on .*: Freshly Added$/),
+      ]);
+      for (const r of [receiver, additions.receiver]) await new Promise<void>((resolve) => r.close(() => resolve()));
       await jellyfin.stop();
     },
   );
