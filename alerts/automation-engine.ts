@@ -150,15 +150,15 @@ export class AutomationEngine {
   private async act(rule: Automation, e: OperatorEvent, now: number, language: Language): Promise<Firing> {
     const done: string[] = [];
     const problems: string[] = [];
+    // Acting on a stream or a score is only for what happens now, never for a replay of the past.
+    const ageMin = Math.round((now - e.occurredAt) / 60_000);
+    const replayed = now - e.occurredAt > STOP_MAX_AGE_MS ? `the event is ${ageMin} min old (a replay)` : '';
     for (const action of rule.actions) {
       if (action.type === 'adjustTrust') {
         const what = `trust of ${e.accountKey ?? '-'} ${action.points > 0 ? '+' : ''}${action.points}`;
         if (rule.dryRun) done.push(`would change the ${what}`);
         else if (!e.accountKey) problems.push('no account whose trust could change');
-        else if (now - e.occurredAt > STOP_MAX_AGE_MS)
-          problems.push(
-            `trust not changed: the event is ${Math.round((now - e.occurredAt) / 60_000)} min old (a replay)`,
-          );
+        else if (replayed) problems.push(`trust not changed: ${replayed}`);
         else {
           // Dated at the event, so a processor replaying the account's plays applies it in its place.
           await this.options.trustAdjustments
@@ -184,8 +184,7 @@ export class AutomationEngine {
         const control = this.options.control;
         if (rule.dryRun) done.push(`would ${what}`);
         else if (!e.sessionKey) problems.push(`no stream to ${verb}`);
-        else if (now - e.occurredAt > STOP_MAX_AGE_MS)
-          problems.push(`${not}: the event is ${Math.round((now - e.occurredAt) / 60_000)} min old (a replay)`);
+        else if (replayed) problems.push(`${not}: ${replayed}`);
         else if (!control || (action.type === 'message' && !control.message))
           problems.push(`${not}: no connectors reachable`);
         else

@@ -12,7 +12,10 @@ export class ChannelHealth {
 
   /** Records a delivery's outcome; true when this one turned the channel failing. */
   record(channelId: string, delivered: boolean, now = Date.now()): boolean {
-    if (delivered) return (void this.failing.delete(channelId), false);
+    if (delivered) {
+      this.failing.delete(channelId);
+      return false;
+    }
     if (this.failing.has(channelId)) return false;
     this.failing.set(channelId, now);
     return true;

@@ -27,7 +27,7 @@ export interface StreamsNowDeps {
 }
 
 export class StreamsNow {
-  private readonly open = new Map<string, { owner: string; accountKey: string; since: number; seenAt: number }>();
+  private readonly open = new Map<string, { accountKey: string; since: number; seenAt: number }>();
   private readonly stopped = new Set<string>();
 
   constructor(private readonly deps: StreamsNowDeps) {}
@@ -45,29 +45,21 @@ export class StreamsNow {
       if (this.stopped.size > STOPS_KEPT) this.stopped.delete(this.stopped.values().next().value!);
     } else if (OPEN_TYPES.has(e.type) && !this.stopped.has(stream)) {
       const since = this.open.get(stream)?.since ?? e.occurredAt;
-      this.open.set(stream, {
-        owner: e.personId ?? e.accountKey,
-        accountKey: e.accountKey,
-        since,
-        seenAt: e.occurredAt,
-      });
+      this.open.set(stream, { accountKey: e.accountKey, since, seenAt: e.occurredAt });
     }
   }
 
   /** Streams of the event's person (or account) going on at the event, its own included. */
   async count(e: OperatorEvent, now: number): Promise<number> {
     if (!e.accountKey) return 0;
-    const owner = e.personId ?? e.accountKey;
     const accounts = new Set([e.accountKey, ...(e.personId ? await this.deps.accountsOf(e.personId) : [])]);
-    for (const [stream, entry] of this.open) {
-      if (now - entry.seenAt > REMEMBER_MS) this.open.delete(stream);
-      else if (entry.owner === owner) accounts.add(entry.accountKey);
-    }
     const streams = new Set(
       (await this.deps.activeStreams([...accounts], e.occurredAt, now)).filter((stream) => !this.stopped.has(stream)),
     );
-    for (const [stream, entry] of this.open)
-      if ((entry.owner === owner || accounts.has(entry.accountKey)) && entry.since <= e.occurredAt) streams.add(stream);
+    for (const [stream, entry] of this.open) {
+      if (now - entry.seenAt > REMEMBER_MS) this.open.delete(stream);
+      else if (accounts.has(entry.accountKey) && entry.since <= e.occurredAt) streams.add(stream);
+    }
     if (e.sessionKey) streams.add(`${e.serverId}:${e.sessionKey}`);
     return streams.size;
   }
