@@ -95,6 +95,8 @@ export interface ApiOptions {
   oidc?: OidcSettings;
   /** Sign-in with Plex accounts (plex.tv's addresses; tests give a stand-in); false turns it off. */
   plexTv?: { baseUrl?: string; appUrl?: string } | false;
+  /** How long the same analytics question is answered from memory (default 0: never). */
+  analyticsCacheMs?: number;
 }
 
 declare module 'fastify' {
@@ -196,8 +198,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(auditRoutes, { audit });
   await app.register(backupRoutes, { warehouse: options.warehouse });
   await app.register(exportRoutes, { warehouse: options.warehouse, people: options.configuration.people, audit });
-  await app.register(sessionRoutes, { warehouse: options.warehouse });
-  await app.register(analyticsRoutes, { warehouse: options.warehouse });
+  await app.register(sessionRoutes, { warehouse: options.warehouse, live: options.live });
+  await app.register(analyticsRoutes, {
+    warehouse: options.warehouse,
+    live: options.live,
+    cacheMs: options.analyticsCacheMs,
+  });
   await app.register(serverMetricsRoutes, { warehouse: options.warehouse });
   await app.register(violationRoutes, {
     warehouse: options.warehouse,

@@ -118,6 +118,16 @@ describe('live WebSocket and stopping streams', () => {
     });
     await waitFor(() => messages.some((m) => m.type === 'server.status'), 'server status on the socket', 15_000);
 
+    // No sink runs here, so the warehouse knows nothing: the list and the overview come from the live state.
+    const get = async <T>(path: string) => (await (await fetch(`${base}${path}`, { headers: { cookie } })).json()) as T;
+    const active = await get<{ sessions: Array<{ sessionKey: string; title: string; startedAt: string }> }>(
+      '/api/v1/sessions/active',
+    );
+    expect(active.sessions).toEqual([
+      expect.objectContaining({ sessionKey: session.key, title: 'Dune', startedAt: expect.stringMatching(/Z$/) }),
+    ]);
+    expect(await get('/api/v1/analytics/overview')).toMatchObject({ streamsNow: 1, playsToday: 0 });
+
     const stop = await fetch(`${base}/api/v1/sessions/plex-home/${session.key}/terminate`, {
       method: 'POST',
       headers: { cookie, 'content-type': 'application/json' },

@@ -2,7 +2,8 @@
 // violations and media server status, read from the bus (a consumer group of this process alone,
 // from the newest records on) and pushed to every WebSocket client. A client gets the current
 // state first: the sessions going on (from the warehouse, then kept up to date from the bus) and
-// each server's latest status.
+// each server's latest status. The same state answers GET sessions/active and the overview's
+// figures of what plays now, so those read no warehouse per request.
 import { randomUUID } from 'node:crypto';
 import { consumeTopic } from '../bus/typed.ts';
 import type { Bus, BusConsumer } from '../bus/types.ts';
@@ -10,9 +11,11 @@ import type { Logger } from '../core/logger.ts';
 import { topics, type PlaybackEvent, type ServerMetricsSample, type Violation } from '../schemas/index.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { SessionQueries } from '../warehouse/queries/index.ts';
+import { ACTIVE_WITHIN_MS } from '../warehouse/queries/sessions.ts';
 import { ServerMetricsQueries } from '../warehouse/queries/server-metrics.ts';
 import { placeOf } from '../core/geoip.ts';
-import { viewFromEvent, viewFromRow, type LiveSessionView } from './live-view.ts';
+import { sessionFromEvent, sessionFromRow, viewFromEvent, viewFromRow, type LiveSessionView } from './live-view.ts';
+import type { Session } from './contract.ts';
 
 export type LiveSession = LiveSessionView;
 
@@ -22,13 +25,23 @@ export type LiveMessage =
   | { type: 'violation'; violation: Violation }
   | { type: 'server.status'; server: ServerMetricsSample };
 
-type Listener = (message: LiveMessage) => void;
+/** A message and its JSON text, made once however many clients receive it. */
+type Listener = (message: LiveMessage, text: string) => void;
+
+/** Newest first, then by server and key: the order of the warehouse's list of plays going on. */
+function newestFirst(a: LiveSession, b: LiveSession): number {
+  if (a.startedAt !== b.startedAt) return b.startedAt - a.startedAt;
+  if (a.serverId !== b.serverId) return a.serverId < b.serverId ? -1 : 1;
+  return a.sessionKey < b.sessionKey ? -1 : a.sessionKey > b.sessionKey ? 1 : 0;
+}
 
 export class LiveHub {
-  private readonly sessions = new Map<string, LiveSession>();
+  /** Each play going on as the feed pushes it (`view`) and as sessions/active answers it (`session`). */
+  private readonly sessions = new Map<string, { view: LiveSession; session: Session }>();
   private readonly servers = new Map<string, ServerMetricsSample>();
   private readonly listeners = new Set<Listener>();
   private readonly consumers: BusConsumer[] = [];
+  private lastPrunedAt = 0;
 
   constructor(
     private readonly options: {
@@ -41,7 +54,7 @@ export class LiveHub {
   async start(): Promise<void> {
     const { warehouse } = this.options;
     for (const s of await new SessionQueries(warehouse).active())
-      this.sessions.set(`${s.serverId}/${s.sessionKey}`, viewFromRow(s));
+      this.sessions.set(`${s.serverId}/${s.sessionKey}`, { view: viewFromRow(s), session: sessionFromRow(s) });
     for (const server of await new ServerMetricsQueries(warehouse).latest()) this.servers.set(server.serverId, server);
     const { bus, logger } = this.options;
     const deadLetters = await bus.producer();
@@ -90,7 +103,38 @@ export class LiveHub {
   }
 
   snapshot(): LiveMessage {
-    return { type: 'snapshot', sessions: [...this.sessions.values()], servers: [...this.servers.values()] };
+    return { type: 'snapshot', sessions: this.playing().map((s) => s.view), servers: [...this.servers.values()] };
+  }
+
+  /**
+   * The plays going on, newest first, by the warehouse's rule: not stopped and seen within
+   * ACTIVE_WITHIN_MS (a play whose stop never came goes stale rather than staying forever).
+   * `serverIds` narrows to those servers (empty: all).
+   */
+  active(serverIds: readonly string[] = [], now = Date.now()): Session[] {
+    return this.playing(serverIds, now).map((s) => s.session);
+  }
+
+  private playing(serverIds: readonly string[] = [], now = Date.now()) {
+    this.prune(now);
+    const since = now - ACTIVE_WITHIN_MS;
+    const list: Array<{ view: LiveSession; session: Session }> = [];
+    for (const s of this.sessions.values())
+      if (s.view.lastSeenAt >= since && (serverIds.length === 0 || serverIds.includes(s.view.serverId))) list.push(s);
+    return list.sort((a, b) => newestFirst(a.view, b.view));
+  }
+
+  /** Plays held, stale ones not yet forgotten included (for /metrics). */
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Forgets plays gone stale, at most once a minute. */
+  private prune(now: number): void {
+    if (now - this.lastPrunedAt < 60_000) return;
+    this.lastPrunedAt = now;
+    const since = now - ACTIVE_WITHIN_MS;
+    for (const [key, s] of this.sessions) if (s.view.lastSeenAt < since) this.sessions.delete(key);
   }
 
   subscribe(listener: Listener): () => void {
@@ -100,21 +144,25 @@ export class LiveHub {
 
   private onEvent(event: PlaybackEvent): void {
     const key = `${event.serverId}/${event.sessionKey}`;
-    const session = viewFromEvent(event, placeOf(event));
+    const where = placeOf(event);
+    const session = viewFromEvent(event, where);
     if (event.eventType === 'STOPPED') {
       this.sessions.delete(key);
       this.emit({ type: 'session.stopped', session });
       return;
     }
     const known = this.sessions.has(key);
-    this.sessions.set(key, session);
+    this.sessions.set(key, { view: session, session: sessionFromEvent(event, where) });
+    this.prune(Date.now());
     this.emit({ type: known && event.eventType !== 'STARTED' ? 'session.updated' : 'session.started', session });
   }
 
   private emit(message: LiveMessage): void {
+    if (this.listeners.size === 0) return;
+    const text = JSON.stringify(message);
     for (const listener of this.listeners) {
       try {
-        listener(message);
+        listener(message, text);
       } catch (err) {
         this.options.logger.warn({ err }, 'live listener failed');
       }

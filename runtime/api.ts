@@ -52,6 +52,7 @@ export async function startApi(
     allowedOrigins: config.http.allowedOrigins,
     oidc: config.oidc,
     plexTv: config.plexSignIn ? { baseUrl: config.plexTvUrl } : false,
+    analyticsCacheMs: config.analyticsCacheSeconds * 1000,
   });
   const address = await app.listen({ host: config.http.host, port: config.http.port });
   logger.info({ address }, 'API listening');

@@ -11,6 +11,8 @@ describe('configuration from the environment', () => {
     expect(config.clickhouse.database).toBe('streamwarden');
     expect(config.librarySyncMinutes).toBe(360);
     expect(loadConfig({ STREAMWARDEN_LIBRARY_SYNC_MINUTES: '60' }).librarySyncMinutes).toBe(60);
+    expect(config.analyticsCacheSeconds).toBe(10);
+    expect(loadConfig({ STREAMWARDEN_ANALYTICS_CACHE_SECONDS: '0' }).analyticsCacheSeconds).toBe(0);
   });
 
   it('reads the scale-out settings', () => {

@@ -24,6 +24,7 @@ export interface Config {
   rawEventsTtlDays?: number;
   /** Minutes between two reads of each media server's libraries (titles added are told after one). */
   librarySyncMinutes: number;
+  analyticsCacheSeconds: number;
   /** A MaxMind GeoLite2/GeoIP2 City .mmdb; undefined uses the bundled DB-IP Lite database. */
   geoipDatabase?: string;
   /** JSON file of rule parameters and per-account overrides (pipeline/rules/rules-file.ts). */
@@ -229,5 +230,6 @@ export function loadConfig(env: Env = process.env): Config {
       ? integer(env, 'STREAMWARDEN_RAW_EVENTS_TTL_DAYS', 0, 1, 36_500)
       : undefined,
     librarySyncMinutes: integer(env, 'STREAMWARDEN_LIBRARY_SYNC_MINUTES', 360, 5, 10_080),
+    analyticsCacheSeconds: integer(env, 'STREAMWARDEN_ANALYTICS_CACHE_SECONDS', 10, 0, 300),
   };
 }

@@ -6,6 +6,9 @@ import { Analytics, type ConcurrencyBucket, type Filters, SessionQueries } from 
 
 import { errors, Overview, RankedAnswers, SeriesAnswers } from '../contract.ts';
 import { filters, rangeSchema, type RangeQuery } from './range.ts';
+import { nowFigures } from '../../warehouse/queries/sessions.ts';
+import type { LiveHub } from '../live.ts';
+import { queryKey, ShortCache } from '../short-cache.ts';
 
 /** The analytics that are ranked lists, which `limit` cuts. */
 const RANKED = [
@@ -23,9 +26,22 @@ const RANKED = [
 /** Time series and shares: every bucket or share of the period. */
 type Series = 'plays' | 'heatmap' | 'decisions' | 'concurrency' | 'bandwidth' | 'data';
 
-export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
+export interface AnalyticsRouteOptions {
+  warehouse: Warehouse;
+  /** The live state: the overview's figures of now come from it when given. */
+  live?: LiveHub;
+  /** Answers kept this long for the same question (0: none). */
+  cacheMs?: number;
+}
+
+export async function analyticsRoutes(
+  app: FastifyInstance,
+  { warehouse, live, cacheMs = 0 }: AnalyticsRouteOptions,
+): Promise<void> {
   const sessions = new SessionQueries(warehouse);
   const analytics = new Analytics(warehouse);
+  const cache = new ShortCache<unknown>(cacheMs);
+  const cached = <T>(key: string, load: () => Promise<T>) => cache.read(key, load) as Promise<T>;
 
   app.get<{ Querystring: Pick<RangeQuery, 'servers' | 'tz'> }>(
     '/api/v1/analytics/overview',
@@ -41,7 +57,11 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
     },
     async (request) => {
       const { serverIds, timeZone } = filters({ servers: request.query.servers, tz: request.query.tz });
-      return sessions.overview(Date.now(), serverIds, timeZone);
+      const now = nowFigures(live ? live.active(serverIds) : await sessions.active(Date.now(), serverIds));
+      const today = await cached(queryKey('today', { serverIds, timeZone }), () =>
+        sessions.today(Date.now(), serverIds, timeZone),
+      );
+      return { ...now, ...today };
     },
   );
 
@@ -93,7 +113,11 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
       },
       async (request) => {
         const f = filters(request.query);
-        return { from: f.from, to: f.to, data: await s.read(f, request.query) };
+        return {
+          from: f.from,
+          to: f.to,
+          data: await cached(queryKey(name, request.query), () => s.read(f, request.query)),
+        };
       },
     );
 
@@ -152,7 +176,8 @@ export async function analyticsRoutes(app: FastifyInstance, { warehouse }: { war
       },
       async (request) => {
         const f = filters(request.query);
-        return { from: f.from, to: f.to, data: await ranked[name].read(f, request.query.limit) };
+        const data = await cached(queryKey(name, request.query), () => ranked[name].read(f, request.query.limit));
+        return { from: f.from, to: f.to, data };
       },
     );
 }

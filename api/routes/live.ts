@@ -27,6 +27,9 @@ export function originAllowed(origin: string | undefined, host: string, allowed:
   return parsed.host === host || allowed.includes(parsed.origin);
 }
 
+/** What a live client may have waiting to be sent before it is closed (a few thousand messages). */
+const MAX_UNSENT_BYTES = 8 * 2 ** 20;
+
 export interface LiveRouteOptions {
   live?: LiveHub;
   control?: StreamControl;
@@ -51,7 +54,16 @@ export async function liveRoutes(
     };
     app.get('/api/v1/live', { ...can('view'), websocket: true, preValidation: checkOrigin }, (socket) => {
       socket.send(JSON.stringify(live.snapshot()));
-      const unsubscribe = live.subscribe((message) => socket.send(JSON.stringify(message)));
+      const unsubscribe = live.subscribe((_message, text) => {
+        // A client that does not read is closed rather than buffered for without end; the
+        // dashboard reconnects and starts again from a snapshot.
+        if (socket.bufferedAmount > MAX_UNSENT_BYTES) {
+          unsubscribe();
+          socket.close(1013, 'not reading the live feed');
+          return;
+        }
+        socket.send(text);
+      });
       socket.on('close', unsubscribe);
     });
   }

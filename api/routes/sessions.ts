@@ -8,6 +8,7 @@ import { ActiveSessions, errors, MapPlaces, SessionDetail, SessionPage } from '.
 import { filters, rangeSchema, type RangeQuery } from './range.ts';
 import { withNetwork } from '../network-view.ts';
 import { withPoster } from '../poster.ts';
+import type { LiveHub } from '../live.ts';
 
 /** What narrows the history, here and in its export: the range, a search and the panels' columns. */
 export type HistoryQuery = RangeQuery & HistoryFilter & { search?: string };
@@ -42,14 +43,18 @@ export function historyFilterOf(query: HistoryQuery): HistoryFilter {
   ) as HistoryFilter;
 }
 
-export async function sessionRoutes(app: FastifyInstance, { warehouse }: { warehouse: Warehouse }): Promise<void> {
+export async function sessionRoutes(
+  app: FastifyInstance,
+  { warehouse, live }: { warehouse: Warehouse; live?: LiveHub },
+): Promise<void> {
   const sessions = new SessionQueries(warehouse);
 
+  // From the live state when this process keeps one (no query per request), else the warehouse.
   app.get(
     '/api/v1/sessions/active',
     { ...can('view'), schema: { response: { 200: ActiveSessions, ...errors } } },
     async () => ({
-      sessions: (await sessions.active()).map((s) => withPoster(withNetwork(s))),
+      sessions: live ? live.active() : (await sessions.active()).map((s) => withPoster(withNetwork(s))),
     }),
   );
 

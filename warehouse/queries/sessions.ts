@@ -8,6 +8,28 @@ import { filterParams, num, rows, where, type Filters } from './filters.ts';
 /** A play still going on has no stop and was seen within this long (connectors report each play at least every minute). */
 export const ACTIVE_WITHIN_MS = 5 * 60_000;
 
+export interface NowFigures {
+  streamsNow: number;
+  transcodesNow: number;
+  bandwidthNowKbps: number;
+}
+
+export interface TodayFigures {
+  playsToday: number;
+  watchMsToday: number;
+  usersToday: number;
+  totalUsers: number;
+}
+
+/** The overview's figures of what plays now, from the plays going on (the warehouse's or the live state's). */
+export function nowFigures(active: ReadonlyArray<{ isTranscode: boolean; bandwidthKbps: number | null }>): NowFigures {
+  return {
+    streamsNow: active.length,
+    transcodesNow: active.filter((s) => s.isTranscode).length,
+    bandwidthNowKbps: active.reduce((sum, s) => sum + (s.bandwidthKbps ?? 0), 0),
+  };
+}
+
 export interface SessionRow {
   serverId: string;
   accountKey: string;
@@ -258,20 +280,12 @@ export class SessionQueries {
   }
 
   /** What is on now, and the plays of the viewer's day so far (running ones included). */
-  async overview(
-    now = Date.now(),
-    serverIds: string[] = [],
-    timeZone = 'UTC',
-  ): Promise<{
-    streamsNow: number;
-    transcodesNow: number;
-    bandwidthNowKbps: number;
-    playsToday: number;
-    watchMsToday: number;
-    usersToday: number;
-    totalUsers: number;
-  }> {
-    const active = await this.active(now, serverIds);
+  async overview(now = Date.now(), serverIds: string[] = [], timeZone = 'UTC'): Promise<NowFigures & TodayFigures> {
+    return { ...nowFigures(await this.active(now, serverIds)), ...(await this.today(now, serverIds, timeZone)) };
+  }
+
+  /** The plays of the viewer's day so far, running ones included, and the accounts ever seen. */
+  async today(now = Date.now(), serverIds: string[] = [], timeZone = 'UTC'): Promise<TodayFigures> {
     const today: Filters = { from: startOfDay(now, checkTimeZone(timeZone)), to: now + 1, serverIds, timeZone };
     // The rollup analytics read, so that "today" here and the same day there are one number.
     const [counts] = await rows<Record<string, string>>(
@@ -286,9 +300,6 @@ export class SessionQueries {
       { servers: serverIds },
     );
     return {
-      streamsNow: active.length,
-      transcodesNow: active.filter((s) => s.isTranscode).length,
-      bandwidthNowKbps: active.reduce((sum, s) => sum + (s.bandwidthKbps ?? 0), 0),
       playsToday: num(counts?.plays),
       watchMsToday: num(counts?.watch_ms),
       usersToday: num(counts?.users),
