@@ -104,6 +104,9 @@ describe('the live state behind sessions/active and the overview', () => {
 
     const fromWarehouse = (await queries.active()).map(sessionFromRow);
     expect(hub.active()).toEqual(fromWarehouse);
+    // The text sessions/active sends is that list's JSON, as the contract's serializer would write it.
+    expect(JSON.parse(hub.activeJson().toString('utf8'))).toEqual({ sessions: fromWarehouse });
+    expect(JSON.parse(hub.activeJson(['nowhere']).toString('utf8'))).toEqual({ sessions: [] });
     expect(hub.active().map((s) => s.sessionKey)).toEqual(['lan', 'b', 'a']);
     expect(hub.active()[2]).toMatchObject({ state: 'PAUSED', pausedMs: 4_000, playedMs: 30_000, countryCode: 'GB' });
     expect(hub.active(['jf']).map((s) => s.sessionKey)).toEqual(['b']);
@@ -111,6 +114,7 @@ describe('the live state behind sessions/active and the overview', () => {
     expect(nowFigures(hub.active())).toEqual({ streamsNow: 3, transcodesNow: 2, bandwidthNowKbps: 8800 * 2 + 5000 });
 
     // The feed's snapshot shows the same plays.
+    expect(JSON.parse(hub.snapshotJson())).toEqual(hub.snapshot());
     const snapshot = hub.snapshot();
     expect(snapshot.type === 'snapshot' && snapshot.sessions.map((s) => s.sessionKey)).toEqual(['lan', 'b', 'a']);
   });

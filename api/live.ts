@@ -17,7 +17,7 @@ import { placeOf } from '../core/geoip.ts';
 import { sessionFromEvent, sessionFromRow, viewFromEvent, viewFromRow, type LiveSessionView } from './live-view.ts';
 import type { Session } from './contract.ts';
 
-export type LiveSession = LiveSessionView;
+type LiveSession = LiveSessionView;
 
 export type LiveMessage =
   | { type: 'snapshot'; sessions: LiveSession[]; servers: ServerMetricsSample[] }
@@ -28,6 +28,16 @@ export type LiveMessage =
 /** A message and its JSON text, made once however many clients receive it. */
 type Listener = (message: LiveMessage, text: string) => void;
 
+/** A play going on as the feed pushes it, as sessions/active answers it, and that answer's JSON once asked. */
+interface Playing {
+  view: LiveSession;
+  session: Session;
+  json?: Buffer;
+  viewJson?: string;
+}
+
+const COMMA = Buffer.from(',');
+
 /** Newest first, then by server and key: the order of the warehouse's list of plays going on. */
 function newestFirst(a: LiveSession, b: LiveSession): number {
   if (a.startedAt !== b.startedAt) return b.startedAt - a.startedAt;
@@ -37,7 +47,7 @@ function newestFirst(a: LiveSession, b: LiveSession): number {
 
 export class LiveHub {
   /** Each play going on as the feed pushes it (`view`) and as sessions/active answers it (`session`). */
-  private readonly sessions = new Map<string, { view: LiveSession; session: Session }>();
+  private readonly sessions = new Map<string, Playing>();
   private readonly servers = new Map<string, ServerMetricsSample>();
   private readonly listeners = new Set<Listener>();
   private readonly consumers: BusConsumer[] = [];
@@ -102,6 +112,12 @@ export class LiveHub {
         );
   }
 
+  /** snapshot() as JSON text, each play's part made once per change (a client connecting costs a join). */
+  snapshotJson(): string {
+    const sessions = this.playing().map((s) => (s.viewJson ??= JSON.stringify(s.view)));
+    return `{"type":"snapshot","sessions":[${sessions.join(',')}],"servers":${JSON.stringify([...this.servers.values()])}}`;
+  }
+
   snapshot(): LiveMessage {
     return { type: 'snapshot', sessions: this.playing().map((s) => s.view), servers: [...this.servers.values()] };
   }
@@ -115,10 +131,24 @@ export class LiveHub {
     return this.playing(serverIds, now).map((s) => s.session);
   }
 
+  /**
+   * `{"sessions": active()}` as UTF-8 JSON. Each play's part is made once, when first asked after
+   * it changed, so a list asked often costs a copy rather than serializing every play every time.
+   */
+  activeJson(serverIds: readonly string[] = [], now = Date.now()): Buffer {
+    const parts: Buffer[] = [Buffer.from('{"sessions":[')];
+    for (const s of this.playing(serverIds, now)) {
+      if (parts.length > 1) parts.push(COMMA);
+      parts.push((s.json ??= Buffer.from(JSON.stringify(s.session))));
+    }
+    parts.push(Buffer.from(']}'));
+    return Buffer.concat(parts);
+  }
+
   private playing(serverIds: readonly string[] = [], now = Date.now()) {
     this.prune(now);
     const since = now - ACTIVE_WITHIN_MS;
-    const list: Array<{ view: LiveSession; session: Session }> = [];
+    const list: Playing[] = [];
     for (const s of this.sessions.values())
       if (s.view.lastSeenAt >= since && (serverIds.length === 0 || serverIds.includes(s.view.serverId))) list.push(s);
     return list.sort((a, b) => newestFirst(a.view, b.view));

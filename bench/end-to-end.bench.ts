@@ -17,13 +17,9 @@ import { migrate } from '../warehouse/migrations.ts';
 import { WarehouseSink } from '../warehouse/sink.ts';
 import { benchBroker } from './kafka-broker.ts';
 import { benchEvents } from './load.ts';
-import { rate, type Figure } from './report.ts';
+import { type Figure, percentile, rate } from './report.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
-}
 
 export async function endToEndBench(plays = Number(process.env.BENCH_E2E_PLAYS ?? 5_000)): Promise<Figure[]> {
   const logger = createLogger('bench', 'warn');

@@ -16,7 +16,7 @@ import { jellystatActivity, jellystatUser, generatePlays } from '../testing/impo
 import { setupAndSignIn } from '../testing/api-session.ts';
 import { openWarehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrations.ts';
-import { rate, type Figure } from './report.ts';
+import { type Figure, percentile, rate } from './report.ts';
 
 /** Writes a backup in Jellystat's layout (one JSON document) without holding it in memory. */
 async function writeBackup(path: string, rows: number): Promise<void> {
@@ -41,10 +41,6 @@ async function writeBackup(path: string, rows: number): Promise<void> {
   await write(']}]');
   out.end();
   await once(out, 'finish');
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
 }
 
 export async function importBench(rows = Number(process.env.BENCH_IMPORT_ROWS ?? 1_000_000)): Promise<Figure[]> {

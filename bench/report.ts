@@ -17,3 +17,8 @@ export function printFigures(figures: Figure[]): void {
     console.log(`${label}  ${f.value.toLocaleString('en-US').padStart(12)} ${f.unit}${f.note ? `  (${f.note})` : ''}`);
   }
 }
+
+/** The value at percentile `p` (0-100) of numbers sorted ascending. */
+export function percentile(sorted: number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]! : 0;
+}

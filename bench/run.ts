@@ -8,6 +8,7 @@ import { warehouseBench } from './warehouse.bench.ts';
 import { pipelineBench } from './pipeline.bench.ts';
 import { endToEndBench } from './end-to-end.bench.ts';
 import { importBench } from './import.bench.ts';
+import { apiBench } from './api.bench.ts';
 import { detectionBench } from './detection.bench.ts';
 import { printFigures, type Figure } from './report.ts';
 
@@ -22,6 +23,7 @@ const suites = {
   pipeline: pipelineBench,
   e2e: endToEndBench,
   import: importBench,
+  api: apiBench,
   warehouse: warehouseBench,
   detection: detectionBench,
 };

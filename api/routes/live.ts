@@ -53,7 +53,7 @@ export async function liveRoutes(
         );
     };
     app.get('/api/v1/live', { ...can('view'), websocket: true, preValidation: checkOrigin }, (socket) => {
-      socket.send(JSON.stringify(live.snapshot()));
+      socket.send(live.snapshotJson());
       const unsubscribe = live.subscribe((_message, text) => {
         // A client that does not read is closed rather than buffered for without end; the
         // dashboard reconnects and starts again from a snapshot.

@@ -49,13 +49,15 @@ export async function sessionRoutes(
 ): Promise<void> {
   const sessions = new SessionQueries(warehouse);
 
-  // From the live state when this process keeps one (no query per request), else the warehouse.
+  // From the live state when this process keeps one (no query per request, its JSON made once per
+  // change of a play: api/live-hub.test.ts proves it the warehouse's answer), else the warehouse.
   app.get(
     '/api/v1/sessions/active',
     { ...can('view'), schema: { response: { 200: ActiveSessions, ...errors } } },
-    async () => ({
-      sessions: live ? live.active() : (await sessions.active()).map((s) => withPoster(withNetwork(s))),
-    }),
+    async (_request, reply) => {
+      if (live) return reply.type('application/json; charset=utf-8').send(live.activeJson());
+      return { sessions: (await sessions.active()).map((s) => withPoster(withNetwork(s))) };
+    },
   );
 
   app.get<{ Querystring: HistoryQuery & { cursor?: string; limit?: number } }>(
