@@ -56,7 +56,9 @@ import { imageRoutes } from './routes/images.ts';
 import { plexServerRoutes } from './routes/plex-servers.ts';
 import { settingsRoutes } from './routes/settings.ts';
 import type { Configuration } from './configuration.ts';
-import { metricsRoute, type Metric } from './routes/metrics.ts';
+import { cacheMetrics, metricsRoute, type Metric } from './routes/metrics.ts';
+import { ShortCache } from './short-cache.ts';
+import type { CacheSize } from '../core/cache-size.ts';
 import type { ConnectorStatus } from '../connectors/server-connector.ts';
 import type { LiveHub } from './live.ts';
 
@@ -199,11 +201,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(backupRoutes, { warehouse: options.warehouse });
   await app.register(exportRoutes, { warehouse: options.warehouse, people: options.configuration.people, audit });
   await app.register(sessionRoutes, { warehouse: options.warehouse, live: options.live });
-  await app.register(analyticsRoutes, {
-    warehouse: options.warehouse,
-    live: options.live,
-    cacheMs: options.analyticsCacheMs,
-  });
+  const analyticsCache = new ShortCache<unknown>(options.analyticsCacheMs ?? 0);
+  await app.register(analyticsRoutes, { warehouse: options.warehouse, live: options.live, cache: analyticsCache });
   await app.register(serverMetricsRoutes, { warehouse: options.warehouse });
   await app.register(violationRoutes, {
     warehouse: options.warehouse,
@@ -254,7 +253,14 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     });
   await app.register(imageRoutes, { registry: options.configuration.servers, clientId: options.clientId });
   await app.register(settingsRoutes, { settings: options.configuration.settings, geoipSource: options.geoipSource });
-  if (options.metrics) await app.register(metricsRoute, { collect: options.metrics });
+  if (options.metrics) {
+    const collect = options.metrics;
+    const own = (): CacheSize[] => [
+      ...(options.live?.caches() ?? []),
+      { cache: 'analytics-answers', entries: analyticsCache.size, limit: analyticsCache.limit },
+    ];
+    await app.register(metricsRoute, { collect: async () => [...(await collect()), ...cacheMetrics(own())] });
+  }
   await app.register(automationRoutes, {
     automations: options.configuration.automations,
     settings: options.configuration.settings,

@@ -154,6 +154,11 @@ describe('live WebSocket and stopping streams', () => {
     expect(text).toContain('# TYPE streamwarden_server_up gauge');
     expect(text).toMatch(/^streamwarden_server_up\{server="plex-home",status="UP"\} 1$/m);
     expect(text).toMatch(/^streamwarden_consumer_lag\{group="pipeline"\} \d+$/m);
+    // Bounded state, with its sizes: the API's own and the connectors'.
+    expect(text).toMatch(/^streamwarden_cache_entries\{cache="live-sessions"\} \d+$/m);
+    expect(text).toMatch(/^streamwarden_cache_limit\{cache="analytics-answers"\} 1000$/m);
+    expect(text).toMatch(/^streamwarden_cache_limit\{cache="plex-source-media",server="plex-home"\} 5000$/m);
+    expect(text.match(/^# TYPE streamwarden_cache_entries gauge$/gm)).toHaveLength(1);
     const servers = (await (await fetch(`${base}/api/v1/servers/status`, { headers: { cookie } })).json()) as {
       servers: Array<{ serverId: string; status: string }>;
     };

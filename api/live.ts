@@ -16,6 +16,7 @@ import { ServerMetricsQueries } from '../warehouse/queries/server-metrics.ts';
 import { placeOf } from '../core/geoip.ts';
 import { sessionFromEvent, sessionFromRow, viewFromEvent, viewFromRow, type LiveSessionView } from './live-view.ts';
 import type { Session } from './contract.ts';
+import type { CacheSize } from '../core/cache-size.ts';
 
 type LiveSession = LiveSessionView;
 
@@ -157,6 +158,10 @@ export class LiveHub {
   /** Plays held, stale ones not yet forgotten included (for /metrics). */
   get size(): number {
     return this.sessions.size;
+  }
+
+  caches(): CacheSize[] {
+    return [{ cache: 'live-sessions', entries: this.sessions.size }];
   }
 
   /** Forgets plays gone stale, at most once a minute. */

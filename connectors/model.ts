@@ -3,6 +3,7 @@
 import type { MediaItem, PlaybackEvent, ServerType } from '../schemas/index.ts';
 import type { FetchedImage } from './http.ts';
 import type { ImageRequest } from './image-refs.ts';
+import type { CacheSize } from '../core/cache-size.ts';
 
 /** A playback session as the server reports it at one moment: the event's fields a server knows. */
 export type ObservedSession = Pick<
@@ -110,6 +111,8 @@ export interface MediaServerClient {
   libraryItems(libraryId: string, start: number, size: number): Promise<Page<LibraryItem>>;
   /** A poster, asked for as image-refs.ts builds the request. */
   image(request: ImageRequest, maxBytes: number): Promise<FetchedImage>;
+  /** Sizes of what the client keeps in memory (metadata looked up), where it keeps any. */
+  caches?(): CacheSize[];
   close(): void;
 }
 

@@ -1,6 +1,7 @@
 // Plex Media Server: sessions from GET /status/sessions (JSON with Accept: application/json and
 // the X-Plex-Token header), change notifications from the event source, stop through
 // /status/sessions/terminate.
+import type { CacheSize } from '../core/cache-size.ts';
 import { EventSource } from 'eventsource';
 import type { MediaType, NetworkLocation, PlayState, StreamDecision, StreamQuality } from '../schemas/index.ts';
 import { backoffMs } from '../bus/types.ts';
@@ -104,6 +105,8 @@ const isLive = (raw: Json) => raw.live === 1 || raw.live === '1' || raw.live ===
 
 /** How long an item without metadata (live TV, deleted) is not asked for again. */
 const MISSING_METADATA_TTL_MS = 10 * 60_000;
+/** Items whose source media (or absence of it) a client remembers, oldest forgotten first. */
+const METADATA_CACHE_LIMIT = 5000;
 
 function mediaSource(media: PlexMedia | undefined): SourceMedia {
   return {
@@ -297,12 +300,12 @@ export class PlexClient implements MediaServerClient {
       const media = playedVersion(body?.MediaContainer?.Metadata?.[0]?.Media, mediaId);
       if (!media) return undefined;
       const source = mediaSource(media);
-      if (this.sources.size > 5000) this.sources.delete(this.sources.keys().next().value!);
+      if (this.sources.size > METADATA_CACHE_LIMIT) this.sources.delete(this.sources.keys().next().value!);
       this.sources.set(key, source);
       return source;
     } catch {
       // Deleted items have no metadata: the session's own figures stand in.
-      if (this.missing.size > 5000) this.missing.delete(this.missing.keys().next().value!);
+      if (this.missing.size > METADATA_CACHE_LIMIT) this.missing.delete(this.missing.keys().next().value!);
       this.missing.set(ratingKey, Date.now() + MISSING_METADATA_TTL_MS);
       return undefined;
     }
@@ -413,6 +416,13 @@ export class PlexClient implements MediaServerClient {
     return new PlexChangeFeed(this.http.url('/:/eventsource/notifications', { filters: 'playing' }).toString(), () =>
       this.headers(),
     );
+  }
+
+  caches(): CacheSize[] {
+    return [
+      { cache: 'plex-source-media', entries: this.sources.size, limit: METADATA_CACHE_LIMIT },
+      { cache: 'plex-missing-metadata', entries: this.missing.size, limit: METADATA_CACHE_LIMIT },
+    ];
   }
 
   close(): void {

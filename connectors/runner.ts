@@ -1,6 +1,7 @@
 // Runs one connector per configured media server, of any mix of types, in one process, and
 // produces their playback events (keyed by account, so one account's events stay in order) and
 // server metrics to the bus.
+import type { CacheSize } from '../core/cache-size.ts';
 import type { BusProducer } from '../bus/types.ts';
 import { publish } from '../bus/typed.ts';
 import { placeAddress, type GeoLookup } from '../core/geoip.ts';
@@ -99,6 +100,13 @@ export class ConnectorRunner {
       library?.start();
       this.options.logger.info({ serverId: config.id, type: config.type, url: config.url }, 'watching media server');
     }
+  }
+
+  /** What each server's client keeps in memory, per server. */
+  caches(): Array<CacheSize & { serverId: string }> {
+    return [...this.connectors.entries()].flatMap(([serverId, c]) =>
+      (c.client.caches?.() ?? []).map((size) => ({ ...size, serverId })),
+    );
   }
 
   statuses(): ConnectorStatus[] {

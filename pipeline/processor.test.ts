@@ -294,6 +294,12 @@ describe('rule changes while running', () => {
       'the events under the new rules',
       60_000,
     );
+    // What it holds, for /metrics: the three accounts' states, the one account with its own rules.
+    expect(Object.fromEntries(processor.caches().map((c) => [c.cache, c.entries]))).toMatchObject({
+      'account-states': 3,
+      'account-detectors': 1,
+      'published-violation-ids': 1,
+    });
     await processor.stop();
 
     const violations = await readAll<Violation>({ ...topics.violations, name: names.violations });

@@ -8,6 +8,7 @@
 // and reads back which violations and trust changes were already published. A batch processed
 // again after a crash therefore changes the state exactly as the first time and publishes nothing
 // twice.
+import type { CacheSize } from '../core/cache-size.ts';
 import { consumeTopic } from '../bus/typed.ts';
 import { waitUntilDrained } from '../bus/drain.ts';
 import { partitionOfKey } from '../bus/partition-of.ts';
@@ -108,6 +109,18 @@ export class StreamProcessor {
       trust: named(topics.trustScoreChanges, options.topicNames?.trustScoreChanges),
       personPlays: named(topics.personPlays, options.topicNames?.personPlays),
     };
+  }
+
+  /** What this processor holds in memory: the ids of the retained findings, detectors, account states. */
+  caches(): CacheSize[] {
+    let accounts = 0;
+    for (const p of this.partitions.values()) accounts += p.accounts.size;
+    return [
+      { cache: 'published-violation-ids', entries: this.published.violations.size },
+      { cache: 'published-trust-change-ids', entries: this.published.trust.size },
+      { cache: 'account-detectors', entries: this.detectors.size },
+      { cache: 'account-states', entries: accounts },
+    ];
   }
 
   async start(): Promise<void> {

@@ -9,7 +9,7 @@ export interface Config {
   dataDir: string;
   logLevel: string;
   kafka: { brokers: string[]; clientId: string; partitions: number };
-  clickhouse: { url?: string; username?: string; password?: string; database: string };
+  clickhouse: { url?: string; username?: string; password?: string; database: string; embeddedMemoryMiB: number };
   http: {
     host: string;
     port: number;
@@ -211,6 +211,7 @@ export function loadConfig(env: Env = process.env): Config {
       username: text(env, 'CLICKHOUSE_USER'),
       password: env.CLICKHOUSE_PASSWORD,
       database,
+      embeddedMemoryMiB: integer(env, 'STREAMWARDEN_EMBEDDED_MEMORY_MB', 1024, 256, 1_048_576),
     },
     http: {
       host: text(env, 'HOST') ?? '0.0.0.0',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { exposition } from '../api/routes/metrics.ts';
+import { cacheMetrics, exposition } from '../api/routes/metrics.ts';
 import { consumerLag } from './metrics.ts';
 
 describe('consumer lag', () => {
@@ -34,5 +34,17 @@ describe('consumer lag', () => {
     ]);
     expect(text).toMatch(/^lag NaN$/m);
     expect(text).toMatch(/^lag\{g="x"\} 3$/m);
+  });
+
+  it('reports cache sizes from several parts under one name, limits only where there is one', () => {
+    const text = exposition([
+      ...cacheMetrics([{ cache: 'account-states', entries: 12 }]),
+      ...cacheMetrics([{ cache: 'plex-source-media', entries: 40, limit: 5000, serverId: 'plex-home' }]),
+    ]);
+    expect(text.match(/^# TYPE streamwarden_cache_entries gauge$/gm)).toHaveLength(1);
+    expect(text).toMatch(/^streamwarden_cache_entries\{cache="account-states"\} 12$/m);
+    expect(text).toMatch(/^streamwarden_cache_entries\{cache="plex-source-media",server="plex-home"\} 40$/m);
+    expect(text).toMatch(/^streamwarden_cache_limit\{cache="plex-source-media",server="plex-home"\} 5000$/m);
+    expect(text).not.toMatch(/^streamwarden_cache_limit\{cache="account-states"/m);
   });
 });

@@ -2,7 +2,7 @@
 // connector failures and media server status.
 import type { Bus } from '../bus/types.ts';
 import type { ConnectorRunner } from '../connectors/runner.ts';
-import type { Metric } from '../api/routes/metrics.ts';
+import { cacheMetrics, type Metric } from '../api/routes/metrics.ts';
 import type { StreamProcessor } from '../pipeline/processor.ts';
 import { topics } from '../schemas/index.ts';
 import type { WarehouseSink } from '../warehouse/sink.ts';
@@ -88,6 +88,7 @@ export function metricsCollector(parts: {
         },
       );
     }
+    metrics.push(...cacheMetrics([...(parts.processor?.caches() ?? []), ...(parts.connectors?.caches() ?? [])]));
     if (parts.connectors) {
       const statuses = parts.connectors.statuses();
       metrics.push(

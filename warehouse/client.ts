@@ -4,6 +4,7 @@
 // embedded connection has no notion of a default database.
 import { mkdirSync } from 'node:fs';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { Session } from 'chdb';
 import { createChdbConnection } from 'chdb/connection';
 import type { Logger } from '../core/logger.ts';
 
@@ -16,6 +17,8 @@ export interface WarehouseSettings {
   database?: string;
   /** Folder of the embedded engine's data (e.g. ./data/clickhouse). */
   embeddedPath?: string;
+  /** Most memory the embedded engine may take, in MiB (default 1024): beyond it a query fails. */
+  embeddedMemoryMiB?: number;
   requestTimeoutMs?: number;
 }
 
@@ -71,6 +74,7 @@ export async function openWarehouse(settings: WarehouseSettings, logger: Logger)
   let kind: Warehouse['kind'];
   let description: string;
   let insertCompact: Warehouse['insertCompact'];
+  let closeEngine = () => {};
   if (settings.url) {
     kind = 'server';
     const url = new URL(settings.url);
@@ -98,6 +102,10 @@ export async function openWarehouse(settings: WarehouseSettings, logger: Logger)
     description = `chdb ${path}/${database}`;
     // chdb implements @clickhouse/client-common's Connection; @clickhouse/client bundles an
     // identical copy of those types, which TypeScript sees as distinct.
+    // The engine takes its limits when its first session on the folder opens; this one sets them
+    // and stays open as long as the warehouse (a later one in the same process joins the engine).
+    const engine = new Session(path, { connectionArgs: embeddedEngineArgs(settings.embeddedMemoryMiB ?? 1024) });
+    closeEngine = () => engine.close();
     const chdb = createChdbConnection({ path });
     client = createClient({ connection: chdb as unknown as ClientConnection, clickhouse_settings: SHARED_SETTINGS });
     insertCompact = async (name, columns, rows, settings) => {
@@ -129,6 +137,28 @@ export async function openWarehouse(settings: WarehouseSettings, logger: Logger)
         return false;
       }
     },
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      closeEngine();
+    },
   };
+}
+
+/**
+ * The embedded engine's memory, set rather than left to its server defaults (90% of the machine's
+ * memory, 5 GiB caches), so that it lives beside the roles in one process: a ceiling, caches of
+ * marks and primary indexes that fit in it, and none of uncompressed blocks or query results.
+ */
+export function embeddedEngineArgs(memoryMiB: number): string[] {
+  const bytes = (mib: number) => String(Math.round(mib * 2 ** 20));
+  const cache = Math.max(16, Math.round(memoryMiB / 16));
+  return [
+    `--max_server_memory_usage=${bytes(memoryMiB)}`,
+    `--mark_cache_size=${bytes(cache)}`,
+    `--index_mark_cache_size=${bytes(cache)}`,
+    `--primary_index_cache_size=${bytes(cache)}`,
+    '--uncompressed_cache_size=0',
+    '--index_uncompressed_cache_size=0',
+    '--query_cache.max_size_in_bytes=0',
+  ];
 }

@@ -30,17 +30,16 @@ export interface AnalyticsRouteOptions {
   warehouse: Warehouse;
   /** The live state: the overview's figures of now come from it when given. */
   live?: LiveHub;
-  /** Answers kept this long for the same question (0: none). */
-  cacheMs?: number;
+  /** Answers kept a few seconds for the same question. */
+  cache: ShortCache<unknown>;
 }
 
 export async function analyticsRoutes(
   app: FastifyInstance,
-  { warehouse, live, cacheMs = 0 }: AnalyticsRouteOptions,
+  { warehouse, live, cache }: AnalyticsRouteOptions,
 ): Promise<void> {
   const sessions = new SessionQueries(warehouse);
   const analytics = new Analytics(warehouse);
-  const cache = new ShortCache<unknown>(cacheMs);
   const cached = <T>(key: string, load: () => Promise<T>) => cache.read(key, load) as Promise<T>;
 
   app.get<{ Querystring: Pick<RangeQuery, 'servers' | 'tz'> }>(

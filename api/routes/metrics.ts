@@ -1,6 +1,7 @@
 // Prometheus text exposition at /metrics (token or session required, like /api).
 import type { FastifyInstance } from 'fastify';
 import { can } from '../auth/plugin.ts';
+import type { CacheSize } from '../../core/cache-size.ts';
 
 export interface Metric {
   name: string;
@@ -11,9 +12,42 @@ export interface Metric {
 
 const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 
+/** Entries held and limits of caches and in-memory state, one sample each (per server where given). */
+export function cacheMetrics(sizes: ReadonlyArray<CacheSize & { serverId?: string }>): Metric[] {
+  const labels = (s: CacheSize & { serverId?: string }) => ({
+    cache: s.cache,
+    ...(s.serverId === undefined ? {} : { server: s.serverId }),
+  });
+  return [
+    {
+      name: 'streamwarden_cache_entries',
+      help: 'Entries held in memory, per cache or state',
+      type: 'gauge',
+      samples: sizes.map((s) => ({ labels: labels(s), value: s.entries })),
+    },
+    {
+      name: 'streamwarden_cache_limit',
+      help: 'Most entries a cache holds, where its bound is a count',
+      type: 'gauge',
+      samples: sizes.flatMap((s) => (s.limit === undefined ? [] : [{ labels: labels(s), value: s.limit }])),
+    },
+  ];
+}
+
+/** Metrics of one name given by several parts become one metric (a name may appear once). */
+function merged(metrics: Metric[]): Metric[] {
+  const byName = new Map<string, Metric>();
+  for (const m of metrics) {
+    const seen = byName.get(m.name);
+    if (seen) seen.samples = [...seen.samples, ...m.samples];
+    else byName.set(m.name, { ...m });
+  }
+  return [...byName.values()];
+}
+
 export function exposition(metrics: Metric[]): string {
   const lines: string[] = [];
-  for (const m of metrics) {
+  for (const m of merged(metrics)) {
     lines.push(`# HELP ${m.name} ${m.help}`, `# TYPE ${m.name} ${m.type}`);
     for (const s of m.samples) {
       const labels = Object.entries(s.labels ?? {}).map(([k, v]) => `${k}="${escape(v)}"`);
