@@ -8,7 +8,8 @@ import { errors, Overview, RankedAnswers, SeriesAnswers } from '../contract.ts';
 import { filters, rangeSchema, type RangeQuery } from './range.ts';
 import { nowFigures } from '../../warehouse/queries/sessions.ts';
 import type { LiveHub } from '../live.ts';
-import { queryKey, ShortCache } from '../short-cache.ts';
+import type { ShortCache } from '../short-cache.ts';
+import { queryKey } from '../short-cache.ts';
 
 /** The analytics that are ranked lists, which `limit` cuts. */
 const RANKED = [
