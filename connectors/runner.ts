@@ -26,6 +26,8 @@ export interface RunnerOptions {
   timing?: ConnectorTiming;
   /** Library reads: interval and first delay (defaults 6 h and 30 s); null turns them off. */
   librarySync?: { intervalMs?: number; initialDelayMs?: number } | null;
+  /** The time the connectors stamp on what they see (default the system clock; tests move it on). */
+  now?: () => number;
 }
 
 const SERVER_TYPES: Record<ServerConfig['type'], ServerType> = { plex: 'PLEX', jellyfin: 'JELLYFIN', emby: 'EMBY' };
@@ -77,6 +79,7 @@ export class ConnectorRunner {
         feed,
         logger: this.options.logger,
         stateDir: this.options.stateDir,
+        now: this.options.now,
         timing: {
           ...this.options.timing,
           ...(config.pollIntervalMs ? { pollIntervalMs: config.pollIntervalMs } : {}),

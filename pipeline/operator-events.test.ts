@@ -1,9 +1,16 @@
 // Plays and server samples become operator events: one per change, with ids that a replay finds
 // again; on the real broker, the stage publishes them on the events topic.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
+import { DEVICES, movie, user } from '../connectors/fakes/catalog.ts';
+import { FakeMediaBrowserServer } from '../connectors/fakes/fake-mediabrowser.ts';
+import { ConnectorRunner } from '../connectors/runner.ts';
 import { consumeTopic, publish } from '../bus/typed.ts';
 import { createLogger } from '../core/logger.ts';
-import { topics, type OperatorEvent } from '../schemas/index.ts';
+import { allTopics, topics, type OperatorEvent } from '../schemas/index.ts';
 import { waitFor } from '../testing/bus-contract.ts';
 import { samplePlaybackEvent, sampleServerMetrics } from '../testing/fixtures.ts';
 import { newKafkaBus, uniqueName } from '../testing/kafka.ts';
@@ -364,4 +371,75 @@ describe('the stage on the real broker', () => {
     await stage.stop();
     await producer.close();
   });
+});
+
+describe('a long pause on a media server', () => {
+  it(
+    'is told at five and ten minutes, once each, from what the connectors see (their clock moved on)',
+    { timeout: 90_000 },
+    async () => {
+      const jellyfin = new FakeMediaBrowserServer('JELLYFIN', 'pause-key', 'Pause Jellyfin');
+      await jellyfin.start();
+      const embedded = new EmbeddedBus({ dir: mkdtempSync(join(tmpdir(), 'sw-pause-')), logger });
+      await embedded.ensureTopics(allTopics.map((t) => ({ name: t.name })));
+      // The connectors' clock, moved on by hand: minutes of pause without waiting for them.
+      let clock = Date.now();
+      const runner = new ConnectorRunner({
+        producer: await embedded.producer(),
+        logger,
+        clientId: 'sw-test',
+        timing: { pollIntervalMs: 100, feedPollIntervalMs: 100, metricsIntervalMs: 60_000 },
+        librarySync: null,
+        now: () => clock,
+      });
+      const stage = new OperatorEventStage({ bus: embedded, logger, groupId: 'pause-stage' });
+      const seen: OperatorEvent[] = [];
+      const reader = await consumeTopic(embedded, {
+        groupId: 'pause-reader',
+        spec: topics.events,
+        deadLetters: await embedded.producer(),
+        logger,
+        fromBeginning: true,
+        handle: async (records) => void seen.push(...records.map((r) => r.value)),
+      });
+      try {
+        await stage.start();
+        await runner.apply([
+          { id: 'jf-pause', name: 'Pause', type: 'jellyfin', url: jellyfin.url, token: 'pause-key', enabled: true },
+        ]);
+        const session = jellyfin.startSession({
+          user: user('u-9', 'gus'),
+          item: movie('m-9', 'Ran'),
+          device: DEVICES.tv(),
+          ip: '81.2.69.142',
+        });
+        await waitFor(() => seen.some((e) => e.type === 'STREAM_STARTED'), 'the start told');
+        session.pause();
+        await waitFor(() => seen.some((e) => e.type === 'STREAM_PAUSED'), 'the pause told');
+        const polls = () => runner.statuses()[0]!.counters.polls;
+        const afterPolls = async (n: number) => {
+          const from = polls();
+          await waitFor(() => polls() >= from + n, `${n} more polls`);
+        };
+        clock += 4 * 60_000;
+        await afterPolls(3);
+        expect(seen.filter((e) => e.type === 'STREAM_STILL_PAUSED')).toEqual([]);
+        clock += 2 * 60_000;
+        await waitFor(() => seen.some((e) => e.type === 'STREAM_STILL_PAUSED'), 'five minutes told');
+        await afterPolls(3);
+        clock += 5 * 60_000;
+        await waitFor(() => seen.filter((e) => e.type === 'STREAM_STILL_PAUSED').length === 2, 'ten minutes told');
+        await afterPolls(3);
+        const still = seen.filter((e) => e.type === 'STREAM_STILL_PAUSED');
+        expect(still.map((e) => e.details.pausedMinutes)).toEqual(['5', '10']);
+        expect(still[0]).toMatchObject({ serverId: 'jf-pause', accountKey: 'jf-pause:u-9' });
+      } finally {
+        await reader.stop();
+        await stage.stop();
+        await runner.stop();
+        await embedded.close();
+        await jellyfin.stop();
+      }
+    },
+  );
 });
