@@ -106,7 +106,12 @@ export async function backtestAutomation(
     if (rule.trigger === 'NEW_LOCATION' && known && place && !known.places.has(place))
       events.push(eventOf(p, 'NEW_LOCATION', startedAt));
     for (const e of events) {
-      const counters = { watchedToday: async () => before / 60_000, streamsNow: async () => streamsAt };
+      // History has no people: a condition on a person's tags matches neither way here.
+      const counters = {
+        watchedToday: async () => before / 60_000,
+        streamsNow: async () => streamsAt,
+        personTags: async () => null,
+      };
       if (!(await conditionsHold(rule, e, zone, counters))) continue;
       answer.fired++;
       const day = new Date(startOfDay(e.occurredAt, zone)).toISOString();
@@ -124,7 +129,9 @@ export async function backtestAutomation(
               ? `tell ${a.channels.length || 'every'} channel(s)`
               : a.type === 'adjustTrust'
                 ? `trust ${a.points > 0 ? '+' : ''}${a.points}`
-                : `${a.type === 'stop' ? 'stop with' : 'show'} "${a.message}"`,
+                : a.type === 'tag'
+                  ? `tag the person "${a.tag}"`
+                  : `${a.type === 'stop' ? 'stop with' : 'show'} "${a.message}"`,
           ),
         });
     }

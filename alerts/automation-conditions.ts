@@ -11,6 +11,8 @@ export interface Counters {
   watchedToday(e: OperatorEvent): Promise<number>;
   /** Streams of the event's person (or account) going on at it, its own included. */
   streamsNow(e: OperatorEvent): Promise<number>;
+  /** The tags of the event's person; null when it is no one's. */
+  personTags(e: OperatorEvent): Promise<string[] | null>;
 }
 
 export async function conditionsHold(
@@ -24,6 +26,13 @@ export async function conditionsHold(
 }
 
 async function holds(c: Condition, e: OperatorEvent, timeZone: string, counters: Counters): Promise<boolean> {
+  if (c.field === 'personTag' && 'values' in c) {
+    // No person: matches neither way, like any missing value. A person without tags is notIn.
+    const tags = await counters.personTags(e);
+    if (tags === null) return false;
+    const any = tags.some((t) => c.values.includes(t));
+    return c.op === 'in' ? any : !any;
+  }
   if ((LIST_FIELDS as readonly string[]).includes(c.field) && 'values' in c) {
     const own = { serverId: e.serverId, accountKey: e.accountKey, personId: e.personId } as Record<string, unknown>;
     const value = (c.field in own ? own[c.field] : e.details[c.field]) as string | null | undefined;

@@ -101,6 +101,12 @@ describe('automation rules', () => {
     expect(() =>
       validateAutomation({ ...base, trigger: 'IMPORT_FINISHED', actions: [{ type: 'adjustTrust', points: -5 }] }),
     ).toThrow('actions: a IMPORT_FINISHED event is of no account whose trust could change');
+    expect(() => validateAutomation({ ...base, actions: [{ type: 'tag', tag: '<b>vip</b>' }] })).toThrow(
+      "actions[0].tag: 1 to 40 letters, digits, spaces, '-' or '_'",
+    );
+    expect(validateAutomation({ ...base, actions: [{ type: 'tag', tag: ' night owl ' }] }).actions).toEqual([
+      { type: 'tag', tag: 'night owl' },
+    ]);
   });
 
   it(
@@ -381,4 +387,78 @@ describe('automation rules', () => {
       ]);
     },
   );
+
+  it('tags a person, and a rule on the tag then acts on their plays only; an account of no one matches neither way', async () => {
+    const now = Date.now();
+    for (const rule of await automations.list())
+      if (rule.enabled) await automations.save({ ...rule, enabled: false }, 'admin');
+    await automations.save(
+      {
+        name: 'Transcodes mark a person',
+        enabled: true,
+        trigger: 'TRANSCODE_STARTED',
+        conditions: [{ field: 'personTag', op: 'notIn', values: ['transcoder'] }],
+        actions: [{ type: 'tag', tag: 'transcoder' }],
+      },
+      'admin',
+    );
+    await automations.save(
+      {
+        name: 'Transcoders get a word',
+        enabled: true,
+        trigger: 'STREAM_STARTED',
+        conditions: [{ field: 'personTag', op: 'in', values: ['transcoder'] }],
+        actions: [{ type: 'message', message: 'Try direct play: set quality to Original.' }],
+      },
+      'admin',
+    );
+    const person = await people.link(['plex-home:71', 'plex-home:72'], 'admin', (await people.get()).version);
+    const play = (sessionKey: string, user: string, at: number, personId: string | null) =>
+      eventsOfPlay(
+        samplePlaybackEvent({
+          serverId: 'plex-home',
+          accountKey: `plex-home:${user}`,
+          userId: user,
+          personId,
+          sessionKey,
+          observedAt: at,
+          playStartedAt: at,
+        }),
+        new Map(),
+      );
+    // Each start of a transcode is STREAM_STARTED then TRANSCODE_STARTED: the first play tags the
+    // person after its start was judged, so only the person's second play gets the message.
+    const events = [
+      ...play('t1', '71', now, person.personId),
+      ...play('t2', '72', now + 1, person.personId),
+      ...play('loner', '99', now + 2, null),
+    ];
+    const calls: string[] = [];
+    const control = {
+      terminate: async () => 'requested' as const,
+      message: async (server: string, key: string, text: string) => (
+        calls.push(`message ${server}:${key}: ${text}`),
+        'requested' as const
+      ),
+    };
+    const eventsTopic = uniqueName('automation-tags');
+    await bus.ensureTopics([{ name: eventsTopic, partitions: 1 }]);
+    const producer = await bus.producer();
+    await publish(producer, { ...topics.events, name: eventsTopic }, events);
+    await producer.close();
+    const engine = newEngine(control, uniqueName('automations-tags'), eventsTopic, 1);
+    await engine.start();
+    expect(await engine.drain(30_000)).toBe(true);
+    await engine.stop();
+
+    expect((await people.get()).people[person.personId]!.tags).toEqual(['transcoder']);
+    expect(calls).toEqual(['message plex-home:t2: Try direct play: set quality to Original.']);
+    const firings = await new AutomationQueries(warehouse).list(50);
+    const tagged = firings.filter((f) => f.ruleName === 'Transcodes mark a person');
+    // Once: the second play's transcode found the person tagged already, and the account of no
+    // one matches a condition on a person's tags neither way.
+    expect(tagged.map((f) => [f.status, f.actions, f.target])).toEqual([
+      ['FIRED', `tagged ${person.personId} "transcoder"`, 'plex-home:t1'],
+    ]);
+  });
 });

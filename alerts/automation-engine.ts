@@ -144,6 +144,11 @@ export class AutomationEngine {
         return this.firings.watchedMinutes(event.serverId, event.accountKey, from, event.occurredAt, event.sessionKey);
       },
       streamsNow: (event) => this.streams.count(event, now),
+      personTags: async (event) => {
+        if (!event.personId) return null;
+        const person = (await this.options.people.get()).people[event.personId];
+        return person ? (person.tags ?? []) : null;
+      },
     });
   }
 
@@ -177,6 +182,16 @@ export class AutomationEngine {
               (err: unknown) => problems.push(`trust not changed: ${(err as Error).message}`),
             );
         }
+      } else if (action.type === 'tag') {
+        const what = `tag ${e.personId ?? '-'} "${action.tag}"`;
+        if (rule.dryRun) done.push(`would ${what}`);
+        else if (!e.personId) problems.push('no person to tag (the account is linked to no person)');
+        else if (replayed) problems.push(`not tagged: ${replayed}`);
+        else
+          await this.options.people.addTag(e.personId, action.tag, `automation:${rule.id}`).then(
+            (added) => done.push(added ? what.replace('tag', 'tagged') : `${what.replace('tag', 'already tagged')}`),
+            (err: unknown) => problems.push(`not tagged: ${(err as Error).message}`),
+          );
       } else if (action.type === 'stop' || action.type === 'message') {
         const verb = action.type === 'stop' ? 'stop' : 'show a message on';
         const not = action.type === 'stop' ? 'not stopped' : 'no message shown';

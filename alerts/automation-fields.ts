@@ -15,6 +15,8 @@ export const LIST_FIELDS = [
   'libraryId',
   'accountKey',
   'personId',
+  /** A tag of the event's person (people-store.ts): a rule on a group of people. */
+  'personTag',
 ] as const;
 
 /** Numbers of an event a threshold condition reads, with their unit. */

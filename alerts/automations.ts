@@ -4,6 +4,7 @@
 // points). Stored as a config document; every rule is
 // checked here with an error that names the field, and the shipped presets are off until an
 // admin turns one on.
+import { TAG } from '../pipeline/people-store.ts';
 import { randomUUID } from 'node:crypto';
 import { AppError } from '../core/errors.ts';
 import { OperatorEventTypeValues } from '../schemas/index.ts';
@@ -35,7 +36,9 @@ type Action =
   /** Shown on the viewer's screen, nothing stopped (Jellyfin and Emby; Plex has no way to). */
   | { type: 'message'; message: string }
   /** Adds points to the account's trust score (negative: takes them), with the rule as the reason. */
-  | { type: 'adjustTrust'; points: number };
+  | { type: 'adjustTrust'; points: number }
+  /** Puts a tag on the event's person (a group other rules can name with personTag). */
+  | { type: 'tag'; tag: string };
 
 /** The events that are about one stream: the ones a stop or a message can act on. */
 const STREAM_TRIGGERS: readonly string[] = [
@@ -197,7 +200,12 @@ function action(input: unknown, path: string): Action {
       fail(`${path}.points`, 'must be a whole number of points from -100 to 100, not 0');
     return { type: 'adjustTrust', points: a.points };
   }
-  return fail(`${path}.type`, 'must be notify, message, stop or adjustTrust');
+  if (a.type === 'tag') {
+    if (typeof a.tag !== 'string' || !TAG.test(a.tag.trim()))
+      fail(`${path}.tag`, "1 to 40 letters, digits, spaces, '-' or '_', starting with a letter or digit");
+    return { type: 'tag', tag: a.tag.trim() };
+  }
+  return fail(`${path}.type`, 'must be notify, message, stop, adjustTrust or tag');
 }
 
 /** Checks a rule; throws AutomationError naming the field that is wrong. */

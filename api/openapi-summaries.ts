@@ -55,6 +55,7 @@ const SUMMARIES: Record<string, string> = {
   'POST /api/v1/people/suggestions/dismiss': 'Say a suggestion is not one person',
   'GET /api/v1/people/:id': "One person's page: accounts, devices, places, violations, trust, watching",
   'PUT /api/v1/people/:id': 'Rename a person',
+  'PUT /api/v1/people/:id/tags': "Replace a person's tags (groups that automation rules can name)",
   'DELETE /api/v1/people/:id': 'Split a person back into separate accounts',
   'POST /api/v1/people/:id/merge': "Move another person's accounts into this one",
   'DELETE /api/v1/people/:id/accounts/:accountKey': 'Take one account out of a person',

@@ -194,6 +194,29 @@ describe('people', () => {
     expect(after.map((p) => [p.name, p.accountKeys])).toEqual([['Samantha', ['jf:abc', 'plex-home:7']]]);
   });
 
+  it('puts tags on a person for rules on groups: each once, trimmed, checked, against the version seen', async () => {
+    const { json: list } = await call('GET', '/api/v1/people');
+    const sam = (list.people as Array<{ personId: string; tags: string[] }>)[0]!;
+    expect(sam.tags).toEqual([]);
+    const tagged = await call('PUT', `/api/v1/people/${sam.personId}/tags`, {
+      tags: ['family', ' family ', 'night owl'],
+      version: await version(),
+    });
+    expect(tagged.status).toBe(200);
+    expect(tagged.json.tags).toEqual(['family', 'night owl']);
+    expect((await call('GET', `/api/v1/people/${sam.personId}`)).json).toMatchObject({
+      tags: ['family', 'night owl'],
+    });
+    const wrong = await call('PUT', `/api/v1/people/${sam.personId}/tags`, {
+      tags: ['<script>'],
+      version: await version(),
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.json.message).toMatch(/^tag "<script>": 1 to 40 letters/);
+    const stale = await call('PUT', `/api/v1/people/${sam.personId}/tags`, { tags: [], version: 1 });
+    expect(stale.status).toBe(409);
+  });
+
   it('merges two people, adds an account to one, unlinks, and dissolves a person left with one account', async () => {
     const family = await call('POST', '/api/v1/people', {
       accountKeys: ['plex-home:8', 'plex-home:9'],

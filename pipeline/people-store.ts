@@ -13,6 +13,24 @@ export interface Person {
   createdAt: number;
   updatedAt: number;
   updatedBy: string;
+  /** Words an admin or an automation put on the person (family, trial...), for rules on groups. */
+  tags?: string[];
+}
+
+/** A tag: a word or two, letters, digits, spaces, '-' and '_' (1 to 40 characters). */
+export const TAG = /^[\p{L}\p{N}][\p{L}\p{N} _-]{0,39}$/u;
+
+/** The tags as kept: trimmed, each once, in the order given; at most 20. */
+function cleanTags(tags: readonly string[]): string[] {
+  const out = [...new Set(tags.map((t) => t.trim()))];
+  const wrong = out.find((t) => !TAG.test(t));
+  if (wrong !== undefined)
+    throw new AppError(
+      'invalid',
+      `tag "${wrong}": 1 to 40 letters, digits, spaces, '-' or '_', starting with a letter or digit`,
+    );
+  if (out.length > 20) throw new AppError('invalid', 'a person has at most 20 tags');
+  return out;
 }
 
 interface PeopleBody {
@@ -119,6 +137,42 @@ export class PeopleStore {
       body.people[personId] = person;
       return person;
     });
+  }
+
+  /** Replaces the person's tags. */
+  async setTags(personId: string, tags: readonly string[], by: string, version: number): Promise<Person> {
+    const clean = cleanTags(tags);
+    return this.change(version, by, (body) => {
+      const person = { ...this.existing(body, personId), tags: clean, updatedAt: Date.now(), updatedBy: by };
+      body.people[personId] = person;
+      return person;
+    });
+  }
+
+  /**
+   * Adds a tag to the person, on whatever version is current (an automation has no version to
+   * name; a change made meanwhile by an admin is read again, not undone). False when it was there.
+   */
+  async addTag(personId: string, tag: string, by: string): Promise<boolean> {
+    const [clean] = cleanTags([tag]);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get();
+      if ((this.existing(current, personId).tags ?? []).includes(clean!)) return false;
+      try {
+        return await this.change(current.version, by, (body) => {
+          const person = this.existing(body, personId);
+          body.people[personId] = {
+            ...person,
+            tags: [...(person.tags ?? []), clean!],
+            updatedAt: Date.now(),
+            updatedBy: by,
+          };
+          return true;
+        });
+      } catch (err) {
+        if (!(err instanceof AppError && err.kind === 'conflict') || attempt >= 4) throw err;
+      }
+    }
   }
 
   /** Splits a person back into separate accounts. */

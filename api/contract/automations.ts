@@ -11,7 +11,7 @@ const Condition = Type.Union([
   Type.Object({
     field: Type.String({
       description:
-        'mediaType, decision, sourceResolution, streamResolution, country, network, platform, player, serverId, libraryId, accountKey or personId',
+        "mediaType, decision, sourceResolution, streamResolution, country, network, platform, player, serverId, libraryId, accountKey, personId or personTag (a tag of the event's person)",
     }),
     op: Type.Union([Type.Literal('in'), Type.Literal('notIn')]),
     values: Type.Array(Type.String()),
@@ -42,6 +42,10 @@ const Action = Type.Union([
   Type.Object({
     type: Type.Literal('adjustTrust'),
     points: Type.Integer({ description: "Added to the account's trust score (negative: taken); -100 to 100" }),
+  }),
+  Type.Object({
+    type: Type.Literal('tag'),
+    tag: Type.String({ description: "Put on the event's person, for rules on groups (personTag)" }),
   }),
   Type.Object({
     type: Type.Literal('message'),

@@ -119,6 +119,9 @@ const personFields = {
   createdAt: Type.Number({ description: 'ms since the epoch' }),
   updatedAt: Type.Number({ description: 'ms since the epoch' }),
   updatedBy: Type.String(),
+  tags: Type.Array(Type.String(), {
+    description: 'Words put on the person (by an admin or an automation), for rules on groups',
+  }),
   accounts: Type.Array(PersonAccount),
   servers: Type.Array(Type.String()),
   trustScore: Type.Number({ description: "The lowest of its accounts' scores" }),
@@ -132,6 +135,7 @@ const personExample = {
   createdAt: 1764201600000,
   updatedAt: 1764201600000,
   updatedBy: 'admin',
+  tags: ['family'],
   accounts: [
     { accountKey: 'plex-home:1234', serverId: 'plex-home', userName: 'alice', trustScore: 85, openViolations: 1 },
     { accountKey: 'jf-cabin:9f1e', serverId: 'jf-cabin', userName: 'alice', trustScore: 100, openViolations: 0 },

@@ -66,6 +66,7 @@ export async function peopleRoutes(
     const worst = members.reduce((a, b) => (b.trustScore < a.trustScore ? b : a));
     return {
       ...person,
+      tags: person.tags ?? [],
       name: person.name || members.map((m) => m.userName.trim()).find(Boolean) || person.accountKeys[0]!,
       accounts: members,
       servers: [...new Set(members.map((m) => m.serverId))].sort(),
@@ -234,6 +235,31 @@ export async function peopleRoutes(
     async (request) =>
       view(
         await people.rename(request.params.id, request.body.name, request.user!, request.body.version),
+        await userMap(),
+      ),
+  );
+
+  app.put<{ Params: { id: string }; Body: { tags: string[]; version: number } }>(
+    '/api/v1/people/:id/tags',
+    {
+      ...can('manage', 'person.tags'),
+      schema: {
+        params: idParam,
+        body: {
+          type: 'object',
+          required: ['tags', 'version'],
+          additionalProperties: false,
+          properties: {
+            tags: { type: 'array', maxItems: 20, items: { type: 'string', maxLength: 40 } },
+            version: VERSION,
+          },
+        },
+        response: { 200: PersonAnswer, ...errors },
+      },
+    },
+    async (request) =>
+      view(
+        await people.setTags(request.params.id, request.body.tags, request.user!, request.body.version),
         await userMap(),
       ),
   );

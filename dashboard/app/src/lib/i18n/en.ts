@@ -427,6 +427,7 @@ export const en = {
   'automation.stop': 'Stop the stream',
   'automation.show': 'Show the viewer a message',
   'automation.adjustTrust': 'Add or take trust points',
+  'automation.tag': 'Tag the person',
   'automation.comparison': 'Comparison',
   'automation.notify': 'Tell channels',
   'automation.message': 'Message shown to the viewer',
@@ -582,6 +583,9 @@ export const en = {
   'people.help':
     "One person's accounts on any of your servers, linked. Streamwarden suggests links from the same user name on two servers or one device used by several accounts; nothing is linked until you say so. A person's trust is the lowest of its accounts' scores.",
   'people.person': 'Person',
+  'people.tags': 'Tags',
+  'people.tagsHint': 'family, night owl',
+  'people.saveTags': 'Save tags',
   'people.accounts': 'Accounts',
   'people.none': 'No people linked yet.',
   'people.suggestions': 'Suggested links',

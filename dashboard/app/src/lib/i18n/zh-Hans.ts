@@ -412,6 +412,7 @@ export const zhHans: Record<MessageKey, string> = {
   'automation.stop': '停止播放',
   'automation.show': '向观众显示消息',
   'automation.adjustTrust': '增减信任分',
+  'automation.tag': '给此人加标签',
   'automation.comparison': '比较',
   'automation.notify': '通知渠道',
   'automation.message': '向观看者显示的消息',
@@ -565,6 +566,9 @@ export const zhHans: Record<MessageKey, string> = {
   'people.help':
     '将同一个人在您各服务器上的账户关联起来。Streamwarden 会根据两台服务器上相同的用户名或多个账户共用的设备提出建议；在您确认之前不会关联。一个人的信任分是其账户中最低的分数。',
   'people.person': '人员',
+  'people.tags': '标签',
+  'people.tagsHint': '家人, 夜猫子',
+  'people.saveTags': '保存标签',
   'people.accounts': '账户',
   'people.none': '尚未关联任何人员。',
   'people.suggestions': '建议的关联',

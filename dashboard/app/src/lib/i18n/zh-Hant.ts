@@ -412,6 +412,7 @@ export const zhHant: Record<MessageKey, string> = {
   'automation.stop': '停止播放',
   'automation.show': '向觀眾顯示訊息',
   'automation.adjustTrust': '增減信任分',
+  'automation.tag': '給此人加標籤',
   'automation.comparison': '比較',
   'automation.notify': '通知管道',
   'automation.message': '向觀看者顯示的訊息',
@@ -565,6 +566,9 @@ export const zhHant: Record<MessageKey, string> = {
   'people.help':
     '將同一個人在您各伺服器上的帳戶關聯起來。Streamwarden 會根據兩台伺服器上相同的使用者名稱或多個帳戶共用的裝置提出建議；在您確認之前不會關聯。一個人的信任分是其帳戶中最低的分數。',
   'people.person': '人員',
+  'people.tags': '標籤',
+  'people.tagsHint': '家人, 夜貓子',
+  'people.saveTags': '儲存標籤',
   'people.accounts': '帳戶',
   'people.none': '尚未關聯任何人員。',
   'people.suggestions': '建議的關聯',
