@@ -18,16 +18,35 @@ import { DigestQueries } from '../warehouse/queries/digest.ts';
 import { ChannelStore } from './channels.ts';
 import { digestPeriod, renderDigest } from './digest.ts';
 import { EventNotifier } from './event-notifier.ts';
+import { MOVIES, movie } from '../connectors/fakes/catalog.ts';
+import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
+import { ImageProxy } from '../connectors/image-proxy.ts';
+import { PlexClient } from '../connectors/plex.ts';
+import { libraryItemRows } from '../warehouse/rows.ts';
 
 const logger = createLogger('test');
 let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
 let bus: KafkaBus;
 let smtp: SmtpReceiver;
+const plex = new FakePlexServer('digest-plex-token');
+// Titles added yesterday, read from the Plex fake as the library sync reads them: posters for the digest.
+let posters: ImageProxy;
 // Thursday 26 November 2026 in Berlin; the digest is sent on Friday from 08:00.
 const yesterday = Date.UTC(2026, 10, 26, 19, 0);
 
 beforeAll(async () => {
   smtp = await startSmtpReceiver();
+  await plex.start();
+  plex.addLibrary(MOVIES, [
+    movie('901', 'Perfect Days', { addedAt: yesterday + 3_600_000 }),
+    movie('902', 'No Poster Here', { addedAt: yesterday + 7_200_000, noArt: true }),
+  ]);
+  posters = new ImageProxy({
+    servers: async () => [
+      { id: 'plex-home', name: 'Home', type: 'plex', url: plex.url, token: 'digest-plex-token', enabled: true },
+    ],
+    clientId: 'digest-test',
+  });
   warehouse = await openTestWarehouse();
   await migrate(warehouse, logger);
   bus = newKafkaBus();
@@ -59,9 +78,34 @@ beforeAll(async () => {
     ...play('y2', yesterday + 60_000, '<b>mallory</b>', 'phone', 'Arrival'),
     ...play('y3', yesterday + 120_000, 'bob', 'tv', 'Dune'),
   ]);
+  const { items } = await new PlexClient({ url: plex.url, token: 'digest-plex-token', clientId: 'x' }).libraryItems(
+    MOVIES.id,
+    0,
+    50,
+  );
+  const page = {
+    serverId: 'plex-home',
+    serverType: 'PLEX' as const,
+    libraryId: MOVIES.id,
+    libraryTitle: MOVIES.title,
+    libraryKind: 'movie',
+    snapshotAt: yesterday + 8 * 3_600_000,
+    page: 0,
+    lastPage: true,
+    totalItems: items.length,
+    items,
+  };
+  const record = { topic: 'test', partition: 0, offset: '0', key: null, value: null, headers: {}, timestamp: 0 };
+  await warehouse.client.insert({
+    table: warehouse.table('library_items'),
+    values: libraryItemRows(page, record),
+    format: 'JSONEachRow',
+  });
 }, 120_000);
 
 afterAll(async () => {
+  posters?.close();
+  await plex.stop();
   await bus?.close();
   await smtp?.close();
   await warehouse?.drop();
@@ -100,6 +144,10 @@ describe('the digest', () => {
           { title: 'Dune', plays: 1 },
         ],
         newDevices: [{ user: '<b>mallory</b>', device: 'phone' }],
+        recentlyAdded: [
+          { title: 'No Poster Here', items: 1, poster: null },
+          { title: 'Perfect Days', items: 1, poster: { serverId: 'plex-home', imageRef: expect.any(String) } },
+        ],
       });
       const digest = renderDigest('daily', figures, { language: 'en', instance: 'Home', period: '26 Nov 2026' });
       expect(digest.html).toContain('&lt;b&gt;mallory&lt;/b&gt; · phone');
@@ -157,6 +205,7 @@ describe('the digest', () => {
           eventsTopic: topic,
           flushEveryMs: 3_600_000,
           now: () => Date.UTC(2026, 10, 27, 8, 0),
+          poster: (serverId, ref) => posters.get(serverId, ref, 160),
         });
         await notifier.start();
         return notifier;
@@ -172,6 +221,13 @@ describe('the digest', () => {
       expect(smtp.mails[0]).toContain('Subject: =?UTF-8?Q?Home_=C2=B7_Daily_digest');
       expect(smtp.mails[0]).toContain('Content-Type: text/html');
       expect(smtp.mails[0]).toContain('Content-Type: text/plain');
+      // The poster of the film added, carried in the message and shown by its content id; the
+      // title without one is listed without.
+      const mail = smtp.mails[0]!.replace(/=\r?\n/g, '');
+      expect(mail).toMatch(/Content-Type: image\/png/);
+      expect(mail).toMatch(/Content-ID: <poster-\d@streamwarden>/);
+      expect(mail.match(/Content-ID: </g)).toHaveLength(1);
+      expect(mail).toMatch(/src=3D"cid:poster-\d@streamwarden"|src="cid:poster-\d@streamwarden"/);
     },
   );
 });

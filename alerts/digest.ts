@@ -109,10 +109,19 @@ export interface RenderedDigest {
   html: string;
 }
 
+/** Posters of the recently added titles at most, in an e-mail (each an attachment). */
+export const DIGEST_POSTERS = 6;
+
 export function renderDigest(
   kind: DigestKind,
   f: DigestFigures,
-  options: { language: Language; instance: string; period: string },
+  options: {
+    language: Language;
+    instance: string;
+    period: string;
+    /** Content ids of the attached posters, by the recently added title's place (null: none). */
+    posterCids?: ReadonlyArray<string | null>;
+  },
 ): RenderedDigest {
   const w = WORDS[options.language] ?? WORDS.en;
   const title = `${options.instance} · ${w[kind]} · ${options.period}`;
@@ -135,6 +144,7 @@ export function renderDigest(
     ...parts.map(
       (s) =>
         `<h2 style="font-size:15px;margin:16px 0 6px;border-bottom:1px solid #e5e7eb;padding-bottom:4px">${html(s.heading)}</h2>` +
+        (s.heading === w.recentlyAdded ? posterRow(f, options.posterCids ?? []) : '') +
         (s.lines.length
           ? `<ul style="margin:0;padding-left:18px">${s.lines.map((l) => `<li style="margin:2px 0">${html(l)}</li>`).join('')}</ul>`
           : `<p style="margin:0;color:#9ca3af">${html(w.none!)}</p>`),
@@ -142,4 +152,18 @@ export function renderDigest(
     '</td></tr></table></body></html>',
   ].join('');
   return { title, text, html: htmlBody };
+}
+
+/** The recently added titles' posters, side by side, each from its attachment (cid:). */
+function posterRow(f: DigestFigures, cids: ReadonlyArray<string | null>): string {
+  const cells = f.recentlyAdded.flatMap((r, i) => {
+    const cid = cids[i];
+    if (!cid) return [];
+    return [
+      `<td style="padding:0 8px 8px 0;vertical-align:top;width:80px"><img src="cid:${html(cid)}" width="80" height="120" alt="${html(r.title)}" style="display:block;border-radius:4px;object-fit:cover"></td>`,
+    ];
+  });
+  return cells.length
+    ? `<table role="presentation" style="border-collapse:collapse"><tr>${cells.join('')}</tr></table>`
+    : '';
 }

@@ -22,7 +22,8 @@ import {
 import { inQuietHours, routesEvent, type Channel, type ChannelStore } from './channels.ts';
 import { eventName, eventSentence, groupSentence, type Language } from './event-words.ts';
 import { sendWithRetry, type RetryPolicy } from './retry.ts';
-import { digestPeriod, renderDigest, type DigestKind } from './digest.ts';
+import { DIGEST_POSTERS, digestPeriod, renderDigest, type DigestKind } from './digest.ts';
+import type { InlineImage } from './senders.ts';
 import { DigestQueries, type DigestFigures } from '../warehouse/queries/digest.ts';
 import { messageContext, type AlertContext } from './templates.ts';
 
@@ -50,6 +51,8 @@ export interface EventNotifierOptions {
   retry?: RetryPolicy;
   /** How often held events are looked at (default 15 s). */
   flushEveryMs?: number;
+  /** A poster of a media server (the image proxy), for the e-mailed digest's recently added titles. */
+  poster?: (serverId: string, imageRef: string) => Promise<{ bytes: Buffer; contentType: string }>;
   now?: () => number;
 }
 
@@ -228,6 +231,38 @@ export class EventNotifier {
     await this.queries.recordEvents(records, this.now());
   }
 
+  /**
+   * The first recently added titles' posters, as e-mail attachments. A poster the server does not
+   * give (down, removed) is left out and the digest goes without it.
+   */
+  private async posters(f: DigestFigures): Promise<Array<InlineImage & { index: number }>> {
+    const fetch = this.options.poster;
+    if (!fetch) return [];
+    const wanted = f.recentlyAdded.flatMap((r, index) => (r.poster ? [{ ...r.poster, index }] : []));
+    const images = await Promise.all(
+      wanted.slice(0, DIGEST_POSTERS).map(async ({ serverId, imageRef, index }) => {
+        try {
+          const image = await fetch(serverId, imageRef);
+          const extension = image.contentType.split('/')[1]?.replace(/[^a-z]/g, '') || 'img';
+          const cid = `poster-${index}@streamwarden`;
+          return [
+            {
+              index,
+              cid,
+              filename: `poster-${index}.${extension}`,
+              content: image.bytes,
+              contentType: image.contentType,
+            },
+          ];
+        } catch (err) {
+          this.logger.warn({ err: (err as Error).message, serverId }, 'digest poster left out');
+          return [];
+        }
+      }),
+    );
+    return images.flat();
+  }
+
   /** The digests due to channels that want one, each once per channel and period. */
   private async sendDigests(channels: Channel[], settings: NotifierSettings): Promise<void> {
     const now = this.now();
@@ -248,10 +283,13 @@ export class EventNotifier {
         timeZone: settings.timeZone || 'UTC',
         dateStyle: 'medium',
       }).format(period.from);
-      const digest = renderDigest(channel.digest as DigestKind, await figures.get(period.key)!, {
+      const periodFigures = await figures.get(period.key)!;
+      const attachments = channel.type === 'email' ? await this.posters(periodFigures) : [];
+      const digest = renderDigest(channel.digest as DigestKind, periodFigures, {
         language: settings.defaultLanguage,
         instance: settings.instanceName ?? 'Streamwarden',
         period: label,
+        posterCids: periodFigures.recentlyAdded.map((_, i) => attachments.find((a) => a.index === i)?.cid ?? null),
       });
       const outcome = await sendWithRetry(
         channel,
@@ -265,7 +303,7 @@ export class EventNotifier {
           time: new Date(now).toISOString(),
           violationId: period.key,
         }),
-        { ...GROUP_TEMPLATES, html: digest.html },
+        { ...GROUP_TEMPLATES, html: digest.html, attachments },
         this.options.retry,
         this.logger,
         this.options.channels,

@@ -24,7 +24,7 @@ export interface SendOutcome {
 export async function sendWithRetry(
   channel: Channel,
   context: AlertContext,
-  templates: { title: string; body: string; html?: string } | undefined,
+  templates: Parameters<typeof deliver>[2],
   retry: RetryPolicy | undefined,
   logger: Logger,
   via: { push?: WebPushStore; health?: ChannelHealth } = {},

@@ -57,6 +57,14 @@ async function post(
   );
 }
 
+/** An image an e-mail's page shows by its content id (a digest's posters). */
+export interface InlineImage {
+  cid: string;
+  filename: string;
+  content: Buffer;
+  contentType: string;
+}
+
 /**
  * Sends one message. `templates` replace the channel's own (which are for findings): events and
  * groups of them come with theirs.
@@ -64,7 +72,7 @@ async function post(
 export async function deliver(
   channel: Channel,
   context: AlertContext,
-  templates?: { title: string; body: string; html?: string },
+  templates?: { title: string; body: string; html?: string; attachments?: InlineImage[] },
   push?: WebPushStore,
 ): Promise<void> {
   const title = render(templates?.title ?? (channel.titleTemplate || DEFAULT_TITLE), context);
@@ -304,6 +312,18 @@ export async function deliver(
           text: body,
           // A digest comes as a page too; its text part stays for mail readers without HTML.
           ...(templates?.html ? { html: templates.html } : {}),
+          // Images the page shows (cid:), carried in the message: mail readers load no remote images.
+          ...(templates?.attachments?.length
+            ? {
+                attachments: templates.attachments.map((a) => ({
+                  cid: a.cid,
+                  filename: a.filename,
+                  content: a.content,
+                  contentType: a.contentType,
+                  contentDisposition: 'inline' as const,
+                })),
+              }
+            : {}),
           headers: { 'X-Streamwarden-Violation': context.violationId },
         });
       } catch (err) {

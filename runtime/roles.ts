@@ -14,6 +14,7 @@ import { ConfigError } from './config.ts';
 import type { Configuration } from '../api/configuration.ts';
 import { startConnectors } from './connectors.ts';
 import { installId } from './install-id.ts';
+import { ImageProxy } from '../connectors/image-proxy.ts';
 import type { Logger } from '../core/logger.ts';
 import { startProcessor } from './pipeline.ts';
 import type { Platform } from './platform.ts';
@@ -116,12 +117,18 @@ export async function startRole(
         logger,
       });
       await notifier.start();
+      // The e-mailed digest carries posters of titles added, read from the servers as the API does.
+      const posters = new ImageProxy({
+        servers: () => configuration.servers.list(),
+        clientId: installId(config.dataDir),
+      });
       const events = new EventNotifier({
         bus: platform.bus,
         warehouse: platform.warehouse,
         channels: configuration.channels,
         settings: () => configuration.settings.read().catch(() => DEFAULT_SETTINGS),
         logger,
+        poster: (serverId, imageRef) => posters.get(serverId, imageRef, 160),
       });
       await events.start();
       const automations = new AutomationEngine({
@@ -142,6 +149,7 @@ export async function startRole(
         await notifier.stop();
         await events.drain();
         await events.stop();
+        posters.close();
         await automations.drain();
         await automations.stop();
       });

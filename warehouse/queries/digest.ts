@@ -12,7 +12,14 @@ export interface DigestFigures {
   newDevices: Array<{ user: string; device: string }>;
   newPlaces: Array<{ user: string; place: string }>;
   findings: Array<{ rule: string; count: number }>;
-  recentlyAdded: Array<{ title: string; items: number; mediaType: string; year: number | null }>;
+  recentlyAdded: Array<{
+    title: string;
+    items: number;
+    mediaType: string;
+    year: number | null;
+    /** The newest item's poster that has one: its server and reference, for the image proxy. */
+    poster: { serverId: string; imageRef: string } | null;
+  }>;
 }
 
 export class DigestQueries {
@@ -67,9 +74,10 @@ export class DigestQueries {
          GROUP BY rule ORDER BY count DESC`,
         range,
       ),
-      rows<{ title: string; items: string; media_type: string; year: number | null }>(
+      rows<{ title: string; items: string; media_type: string; year: number | null; poster: [string, string] }>(
         this.w,
-        `SELECT if(grandparent_title != '', grandparent_title, title) AS title, count() AS items, any(media_type) AS media_type, any(year) AS year
+        `SELECT if(grandparent_title != '', grandparent_title, title) AS title, count() AS items, any(media_type) AS media_type, any(year) AS year,
+                argMaxIf((server_id, image_ref), added_at, image_ref != '') AS poster
          FROM ${t('library_items')} FINAL
          WHERE NOT removed AND added_at >= fromUnixTimestamp64Milli({from:Int64}) AND added_at < fromUnixTimestamp64Milli({to:Int64})
          GROUP BY title ORDER BY max(added_at) DESC LIMIT 12`,
@@ -95,6 +103,7 @@ export class DigestQueries {
         items: Number(r.items),
         mediaType: r.media_type,
         year: r.year,
+        poster: r.poster?.[1] ? { serverId: r.poster[0], imageRef: r.poster[1] } : null,
       })),
     };
   }
