@@ -3,7 +3,7 @@
 // its conditions checked as the engine checks them, with what the account watched that day counted
 // from the history itself. Nothing is sent or stopped.
 import { AppError } from '../core/errors.ts';
-import { startOfDay } from '../core/time-zone.ts';
+import { startOfDay, startOfWeek } from '../core/time-zone.ts';
 import type { OperatorEvent } from '../schemas/index.ts';
 import type { HistoryPlay } from '../warehouse/queries/automations.ts';
 import { conditionsHold } from './automation-conditions.ts';
@@ -57,6 +57,9 @@ function eventOf(p: HistoryPlay, type: OperatorEvent['type'], at: number): Opera
   if (p.country_code) details.country = p.country_code;
   if (p.source_video_resolution) details.sourceResolution = p.source_video_resolution;
   if (p.stream_video_resolution) details.streamResolution = p.stream_video_resolution;
+  if (p.source_video_codec) details.sourceCodec = p.source_video_codec;
+  if (p.stream_video_codec) details.streamCodec = p.stream_video_codec;
+  if (p.product) details.product = p.product;
   if (p.transcode_reasons.length > 0) details.reasons = p.transcode_reasons.join(', ');
   if (p.bandwidth_kbps !== null) details.bandwidthKbps = String(p.bandwidth_kbps);
   if (p.bitrate_kbps !== null) details.bitrateKbps = String(p.bitrate_kbps);
@@ -82,7 +85,8 @@ export async function backtestAutomation(
 ): Promise<AutomationBacktest> {
   if (!REPLAYABLE.includes(rule.trigger)) throw new NotReplayableError(rule.trigger);
   const zone = options.timeZone || 'UTC';
-  const watched = new Map<string, number>();
+  /** Per account and day or week: ms played and plays started so far. */
+  const watched = new Map<string, { ms: number; plays: number }>();
   /** Each account's earlier plays' ends (Infinity: still going), for the streams at a start. */
   const ends = new Map<string, number[]>();
   const seen = new Map<string, { devices: Set<string>; places: Set<string> }>();
@@ -91,7 +95,11 @@ export async function backtestAutomation(
   for (const p of history) {
     const startedAt = Date.parse(p.started_at);
     const dayKey = `${p.account_key}@${startOfDay(startedAt, zone)}`;
-    const before = watched.get(dayKey) ?? 0;
+    const weekKey = `${p.account_key}@week@${startOfWeek(startedAt, zone)}`;
+    const before = {
+      day: watched.get(dayKey) ?? { ms: 0, plays: 0 },
+      week: watched.get(weekKey) ?? { ms: 0, plays: 0 },
+    };
     const known = seen.get(p.account_key);
     const accountEnds = (ends.get(p.account_key) ?? []).filter((end) => end > startedAt);
     const streamsAt = accountEnds.length + 1;
@@ -108,7 +116,10 @@ export async function backtestAutomation(
     for (const e of events) {
       // History has no people: a condition on a person's tags matches neither way here.
       const counters = {
-        watchedToday: async () => before / 60_000,
+        watched: async (_e: OperatorEvent, since: 'day' | 'week') => ({
+          minutes: before[since].ms / 60_000,
+          plays: before[since].plays,
+        }),
         streamsNow: async () => streamsAt,
         personTags: async () => null,
       };
@@ -135,7 +146,11 @@ export async function backtestAutomation(
           ),
         });
     }
-    watched.set(dayKey, before + Number(p.played_ms));
+    for (const [key, was] of [
+      [dayKey, before.day],
+      [weekKey, before.week],
+    ] as const)
+      watched.set(key, { ms: was.ms + Number(p.played_ms), plays: was.plays + 1 });
     ends.set(p.account_key, [...accountEnds, p.stopped_at ? Date.parse(p.stopped_at) : Infinity]);
     const entry = known ?? { devices: new Set<string>(), places: new Set<string>() };
     entry.devices.add(p.device_id);

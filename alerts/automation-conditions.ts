@@ -7,8 +7,11 @@ import type { Automation, Condition } from './automations.ts';
 import { LIST_FIELDS } from './automation-fields.ts';
 
 export interface Counters {
-  /** Minutes the event's account watched today before it, in the install's zone. */
-  watchedToday(e: OperatorEvent): Promise<number>;
+  /**
+   * What the event's person (or account, when it is no one's) watched before it, since the start
+   * of the day or the week (Monday) in the install's zone: minutes played and plays started.
+   */
+  watched(e: OperatorEvent, since: 'day' | 'week'): Promise<{ minutes: number; plays: number }>;
   /** Streams of the event's person (or account) going on at it, its own included. */
   streamsNow(e: OperatorEvent): Promise<number>;
   /** The tags of the event's person; null when it is no one's. */
@@ -43,7 +46,11 @@ async function holds(c: Condition, e: OperatorEvent, timeZone: string, counters:
   if (c.field === 'localTime') return inWindow(e.occurredAt, c, timeZone);
   const compare = (n: number, c: { op: 'over' | 'atMost'; value: number }) =>
     c.op === 'over' ? n > c.value : n <= c.value;
-  if (c.field === 'watchedTodayMinutes') return Boolean(e.accountKey) && compare(await counters.watchedToday(e), c);
+  if (c.field === 'watchedTodayMinutes')
+    return Boolean(e.accountKey) && compare((await counters.watched(e, 'day')).minutes, c);
+  if (c.field === 'watchedWeekMinutes')
+    return Boolean(e.accountKey) && compare((await counters.watched(e, 'week')).minutes, c);
+  if (c.field === 'playsToday') return Boolean(e.accountKey) && compare((await counters.watched(e, 'day')).plays, c);
   if (c.field === 'streamsNow') return Boolean(e.accountKey) && compare(await counters.streamsNow(e), c);
   if ('value' in c) {
     const raw = e.details[c.field];

@@ -24,6 +24,7 @@ import type { StreamControl } from '../connectors/commands.ts';
 import { AutomationStore, PRESETS, validateAutomation } from './automations.ts';
 import { ChannelStore } from './channels.ts';
 import { PeopleStore } from '../pipeline/people-store.ts';
+import { startOfDay } from '../core/time-zone.ts';
 import { TrustAdjustmentStore } from '../pipeline/trust-adjustments.ts';
 
 const logger = createLogger('test');
@@ -460,5 +461,75 @@ describe('automation rules', () => {
     expect(tagged.map((f) => [f.status, f.actions, f.target])).toEqual([
       ['FIRED', `tagged ${person.personId} "transcoder"`, 'plex-home:t1'],
     ]);
+  });
+
+  it("counts a person's plays and watch time of the day and the week across their accounts", async () => {
+    const now = Date.now();
+    for (const rule of await automations.list())
+      if (rule.enabled) await automations.save({ ...rule, enabled: false }, 'admin');
+    for (const [name, field, value] of [
+      ['Week quota', 'watchedWeekMinutes', 180],
+      ['One play a day', 'playsToday', 0],
+    ] as const)
+      await automations.save(
+        {
+          name,
+          enabled: true,
+          trigger: 'STREAM_STARTED',
+          conditions: [{ field, op: 'over', value }],
+          actions: [{ type: 'message', message: name }],
+        },
+        'admin',
+      );
+    const person = await people.link(['plex-home:81', 'jellyfin-1:82'], 'admin', (await people.get()).version);
+    // Earlier today (and so this week), on the person's other account: one play of 200 minutes.
+    const earlier = Math.max(startOfDay(now, 'UTC'), now - 60_000);
+    await storeEvents(warehouse, [
+      samplePlaybackEvent({
+        serverId: 'jellyfin-1',
+        accountKey: 'jellyfin-1:82',
+        userId: '82',
+        personId: person.personId,
+        sessionKey: 'long',
+        eventType: 'STOPPED',
+        observedAt: earlier,
+        playStartedAt: earlier - 1,
+        playedMs: 200 * 60_000,
+      }),
+    ]);
+    const start = (sessionKey: string, user: string, personId: string | null) =>
+      eventsOfPlay(
+        samplePlaybackEvent({
+          serverId: 'plex-home',
+          accountKey: `plex-home:${user}`,
+          userId: user,
+          personId,
+          sessionKey,
+          observedAt: now,
+          playStartedAt: now,
+        }),
+        new Map(),
+      ).filter((e) => e.type === 'STREAM_STARTED');
+    const calls: string[] = [];
+    const control = {
+      terminate: async () => 'requested' as const,
+      message: async (server: string, key: string, text: string) => (
+        calls.push(`${server}:${key}: ${text}`),
+        'requested' as const
+      ),
+    };
+    const eventsTopic = uniqueName('automation-quotas');
+    await bus.ensureTopics([{ name: eventsTopic, partitions: 1 }]);
+    const producer = await bus.producer();
+    await publish(producer, { ...topics.events, name: eventsTopic }, [
+      ...start('quota', '81', person.personId),
+      ...start('other', '83', null),
+    ]);
+    await producer.close();
+    const engine = newEngine(control, uniqueName('automations-quotas'), eventsTopic, 1);
+    await engine.start();
+    expect(await engine.drain(30_000)).toBe(true);
+    await engine.stop();
+    expect(calls.sort()).toEqual(['plex-home:quota: One play a day', 'plex-home:quota: Week quota']);
   });
 });

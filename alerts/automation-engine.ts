@@ -11,7 +11,7 @@ import { consumeTopic } from '../bus/typed.ts';
 import { waitUntilDrained } from '../bus/drain.ts';
 import type { StreamControl } from '../connectors/commands.ts';
 import type { Logger } from '../core/logger.ts';
-import { startOfDay } from '../core/time-zone.ts';
+import { startOfDay, startOfWeek } from '../core/time-zone.ts';
 import { topics, type OperatorEvent } from '../schemas/index.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { AuditQueries } from '../warehouse/queries/audit.ts';
@@ -138,10 +138,18 @@ export class AutomationEngine {
 
   private matches(rule: Automation, e: OperatorEvent, timeZone: string, now: number): Promise<boolean> {
     return conditionsHold(rule, e, timeZone, {
-      watchedToday: async (event) => {
-        if (!event.accountKey || !event.sessionKey) return 0;
-        const from = startOfDay(event.occurredAt, timeZone || 'UTC');
-        return this.firings.watchedMinutes(event.serverId, event.accountKey, from, event.occurredAt, event.sessionKey);
+      watched: async (event, since) => {
+        if (!event.accountKey || !event.sessionKey) return { minutes: 0, plays: 0 };
+        const zone = timeZone || 'UTC';
+        const from = since === 'week' ? startOfWeek(event.occurredAt, zone) : startOfDay(event.occurredAt, zone);
+        // A person's quota counts all their accounts, on every server.
+        const accounts = event.personId
+          ? [...(linksOf(await this.options.people.get()).get(event.personId) ?? [event.accountKey])]
+          : [event.accountKey];
+        return this.firings.watched(accounts, from, event.occurredAt, {
+          serverId: event.serverId,
+          sessionKey: event.sessionKey,
+        });
       },
       streamsNow: (event) => this.streams.count(event, now),
       personTags: async (event) => {

@@ -7,10 +7,16 @@ export const LIST_FIELDS = [
   'decision',
   'sourceResolution',
   'streamResolution',
+  /** Video codecs as the servers name them (hevc, h264, av1...). */
+  'sourceCodec',
+  'streamCodec',
   'country',
   'network',
   'platform',
   'player',
+  /** The client application (Plex for Android (TV), Jellyfin Web...), and the device's name. */
+  'product',
+  'device',
   'serverId',
   'libraryId',
   'accountKey',
@@ -26,4 +32,9 @@ export const NUMBER_FIELDS = { bandwidthKbps: 'kbit/s', bitrateKbps: 'kbit/s', p
  * Numbers counted beside the event, with their unit: minutes the account played today before this
  * play, and streams its person (or the account) plays now, this one included.
  */
-export const COUNTER_UNITS = { watchedTodayMinutes: 'minutes', streamsNow: 'streams' } as const;
+export const COUNTER_UNITS = {
+  watchedTodayMinutes: 'minutes',
+  watchedWeekMinutes: 'minutes',
+  playsToday: 'plays',
+  streamsNow: 'streams',
+} as const;

@@ -22,8 +22,12 @@ export type Condition =
   | { field: keyof typeof NUMBER_FIELDS; op: Comparison; value: number }
   /** The event's local time (the install's time zone) between from and to, on these weekdays (1 Monday .. 7 Sunday; empty: every day). */
   | { field: 'localTime'; from: string; to: string; weekdays: number[] }
-  /** Minutes the account (or its person's accounts) played today, before this play. */
+  /** Minutes the person's accounts (the account, when it is no one's) played today, before this play. */
   | { field: 'watchedTodayMinutes'; op: Comparison; value: number }
+  /** The same since Monday. */
+  | { field: 'watchedWeekMinutes'; op: Comparison; value: number }
+  /** Plays they started today, before this one. */
+  | { field: 'playsToday'; op: Comparison; value: number }
   /** Streams the person (the account, when it is no one's) is playing now, this one included. */
   | { field: 'streamsNow'; op: Comparison; value: number };
 
@@ -183,7 +187,8 @@ function condition(input: unknown, path: string): Condition {
   const unit = (COUNTER_UNITS as Record<string, string>)[field] ?? NUMBER_FIELDS[field as keyof typeof NUMBER_FIELDS];
   if (typeof c.value !== 'number' || !Number.isFinite(c.value) || c.value < 0)
     fail(`${path}.value`, `must be a number of ${unit}, 0 or more`);
-  if (field === 'streamsNow' && !Number.isInteger(c.value)) fail(`${path}.value`, 'must be a whole number of streams');
+  if ((field === 'streamsNow' || field === 'playsToday') && !Number.isInteger(c.value))
+    fail(`${path}.value`, `must be a whole number of ${unit}`);
   return { field: field as 'watchedTodayMinutes', op: c.op, value: c.value };
 }
 

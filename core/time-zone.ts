@@ -53,3 +53,9 @@ export function wallClockInstant(wallMs: number, timeZone: string): number {
   const guess = wallMs - offsetMs(wallMs, timeZone);
   return wallMs - offsetMs(guess, timeZone);
 }
+
+/** The instant the week (Monday to Sunday) holding `ms` began in the zone. */
+export function startOfWeek(ms: number, timeZone: string): number {
+  const weekday = (new Date(ms + offsetMs(ms, timeZone)).getUTCDay() + 6) % 7;
+  return startOfDay(ms, timeZone, -weekday);
+}

@@ -77,6 +77,9 @@ function playDetails(e: PlaybackEvent): Record<string, string> {
   if (q.transcodeReasons.length > 0) details.reasons = q.transcodeReasons.join(', ');
   if (q.sourceVideoResolution) details.sourceResolution = q.sourceVideoResolution;
   if (q.streamVideoResolution) details.streamResolution = q.streamVideoResolution;
+  if (q.sourceVideoCodec) details.sourceCodec = q.sourceVideoCodec;
+  if (q.streamVideoCodec) details.streamCodec = q.streamVideoCodec;
+  if (e.device.product) details.product = e.device.product;
   if (e.playedMs !== null) details.playedMinutes = String(Math.round(e.playedMs / 60_000));
   return details;
 }

@@ -11,7 +11,7 @@ const Condition = Type.Union([
   Type.Object({
     field: Type.String({
       description:
-        "mediaType, decision, sourceResolution, streamResolution, country, network, platform, player, serverId, libraryId, accountKey, personId or personTag (a tag of the event's person)",
+        "mediaType, decision, sourceResolution, streamResolution, sourceCodec, streamCodec, country, network, platform, player, product, device, serverId, libraryId, accountKey, personId or personTag (a tag of the event's person)",
     }),
     op: Type.Union([Type.Literal('in'), Type.Literal('notIn')]),
     values: Type.Array(Type.String()),
@@ -19,7 +19,7 @@ const Condition = Type.Union([
   Type.Object({
     field: Type.String({
       description:
-        'bandwidthKbps or bitrateKbps (kbit/s), pausedMinutes (a pause going on), watchedTodayMinutes (minutes the account played today before this play) or streamsNow (streams its person, or the account, plays at once, this one included)',
+        'bandwidthKbps or bitrateKbps (kbit/s), pausedMinutes (a pause going on), watchedTodayMinutes and watchedWeekMinutes (minutes the person, or the account, played today or since Monday before this play), playsToday (plays they started today before this one) or streamsNow (streams its person, or the account, plays at once, this one included)',
     }),
     op: Type.Union([Type.Literal('over'), Type.Literal('atMost')]),
     value: Type.Number(),

@@ -48,6 +48,8 @@ export interface HistoryPlay {
   bandwidth_kbps: number | null;
   source_video_resolution: string;
   stream_video_resolution: string;
+  source_video_codec: string;
+  stream_video_codec: string;
 }
 
 export class AutomationQueries {
@@ -105,7 +107,7 @@ export class AutomationQueries {
       `SELECT server_id, session_key, account_key, user_name, started_at, stopped_at, played_ms, title, grandparent_title,
               media_type, library_id, device_id, device_name, player, product, platform, client_ip, network_location,
               country_code, city, video_decision, is_transcode, transcode_reasons, bitrate_kbps, bandwidth_kbps,
-              source_video_resolution, stream_video_resolution
+              source_video_resolution, stream_video_resolution, source_video_codec, stream_video_codec
        FROM ${this.w.table('sessions')} FINAL
        WHERE started_at >= fromUnixTimestamp64Milli({from:Int64}) AND started_at < fromUnixTimestamp64Milli({to:Int64})
        ORDER BY started_at, server_id, session_key LIMIT {limit:UInt32}`,
@@ -126,21 +128,20 @@ export class AutomationQueries {
     return list.map((r) => r.stream);
   }
 
-  /** Minutes the account played in plays started from `from` up to `before`, this play left out. */
-  async watchedMinutes(
-    serverId: string,
-    accountKey: string,
+  /** Minutes played and plays started by the accounts from `from` up to `before`, this play left out. */
+  async watched(
+    accountKeys: string[],
     from: number,
     before: number,
-    sessionKey: string,
-  ): Promise<number> {
-    const [row] = await rows<{ ms: string }>(
+    play: { serverId: string; sessionKey: string },
+  ): Promise<{ minutes: number; plays: number }> {
+    const [row] = await rows<{ ms: string; plays: string }>(
       this.w,
-      `SELECT sum(played_ms) AS ms FROM ${this.w.table('sessions')} FINAL
-       WHERE server_id = {server:String} AND account_key = {account:String} AND session_key != {session:String}
+      `SELECT sum(played_ms) AS ms, count() AS plays FROM ${this.w.table('sessions')} FINAL
+       WHERE account_key IN {accounts:Array(String)} AND (server_id, session_key) != ({server:String}, {session:String})
          AND started_at >= fromUnixTimestamp64Milli({from:Int64}) AND started_at < fromUnixTimestamp64Milli({before:Int64})`,
-      { server: serverId, account: accountKey, session: sessionKey, from, before },
+      { accounts: accountKeys, server: play.serverId, session: play.sessionKey, from, before },
     );
-    return Number(row?.ms ?? 0) / 60_000;
+    return { minutes: Number(row?.ms ?? 0) / 60_000, plays: Number(row?.plays ?? 0) };
   }
 }
