@@ -77,6 +77,35 @@ const newEngine = (control: StreamControl, groupId: string, eventsTopic: string,
     retry: { attempts, baseMs: 10 },
   });
 
+/** Turns every saved rule off, then saves these on. */
+async function onlyThese(rules: Array<Record<string, unknown>>): Promise<void> {
+  for (const rule of await automations.list())
+    if (rule.enabled) await automations.save({ ...rule, enabled: false }, 'admin');
+  for (const rule of rules) await automations.save({ ...rule, enabled: true }, 'admin');
+}
+
+/** Runs a fresh engine over these events until it has read them all; the messages it showed. */
+async function messagesFor(events: OperatorEvent[], name: string): Promise<string[]> {
+  const calls: string[] = [];
+  const control = {
+    terminate: async () => 'requested' as const,
+    message: async (server: string, key: string, text: string) => (
+      calls.push(`${server}:${key}: ${text}`),
+      'requested' as const
+    ),
+  };
+  const eventsTopic = uniqueName(`automation-${name}`);
+  await bus.ensureTopics([{ name: eventsTopic, partitions: 1 }]);
+  const producer = await bus.producer();
+  await publish(producer, { ...topics.events, name: eventsTopic }, events);
+  await producer.close();
+  const engine = newEngine(control, uniqueName(`automations-${name}`), eventsTopic, 1);
+  await engine.start();
+  expect(await engine.drain(30_000)).toBe(true);
+  await engine.stop();
+  return calls;
+}
+
 describe('automation rules', () => {
   it('names the field of a wrong rule', () => {
     const base = { name: 'x', trigger: 'STREAM_STARTED', conditions: [], actions: [{ type: 'stop', message: 'm' }] };
@@ -391,28 +420,20 @@ describe('automation rules', () => {
 
   it('tags a person, and a rule on the tag then acts on their plays only; an account of no one matches neither way', async () => {
     const now = Date.now();
-    for (const rule of await automations.list())
-      if (rule.enabled) await automations.save({ ...rule, enabled: false }, 'admin');
-    await automations.save(
+    await onlyThese([
       {
         name: 'Transcodes mark a person',
-        enabled: true,
         trigger: 'TRANSCODE_STARTED',
         conditions: [{ field: 'personTag', op: 'notIn', values: ['transcoder'] }],
         actions: [{ type: 'tag', tag: 'transcoder' }],
       },
-      'admin',
-    );
-    await automations.save(
       {
         name: 'Transcoders get a word',
-        enabled: true,
         trigger: 'STREAM_STARTED',
         conditions: [{ field: 'personTag', op: 'in', values: ['transcoder'] }],
         actions: [{ type: 'message', message: 'Try direct play: set quality to Original.' }],
       },
-      'admin',
-    );
+    ]);
     const person = await people.link(['plex-home:71', 'plex-home:72'], 'admin', (await people.get()).version);
     const play = (sessionKey: string, user: string, at: number, personId: string | null) =>
       eventsOfPlay(
@@ -434,26 +455,9 @@ describe('automation rules', () => {
       ...play('t2', '72', now + 1, person.personId),
       ...play('loner', '99', now + 2, null),
     ];
-    const calls: string[] = [];
-    const control = {
-      terminate: async () => 'requested' as const,
-      message: async (server: string, key: string, text: string) => (
-        calls.push(`message ${server}:${key}: ${text}`),
-        'requested' as const
-      ),
-    };
-    const eventsTopic = uniqueName('automation-tags');
-    await bus.ensureTopics([{ name: eventsTopic, partitions: 1 }]);
-    const producer = await bus.producer();
-    await publish(producer, { ...topics.events, name: eventsTopic }, events);
-    await producer.close();
-    const engine = newEngine(control, uniqueName('automations-tags'), eventsTopic, 1);
-    await engine.start();
-    expect(await engine.drain(30_000)).toBe(true);
-    await engine.stop();
-
+    const calls = await messagesFor(events, 'tags');
     expect((await people.get()).people[person.personId]!.tags).toEqual(['transcoder']);
-    expect(calls).toEqual(['message plex-home:t2: Try direct play: set quality to Original.']);
+    expect(calls).toEqual(['plex-home:t2: Try direct play: set quality to Original.']);
     const firings = await new AutomationQueries(warehouse).list(50);
     const tagged = firings.filter((f) => f.ruleName === 'Transcodes mark a person');
     // Once: the second play's transcode found the person tagged already, and the account of no
@@ -465,22 +469,19 @@ describe('automation rules', () => {
 
   it("counts a person's plays and watch time of the day and the week across their accounts", async () => {
     const now = Date.now();
-    for (const rule of await automations.list())
-      if (rule.enabled) await automations.save({ ...rule, enabled: false }, 'admin');
-    for (const [name, field, value] of [
-      ['Week quota', 'watchedWeekMinutes', 180],
-      ['One play a day', 'playsToday', 0],
-    ] as const)
-      await automations.save(
-        {
-          name,
-          enabled: true,
-          trigger: 'STREAM_STARTED',
-          conditions: [{ field, op: 'over', value }],
-          actions: [{ type: 'message', message: name }],
-        },
-        'admin',
-      );
+    await onlyThese(
+      (
+        [
+          ['Week quota', 'watchedWeekMinutes', 180],
+          ['One play a day', 'playsToday', 0],
+        ] as const
+      ).map(([name, field, value]) => ({
+        name,
+        trigger: 'STREAM_STARTED',
+        conditions: [{ field, op: 'over', value }],
+        actions: [{ type: 'message', message: name }],
+      })),
+    );
     const person = await people.link(['plex-home:81', 'jellyfin-1:82'], 'admin', (await people.get()).version);
     // Earlier today (and so this week), on the person's other account: one play of 200 minutes.
     const earlier = Math.max(startOfDay(now, 'UTC'), now - 60_000);
@@ -510,26 +511,10 @@ describe('automation rules', () => {
         }),
         new Map(),
       ).filter((e) => e.type === 'STREAM_STARTED');
-    const calls: string[] = [];
-    const control = {
-      terminate: async () => 'requested' as const,
-      message: async (server: string, key: string, text: string) => (
-        calls.push(`${server}:${key}: ${text}`),
-        'requested' as const
-      ),
-    };
-    const eventsTopic = uniqueName('automation-quotas');
-    await bus.ensureTopics([{ name: eventsTopic, partitions: 1 }]);
-    const producer = await bus.producer();
-    await publish(producer, { ...topics.events, name: eventsTopic }, [
-      ...start('quota', '81', person.personId),
-      ...start('other', '83', null),
-    ]);
-    await producer.close();
-    const engine = newEngine(control, uniqueName('automations-quotas'), eventsTopic, 1);
-    await engine.start();
-    expect(await engine.drain(30_000)).toBe(true);
-    await engine.stop();
+    const calls = await messagesFor(
+      [...start('quota', '81', person.personId), ...start('other', '83', null)],
+      'quotas',
+    );
     expect(calls.sort()).toEqual(['plex-home:quota: One play a day', 'plex-home:quota: Week quota']);
   });
 });
