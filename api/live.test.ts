@@ -127,6 +127,9 @@ describe('live WebSocket and stopping streams', () => {
       expect.objectContaining({ sessionKey: session.key, title: 'Dune', startedAt: expect.stringMatching(/Z$/) }),
     ]);
     expect(await get('/api/v1/analytics/overview')).toMatchObject({ streamsNow: 1, playsToday: 0 });
+    // Narrowed to servers, as the overview is.
+    expect(await get('/api/v1/sessions/active?servers=elsewhere')).toEqual({ sessions: [] });
+    expect(await get('/api/v1/sessions/active?servers=plex-home,elsewhere')).toEqual(active);
 
     const stop = await fetch(`${base}/api/v1/sessions/plex-home/${session.key}/terminate`, {
       method: 'POST',

@@ -14,7 +14,7 @@ import { SessionQueries } from '../warehouse/queries/index.ts';
 import { ACTIVE_WITHIN_MS } from '../warehouse/queries/sessions.ts';
 import { ServerMetricsQueries } from '../warehouse/queries/server-metrics.ts';
 import { placeOf } from '../core/geoip.ts';
-import { sessionFromEvent, sessionFromRow, viewFromEvent, viewFromRow, type LiveSessionView } from './live-view.ts';
+import { sessionFromEvent, sessionFromRow, viewOf, type LiveSessionView } from './live-view.ts';
 import type { Session } from './contract.ts';
 import type { CacheSize } from '../core/cache-size.ts';
 
@@ -64,8 +64,10 @@ export class LiveHub {
 
   async start(): Promise<void> {
     const { warehouse } = this.options;
-    for (const s of await new SessionQueries(warehouse).active())
-      this.sessions.set(`${s.serverId}/${s.sessionKey}`, { view: viewFromRow(s), session: sessionFromRow(s) });
+    for (const s of await new SessionQueries(warehouse).active()) {
+      const session = sessionFromRow(s);
+      this.sessions.set(`${s.serverId}/${s.sessionKey}`, { view: viewOf(session), session });
+    }
     for (const server of await new ServerMetricsQueries(warehouse).latest()) this.servers.set(server.serverId, server);
     const { bus, logger } = this.options;
     const deadLetters = await bus.producer();
@@ -179,15 +181,15 @@ export class LiveHub {
 
   private onEvent(event: PlaybackEvent): void {
     const key = `${event.serverId}/${event.sessionKey}`;
-    const where = placeOf(event);
-    const session = viewFromEvent(event, where);
+    const full = sessionFromEvent(event, placeOf(event));
+    const session = viewOf(full);
     if (event.eventType === 'STOPPED') {
       this.sessions.delete(key);
       this.emit({ type: 'session.stopped', session });
       return;
     }
     const known = this.sessions.has(key);
-    this.sessions.set(key, { view: session, session: sessionFromEvent(event, where) });
+    this.sessions.set(key, { view: session, session: full });
     this.prune(Date.now());
     this.emit({ type: known && event.eventType !== 'STARTED' ? 'session.updated' : 'session.started', session });
   }

@@ -35,7 +35,7 @@ const SUMMARIES: Record<string, string> = {
   'GET /api/v1/exports/violations': 'The violations as CSV or JSON Lines, with their filters',
   'GET /api/v1/exports/people': 'Every account and the person it belongs to, as CSV or JSON Lines',
   'GET /api/v1/exports/audit': 'The audit log as CSV or JSON Lines, with its filters',
-  'GET /api/v1/sessions/active': 'Plays going on now',
+  'GET /api/v1/sessions/active': 'Plays going on now (on the servers named, or all)',
   'GET /api/v1/sessions/history': 'Past plays, newest first, by cursor, with search and filters',
   'GET /api/v1/sessions/:serverId/:sessionKey': 'One play with its timeline',
   'POST /api/v1/sessions/:serverId/:sessionKey/terminate': 'Stop a stream, with a message to the viewer',

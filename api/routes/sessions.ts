@@ -51,12 +51,19 @@ export async function sessionRoutes(
 
   // From the live state when this process keeps one (no query per request, its JSON made once per
   // change of a play: api/live-hub.test.ts proves it the warehouse's answer), else the warehouse.
-  app.get(
+  app.get<{ Querystring: Pick<RangeQuery, 'servers'> }>(
     '/api/v1/sessions/active',
-    { ...can('view'), schema: { response: { 200: ActiveSessions, ...errors } } },
-    async (_request, reply) => {
-      if (live) return reply.type('application/json; charset=utf-8').send(live.activeJson());
-      return { sessions: (await sessions.active()).map((s) => withPoster(withNetwork(s))) };
+    {
+      ...can('view'),
+      schema: {
+        querystring: { type: 'object', properties: { servers: rangeSchema.properties.servers } },
+        response: { 200: ActiveSessions, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { serverIds } = filters({ servers: request.query.servers });
+      if (live) return reply.type('application/json; charset=utf-8').send(live.activeJson(serverIds));
+      return { sessions: (await sessions.active(Date.now(), serverIds)).map((s) => withPoster(withNetwork(s))) };
     },
   );
 
