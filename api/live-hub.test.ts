@@ -111,6 +111,8 @@ describe('the live state behind sessions/active and the overview', () => {
     expect(hub.active()[2]).toMatchObject({ state: 'PAUSED', pausedMs: 4_000, playedMs: 30_000, countryCode: 'GB' });
     expect(hub.active(['jf']).map((s) => s.sessionKey)).toEqual(['b']);
     expect(nowFigures(hub.active())).toEqual(nowFigures(await queries.active()));
+    expect(hub.figures()).toEqual(nowFigures(hub.active()));
+    expect(hub.figures(['jf'])).toEqual({ streamsNow: 1, transcodesNow: 0, bandwidthNowKbps: 5000 });
     expect(nowFigures(hub.active())).toEqual({ streamsNow: 3, transcodesNow: 2, bandwidthNowKbps: 8800 * 2 + 5000 });
 
     // The feed's snapshot shows the same plays.

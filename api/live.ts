@@ -11,7 +11,7 @@ import type { Logger } from '../core/logger.ts';
 import { topics, type PlaybackEvent, type ServerMetricsSample, type Violation } from '../schemas/index.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { SessionQueries } from '../warehouse/queries/index.ts';
-import { ACTIVE_WITHIN_MS } from '../warehouse/queries/sessions.ts';
+import { ACTIVE_WITHIN_MS, type NowFigures } from '../warehouse/queries/sessions.ts';
 import { ServerMetricsQueries } from '../warehouse/queries/server-metrics.ts';
 import { placeOf } from '../core/geoip.ts';
 import { sessionFromEvent, sessionFromRow, viewOf, type LiveSessionView } from './live-view.ts';
@@ -132,6 +132,19 @@ export class LiveHub {
    */
   active(serverIds: readonly string[] = [], now = Date.now()): Session[] {
     return this.playing(serverIds, now).map((s) => s.session);
+  }
+
+  /** The overview's figures of now over active(serverIds), counted without listing or sorting. */
+  figures(serverIds: readonly string[] = [], now = Date.now()): NowFigures {
+    const since = now - ACTIVE_WITHIN_MS;
+    const figures: NowFigures = { streamsNow: 0, transcodesNow: 0, bandwidthNowKbps: 0 };
+    for (const { view, session: s } of this.sessions.values()) {
+      if (view.lastSeenAt < since || (serverIds.length > 0 && !serverIds.includes(s.serverId))) continue;
+      figures.streamsNow++;
+      if (s.isTranscode) figures.transcodesNow++;
+      figures.bandwidthNowKbps += s.bandwidthKbps ?? 0;
+    }
+    return figures;
   }
 
   /**

@@ -57,7 +57,7 @@ export async function analyticsRoutes(
     },
     async (request) => {
       const { serverIds, timeZone } = filters({ servers: request.query.servers, tz: request.query.tz });
-      const now = nowFigures(live ? live.active(serverIds) : await sessions.active(Date.now(), serverIds));
+      const now = live ? live.figures(serverIds) : nowFigures(await sessions.active(Date.now(), serverIds));
       const today = await cached(queryKey('today', { serverIds, timeZone }), () =>
         sessions.today(Date.now(), serverIds, timeZone),
       );
