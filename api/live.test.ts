@@ -162,6 +162,9 @@ describe('live WebSocket and stopping streams', () => {
     expect(text).toMatch(/^streamwarden_cache_limit\{cache="analytics-answers"\} 1000$/m);
     expect(text).toMatch(/^streamwarden_cache_limit\{cache="plex-source-media",server="plex-home"\} 5000$/m);
     expect(text.match(/^# TYPE streamwarden_cache_entries gauge$/gm)).toHaveLength(1);
+    expect(Number(text.match(/^process_resident_memory_bytes (\d+)$/m)?.[1])).toBeGreaterThan(
+      Number(text.match(/^nodejs_heap_size_used_bytes (\d+)$/m)?.[1]),
+    );
     const servers = (await (await fetch(`${base}/api/v1/servers/status`, { headers: { cookie } })).json()) as {
       servers: Array<{ serverId: string; status: string }>;
     };

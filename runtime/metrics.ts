@@ -89,6 +89,28 @@ export function metricsCollector(parts: {
       );
     }
     metrics.push(...cacheMetrics([...(parts.processor?.caches() ?? []), ...(parts.connectors?.caches() ?? [])]));
+    // The usual names of Prometheus' process and Node.js collectors, so existing dashboards read them.
+    const memory = process.memoryUsage();
+    metrics.push(
+      {
+        name: 'process_resident_memory_bytes',
+        help: 'Resident memory of this process (the embedded engine included)',
+        type: 'gauge',
+        samples: [{ value: memory.rss }],
+      },
+      {
+        name: 'nodejs_heap_size_used_bytes',
+        help: 'JavaScript heap in use',
+        type: 'gauge',
+        samples: [{ value: memory.heapUsed }],
+      },
+      {
+        name: 'nodejs_external_memory_bytes',
+        help: 'Memory of buffers and native objects held from JavaScript',
+        type: 'gauge',
+        samples: [{ value: memory.external }],
+      },
+    );
     if (parts.connectors) {
       const statuses = parts.connectors.statuses();
       metrics.push(
