@@ -71,7 +71,11 @@ export function remoteControl(producer: BusProducer): StreamControl {
  */
 export class CommandExecutor {
   private consumer: BusConsumer | undefined;
-  private readonly done = new Set<string>();
+  /**
+   * Commands carried out or skipped, until they expire: a command read again after that is skipped
+   * as expired anyway, so the ids are forgotten then and the set does not grow with every stop.
+   */
+  private readonly done = new Map<string, number>();
   readonly stats = { executed: 0, expired: 0, failed: 0, notMine: 0 };
 
   constructor(
@@ -83,6 +87,11 @@ export class CommandExecutor {
       now?: () => number;
     },
   ) {}
+
+  /** Commands remembered as handled (for tests and /metrics). */
+  get remembered(): number {
+    return this.done.size;
+  }
 
   async start(): Promise<void> {
     const { bus, logger, groupId } = this.options;
@@ -103,7 +112,8 @@ export class CommandExecutor {
     const { runner, logger } = this.options;
     const now = (this.options.now ?? Date.now)();
     if (this.done.has(command.commandId)) return;
-    this.done.add(command.commandId);
+    for (const [id, expiresAt] of this.done) if (expiresAt < now) this.done.delete(id);
+    this.done.set(command.commandId, command.expiresAt);
     const context = {
       commandId: command.commandId,
       serverId: command.serverId,
