@@ -295,6 +295,8 @@ describe('rule changes while running', () => {
       60_000,
     );
     // What it holds, for /metrics: the three accounts' states, the one account with its own rules.
+    // (An event is counted before its findings are published: wait for the publication too.)
+    await waitFor(() => processor.stats.violations === 1, 'the violation published');
     expect(Object.fromEntries(processor.caches().map((c) => [c.cache, c.entries]))).toMatchObject({
       'account-states': 3,
       'account-detectors': 1,
