@@ -11,7 +11,7 @@ import type { Logger } from '../core/logger.ts';
 import { topics, type PlaybackEvent, type ServerMetricsSample, type Violation } from '../schemas/index.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { SessionQueries } from '../warehouse/queries/index.ts';
-import { ACTIVE_WITHIN_MS, type NowFigures } from '../warehouse/queries/sessions.ts';
+import { ACTIVE_WITHIN_MS, nowFigures, type NowFigures } from '../warehouse/queries/sessions.ts';
 import { ServerMetricsQueries } from '../warehouse/queries/server-metrics.ts';
 import { placeOf } from '../core/geoip.ts';
 import { sessionFromEvent, sessionFromRow, viewOf, type LiveSessionView } from './live-view.ts';
@@ -115,14 +115,13 @@ export class LiveHub {
         );
   }
 
-  /** snapshot() as JSON text, each play's part made once per change (a client connecting costs a join). */
+  /**
+   * The snapshot message a client gets first, as JSON text: the plays going on and each server's
+   * status. Each play's part is made once per change, so a client connecting costs a join.
+   */
   snapshotJson(): string {
     const sessions = this.playing().map((s) => (s.viewJson ??= JSON.stringify(s.view)));
     return `{"type":"snapshot","sessions":[${sessions.join(',')}],"servers":${JSON.stringify([...this.servers.values()])}}`;
-  }
-
-  snapshot(): LiveMessage {
-    return { type: 'snapshot', sessions: this.playing().map((s) => s.view), servers: [...this.servers.values()] };
   }
 
   /**
@@ -136,15 +135,7 @@ export class LiveHub {
 
   /** The overview's figures of now over active(serverIds), counted without listing or sorting. */
   figures(serverIds: readonly string[] = [], now = Date.now()): NowFigures {
-    const since = now - ACTIVE_WITHIN_MS;
-    const figures: NowFigures = { streamsNow: 0, transcodesNow: 0, bandwidthNowKbps: 0 };
-    for (const { view, session: s } of this.sessions.values()) {
-      if (view.lastSeenAt < since || (serverIds.length > 0 && !serverIds.includes(s.serverId))) continue;
-      figures.streamsNow++;
-      if (s.isTranscode) figures.transcodesNow++;
-      figures.bandwidthNowKbps += s.bandwidthKbps ?? 0;
-    }
-    return figures;
+    return nowFigures(this.current(serverIds, now).map((p) => p.session));
   }
 
   /**
@@ -161,13 +152,19 @@ export class LiveHub {
     return Buffer.concat(parts);
   }
 
-  private playing(serverIds: readonly string[] = [], now = Date.now()) {
+  /** active()'s plays, newest first. */
+  private playing(serverIds: readonly string[] = [], now = Date.now()): Playing[] {
+    return this.current(serverIds, now).sort((a, b) => newestFirst(a.view, b.view));
+  }
+
+  /** active()'s plays, in no order. */
+  private current(serverIds: readonly string[], now: number): Playing[] {
     this.prune(now);
     const since = now - ACTIVE_WITHIN_MS;
     const list: Playing[] = [];
     for (const s of this.sessions.values())
       if (s.view.lastSeenAt >= since && (serverIds.length === 0 || serverIds.includes(s.view.serverId))) list.push(s);
-    return list.sort((a, b) => newestFirst(a.view, b.view));
+    return list;
   }
 
   /** Plays held, stale ones not yet forgotten included (for /metrics). */
@@ -176,7 +173,7 @@ export class LiveHub {
   }
 
   caches(): CacheSize[] {
-    return [{ cache: 'live-sessions', entries: this.sessions.size }];
+    return [{ cache: 'live-sessions', entries: this.size }];
   }
 
   /** Forgets plays gone stale, at most once a minute. */
