@@ -154,25 +154,16 @@ export class PeopleStore {
    * name; a change made meanwhile by an admin is read again, not undone). False when it was there.
    */
   async addTag(personId: string, tag: string, by: string): Promise<boolean> {
-    const [clean] = cleanTags([tag]);
-    for (let attempt = 0; ; attempt++) {
-      const current = await this.get();
-      if ((this.existing(current, personId).tags ?? []).includes(clean!)) return false;
-      try {
-        return await this.change(current.version, by, (body) => {
-          const person = this.existing(body, personId);
-          body.people[personId] = {
-            ...person,
-            tags: [...(person.tags ?? []), clean!],
-            updatedAt: Date.now(),
-            updatedBy: by,
-          };
-          return true;
-        });
-      } catch (err) {
-        if (!(err instanceof AppError && err.kind === 'conflict') || attempt >= 4) throw err;
-      }
-    }
+    const clean = cleanTags([tag])[0]!;
+    let added = false;
+    await this.documents.update<PeopleBody>(DOCUMENT, by, (body) => {
+      const person = this.existing(body ?? { people: {}, dismissed: [] }, personId);
+      added = !(person.tags ?? []).includes(clean);
+      if (!added) return null;
+      const tagged = { ...person, tags: [...(person.tags ?? []), clean], updatedAt: Date.now(), updatedBy: by };
+      return { ...body!, people: { ...body!.people, [personId]: tagged } };
+    });
+    return added;
   }
 
   /** Splits a person back into separate accounts. */
