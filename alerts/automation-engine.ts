@@ -20,7 +20,7 @@ import { NotificationQueries } from '../warehouse/queries/notifications.ts';
 import type { Automation, AutomationStore } from './automations.ts';
 import { conditionsHold } from './automation-conditions.ts';
 import type { ChannelStore } from './channels.ts';
-import { linksOf, type PeopleStore } from '../pipeline/people-store.ts';
+import { linksOf, type People, type PeopleStore } from '../pipeline/people-store.ts';
 import type { TrustAdjustmentStore } from '../pipeline/trust-adjustments.ts';
 import { StreamsNow } from './streams-now.ts';
 import { eventMessage } from './event-notifier.ts';
@@ -56,6 +56,7 @@ export class AutomationEngine {
   private readonly audit: AuditQueries;
   private readonly names: NotificationQueries;
   private readonly streams: StreamsNow;
+  private peopleNow: Promise<People> | undefined;
 
   constructor(private readonly options: AutomationEngineOptions) {
     this.logger = options.logger.child({ component: 'automations' });
@@ -64,8 +65,16 @@ export class AutomationEngine {
     this.names = new NotificationQueries(options.warehouse);
     this.streams = new StreamsNow({
       activeStreams: (accounts, at, now) => this.firings.activeStreams(accounts, at, now),
-      accountsOf: async (personId) => [...(linksOf(await options.people.get()).get(personId) ?? [])],
+      accountsOf: async (personId) => [...(linksOf(await this.people()).get(personId) ?? [])],
     });
+  }
+
+  /**
+   * The people list, read once per batch of events however many conditions ask (and again after a
+   * rule of the batch tagged someone, so the batch's later events see the tag).
+   */
+  private people(): Promise<People> {
+    return (this.peopleNow ??= this.options.people.get());
   }
 
   private get topic(): string {
@@ -96,6 +105,7 @@ export class AutomationEngine {
   }
 
   private async handle(events: OperatorEvent[]): Promise<void> {
+    this.peopleNow = undefined;
     const rules = (await this.options.automations.list()).filter((r) => r.enabled);
     const triggered = events.filter((e) => rules.some((r) => r.trigger === e.type));
     if (triggered.length === 0) return;
@@ -144,7 +154,7 @@ export class AutomationEngine {
         const from = since === 'week' ? startOfWeek(event.occurredAt, zone) : startOfDay(event.occurredAt, zone);
         // A person's quota counts all their accounts, on every server.
         const accounts = event.personId
-          ? [...(linksOf(await this.options.people.get()).get(event.personId) ?? [event.accountKey])]
+          ? [...(linksOf(await this.people()).get(event.personId) ?? [event.accountKey])]
           : [event.accountKey];
         return this.firings.watched(accounts, from, event.occurredAt, {
           serverId: event.serverId,
@@ -154,7 +164,7 @@ export class AutomationEngine {
       streamsNow: (event) => this.streams.count(event, now),
       personTags: async (event) => {
         if (!event.personId) return null;
-        const person = (await this.options.people.get()).people[event.personId];
+        const person = (await this.people()).people[event.personId];
         return person ? (person.tags ?? []) : null;
       },
     });
@@ -197,7 +207,10 @@ export class AutomationEngine {
         else if (replayed) problems.push(`not tagged: ${replayed}`);
         else
           await this.options.people.addTag(e.personId, action.tag, `automation:${rule.id}`).then(
-            (added) => done.push(added ? what.replace('tag', 'tagged') : `${what.replace('tag', 'already tagged')}`),
+            (added) => {
+              this.peopleNow = undefined;
+              done.push(added ? what.replace('tag', 'tagged') : what.replace('tag', 'already tagged'));
+            },
             (err: unknown) => problems.push(`not tagged: ${(err as Error).message}`),
           );
       } else if (action.type === 'stop' || action.type === 'message') {
