@@ -22,6 +22,11 @@ export function consumerLag(
   return { behind, pastEnd };
 }
 
+/** A metric of one unlabelled sample. */
+function single(name: string, help: string, type: Metric['type'], value: number): Metric {
+  return { name, help, type, samples: [{ value }] };
+}
+
 export function metricsCollector(parts: {
   bus: Bus;
   processor?: StreamProcessor;
@@ -52,24 +57,14 @@ export function metricsCollector(parts: {
     if (parts.processor) {
       const s = parts.processor.stats;
       metrics.push(
-        {
-          name: 'streamwarden_events_processed_total',
-          help: 'Playback events run through the detection rules',
-          type: 'counter',
-          samples: [{ value: s.events }],
-        },
-        {
-          name: 'streamwarden_violations_total',
-          help: 'Violations published',
-          type: 'counter',
-          samples: [{ value: s.violations }],
-        },
-        {
-          name: 'streamwarden_trust_changes_total',
-          help: 'Trust score changes published',
-          type: 'counter',
-          samples: [{ value: s.trustChanges }],
-        },
+        single(
+          'streamwarden_events_processed_total',
+          'Playback events run through the detection rules',
+          'counter',
+          s.events,
+        ),
+        single('streamwarden_violations_total', 'Violations published', 'counter', s.violations),
+        single('streamwarden_trust_changes_total', 'Trust score changes published', 'counter', s.trustChanges),
       );
     }
     if (parts.sink) {
@@ -80,36 +75,31 @@ export function metricsCollector(parts: {
           type: 'counter',
           samples: Object.entries(parts.sink.stats.rows).map(([table, value]) => ({ labels: { table }, value })),
         },
-        {
-          name: 'streamwarden_dead_letters_total',
-          help: 'Undecodable records sent to the dead-letter topic by the sink',
-          type: 'counter',
-          samples: [{ value: parts.sink.stats.deadLetters }],
-        },
+        single(
+          'streamwarden_dead_letters_total',
+          'Undecodable records sent to the dead-letter topic by the sink',
+          'counter',
+          parts.sink.stats.deadLetters,
+        ),
       );
     }
     metrics.push(...cacheMetrics([...(parts.processor?.caches() ?? []), ...(parts.connectors?.caches() ?? [])]));
     // The usual names of Prometheus' process and Node.js collectors, so existing dashboards read them.
     const memory = process.memoryUsage();
     metrics.push(
-      {
-        name: 'process_resident_memory_bytes',
-        help: 'Resident memory of this process (the embedded engine included)',
-        type: 'gauge',
-        samples: [{ value: memory.rss }],
-      },
-      {
-        name: 'nodejs_heap_size_used_bytes',
-        help: 'JavaScript heap in use',
-        type: 'gauge',
-        samples: [{ value: memory.heapUsed }],
-      },
-      {
-        name: 'nodejs_external_memory_bytes',
-        help: 'Memory of buffers and native objects held from JavaScript',
-        type: 'gauge',
-        samples: [{ value: memory.external }],
-      },
+      single(
+        'process_resident_memory_bytes',
+        'Resident memory of this process (the embedded engine included)',
+        'gauge',
+        memory.rss,
+      ),
+      single('nodejs_heap_size_used_bytes', 'JavaScript heap in use', 'gauge', memory.heapUsed),
+      single(
+        'nodejs_external_memory_bytes',
+        'Memory of buffers and native objects held from JavaScript',
+        'gauge',
+        memory.external,
+      ),
     );
     if (parts.connectors) {
       const statuses = parts.connectors.statuses();
