@@ -77,6 +77,21 @@ const newEngine = (control: StreamControl, groupId: string, eventsTopic: string,
     retry: { attempts, baseMs: 10 },
   });
 
+/** The operator events of a Plex play beginning at `at` (a start, and a transcode start). */
+const playStarting = (sessionKey: string, user: string, at: number, personId: string | null) =>
+  eventsOfPlay(
+    samplePlaybackEvent({
+      serverId: 'plex-home',
+      accountKey: `plex-home:${user}`,
+      userId: user,
+      personId,
+      sessionKey,
+      observedAt: at,
+      playStartedAt: at,
+    }),
+    new Map(),
+  );
+
 /** Turns every saved rule off, then saves these on. */
 async function onlyThese(rules: Array<Record<string, unknown>>): Promise<void> {
   for (const rule of await automations.list())
@@ -435,25 +450,12 @@ describe('automation rules', () => {
       },
     ]);
     const person = await people.link(['plex-home:71', 'plex-home:72'], 'admin', (await people.get()).version);
-    const play = (sessionKey: string, user: string, at: number, personId: string | null) =>
-      eventsOfPlay(
-        samplePlaybackEvent({
-          serverId: 'plex-home',
-          accountKey: `plex-home:${user}`,
-          userId: user,
-          personId,
-          sessionKey,
-          observedAt: at,
-          playStartedAt: at,
-        }),
-        new Map(),
-      );
     // Each start of a transcode is STREAM_STARTED then TRANSCODE_STARTED: the first play tags the
     // person after its start was judged, so only the person's second play gets the message.
     const events = [
-      ...play('t1', '71', now, person.personId),
-      ...play('t2', '72', now + 1, person.personId),
-      ...play('loner', '99', now + 2, null),
+      ...playStarting('t1', '71', now, person.personId),
+      ...playStarting('t2', '72', now + 1, person.personId),
+      ...playStarting('loner', '99', now + 2, null),
     ];
     const calls = await messagesFor(events, 'tags');
     expect((await people.get()).people[person.personId]!.tags).toEqual(['transcoder']);
@@ -499,18 +501,7 @@ describe('automation rules', () => {
       }),
     ]);
     const start = (sessionKey: string, user: string, personId: string | null) =>
-      eventsOfPlay(
-        samplePlaybackEvent({
-          serverId: 'plex-home',
-          accountKey: `plex-home:${user}`,
-          userId: user,
-          personId,
-          sessionKey,
-          observedAt: now,
-          playStartedAt: now,
-        }),
-        new Map(),
-      ).filter((e) => e.type === 'STREAM_STARTED');
+      playStarting(sessionKey, user, now, personId).filter((e) => e.type === 'STREAM_STARTED');
     const calls = await messagesFor(
       [...start('quota', '81', person.personId), ...start('other', '83', null)],
       'quotas',
