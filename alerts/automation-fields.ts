@@ -29,8 +29,9 @@ export const LIST_FIELDS = [
 export const NUMBER_FIELDS = { bandwidthKbps: 'kbit/s', bitrateKbps: 'kbit/s', pausedMinutes: 'minutes' } as const;
 
 /**
- * Numbers counted beside the event, with their unit: minutes the account played today before this
- * play, and streams its person (or the account) plays now, this one included.
+ * Numbers counted beside the event, with their unit, over the person's accounts (the account's when
+ * it is no one's): minutes played today or since Monday and plays started today, each before this
+ * play, and streams played now, this one included.
  */
 export const COUNTER_UNITS = {
   watchedTodayMinutes: 'minutes',
