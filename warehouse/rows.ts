@@ -12,9 +12,25 @@ import type {
 
 export type Row = Record<string, unknown>;
 
-/** ClickHouse DateTime64 literal (UTC) of a millisecond timestamp. */
-export function chTime(ms: number): string {
-  return new Date(ms).toISOString().replace('T', ' ').replace('Z', '');
+const DAY_MS = 86_400_000;
+const pad2 = (n: number) => (n < 10 ? `0${n}` : String(n));
+/** The day of the last time formatted: rows in a batch mostly share their day. */
+let lastDay = { day: NaN, text: '' };
+
+/**
+ * ClickHouse DateTime64 literal (UTC) of a millisecond timestamp, "2026-11-26 20:00:00.000". Every
+ * row of every sink and import formats its times here: the date is made once per day and the time
+ * of day by arithmetic, several times faster than Date's ISO string.
+ */
+export function chTime(time: number): string {
+  // Whole milliseconds, as Date keeps them (fractions cut towards zero).
+  const ms = Math.trunc(time);
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== lastDay.day) lastDay = { day, text: new Date(day * DAY_MS).toISOString().slice(0, 10) };
+  const inDay = ms - day * DAY_MS;
+  const seconds = Math.floor(inDay / 1000);
+  const milli = inDay - seconds * 1000;
+  return `${lastDay.text} ${pad2(Math.floor(seconds / 3600))}:${pad2(Math.floor(seconds / 60) % 60)}:${pad2(seconds % 60)}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`;
 }
 
 function source(record: ConsumedRecord): Row {
