@@ -52,54 +52,69 @@ export class JsonTableRows {
     }
     const rows: TableRow[] = [];
     const n = buf.length;
+    // The state lives in locals while a chunk is scanned: V8 keeps them in registers, several
+    // times faster than reading and writing fields at each byte.
+    let { depth, inString, escaped, start, readingKey } = this;
     for (; i < n; i++) {
-      const c = buf[i]!;
-      if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (c === BACKSLASH) this.escaped = true;
-        else if (c === QUOTE) {
-          this.inString = false;
-          if (this.readingKey) {
-            this.table = JSON.parse(buf.toString('utf8', this.start, i + 1)) as string;
-            this.readingKey = false;
-            this.start = -1;
+      if (inString) {
+        if (escaped) {
+          escaped = false;
+          continue;
+        }
+        // Most bytes are in strings: run to the next quote or backslash in a loop of its own.
+        let s = buf[i]!;
+        while (s !== QUOTE && s !== BACKSLASH && ++i < n) s = buf[i]!;
+        if (i === n) break;
+        if (s === BACKSLASH) escaped = true;
+        else {
+          inString = false;
+          if (readingKey) {
+            this.table = JSON.parse(buf.toString('utf8', start, i + 1)) as string;
+            readingKey = false;
+            start = -1;
           }
         }
         continue;
       }
+      const c = buf[i]!;
       if (c === QUOTE) {
-        this.inString = true;
+        inString = true;
         // A string directly in a table object is the table's name.
-        if (this.depth === 2) {
-          this.readingKey = true;
-          this.start = i;
+        if (depth === 2) {
+          readingKey = true;
+          start = i;
         }
       } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
         if (!this.started) {
           if (c !== OPEN_ARRAY) throw new JsonRowsError('the document is not a JSON array');
           this.started = true;
         }
-        if (this.depth === 3 && c === OPEN_OBJECT) this.start = i;
-        this.depth++;
+        if (depth === 3 && c === OPEN_OBJECT) start = i;
+        depth++;
       } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
-        this.depth--;
-        if (this.depth < 0)
+        depth--;
+        if (depth < 0)
           throw new JsonRowsError(`unbalanced ${String.fromCharCode(c)} near byte ${this.position(buf, i)}`);
-        if (this.depth === 3 && c === CLOSE_OBJECT && this.start >= 0) {
-          const text = buf.toString('utf8', this.start, i + 1);
+        if (depth === 3 && c === CLOSE_OBJECT && start >= 0) {
+          const text = buf.toString('utf8', start, i + 1);
           let row: unknown;
           try {
             row = JSON.parse(text);
           } catch (err) {
             throw new JsonRowsError(
-              `${(err as Error).message} in a row of "${this.table}" near byte ${this.position(buf, this.start)}`,
+              `${(err as Error).message} in a row of "${this.table}" near byte ${this.position(buf, start)}`,
             );
           }
           rows.push({ table: this.table ?? '', row });
-          this.start = -1;
+          start = -1;
         }
       }
     }
+    this.depth = depth;
+    this.inString = inString;
+    this.escaped = escaped;
+    this.readingKey = readingKey;
+    this.start = start;
     // `consumed` is where buf[0] stands in the file; the carried bytes begin the next buffer.
     if (this.start >= 0) {
       this.carry = buf.subarray(this.start);
