@@ -77,6 +77,7 @@ export async function importBench(rows = Number(process.env.BENCH_IMPORT_ROWS ??
   })();
 
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const upload = await fetch(`${base}/api/v1/imports/file?kind=jellystat&serverId=jf-bench&name=backup.json`, {
     method: 'POST',
     headers: { cookie, 'content-type': 'application/octet-stream', 'content-length': String(statSync(file).size) },
@@ -92,6 +93,7 @@ export async function importBench(rows = Number(process.env.BENCH_IMPORT_ROWS ??
     job = (await (await fetch(`${base}/api/v1/imports/${id}`, { headers: { cookie } })).json()) as typeof job;
   } while (job.status === 'running');
   const finished = performance.now();
+  const cpu = process.cpuUsage(cpuBefore);
   importing = false;
   await poller;
   clearInterval(sampler);
@@ -109,6 +111,13 @@ export async function importBench(rows = Number(process.env.BENCH_IMPORT_ROWS ??
       value: rate(job.progress.read, finished - started),
       unit: 'plays/s',
       note: `${job.progress.added.toLocaleString('en-US')} added, upload ${Math.round(uploaded - started)} ms, ${Math.round((finished - started) / 1000)} s in all`,
+    },
+    {
+      suite: 'import',
+      name: 'CPU time per play, all threads (the engine too)',
+      value: Math.round((cpu.user + cpu.system) / job.progress.read),
+      unit: 'µs',
+      note: `${((cpu.user + cpu.system) / 1000 / (finished - started)).toFixed(2)} cores busy on average`,
     },
     {
       suite: 'import',

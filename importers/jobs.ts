@@ -11,6 +11,9 @@ import type { ImportProgress } from './writer.ts';
 import type { OperatorEvent } from '../schemas/index.ts';
 import { describeImport } from './summary.ts';
 import { removeStaleUploadDirs } from './upload-files.ts';
+import { ImportQueries } from '../warehouse/queries/imports.ts';
+
+const STALE_STAGE_MS = 24 * 3_600_000;
 
 export interface ImportJob {
   id: string;
@@ -39,6 +42,16 @@ export class ImportJobs {
     void removeStaleUploadDirs(deps.logger).catch((err: unknown) =>
       deps.logger.warn({ err: (err as Error).message }, 'temporary files of earlier imports not removed'),
     );
+    // Their staging tables too; a day old at least, so that no running import loses its own.
+    void new ImportQueries(deps.warehouse)
+      .dropStaleStages(STALE_STAGE_MS)
+      .then(
+        (dropped) =>
+          dropped.length > 0 && deps.logger.warn({ dropped }, 'staging tables of interrupted imports dropped'),
+      )
+      .catch((err: unknown) =>
+        deps.logger.warn({ err: (err as Error).message }, 'staging tables of earlier imports not dropped'),
+      );
   }
 
   /** Starts an import; `cleanup` is a temporary file to delete when it ends. */

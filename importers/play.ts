@@ -58,10 +58,33 @@ export function countUnreadable(rows: SourceRows, reason: UnreadableReason, n = 
   if (n > 0) rows.unreadable[reason] = (rows.unreadable[reason] ?? 0) + n;
 }
 
+/**
+ * The two events of a play, as the warehouse stores them. The writer stages only the stop event
+ * and the warehouse derives the start from it (warehouse/queries/imports.ts START_COLUMNS), so a
+ * change here must be made there too: importers/writer.test.ts compares them.
+ */
 export function playEvents(play: ImportedPlay): [PlaybackEvent, PlaybackEvent] {
+  const stop = stopEvent(play);
+  const start: PlaybackEvent = {
+    ...stop,
+    eventId: `${stop.sessionKey}:start`,
+    eventType: 'STARTED',
+    observedAt: play.startedAt,
+    playState: 'PLAYING',
+    positionMs: Math.max(0, play.positionMs - (stop.playedMs ?? 0)),
+    playedMs: 0,
+    pausedMs: 0,
+  };
+  return [start, stop];
+}
+
+/** A play's last event: where it stopped, how long it played. Its session key names the play. */
+export function stopEvent(play: ImportedPlay): PlaybackEvent {
   const base = `${play.source}:${play.serverId}:${play.sourceId}`;
-  const playedMs = Math.max(0, play.playedMs ?? play.stoppedAt - play.startedAt - play.pausedMs);
-  const common = {
+  return {
+    eventId: `${base}:stop`,
+    eventType: 'STOPPED',
+    observedAt: play.stoppedAt,
     serverId: play.serverId,
     serverType: play.serverType,
     accountKey: `${play.serverId}:${play.userId}`,
@@ -75,33 +98,15 @@ export function playEvents(play: ImportedPlay): [PlaybackEvent, PlaybackEvent] {
     durationMs: play.durationMs,
     quality: play.quality,
     playStartedAt: play.startedAt,
+    playState: 'STOPPED',
+    positionMs: play.positionMs,
+    playedMs: Math.max(0, play.playedMs ?? play.stoppedAt - play.startedAt - play.pausedMs),
+    pausedMs: play.pausedMs,
     // Placed by the writer, once, as they are stored.
     location: null,
     geoSource: null,
     personId: null,
   };
-  return [
-    {
-      ...common,
-      eventId: `${base}:start`,
-      eventType: 'STARTED',
-      observedAt: play.startedAt,
-      playState: 'PLAYING',
-      positionMs: Math.max(0, play.positionMs - playedMs),
-      playedMs: 0,
-      pausedMs: 0,
-    },
-    {
-      ...common,
-      eventId: `${base}:stop`,
-      eventType: 'STOPPED',
-      observedAt: play.stoppedAt,
-      playState: 'STOPPED',
-      positionMs: play.positionMs,
-      playedMs,
-      pausedMs: play.pausedMs,
-    },
-  ];
 }
 
 export function mediaType(value: string | null | undefined): MediaType {

@@ -1,10 +1,11 @@
 // Writes imported plays into the warehouse as playback events, skipping every event already
 // there (a second import of the same history adds nothing), each placed once as it is made, like
 // live ones. The sessions, accounts and rollups follow through the warehouse's materialized views.
+import { randomUUID } from 'node:crypto';
 import { placeAddress, type GeoLookup } from '../core/geoip.ts';
 import { ImportQueries } from '../warehouse/queries/imports.ts';
 import type { Warehouse } from '../warehouse/client.ts';
-import { newSourceRows, playEvents, type ImportedPlay, type SourceRows } from './play.ts';
+import { newSourceRows, stopEvent, type ImportedPlay, type SourceRows } from './play.ts';
 
 export interface ImportProgress {
   /** Plays read from the source so far, and in all when the source knows. */
@@ -23,8 +24,9 @@ export interface ImportProgress {
 
 /**
  * Writes plays in batches with back-pressure: the next batch is read from the source while the
- * previous one is written, and never more than one batch waits, so memory stays at two batches
- * whatever the size of the history.
+ * previous one is staged, and never more than one batch waits, so memory stays at two batches
+ * whatever the size of the history. Every `moveEvery` plays the staged ones move into
+ * playback_events (warehouse/queries/imports.ts) while reading and staging go on.
  */
 export async function writePlays(
   warehouse: Warehouse,
@@ -35,6 +37,7 @@ export async function writePlays(
     /** The source's account of its rows, kept up to date as the plays are read. */
     source?: SourceRows;
     batchSize?: number;
+    moveEvery?: number;
     onProgress?: (p: ImportProgress) => void;
   },
 ): Promise<ImportProgress> {
@@ -54,46 +57,70 @@ export async function writePlays(
     progress.unreadable = { ...source.unreadable };
     options.onProgress?.({ ...progress });
   };
-  const imports = new ImportQueries(warehouse);
-  // 5,000 plays (10,000 events) per insert; the rows are built a slice at a time, so the heap's
-  // peak stays near 140 MiB (measured on 100,000 plays).
+  // 5,000 plays per staging insert; the rows are built a slice at a time, so the heap's peak
+  // stays near 140 MiB (measured on 100,000 plays).
   const batchSize = options.batchSize ?? 5000;
-  let batch: ImportedPlay[] = [];
-  let writing: Promise<void> = Promise.resolve();
-  let failed: { error: unknown } | undefined;
-  const write = async (plays: ImportedPlay[], firstOffset: number) => {
-    const geo = options.geo;
-    const events = plays.flatMap((play) => {
-      const pair = playEvents(play);
-      if (!geo) return pair;
-      // Both events of a play come from one address: it is placed once.
-      const place = placeAddress(geo, play);
-      return pair.map((e) => ({ ...e, ...place }));
-    });
-    const stored = await imports.storedEventIds(events);
-    const fresh = events.filter((e) => !stored.has(e.eventId));
-    if (fresh.length > 0) await imports.insertEvents(fresh, firstOffset);
-    progress.added += fresh.length / 2;
-    progress.skipped += (events.length - fresh.length) / 2;
-    report();
-  };
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const next = batch;
-    batch = [];
-    await writing;
-    if (failed) throw failed.error;
+  const moveEvery = options.moveEvery ?? 20_000;
+  const stage = await new ImportQueries(warehouse).stage(randomUUID().replaceAll('-', ''));
+  // The engine's work, in order: stagings and moves. Reading waits only for the previous staging.
+  let staging: Promise<void> = Promise.resolve();
+  let moving: Promise<void> = Promise.resolve();
+  try {
+    let batch: ImportedPlay[] = [];
+    let failed: { error: unknown } | undefined;
     // Kept as an outcome, not a rejected promise nobody awaits yet.
-    writing = write(next, progress.read - next.length).catch((error: unknown) => void (failed = { error }));
-  };
-  for await (const play of plays) {
-    batch.push(play);
-    progress.read++;
-    if (batch.length >= batchSize) await flush();
+    const settle = (work: Promise<unknown>) =>
+      work.then(
+        () => undefined,
+        (error: unknown) => void (failed ??= { error }),
+      );
+    let moved = 0;
+    const move = (to: number) => {
+      const from = moved;
+      moved = to;
+      const staged = staging;
+      moving = settle(
+        Promise.all([staged, moving]).then(async () => {
+          if (failed) return;
+          const result = await stage.move(from, to);
+          progress.added += result.added;
+          progress.skipped += result.skipped;
+          report();
+        }),
+      );
+    };
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const next = batch;
+      batch = [];
+      await staging;
+      if (failed) throw failed.error;
+      const geo = options.geo;
+      const stops = next.map((play) => {
+        const stop = stopEvent(play);
+        // Both events of a play come from one address: it is placed once.
+        return geo ? { ...stop, ...placeAddress(geo, play) } : stop;
+      });
+      staging = settle(stage.add(stops, progress.read - next.length));
+      if (progress.read - moved >= moveEvery) move(progress.read);
+      else report();
+    };
+    for await (const play of plays) {
+      batch.push(play);
+      progress.read++;
+      if (batch.length >= batchSize) await flush();
+    }
+    await flush();
+    move(progress.read);
+    await moving;
+    if (failed) throw failed.error;
+    report();
+  } catch (error) {
+    // Moves already begun finish (neither promise rejects: see settle), then the stage goes. Left behind, the stage would be dropped by the next start's sweep (importers/jobs.ts).
+    await Promise.all([staging, moving]);
+    await stage.drop().catch(() => undefined);
+    throw error;
   }
-  await flush();
-  await writing;
-  if (failed) throw failed.error;
-  report();
+  await stage.drop();
   return { ...progress };
 }

@@ -1,73 +1,168 @@
-// Imported history: which of a batch's events are stored already (a second import adds nothing),
-// and storing the rest, placed by the geolocation given.
+// Imported history goes through a staging table of its own: one row per play (its stop event),
+// then moved into playback_events in large INSERT ... SELECT blocks, where each play becomes its
+// two events (start, stop) and every event already stored is left out (a second import of the same
+// history adds nothing). Small inserts straight into playback_events cost the engine a parse of
+// both events and a run of every materialized view per insert: staged, a play is parsed once and
+// the views aggregate blocks of tens of thousands of events (bench/README.md, "Import").
 import type { PlaybackEvent } from '../../schemas/index.ts';
-import type { Warehouse } from '../client.ts';
+import { identifier, type Warehouse } from '../client.ts';
 import { playbackEventRow } from '../rows.ts';
 import { rows } from './filters.ts';
 
 /** The source_topic of an imported event: `import:` and its source's kind, its id's first part. */
 const importTopic = (eventId: string) => `import:${eventId.split(':')[0]}`;
 
+const STAGE_PREFIX = 'import_stage_';
+
+/**
+ * How a play's start event differs from its stop event (importers/play.ts `playEvents` is the
+ * definition; importers/writer.test.ts proves the two agree). Every other column is the stop
+ * event's. `source_offset` numbers the play in its import; its two events get 2n and 2n + 1.
+ */
+const START_COLUMNS: Record<string, string> = {
+  event_id: `if(opening, concat(session_key, ':start'), event_id)`,
+  event_type: `if(opening, 'STARTED', event_type)`,
+  observed_at: `if(opening, play_started_at, observed_at)`,
+  play_state: `if(opening, 'PLAYING', play_state)`,
+  position_ms: `if(opening, toUInt64(greatest(0, toInt64(position_ms) - toInt64(played_ms))), position_ms)`,
+  played_ms: `if(opening, 0, played_ms)`,
+  paused_ms: `if(opening, 0, paused_ms)`,
+  source_offset: `source_offset * 2 + if(opening, 0, 1)`,
+};
+
+export interface MovedPlays {
+  plays: number;
+  /** Plays written now, and plays whose events were all stored already. */
+  added: number;
+  skipped: number;
+}
+
 export class ImportQueries {
   constructor(private readonly w: Warehouse) {}
 
-  /** Ids of these events already in playback_events. */
-  async storedEventIds(events: PlaybackEvent[]): Promise<Set<string>> {
-    if (events.length === 0) return new Set();
-    // Only the events stored for these servers in the batch's time range are candidates: the
-    // table's sort key starts with server_id and it is partitioned by month of observed_at.
-    const times = events.map((e) => e.observedAt);
-    const range = {
-      servers: [...new Set(events.map((e) => e.serverId))],
-      from: Math.min(...times),
-      to: Math.max(...times),
-    };
-    // An event's id starts with its source's kind, which names its topic (import:jellystat): events
-    // of other sources can never share an id. Most batches of a first import find none of their
-    // source in their time range, and skip sending every id (a tenth of a big import's time).
-    const sources = await rows<{ n: string }>(
-      this.w,
-      `SELECT count() AS n FROM ${this.w.table('playback_events')}
-       WHERE server_id IN {servers:Array(String)} AND observed_at BETWEEN fromUnixTimestamp64Milli({from:Int64}) AND fromUnixTimestamp64Milli({to:Int64})
-         AND source_topic IN {topics:Array(String)}`,
-      { ...range, topics: [...new Set(events.map((e) => importTopic(e.eventId)))] },
-    );
-    if (Number(sources[0]?.n ?? 0) === 0) return new Set();
-    const list = await rows<{ event_id: string }>(
-      this.w,
-      `SELECT event_id FROM ${this.w.table('playback_events')}
-       WHERE server_id IN {servers:Array(String)} AND observed_at BETWEEN fromUnixTimestamp64Milli({from:Int64}) AND fromUnixTimestamp64Milli({to:Int64})
-         AND event_id IN {ids:Array(String)}`,
-      { ...range, ids: events.map((e) => e.eventId) },
-    );
-    return new Set(list.map((r) => r.event_id));
+  /** A staging table for one import (`importId`: letters, digits and _ only). */
+  async stage(importId: string): Promise<ImportStage> {
+    const name = `${STAGE_PREFIX}${importId}`;
+    identifier(name);
+    await this.w.client.command({
+      query: `CREATE TABLE IF NOT EXISTS ${this.w.table(name)} AS ${this.w.table('playback_events')}
+       ENGINE = MergeTree ORDER BY source_offset`,
+    });
+    return new ImportStage(this.w, name);
   }
 
-  /** Stores events of an import; `firstOffset` numbers them in the source_offset column. */
-  /** `events` come placed (importers/writer.ts looks their addresses up as it makes them). */
-  async insertEvents(events: PlaybackEvent[], firstOffset: number): Promise<void> {
+  /**
+   * Drops the staging tables of imports that a crash or kill interrupted: those created more than
+   * `olderThanMs` ago. An import running in another API process keeps its own (a million plays
+   * take about a minute).
+   */
+  async dropStaleStages(olderThanMs: number): Promise<string[]> {
+    const stale = await rows<{ name: string }>(
+      this.w,
+      `SELECT name FROM system.tables
+       WHERE database = {database:String} AND startsWith(name, {prefix:String})
+         AND metadata_modification_time < now() - toIntervalSecond({seconds:UInt32})`,
+      { database: this.w.database, prefix: STAGE_PREFIX, seconds: Math.round(olderThanMs / 1000) },
+    );
+    for (const { name } of stale) await this.w.client.command({ query: `DROP TABLE IF EXISTS ${this.w.table(name)}` });
+    return stale.map((t) => t.name);
+  }
+}
+
+export class ImportStage {
+  private columns: [string, ...string[]] | undefined;
+
+  constructor(
+    private readonly w: Warehouse,
+    readonly name: string,
+  ) {}
+
+  /**
+   * Stages plays by their stop events, `firstPlay` being the number of the first in its import.
+   * The events come placed (importers/writer.ts looks their addresses up as it makes them).
+   */
+  async add(stops: PlaybackEvent[], firstPlay: number): Promise<void> {
     // Positional rows: ClickHouse parses them faster than rows that repeat every field name.
     // Built a slice at a time, letting other requests in between.
-    let columns: [string, ...string[]] | undefined;
     const values: unknown[][] = [];
-    for (let from = 0; from < events.length; from += 1000) {
+    for (let from = 0; from < stops.length; from += 1000) {
       if (from > 0) await new Promise((resolve) => setImmediate(resolve));
-      events.slice(from, from + 1000).forEach((e, i) => {
-        const source = {
+      const end = Math.min(stops.length, from + 1000);
+      for (let i = from; i < end; i++) {
+        const e = stops[i]!;
+        const row = playbackEventRow(e, {
           topic: importTopic(e.eventId),
           partition: 0,
-          offset: String(firstOffset + from + i),
+          offset: String(firstPlay + i),
           key: null,
           value: null,
           headers: {},
           timestamp: e.observedAt,
-        };
-        const row = playbackEventRow(e, source);
-        columns ??= Object.keys(row) as [string, ...string[]];
-        values.push(columns.map((c) => row[c]));
-      });
+        });
+        this.columns ??= Object.keys(row) as [string, ...string[]];
+        values.push(this.columns.map((c) => row[c]));
+      }
     }
     // chTime writes every time in the basic layout: no need for best-effort parsing.
-    if (columns) await this.w.insertCompact('playback_events', columns, values, { date_time_input_format: 'basic' });
+    if (this.columns) await this.w.insertCompact(this.name, this.columns, values, { date_time_input_format: 'basic' });
+  }
+
+  /** Moves the staged plays numbered [from, to) into playback_events, leaving out stored events. */
+  async move(from: number, to: number): Promise<MovedPlays> {
+    const columns = this.columns;
+    if (!columns || to <= from) return { plays: 0, added: 0, skipped: 0 };
+    const stage = this.w.table(this.name);
+    const range = { from, to };
+    const [extent] = await rows<{ plays: string; servers: string[]; topics: string[]; first: string; last: string }>(
+      this.w,
+      `SELECT count() AS plays, groupUniqArray(server_id) AS servers, groupUniqArray(source_topic) AS topics,
+              toUnixTimestamp64Milli(min(play_started_at)) AS first, toUnixTimestamp64Milli(max(observed_at)) AS last
+       FROM ${stage} WHERE source_offset >= {from:UInt64} AND source_offset < {to:UInt64}`,
+      range,
+    );
+    const plays = Number(extent?.plays ?? 0);
+    if (!extent || plays === 0) return { plays: 0, added: 0, skipped: 0 };
+    // Only events stored for these servers and sources in the staged plays' time range can be
+    // among them: the table's sort key starts with server_id and it is partitioned by month.
+    const stored = `SELECT event_id FROM ${this.w.table('playback_events')}
+      WHERE server_id IN {servers:Array(String)} AND source_topic IN {topics:Array(String)}
+        AND observed_at BETWEEN fromUnixTimestamp64Milli({first:Int64}) AND fromUnixTimestamp64Milli({last:Int64})`;
+    const where = { ...range, servers: extent.servers, topics: extent.topics, first: extent.first, last: extent.last };
+    const [found] = await rows<{ n: string }>(this.w, `SELECT count() AS n FROM (${stored})`, where);
+    // Most moves of a first import find nothing of their source in their range, and skip the check.
+    const checked = Number(found?.n ?? 0) > 0;
+    let skipped = 0;
+    if (checked) {
+      const [n] = await rows<{ n: string }>(
+        this.w,
+        `SELECT count() AS n FROM ${stage}
+         WHERE source_offset >= {from:UInt64} AND source_offset < {to:UInt64}
+           AND concat(session_key, ':start') IN (${stored}) AND event_id IN (${stored})`,
+        where,
+      );
+      skipped = Number(n?.n ?? 0);
+    }
+    const select = columns.map((c) => (START_COLUMNS[c] ? `${START_COLUMNS[c]} AS ${c}` : c)).join(', ');
+    await this.w.client.command({
+      query: `INSERT INTO ${this.w.table('playback_events')} (${columns.join(', ')})
+       SELECT ${select} FROM ${stage} ARRAY JOIN [1, 0] AS opening
+       WHERE source_offset >= {from:UInt64} AND source_offset < {to:UInt64}
+       ${checked ? `AND ${START_COLUMNS.event_id} NOT IN (${stored})` : ''}`,
+      query_params: where,
+      // Blocks of 8,192 plays (16,384 events) reach the views: big enough to aggregate well, small
+      // enough to keep the engine's memory near its level between imports.
+      clickhouse_settings: {
+        max_block_size: '8192',
+        min_insert_block_size_rows: '16384',
+        min_insert_block_size_bytes: '0',
+        // The select names its columns as the table's: WHERE must read the staged ones.
+        prefer_column_name_to_alias: 1,
+      },
+    });
+    return { plays, added: plays - skipped, skipped };
+  }
+
+  async drop(): Promise<void> {
+    await this.w.client.command({ query: `DROP TABLE IF EXISTS ${this.w.table(this.name)}` });
   }
 }
