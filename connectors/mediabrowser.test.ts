@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { FakeMediaBrowserServer } from './fakes/fake-mediabrowser.ts';
 import { DEVICES, MOVIES, SHOWS, episode, movie, user } from './fakes/catalog.ts';
 import type { ServerRequestError } from './http.ts';
@@ -339,3 +340,51 @@ describe('MediaBrowser session entries', () => {
     });
   });
 });
+
+// The real servers' SessionInfoWebSocketListener sends the session list when something happens,
+// never on a timer: at once for a start, stop, pause or resume (a forced send), and for a client's
+// routine progress report only when the asked interval has passed since the last push.
+describe.each(['JELLYFIN', 'EMBY'] as const)('%s WebSocket, as the fake pushes it', (flavor) => {
+  it('pushes a pause at once, routine progress once per interval, and nothing while nothing happens', async () => {
+    const server = await new FakeMediaBrowserServer(flavor, 'socket-key').start();
+    try {
+      const path = flavor === 'JELLYFIN' ? '/socket' : '/embyws';
+      const socket = new WebSocket(`${server.url.replace('http', 'ws')}${path}?api_key=socket-key&deviceId=test`);
+      const pushed: Array<Array<{ Id: string; PlayState?: { IsPaused?: boolean } }>> = [];
+      socket.on('message', (raw) => {
+        const message = JSON.parse(String(raw)) as { MessageType: string; Data: (typeof pushed)[number] };
+        if (message.MessageType === 'Sessions') pushed.push(message.Data);
+      });
+      await new Promise((resolve) => socket.once('open', resolve));
+      socket.send(JSON.stringify({ MessageType: 'SessionsStart', Data: '0,60000' }));
+      await until(() => server.socketMessages.length === 1);
+
+      const s = server.startSession({
+        user: user('u1', 'erin'),
+        item: movie('m9', 'Heat'),
+        device: DEVICES.tv(),
+        ip: '198.51.100.9',
+      });
+      await until(() => pushed.length === 1);
+      expect(pushed[0]!.some((x) => x.Id === s.id)).toBe(true);
+      // Routine progress within the minute's interval: not pushed.
+      s.progress(10_000).progress(10_000);
+      s.pause();
+      await until(() => pushed.length === 2);
+      expect(pushed[1]!.find((x) => x.Id === s.id)?.PlayState?.IsPaused).toBe(true);
+      s.stop();
+      await until(() => pushed.length === 3);
+      expect(pushed[2]!.some((x) => x.Id === s.id)).toBe(false);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(pushed).toHaveLength(3);
+      socket.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(check()).toBe(true);
+}

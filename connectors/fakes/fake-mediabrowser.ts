@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { FakeMediaServer, json, notFound, type FakeReply, type FakeRequest } from './fake-server.ts';
-import type { FakeItem, FakeSession } from './fleet.ts';
+import type { FakeItem, FakeSession, FakeState } from './fleet.ts';
 import { posterPng } from './poster-image.ts';
 
 const TICKS_PER_MS = 10_000;
@@ -39,9 +39,14 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
     this.socketServer.handleUpgrade(req, socket, head, (ws) => this.serveSocket(ws));
   }
 
-  /** Sessions every interval after SessionsStart ("initial delay,interval" in ms), as the real servers do. */
+  /**
+   * Sessions pushed as the real servers' SessionInfoWebSocketListener does after SessionsStart
+   * ("initial delay,interval" in ms): on a play's start, stop, pause or resume at once (a forced
+   * send), on its routine progress report (automated, a client's timeupdate) or other activity only
+   * when the interval has passed since the last push to that client. Nothing happening, nothing
+   * is pushed.
+   */
   private serveSocket(ws: WebSocket): void {
-    let timer: NodeJS.Timeout | undefined;
     ws.send(JSON.stringify({ MessageType: 'ForceKeepAlive', Data: this.keepAliveS }));
     ws.on('message', (raw) => {
       const message = JSON.parse(String(raw)) as { MessageType: string; Data?: unknown };
@@ -51,14 +56,33 @@ export class FakeMediaBrowserServer extends FakeMediaServer {
         const [, every] = String(message.Data ?? '0,1500')
           .split(',')
           .map(Number);
-        clearInterval(timer);
-        const push = () => ws.send(JSON.stringify({ MessageType: 'Sessions', Data: this.sessionList() }));
-        push();
-        timer = setInterval(push, every || 1500);
+        this.subscribers.set(ws, { everyMs: every || 1500, lastSentAt: 0 });
       }
-      if (message.MessageType === 'SessionsStop') clearInterval(timer);
+      if (message.MessageType === 'SessionsStop') this.subscribers.delete(ws);
     });
-    ws.on('close', () => clearInterval(timer));
+    ws.on('close', () => this.subscribers.delete(ws));
+  }
+
+  private readonly subscribers = new Map<WebSocket, { everyMs: number; lastSentAt: number }>();
+  /** Each play's state as last reported, to tell a pause or resume from routine progress. */
+  private readonly reported = new Map<string, FakeState | 'stopped'>();
+
+  protected override onSessionChange(s: FakeSession, state: FakeState | 'stopped'): void {
+    const force = this.reported.get(s.id) !== state;
+    if (state === 'stopped') this.reported.delete(s.id);
+    else this.reported.set(s.id, state);
+    const now = Date.now();
+    let body: string | undefined;
+    for (const [ws, subscriber] of this.subscribers) {
+      if (!force && now - subscriber.lastSentAt < subscriber.everyMs) continue;
+      // The list as it will be: a stopped play is gone from it.
+      body ??= JSON.stringify({
+        MessageType: 'Sessions',
+        Data: this.sessionList().filter((x) => x.Id !== s.id || state !== 'stopped'),
+      });
+      ws.send(body);
+      subscriber.lastSentAt = now;
+    }
   }
 
   protected override onDown(): void {
