@@ -10,6 +10,7 @@ import { endToEndBench } from './end-to-end.bench.ts';
 import { importBench } from './import.bench.ts';
 import { apiBench } from './api.bench.ts';
 import { detectionBench } from './detection.bench.ts';
+import { operatorsBench } from './operators.bench.ts';
 import { printFigures, type Figure } from './report.ts';
 
 const figures: Figure[] = [];
@@ -26,6 +27,7 @@ const suites = {
   api: apiBench,
   warehouse: warehouseBench,
   detection: detectionBench,
+  operators: operatorsBench,
 };
 for (const [name, suite] of Object.entries(suites)) {
   if (only && !only.includes(name)) continue;
