@@ -6,6 +6,7 @@
 // comes from the accounts and what they shared, and ids already stored or published are skipped.
 // Only the processor that owns partition 0 of the playback events runs it, so several processors
 // do not raise one finding several times.
+import { PublishedIds } from './published-ids.ts';
 import { publish } from '../bus/typed.ts';
 import type { Bus, BusProducer } from '../bus/types.ts';
 import type { Logger } from '../core/logger.ts';
@@ -34,7 +35,7 @@ export class MultiAccountCheck {
   readonly stats = { runs: 0, published: 0 };
   private readonly links: PeopleLinkQueries;
   private readonly violations: ViolationQueries;
-  private readonly published = new Set<string>();
+  private readonly published = new PublishedIds();
   private readonly logger: Logger;
   private producer: BusProducer | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -107,7 +108,7 @@ export class MultiAccountCheck {
       fresh,
     );
     for (const v of fresh) {
-      this.published.add(v.violationId);
+      this.published.add(v.violationId, v.detectedAt);
       this.logger.info({ rule: v.rule, account: v.accountKey, summary: v.summary }, 'violation');
     }
     this.stats.published += fresh.length;

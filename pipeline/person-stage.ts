@@ -9,6 +9,7 @@
 // rebuilt by replaying it up to the committed offset, without publishing, and the ids of findings
 // already published are read back. A link change starts the changed people's windows afresh
 // (README: what a merge does to windows in progress).
+import { PublishedIds } from './published-ids.ts';
 import { consumeTopic, publish } from '../bus/typed.ts';
 import { waitUntilDrained } from '../bus/drain.ts';
 import { partitionOfKey } from '../bus/partition-of.ts';
@@ -61,7 +62,7 @@ const accountsKey = (accounts: ReadonlySet<string> | undefined) => [...(accounts
 export class PersonStage {
   readonly stats = { events: 0, violations: 0, replayed: 0, unlinked: 0, repeated: 0, suppressedAsPublished: 0 };
   private readonly partitions = new Map<number, { people: Map<string, PersonState>; ready: Promise<void> }>();
-  private readonly published = new Set<string>();
+  private readonly published = new PublishedIds();
   private readonly detectors = new Map<string, Detector>();
   private readonly specs: { plays: TopicSpec<PlaybackEvent>; violations: TopicSpec<Violation> };
   private readonly logger: Logger;
@@ -216,7 +217,7 @@ export class PersonStage {
     if (fresh.length === 0) return;
     await publish(this.producer!, this.specs.violations, fresh);
     for (const v of fresh) {
-      this.published.add(v.violationId);
+      this.published.add(v.violationId, v.detectedAt);
       this.logger.info({ rule: v.rule, person: v.personId, summary: v.summary }, 'violation across accounts');
     }
     this.stats.violations += fresh.length;
@@ -264,7 +265,7 @@ export class PersonStage {
         for (const record of batch) {
           try {
             const v = this.specs.violations.codec.decode(record.value);
-            if (v.personId && partitions.has(partitionOf(v.personId))) this.published.add(v.violationId);
+            if (v.personId && partitions.has(partitionOf(v.personId))) this.published.add(v.violationId, v.detectedAt);
           } catch {
             // not ours to judge: the violations' consumers dead-letter it
           }

@@ -346,6 +346,47 @@ async function trustScenario(prefix: string) {
   };
 }
 
+describe('published ids', () => {
+  it("are remembered for the bus's retention after newer findings, not for ever", async () => {
+    const names = {
+      playbackEvents: uniqueName('ids-events'),
+      violations: uniqueName('ids-violations'),
+      trustScoreChanges: uniqueName('ids-trust'),
+    };
+    await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 1 })));
+    const producer = await bus.producer();
+    const processor = new StreamProcessor({
+      bus,
+      geo,
+      logger,
+      rules,
+      groupId: uniqueName('ids'),
+      topicNames: names,
+      inactivityCheckMs: 0,
+      // A day, for the test; the bus's 7 days by default.
+      publishedHorizonMs: DAY,
+    });
+    await processor.start();
+    // Four streams at once on a new account each day for four days: one violation a day.
+    const events = [0, 1, 2, 3].flatMap((day) =>
+      Array.from({ length: 4 }, (_, i) =>
+        play(`day${day}`, `day${day}-stream-${i}`, '18.9.22.69', T0 + day * DAY + i * MIN, T0 + day * DAY + 60 * MIN),
+      ).flat(),
+    );
+    await publish(
+      producer,
+      { ...topics.playbackEvents, name: names.playbackEvents },
+      events.sort((a, b) => a.observedAt - b.observedAt),
+    );
+    await waitFor(() => processor.stats.violations === 4, 'four violations published', 60_000);
+    const held = Object.fromEntries(processor.caches().map((c) => [c.cache, c.entries]));
+    // Only the findings of the last day before the newest, and the newest's.
+    expect(held['published-violation-ids']).toBe(2);
+    expect(held['published-trust-change-ids']).toBe(2);
+    await processor.stop();
+  });
+});
+
 describe('false-alarm marks', () => {
   it('give the points back once, also after a restart, and take them again when withdrawn', async () => {
     const { send, start, fourStreams, violations, trustChanges } = await trustScenario('fa');

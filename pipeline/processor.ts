@@ -24,6 +24,7 @@ import { settingsFor, type RuleOverrides, type RuleSettings } from './rules/sett
 import type { FalseAlarmMarks } from './false-alarms.ts';
 import type { TrustAdjustment } from './trust-adjustments.ts';
 import { applyAdjustments, settleFalseAlarms } from './trust.ts';
+import { PublishedIds } from './published-ids.ts';
 
 const NOTHING: TrustScoreChange[] = [];
 
@@ -37,6 +38,8 @@ export interface ProcessorOptions {
   overrides?: (accountKey: string) => RuleOverrides | undefined;
   groupId?: string;
   topicNames?: Partial<Record<'playbackEvents' | 'violations' | 'trustScoreChanges' | 'personPlays', string>>;
+  /** How long a published finding's id is remembered after newer ones (default: 7 days, the bus's retention). */
+  publishedHorizonMs?: number;
   /** How often idle accounts are checked (default hourly); 0 turns the check off. */
   inactivityCheckMs?: number;
   /** Hosting, mobile and access networks, for the detector (core/networks.ts). */
@@ -68,7 +71,7 @@ export class StreamProcessor {
     personCopies: 0,
   };
   private readonly partitions = new Map<number, PartitionState>();
-  private readonly published = { violations: new Set<string>(), trust: new Set<string>() };
+  private readonly published: { violations: PublishedIds; trust: PublishedIds };
   /** Detectors of accounts with overrides; everyone else shares `baseDetector`. */
   private readonly detectors = new Map<string, Detector>();
   private baseDetector: Detector;
@@ -98,6 +101,10 @@ export class StreamProcessor {
     this.logger = options.logger.child({ component: 'processor' });
     this.baseDetector = new Detector(options.rules, options.networks);
     this.rules = { settings: options.rules, overrides: options.overrides };
+    this.published = {
+      violations: new PublishedIds(options.publishedHorizonMs),
+      trust: new PublishedIds(options.publishedHorizonMs),
+    };
     this.groupId = options.groupId ?? 'pipeline';
     const named = <T>(spec: TopicSpec<T>, name: string | undefined): TopicSpec<T> => ({
       ...spec,
@@ -300,8 +307,8 @@ export class StreamProcessor {
       findings.violations.length - violations.length + findings.trustChanges.length - changes.length;
     if (violations.length > 0) await publish(this.producer!, this.specs.violations, violations);
     if (changes.length > 0) await publish(this.producer!, this.specs.trust, changes);
-    for (const v of violations) this.published.violations.add(v.violationId);
-    for (const c of changes) this.published.trust.add(c.changeId);
+    for (const v of violations) this.published.violations.add(v.violationId, v.detectedAt);
+    for (const c of changes) this.published.trust.add(c.changeId, c.changedAt);
     this.stats.violations += violations.length;
     this.stats.trustChanges += changes.length;
     for (const v of violations)
@@ -357,15 +364,16 @@ export class StreamProcessor {
     const partitionOf = await partitionOfKey(this.options.bus, this.specs.events.name);
     const ours = (accountKey: string) => partitions.has(partitionOf(accountKey));
     for (const [spec, ids, id] of [
-      [this.specs.violations, this.published.violations, (v: Violation) => v.violationId],
-      [this.specs.trust, this.published.trust, (c: TrustScoreChange) => c.changeId],
+      [this.specs.violations, this.published.violations, (v: Violation) => [v.violationId, v.detectedAt] as const],
+      [this.specs.trust, this.published.trust, (c: TrustScoreChange) => [c.changeId, c.changedAt] as const],
     ] as const) {
       for (const p of (await this.options.bus.endOffsets(spec.name)).keys()) {
         for await (const batch of this.options.bus.readPartition(spec.name, p)) {
           for (const record of batch) {
             try {
               const value = (spec.codec as TopicSpec<Violation | TrustScoreChange>['codec']).decode(record.value);
-              if (ours(value.accountKey)) ids.add((id as (v: Violation | TrustScoreChange) => string)(value));
+              if (ours(value.accountKey))
+                ids.add(...(id as (v: Violation | TrustScoreChange) => readonly [string, number])(value));
             } catch {
               // not ours to judge: the output topic's consumers dead-letter it
             }
