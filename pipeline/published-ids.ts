@@ -5,7 +5,7 @@
 // so the set holds about a retention's worth of findings however long the process lives.
 
 /** The bus's default retention (bus/embedded/embedded-bus.ts; Kafka and Redpanda's default too). */
-export const DEFAULT_PUBLISHED_HORIZON_MS = 7 * 86_400_000;
+const DEFAULT_PUBLISHED_HORIZON_MS = 7 * 86_400_000;
 
 export class PublishedIds {
   /** Id -> when the finding happened; Map keeps them in insertion order, which is roughly time. */
