@@ -36,20 +36,15 @@ async function scalar(w: Warehouse, sql: string): Promise<number> {
 function dyingAfter(w: Warehouse, inserts: number): Warehouse & { crashed: () => boolean } {
   let done = 0;
   let dead = false;
-  const insert: Warehouse['client']['insert'] = async (params) => {
+  const insertCompact: Warehouse['insertCompact'] = async (table, columns, rows, settings) => {
     if (dead) throw new Error('process is dead');
-    const result = await w.client.insert(params);
-    if (String(params.table).includes('playback_events') && ++done >= inserts) {
+    await w.insertCompact(table, columns, rows, settings);
+    if (table === 'playback_events' && ++done >= inserts) {
       dead = true;
       throw new Error('crash after the insert, before the offset commit');
     }
-    return result;
   };
-  return {
-    ...w,
-    client: { ...w.client, insert, query: w.client.query.bind(w.client) } as Warehouse['client'],
-    crashed: () => dead,
-  };
+  return { ...w, insertCompact, crashed: () => dead };
 }
 
 describe('warehouse sink', () => {
@@ -146,16 +141,15 @@ describe('warehouse sink', () => {
     let failedReads = 1;
     const flaky: Warehouse = {
       ...warehouse,
+      insertCompact: async (table, columns, rows, settings) => {
+        await warehouse.insertCompact(table, columns, rows, settings);
+        if (table === 'playback_events' && !answerLost) {
+          answerLost = true;
+          throw new Error('connection reset');
+        }
+      },
       client: {
         ...warehouse.client,
-        insert: async (params: Parameters<Warehouse['client']['insert']>[0]) => {
-          const result = await warehouse.client.insert(params);
-          if (String(params.table).includes('playback_events') && !answerLost) {
-            answerLost = true;
-            throw new Error('connection reset');
-          }
-          return result;
-        },
         query: async (params: Parameters<Warehouse['client']['query']>[0]) => {
           if (String(params.query).includes('sink_offsets') && answerLost && failedReads-- > 0)
             throw new Error('warehouse restarting');

@@ -269,13 +269,23 @@ export class WarehouseSink {
     }
   }
 
+  /**
+   * One insert of positional rows (the warehouse's bulk insert: on the embedded engine its own
+   * parser reads one buffer, about twice as fast as rows that repeat every field name). A table's
+   * rows come from one mapper and share their fields; should one differ, the columns are the union.
+   */
   private async insert(table: string, rows: Row[]): Promise<void> {
-    await this.options.warehouse.client.insert({
-      table: this.options.warehouse.table(table),
-      values: rows,
-      format: 'JSONEachRow',
-      clickhouse_settings: { date_time_input_format: 'best_effort' },
-    });
+    let columns = Object.keys(rows[0] ?? {});
+    if (rows.some((r) => Object.keys(r).length !== columns.length || columns.some((c) => !(c in r))))
+      columns = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+    if (columns.length === 0) return;
+    await this.options.warehouse.insertCompact(
+      table,
+      columns as [string, ...string[]],
+      rows.map((r) => columns.map((c) => r[c])),
+      // chTime writes every time in the basic layout: no need for best-effort parsing.
+      { date_time_input_format: 'basic' },
+    );
     this.stats.inserts++;
   }
 
