@@ -95,7 +95,8 @@ export class Networks {
     const index = new Map<string, number>();
     const org = (name: string) => {
       let i = index.get(name);
-      if (i === undefined) index.set(name, (i = names.push(name) - 1));
+      // A copy of its own: a slice of the file's text would keep all 31 MB of it alive.
+      if (i === undefined) index.set(name, (i = names.push(Buffer.from(name, 'utf8').toString('utf8')) - 1));
       return i;
     };
     const read = <T extends number | bigint>(file: string, parse: (text: string) => T) => {
