@@ -99,7 +99,8 @@ export async function writePlays(
       const stops = next.map((play) => {
         const stop = stopEvent(play);
         // Both events of a play come from one address: it is placed once.
-        return geo ? { ...stop, ...placeAddress(geo, play) } : stop;
+        // The event is new and ours: placed in place, not copied.
+        return geo ? Object.assign(stop, placeAddress(geo, play)) : stop;
       });
       staging = settle(stage.add(stops, progress.read - next.length));
       if (progress.read - moved >= moveEvery) move(progress.read);
