@@ -109,6 +109,18 @@ describe('the import writer', () => {
     // Times to the millisecond, positions clamped, played time derived, places, arrays: all alike.
     expect(stored).toEqual(expected);
     expect(await stages()).toEqual([]);
+    // Nothing of the import stays on the connection: a query naming a sum as its column (as the
+    // analytics do) still works, which a leaked prefer_column_name_to_alias broke.
+    const settings = await warehouse.client.query({
+      query: `SELECT getSetting('prefer_column_name_to_alias') AS alias, getSetting('max_block_size') AS block`,
+      format: 'JSONEachRow',
+    });
+    expect(await settings.json()).toEqual([{ alias: false, block: expect.anything() }]);
+    const analytics = await warehouse.client.query({
+      query: `SELECT media_type, sum(played_ms) AS played_ms FROM ${warehouse.table('playback_events')} GROUP BY media_type ORDER BY played_ms DESC`,
+      format: 'JSONEachRow',
+    });
+    expect((await analytics.json()).length).toBeGreaterThan(0);
   });
 
   it('a re-import adds nothing, and after a move cut short adds exactly the events missing', async () => {

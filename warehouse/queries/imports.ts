@@ -143,22 +143,16 @@ export class ImportStage {
       );
       skipped = Number(n?.n ?? 0);
     }
-    const select = columns.map((c) => (START_COLUMNS[c] ? `${START_COLUMNS[c]} AS ${c}` : c)).join(', ');
+    // Positional: the select gives no alias, so no computed column hides a staged one of the
+    // same name from WHERE. (No per-query settings either: the embedded engine's adapter applies
+    // them with SET, which would stay on the connection for every later query.)
+    const select = columns.map((c) => START_COLUMNS[c] ?? c).join(', ');
     await this.w.client.command({
       query: `INSERT INTO ${this.w.table('playback_events')} (${columns.join(', ')})
        SELECT ${select} FROM ${stage} ARRAY JOIN [1, 0] AS opening
        WHERE source_offset >= {from:UInt64} AND source_offset < {to:UInt64}
        ${checked ? `AND ${START_COLUMNS.event_id} NOT IN (${stored})` : ''}`,
       query_params: where,
-      // Blocks of 8,192 plays (16,384 events) reach the views: big enough to aggregate well, small
-      // enough to keep the engine's memory near its level between imports.
-      clickhouse_settings: {
-        max_block_size: '8192',
-        min_insert_block_size_rows: '16384',
-        min_insert_block_size_bytes: '0',
-        // The select names its columns as the table's: WHERE must read the staged ones.
-        prefer_column_name_to_alias: 1,
-      },
     });
     return { plays, added: plays - skipped, skipped };
   }
