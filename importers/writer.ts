@@ -98,8 +98,8 @@ export async function writePlays(
       const geo = options.geo;
       const stops = next.map((play) => {
         const stop = stopEvent(play);
-        // Both events of a play come from one address: it is placed once.
-        // The event is new and ours: placed in place, not copied.
+        // Both events of a play come from one address: it is placed once, on the new stop event
+        // itself rather than on a copy.
         return geo ? Object.assign(stop, placeAddress(geo, play)) : stop;
       });
       staging = settle(stage.add(stops, progress.read - next.length));
@@ -117,7 +117,8 @@ export async function writePlays(
     if (failed) throw failed.error;
     report();
   } catch (error) {
-    // Moves already begun finish (neither promise rejects: see settle), then the stage goes. Left behind, the stage would be dropped by the next start's sweep (importers/jobs.ts).
+    // Moves already begun finish (neither promise rejects: see settle), then the stage goes.
+    // Left behind, the stage would be dropped by the next start's sweep (importers/jobs.ts).
     await Promise.all([staging, moving]);
     await stage.drop().catch(() => undefined);
     throw error;

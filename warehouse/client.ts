@@ -109,7 +109,7 @@ export async function openWarehouse(settings: WarehouseSettings, logger: Logger)
     client = createClient({ connection: chdb as unknown as ClientConnection, clickhouse_settings: SHARED_SETTINGS });
     // Bulk inserts have a connection of their own: the engine runs one query at a time per
     // connection, each on a thread of its own, so an import's next insert is parsed while the
-    // previous rows move on through the views (twice as many plays per second on two cores).
+    // previous rows move on through the views.
     const bulk = createChdbConnection({ path });
     closeEngine = async () => {
       await bulk.close();
