@@ -99,6 +99,7 @@ export class KafkaBus implements Bus {
         configEntries: [
           { name: 'cleanup.policy', value: t.cleanupPolicy ?? 'delete' },
           ...(t.retentionMs != null ? [{ name: 'retention.ms', value: String(t.retentionMs) }] : []),
+          ...(t.segmentMs != null ? [{ name: 'segment.ms', value: String(t.segmentMs) }] : []),
         ],
       })),
     });
@@ -129,6 +130,7 @@ export class KafkaBus implements Bus {
             value: r.value,
             headers: r.headers,
             timestamp: String(r.timestamp ?? Date.now()),
+            ...(r.partition !== undefined ? { partition: r.partition } : {}),
           })),
         });
       },

@@ -16,6 +16,8 @@ export interface OutgoingRecord {
   headers?: Headers;
   /** Event time in ms; defaults to now. */
   timestamp?: number;
+  /** The partition to write to, instead of the one the key picks (a changelog kept beside its source's partitions). */
+  partition?: number;
 }
 
 export interface ConsumedRecord {
@@ -42,9 +44,16 @@ export interface RecordBatch {
 export interface TopicConfig {
   name: string;
   partitions?: number;
-  cleanupPolicy?: 'delete' | 'compact';
+  /**
+   * 'compact,delete' keeps the newest record of each key, and nothing older than the retention.
+   * The embedded bus does not compact: it applies the retention of 'delete' and 'compact,delete'
+   * and keeps every record of 'compact'.
+   */
+  cleanupPolicy?: 'delete' | 'compact' | 'compact,delete';
   /** Delete-policy retention; undefined keeps the bus default. */
   retentionMs?: number;
+  /** Kafka rolls a segment this often, so compaction and retention reach recent records (Kafka only). */
+  segmentMs?: number;
 }
 
 export interface ConsumerOptions {

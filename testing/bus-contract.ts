@@ -220,6 +220,26 @@ export function busContract(makeBus: () => Promise<Bus>): void {
     expect(other).toEqual([]);
   });
 
+  it('writes a record to the partition it names, whatever its key', async () => {
+    const topic = uniqueName('contract-partition');
+    await bus.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
+    const producer = await bus.producer();
+    await producer.send(
+      topic,
+      Array.from({ length: 9 }, (_, i) => ({
+        key: 'one-key',
+        value: Buffer.from(String(i)),
+        partition: i % PARTITIONS,
+      })),
+    );
+    for (let p = 0; p < PARTITIONS; p++) {
+      const values: number[] = [];
+      for await (const batch of bus.readPartition(topic, p))
+        values.push(...batch.map((r) => Number(r.value!.toString())));
+      expect(values).toEqual([p, p + 3, p + 6]);
+    }
+  });
+
   it('sends undecodable records to the dead-letter topic with the reason and keeps going', async () => {
     const spec = { ...topics.playbackEvents, name: uniqueName('contract-events') };
     const deadLetterTopic = topics.deadLetter.name;

@@ -246,6 +246,29 @@ describe('embedded bus on disk', () => {
     await bus.close();
   });
 
+  it("applies the retention of a 'compact,delete' topic, and keeps every record of a 'compact' one", async () => {
+    const dir = tempDir();
+    const bus = new EmbeddedBus({ dir, logger, segmentBytes: 512, retentionMs: 60_000, flushIntervalMs: 20 });
+    await bus.ensureTopics([
+      { name: 'both', partitions: 1, cleanupPolicy: 'compact,delete', retentionMs: 60_000 },
+      { name: 'kept', partitions: 1, cleanupPolicy: 'compact' },
+    ]);
+    const producer = await bus.producer();
+    const old = Date.now() - 3_600_000;
+    for (const topic of ['both', 'kept']) {
+      await producer.send(
+        topic,
+        Array.from({ length: 20 }, () => ({ key: 'k', value: Buffer.alloc(100), timestamp: old })),
+      );
+      await producer.send(topic, [{ key: 'k', value: Buffer.alloc(100) }]);
+    }
+    await waitFor(async () => (await bus.endOffsets('both')).get(0) === '21', 'the writes');
+    const start = (topic: string) => readdirSync(join(dir, 'topics', topic, '0')).sort()[0];
+    await waitFor(() => start('both') !== '00000000000000000000.log', 'retention of the compact,delete topic');
+    expect(start('kept')).toBe('00000000000000000000.log');
+    await bus.close();
+  });
+
   it('refuses a second process on the same folder', async () => {
     const dir = tempDir();
     const bus = new EmbeddedBus({ dir, logger });

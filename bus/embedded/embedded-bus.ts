@@ -201,12 +201,15 @@ export class EmbeddedBus implements Bus {
     }));
     for (const record of records) {
       const key = toKeyBuffer(record.key);
-      const partition = this.partitioner({
-        topic: topicName,
-        partitionMetadata,
-        message: { key, value: record.value },
-      });
-      topic.logs[partition]!.append([
+      const partition =
+        record.partition ??
+        this.partitioner({
+          topic: topicName,
+          partitionMetadata,
+          message: { key, value: record.value },
+        });
+      if (!topic.logs[partition]) throw new Error(`topic ${topicName} has no partition ${partition}`);
+      topic.logs[partition].append([
         { key, value: record.value, headers: record.headers ?? {}, timestamp: record.timestamp ?? Date.now() },
       ]);
     }
@@ -320,8 +323,9 @@ export class EmbeddedBus implements Bus {
     for (const topic of this.topics.values()) {
       for (const log of topic.logs) {
         log.flush();
-        // A compacted topic is a changelog: until compaction exists here, it keeps every record.
-        if (topic.config.cleanupPolicy === 'delete')
+        // A compacted topic is a changelog: until compaction exists here, it keeps every record
+        // (and, with 'compact,delete', none older than the retention).
+        if (topic.config.cleanupPolicy !== 'compact')
           log.deleteOlderThan(now - (topic.config.retentionMs ?? this.options.retentionMs ?? 7 * DAY));
       }
     }
