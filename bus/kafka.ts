@@ -282,8 +282,12 @@ export class KafkaBus implements Bus {
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch }) => {
-          if (batch.partition !== partition || finished) return;
+        eachBatch: async ({ batch, resolveOffset }) => {
+          if (batch.partition !== partition) {
+            consumer.pause([{ topic, partitions: [batch.partition] }]);
+            return;
+          }
+          if (finished) return;
           const records = batch.messages
             .filter((m) => BigInt(m.offset) >= start && BigInt(m.offset) < end)
             .map((m) => ({
@@ -296,6 +300,8 @@ export class KafkaBus implements Bus {
               timestamp: Number(m.timestamp),
             }));
           if (records.length > 0) queue.push(records);
+          // Without it kafkajs fetches the same records again: a partition larger than one fetch never ended.
+          resolveOffset(batch.lastOffset());
           if (BigInt(batch.lastOffset()) + 1n >= end) finished = true;
           wake();
         },

@@ -220,6 +220,18 @@ export function busContract(makeBus: () => Promise<Bus>): void {
     expect(other).toEqual([]);
   });
 
+  it('reads a partition larger than one fetch to its end', async () => {
+    const topic = uniqueName('contract-read-large');
+    await bus.ensureTopics([{ name: topic, partitions: 2 }]);
+    const producer = await bus.producer();
+    for (let i = 0; i < 8; i++)
+      await producer.send(topic, [{ key: null, value: Buffer.alloc(400_000, i), partition: 0 }]);
+    await producer.send(topic, [{ key: null, value: Buffer.from('other'), partition: 1 }]);
+    const firsts: number[] = [];
+    for await (const batch of bus.readPartition(topic, 0)) firsts.push(...batch.map((r) => r.value![0]!));
+    expect(firsts).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
   it('writes a record to the partition it names, whatever its key', async () => {
     const topic = uniqueName('contract-partition');
     await bus.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
