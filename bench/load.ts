@@ -3,9 +3,14 @@
 import type { PlaybackEvent } from '../schemas/index.ts';
 import { generateHistory, rng } from '../testing/history.ts';
 
-export function benchEvents(plays: number, seed = 5, accounts = 2000): PlaybackEvent[] {
+export function benchEvents(
+  plays: number,
+  seed = 5,
+  accounts = 2000,
+  span: { from?: number; days?: number; stepMs?: number } = {},
+): PlaybackEvent[] {
   const random = rng(99 + seed);
-  const history = generateHistory({ seed, plays, accounts, livePlays: 0, stepMs: 60_000 });
+  const history = generateHistory({ seed, plays, accounts, livePlays: 0, stepMs: 60_000, ...span });
   const addressOf = new Map<string, string>();
   return history.events.map((e) => {
     const key = `${e.serverId}/${e.sessionKey}`;

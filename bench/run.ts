@@ -11,6 +11,7 @@ import { importBench } from './import.bench.ts';
 import { apiBench } from './api.bench.ts';
 import { detectionBench } from './detection.bench.ts';
 import { operatorsBench } from './operators.bench.ts';
+import { recoveryBench } from './recovery.bench.ts';
 import { printFigures, type Figure } from './report.ts';
 
 const figures: Figure[] = [];
@@ -28,6 +29,7 @@ const suites = {
   warehouse: warehouseBench,
   detection: detectionBench,
   operators: operatorsBench,
+  recovery: recoveryBench,
 };
 for (const [name, suite] of Object.entries(suites)) {
   if (only && !only.includes(name)) continue;

@@ -93,11 +93,13 @@ async function readAll<T>(spec: { name: string; codec: { decode(b: Buffer | null
 
 describe('stream processor through the real Kafka broker', () => {
   it.each([
-    ['the last records of each partition', 5],
-    ['everything', Number.MAX_SAFE_INTEGER],
+    { label: 'the last records of each partition', back: 5, checkpointIntervalMs: 0 },
+    { label: 'everything', back: Number.MAX_SAFE_INTEGER, checkpointIntervalMs: 0 },
+    { label: 'the last records of each partition', back: 5, checkpointIntervalMs: 60_000 },
+    { label: 'everything', back: Number.MAX_SAFE_INTEGER, checkpointIntervalMs: 60_000 },
   ])(
-    'flags exactly the expected violations of a scripted fleet; a crash that leaves %s uncommitted doubles nothing',
-    async (_label, back) => {
+    'flags exactly the expected violations of a scripted fleet; a crash that leaves $label uncommitted doubles nothing (checkpoints every $checkpointIntervalMs ms, 0: none)',
+    async ({ back, checkpointIntervalMs }) => {
       const names = {
         playbackEvents: uniqueName('pl-events'),
         violations: uniqueName('pl-violations'),
@@ -114,7 +116,17 @@ describe('stream processor through the real Kafka broker', () => {
       const producer = await bus.producer();
 
       await publish(producer, specs.events, early);
-      const first = new StreamProcessor({ bus, geo, logger, rules, groupId, topicNames: names, inactivityCheckMs: 0 });
+      const options = {
+        bus,
+        geo,
+        logger,
+        rules,
+        groupId,
+        topicNames: names,
+        inactivityCheckMs: 0,
+        checkpointIntervalMs,
+      };
+      const first = new StreamProcessor(options);
       await first.start();
       await waitFor(() => first.stats.events === early.length, 'the first processor to see the early events', 60_000);
       const ends = await bus.endOffsets(names.playbackEvents);
@@ -141,9 +153,13 @@ describe('stream processor through the real Kafka broker', () => {
       await admin.disconnect();
 
       await publish(producer, specs.events, late);
-      const second = new StreamProcessor({ bus, geo, logger, rules, groupId, topicNames: names, inactivityCheckMs: 0 });
+      const second = new StreamProcessor(options);
       await second.start();
-      const rewoundCount = rewound.reduce((n, r) => n + Math.min(back, Number(committed.get(r.partition) ?? 0)), 0);
+      // With checkpoints, the first processor's last one (written as it stopped) holds the
+      // rewound records already: they are skipped, not processed again.
+      const rewoundCount = checkpointIntervalMs
+        ? 0
+        : rewound.reduce((n, r) => n + Math.min(back, Number(committed.get(r.partition) ?? 0)), 0);
       await waitFor(
         () => second.stats.events >= late.length + rewoundCount,
         'the second processor to catch up',
@@ -151,7 +167,11 @@ describe('stream processor through the real Kafka broker', () => {
       );
       await second.stop();
 
-      if (back === 5) expect(second.stats.replayed).toBeGreaterThan(0);
+      if (checkpointIntervalMs) {
+        expect(second.stats.restoredFromCheckpoints).toBe(3);
+        expect(second.stats.replayed).toBe(0);
+        expect(second.stats.events).toBe(late.length);
+      } else if (back === 5) expect(second.stats.replayed).toBeGreaterThan(0);
       else expect(second.stats.suppressedAsPublished).toBeGreaterThan(0);
       const violations = await readAll<Violation>(specs.violations);
       expect(Object.fromEntries(violations.map((v) => [v.accountKey, v.rule]))).toEqual(expected);
@@ -174,77 +194,144 @@ describe('stream processor through the real Kafka broker', () => {
     },
   );
 
-  it('a processor killed with SIGKILL mid-stream is replaced without losing or doubling a violation', async () => {
+  it.each([
+    ['the retained history', 0],
+    ['the checkpoints it wrote every 100 ms', 100],
+  ])(
+    'a processor killed with SIGKILL mid-stream is replaced from %s without losing or doubling a violation',
+    async (_label, checkpointIntervalMs) => {
+      const names = {
+        playbackEvents: uniqueName('kill-events'),
+        violations: uniqueName('kill-violations'),
+        trustScoreChanges: uniqueName('kill-trust'),
+      };
+      await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 3 })));
+      const groupId = uniqueName('pipeline');
+      const { early, late, expected } = fleet();
+      // Benign traffic of other accounts (LAN, one play each) around the fleet, so the kill lands mid-stream.
+      const filler = Array.from({ length: 300 }, (_, i) =>
+        play(`f${i}`, `filler-${i}`, `192.168.1.${1 + (i % 250)}`, T0 + i * MIN, T0 + i * MIN + 60 * MIN),
+      ).flat();
+      const all = [...early, ...late, ...filler].sort((a, b) => a.observedAt - b.observedAt);
+      const producer = await bus.producer();
+      const spec = { ...topics.playbackEvents, name: names.playbackEvents };
+
+      const child = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          new URL('../testing/kill-child.ts', import.meta.url).pathname,
+          testBrokers().join(','),
+          groupId,
+          JSON.stringify(names),
+        ],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+          env: {
+            ...process.env,
+            RULES: JSON.stringify({
+              deviceVelocity: { windowMs: 30 * DAY, maxIps: 10, maxDevices: 20 },
+              geoRestriction: { denyCountries: ['RU'] },
+            }),
+            CHECKPOINT_MS: String(checkpointIntervalMs),
+          },
+        },
+      );
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      let seen = 0;
+      let written = 0;
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        for (const line of chunk.trim().split('\n')) {
+          const [events, checkpoints] = line.split(' ').map(Number);
+          seen = Math.max(seen, events!);
+          written = Math.max(written, checkpoints!);
+        }
+      });
+      const chunks = 10;
+      const size = Math.ceil(all.length / chunks);
+      await publish(producer, spec, all.slice(0, size));
+      await waitFor(() => seen > 0, 'the child to process events', 60_000);
+      if (checkpointIntervalMs) await waitFor(() => written > 0, 'the child to write checkpoints', 60_000);
+      for (let i = 1; i < chunks; i++) {
+        await publish(producer, spec, all.slice(i * size, (i + 1) * size));
+        if (i === 4) child.kill('SIGKILL');
+      }
+      await exited;
+      expect(seen).toBeLessThan(all.length);
+
+      const successor = new StreamProcessor({
+        bus,
+        geo,
+        logger,
+        rules,
+        groupId,
+        topicNames: names,
+        inactivityCheckMs: 0,
+        checkpointIntervalMs,
+      });
+      await successor.start();
+      const ends = await bus.endOffsets(names.playbackEvents);
+      for (let tries = 0; tries < 600; tries++) {
+        const committed = await bus.committedOffsets(groupId, names.playbackEvents);
+        if ([...ends].every(([p, end]) => committed.get(p) === end)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await successor.stop();
+      const violations = await readAll<Violation>({ ...topics.violations, name: names.violations });
+      expect(Object.fromEntries(violations.map((v) => [v.accountKey, v.rule]))).toEqual(expected);
+      expect(violations).toHaveLength(5);
+      const changes = await readAll<TrustScoreChange>({ ...topics.trustScoreChanges, name: names.trustScoreChanges });
+      expect(new Set(changes.map((c) => c.changeId)).size).toBe(changes.length);
+      if (checkpointIntervalMs) expect(successor.stats.restoredFromCheckpoints).toBeGreaterThan(0);
+      else expect(successor.stats.restoredFromCheckpoints).toBe(0);
+    },
+    120_000,
+  );
+});
+
+describe('checkpointed account state', () => {
+  it('moves with its partitions in a rebalance between two processors: the same state as an uninterrupted run, each violation once', async () => {
     const names = {
-      playbackEvents: uniqueName('kill-events'),
-      violations: uniqueName('kill-violations'),
-      trustScoreChanges: uniqueName('kill-trust'),
+      playbackEvents: uniqueName('cp-events'),
+      violations: uniqueName('cp-violations'),
+      trustScoreChanges: uniqueName('cp-trust'),
     };
     await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 3 })));
-    const groupId = uniqueName('pipeline');
-    const { early, late, expected } = fleet();
-    // Benign traffic of other accounts (LAN, one play each) around the fleet, so the kill lands mid-stream.
-    const filler = Array.from({ length: 300 }, (_, i) =>
-      play(`f${i}`, `filler-${i}`, `192.168.1.${1 + (i % 250)}`, T0 + i * MIN, T0 + i * MIN + 60 * MIN),
-    ).flat();
-    const all = [...early, ...late, ...filler].sort((a, b) => a.observedAt - b.observedAt);
-    const producer = await bus.producer();
     const spec = { ...topics.playbackEvents, name: names.playbackEvents };
+    const { early, late, expected } = fleet();
+    const producer = await bus.producer();
+    const make = (groupId: string, checkpointIntervalMs: number, topicNames = names) =>
+      new StreamProcessor({ bus, geo, logger, rules, groupId, topicNames, inactivityCheckMs: 0, checkpointIntervalMs });
+    const groupId = uniqueName('pipeline');
+    const drained = async (...processors: StreamProcessor[]) => {
+      for (const p of processors) expect(await p.drain(60_000)).toBe(true);
+    };
 
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        new URL('../testing/kill-child.ts', import.meta.url).pathname,
-        testBrokers().join(','),
-        groupId,
-        JSON.stringify(names),
-      ],
-      {
-        stdio: ['ignore', 'pipe', 'inherit'],
-        env: {
-          ...process.env,
-          RULES: JSON.stringify({
-            deviceVelocity: { windowMs: 30 * DAY, maxIps: 10, maxDevices: 20 },
-            geoRestriction: { denyCountries: ['RU'] },
-          }),
-        },
-      },
-    );
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    let seen = 0;
-    child.stdout
-      .setEncoding('utf8')
-      .on('data', (chunk: string) => (seen = Math.max(seen, ...chunk.trim().split('\n').map(Number))));
-    const chunks = 10;
-    const size = Math.ceil(all.length / chunks);
-    await publish(producer, spec, all.slice(0, size));
-    await waitFor(() => seen > 0, 'the child to process events', 60_000);
-    for (let i = 1; i < chunks; i++) {
-      await publish(producer, spec, all.slice(i * size, (i + 1) * size));
-      if (i === 4) child.kill('SIGKILL');
-    }
-    await exited;
-    expect(seen).toBeLessThan(all.length);
+    await publish(producer, spec, early);
+    const first = make(groupId, 100);
+    await first.start();
+    await drained(first);
+    await waitFor(() => first.stats.checkpointsWritten >= 3, 'checkpoints of every partition');
+    const second = make(groupId, 100);
+    await second.start();
+    await waitFor(() => [0, 1, 2].every((p) => first.owns(p) !== second.owns(p)), 'the partitions to be split');
+    await publish(producer, spec, late);
+    await drained(first, second);
+    expect(second.stats.restoredFromCheckpoints).toBeGreaterThan(0);
 
-    const successor = new StreamProcessor({
-      bus,
-      geo,
-      logger,
-      rules,
-      groupId,
-      topicNames: names,
-      inactivityCheckMs: 0,
-    });
-    await successor.start();
-    const ends = await bus.endOffsets(names.playbackEvents);
-    for (let tries = 0; tries < 600; tries++) {
-      const committed = await bus.committedOffsets(groupId, names.playbackEvents);
-      if ([...ends].every(([p, end]) => committed.get(p) === end)) break;
-      await new Promise((r) => setTimeout(r, 100));
+    // The same events, uninterrupted, in a group of their own with output topics of their own.
+    const own = { ...names, violations: uniqueName('cp-alone-v'), trustScoreChanges: uniqueName('cp-alone-t') };
+    await bus.ensureTopics([own.violations, own.trustScoreChanges].map((name) => ({ name, partitions: 3 })));
+    const alone = make(uniqueName('alone'), 0, own);
+    await alone.start();
+    await drained(alone);
+    for (const account of [...early, ...late].map((e) => e.accountKey)) {
+      const owner = first.account(account) ?? second.account(account);
+      expect(owner).toEqual(alone.account(account));
     }
-    await successor.stop();
+    await Promise.all([first.stop(), second.stop(), alone.stop()]);
+
     const violations = await readAll<Violation>({ ...topics.violations, name: names.violations });
     expect(Object.fromEntries(violations.map((v) => [v.accountKey, v.rule]))).toEqual(expected);
     expect(violations).toHaveLength(5);
@@ -314,7 +401,7 @@ describe('rule changes while running', () => {
  * the same consumer group, as a restart is), and four streams at once on an account: one
  * concurrent-streams violation.
  */
-async function trustScenario(prefix: string) {
+async function trustScenario(prefix: string, checkpointIntervalMs: number) {
   const names = {
     playbackEvents: uniqueName(`${prefix}-events`),
     violations: uniqueName(`${prefix}-violations`),
@@ -334,6 +421,7 @@ async function trustScenario(prefix: string) {
         groupId: names.playbackEvents,
         topicNames: names,
         inactivityCheckMs: 0,
+        checkpointIntervalMs,
       }),
     fourStreams: (user: string, from: number) =>
       Array.from({ length: 4 }, (_, i) =>
@@ -388,84 +476,94 @@ describe('published ids', () => {
 });
 
 describe('false-alarm marks', () => {
-  it('give the points back once, also after a restart, and take them again when withdrawn', async () => {
-    const { send, start, fourStreams, violations, trustChanges } = await trustScenario('fa');
-    const first = start();
-    await first.start();
-    await send(fourStreams('30', T0));
-    expect(await first.drain(60_000)).toBe(true);
-    const [violation] = await violations();
-    expect(violation!.rule).toBe('CONCURRENT_STREAMS');
-    const penalised = first.account('plex:30')!.trust.score;
-    expect(penalised).toBe(100 - violation!.trustPenalty);
-    const marks = {
-      [violation!.violationId]: {
-        accountKey: 'plex:30',
-        rule: 'CONCURRENT_STREAMS',
-        points: violation!.trustPenalty,
-        markedAt: T0 + DAY,
-        markedBy: 'admin',
-      },
-    };
-    await first.updateFalseAlarms(marks);
-    expect(first.account('plex:30')!.trust.score).toBe(100);
-    await first.stop();
+  it.each([0, 60_000])(
+    'give the points back once, also after a restart, and take them again when withdrawn (checkpoints every %i ms, 0: none)',
+    async (checkpointIntervalMs) => {
+      const { send, start, fourStreams, violations, trustChanges } = await trustScenario('fa', checkpointIntervalMs);
+      const first = start();
+      await first.start();
+      await send(fourStreams('30', T0));
+      expect(await first.drain(60_000)).toBe(true);
+      const [violation] = await violations();
+      expect(violation!.rule).toBe('CONCURRENT_STREAMS');
+      const penalised = first.account('plex:30')!.trust.score;
+      expect(penalised).toBe(100 - violation!.trustPenalty);
+      const marks = {
+        [violation!.violationId]: {
+          accountKey: 'plex:30',
+          rule: 'CONCURRENT_STREAMS',
+          points: violation!.trustPenalty,
+          markedAt: T0 + DAY,
+          markedBy: 'admin',
+        },
+      };
+      await first.updateFalseAlarms(marks);
+      expect(first.account('plex:30')!.trust.score).toBe(100);
+      await first.stop();
 
-    // A new processor rebuilds the account from the events, applies the mark again, publishes nothing new.
-    const second = start();
-    await second.updateFalseAlarms(marks);
-    await second.start();
-    await waitFor(() => second.account('plex:30')?.trust.score === 100, 'the mark applied after the replay', 60_000);
-    await second.updateFalseAlarms({}, T0 + 2 * DAY);
-    expect(second.account('plex:30')!.trust.score).toBe(penalised);
-    await second.stop();
+      // A new processor rebuilds the account from the events, applies the mark again, publishes nothing new.
+      const second = start();
+      await second.updateFalseAlarms(marks);
+      await second.start();
+      await waitFor(() => second.account('plex:30')?.trust.score === 100, 'the mark applied after the replay', 60_000);
+      await second.updateFalseAlarms({}, T0 + 2 * DAY);
+      expect(second.account('plex:30')!.trust.score).toBe(penalised);
+      await second.stop();
 
-    const changes = await trustChanges();
-    expect(changes.map((c) => [c.reason, c.delta])).toEqual([
-      ['VIOLATION', -violation!.trustPenalty],
-      ['FALSE_ALARM', violation!.trustPenalty],
-      ['FALSE_ALARM_WITHDRAWN', -violation!.trustPenalty],
-    ]);
-  });
+      const changes = await trustChanges();
+      expect(changes.map((c) => [c.reason, c.delta])).toEqual([
+        ['VIOLATION', -violation!.trustPenalty],
+        ['FALSE_ALARM', violation!.trustPenalty],
+        ['FALSE_ALARM_WITHDRAWN', -violation!.trustPenalty],
+      ]);
+    },
+  );
 });
 
 describe('trust adjusted by hand', () => {
-  it('applies each adjustment once, at its time among the events, so a replay reaches the same score', async () => {
-    const { send, start, fourStreams, trustChanges } = await trustScenario('adj');
-    const reset = {
-      id: 'reset-1',
-      accountKey: 'plex:40',
-      kind: 'RESET' as const,
-      points: 0,
-      at: T0 + 2 * 60 * MIN,
-      by: 'admin',
-      reason: 'household of five, confirmed',
-    };
+  it.each([0, 60_000])(
+    'applies each adjustment once, at its time among the events, so a replay reaches the same score (checkpoints every %i ms, 0: none)',
+    async (checkpointIntervalMs) => {
+      const { send, start, fourStreams, trustChanges } = await trustScenario('adj', checkpointIntervalMs);
+      const reset = {
+        id: 'reset-1',
+        accountKey: 'plex:40',
+        kind: 'RESET' as const,
+        points: 0,
+        at: T0 + 2 * 60 * MIN,
+        by: 'admin',
+        reason: 'household of five, confirmed',
+      };
 
-    // A violation, the reset two hours later, a second violation the next day.
-    const first = start();
-    await first.start();
-    await send(fourStreams('40', T0));
-    expect(await first.drain(60_000)).toBe(true);
-    const penalised = first.account('plex:40')!.trust.score;
-    expect(penalised).toBeLessThan(100);
-    await first.updateAdjustments([reset]);
-    expect(first.account('plex:40')!.trust.score).toBe(100);
-    await send(fourStreams('40', T0 + DAY));
-    expect(await first.drain(60_000)).toBe(true);
-    const final = first.account('plex:40')!.trust.score;
-    expect(final).toBe(penalised);
-    await first.stop();
+      // A violation, the reset two hours later, a second violation the next day.
+      const first = start();
+      await first.start();
+      await send(fourStreams('40', T0));
+      expect(await first.drain(60_000)).toBe(true);
+      const penalised = first.account('plex:40')!.trust.score;
+      expect(penalised).toBeLessThan(100);
+      await first.updateAdjustments([reset]);
+      expect(first.account('plex:40')!.trust.score).toBe(100);
+      await send(fourStreams('40', T0 + DAY));
+      expect(await first.drain(60_000)).toBe(true);
+      const final = first.account('plex:40')!.trust.score;
+      expect(final).toBe(penalised);
+      await first.stop();
 
-    // Replayed, the reset falls between the two violations again: same score, nothing new published.
-    const second = start();
-    await second.updateAdjustments([reset]);
-    await second.start();
-    await waitFor(() => second.stats.replayed > 0, 'the replay', 60_000);
-    expect(second.account('plex:40')!.trust.score).toBe(final);
-    await second.stop();
-    const changes = await trustChanges();
-    expect(changes.map((c) => c.reason)).toEqual(['VIOLATION', 'RESET', 'VIOLATION']);
-    expect(changes[1]).toMatchObject({ newScore: 100, note: 'household of five, confirmed (admin)' });
-  });
+      // Replayed, the reset falls between the two violations again: same score, nothing new published.
+      const second = start();
+      await second.updateAdjustments([reset]);
+      await second.start();
+      await waitFor(
+        () => (checkpointIntervalMs ? second.stats.restoredFromCheckpoints : second.stats.replayed) > 0,
+        'the replay',
+        60_000,
+      );
+      expect(second.account('plex:40')!.trust.score).toBe(final);
+      await second.stop();
+      const changes = await trustChanges();
+      expect(changes.map((c) => c.reason)).toEqual(['VIOLATION', 'RESET', 'VIOLATION']);
+      expect(changes[1]).toMatchObject({ newScore: 100, note: 'household of five, confirmed (admin)' });
+    },
+  );
 });

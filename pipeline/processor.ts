@@ -2,12 +2,14 @@
 // by partition), reads the place their producer put on them, keeps each account's state, runs the rules and publishes
 // violations and trust score changes.
 //
-// Restart and rebalance: when it is given a partition, the processor rebuilds the state of that
-// partition's accounts by replaying the partition up to the group's committed offset without
-// publishing (the detector is deterministic, so the state is the one an uninterrupted run has),
-// and reads back which violations and trust changes were already published. A batch processed
-// again after a crash therefore changes the state exactly as the first time and publishes nothing
-// twice.
+// Restart and rebalance: when it is given a partition, the processor restores the state of that
+// partition's accounts from its newest checkpoint (checkpointer.ts, written every minute) and
+// replays the records after it up to the group's committed offset without publishing (the
+// detector is deterministic, so the state is the one an uninterrupted run has); without a
+// checkpoint it replays the whole retained partition. It reads back which violations and trust
+// changes were published since the checkpoint. A batch processed again after a crash therefore
+// changes the state exactly as the first time and publishes nothing twice, and records a
+// checkpoint newer than the commit already holds are skipped.
 import type { CacheSize } from '../core/cache-size.ts';
 import { consumeTopic } from '../bus/typed.ts';
 import { waitUntilDrained } from '../bus/drain.ts';
@@ -23,10 +25,10 @@ import type { NetworkLookup } from '../core/networks.ts';
 import { settingsFor, type RuleOverrides, type RuleSettings } from './rules/settings.ts';
 import type { FalseAlarmMarks } from './false-alarms.ts';
 import type { TrustAdjustment } from './trust-adjustments.ts';
-import { applyAdjustments, settleFalseAlarms } from './trust.ts';
-import { PublishedIds } from './published-ids.ts';
-
-const NOTHING: TrustScoreChange[] = [];
+import { ChangesByHand } from './by-hand.ts';
+import { PublishedIds, publishedSince, readPublishedIds, type PublishedSince } from './published-ids.ts';
+import { ALL, Checkpointer, type CheckpointedPartition } from './checkpointer.ts';
+import type { Checkpoint } from './checkpoints.ts';
 
 export interface ProcessorOptions {
   bus: Bus;
@@ -44,6 +46,11 @@ export interface ProcessorOptions {
   inactivityCheckMs?: number;
   /** Hosting, mobile and access networks, for the detector (core/networks.ts). */
   networks?: NetworkLookup;
+  /**
+   * How often changed partitions' account state is checkpointed (default 60 s): a restart replays
+   * at most about this much. 0 turns checkpoints off, and a restart replays the retained history.
+   */
+  checkpointIntervalMs?: number;
 }
 
 export interface ProcessorStats {
@@ -51,15 +58,22 @@ export interface ProcessorStats {
   violations: number;
   trustChanges: number;
   replayed: number;
+  /** Partitions whose state was restored from a checkpoint. */
+  restoredFromCheckpoints: number;
+  checkpointsWritten: number;
   suppressedAsPublished: number;
   /** Events of linked accounts copied to the person stage. */
   personCopies: number;
 }
 
-interface PartitionState {
+interface PartitionState extends CheckpointedPartition<AccountState[]> {
   accounts: Map<string, AccountState>;
   ready: Promise<void>;
+  /** Records below this offset are in the restored state already (a checkpoint newer than the commit). */
+  skipBelow: bigint;
 }
+
+type Checkpoints = Map<number, Checkpoint<AccountState[]> | undefined>;
 
 export class StreamProcessor {
   readonly stats: ProcessorStats = {
@@ -67,6 +81,8 @@ export class StreamProcessor {
     violations: 0,
     trustChanges: 0,
     replayed: 0,
+    restoredFromCheckpoints: 0,
+    checkpointsWritten: 0,
     suppressedAsPublished: 0,
     personCopies: 0,
   };
@@ -87,13 +103,8 @@ export class StreamProcessor {
   private producer: BusProducer | undefined;
   private consumer: BusConsumer | undefined;
   private inactivityTimer: NodeJS.Timeout | undefined;
-  /**
-   * Trust changed by hand, by account: violations marked false alarms (false-alarms.ts) and
-   * adjustments (trust-adjustments.ts). Each applies at its time among the account's events, so a
-   * replay reaches the score an uninterrupted run has.
-   */
-  private readonly marks = new Map<string, FalseAlarmMarks>();
-  private readonly adjustments = new Map<string, TrustAdjustment[]>();
+  private checkpointer: Checkpointer<AccountState[]> | undefined;
+  private readonly byHand = new ChangesByHand();
   /** The person each linked account belongs to (people-store.ts): their events are copied to the person stage. */
   private personOf: (accountKey: string) => string | undefined = () => undefined;
 
@@ -132,19 +143,17 @@ export class StreamProcessor {
 
   async start(): Promise<void> {
     this.producer = await this.options.bus.producer();
+    await this.openCheckpoints();
     this.consumer = await consumeTopic(this.options.bus, {
       groupId: this.groupId,
       spec: this.specs.events,
       deadLetters: this.producer,
       logger: this.logger,
       onAssignment: (partitions) => this.assign(partitions),
-      handle: (records, partition) =>
-        this.process(
-          records.map((r) => r.value),
-          partition,
-        ),
+      handle: (records, partition) => this.process(records, partition),
     });
     await this.consumer.ready;
+    this.checkpointer?.start(() => this.partitions.entries());
     const every = this.options.inactivityCheckMs ?? 3_600_000;
     if (every > 0) {
       this.inactivityTimer = setInterval(
@@ -163,9 +172,47 @@ export class StreamProcessor {
     return waitUntilDrained(this.options.bus, this.groupId, [this.specs.events.name], timeoutMs);
   }
 
-  async stop(): Promise<void> {
+  /** Stops; `checkpoint: false` leaves the last checkpoint as it is (as a crash would: for benches). */
+  async stop(options: { checkpoint?: boolean } = {}): Promise<void> {
     clearInterval(this.inactivityTimer);
     await this.consumer?.stop();
+    // The state as committed, so the next start replays nothing.
+    if (options.checkpoint !== false)
+      await this.checkpointer
+        ?.saveDue(this.partitions.entries())
+        .catch((err: unknown) => this.logger.error({ err }, 'the last checkpoint failed'));
+    await this.checkpointer?.stop();
+  }
+
+  /** Resolves once the state of every partition this processor was given is restored. */
+  async restored(): Promise<void> {
+    await this.consumer?.ready;
+    await Promise.all([...this.partitions.values()].map((p) => p.ready));
+  }
+
+  /** Checkpoints due now (the timer's work; for tests and benches). */
+  async checkpoint(): Promise<void> {
+    await this.checkpointer?.saveDue(this.partitions.entries());
+  }
+
+  private async openCheckpoints(): Promise<void> {
+    const intervalMs = this.options.checkpointIntervalMs ?? 60_000;
+    if (intervalMs <= 0) return;
+    const source = this.specs.events.name;
+    if ((await this.options.bus.endOffsets(source)).size === 0) {
+      this.logger.warn({ topic: source }, 'no partitions found: account state is not checkpointed');
+      return;
+    }
+    this.checkpointer = new Checkpointer<AccountState[]>({
+      bus: this.options.bus,
+      logger: this.logger,
+      topic: `${source}.state.${this.groupId}`,
+      sourceTopic: source,
+      outputTopics: [this.specs.violations.name, this.specs.trust.name],
+      intervalMs,
+      onSaved: () => this.stats.checkpointsWritten++,
+    });
+    await this.checkpointer.open();
   }
 
   /** Whether this processor is given that partition of the playback events now. */
@@ -184,58 +231,49 @@ export class StreamProcessor {
 
   /** Runs the scheduled inactivity rule over the owned accounts. */
   async checkInactivity(now: number): Promise<void> {
-    const findings: Findings = { violations: [], trustChanges: [] };
-    for (const p of this.partitions.values()) {
-      await p.ready;
-      for (const state of p.accounts.values()) {
-        const out = this.detector(state.accountKey).checkInactivity(state, now);
-        findings.violations.push(...out.violations);
-        findings.trustChanges.push(...out.trustChanges);
+    const end = this.checkpointer?.begin(ALL);
+    try {
+      const findings: Findings = { violations: [], trustChanges: [] };
+      for (const p of this.partitions.values()) {
+        await p.ready;
+        for (const state of p.accounts.values()) {
+          const out = this.detector(state.accountKey).checkInactivity(state, now);
+          findings.violations.push(...out.violations);
+          findings.trustChanges.push(...out.trustChanges);
+        }
+        p.changed = true;
       }
+      await this.publish(findings);
+    } finally {
+      end?.();
     }
-    await this.publish(findings);
   }
 
   /** New false-alarm marks: the owned accounts' scores given back or taken again, published. */
   async updateFalseAlarms(marks: FalseAlarmMarks, now = Date.now()): Promise<void> {
-    this.marks.clear();
-    for (const [id, mark] of Object.entries(marks)) {
-      let own = this.marks.get(mark.accountKey);
-      if (!own) this.marks.set(mark.accountKey, (own = {}));
-      own[id] = mark;
-    }
-    await this.settle((state) => settleFalseAlarms(state, this.marks.get(state.accountKey) ?? {}, now));
+    this.byHand.setMarks(marks);
+    await this.settle((state) => this.byHand.settleMarks(state, now));
   }
 
   /** The adjustments by hand: those not applied yet are applied and published. */
   async updateAdjustments(adjustments: readonly TrustAdjustment[], now = Date.now()): Promise<void> {
-    this.adjustments.clear();
-    for (const a of [...adjustments].sort((x, y) => x.at - y.at)) {
-      let own = this.adjustments.get(a.accountKey);
-      if (!own) this.adjustments.set(a.accountKey, (own = []));
-      own.push(a);
-    }
-    await this.settle((state) => applyAdjustments(state, this.adjustments.get(state.accountKey) ?? [], now));
+    this.byHand.setAdjustments(adjustments);
+    await this.settle((state) => this.byHand.applyAdjustments(state, now));
   }
 
   private async settle(changesOf: (state: AccountState) => TrustScoreChange[]): Promise<void> {
-    const findings: Findings = { violations: [], trustChanges: [] };
-    for (const p of this.partitions.values()) {
-      await p.ready;
-      for (const state of p.accounts.values()) findings.trustChanges.push(...changesOf(state));
+    const end = this.checkpointer?.begin(ALL);
+    try {
+      const findings: Findings = { violations: [], trustChanges: [] };
+      for (const p of this.partitions.values()) {
+        await p.ready;
+        for (const state of p.accounts.values()) findings.trustChanges.push(...changesOf(state));
+        p.changed = true;
+      }
+      await this.publish(findings);
+    } finally {
+      end?.();
     }
-    await this.publish(findings);
-  }
-
-  /** The account's trust changes by hand due by `upTo` and not applied yet. */
-  private byHand(state: AccountState, upTo: number): TrustScoreChange[] {
-    const marks = this.marks.get(state.accountKey);
-    const adjustments = this.adjustments.get(state.accountKey);
-    if (!marks && !adjustments) return NOTHING;
-    return [
-      ...(marks ? settleFalseAlarms(state, marks, upTo) : []),
-      ...(adjustments ? applyAdjustments(state, adjustments, upTo) : []),
-    ];
   }
 
   /**
@@ -274,30 +312,46 @@ export class StreamProcessor {
       state = Detector.stateFor(event);
       accounts.set(event.accountKey, state);
     }
-    const byHand = this.byHand(state, event.observedAt);
+    const byHand = this.byHand.due(state, event.observedAt);
     const found = this.detector(event.accountKey).observe(state, event, placeOf(event, this.options.geo));
     return byHand.length ? { ...found, trustChanges: [...byHand, ...found.trustChanges] } : found;
   }
 
-  private async process(events: PlaybackEvent[], partition: number): Promise<void> {
+  private async process(
+    records: Array<{ value: PlaybackEvent; record: { offset: string } }>,
+    partition: number,
+  ): Promise<void> {
     const owned = this.partitions.get(partition);
     if (!owned) throw new Error(`partition ${partition} is not assigned to this processor`);
     await owned.ready;
-    const findings: Findings = { violations: [], trustChanges: [] };
-    const copies: PlaybackEvent[] = [];
-    for (const event of events) {
-      const out = this.apply(owned.accounts, event);
-      findings.violations.push(...out.violations);
-      findings.trustChanges.push(...out.trustChanges);
-      const personId = this.personOf(event.accountKey);
-      if (personId) copies.push({ ...event, personId });
+    const end = this.checkpointer?.begin(partition);
+    try {
+      if (owned.skipBelow > 0n) {
+        const skip = owned.skipBelow;
+        records = records.filter((r) => BigInt(r.record.offset) >= skip);
+        if (records.length > 0) owned.skipBelow = 0n;
+      }
+      if (records.length === 0) return;
+      const findings: Findings = { violations: [], trustChanges: [] };
+      const copies: PlaybackEvent[] = [];
+      for (const { value: event } of records) {
+        const out = this.apply(owned.accounts, event);
+        findings.violations.push(...out.violations);
+        findings.trustChanges.push(...out.trustChanges);
+        const personId = this.personOf(event.accountKey);
+        if (personId) copies.push({ ...event, personId });
+      }
+      this.stats.events += records.length;
+      await this.publish(findings);
+      // Before the batch is committed: a crash copies it again, and the person stage skips an
+      // event of a session it has seen that event or a later one of (person-stage.ts).
+      if (copies.length > 0) await publish(this.producer!, this.specs.personPlays, copies);
+      this.stats.personCopies += copies.length;
+      owned.next = BigInt(records[records.length - 1]!.record.offset) + 1n;
+      owned.changed = true;
+    } finally {
+      end?.();
     }
-    this.stats.events += events.length;
-    await this.publish(findings);
-    // Before the batch is committed: a crash copies it again, and the person stage skips an
-    // event of a session it has seen that event or a later one of (person-stage.ts).
-    if (copies.length > 0) await publish(this.producer!, this.specs.personPlays, copies);
-    this.stats.personCopies += copies.length;
   }
 
   private async publish(findings: Findings): Promise<void> {
@@ -319,26 +373,58 @@ export class StreamProcessor {
     for (const p of [...this.partitions.keys()]) if (!partitions.includes(p)) this.partitions.delete(p);
     const added = partitions.filter((p) => !this.partitions.has(p));
     if (added.length === 0) return;
-    // The output topics are read once for all partitions this assignment adds.
-    const published = this.readPublished(new Set(added));
+    const loaded: Promise<Checkpoints> = (this.checkpointer?.load(added) ?? Promise.resolve(new Map())).catch(
+      (err: unknown) => {
+        this.logger.error({ err }, 'checkpoints could not be read; account state is rebuilt from the retained history');
+        return new Map();
+      },
+    );
+    // The output topics are read once for all partitions this assignment adds, from the oldest of their checkpoints.
+    const published = loaded.then((checkpoints) =>
+      this.readPublished(new Set(added), publishedSince(added.map((p) => checkpoints.get(p)))),
+    );
     for (const p of added) {
       const accounts = new Map<string, AccountState>();
-      this.partitions.set(p, { accounts, ready: this.restore(p, accounts, published) });
+      const state: PartitionState = {
+        accounts,
+        ready: Promise.resolve(),
+        skipBelow: 0n,
+        next: undefined,
+        changed: false,
+        snapshot: () => [...accounts.values()],
+      };
+      state.ready = this.restore(p, state, loaded, published);
+      this.partitions.set(p, state);
     }
   }
 
   private async restore(
     partition: number,
-    accounts: Map<string, AccountState>,
+    owned: PartitionState,
+    loaded: Promise<Checkpoints>,
     published: Promise<void>,
   ): Promise<void> {
     const bus = this.options.bus;
     const started = Date.now();
     await published;
-    const committed = (await bus.committedOffsets(this.groupId, this.specs.events.name)).get(partition);
-    if (committed === undefined || BigInt(committed) <= 0n) return;
+    const accounts = owned.accounts;
+    const checkpoint = (await loaded).get(partition);
+    const from = checkpoint ? BigInt(checkpoint.offset) : 0n;
+    if (checkpoint) {
+      for (const state of checkpoint.state) accounts.set(state.accountKey, state);
+      owned.skipBelow = from;
+      this.stats.restoredFromCheckpoints++;
+    }
+    const stored = (await bus.committedOffsets(this.groupId, this.specs.events.name)).get(partition);
+    const committed = stored === undefined || BigInt(stored) < 0n ? 0n : BigInt(stored);
+    owned.next = committed > from ? committed : from;
+    if (committed <= from) {
+      if (checkpoint) this.logRestored(partition, accounts.size, 0, started, checkpoint.offset);
+      return;
+    }
     let replayed = 0;
-    for await (const batch of bus.readPartition(this.specs.events.name, partition, { to: committed })) {
+    const range = { from: String(from), to: String(committed) };
+    for await (const batch of bus.readPartition(this.specs.events.name, partition, range)) {
       for (const record of batch) {
         try {
           this.apply(accounts, this.specs.events.codec.decode(record.value));
@@ -351,35 +437,33 @@ export class StreamProcessor {
     this.stats.replayed += replayed;
     // Changes by hand made after the last replayed event (published once: their ids are known).
     const settled: Findings = { violations: [], trustChanges: [] };
-    for (const state of accounts.values()) settled.trustChanges.push(...this.byHand(state, Date.now()));
+    for (const state of accounts.values()) settled.trustChanges.push(...this.byHand.due(state, Date.now()));
     await this.publish(settled);
+    this.logRestored(partition, accounts.size, replayed, started, checkpoint?.offset);
+  }
+
+  private logRestored(partition: number, accounts: number, replayed: number, started: number, checkpoint?: string) {
     this.logger.info(
-      { partition, accounts: accounts.size, replayed, ms: Date.now() - started },
-      'account state rebuilt',
+      { partition, accounts, checkpoint: checkpoint ?? null, replayed, ms: Date.now() - started },
+      checkpoint === undefined
+        ? 'account state rebuilt from the retained history'
+        : 'account state restored from its checkpoint',
     );
   }
 
-  /** Ids already published for the accounts of these partitions (any partition of the output topics). */
-  private async readPublished(partitions: ReadonlySet<number>): Promise<void> {
+  /**
+   * Ids already published for the accounts of these partitions (any partition of the output
+   * topics), from `since` where given, else from the oldest record.
+   */
+  private async readPublished(partitions: ReadonlySet<number>, since: PublishedSince | undefined): Promise<void> {
     const partitionOf = await partitionOfKey(this.options.bus, this.specs.events.name);
     const ours = (accountKey: string) => partitions.has(partitionOf(accountKey));
-    for (const [spec, ids, id] of [
-      [this.specs.violations, this.published.violations, (v: Violation) => [v.violationId, v.detectedAt] as const],
-      [this.specs.trust, this.published.trust, (c: TrustScoreChange) => [c.changeId, c.changedAt] as const],
-    ] as const) {
-      for (const p of (await this.options.bus.endOffsets(spec.name)).keys()) {
-        for await (const batch of this.options.bus.readPartition(spec.name, p)) {
-          for (const record of batch) {
-            try {
-              const value = (spec.codec as TopicSpec<Violation | TrustScoreChange>['codec']).decode(record.value);
-              if (ours(value.accountKey))
-                ids.add(...(id as (v: Violation | TrustScoreChange) => readonly [string, number])(value));
-            } catch {
-              // not ours to judge: the output topic's consumers dead-letter it
-            }
-          }
-        }
-      }
-    }
+    const { bus } = this.options;
+    await readPublishedIds(bus, this.specs.violations, ours, since, (v) =>
+      this.published.violations.add(v.violationId, v.detectedAt),
+    );
+    await readPublishedIds(bus, this.specs.trust, ours, since, (c) =>
+      this.published.trust.add(c.changeId, c.changedAt),
+    );
   }
 }

@@ -4,6 +4,9 @@
 // stage that runs for months forgets, as it goes, the ids a restart would no longer find either,
 // so the set holds about a retention's worth of findings however long the process lives.
 
+import type { Bus } from '../bus/types.ts';
+import type { TopicSpec } from '../schemas/index.ts';
+
 /** The bus's default retention (bus/embedded/embedded-bus.ts; Kafka and Redpanda's default too). */
 const DEFAULT_PUBLISHED_HORIZON_MS = 7 * 86_400_000;
 
@@ -41,4 +44,57 @@ export class PublishedIds {
     const before = this.newest - this.horizonMs;
     for (const [id, at] of this.ids) if (at < before) this.ids.delete(id);
   }
+}
+
+/** Where to read each output topic from (topic -> partition -> offset). */
+export type PublishedSince = Map<string, Map<number, string>>;
+
+/**
+ * Reads the findings of `ours` accounts in an output topic (every partition: an account's
+ * findings keep to one, but the topic may be partitioned otherwise) from `since`, else from the
+ * oldest record, and hands each to `add`.
+ */
+export async function readPublishedIds<T extends { accountKey: string }>(
+  bus: Bus,
+  spec: TopicSpec<T>,
+  ours: (accountKey: string) => boolean,
+  since: PublishedSince | undefined,
+  add: (finding: T) => void,
+): Promise<void> {
+  for (const p of (await bus.endOffsets(spec.name)).keys()) {
+    const from = since ? (since.get(spec.name)?.get(p) ?? '0') : undefined;
+    for await (const batch of bus.readPartition(spec.name, p, { from })) {
+      for (const record of batch) {
+        let finding: T;
+        try {
+          finding = spec.codec.decode(record.value);
+        } catch {
+          continue; // not ours to judge: the output topic's consumers dead-letter it
+        }
+        if (ours(finding.accountKey)) add(finding);
+      }
+    }
+  }
+}
+
+/**
+ * Where the output topics need reading from for the findings published after these partitions'
+ * checkpoints: the oldest of the ends they recorded; undefined (everything) when one has none.
+ */
+export function publishedSince(
+  checkpoints: ReadonlyArray<{ outputs: Record<string, Record<string, string>> } | undefined>,
+): PublishedSince | undefined {
+  const since: PublishedSince = new Map();
+  for (const checkpoint of checkpoints) {
+    if (!checkpoint) return undefined;
+    for (const [topic, ends] of Object.entries(checkpoint.outputs)) {
+      const oldest = since.get(topic) ?? new Map<number, string>();
+      since.set(topic, oldest);
+      for (const [partition, offset] of Object.entries(ends)) {
+        const known = oldest.get(Number(partition));
+        if (known === undefined || BigInt(offset) < BigInt(known)) oldest.set(Number(partition), offset);
+      }
+    }
+  }
+  return since;
 }

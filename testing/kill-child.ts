@@ -17,6 +17,7 @@ const processor = new StreamProcessor({
   groupId,
   topicNames: JSON.parse(namesJson!),
   inactivityCheckMs: 0,
+  checkpointIntervalMs: Number(process.env.CHECKPOINT_MS ?? 60_000),
 });
 await processor.start();
-setInterval(() => process.stdout.write(`${processor.stats.events}\n`), 20);
+setInterval(() => process.stdout.write(`${processor.stats.events} ${processor.stats.checkpointsWritten}\n`), 20);

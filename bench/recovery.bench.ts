@@ -1,0 +1,114 @@
+// Restart time of the stream processor as the retained history grows: the previous release's way
+// (replay every retained event of the partitions) beside checkpoints (restore the newest one,
+// replay what follows it), for 1 day and for 30 days of history, in the same run.
+//
+// The operator: 5,000 accounts, each playing about once a day (reports every 10 minutes), on the
+// embedded bus with 6 partitions. After the history, one more minute of a 5,000-stream evening
+// (a report per stream every 10 s: 30,000 events) is processed after the last checkpoint, as a
+// crash between two checkpoints leaves it, so the restored processor has that minute to replay.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
+import { publish } from '../bus/typed.ts';
+import { GeoIp } from '../core/geoip.ts';
+import { createLogger } from '../core/logger.ts';
+import { StreamProcessor } from '../pipeline/processor.ts';
+import { DEFAULT_RULES } from '../pipeline/rules/settings.ts';
+import { allTopics, topics, type PlaybackEvent } from '../schemas/index.ts';
+import { benchEvents } from './load.ts';
+import type { Figure } from './report.ts';
+
+const DAY = 86_400_000;
+const ACCOUNTS = Number(process.env.BENCH_RECOVERY_ACCOUNTS ?? 5_000);
+
+export async function recoveryBench(): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const geo = await GeoIp.open();
+  for (const days of (process.env.BENCH_RECOVERY_DAYS ?? '1,30').split(',').map(Number))
+    figures.push(...(await recoveryAfter(days, geo)));
+  return figures;
+}
+
+async function recoveryAfter(days: number, geo: GeoIp): Promise<Figure[]> {
+  const logger = createLogger('bench', 'warn');
+  const dir = mkdtempSync(join(tmpdir(), 'sw-bench-recovery-'));
+  const bus = new EmbeddedBus({ dir, logger, defaultPartitions: 6, retentionMs: 400 * DAY });
+  await bus.ensureTopics(allTopics.map((t) => ({ name: t.name })));
+  const producer = await bus.producer();
+  const start = Date.now() - days * DAY - 3_600_000;
+  let events = 0;
+  for (let day = 0; day < days; day++) {
+    // A day at a time, so the history never sits in memory whole.
+    const list = benchEvents(ACCOUNTS, day + 1, ACCOUNTS, { from: start + day * DAY, days: 1, stepMs: 600_000 });
+    for (let i = 0; i < list.length; i += 5_000)
+      await publish(producer, topics.playbackEvents, list.slice(i, i + 5_000));
+    events += list.length;
+  }
+  const make = (checkpointIntervalMs: number) =>
+    new StreamProcessor({ bus, geo, logger, rules: DEFAULT_RULES, inactivityCheckMs: 0, checkpointIntervalMs });
+  const processed = async (p: StreamProcessor) => {
+    while (!(await p.drain(1_000)));
+  };
+
+  // The live processor: the history, a checkpoint, then a minute of a busy evening and a crash.
+  const live = make(3_600_000);
+  await live.start();
+  await processed(live);
+  await live.checkpoint();
+  const evening = eveningMinute(start + days * DAY);
+  await publish(producer, topics.playbackEvents, evening);
+  await processed(live);
+  await live.stop({ checkpoint: false });
+
+  const timed = async (checkpointIntervalMs: number) => {
+    const p = make(checkpointIntervalMs);
+    const began = performance.now();
+    await p.start();
+    await p.restored();
+    const ms = performance.now() - began;
+    const { replayed } = p.stats;
+    await p.stop({ checkpoint: false });
+    return { ms, replayed };
+  };
+  const replay = await timed(0);
+  const restore = await timed(3_600_000);
+  await bus.close();
+  rmSync(dir, { recursive: true, force: true });
+
+  const retained = `${days} day${days === 1 ? '' : 's'} retained (${(events + evening.length).toLocaleString('en-US')} events)`;
+  return [
+    {
+      suite: 'recovery',
+      name: `restart, replaying the history (previous release), ${retained}: ${replay.replayed.toLocaleString('en-US')} replayed`,
+      value: Math.round(replay.ms),
+      unit: 'ms',
+    },
+    {
+      suite: 'recovery',
+      name: `restart from checkpoints, ${retained}: ${restore.replayed.toLocaleString('en-US')} replayed`,
+      value: Math.round(restore.ms),
+      unit: 'ms',
+    },
+  ];
+}
+
+/** 5,000 streams reporting every 10 s for a minute: 30,000 progress events. */
+function eveningMinute(at: number): PlaybackEvent[] {
+  const base = benchEvents(ACCOUNTS, 99, ACCOUNTS, { from: at - DAY, days: 1, stepMs: 600_000 }).filter(
+    (e) => e.eventType === 'PROGRESS',
+  );
+  const out: PlaybackEvent[] = [];
+  for (let tick = 0; tick < 6; tick++)
+    for (let i = 0; i < 5_000; i++) {
+      const e = base[i % base.length]!;
+      out.push({
+        ...e,
+        eventId: `evening-${tick}-${i}`,
+        sessionKey: `evening-${i}`,
+        accountKey: `${e.serverId}:evening-${i % ACCOUNTS}`,
+        observedAt: at + tick * 10_000,
+      });
+    }
+  return out;
+}

@@ -1,0 +1,131 @@
+// When and how a stage checkpoints its partitions' state (checkpoints.ts holds the format).
+//
+// A checkpoint must never hold a change whose findings are not published yet: a crash after the
+// checkpoint would restore the change and never publish them. So a partition's state is copied
+// only while no batch of it and no change to every partition (a settlement, the inactivity check)
+// is in progress; the copy is taken synchronously, and the output topics' ends it records are
+// read before it, so the findings published after it are all at or after those ends.
+import type { Bus } from '../bus/types.ts';
+import type { Logger } from '../core/logger.ts';
+import { PartitionCheckpoints, type Checkpoint } from './checkpoints.ts';
+
+export interface CheckpointedPartition<S> {
+  /** Offset of the first source record the state does not reflect (undefined until restored). */
+  next: bigint | undefined;
+  /** Whether the state changed since the last checkpoint. */
+  changed: boolean;
+  /** The state as it is now, to be written as it is (taken synchronously). */
+  snapshot(): S;
+}
+
+export interface CheckpointerOptions {
+  bus: Bus;
+  logger: Logger;
+  /** The checkpoint topic. */
+  topic: string;
+  sourceTopic: string;
+  outputTopics: string[];
+  /** How often changed partitions are checkpointed. */
+  intervalMs: number;
+  /** How long checkpoints are kept (default 1 day); an unchanged partition is written again well within it. */
+  retentionMs?: number;
+  /** Called after each checkpoint written. */
+  onSaved?: () => void;
+}
+
+export class Checkpointer<S> {
+  private store: PartitionCheckpoints<S> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  /** Batches in progress, by partition; `ALL` for changes to every partition. */
+  private readonly busy = new Map<number, number>();
+  private readonly quietWaiters: Array<() => void> = [];
+  private readonly savedAt = new Map<number, number>();
+  private readonly logger: Logger;
+
+  constructor(private readonly options: CheckpointerOptions) {
+    this.logger = options.logger;
+  }
+
+  async open(): Promise<void> {
+    const sourcePartitions = (await this.options.bus.endOffsets(this.options.sourceTopic)).size;
+    this.store = new PartitionCheckpoints<S>({ ...this.options, sourcePartitions });
+    await this.store.open();
+  }
+
+  /** The partitions' newest checkpoints (undefined where there is none). */
+  async load(partitions: number[]): Promise<Map<number, Checkpoint<S> | undefined>> {
+    const store = this.store;
+    const found = await Promise.all(partitions.map(async (p) => [p, await store?.load(p)] as const));
+    return new Map(found);
+  }
+
+  /** Marks work on `partition` (or on every partition: ALL) as in progress until the returned call. */
+  begin(partition: number): () => void {
+    this.busy.set(partition, (this.busy.get(partition) ?? 0) + 1);
+    return () => {
+      const left = (this.busy.get(partition) ?? 1) - 1;
+      if (left > 0) this.busy.set(partition, left);
+      else this.busy.delete(partition);
+      // Waiters check again: a waiter continues before the next batch can start.
+      for (const wake of this.quietWaiters.splice(0)) wake();
+    };
+  }
+
+  /** Checkpoints the partitions that are due every `intervalMs`. */
+  start(partitions: () => Iterable<[number, CheckpointedPartition<S>]>): void {
+    if (!this.store || this.options.intervalMs <= 0) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.saveDue(partitions())
+        .catch((err: unknown) =>
+          this.logger.error({ err }, 'checkpoint failed; the next one is tried at the next interval'),
+        )
+        .finally(() => (this.running = undefined));
+    }, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Writes the checkpoints of the partitions that changed (or whose last one is getting old). */
+  async saveDue(partitions: Iterable<[number, CheckpointedPartition<S>]>, now = Date.now()): Promise<void> {
+    const store = this.store;
+    if (!store) return;
+    const refresh = (this.options.retentionMs ?? store.retentionMs) / 4;
+    for (const [partition, state] of partitions) {
+      if (!state.changed && now - (this.savedAt.get(partition) ?? 0) < refresh) continue;
+      const started = Date.now();
+      const outputs: Record<string, Record<string, string>> = {};
+      for (const topic of this.options.outputTopics)
+        outputs[topic] = Object.fromEntries(await this.options.bus.endOffsets(topic));
+      await this.quiet(partition);
+      if (state.next === undefined) continue;
+      const offset = String(state.next);
+      state.changed = false;
+      let bytes: number;
+      try {
+        // save() serializes the snapshot before it awaits anything: the state as it is now.
+        bytes = await store.save(partition, { offset, outputs, state: state.snapshot(), writtenAt: now });
+      } catch (err) {
+        state.changed = true;
+        throw err;
+      }
+      this.savedAt.set(partition, now);
+      this.options.onSaved?.();
+      this.logger.debug({ partition, offset, bytes, ms: Date.now() - started }, 'checkpoint written');
+    }
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+    await this.store?.close();
+  }
+
+  private async quiet(partition: number): Promise<void> {
+    while (this.busy.has(partition) || this.busy.has(ALL))
+      await new Promise<void>((resolve) => this.quietWaiters.push(resolve));
+  }
+}
+
+/** begin(ALL): a change to every partition's state. */
+export const ALL = -1;
