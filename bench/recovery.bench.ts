@@ -6,7 +6,7 @@
 // embedded bus with 6 partitions. After the history, one more minute of a 5,000-stream evening
 // (a report per stream every 10 s: 30,000 events) is processed after the last checkpoint, as a
 // crash between two checkpoints leaves it, so the restored processor has that minute to replay.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
@@ -56,6 +56,7 @@ async function recoveryAfter(days: number, geo: GeoIp): Promise<Figure[]> {
   await live.start();
   await processed(live);
   await live.checkpoint();
+  const checkpointBytes = sizeOf(join(dir, 'topics', `${topics.playbackEvents.name}.state.pipeline`));
   const evening = eveningMinute(start + days * DAY);
   await publish(producer, topics.playbackEvents, evening);
   await processed(live);
@@ -90,6 +91,12 @@ async function recoveryAfter(days: number, geo: GeoIp): Promise<Figure[]> {
       value: Math.round(restore.ms),
       unit: 'ms',
     },
+    {
+      suite: 'recovery',
+      name: `one checkpoint of every partition's state, ${retained}, on disk`,
+      value: Math.round(checkpointBytes / 1024),
+      unit: 'KiB',
+    },
   ];
 }
 
@@ -111,4 +118,10 @@ function eveningMinute(at: number): PlaybackEvent[] {
       });
     }
   return out;
+}
+
+function sizeOf(path: string): number {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.size;
+  return readdirSync(path).reduce((n, entry) => n + sizeOf(join(path, entry)), 0);
 }

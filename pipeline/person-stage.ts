@@ -6,10 +6,12 @@
 // what one account does alone is the account's own finding (processor.ts), never counted twice.
 //
 // Restart and rebalance as in the processor: the state of an assigned partition's people is
-// rebuilt by replaying it up to the committed offset, without publishing, and the ids of findings
-// already published are read back. A link change starts the changed people's windows afresh
+// restored from its newest checkpoint and the records after it are replayed up to the committed
+// offset, without publishing; the ids of findings published since the checkpoint are read back. A link change starts the changed people's windows afresh
 // (README: what a merge does to windows in progress).
-import { PublishedIds } from './published-ids.ts';
+import { PublishedIds, publishedSince, readPublishedIds, type PublishedSince } from './published-ids.ts';
+import { Checkpointer, type CheckpointedPartition } from './checkpointer.ts';
+import type { Checkpoint } from './checkpoints.ts';
 import { consumeTopic, publish } from '../bus/typed.ts';
 import { waitUntilDrained } from '../bus/drain.ts';
 import { partitionOfKey } from '../bus/partition-of.ts';
@@ -41,6 +43,8 @@ export interface PersonStageOptions {
   networks?: NetworkLookup;
   groupId?: string;
   topicNames?: Partial<Record<'personPlays' | 'violations', string>>;
+  /** How often changed partitions' state is checkpointed (default 60 s); 0: never (a restart replays the retained history). */
+  checkpointIntervalMs?: number;
 }
 
 interface PersonState {
@@ -52,6 +56,23 @@ interface PersonState {
   sessions: Map<string, { at: number; eventId: string; stopped: boolean }>;
 }
 
+/** A person's state as a checkpoint holds it (JSON: the sessions as entries). */
+interface StoredPerson {
+  personId: string;
+  state: AccountState;
+  accounts: string;
+  sessions: Array<[string, { at: number; eventId: string; stopped: boolean }]>;
+}
+
+interface PartitionState extends CheckpointedPartition<StoredPerson[]> {
+  people: Map<string, PersonState>;
+  ready: Promise<void>;
+  /** Records below this offset are in the restored state already. */
+  skipBelow: bigint;
+}
+
+type Checkpoints = Map<number, Checkpoint<StoredPerson[]> | undefined>;
+
 const SESSION_MEMORY_MS = 86_400_000;
 
 /** Sessions of a person are told apart by server and account: session keys are only unique per server. */
@@ -60,8 +81,17 @@ const sessionOf = (e: PlaybackEvent) => [e.serverId, e.accountKey, e.sessionKey]
 const accountsKey = (accounts: ReadonlySet<string> | undefined) => [...(accounts ?? [])].sort().join('+');
 
 export class PersonStage {
-  readonly stats = { events: 0, violations: 0, replayed: 0, unlinked: 0, repeated: 0, suppressedAsPublished: 0 };
-  private readonly partitions = new Map<number, { people: Map<string, PersonState>; ready: Promise<void> }>();
+  readonly stats = {
+    events: 0,
+    violations: 0,
+    replayed: 0,
+    restoredFromCheckpoints: 0,
+    unlinked: 0,
+    repeated: 0,
+    suppressedAsPublished: 0,
+  };
+  private readonly partitions = new Map<number, PartitionState>();
+  private checkpointer: Checkpointer<StoredPerson[]> | undefined;
   private readonly published = new PublishedIds();
   private readonly detectors = new Map<string, Detector>();
   private readonly specs: { plays: TopicSpec<PlaybackEvent>; violations: TopicSpec<Violation> };
@@ -85,19 +115,29 @@ export class PersonStage {
 
   async start(): Promise<void> {
     this.producer = await this.options.bus.producer();
+    const intervalMs = this.options.checkpointIntervalMs ?? 60_000;
+    const source = this.specs.plays.name;
+    if (intervalMs > 0 && (await this.options.bus.endOffsets(source)).size > 0) {
+      this.checkpointer = new Checkpointer<StoredPerson[]>({
+        bus: this.options.bus,
+        logger: this.logger,
+        topic: `${source}.state.${this.groupId}`,
+        sourceTopic: source,
+        outputTopics: [this.specs.violations.name],
+        intervalMs,
+      });
+      await this.checkpointer.open();
+    }
     this.consumer = await consumeTopic(this.options.bus, {
       groupId: this.groupId,
       spec: this.specs.plays,
       deadLetters: this.producer,
       logger: this.logger,
       onAssignment: (partitions) => this.assign(partitions),
-      handle: (records, partition) =>
-        this.process(
-          records.map((r) => r.value),
-          partition,
-        ),
+      handle: (records, partition) => this.process(records, partition),
     });
     await this.consumer.ready;
+    this.checkpointer?.start(() => this.partitions.entries());
   }
 
   async drain(timeoutMs?: number): Promise<boolean> {
@@ -106,6 +146,10 @@ export class PersonStage {
 
   async stop(): Promise<void> {
     await this.consumer?.stop();
+    await this.checkpointer
+      ?.saveDue(this.partitions.entries())
+      .catch((err: unknown) => this.logger.error({ err }, 'the last checkpoint failed'));
+    await this.checkpointer?.stop();
   }
 
   updateRules(settings: RuleSettings, overrides?: (accountKey: string) => RuleOverrides | undefined): void {
@@ -121,9 +165,16 @@ export class PersonStage {
   updatePeople(people: PersonLinks): void {
     this.people = people;
     this.detectors.clear();
-    for (const { people: states } of this.partitions.values())
-      for (const [personId, person] of states)
-        if (person.accounts !== accountsKey(people.get(personId))) states.delete(personId);
+    for (const partition of this.partitions.values()) this.forgetChanged(partition);
+  }
+
+  /** Drops the people whose accounts are not those they were built from. */
+  private forgetChanged(partition: PartitionState): void {
+    for (const [personId, person] of partition.people)
+      if (person.accounts !== accountsKey(this.people.get(personId))) {
+        partition.people.delete(personId);
+        partition.changed = true;
+      }
   }
 
   /** A person's state on this processor (for tests and the API). */
@@ -202,13 +253,29 @@ export class PersonStage {
     return found.violations.flatMap((v) => acrossAccounts(v, personId, event));
   }
 
-  private async process(events: PlaybackEvent[], partition: number): Promise<void> {
+  private async process(
+    records: Array<{ value: PlaybackEvent; record: { offset: string } }>,
+    partition: number,
+  ): Promise<void> {
     const owned = this.partitions.get(partition);
     if (!owned) throw new Error(`partition ${partition} is not assigned to this person stage`);
     await owned.ready;
-    const found = events.flatMap((e) => this.apply(owned.people, e));
-    this.stats.events += events.length;
-    await this.publish(found);
+    const end = this.checkpointer?.begin(partition);
+    try {
+      if (owned.skipBelow > 0n) {
+        const skip = owned.skipBelow;
+        records = records.filter((r) => BigInt(r.record.offset) >= skip);
+        if (records.length > 0) owned.skipBelow = 0n;
+      }
+      if (records.length === 0) return;
+      const found = records.flatMap((r) => this.apply(owned.people, r.value));
+      this.stats.events += records.length;
+      await this.publish(found);
+      owned.next = BigInt(records[records.length - 1]!.record.offset) + 1n;
+      owned.changed = true;
+    } finally {
+      end?.();
+    }
   }
 
   private async publish(found: Violation[]): Promise<void> {
@@ -227,21 +294,58 @@ export class PersonStage {
     for (const p of [...this.partitions.keys()]) if (!partitions.includes(p)) this.partitions.delete(p);
     const added = partitions.filter((p) => !this.partitions.has(p));
     if (added.length === 0) return;
-    const published = this.readPublished(new Set(added));
+    const loaded: Promise<Checkpoints> = (this.checkpointer?.load(added) ?? Promise.resolve(new Map())).catch(
+      (err: unknown) => {
+        this.logger.error({ err }, 'checkpoints could not be read; person state is rebuilt from the retained history');
+        return new Map();
+      },
+    );
+    const published = loaded.then((checkpoints) =>
+      this.readPublished(new Set(added), publishedSince(added.map((p) => checkpoints.get(p)))),
+    );
     for (const p of added) {
       const people = new Map<string, PersonState>();
-      this.partitions.set(p, { people, ready: this.restore(p, people, published) });
+      const state: PartitionState = {
+        people,
+        ready: Promise.resolve(),
+        skipBelow: 0n,
+        next: undefined,
+        changed: false,
+        snapshot: () =>
+          [...people].map(([personId, person]) => ({ personId, ...person, sessions: [...person.sessions] })),
+      };
+      state.ready = this.restore(p, state, loaded, published);
+      this.partitions.set(p, state);
     }
   }
 
-  private async restore(partition: number, people: Map<string, PersonState>, published: Promise<void>): Promise<void> {
+  private async restore(
+    partition: number,
+    owned: PartitionState,
+    loaded: Promise<Checkpoints>,
+    published: Promise<void>,
+  ): Promise<void> {
     const started = Date.now();
     await published;
     const bus = this.options.bus;
-    const committed = (await bus.committedOffsets(this.groupId, this.specs.plays.name)).get(partition);
-    if (committed === undefined || BigInt(committed) <= 0n) return;
+    const people = owned.people;
+    const checkpoint = (await loaded).get(partition);
+    const from = checkpoint ? BigInt(checkpoint.offset) : 0n;
+    if (checkpoint) {
+      for (const { personId, sessions, ...person } of checkpoint.state)
+        people.set(personId, { ...person, sessions: new Map(sessions) });
+      // Links changed while no one held the partition.
+      this.forgetChanged(owned);
+      owned.skipBelow = from;
+      this.stats.restoredFromCheckpoints++;
+    }
+    const stored = (await bus.committedOffsets(this.groupId, this.specs.plays.name)).get(partition);
+    const committed = stored === undefined || BigInt(stored) < 0n ? 0n : BigInt(stored);
+    owned.next = committed > from ? committed : from;
+    if (committed <= from) return;
     let replayed = 0;
-    for await (const batch of bus.readPartition(this.specs.plays.name, partition, { to: committed }))
+    const range = { from: String(from), to: String(committed) };
+    for await (const batch of bus.readPartition(this.specs.plays.name, partition, range))
       for (const record of batch) {
         let event: PlaybackEvent;
         try {
@@ -253,23 +357,22 @@ export class PersonStage {
         replayed++;
       }
     this.stats.replayed += replayed;
-    this.logger.info({ partition, people: people.size, replayed, ms: Date.now() - started }, 'person state rebuilt');
+    this.logger.info(
+      { partition, people: people.size, checkpoint: checkpoint?.offset ?? null, replayed, ms: Date.now() - started },
+      'person state restored',
+    );
   }
 
   /** Ids of the cross-account findings already published for the people of these partitions. */
-  private async readPublished(partitions: ReadonlySet<number>): Promise<void> {
-    const bus = this.options.bus;
-    const partitionOf = await partitionOfKey(bus, this.specs.plays.name);
-    for (const p of (await bus.endOffsets(this.specs.violations.name)).keys())
-      for await (const batch of bus.readPartition(this.specs.violations.name, p))
-        for (const record of batch) {
-          try {
-            const v = this.specs.violations.codec.decode(record.value);
-            if (v.personId && partitions.has(partitionOf(v.personId))) this.published.add(v.violationId, v.detectedAt);
-          } catch {
-            // not ours to judge: the violations' consumers dead-letter it
-          }
-        }
+  private async readPublished(partitions: ReadonlySet<number>, since: PublishedSince | undefined): Promise<void> {
+    const partitionOf = await partitionOfKey(this.options.bus, this.specs.plays.name);
+    await readPublishedIds(
+      this.options.bus,
+      this.specs.violations,
+      (v) => v.personId != null && partitions.has(partitionOf(v.personId)),
+      since,
+      (v) => this.published.add(v.violationId, v.detectedAt),
+    );
   }
 }
 

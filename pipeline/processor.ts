@@ -457,7 +457,7 @@ export class StreamProcessor {
    */
   private async readPublished(partitions: ReadonlySet<number>, since: PublishedSince | undefined): Promise<void> {
     const partitionOf = await partitionOfKey(this.options.bus, this.specs.events.name);
-    const ours = (accountKey: string) => partitions.has(partitionOf(accountKey));
+    const ours = (finding: { accountKey: string }) => partitions.has(partitionOf(finding.accountKey));
     const { bus } = this.options;
     await readPublishedIds(bus, this.specs.violations, ours, since, (v) =>
       this.published.violations.add(v.violationId, v.detectedAt),

@@ -50,14 +50,14 @@ export class PublishedIds {
 export type PublishedSince = Map<string, Map<number, string>>;
 
 /**
- * Reads the findings of `ours` accounts in an output topic (every partition: an account's
- * findings keep to one, but the topic may be partitioned otherwise) from `since`, else from the
- * oldest record, and hands each to `add`.
+ * Reads the findings that are `ours` in an output topic (every partition: an account's findings
+ * keep to one, but the topic may be partitioned otherwise) from `since`, else from the oldest
+ * record, and hands each to `add`.
  */
-export async function readPublishedIds<T extends { accountKey: string }>(
+export async function readPublishedIds<T>(
   bus: Bus,
   spec: TopicSpec<T>,
-  ours: (accountKey: string) => boolean,
+  ours: (finding: T) => boolean,
   since: PublishedSince | undefined,
   add: (finding: T) => void,
 ): Promise<void> {
@@ -71,7 +71,7 @@ export async function readPublishedIds<T extends { accountKey: string }>(
         } catch {
           continue; // not ours to judge: the output topic's consumers dead-letter it
         }
-        if (ours(finding.accountKey)) add(finding);
+        if (ours(finding)) add(finding);
       }
     }
   }
