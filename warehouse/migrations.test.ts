@@ -103,6 +103,21 @@ describe('warehouse migrations on the real engine', () => {
     const own = loadMigrations(MIGRATIONS_DIR);
     expect(await migrate(fresh, logger)).toEqual(own.map((m) => m.version));
     expect(await migrate(fresh, logger)).toEqual([]);
+    // The lease's deduplication token is the insert's own: the embedded engine's adapter applies
+    // per-query settings with SET, which stayed on the connection and deduplicated later inserts.
+    const left = await fresh.client.query({
+      query: "SELECT getSetting('insert_deduplication_token') AS token, getSetting('insert_deduplicate') AS on",
+      format: 'JSONEachRow',
+    });
+    expect(await left.json()).toEqual([{ token: '', on: true }]);
+    await fresh.drop();
+  });
+
+  it('lets exactly one of two processes starting together apply the migrations (the lease)', async () => {
+    const fresh = await openTestWarehouse();
+    const own = loadMigrations(MIGRATIONS_DIR).map((m) => m.version);
+    const applied = await Promise.all([migrate(fresh, logger), migrate(fresh, logger)]);
+    expect(applied.map((a) => a.length).sort((x, y) => x - y)).toEqual([0, own.length]);
     await fresh.drop();
   });
 

@@ -119,11 +119,13 @@ async function claimLease(
 const RELEASED = '';
 
 async function insertLease(warehouse: Warehouse, version: number, attempt: number, holder: string): Promise<void> {
-  await warehouse.client.insert({
-    table: warehouse.table('schema_migration_leases'),
-    values: [{ version, attempt, holder }],
-    format: 'JSONEachRow',
-    clickhouse_settings: { insert_deduplicate: 1, insert_deduplication_token: `lease-${version}-${attempt}` },
+  // The token in the statement's own SETTINGS: the embedded engine's adapter applies
+  // clickhouse_settings with SET, which would leave it on the connection for later inserts.
+  await warehouse.client.command({
+    query: `INSERT INTO ${warehouse.table('schema_migration_leases')} (version, attempt, holder)
+      SETTINGS insert_deduplicate = 1, insert_deduplication_token = {token:String}
+      SELECT {version:UInt32}, {attempt:UInt32}, {holder:String}`,
+    query_params: { version, attempt, holder, token: `lease-${version}-${attempt}` },
   });
 }
 
