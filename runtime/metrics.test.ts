@@ -1,6 +1,16 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cacheMetrics, exposition } from '../api/routes/metrics.ts';
-import { consumerLag } from './metrics.ts';
+import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
+import { publish } from '../bus/typed.ts';
+import { createLogger } from '../core/logger.ts';
+import { StreamProcessor } from '../pipeline/processor.ts';
+import { DEFAULT_RULES } from '../pipeline/rules/settings.ts';
+import { allTopics, topics } from '../schemas/index.ts';
+import { samplePlaybackEvent } from '../testing/fixtures.ts';
+import { consumerLag, metricsCollector } from './metrics.ts';
 
 describe('consumer lag', () => {
   it('sums what is behind, and counts a commit past the end instead of calling it caught up', () => {
@@ -46,5 +56,47 @@ describe('consumer lag', () => {
     expect(text).toMatch(/^streamwarden_cache_entries\{cache="plex-source-media",server="plex-home"\} 40$/m);
     expect(text).toMatch(/^streamwarden_cache_limit\{cache="plex-source-media",server="plex-home"\} 5000$/m);
     expect(text).not.toMatch(/^streamwarden_cache_limit\{cache="account-states"/m);
+  });
+});
+
+describe('processor metrics', () => {
+  it('count the checkpoints written and the events replayed to restore state', async () => {
+    const logger = createLogger('test');
+    const bus = new EmbeddedBus({ dir: mkdtempSync(join(tmpdir(), 'sw-metrics-')), logger, defaultPartitions: 2 });
+    await bus.ensureTopics(allTopics.map((t) => ({ name: t.name })));
+    const producer = await bus.producer();
+    const events = (from: number) =>
+      Array.from({ length: 20 }, (_, i) =>
+        samplePlaybackEvent({
+          eventId: `e${from + i}`,
+          accountKey: `plex:${i % 5}`,
+          observedAt: 1_790_000_000_000 + (from + i) * 1000,
+        }),
+      );
+    const run = async (checkpointIntervalMs: number, list: ReturnType<typeof events>) => {
+      const processor = new StreamProcessor({
+        bus,
+        logger,
+        rules: DEFAULT_RULES,
+        inactivityCheckMs: 0,
+        checkpointIntervalMs,
+      });
+      await processor.start();
+      await publish(producer, topics.playbackEvents, list);
+      while (!(await processor.drain(1_000)));
+      await processor.restored();
+      await processor.checkpoint();
+      const text = exposition(await metricsCollector({ bus, processor })());
+      await processor.stop();
+      return text;
+    };
+    // Without checkpoints the second start replays what the first processed; with them, nothing.
+    await run(0, events(0));
+    expect(await run(0, events(20))).toMatch(/^streamwarden_state_replayed_events_total 20$/m);
+    const checkpointed = await run(60_000, events(40));
+    expect(checkpointed).toMatch(/^streamwarden_state_replayed_events_total 40$/m);
+    expect(checkpointed).toMatch(/^streamwarden_state_checkpoints_total 2$/m);
+    expect(await run(60_000, events(60))).toMatch(/^streamwarden_state_replayed_events_total 0$/m);
+    await bus.close();
   });
 });

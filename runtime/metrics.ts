@@ -65,6 +65,18 @@ export function metricsCollector(parts: {
         ),
         single('streamwarden_violations_total', 'Violations published', 'counter', s.violations),
         single('streamwarden_trust_changes_total', 'Trust score changes published', 'counter', s.trustChanges),
+        single(
+          'streamwarden_state_checkpoints_total',
+          "Checkpoints of a partition's account state written",
+          'counter',
+          s.checkpointsWritten,
+        ),
+        single(
+          'streamwarden_state_replayed_events_total',
+          'Events replayed to restore account state after an assignment (from a checkpoint, or the whole retained history)',
+          'counter',
+          s.replayed,
+        ),
       );
     }
     if (parts.sink) {
