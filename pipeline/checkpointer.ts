@@ -49,8 +49,20 @@ export class Checkpointer<S> {
 
   async open(): Promise<void> {
     const sourcePartitions = (await this.options.bus.endOffsets(this.options.sourceTopic)).size;
-    this.store = new PartitionCheckpoints<S>({ ...this.options, sourcePartitions });
-    await this.store.open();
+    const store = new PartitionCheckpoints<S>({ ...this.options, sourcePartitions });
+    await store.open();
+    // Made when the source had fewer partitions (Kafka adds partitions, never removes them): the
+    // newer partitions have nowhere to go, and every account may have moved anyway.
+    const kept = (await this.options.bus.endOffsets(this.options.topic)).size;
+    if (kept < sourcePartitions) {
+      this.logger.error(
+        { topic: this.options.topic, partitions: kept, sourcePartitions },
+        `${this.options.topic} has ${kept} partitions for the ${sourcePartitions} of ${this.options.sourceTopic}: state is not checkpointed, and a restart replays the retained history. Delete the topic to have it made again.`,
+      );
+      await store.close();
+      return;
+    }
+    this.store = store;
   }
 
   /** The partitions' newest checkpoints (undefined where there is none). */

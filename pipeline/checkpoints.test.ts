@@ -8,6 +8,7 @@ import type { Bus } from '../bus/types.ts';
 import { captureLogger } from '../testing/logs.ts';
 import { newKafkaBus, uniqueName } from '../testing/kafka.ts';
 import { PartitionCheckpoints, type Checkpoint } from './checkpoints.ts';
+import { Checkpointer } from './checkpointer.ts';
 
 type State = Array<{ accountKey: string; note: string }>;
 
@@ -102,5 +103,32 @@ describe.each([
     expect(await other.load(1)).toBeUndefined();
     expect(log.messages().join('\n')).toMatch(/written for 2 partitions, the topic has 3/);
     await producer.close();
+  });
+
+  it('are not written when their topic has fewer partitions than the source has now, saying so', async () => {
+    const bus = makeBus();
+    buses.push(bus);
+    const log = captureLogger();
+    const source = uniqueName('source');
+    const topic = uniqueName('state');
+    await bus.ensureTopics([
+      { name: topic, partitions: 2 },
+      { name: source, partitions: 3 },
+    ]);
+    const checkpointer = new Checkpointer<State>({
+      bus,
+      logger: log.logger,
+      topic,
+      sourceTopic: source,
+      outputTopics: [],
+      intervalMs: 1,
+    });
+    await checkpointer.open();
+    const partition = { next: 5n, changed: true, snapshot: () => [] };
+    await checkpointer.saveDue([[2, partition]]);
+    expect(partition.changed).toBe(true);
+    expect(Object.fromEntries(await bus.endOffsets(topic))).toEqual({ 0: '0', 1: '0' });
+    expect(log.messages().join('\n')).toMatch(/has 2 partitions for the 3 of .*: state is not checkpointed/);
+    await checkpointer.stop();
   });
 });
