@@ -9,6 +9,7 @@
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
 import { publish } from '../bus/typed.ts';
 import { GeoIp } from '../core/geoip.ts';
@@ -55,9 +56,12 @@ async function recoveryAfter(days: number, geo: GeoIp): Promise<Figure[]> {
   const live = make(3_600_000);
   await live.start();
   await processed(live);
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
   const writing = performance.now();
   await live.checkpoint();
   const checkpointMs = performance.now() - writing;
+  loop.disable();
   const checkpointBytes = sizeOf(join(dir, 'topics', `${topics.playbackEvents.name}.state.pipeline`));
   const evening = eveningMinute(start + days * DAY);
   await publish(producer, topics.playbackEvents, evening);
@@ -97,6 +101,12 @@ async function recoveryAfter(days: number, geo: GeoIp): Promise<Figure[]> {
       suite: 'recovery',
       name: `writing a checkpoint of every partition, ${retained}`,
       value: Math.round(checkpointMs),
+      unit: 'ms',
+    },
+    {
+      suite: 'recovery',
+      name: `the longest the event loop waited meanwhile, ${retained}`,
+      value: Math.round(loop.max / 1e6),
       unit: 'ms',
     },
     {

@@ -3,18 +3,20 @@
 // A checkpoint must never hold a change whose findings are not published yet: a crash after the
 // checkpoint would restore the change and never publish them. So a partition's state is copied
 // only while no batch of it and no change to every partition (a settlement, the inactivity check)
-// is in progress; the copy is taken synchronously, and the output topics' ends it records are
+// is in progress, and none starts until the copy is done (`enter` waits for it). The copy is made
+// a hundred items at a time, yielding between them, so a large state does not stop the event
+// loop (other partitions, the API) for the whole of it. The output topics' ends it records are
 // read before it, so the findings published after it are all at or after those ends.
 import type { Bus } from '../bus/types.ts';
 import type { Logger } from '../core/logger.ts';
 import { PartitionCheckpoints, type Checkpoint } from './checkpoints.ts';
 
-export interface CheckpointedPartition<S> {
+export interface CheckpointedPartition<S extends unknown[]> {
   /** Offset of the first source record the state does not reflect (undefined until restored). */
   next: bigint | undefined;
   /** Whether the state changed since the last checkpoint. */
   changed: boolean;
-  /** The state as it is now, to be written as it is (taken synchronously). */
+  /** The state's items as they are now (not changed while the checkpoint copies them). */
   snapshot(): S;
 }
 
@@ -33,13 +35,18 @@ export interface CheckpointerOptions {
   onSaved?: () => void;
 }
 
-export class Checkpointer<S> {
+/** Items serialized between two yields to the event loop. */
+const SLICE = 100;
+
+export class Checkpointer<S extends unknown[]> {
   private store: PartitionCheckpoints<S> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   /** Batches in progress, by partition; `ALL` for changes to every partition. */
   private readonly busy = new Map<number, number>();
   private readonly quietWaiters: Array<() => void> = [];
+  /** Partitions whose state a checkpoint is copying, until it is done. */
+  private readonly held = new Map<number, Promise<void>>();
   private readonly savedAt = new Map<number, number>();
   private readonly logger: Logger;
 
@@ -72,8 +79,19 @@ export class Checkpointer<S> {
     return new Map(found);
   }
 
-  /** Marks work on `partition` (or on every partition: ALL) as in progress until the returned call. */
-  begin(partition: number): () => void {
+  /**
+   * Waits while a checkpoint copies `partition` (ALL: any partition), then marks work on it as in
+   * progress until the returned call.
+   */
+  async enter(partition: number): Promise<() => void> {
+    for (;;) {
+      const copying = partition === ALL ? [...this.held.values()] : [this.held.get(partition)].filter((p) => !!p);
+      if (copying.length === 0) return this.begin(partition);
+      await Promise.all(copying);
+    }
+  }
+
+  private begin(partition: number): () => void {
     this.busy.set(partition, (this.busy.get(partition) ?? 0) + 1);
     return () => {
       const left = (this.busy.get(partition) ?? 1) - 1;
@@ -115,8 +133,8 @@ export class Checkpointer<S> {
       state.changed = false;
       let bytes: number;
       try {
-        // save() serializes the snapshot before it awaits anything: the state as it is now.
-        bytes = await store.save(partition, { offset, outputs, state: state.snapshot(), writtenAt: now });
+        const json = await this.copy(partition, state.snapshot());
+        bytes = await store.save(partition, { offset, outputs, json, writtenAt: now });
       } catch (err) {
         state.changed = true;
         throw err;
@@ -131,6 +149,23 @@ export class Checkpointer<S> {
     clearInterval(this.timer);
     await this.running;
     await this.store?.close();
+  }
+
+  /** The items as a JSON array, made while `partition` is held (nothing changes it meanwhile). */
+  private async copy(partition: number, items: S): Promise<string> {
+    let done = () => {};
+    this.held.set(partition, new Promise<void>((resolve) => (done = resolve)));
+    try {
+      const parts: string[] = [];
+      for (let i = 0; i < items.length; i++) {
+        parts.push(JSON.stringify(items[i]));
+        if (i % SLICE === SLICE - 1) await new Promise((resolve) => setImmediate(resolve));
+      }
+      return `[${parts.join(',')}]`;
+    } finally {
+      this.held.delete(partition);
+      done();
+    }
   }
 
   private async quiet(partition: number): Promise<void> {

@@ -81,10 +81,14 @@ export class PartitionCheckpoints<S> {
     this.producer = await this.options.bus.producer();
   }
 
-  /** Writes partition's checkpoint; the bytes written. */
-  async save(partition: number, checkpoint: Checkpoint<S>): Promise<number> {
+  /** Writes partition's checkpoint (its state, or the state already as JSON); the bytes written. */
+  async save(
+    partition: number,
+    checkpoint: Omit<Checkpoint<S>, 'state'> & ({ state: S } | { json: string }),
+  ): Promise<number> {
     if (!this.producer) throw new Error('checkpoints are not open');
-    const body = await gzipAsync(Buffer.from(JSON.stringify(checkpoint.state)), { level: 3 });
+    const json = 'json' in checkpoint ? checkpoint.json : JSON.stringify(checkpoint.state);
+    const body = await gzipAsync(Buffer.from(json), { level: 3 });
     const generation = randomUUID();
     const chunks: Buffer[] = [];
     for (let at = 0; at < body.length || chunks.length === 0; at += CHUNK_BYTES)

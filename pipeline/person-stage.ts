@@ -260,7 +260,7 @@ export class PersonStage {
     const owned = this.partitions.get(partition);
     if (!owned) throw new Error(`partition ${partition} is not assigned to this person stage`);
     await owned.ready;
-    const end = this.checkpointer?.begin(partition);
+    const end = await this.checkpointer?.enter(partition);
     try {
       if (owned.skipBelow > 0n) {
         const skip = owned.skipBelow;
@@ -341,11 +341,9 @@ export class PersonStage {
     }
     const stored = (await bus.committedOffsets(this.groupId, this.specs.plays.name)).get(partition);
     const committed = stored === undefined || BigInt(stored) < 0n ? 0n : BigInt(stored);
-    owned.next = committed > from ? committed : from;
-    if (committed <= from) return;
     let replayed = 0;
     const range = { from: String(from), to: String(committed) };
-    for await (const batch of bus.readPartition(this.specs.plays.name, partition, range))
+    for await (const batch of committed > from ? bus.readPartition(this.specs.plays.name, partition, range) : [])
       for (const record of batch) {
         let event: PlaybackEvent;
         try {
@@ -357,6 +355,8 @@ export class PersonStage {
         replayed++;
       }
     this.stats.replayed += replayed;
+    // From here on the state may be checkpointed: it reflects every record before this offset.
+    owned.next = committed > from ? committed : from;
     this.logger.info(
       { partition, people: people.size, checkpoint: checkpoint?.offset ?? null, replayed, ms: Date.now() - started },
       'person state restored',

@@ -231,7 +231,7 @@ export class StreamProcessor {
 
   /** Runs the scheduled inactivity rule over the owned accounts. */
   async checkInactivity(now: number): Promise<void> {
-    const end = this.checkpointer?.begin(ALL);
+    const end = await this.checkpointer?.enter(ALL);
     try {
       const findings: Findings = { violations: [], trustChanges: [] };
       for (const p of this.partitions.values()) {
@@ -262,7 +262,7 @@ export class StreamProcessor {
   }
 
   private async settle(changesOf: (state: AccountState) => TrustScoreChange[]): Promise<void> {
-    const end = this.checkpointer?.begin(ALL);
+    const end = await this.checkpointer?.enter(ALL);
     try {
       const findings: Findings = { violations: [], trustChanges: [] };
       for (const p of this.partitions.values()) {
@@ -324,7 +324,7 @@ export class StreamProcessor {
     const owned = this.partitions.get(partition);
     if (!owned) throw new Error(`partition ${partition} is not assigned to this processor`);
     await owned.ready;
-    const end = this.checkpointer?.begin(partition);
+    const end = await this.checkpointer?.enter(partition);
     try {
       if (owned.skipBelow > 0n) {
         const skip = owned.skipBelow;
@@ -417,14 +417,9 @@ export class StreamProcessor {
     }
     const stored = (await bus.committedOffsets(this.groupId, this.specs.events.name)).get(partition);
     const committed = stored === undefined || BigInt(stored) < 0n ? 0n : BigInt(stored);
-    owned.next = committed > from ? committed : from;
-    if (committed <= from) {
-      if (checkpoint) this.logRestored(partition, accounts.size, 0, started, checkpoint.offset);
-      return;
-    }
     let replayed = 0;
     const range = { from: String(from), to: String(committed) };
-    for await (const batch of bus.readPartition(this.specs.events.name, partition, range)) {
+    for await (const batch of committed > from ? bus.readPartition(this.specs.events.name, partition, range) : []) {
       for (const record of batch) {
         try {
           this.apply(accounts, this.specs.events.codec.decode(record.value));
@@ -439,6 +434,8 @@ export class StreamProcessor {
     const settled: Findings = { violations: [], trustChanges: [] };
     for (const state of accounts.values()) settled.trustChanges.push(...this.byHand.due(state, Date.now()));
     await this.publish(settled);
+    // From here on the state may be checkpointed: it reflects every record before this offset.
+    owned.next = committed > from ? committed : from;
     this.logRestored(partition, accounts.size, replayed, started, checkpoint?.offset);
   }
 
