@@ -340,6 +340,58 @@ describe('checkpointed account state', () => {
   }, 120_000);
 });
 
+describe('checkpoints during a restore', () => {
+  it('are not taken until the replay is done: the state restored from the newest equals the uninterrupted one', async () => {
+    const names = {
+      playbackEvents: uniqueName('cpr-events'),
+      violations: uniqueName('cpr-violations'),
+      trustScoreChanges: uniqueName('cpr-trust'),
+    };
+    await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 1 })));
+    const { early, late } = fleet();
+    const filler = Array.from({ length: 200 }, (_, i) =>
+      play(`r${i}`, `r-${i}`, `81.2.69.${140 + (i % 10)}`, T0 + i * MIN, T0 + i * MIN + 60 * MIN),
+    ).flat();
+    const all = [...early, ...late, ...filler].sort((a, b) => a.observedAt - b.observedAt);
+    const producer = await bus.producer();
+    // In sends of 500: Kafka takes at most 1 MiB per partition and request.
+    for (let i = 0; i < all.length; i += 500)
+      await publish(producer, { ...topics.playbackEvents, name: names.playbackEvents }, all.slice(i, i + 500));
+    const groupId = uniqueName('pipeline');
+    const make = (checkpointIntervalMs: number) =>
+      new StreamProcessor({
+        bus,
+        geo,
+        logger,
+        rules,
+        groupId,
+        topicNames: names,
+        inactivityCheckMs: 0,
+        checkpointIntervalMs,
+      });
+
+    const first = make(0);
+    await first.start();
+    expect(await first.drain(60_000)).toBe(true);
+    const keys = [...new Set(all.map((e) => e.accountKey))];
+    const uninterrupted = keys.map((key) => structuredClone(first.account(key)));
+    await first.stop();
+    // Restored by replaying the whole partition, with a checkpoint due every 5 ms meanwhile.
+    const second = make(5);
+    await second.start();
+    await second.restored();
+    expect(second.stats.replayed).toBe(all.length);
+    await waitFor(() => second.stats.checkpointsWritten > 0, 'a checkpoint after the restore');
+    await second.stop({ checkpoint: false });
+    const third = make(60_000);
+    await third.start();
+    await third.restored();
+    expect(third.stats.restoredFromCheckpoints).toBe(1);
+    expect(keys.map((key) => third.account(key))).toEqual(uninterrupted);
+    await third.stop();
+  }, 120_000);
+});
+
 describe('rule changes while running', () => {
   it('apply from the next event, per-account overrides included', async () => {
     const names = {
