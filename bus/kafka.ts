@@ -121,18 +121,22 @@ export class KafkaBus implements Bus {
     this.closers.add(close);
     return {
       send: async (topic: string, records: OutgoingRecord[]) => {
-        if (records.length === 0) return;
-        await producer.send({
-          topic,
-          acks: -1,
-          messages: records.map((r) => ({
-            key: toKeyBuffer(r.key),
-            value: r.value,
-            headers: r.headers,
-            timestamp: String(r.timestamp ?? Date.now()),
-            ...(r.partition !== undefined ? { partition: r.partition } : {}),
-          })),
-        });
+        // kafkajs sends a partition's records as one batch, and the broker refuses a batch over
+        // its message.max.bytes (1 MiB by default) however small each record is: a large send
+        // goes as several requests, one after the other, so the order holds.
+        for (const part of requestsOf(records)) {
+          await producer.send({
+            topic,
+            acks: -1,
+            messages: part.map((r) => ({
+              key: toKeyBuffer(r.key),
+              value: r.value,
+              headers: r.headers,
+              timestamp: String(r.timestamp ?? Date.now()),
+              ...(r.partition !== undefined ? { partition: r.partition } : {}),
+            })),
+          });
+        }
       },
       close: async () => {
         this.closers.delete(close);
@@ -331,4 +335,27 @@ export class KafkaBus implements Bus {
       await close().catch((err: unknown) => this.logger.warn({ err }, 'error while closing'));
     this.adminClient = undefined;
   }
+}
+
+/** Bytes of records sent in one request: under the broker's default limit of 1 MiB per batch, with room for framing. */
+const REQUEST_BYTES = 768 * 1024;
+
+/** The records in runs of at most REQUEST_BYTES (a record larger than that goes alone). */
+function requestsOf(records: OutgoingRecord[]): OutgoingRecord[][] {
+  const parts: OutgoingRecord[][] = [];
+  let part: OutgoingRecord[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    let size = 64 + r.value.length + (r.key?.length ?? 0);
+    for (const [name, value] of Object.entries(r.headers ?? {})) size += name.length + value.length + 8;
+    if (part.length > 0 && bytes + size > REQUEST_BYTES) {
+      parts.push(part);
+      part = [];
+      bytes = 0;
+    }
+    part.push(r);
+    bytes += size;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
 }

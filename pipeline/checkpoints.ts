@@ -105,13 +105,9 @@ export class PartitionCheckpoints<S> {
       writtenAt: checkpoint.writtenAt,
     };
     const headers = (kind: string) => ({ [KIND]: kind, [GENERATION]: generation });
-    // Chunks first, the manifest last: a checkpoint is seen whole or not at all. One send each,
-    // because Kafka sends a partition's records as one batch, and a batch too is limited to 1 MiB.
-    for (const [i, value] of chunks.entries())
-      await this.producer.send(this.options.topic, [
-        { key: `chunk-${i}`, value, headers: headers('chunk'), partition },
-      ]);
+    // Chunks first, the manifest last: a checkpoint is seen whole or not at all.
     await this.producer.send(this.options.topic, [
+      ...chunks.map((value, i) => ({ key: `chunk-${i}`, value, headers: headers('chunk'), partition })),
       { key: 'manifest', value: Buffer.from(JSON.stringify(manifest)), headers: headers('manifest'), partition },
     ]);
     return body.length;

@@ -232,6 +232,19 @@ export function busContract(makeBus: () => Promise<Bus>): void {
     expect(firsts).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
   });
 
+  it('takes a send larger than a broker takes in one request, in order', async () => {
+    const topic = uniqueName('contract-large-send');
+    await bus.ensureTopics([{ name: topic, partitions: 1 }]);
+    const producer = await bus.producer();
+    await producer.send(
+      topic,
+      Array.from({ length: 30 }, (_, i) => ({ key: 'k', value: Buffer.alloc(100_000, i) })),
+    );
+    const firsts: number[] = [];
+    for await (const batch of bus.readPartition(topic, 0)) firsts.push(...batch.map((r) => r.value![0]!));
+    expect(firsts).toEqual(Array.from({ length: 30 }, (_, i) => i));
+  });
+
   it('writes a record to the partition it names, whatever its key', async () => {
     const topic = uniqueName('contract-partition');
     await bus.ensureTopics([{ name: topic, partitions: PARTITIONS }]);
