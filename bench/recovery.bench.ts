@@ -3,7 +3,7 @@
 // replay what follows it), for 1 day and for 30 days of history, in the same run.
 //
 // The operator: 5,000 accounts, each playing about once a day (reports every 10 minutes), on the
-// embedded bus with 6 partitions. After the history, one more minute of a 5,000-stream evening
+// embedded bus and on Kafka (KAFKA_BROKERS, or a broker started from the jars), 6 partitions. After the history, one more minute of a 5,000-stream evening
 // (a report per stream every 10 s: 30,000 events) is processed after the last checkpoint, as a
 // crash between two checkpoints leaves it, so the restored processor has that minute to replay.
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -11,6 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
+import { KafkaBus } from '../bus/kafka.ts';
+import type { Bus } from '../bus/types.ts';
 import { publish } from '../bus/typed.ts';
 import { GeoIp } from '../core/geoip.ts';
 import { createLogger } from '../core/logger.ts';
@@ -19,6 +21,7 @@ import { DEFAULT_RULES } from '../pipeline/rules/settings.ts';
 import { allTopics, topics, type PlaybackEvent } from '../schemas/index.ts';
 import { benchEvents } from './load.ts';
 import type { Figure } from './report.ts';
+import { benchBroker, type BenchBroker } from './kafka-broker.ts';
 
 const DAY = 86_400_000;
 const ACCOUNTS = Number(process.env.BENCH_RECOVERY_ACCOUNTS ?? 5_000);
@@ -26,28 +29,65 @@ const ACCOUNTS = Number(process.env.BENCH_RECOVERY_ACCOUNTS ?? 5_000);
 export async function recoveryBench(): Promise<Figure[]> {
   const figures: Figure[] = [];
   const geo = await GeoIp.open();
-  for (const days of (process.env.BENCH_RECOVERY_DAYS ?? '1,30').split(',').map(Number))
-    figures.push(...(await recoveryAfter(days, geo)));
+  let broker: BenchBroker | undefined;
+  try {
+    for (const kind of (process.env.BENCH_RECOVERY_BUSES ?? 'embedded,kafka').split(','))
+      for (const days of (process.env.BENCH_RECOVERY_DAYS ?? '1,30').split(',').map(Number)) {
+        if (kind === 'kafka') broker ??= benchBroker();
+        figures.push(...(await recoveryAfter(days, geo, broker)));
+      }
+  } finally {
+    broker?.stop();
+  }
   return figures;
 }
 
-async function recoveryAfter(days: number, geo: GeoIp): Promise<Figure[]> {
+async function recoveryAfter(days: number, geo: GeoIp, broker: BenchBroker | undefined): Promise<Figure[]> {
   const logger = createLogger('bench', 'warn');
   const dir = mkdtempSync(join(tmpdir(), 'sw-bench-recovery-'));
-  const bus = new EmbeddedBus({ dir, logger, defaultPartitions: 6, retentionMs: 400 * DAY });
-  await bus.ensureTopics(allTopics.map((t) => ({ name: t.name })));
+  // On Kafka, topics of this run's own (the broker may be shared), a week's retention from their events' time.
+  const stamp = `bench-recovery-${Date.now()}`;
+  const names = broker
+    ? {
+        playbackEvents: `${stamp}-events`,
+        violations: `${stamp}-violations`,
+        trustScoreChanges: `${stamp}-trust`,
+        personPlays: `${stamp}-person`,
+      }
+    : {
+        playbackEvents: topics.playbackEvents.name,
+        violations: topics.violations.name,
+        trustScoreChanges: topics.trustScoreChanges.name,
+        personPlays: topics.personPlays.name,
+      };
+  const bus: Bus = broker
+    ? new KafkaBus({ brokers: broker.brokers, clientId: 'streamwarden-bench', logger, defaultPartitions: 6 })
+    : new EmbeddedBus({ dir, logger, defaultPartitions: 6, retentionMs: 400 * DAY });
+  await bus.ensureTopics(
+    broker
+      ? Object.values(names).map((name) => ({ name, partitions: 6, retentionMs: 400 * DAY }))
+      : allTopics.map((t) => ({ name: t.name })),
+  );
+  const eventsTopic = { ...topics.playbackEvents, name: names.playbackEvents };
   const producer = await bus.producer();
   const start = Date.now() - days * DAY - 3_600_000;
   let events = 0;
   for (let day = 0; day < days; day++) {
     // A day at a time, so the history never sits in memory whole.
     const list = benchEvents(ACCOUNTS, day + 1, ACCOUNTS, { from: start + day * DAY, days: 1, stepMs: 600_000 });
-    for (let i = 0; i < list.length; i += 5_000)
-      await publish(producer, topics.playbackEvents, list.slice(i, i + 5_000));
+    for (let i = 0; i < list.length; i += 5_000) await publish(producer, eventsTopic, list.slice(i, i + 5_000));
     events += list.length;
   }
   const make = (checkpointIntervalMs: number) =>
-    new StreamProcessor({ bus, geo, logger, rules: DEFAULT_RULES, inactivityCheckMs: 0, checkpointIntervalMs });
+    new StreamProcessor({
+      bus,
+      geo,
+      logger,
+      rules: DEFAULT_RULES,
+      inactivityCheckMs: 0,
+      checkpointIntervalMs,
+      topicNames: names,
+    });
   const processed = async (p: StreamProcessor) => {
     while (!(await p.drain(1_000)));
   };
@@ -62,9 +102,9 @@ async function recoveryAfter(days: number, geo: GeoIp): Promise<Figure[]> {
   await live.checkpoint();
   const checkpointMs = performance.now() - writing;
   loop.disable();
-  const checkpointBytes = sizeOf(join(dir, 'topics', `${topics.playbackEvents.name}.state.pipeline`));
+  const checkpointBytes = broker ? undefined : sizeOf(join(dir, 'topics', `${names.playbackEvents}.state.pipeline`));
   const evening = eveningMinute(start + days * DAY);
-  await publish(producer, topics.playbackEvents, evening);
+  for (let i = 0; i < evening.length; i += 5_000) await publish(producer, eventsTopic, evening.slice(i, i + 5_000));
   await processed(live);
   await live.stop({ checkpoint: false });
 
@@ -83,7 +123,8 @@ async function recoveryAfter(days: number, geo: GeoIp): Promise<Figure[]> {
   await bus.close();
   rmSync(dir, { recursive: true, force: true });
 
-  const retained = `${days} day${days === 1 ? '' : 's'} retained (${(events + evening.length).toLocaleString('en-US')} events)`;
+  await producer.close();
+  const retained = `${broker ? 'Kafka' : 'embedded bus'}, ${days} day${days === 1 ? '' : 's'} retained (${(events + evening.length).toLocaleString('en-US')} events)`;
   return [
     {
       suite: 'recovery',
@@ -109,12 +150,16 @@ async function recoveryAfter(days: number, geo: GeoIp): Promise<Figure[]> {
       value: Math.round(loop.max / 1e6),
       unit: 'ms',
     },
-    {
-      suite: 'recovery',
-      name: `one checkpoint of every partition's state, ${retained}, on disk`,
-      value: Math.round(checkpointBytes / 1024),
-      unit: 'KiB',
-    },
+    ...(checkpointBytes === undefined
+      ? []
+      : [
+          {
+            suite: 'recovery',
+            name: `one checkpoint of every partition's state, ${retained}, on disk`,
+            value: Math.round(checkpointBytes / 1024),
+            unit: 'KiB',
+          },
+        ]),
   ];
 }
 
