@@ -10,7 +10,7 @@
 // offset, without publishing; the ids of findings published since the checkpoint are read back. A link change starts the changed people's windows afresh
 // (README: what a merge does to windows in progress).
 import { PublishedIds, publishedSince, readPublishedIds, type PublishedSince } from './published-ids.ts';
-import { Checkpointer, type CheckpointedPartition } from './checkpointer.ts';
+import { Checkpointer, replayToCommit, type CheckpointedPartition } from './checkpointer.ts';
 import type { Checkpoint } from './checkpoints.ts';
 import { consumeTopic, publish } from '../bus/typed.ts';
 import { waitUntilDrained } from '../bus/drain.ts';
@@ -339,24 +339,12 @@ export class PersonStage {
       owned.skipBelow = from;
       this.stats.restoredFromCheckpoints++;
     }
-    const stored = (await bus.committedOffsets(this.groupId, this.specs.plays.name)).get(partition);
-    const committed = stored === undefined || BigInt(stored) < 0n ? 0n : BigInt(stored);
-    let replayed = 0;
-    const range = { from: String(from), to: String(committed) };
-    for await (const batch of committed > from ? bus.readPartition(this.specs.plays.name, partition, range) : [])
-      for (const record of batch) {
-        let event: PlaybackEvent;
-        try {
-          event = this.specs.plays.codec.decode(record.value);
-        } catch {
-          continue; // dead-lettered the first time round
-        }
-        this.apply(people, event);
-        replayed++;
-      }
+    const { replayed, next } = await replayToCommit(bus, this.groupId, this.specs.plays, partition, from, (event) =>
+      this.apply(people, event),
+    );
     this.stats.replayed += replayed;
     // From here on the state may be checkpointed: it reflects every record before this offset.
-    owned.next = committed > from ? committed : from;
+    owned.next = next;
     this.logger.info(
       { partition, people: people.size, checkpoint: checkpoint?.offset ?? null, replayed, ms: Date.now() - started },
       'person state restored',

@@ -6,74 +6,13 @@ import { publish } from '../bus/typed.ts';
 import type { Bus } from '../bus/types.ts';
 import { createLogger } from '../core/logger.ts';
 import { topics, type PlaybackEvent, type TrustScoreChange, type Violation } from '../schemas/index.ts';
-import { samplePlaybackEvent } from '../testing/fixtures.ts';
 import { newKafkaBus, testBrokers, uniqueName } from '../testing/kafka.ts';
 import { GeoIp } from '../core/geoip.ts';
 import { StreamProcessor } from './processor.ts';
-import { DEFAULT_RULES, settingsFor } from './rules/settings.ts';
+import { DAY, MIN, T0, fleet, play, rules } from '../testing/scripted-fleet.ts';
+import { settingsFor } from './rules/settings.ts';
 
 const logger = createLogger('test');
-const T0 = Date.UTC(2026, 10, 1, 18, 0, 0);
-const MIN = 60_000;
-const DAY = 86_400_000;
-const rules = settingsFor(DEFAULT_RULES, {
-  deviceVelocity: { windowMs: 30 * DAY, maxIps: 10, maxDevices: 20 },
-  geoRestriction: { denyCountries: ['RU'] },
-});
-
-/** One play: STARTED, PROGRESS every `step`, STOPPED at `to`. */
-function play(user: string, session: string, ip: string, from: number, to: number, step = 5 * MIN): PlaybackEvent[] {
-  const events: PlaybackEvent[] = [];
-  for (let at = from; at < to; at += step)
-    events.push(
-      samplePlaybackEvent({
-        accountKey: `plex:${user}`,
-        userId: user,
-        userName: `user ${user}`,
-        serverId: 'plex',
-        sessionKey: session,
-        clientIp: ip,
-        observedAt: at,
-        eventType: at === from ? 'STARTED' : 'PROGRESS',
-        // Each play on its own device: travel and distance are measured between devices.
-        device: { ...samplePlaybackEvent().device, deviceId: `${user}-${session}` },
-      }),
-    );
-  events.push({ ...events[events.length - 1]!, eventType: 'STOPPED', observedAt: to, eventId: `${session}-stop` });
-  return events.map((e, i) => ({ ...e, eventId: `${session}-${i}` }));
-}
-
-/** The scripted fleet: one account per rule, each expected to be flagged exactly once. */
-function fleet(): { early: PlaybackEvent[]; late: PlaybackEvent[]; expected: Record<string, string> } {
-  const split = T0 + 20 * MIN;
-  const all = [
-    // Cambridge (Boston area), then London 30 minutes after: impossible travel, spanning the restart.
-    ...play('1', 'travel-a', '18.9.22.69', T0, T0 + 10 * MIN),
-    ...play('1', 'travel-b', '81.2.69.142', T0 + 40 * MIN, T0 + 90 * MIN),
-    // London and Mountain View at the same time.
-    ...play('2', 'share-a', '81.2.69.142', T0 + 30 * MIN, T0 + 2 * 60 * MIN),
-    ...play('2', 'share-b', '8.8.8.8', T0 + 35 * MIN, T0 + 2 * 60 * MIN),
-    // 15 addresses in London, one a day: the 11th crosses 10 in 30 days.
-    ...Array.from({ length: 15 }, (_, i) =>
-      play('3', `hop-${i}`, `81.2.69.${140 + i}`, T0 + i * DAY, T0 + i * DAY + 60 * MIN),
-    ).flat(),
-    // Four streams at once over a limit of three.
-    ...Array.from({ length: 4 }, (_, i) => play('4', `stream-${i}`, '18.9.22.69', T0 + i * MIN, T0 + 60 * MIN)).flat(),
-    // Moscow, a denied country.
-    ...play('5', 'abroad', '77.88.55.60', T0 + 3 * DAY, T0 + 3 * DAY + 30 * MIN),
-  ].sort((a, b) => a.observedAt - b.observedAt);
-  return {
-    early: all.filter((e) => e.observedAt < split),
-    late: all.filter((e) => e.observedAt >= split),
-    expected: {
-      'plex:1': 'IMPOSSIBLE_TRAVEL',
-      'plex:2': 'SIMULTANEOUS_LOCATIONS',
-      'plex:3': 'DEVICE_VELOCITY',
-      'plex:4': 'CONCURRENT_STREAMS',
-      'plex:5': 'GEO_RESTRICTION',
-    },
-  };
-}
 
 let geo: GeoIp;
 let bus: Bus;
@@ -288,108 +227,6 @@ describe('stream processor through the real Kafka broker', () => {
     },
     120_000,
   );
-});
-
-describe('checkpointed account state', () => {
-  it('moves with its partitions in a rebalance between two processors: the same state as an uninterrupted run, each violation once', async () => {
-    const names = {
-      playbackEvents: uniqueName('cp-events'),
-      violations: uniqueName('cp-violations'),
-      trustScoreChanges: uniqueName('cp-trust'),
-    };
-    await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 3 })));
-    const spec = { ...topics.playbackEvents, name: names.playbackEvents };
-    const { early, late, expected } = fleet();
-    const producer = await bus.producer();
-    const make = (groupId: string, checkpointIntervalMs: number, topicNames = names) =>
-      new StreamProcessor({ bus, geo, logger, rules, groupId, topicNames, inactivityCheckMs: 0, checkpointIntervalMs });
-    const groupId = uniqueName('pipeline');
-    const drained = async (...processors: StreamProcessor[]) => {
-      for (const p of processors) expect(await p.drain(60_000)).toBe(true);
-    };
-
-    await publish(producer, spec, early);
-    const first = make(groupId, 100);
-    await first.start();
-    await drained(first);
-    await waitFor(() => first.stats.checkpointsWritten >= 3, 'checkpoints of every partition');
-    const second = make(groupId, 100);
-    await second.start();
-    await waitFor(() => [0, 1, 2].every((p) => first.owns(p) !== second.owns(p)), 'the partitions to be split');
-    await publish(producer, spec, late);
-    await drained(first, second);
-    expect(second.stats.restoredFromCheckpoints).toBeGreaterThan(0);
-
-    // The same events, uninterrupted, in a group of their own with output topics of their own.
-    const own = { ...names, violations: uniqueName('cp-alone-v'), trustScoreChanges: uniqueName('cp-alone-t') };
-    await bus.ensureTopics([own.violations, own.trustScoreChanges].map((name) => ({ name, partitions: 3 })));
-    const alone = make(uniqueName('alone'), 0, own);
-    await alone.start();
-    await drained(alone);
-    for (const account of [...early, ...late].map((e) => e.accountKey)) {
-      const owner = first.account(account) ?? second.account(account);
-      expect(owner).toEqual(alone.account(account));
-    }
-    await Promise.all([first.stop(), second.stop(), alone.stop()]);
-
-    const violations = await readAll<Violation>({ ...topics.violations, name: names.violations });
-    expect(Object.fromEntries(violations.map((v) => [v.accountKey, v.rule]))).toEqual(expected);
-    expect(violations).toHaveLength(5);
-    const changes = await readAll<TrustScoreChange>({ ...topics.trustScoreChanges, name: names.trustScoreChanges });
-    expect(new Set(changes.map((c) => c.changeId)).size).toBe(changes.length);
-  }, 120_000);
-});
-
-describe('checkpoints during a restore', () => {
-  it('are not taken until the replay is done: the state restored from the newest equals the uninterrupted one', async () => {
-    const names = {
-      playbackEvents: uniqueName('cpr-events'),
-      violations: uniqueName('cpr-violations'),
-      trustScoreChanges: uniqueName('cpr-trust'),
-    };
-    await bus.ensureTopics(Object.values(names).map((name) => ({ name, partitions: 1 })));
-    const { early, late } = fleet();
-    const filler = Array.from({ length: 200 }, (_, i) =>
-      play(`r${i}`, `r-${i}`, `81.2.69.${140 + (i % 10)}`, T0 + i * MIN, T0 + i * MIN + 60 * MIN),
-    ).flat();
-    const all = [...early, ...late, ...filler].sort((a, b) => a.observedAt - b.observedAt);
-    const producer = await bus.producer();
-    // In sends of 500: Kafka takes at most 1 MiB per partition and request.
-    for (let i = 0; i < all.length; i += 500)
-      await publish(producer, { ...topics.playbackEvents, name: names.playbackEvents }, all.slice(i, i + 500));
-    const groupId = uniqueName('pipeline');
-    const make = (checkpointIntervalMs: number) =>
-      new StreamProcessor({
-        bus,
-        geo,
-        logger,
-        rules,
-        groupId,
-        topicNames: names,
-        inactivityCheckMs: 0,
-        checkpointIntervalMs,
-      });
-
-    const first = make(0);
-    await first.start();
-    expect(await first.drain(60_000)).toBe(true);
-    const keys = [...new Set(all.map((e) => e.accountKey))];
-    const uninterrupted = keys.map((key) => structuredClone(first.account(key)));
-    await first.stop();
-    // Restored by replaying the whole partition, with a checkpoint due every 5 ms meanwhile.
-    const second = make(5);
-    await second.start();
-    await second.restored();
-    expect(second.stats.replayed).toBe(all.length);
-    await waitFor(() => second.stats.checkpointsWritten > 0, 'a checkpoint after the restore');
-    await second.stop({ checkpoint: false });
-    const third = make(60_000);
-    await third.start();
-    await third.restored();
-    expect(third.stats.restoredFromCheckpoints).toBe(1);
-    expect(keys.map((key) => third.account(key))).toEqual(uninterrupted);
-    await third.stop();
-  }, 120_000);
 });
 
 describe('rule changes while running', () => {

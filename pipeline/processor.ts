@@ -27,7 +27,7 @@ import type { FalseAlarmMarks } from './false-alarms.ts';
 import type { TrustAdjustment } from './trust-adjustments.ts';
 import { ChangesByHand } from './by-hand.ts';
 import { PublishedIds, publishedSince, readPublishedIds, type PublishedSince } from './published-ids.ts';
-import { ALL, Checkpointer, type CheckpointedPartition } from './checkpointer.ts';
+import { ALL, Checkpointer, replayToCommit, type CheckpointedPartition } from './checkpointer.ts';
 import type { Checkpoint } from './checkpoints.ts';
 
 export interface ProcessorOptions {
@@ -415,27 +415,16 @@ export class StreamProcessor {
       owned.skipBelow = from;
       this.stats.restoredFromCheckpoints++;
     }
-    const stored = (await bus.committedOffsets(this.groupId, this.specs.events.name)).get(partition);
-    const committed = stored === undefined || BigInt(stored) < 0n ? 0n : BigInt(stored);
-    let replayed = 0;
-    const range = { from: String(from), to: String(committed) };
-    for await (const batch of committed > from ? bus.readPartition(this.specs.events.name, partition, range) : []) {
-      for (const record of batch) {
-        try {
-          this.apply(accounts, this.specs.events.codec.decode(record.value));
-          replayed++;
-        } catch {
-          // Undecodable records went to the dead-letter topic the first time round.
-        }
-      }
-    }
+    const { replayed, next } = await replayToCommit(bus, this.groupId, this.specs.events, partition, from, (event) =>
+      this.apply(accounts, event),
+    );
     this.stats.replayed += replayed;
     // Changes by hand made after the last replayed event (published once: their ids are known).
     const settled: Findings = { violations: [], trustChanges: [] };
     for (const state of accounts.values()) settled.trustChanges.push(...this.byHand.due(state, Date.now()));
     await this.publish(settled);
     // From here on the state may be checkpointed: it reflects every record before this offset.
-    owned.next = committed > from ? committed : from;
+    owned.next = next;
     this.logRestored(partition, accounts.size, replayed, started, checkpoint?.offset);
   }
 
