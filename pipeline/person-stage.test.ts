@@ -8,10 +8,10 @@ import { publish } from '../bus/typed.ts';
 import type { Bus } from '../bus/types.ts';
 import { createLogger } from '../core/logger.ts';
 import { GeoIp } from '../core/geoip.ts';
-import { topics, type PlaybackEvent, type Violation } from '../schemas/index.ts';
+import { topics, type PlaybackEvent } from '../schemas/index.ts';
 import { waitFor } from '../testing/bus-contract.ts';
 import { samplePlaybackEvent } from '../testing/fixtures.ts';
-import { newKafkaBus, testBrokers, uniqueName } from '../testing/kafka.ts';
+import { newKafkaBus, readTopic, testBrokers, uniqueName } from '../testing/kafka.ts';
 import { PersonStage, type PersonLinks } from './person-stage.ts';
 import { StreamProcessor } from './processor.ts';
 import { DEFAULT_RULES } from './rules/settings.ts';
@@ -80,13 +80,7 @@ beforeAll(async () => {
 });
 afterAll(() => bus?.close());
 
-async function readAll(name: string): Promise<Violation[]> {
-  const out: Violation[] = [];
-  for (const p of (await bus.endOffsets(name)).keys())
-    for await (const batch of bus.readPartition(name, p))
-      out.push(...batch.map((r) => topics.violations.codec.decode(r.value)));
-  return out;
-}
+const readAll = (name: string) => readTopic(bus, { ...topics.violations, name });
 
 async function rewindToStart(groupId: string, topic: string): Promise<void> {
   const admin = new Kafka({ brokers: testBrokers(), logLevel: 0 }).admin();

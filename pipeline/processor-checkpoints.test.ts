@@ -7,7 +7,7 @@ import type { Bus } from '../bus/types.ts';
 import { createLogger } from '../core/logger.ts';
 import { GeoIp } from '../core/geoip.ts';
 import { topics, type TrustScoreChange, type Violation } from '../schemas/index.ts';
-import { newKafkaBus, uniqueName } from '../testing/kafka.ts';
+import { newKafkaBus, readTopic, uniqueName } from '../testing/kafka.ts';
 import { MIN, T0, fleet, play, rules } from '../testing/scripted-fleet.ts';
 import { StreamProcessor } from './processor.ts';
 
@@ -20,13 +20,7 @@ beforeAll(async () => {
 });
 afterAll(() => bus?.close());
 
-async function readAll<T>(spec: { name: string; codec: { decode(b: Buffer | null): T } }): Promise<T[]> {
-  const out: T[] = [];
-  for (const p of (await bus.endOffsets(spec.name)).keys())
-    for await (const batch of bus.readPartition(spec.name, p))
-      out.push(...batch.map((r) => spec.codec.decode(r.value)));
-  return out;
-}
+const readAll = <T>(spec: { name: string; codec: { decode(b: Buffer | null): T } }) => readTopic(bus, spec);
 
 describe('checkpointed account state', () => {
   it('moves with its partitions in a rebalance between two processors: the same state as an uninterrupted run, each violation once', async () => {

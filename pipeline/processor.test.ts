@@ -6,7 +6,7 @@ import { publish } from '../bus/typed.ts';
 import type { Bus } from '../bus/types.ts';
 import { createLogger } from '../core/logger.ts';
 import { topics, type PlaybackEvent, type TrustScoreChange, type Violation } from '../schemas/index.ts';
-import { newKafkaBus, testBrokers, uniqueName } from '../testing/kafka.ts';
+import { newKafkaBus, readTopic, testBrokers, uniqueName } from '../testing/kafka.ts';
 import { GeoIp } from '../core/geoip.ts';
 import { StreamProcessor } from './processor.ts';
 import { DAY, MIN, T0, fleet, play, rules } from '../testing/scripted-fleet.ts';
@@ -22,13 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => bus?.close());
 
-async function readAll<T>(spec: { name: string; codec: { decode(b: Buffer | null): T } }): Promise<T[]> {
-  const out: T[] = [];
-  for (const p of (await bus.endOffsets(spec.name)).keys())
-    for await (const batch of bus.readPartition(spec.name, p))
-      out.push(...batch.map((r) => spec.codec.decode(r.value)));
-  return out;
-}
+const readAll = <T>(spec: { name: string; codec: { decode(b: Buffer | null): T } }) => readTopic(bus, spec);
 
 describe('stream processor through the real Kafka broker', () => {
   it.each([
