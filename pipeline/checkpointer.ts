@@ -21,6 +21,32 @@ export interface CheckpointedPartition<S extends unknown[]> {
   snapshot(): S;
 }
 
+/** A stage's partition: restored on assignment, then checkpointed as its batches go by. */
+export interface RestoredPartition<S extends unknown[]> extends CheckpointedPartition<S> {
+  /** Resolves once the state is restored. */
+  ready: Promise<void>;
+  /** Records below this offset are in the restored state already (a checkpoint newer than the commit). */
+  skipBelow: bigint;
+}
+
+/** The records of a batch that a restored checkpoint does not hold already. */
+export function notRestored<R extends { record: { offset: string } }>(
+  owned: RestoredPartition<unknown[]>,
+  records: R[],
+): R[] {
+  if (owned.skipBelow === 0n) return records;
+  const skip = owned.skipBelow;
+  const fresh = records.filter((r) => BigInt(r.record.offset) >= skip);
+  if (fresh.length > 0) owned.skipBelow = 0n;
+  return fresh;
+}
+
+/** After a batch is published: the state reflects it, and has changed since the last checkpoint. */
+export function processed(owned: RestoredPartition<unknown[]>, records: ReadonlyArray<{ record: { offset: string } }>) {
+  owned.next = BigInt(records[records.length - 1]!.record.offset) + 1n;
+  owned.changed = true;
+}
+
 export interface CheckpointerOptions {
   bus: Bus;
   logger: Logger;
@@ -38,6 +64,23 @@ export interface CheckpointerOptions {
 
 /** Items serialized between two yields to the event loop. */
 const SLICE = 100;
+
+/**
+ * The checkpointer of a stage consuming `sourceTopic` in `groupId` (its topic named after both),
+ * opened; none when `intervalMs` is 0 or the source has no partitions yet.
+ */
+export async function openCheckpointer<S extends unknown[]>(
+  options: Omit<CheckpointerOptions, 'topic'> & { groupId: string },
+): Promise<Checkpointer<S> | undefined> {
+  if (options.intervalMs <= 0) return undefined;
+  if ((await options.bus.endOffsets(options.sourceTopic)).size === 0) {
+    options.logger.warn({ topic: options.sourceTopic }, 'no partitions found: state is not checkpointed');
+    return undefined;
+  }
+  const checkpointer = new Checkpointer<S>({ ...options, topic: `${options.sourceTopic}.state.${options.groupId}` });
+  await checkpointer.open();
+  return checkpointer;
+}
 
 export class Checkpointer<S extends unknown[]> {
   private store: PartitionCheckpoints<S> | undefined;
@@ -73,11 +116,15 @@ export class Checkpointer<S extends unknown[]> {
     this.store = store;
   }
 
-  /** The partitions' newest checkpoints (undefined where there is none). */
+  /** The partitions' newest checkpoints (none where there is none, or when they cannot be read: logged). */
   async load(partitions: number[]): Promise<Map<number, Checkpoint<S> | undefined>> {
     const store = this.store;
-    const found = await Promise.all(partitions.map(async (p) => [p, await store?.load(p)] as const));
-    return new Map(found);
+    try {
+      return new Map(await Promise.all(partitions.map(async (p) => [p, await store?.load(p)] as const)));
+    } catch (err) {
+      this.logger.error({ err }, 'checkpoints could not be read; state is rebuilt from the retained history');
+      return new Map();
+    }
   }
 
   /**
@@ -122,12 +169,16 @@ export class Checkpointer<S extends unknown[]> {
     const store = this.store;
     if (!store) return;
     const refresh = (this.options.retentionMs ?? store.retentionMs) / 4;
+    // Read once, before any partition is copied: every copy below comes after them.
+    let outputs: Record<string, Record<string, string>> | undefined;
     for (const [partition, state] of partitions) {
       if (!state.changed && now - (this.savedAt.get(partition) ?? 0) < refresh) continue;
       const started = Date.now();
-      const outputs: Record<string, Record<string, string>> = {};
-      for (const topic of this.options.outputTopics)
-        outputs[topic] = Object.fromEntries(await this.options.bus.endOffsets(topic));
+      if (!outputs) {
+        outputs = {};
+        for (const topic of this.options.outputTopics)
+          outputs[topic] = Object.fromEntries(await this.options.bus.endOffsets(topic));
+      }
       await this.quiet(partition);
       if (state.next === undefined) continue;
       const offset = String(state.next);
@@ -146,9 +197,12 @@ export class Checkpointer<S extends unknown[]> {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Stops; with `partitions`, writes their due checkpoints first (a clean stop: the next start replays nothing). */
+  async stop(partitions?: Iterable<[number, CheckpointedPartition<S>]>): Promise<void> {
     clearInterval(this.timer);
     await this.running;
+    if (partitions)
+      await this.saveDue(partitions).catch((err: unknown) => this.logger.error({ err }, 'the last checkpoint failed'));
     await this.store?.close();
   }
 

@@ -7,10 +7,18 @@
 //
 // Restart and rebalance as in the processor: the state of an assigned partition's people is
 // restored from its newest checkpoint and the records after it are replayed up to the committed
-// offset, without publishing; the ids of findings published since the checkpoint are read back. A link change starts the changed people's windows afresh
-// (README: what a merge does to windows in progress).
+// offset, without publishing; the ids of findings published since the checkpoint are read back.
+// A link change starts the changed people's windows afresh (README: what a merge does to windows
+// in progress).
 import { PublishedIds, publishedSince, readPublishedIds, type PublishedSince } from './published-ids.ts';
-import { Checkpointer, replayToCommit, type CheckpointedPartition } from './checkpointer.ts';
+import {
+  notRestored,
+  openCheckpointer,
+  processed,
+  replayToCommit,
+  type Checkpointer,
+  type RestoredPartition,
+} from './checkpointer.ts';
 import type { Checkpoint } from './checkpoints.ts';
 import { consumeTopic, publish } from '../bus/typed.ts';
 import { waitUntilDrained } from '../bus/drain.ts';
@@ -64,11 +72,8 @@ interface StoredPerson {
   sessions: Array<[string, { at: number; eventId: string; stopped: boolean }]>;
 }
 
-interface PartitionState extends CheckpointedPartition<StoredPerson[]> {
+interface PartitionState extends RestoredPartition<StoredPerson[]> {
   people: Map<string, PersonState>;
-  ready: Promise<void>;
-  /** Records below this offset are in the restored state already. */
-  skipBelow: bigint;
 }
 
 type Checkpoints = Map<number, Checkpoint<StoredPerson[]> | undefined>;
@@ -115,19 +120,14 @@ export class PersonStage {
 
   async start(): Promise<void> {
     this.producer = await this.options.bus.producer();
-    const intervalMs = this.options.checkpointIntervalMs ?? 60_000;
-    const source = this.specs.plays.name;
-    if (intervalMs > 0 && (await this.options.bus.endOffsets(source)).size > 0) {
-      this.checkpointer = new Checkpointer<StoredPerson[]>({
-        bus: this.options.bus,
-        logger: this.logger,
-        topic: `${source}.state.${this.groupId}`,
-        sourceTopic: source,
-        outputTopics: [this.specs.violations.name],
-        intervalMs,
-      });
-      await this.checkpointer.open();
-    }
+    this.checkpointer = await openCheckpointer<StoredPerson[]>({
+      bus: this.options.bus,
+      logger: this.logger,
+      sourceTopic: this.specs.plays.name,
+      groupId: this.groupId,
+      outputTopics: [this.specs.violations.name],
+      intervalMs: this.options.checkpointIntervalMs ?? 60_000,
+    });
     this.consumer = await consumeTopic(this.options.bus, {
       groupId: this.groupId,
       spec: this.specs.plays,
@@ -146,10 +146,7 @@ export class PersonStage {
 
   async stop(): Promise<void> {
     await this.consumer?.stop();
-    await this.checkpointer
-      ?.saveDue(this.partitions.entries())
-      .catch((err: unknown) => this.logger.error({ err }, 'the last checkpoint failed'));
-    await this.checkpointer?.stop();
+    await this.checkpointer?.stop(this.partitions.entries());
   }
 
   updateRules(settings: RuleSettings, overrides?: (accountKey: string) => RuleOverrides | undefined): void {
@@ -262,17 +259,12 @@ export class PersonStage {
     await owned.ready;
     const end = await this.checkpointer?.enter(partition);
     try {
-      if (owned.skipBelow > 0n) {
-        const skip = owned.skipBelow;
-        records = records.filter((r) => BigInt(r.record.offset) >= skip);
-        if (records.length > 0) owned.skipBelow = 0n;
-      }
+      records = notRestored(owned, records);
       if (records.length === 0) return;
       const found = records.flatMap((r) => this.apply(owned.people, r.value));
       this.stats.events += records.length;
       await this.publish(found);
-      owned.next = BigInt(records[records.length - 1]!.record.offset) + 1n;
-      owned.changed = true;
+      processed(owned, records);
     } finally {
       end?.();
     }
@@ -294,12 +286,7 @@ export class PersonStage {
     for (const p of [...this.partitions.keys()]) if (!partitions.includes(p)) this.partitions.delete(p);
     const added = partitions.filter((p) => !this.partitions.has(p));
     if (added.length === 0) return;
-    const loaded: Promise<Checkpoints> = (this.checkpointer?.load(added) ?? Promise.resolve(new Map())).catch(
-      (err: unknown) => {
-        this.logger.error({ err }, 'checkpoints could not be read; person state is rebuilt from the retained history');
-        return new Map();
-      },
-    );
+    const loaded: Promise<Checkpoints> = this.checkpointer?.load(added) ?? Promise.resolve(new Map());
     const published = loaded.then((checkpoints) =>
       this.readPublished(new Set(added), publishedSince(added.map((p) => checkpoints.get(p)))),
     );

@@ -27,7 +27,15 @@ import type { FalseAlarmMarks } from './false-alarms.ts';
 import type { TrustAdjustment } from './trust-adjustments.ts';
 import { ChangesByHand } from './by-hand.ts';
 import { PublishedIds, publishedSince, readPublishedIds, type PublishedSince } from './published-ids.ts';
-import { ALL, Checkpointer, replayToCommit, type CheckpointedPartition } from './checkpointer.ts';
+import {
+  ALL,
+  notRestored,
+  openCheckpointer,
+  processed,
+  replayToCommit,
+  type Checkpointer,
+  type RestoredPartition,
+} from './checkpointer.ts';
 import type { Checkpoint } from './checkpoints.ts';
 
 export interface ProcessorOptions {
@@ -66,11 +74,8 @@ export interface ProcessorStats {
   personCopies: number;
 }
 
-interface PartitionState extends CheckpointedPartition<AccountState[]> {
+interface PartitionState extends RestoredPartition<AccountState[]> {
   accounts: Map<string, AccountState>;
-  ready: Promise<void>;
-  /** Records below this offset are in the restored state already (a checkpoint newer than the commit). */
-  skipBelow: bigint;
 }
 
 type Checkpoints = Map<number, Checkpoint<AccountState[]> | undefined>;
@@ -143,7 +148,15 @@ export class StreamProcessor {
 
   async start(): Promise<void> {
     this.producer = await this.options.bus.producer();
-    await this.openCheckpoints();
+    this.checkpointer = await openCheckpointer<AccountState[]>({
+      bus: this.options.bus,
+      logger: this.logger,
+      sourceTopic: this.specs.events.name,
+      groupId: this.groupId,
+      outputTopics: [this.specs.violations.name, this.specs.trust.name],
+      intervalMs: this.options.checkpointIntervalMs ?? 60_000,
+      onSaved: () => this.stats.checkpointsWritten++,
+    });
     this.consumer = await consumeTopic(this.options.bus, {
       groupId: this.groupId,
       spec: this.specs.events,
@@ -176,12 +189,7 @@ export class StreamProcessor {
   async stop(options: { checkpoint?: boolean } = {}): Promise<void> {
     clearInterval(this.inactivityTimer);
     await this.consumer?.stop();
-    // The state as committed, so the next start replays nothing.
-    if (options.checkpoint !== false)
-      await this.checkpointer
-        ?.saveDue(this.partitions.entries())
-        .catch((err: unknown) => this.logger.error({ err }, 'the last checkpoint failed'));
-    await this.checkpointer?.stop();
+    await this.checkpointer?.stop(options.checkpoint === false ? undefined : this.partitions.entries());
   }
 
   /** Resolves once the state of every partition this processor was given is restored. */
@@ -193,26 +201,6 @@ export class StreamProcessor {
   /** Checkpoints due now (the timer's work; for tests and benches). */
   async checkpoint(): Promise<void> {
     await this.checkpointer?.saveDue(this.partitions.entries());
-  }
-
-  private async openCheckpoints(): Promise<void> {
-    const intervalMs = this.options.checkpointIntervalMs ?? 60_000;
-    if (intervalMs <= 0) return;
-    const source = this.specs.events.name;
-    if ((await this.options.bus.endOffsets(source)).size === 0) {
-      this.logger.warn({ topic: source }, 'no partitions found: account state is not checkpointed');
-      return;
-    }
-    this.checkpointer = new Checkpointer<AccountState[]>({
-      bus: this.options.bus,
-      logger: this.logger,
-      topic: `${source}.state.${this.groupId}`,
-      sourceTopic: source,
-      outputTopics: [this.specs.violations.name, this.specs.trust.name],
-      intervalMs,
-      onSaved: () => this.stats.checkpointsWritten++,
-    });
-    await this.checkpointer.open();
   }
 
   /** Whether this processor is given that partition of the playback events now. */
@@ -326,11 +314,7 @@ export class StreamProcessor {
     await owned.ready;
     const end = await this.checkpointer?.enter(partition);
     try {
-      if (owned.skipBelow > 0n) {
-        const skip = owned.skipBelow;
-        records = records.filter((r) => BigInt(r.record.offset) >= skip);
-        if (records.length > 0) owned.skipBelow = 0n;
-      }
+      records = notRestored(owned, records);
       if (records.length === 0) return;
       const findings: Findings = { violations: [], trustChanges: [] };
       const copies: PlaybackEvent[] = [];
@@ -347,8 +331,7 @@ export class StreamProcessor {
       // event of a session it has seen that event or a later one of (person-stage.ts).
       if (copies.length > 0) await publish(this.producer!, this.specs.personPlays, copies);
       this.stats.personCopies += copies.length;
-      owned.next = BigInt(records[records.length - 1]!.record.offset) + 1n;
-      owned.changed = true;
+      processed(owned, records);
     } finally {
       end?.();
     }
@@ -373,12 +356,7 @@ export class StreamProcessor {
     for (const p of [...this.partitions.keys()]) if (!partitions.includes(p)) this.partitions.delete(p);
     const added = partitions.filter((p) => !this.partitions.has(p));
     if (added.length === 0) return;
-    const loaded: Promise<Checkpoints> = (this.checkpointer?.load(added) ?? Promise.resolve(new Map())).catch(
-      (err: unknown) => {
-        this.logger.error({ err }, 'checkpoints could not be read; account state is rebuilt from the retained history');
-        return new Map();
-      },
-    );
+    const loaded: Promise<Checkpoints> = this.checkpointer?.load(added) ?? Promise.resolve(new Map());
     // The output topics are read once for all partitions this assignment adds, from the oldest of their checkpoints.
     const published = loaded.then((checkpoints) =>
       this.readPublished(new Set(added), publishedSince(added.map((p) => checkpoints.get(p)))),
