@@ -333,10 +333,15 @@ describe('dashboard in Chromium', () => {
     await form.locator('input[name=groupMinutes]').fill('10');
     await form.locator('button[type=submit]').click();
     await page.waitForSelector('text=Server down', { timeout: 10_000 });
-    const { channels } = (await page.evaluate(() => fetch('/api/v1/notifications/channels').then((r) => r.json()))) as {
-      channels: Array<{ events: string[]; quietHours: unknown; groupMinutes: number }>;
-    };
-    expect(channels.at(-1)).toMatchObject({
+    // "Server down" is also the form's own label: the saved channel is waited for in the API,
+    // which a busy machine may answer before the save is done.
+    const lastChannel = async () =>
+      (
+        (await page.evaluate(() => fetch('/api/v1/notifications/channels').then((r) => r.json()))) as {
+          channels: Array<{ events: string[]; quietHours: unknown; groupMinutes: number }>;
+        }
+      ).channels.at(-1);
+    await expect.poll(lastChannel, { timeout: 10_000 }).toMatchObject({
       events: ['VIOLATION', 'SERVER_DOWN', 'SERVER_UP'],
       quietHours: { from: '23:00', to: '07:00' },
       groupMinutes: 10,
