@@ -5,6 +5,7 @@ import { inject } from 'vitest';
 import { createLogger } from '../core/logger.ts';
 import { identifier, openWarehouse, type Warehouse } from '../warehouse/client.ts';
 import { playbackEventRow } from '../warehouse/rows.ts';
+import { startClickHouseFront, type ClickHouseFront } from './clickhouse-front.ts';
 import type { PlaybackEvent } from '../schemas/index.ts';
 
 let embeddedPath: string | undefined;
@@ -17,6 +18,20 @@ function sharedEmbeddedPath(): string {
     process.once('exit', () => rmSync(path, { recursive: true, force: true }));
   }
   return embeddedPath;
+}
+
+let front: Promise<ClickHouseFront> | undefined;
+
+/**
+ * A CLICKHOUSE_URL for processes the test starts: the ClickHouse server given to the tests, or
+ * else this process's embedded engine behind the test-only HTTP front (open a test warehouse
+ * first, so the engine starts with its limits).
+ */
+export async function clickhouseUrlForProcesses(): Promise<string> {
+  const url = inject('clickhouseUrl');
+  if (url) return url;
+  front ??= startClickHouseFront({ path: sharedEmbeddedPath() });
+  return (await front).url;
 }
 
 /**
