@@ -15,6 +15,8 @@ export interface BusSettings {
   /** Data folder of the embedded bus's log (bus/ inside it). */
   dataDir: string;
   partitions?: number;
+  /** Put before every Kafka topic and consumer group name (KAFKA_TOPIC_PREFIX). */
+  kafkaTopicPrefix?: string;
 }
 
 export function createBus(settings: BusSettings, logger: Logger): Bus {
@@ -24,6 +26,7 @@ export function createBus(settings: BusSettings, logger: Logger): Bus {
       clientId: settings.kafkaClientId,
       logger,
       defaultPartitions: settings.partitions,
+      topicPrefix: settings.kafkaTopicPrefix,
     });
   }
   return new EmbeddedBus({ dir: join(settings.dataDir, 'bus'), logger, defaultPartitions: settings.partitions });

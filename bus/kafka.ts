@@ -23,6 +23,12 @@ export interface KafkaBusOptions {
   defaultPartitions?: number;
   /** How long a silent group member keeps its partitions (default 30 s; Kafka's minimum is 6 s). */
   sessionTimeoutMs?: number;
+  /**
+   * Put before every topic and consumer group name on the broker, so that several installations
+   * (or test runs) share a cluster without reading each other's records. Inside the process names
+   * stay unprefixed.
+   */
+  topicPrefix?: string;
 }
 
 function headersOf(raw: Record<string, unknown> | undefined): Headers {
@@ -58,10 +64,12 @@ export class KafkaBus implements Bus {
   private readonly sessionTimeoutMs: number;
   private adminClient: Promise<Admin> | undefined;
   private readonly closers = new Set<() => Promise<void>>();
+  private readonly prefix: string;
 
   constructor(options: KafkaBusOptions) {
     this.logger = options.logger.child({ component: 'bus', bus: 'kafka' });
-    this.description = `kafka ${options.brokers.join(',')}`;
+    this.prefix = options.topicPrefix ?? '';
+    this.description = `kafka ${options.brokers.join(',')}${this.prefix ? ` (topics ${this.prefix}*)` : ''}`;
     this.defaultPartitions = options.defaultPartitions ?? 12;
     this.sessionTimeoutMs = options.sessionTimeoutMs ?? 30_000;
     this.kafka = new Kafka({
@@ -71,6 +79,16 @@ export class KafkaBus implements Bus {
       logCreator: kafkaLogCreator(this.logger),
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30_000 },
     });
+  }
+
+  /** A topic's or group's name on the broker. */
+  private wire(name: string): string {
+    return this.prefix + name;
+  }
+
+  /** A topic's name in the process, from its name on the broker. */
+  private local(name: string): string {
+    return this.prefix && name.startsWith(this.prefix) ? name.slice(this.prefix.length) : name;
   }
 
   private admin(): Promise<Admin> {
@@ -86,14 +104,14 @@ export class KafkaBus implements Bus {
   async ensureTopics(topics: TopicConfig[]): Promise<void> {
     const admin = await this.admin();
     const existing = new Set(await admin.listTopics());
-    const missing = topics.filter((t) => !existing.has(t.name));
+    const missing = topics.filter((t) => !existing.has(this.wire(t.name)));
     if (missing.length === 0) return;
     const { brokers } = await admin.describeCluster();
     const replicationFactor = Math.min(3, brokers.length);
     await admin.createTopics({
       waitForLeaders: true,
       topics: missing.map((t) => ({
-        topic: t.name,
+        topic: this.wire(t.name),
         numPartitions: t.partitions ?? this.defaultPartitions,
         replicationFactor,
         configEntries: [
@@ -103,7 +121,7 @@ export class KafkaBus implements Bus {
         ],
       })),
     });
-    this.logger.info({ topics: missing.map((t) => t.name), replicationFactor }, 'created topics');
+    this.logger.info({ topics: missing.map((t) => this.wire(t.name)), replicationFactor }, 'created topics');
   }
 
   async producer(): Promise<BusProducer> {
@@ -126,7 +144,7 @@ export class KafkaBus implements Bus {
         // goes as several requests, one after the other, so the order holds.
         for (const part of requestsOf(records)) {
           await producer.send({
-            topic,
+            topic: this.wire(topic),
             acks: -1,
             messages: part.map((r) => ({
               key: toKeyBuffer(r.key),
@@ -148,7 +166,7 @@ export class KafkaBus implements Bus {
   async consume(options: ConsumerOptions): Promise<BusConsumer> {
     const logger = this.logger.child({ groupId: options.groupId });
     const consumer: Consumer = this.kafka.consumer({
-      groupId: options.groupId,
+      groupId: this.wire(options.groupId),
       sessionTimeout: this.sessionTimeoutMs,
       rebalanceTimeout: 60_000,
       heartbeatInterval: Math.min(3_000, Math.floor(this.sessionTimeoutMs / 3)),
@@ -164,7 +182,7 @@ export class KafkaBus implements Bus {
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       const assignment = Object.entries(event.payload.memberAssignment).map(([topic, partitions]) => ({
-        topic,
+        topic: this.local(topic),
         partitions: [...partitions].sort((a, b) => a - b),
       }));
       logger.info({ assignment }, 'partitions assigned');
@@ -178,15 +196,19 @@ export class KafkaBus implements Bus {
     );
 
     await consumer.connect();
-    await consumer.subscribe({ topics: options.topics, fromBeginning: options.fromBeginning ?? true });
+    await consumer.subscribe({
+      topics: options.topics.map((t) => this.wire(t)),
+      fromBeginning: options.fromBeginning ?? true,
+    });
     const maxBatch = options.maxBatchSize ?? 1000;
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 4,
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const topic = this.local(batch.topic);
         const all: ConsumedRecord[] = batch.messages.map((m) => ({
-          topic: batch.topic,
+          topic,
           partition: batch.partition,
           offset: m.offset,
           key: m.key,
@@ -200,13 +222,13 @@ export class KafkaBus implements Bus {
           const done = await handleUntilDone(
             () =>
               options.handleBatch({
-                topic: batch.topic,
+                topic,
                 partition: batch.partition,
                 records,
                 heartbeat,
                 isRunning: alive,
               }),
-            { isRunning: alive, logger, what: `${batch.topic}[${batch.partition}]@${records[0]!.offset}`, heartbeat },
+            { isRunning: alive, logger, what: `${topic}[${batch.partition}]@${records[0]!.offset}`, heartbeat },
           );
           if (!done) return;
           const last = records[records.length - 1]!.offset;
@@ -235,7 +257,7 @@ export class KafkaBus implements Bus {
     // The member may need a moment to leave after its consumer stopped.
     for (let attempt = 0; ; attempt++) {
       try {
-        await admin.deleteGroups([groupId]);
+        await admin.deleteGroups([this.wire(groupId)]);
         return;
       } catch (err) {
         if (attempt >= 5) throw err;
@@ -246,13 +268,13 @@ export class KafkaBus implements Bus {
 
   async committedOffsets(groupId: string, topic: string): Promise<Map<number, string>> {
     const admin = await this.admin();
-    const result = await admin.fetchOffsets({ groupId, topics: [topic] });
+    const result = await admin.fetchOffsets({ groupId: this.wire(groupId), topics: [this.wire(topic)] });
     return new Map((result[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
   }
 
   async endOffsets(topic: string): Promise<Map<number, string>> {
     const admin = await this.admin();
-    const offsets = await admin.fetchTopicOffsets(topic);
+    const offsets = await admin.fetchTopicOffsets(this.wire(topic));
     return new Map(offsets.map((o) => [o.partition, o.high]));
   }
 
@@ -262,7 +284,8 @@ export class KafkaBus implements Bus {
     range: { from?: string; to?: string } = {},
   ): AsyncIterable<ConsumedRecord[]> {
     const admin = await this.admin();
-    const bounds = (await admin.fetchTopicOffsets(topic)).find((o) => o.partition === partition);
+    const onWire = this.wire(topic);
+    const bounds = (await admin.fetchTopicOffsets(onWire)).find((o) => o.partition === partition);
     if (!bounds) throw new Error(`topic ${topic} has no partition ${partition}`);
     const start =
       range.from !== undefined && BigInt(range.from) > BigInt(bounds.low) ? BigInt(range.from) : BigInt(bounds.low);
@@ -270,7 +293,7 @@ export class KafkaBus implements Bus {
       range.to !== undefined && BigInt(range.to) < BigInt(bounds.high) ? BigInt(range.to) : BigInt(bounds.high);
     if (start >= end) return;
     // kafkajs reads only through a consumer group: a throw-away one, never committed, deleted after.
-    const groupId = `streamwarden-reader-${randomUUID()}`;
+    const groupId = this.wire(`streamwarden-reader-${randomUUID()}`);
     const consumer = this.kafka.consumer({ groupId, maxWaitTimeInMs: 100, sessionTimeout: 30_000 });
     const queue: ConsumedRecord[][] = [];
     let finished = false;
@@ -282,13 +305,13 @@ export class KafkaBus implements Bus {
     });
     await consumer.connect();
     try {
-      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.subscribe({ topics: [onWire], fromBeginning: true });
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset }) => {
           if (batch.partition !== partition) {
-            consumer.pause([{ topic, partitions: [batch.partition] }]);
+            consumer.pause([{ topic: onWire, partitions: [batch.partition] }]);
             return;
           }
           if (finished) return;
@@ -310,7 +333,7 @@ export class KafkaBus implements Bus {
           wake();
         },
       });
-      consumer.seek({ topic, partition, offset: start.toString() });
+      consumer.seek({ topic: onWire, partition, offset: start.toString() });
       while (!finished || queue.length > 0) {
         if (failure) throw failure;
         const next = queue.shift();

@@ -22,8 +22,11 @@ describe('configuration from the environment', () => {
       CLICKHOUSE_USER: 'sw',
       CLICKHOUSE_PASSWORD: 'pw',
       KAFKA_PARTITIONS: '24',
+      KAFKA_TOPIC_PREFIX: 'tv.',
       PORT: '8080',
     });
+    expect(config.kafka.topicPrefix).toBe('tv.');
+    expect(loadConfig({}).kafka.topicPrefix).toBe('');
     expect(config.kafka.brokers).toEqual(['kafka-1:9092', 'kafka-2:9092']);
     expect(config.clickhouse).toMatchObject({ url: 'http://ch:8123', username: 'sw', password: 'pw' });
     expect(config.kafka.partitions).toBe(24);
@@ -37,6 +40,7 @@ describe('configuration from the environment', () => {
       /STREAMWARDEN_LIBRARY_SYNC_MINUTES must be a whole number from 5 to 10080/,
     ],
     [{ KAFKA_BROKERS: 'kafka-1' }, /KAFKA_BROKERS must be a comma-separated list of host:port, got "kafka-1"/],
+    [{ KAFKA_TOPIC_PREFIX: 'tv/' }, /KAFKA_TOPIC_PREFIX may hold only letters, digits/],
     [{ CLICKHOUSE_URL: 'tcp://ch:9000' }, /CLICKHOUSE_URL must use http or https/],
     [{ CLICKHOUSE_URL: 'not a url' }, /CLICKHOUSE_URL must be an http\(s\) URL/],
     [{ CLICKHOUSE_DATABASE: 'sw; DROP' }, /CLICKHOUSE_DATABASE must be letters, digits and underscores/],

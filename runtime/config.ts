@@ -8,7 +8,13 @@ import type { OidcSettings } from '../api/auth/oidc.ts';
 export interface Config {
   dataDir: string;
   logLevel: string;
-  kafka: { brokers: string[]; clientId: string; partitions: number };
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    partitions: number;
+    /** Put before every topic and consumer group name on the broker (KAFKA_TOPIC_PREFIX). */
+    topicPrefix: string;
+  };
   clickhouse: { url?: string; username?: string; password?: string; database: string; embeddedMemoryMiB: number };
   http: {
     host: string;
@@ -62,6 +68,16 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   }
   return value;
+}
+
+/** Kafka's own rule for topic names, less the room the longest of ours takes. */
+function topicPrefix(env: Env): string {
+  const raw = text(env, 'KAFKA_TOPIC_PREFIX') ?? '';
+  if (!/^[A-Za-z0-9._-]{0,150}$/.test(raw))
+    throw new ConfigError(
+      `KAFKA_TOPIC_PREFIX may hold only letters, digits, '.', '_' and '-' (at most 150), got ${JSON.stringify(raw)}`,
+    );
+  return raw;
 }
 
 function brokers(env: Env): string[] {
@@ -205,6 +221,7 @@ export function loadConfig(env: Env = process.env): Config {
       brokers: brokers(env),
       clientId: text(env, 'KAFKA_CLIENT_ID') ?? 'streamwarden',
       partitions: integer(env, 'KAFKA_PARTITIONS', 12, 1, 1024),
+      topicPrefix: topicPrefix(env),
     },
     clickhouse: {
       url: clickhouseUrl(env),

@@ -34,12 +34,14 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         kafkaClientId: config.kafka.clientId,
         dataDir: config.dataDir,
         partitions: config.kafka.partitions,
+        kafkaTopicPrefix: config.kafka.topicPrefix,
       },
       logger,
     );
     await bus.ensureTopics(allTopics.map((t) => ({ name: t.name, cleanupPolicy: t.cleanupPolicy })));
     // With a registry, records are framed with its ids: nothing is produced before it answers.
-    if (config.schemaRegistryUrl) await useSchemaRegistry(config.schemaRegistryUrl, logger);
+    if (config.schemaRegistryUrl)
+      await useSchemaRegistry(config.schemaRegistryUrl, logger, { topicPrefix: config.kafka.topicPrefix });
   } catch (err) {
     // The start-up error is the one to report; closing is best effort.
     await bus?.close().catch(() => undefined);

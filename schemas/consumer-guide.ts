@@ -132,6 +132,8 @@ export function renderConsumerGuide(): string {
     'Records with the same key go to the same partition, in order; there is no order across keys. Topics',
     "use the broker's default retention (7 days on Kafka and Redpanda unless you change it), except the",
     'compacted ones, which keep the latest record per key. Partitions: `KAFKA_PARTITIONS` (default 12).',
+    'With `KAFKA_TOPIC_PREFIX` set, every topic below (and its schema registry subject) carries that',
+    'prefix on the broker: `KAFKA_TOPIC_PREFIX=tv.` makes `streamwarden.playback-events` `tv.streamwarden.playback-events`.',
     '',
     '| Topic | Key | Cleanup | What it carries |',
     '| --- | --- | --- | --- |',

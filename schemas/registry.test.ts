@@ -36,6 +36,17 @@ describe('schema registry', () => {
     expect([...registry.compatibility.values()]).toEqual(allTopics.map(() => 'BACKWARD_TRANSITIVE'));
   });
 
+  it('names subjects after the topics as the broker knows them when KAFKA_TOPIC_PREFIX is set', async () => {
+    const registered = await useSchemaRegistry(url, createLogger('test'), { topicPrefix: 'tv.' });
+    expect(new Set(registered.map((r) => r.subject))).toEqual(new Set(allTopics.map((t) => `tv.${t.name}-value`)));
+    expect(subjects.get('tv.streamwarden.playback-events-value')).toHaveLength(
+      loadSchemaVersions('playback-event').released.length,
+    );
+    // Records are framed with the ids of the prefixed subjects.
+    const id = registered.filter((r) => r.subject === 'tv.streamwarden.playback-events-value').at(-1)!.id;
+    expect(topics.playbackEvents.codec.encode(samplePlaybackEvent()).readUInt32BE(1)).toBe(id);
+  });
+
   it('says which subject the registry refused', async () => {
     await expect(registerSchemas(`${url}nowhere/`, createLogger('test'))).rejects.toThrow(
       /refused compatibility BACKWARD_TRANSITIVE for streamwarden\.\S+-value: 404/,

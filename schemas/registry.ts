@@ -19,11 +19,13 @@ export async function registerSchemas(
   registryUrl: string,
   logger: Logger,
   fetcher: typeof fetch = fetch,
+  topicPrefix = '',
 ): Promise<RegisteredSchema[]> {
   const base = registryUrl.replace(/\/+$/, '');
   const registered: RegisteredSchema[] = [];
   for (const topic of allTopics) {
-    const subject = `${topic.name}-value`;
+    // Named after the topic as the broker knows it, which is what consumers' deserializers look up.
+    const subject = `${topicPrefix}${topic.name}-value`;
     const { released } = loadSchemaVersions(topic.schemaFile);
     // The registry holds producers to our evolution rule: every version readable by the next ones.
     const config = await fetcher(`${base}/config/${encodeURIComponent(subject)}`, {
@@ -72,7 +74,13 @@ class RegistryUnreachable extends Error {}
 export async function useSchemaRegistry(
   registryUrl: string,
   logger: Logger,
-  options: { attempts?: number; fetcher?: typeof fetch; sleep?: (ms: number) => Promise<void> } = {},
+  options: {
+    attempts?: number;
+    fetcher?: typeof fetch;
+    sleep?: (ms: number) => Promise<void>;
+    /** KAFKA_TOPIC_PREFIX: subjects follow the topics' names on the broker. */
+    topicPrefix?: string;
+  } = {},
 ): Promise<RegisteredSchema[]> {
   const fetcher = options.fetcher ?? fetch;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
@@ -83,10 +91,11 @@ export async function useSchemaRegistry(
   const attempts = options.attempts ?? 10;
   for (let attempt = 1; ; attempt++) {
     try {
-      const registered = await registerSchemas(registryUrl, logger, reaching);
+      const prefix = options.topicPrefix ?? '';
+      const registered = await registerSchemas(registryUrl, logger, reaching, prefix);
       for (const topic of allTopics) {
         const { released } = loadSchemaVersions(topic.schemaFile);
-        const mine = registered.filter((r) => r.subject === `${topic.name}-value`);
+        const mine = registered.filter((r) => r.subject === `${prefix}${topic.name}-value`);
         const ids = new Map(mine.map((r) => [r.id, released[r.version - 1]!] as const));
         topic.codec.useRegistry(mine.at(-1)!.id, ids);
       }

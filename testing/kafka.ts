@@ -9,7 +9,7 @@ export function testBrokers(): string[] {
   return inject('kafkaBrokers').split(',');
 }
 
-export function newKafkaBus(): KafkaBus {
+export function newKafkaBus(options: { topicPrefix?: string } = {}): KafkaBus {
   // Kafka's shortest session timeout: a killed member's partitions move on quickly.
   return new KafkaBus({
     brokers: testBrokers(),
@@ -17,6 +17,7 @@ export function newKafkaBus(): KafkaBus {
     logger: createLogger('test'),
     defaultPartitions: 3,
     sessionTimeoutMs: 6000,
+    topicPrefix: options.topicPrefix,
   });
 }
 
