@@ -17,6 +17,8 @@ export interface BusSettings {
   partitions?: number;
   /** Put before every Kafka topic and consumer group name (KAFKA_TOPIC_PREFIX). */
   kafkaTopicPrefix?: string;
+  /** KAFKA_SESSION_TIMEOUT_MS */
+  kafkaSessionTimeoutMs?: number;
 }
 
 export function createBus(settings: BusSettings, logger: Logger): Bus {
@@ -27,6 +29,7 @@ export function createBus(settings: BusSettings, logger: Logger): Bus {
       logger,
       defaultPartitions: settings.partitions,
       topicPrefix: settings.kafkaTopicPrefix,
+      sessionTimeoutMs: settings.kafkaSessionTimeoutMs,
     });
   }
   return new EmbeddedBus({ dir: join(settings.dataDir, 'bus'), logger, defaultPartitions: settings.partitions });

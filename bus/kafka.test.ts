@@ -1,7 +1,9 @@
-import { Kafka } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { busContract, waitFor } from '../testing/bus-contract.ts';
 import { newKafkaBus, testBrokers, uniqueName } from '../testing/kafka.ts';
+import { captureLogger } from '../testing/logs.ts';
+import { kafkaLogCreator } from './kafka.ts';
 import type { ConsumedRecord } from './types.ts';
 
 describe(`Kafka bus against ${inject('kafkaSource')} at ${inject('kafkaBrokers')}`, () => {
@@ -65,5 +67,24 @@ describe('KAFKA_TOPIC_PREFIX', () => {
     } finally {
       await admin.disconnect();
     }
+  });
+});
+
+describe('kafkajs log lines', () => {
+  it('logs a heartbeat answered "rebalancing" at debug, not as an error; real errors stay errors', () => {
+    const { logger, lines } = captureLogger();
+    const log = kafkaLogCreator(logger)();
+    const entry = (error: string) => ({
+      namespace: 'Connection',
+      level: logLevel.ERROR,
+      label: 'ERROR',
+      log: { timestamp: '', logger: 'kafkajs', message: 'Response Heartbeat(key: 12, version: 3)', error },
+    });
+    log(entry('The group is rebalancing, so a rejoin is needed'));
+    log(entry('Not authorized to access topics: [Topic authorization failed]'));
+    expect(lines.map((l) => [l.level, l.error])).toEqual([
+      [20, 'The group is rebalancing, so a rejoin is needed'],
+      [50, 'Not authorized to access topics: [Topic authorization failed]'],
+    ]);
   });
 });

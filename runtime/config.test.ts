@@ -26,6 +26,8 @@ describe('configuration from the environment', () => {
       PORT: '8080',
     });
     expect(config.kafka.topicPrefix).toBe('tv.');
+    expect(config.kafka.sessionTimeoutMs).toBe(30_000);
+    expect(loadConfig({ KAFKA_SESSION_TIMEOUT_MS: '6000' }).kafka.sessionTimeoutMs).toBe(6000);
     expect(loadConfig({}).kafka.topicPrefix).toBe('');
     expect(config.kafka.brokers).toEqual(['kafka-1:9092', 'kafka-2:9092']);
     expect(config.clickhouse).toMatchObject({ url: 'http://ch:8123', username: 'sw', password: 'pw' });
@@ -41,6 +43,7 @@ describe('configuration from the environment', () => {
     ],
     [{ KAFKA_BROKERS: 'kafka-1' }, /KAFKA_BROKERS must be a comma-separated list of host:port, got "kafka-1"/],
     [{ KAFKA_TOPIC_PREFIX: 'tv/' }, /KAFKA_TOPIC_PREFIX may hold only letters, digits/],
+    [{ KAFKA_SESSION_TIMEOUT_MS: '1000' }, /KAFKA_SESSION_TIMEOUT_MS must be a whole number from 6000 to 1800000/],
     [{ CLICKHOUSE_URL: 'tcp://ch:9000' }, /CLICKHOUSE_URL must use http or https/],
     [{ CLICKHOUSE_URL: 'not a url' }, /CLICKHOUSE_URL must be an http\(s\) URL/],
     [{ CLICKHOUSE_DATABASE: 'sw; DROP' }, /CLICKHOUSE_DATABASE must be letters, digits and underscores/],

@@ -14,6 +14,8 @@ export interface Config {
     partitions: number;
     /** Put before every topic and consumer group name on the broker (KAFKA_TOPIC_PREFIX). */
     topicPrefix: string;
+    /** How long a silent process keeps its partitions before the others take them over. */
+    sessionTimeoutMs: number;
   };
   clickhouse: { url?: string; username?: string; password?: string; database: string; embeddedMemoryMiB: number };
   http: {
@@ -222,6 +224,8 @@ export function loadConfig(env: Env = process.env): Config {
       clientId: text(env, 'KAFKA_CLIENT_ID') ?? 'streamwarden',
       partitions: integer(env, 'KAFKA_PARTITIONS', 12, 1, 1024),
       topicPrefix: topicPrefix(env),
+      // Kafka's group.min/max.session.timeout.ms defaults bound it.
+      sessionTimeoutMs: integer(env, 'KAFKA_SESSION_TIMEOUT_MS', 30_000, 6_000, 1_800_000),
     },
     clickhouse: {
       url: clickhouseUrl(env),

@@ -53,7 +53,12 @@ async function main(): Promise<void> {
     throw err;
   }
   logger.info(
-    { bus: platform.bus.description, warehouse: platform.warehouse.description, dataDir: config.dataDir },
+    {
+      address: running.address,
+      bus: platform.bus.description,
+      warehouse: platform.warehouse.description,
+      dataDir: config.dataDir,
+    },
     'streamwarden started',
   );
 

@@ -35,6 +35,7 @@ export async function startPlatform(config: Config, logger: Logger): Promise<Pla
         dataDir: config.dataDir,
         partitions: config.kafka.partitions,
         kafkaTopicPrefix: config.kafka.topicPrefix,
+        kafkaSessionTimeoutMs: config.kafka.sessionTimeoutMs,
       },
       logger,
     );
