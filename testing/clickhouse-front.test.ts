@@ -136,7 +136,7 @@ describe('ClickHouse HTTP front (tests only)', () => {
     const syntax = await fetch(`${base}/`, { method: 'POST', headers: { authorization: auth }, body: 'SELEC 1' });
     expect(syntax.status).toBe(400);
     expect(syntax.headers.get('x-clickhouse-exception-code')).toBe('62');
-    expect(await syntax.text()).toMatch(/^Code: 62\. DB::Exception: .*\(SYNTAX_ERROR\)/s);
+    expect(await syntax.text()).toMatch(/^Code: 62\. DB::Exception: .*\(SYNTAX_ERROR\) \(version \d+\.\d+/s);
     const missing = await fetch(`${base}/?query=${encodeURIComponent('SELECT * FROM nowhere_db.nothing')}`, {
       headers: { authorization: auth },
     });

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { Session, version } from 'chdb';
+import { Session } from 'chdb';
 
 export interface ClickHouseFront {
   /** http://127.0.0.1:<port> */
@@ -105,8 +105,6 @@ class FrontError extends Error {
   }
 }
 
-const ENGINE_VERSION = String(version().libchdb).replace(/"/g, '');
-
 /** An exception as the server prints it: `Code: N. DB::Exception: text. (TYPE) (version V)`. */
 function exceptionOf(err: unknown): { code: number; type: string; text: string } {
   if (err instanceof FrontError)
@@ -170,6 +168,11 @@ export async function startClickHouseFront(options: FrontOptions): Promise<Click
   const user = options.user ?? 'default';
   const password = options.password ?? '';
   let queries = 0;
+  // Asked of the engine with a query: chdb's version() at module load left a later Kafka engine
+  // table in the same process failing with "Shutdown was called".
+  const asked = new Session(options.path);
+  const engineVersion = (await asked.queryAsync('SELECT version()', { format: 'TabSeparatedRaw' })).text().trim();
+  asked.close();
 
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://front');
@@ -265,7 +268,7 @@ export async function startClickHouseFront(options: FrontOptions): Promise<Click
           'content-type': 'text/plain; charset=UTF-8',
           'x-clickhouse-exception-code': String(code),
         })
-        .end(`${text} (version ${ENGINE_VERSION})\n`);
+        .end(`${text} (version ${engineVersion})\n`);
     } finally {
       session?.close();
     }
