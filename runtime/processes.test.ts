@@ -58,12 +58,10 @@ async function startRole(role: 'connectors' | 'pipeline' | 'api'): Promise<RoleP
   });
   let output = '';
   let address = '';
+  // Read from what came so far, not from each chunk: a pipe may cut a line in two.
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-200_000);
-    for (const line of chunk.toString().split('\n')) {
-      const started = /"msg":"streamwarden started"/.test(line) && /"address":"([^"]+)"/.exec(line);
-      if (started) address = started[1]!;
-    }
+    address ||= /"address":"([^"]+)"[^\n]*"msg":"streamwarden started"/.exec(output)?.[1] ?? '';
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
@@ -166,7 +164,7 @@ describe('roles as separate processes (CLICKHOUSE_URL and KAFKA_BROKERS)', () =>
         const started = (key: string) =>
           live.some((m) => m.type === 'session.started' && m.session?.sessionKey === key);
         await waitFor(() => played.length >= 20 && started(played[19]!.key), 'twenty plays live', 60_000);
-        // Both pipelines hold partitions and have stored plays.
+        // Plays are being stored.
         await waitFor(
           async () =>
             (await rows<{ n: string }>(`SELECT count() AS n FROM ${warehouse.table('playback_events')}`)).some(

@@ -15,6 +15,9 @@ export interface RegisteredSchema {
   id: number;
 }
 
+/** A topic's value subject (TopicNameStrategy), named as the broker knows the topic. */
+const subjectOf = (topic: string, topicPrefix: string): string => `${topicPrefix}${topic}-value`;
+
 export async function registerSchemas(
   registryUrl: string,
   logger: Logger,
@@ -25,7 +28,7 @@ export async function registerSchemas(
   const registered: RegisteredSchema[] = [];
   for (const topic of allTopics) {
     // Named after the topic as the broker knows it, which is what consumers' deserializers look up.
-    const subject = `${topicPrefix}${topic.name}-value`;
+    const subject = subjectOf(topic.name, topicPrefix);
     const { released } = loadSchemaVersions(topic.schemaFile);
     // The registry holds producers to our evolution rule: every version readable by the next ones.
     const config = await fetcher(`${base}/config/${encodeURIComponent(subject)}`, {
@@ -95,7 +98,7 @@ export async function useSchemaRegistry(
       const registered = await registerSchemas(registryUrl, logger, reaching, prefix);
       for (const topic of allTopics) {
         const { released } = loadSchemaVersions(topic.schemaFile);
-        const mine = registered.filter((r) => r.subject === `${prefix}${topic.name}-value`);
+        const mine = registered.filter((r) => r.subject === subjectOf(topic.name, prefix));
         const ids = new Map(mine.map((r) => [r.id, released[r.version - 1]!] as const));
         topic.codec.useRegistry(mine.at(-1)!.id, ids);
       }

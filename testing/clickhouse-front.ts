@@ -17,8 +17,6 @@ import { Session } from 'chdb';
 export interface ClickHouseFront {
   /** http://127.0.0.1:<port> */
   readonly url: string;
-  /** Queries answered, failed ones included. */
-  readonly queries: number;
   close(): Promise<void>;
 }
 
@@ -48,6 +46,9 @@ const NOT_SETTINGS = new Set([
   'http_headers_progress_interval_ms',
   'role',
 ]);
+
+/** A setting's or query parameter's name. */
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Exception types and the HTTP status a ClickHouse server answers them with. */
 const STATUS_OF_TYPE: Record<string, number> = {
@@ -167,7 +168,6 @@ function contentTypeOf(format: string): string {
 export async function startClickHouseFront(options: FrontOptions): Promise<ClickHouseFront> {
   const user = options.user ?? 'default';
   const password = options.password ?? '';
-  let queries = 0;
   // Asked of the engine with a query: chdb's version() at module load left a later Kafka engine
   // table in the same process failing with "Shutdown was called".
   const asked = new Session(options.path);
@@ -188,7 +188,6 @@ export async function startClickHouseFront(options: FrontOptions): Promise<Click
     res.setHeader('X-ClickHouse-Query-Id', queryId);
     res.setHeader('X-ClickHouse-Server-Display-Name', 'streamwarden-test-front');
     res.setHeader('X-ClickHouse-Timezone', 'UTC');
-    queries++;
     // Each query has a connection of its own, so its settings and parameters end with it.
     let session: Session | undefined;
     try {
@@ -219,19 +218,17 @@ export async function startClickHouseFront(options: FrontOptions): Promise<Click
       const database = url.searchParams.get('database');
       if (database) statements.push(`USE \`${database.replace(/`/g, '')}\``);
       for (const [key, value] of url.searchParams) {
-        if (NOT_SETTINGS.has(key) || key.startsWith('param_') || key === 'session_id') continue;
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
-          throw new FrontError(115, 'UNKNOWN_SETTING', `Unknown setting '${key}'`);
+        if (NOT_SETTINGS.has(key) || key.startsWith('param_')) continue;
+        if (!NAME.test(key)) throw new FrontError(115, 'UNKNOWN_SETTING', `Unknown setting '${key}'`);
         statements.push(`SET ${key} = ${quoted(value)}`);
       }
       for (const [name, value] of params) {
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
-          throw new FrontError(36, 'BAD_ARGUMENTS', `Bad query parameter name '${name}'`);
+        if (!NAME.test(name)) throw new FrontError(36, 'BAD_ARGUMENTS', `Bad query parameter name '${name}'`);
         statements.push(`SET param_${name} = ${quoted(value)}`);
       }
+      // The first line ending in a FORMAT clause: an INSERT's first, before its rows; a SELECT's last.
       const format =
-        /\bFORMAT\s+([A-Za-z0-9_]+)\s*;?\s*$/i.exec(sql.split('\n', 1)[0]!)?.[1] ??
-        /\bFORMAT\s+([A-Za-z0-9_]+)\s*;?\s*$/i.exec(sql)?.[1] ??
+        /\bFORMAT\s+([A-Za-z0-9_]+)\s*;?\s*$/im.exec(sql)?.[1] ??
         url.searchParams.get('default_format') ??
         'TabSeparated';
       session = new Session(options.path);
@@ -284,9 +281,6 @@ export async function startClickHouseFront(options: FrontOptions): Promise<Click
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    get queries() {
-      return queries;
-    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
