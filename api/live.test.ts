@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { gunzipSync } from 'node:zlib';
 import { waitFor } from '../testing/bus-contract.ts';
+import { rawRequest } from '../testing/raw-http.ts';
 import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
 import { DEVICES, movie, user } from '../connectors/fakes/catalog.ts';
 import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
@@ -130,6 +132,27 @@ describe('live WebSocket and stopping streams', () => {
     // Narrowed to servers, as the overview is.
     expect(await get('/api/v1/sessions/active?servers=elsewhere')).toEqual({ sessions: [] });
     expect(await get('/api/v1/sessions/active?servers=plex-home,elsewhere')).toEqual(active);
+
+    // The same list gzipped for a client that takes it, once the answer's compression is done, and
+    // an ETag that makes a poller's ask for an unchanged list a 304.
+    const ask = (headers: Record<string, string>) =>
+      rawRequest(base, 'GET', '/api/v1/sessions/active', { cookie, ...headers });
+    const plain = await ask({ 'accept-encoding': 'identity' });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+    expect(plain.headers.vary).toMatch(/accept-encoding/i);
+    expect(JSON.parse(plain.body)).toEqual(active);
+    await waitFor(
+      async () => (await ask({ 'accept-encoding': 'br;q=1, gzip;q=0.5' })).headers['content-encoding'] === 'gzip',
+      'a gzipped answer',
+    );
+    const zipped = await ask({ 'accept-encoding': 'gzip' });
+    expect(JSON.parse(gunzipSync(zipped.raw).toString('utf8'))).toEqual(active);
+    expect((await ask({ 'accept-encoding': 'gzip;q=0' })).headers['content-encoding']).toBeUndefined();
+    const etag = String(zipped.headers.etag);
+    expect(etag).toMatch(/^".+"$/);
+    const unchanged = await ask({ 'if-none-match': etag });
+    expect([unchanged.status, unchanged.body]).toEqual([304, '']);
+    expect((await ask({ 'if-none-match': '"another"' })).status).toBe(200);
 
     const stop = await fetch(`${base}/api/v1/sessions/plex-home/${session.key}/terminate`, {
       method: 'POST',

@@ -17,6 +17,7 @@ import { placeOf } from '../core/geoip.ts';
 import { sessionFromEvent, sessionFromRow, viewOf, type LiveSessionView } from './live-view.ts';
 import type { Session } from './contract.ts';
 import type { CacheSize } from '../core/cache-size.ts';
+import { ActiveAnswers, type ActiveAnswer } from './active-answers.ts';
 
 type LiveSession = LiveSessionView;
 
@@ -53,6 +54,12 @@ export class LiveHub {
   private readonly listeners = new Set<Listener>();
   private readonly consumers: BusConsumer[] = [];
   private lastPrunedAt = 0;
+  /** Counts changes to the plays held, so an answer knows whether it is still the list. */
+  private changes = 0;
+  private readonly answers = new ActiveAnswers(
+    (serverIds, now) => this.activeList(serverIds, now),
+    () => this.changes,
+  );
 
   constructor(
     private readonly options: {
@@ -143,13 +150,23 @@ export class LiveHub {
    * it changed, so a list asked often costs a copy rather than serializing every play every time.
    */
   activeJson(serverIds: readonly string[] = [], now = Date.now()): Buffer {
+    return this.activeList(serverIds, now).json;
+  }
+
+  /** What GET sessions/active sends: activeJson(), kept a short while for everyone who asks (see ActiveAnswers). */
+  activeAnswer(serverIds: readonly string[] = [], now = Date.now()): ActiveAnswer {
+    return this.answers.answer(serverIds, now);
+  }
+
+  private activeList(serverIds: readonly string[], now: number): { json: Buffer; plays: number } {
+    const playing = this.playing(serverIds, now);
     const parts: Buffer[] = [Buffer.from('{"sessions":[')];
-    for (const s of this.playing(serverIds, now)) {
+    for (const s of playing) {
       if (parts.length > 1) parts.push(COMMA);
       parts.push((s.json ??= Buffer.from(JSON.stringify(s.session))));
     }
     parts.push(Buffer.from(']}'));
-    return Buffer.concat(parts);
+    return { json: Buffer.concat(parts), plays: playing.length };
   }
 
   /** active()'s plays, newest first. */
@@ -173,7 +190,10 @@ export class LiveHub {
   }
 
   caches(): CacheSize[] {
-    return [{ cache: 'live-sessions', entries: this.size }];
+    return [
+      { cache: 'live-sessions', entries: this.size },
+      { cache: 'live-active-answers', entries: this.answers.size },
+    ];
   }
 
   /** Forgets plays gone stale, at most once a minute. */
@@ -181,7 +201,11 @@ export class LiveHub {
     if (now - this.lastPrunedAt < 60_000) return;
     this.lastPrunedAt = now;
     const since = now - ACTIVE_WITHIN_MS;
-    for (const [key, s] of this.sessions) if (s.view.lastSeenAt < since) this.sessions.delete(key);
+    for (const [key, s] of this.sessions)
+      if (s.view.lastSeenAt < since) {
+        this.sessions.delete(key);
+        this.changes++;
+      }
   }
 
   subscribe(listener: Listener): () => void {
@@ -193,6 +217,7 @@ export class LiveHub {
     const key = `${event.serverId}/${event.sessionKey}`;
     const full = sessionFromEvent(event, placeOf(event));
     const session = viewOf(full);
+    this.changes++;
     if (event.eventType === 'STOPPED') {
       this.sessions.delete(key);
       this.emit({ type: 'session.stopped', session });

@@ -4,6 +4,7 @@
 // query per request), in the same run over the same data; then the live WebSocket's fan-out: the
 // delay from a connector's event on the bus to the last of 200 clients receiving it.
 // BENCH_API_PLAYS, BENCH_API_CLIENTS and BENCH_LIVE_SOCKETS change the sizes.
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,9 +28,16 @@ import { percentile, type Figure } from './report.ts';
 import { httpLoad } from './http-load.ts';
 
 const SERVERS = ['plex-a', 'plex-b', 'jf-a', 'emby-a'];
+const WORDS =
+  'amber river night crown glass harbor iron winter falcon echo summit orchard lantern delta cipher meadow'.split(' ');
 
-function playsGoingOn(count: number, geo: GeoIp, now: number): PlaybackEvent[] {
-  return Array.from({ length: count }, (_, i) => {
+const size = (bytes: number) =>
+  bytes < 10_240 ? `${Math.round(bytes)} bytes` : `${Math.round(bytes / 1024).toLocaleString('en-US')} KiB`;
+
+/** Plays `from` to `from + count - 1` as a connector reports them `now`. */
+function playsGoingOn(count: number, geo: GeoIp, now: number, from = 0): PlaybackEvent[] {
+  return Array.from({ length: count }, (_, j) => {
+    const i = from + j;
     const observedAt = now - 1000 - (i % 240) * 1000;
     const e = samplePlaybackEvent({
       sessionKey: `live-${i}`,
@@ -43,7 +51,26 @@ function playsGoingOn(count: number, geo: GeoIp, now: number): PlaybackEvent[] {
       positionMs: (i % 90) * 60_000,
       playedMs: (i % 90) * 60_000,
     });
-    return { ...e, ...placeAddress(geo, e) };
+    // Titles, items and devices as varied as a real fleet's, so the answers compress as real ones do.
+    const item = 10_000 + ((i * 7919) % 60_000);
+    const device = createHash('sha1')
+      .update(`device ${i % 900}`)
+      .digest('hex');
+    return {
+      ...e,
+      media: {
+        ...e.media,
+        itemId: String(item),
+        title: `${WORDS[i % WORDS.length]} ${WORDS[(i * 13) % WORDS.length]} ${i % 23}`,
+        grandparentItemId: String(item - (i % 40)),
+        grandparentTitle: `${WORDS[(i * 7) % WORDS.length]} of ${WORDS[(i * 3) % WORDS.length]}`,
+        seasonNumber: 1 + (i % 9),
+        episodeNumber: 1 + (i % 17),
+        imageRef: `/library/metadata/${item}/thumb/${1_700_000_000 + i * 37}`,
+      },
+      device: { ...e.device, deviceId: device.slice(0, 24), deviceName: `${WORDS[i % 11]} ${device.slice(0, 4)}` },
+      ...placeAddress(geo, e),
+    };
   });
 }
 
@@ -87,16 +114,20 @@ export async function apiBench(
   const reporter = (async () => {
     for (let round = 0; reporting; round++) {
       const slice = Math.ceil(plays / 20);
-      const batch = playsGoingOn(plays, geo, Date.now())
-        .slice((round % 20) * slice, (round % 20) * slice + slice)
-        .map((e) => ({ ...e, eventType: 'PROGRESS' as const, eventId: `${e.sessionKey}:${round}` }));
+      const from = (round % 20) * slice;
+      const batch = playsGoingOn(Math.min(slice, plays - from), geo, Date.now(), from).map((e) => ({
+        ...e,
+        eventType: 'PROGRESS' as const,
+        eventId: `${e.sessionKey}:${round}`,
+      }));
       await publish(producer, topics.playbackEvents, batch);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   })();
 
   const figures: Figure[] = [];
-  const requests = clients * 30;
+  // Enough answers that the 99th percentile is not a handful of them (1% of 3,000 is 30).
+  const requests = clients * 300;
   for (const path of ['/api/v1/sessions/active', '/api/v1/analytics/overview']) {
     // One warm-up round each, so neither side pays for first compilations.
     const before = { url: `${beforeBase}${path}`, cookie: beforeCookie, clients };
@@ -128,9 +159,29 @@ export async function apiBench(
         name: `${name}, answers`,
         value: Math.round(current.perSecond),
         unit: '/s',
-        note: `warehouse per request: ${Math.round(previous.perSecond)}/s`,
+        note: `warehouse per request: ${Math.round(previous.perSecond)}/s; ${size(current.bytes)} per answer`,
       },
     );
+    if (path.endsWith('/active')) {
+      // Clients that do not accept gzip get the whole text: the same answers, ten times the bytes.
+      const plain = await httpLoad({ ...after, requests, acceptEncoding: 'identity' });
+      figures.push(
+        {
+          suite: 'api',
+          name: `${name}, without gzip, p50`,
+          value: Math.round(plain.p50 * 10) / 10,
+          unit: 'ms',
+          note: `${size(plain.bytes)} per answer`,
+        },
+        {
+          suite: 'api',
+          name: `${name}, without gzip, p99`,
+          value: Math.round(plain.p99 * 10) / 10,
+          unit: 'ms',
+          note: `${Math.round(plain.perSecond)} answers/s`,
+        },
+      );
+    }
   }
   reporting = false;
   await reporter;

@@ -1,4 +1,5 @@
 // Live and past sessions: what plays now, the paged history, one play with its timeline, and where plays came from.
+import negotiate from '@fastify/accept-negotiator';
 import type { FastifyInstance } from 'fastify';
 import { can } from '../auth/plugin.ts';
 import { AppError } from '../../core/errors.ts';
@@ -56,13 +57,31 @@ export async function sessionRoutes(
     {
       ...can('view'),
       schema: {
+        description:
+          'While plays change, the list is made at most every 0.5 s and kept for everyone who asks. ' +
+          'It is sent gzipped to clients that accept gzip, with an ETag: asked with If-None-Match, an unchanged list answers 304.',
         querystring: { type: 'object', properties: { servers: rangeSchema.properties.servers } },
-        response: { 200: ActiveSessions, ...errors },
+        response: {
+          200: ActiveSessions,
+          304: { description: 'The list is the one of the ETag sent', type: 'null' },
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
       const { serverIds } = filters({ servers: request.query.servers });
-      if (live) return reply.type('application/json; charset=utf-8').send(live.activeJson(serverIds));
+      if (live) {
+        const answer = live.activeAnswer(serverIds);
+        reply
+          .header('etag', answer.etag)
+          .header('cache-control', 'private, no-cache')
+          .header('vary', 'accept-encoding')
+          .type('application/json; charset=utf-8');
+        if (request.headers['if-none-match'] === answer.etag) return reply.code(304).send();
+        if (answer.gzipped && negotiate(request.headers['accept-encoding'] ?? '', ['gzip', 'identity']) === 'gzip')
+          return reply.header('content-encoding', 'gzip').send(answer.gzipped);
+        return reply.send(answer.json);
+      }
       return { sessions: (await sessions.active(Date.now(), serverIds)).map((s) => withPoster(withNetwork(s))) };
     },
   );
