@@ -19,10 +19,10 @@ import {
   eventOfTrustChange,
   eventsOfPlay,
   NewDeviceAndPlace,
-  OperatorEventStage,
   RecentlyAdded,
   type PlayMemory,
 } from './operator-events.ts';
+import { OperatorEventStage } from './operator-event-stage.ts';
 import { sampleTrustScoreChange } from '../testing/fixtures.ts';
 import { openTestWarehouse, storeEvents } from '../testing/warehouse.ts';
 import { migrate } from '../warehouse/migrations.ts';

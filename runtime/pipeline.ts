@@ -5,7 +5,7 @@ import type { GeoIp } from '../core/geoip.ts';
 import { bundledNetworks } from '../core/networks.ts';
 import { StreamProcessor } from '../pipeline/processor.ts';
 import { PersonStage } from '../pipeline/person-stage.ts';
-import { OperatorEventStage } from '../pipeline/operator-events.ts';
+import { OperatorEventStage } from '../pipeline/operator-event-stage.ts';
 import { AccountHistoryQueries } from '../warehouse/queries/account-history.ts';
 import { MultiAccountCheck } from '../pipeline/multi-account.ts';
 import type { RuleStore } from '../pipeline/rules/rule-store.ts';
