@@ -313,6 +313,32 @@ describe('warehouse analytics over a known history', () => {
       cursor = page.nextCursor;
     } while (cursor);
     expect(seen).toEqual(expected);
+
+    // One account's history (found by its keys first, then read over the time its page spans):
+    // the same plays, in the same order and with the same fields, as the whole history gives them.
+    const whole = new Map((await sessions.history(range, { limit: 500 })).sessions.map((s) => [s.sessionKey, s]));
+    const byAccount = new Map<string, string[]>();
+    for (const key of expected) {
+      const account = whole.get(key)!.accountKey;
+      byAccount.set(account, [...(byAccount.get(account) ?? []), key]);
+    }
+    const accounts = [...byAccount].sort((a, b) => b[1].length - a[1].length).slice(0, 3);
+    expect(accounts[0]![1].length).toBeGreaterThan(7);
+    for (const [account, keys] of accounts) {
+      const pages: Array<ReturnType<typeof whole.get>> = [];
+      let next: string | null = null;
+      do {
+        const page = await sessions.history({ ...range, accountKeys: [account] }, { limit: 3, cursor: next });
+        pages.push(...page.sessions);
+        next = page.nextCursor;
+      } while (next);
+      expect(pages.map((s) => s!.sessionKey)).toEqual(keys);
+      expect(pages).toEqual(keys.map((k) => whole.get(k)));
+    }
+    expect((await sessions.history({ ...range, accountKeys: ['plex-home:nobody'] }, { limit: 3 })).sessions).toEqual(
+      [],
+    );
+
     const found = await sessions.history(range, { search: 'radiohead', limit: 500 });
     expect(found.sessions.map((s) => s.sessionKey).sort()).toEqual(
       history.plays
