@@ -2,7 +2,7 @@
 // start, running or not, on the day it started in the filters' time zone; its watch time counts
 // when it ends (README, "What counts as a play").
 import type { Warehouse } from '../client.ts';
-import { filterParams, num, rows, where, type Filters } from './filters.ts';
+import { byMonths, filterParams, num, rows, where, type Filters } from './filters.ts';
 
 export interface PlaysPoint {
   day: string;
@@ -164,6 +164,13 @@ export class Analytics {
       users: number;
     }>
   > {
+    // Whole months from titles_monthly: titles_15m holds about a row per play (migration 0017).
+    const periods = byMonths(
+      'server_id, title_key, media_type, title, year, plays, watch_ms, accounts',
+      this.w.table('titles_15m'),
+      this.w.table('titles_monthly'),
+      f,
+    );
     const list = await rows<Record<string, unknown>>(
       this.w,
       `SELECT concat(media_type, '|', lowerUTF8(trimBoth(title)), if(media_type IN ('EPISODE', 'TRACK'), '', concat('|', ifNull(toString(year), '')))) AS key,
@@ -171,10 +178,10 @@ export class Analytics {
               arraySort(groupUniqArray(server_id)) AS servers, sum(plays) AS plays, sum(watch_ms) AS watch_ms, uniqMerge(accounts) AS users
        FROM (SELECT server_id, title_key, media_type, anyLast(title) AS title, anyLast(year) AS year, sum(plays) AS plays, sum(watch_ms) AS watch_ms,
                     uniqMergeState(accounts) AS accounts
-             FROM ${this.w.table('titles_15m')} WHERE ${where('period_start', '15m', f)} AND (empty({types:Array(String)}) OR has({types:Array(String)}, media_type))
+             FROM (${periods.sql}) WHERE empty({types:Array(String)}) OR has({types:Array(String)}, media_type)
              GROUP BY server_id, title_key, media_type)
        GROUP BY key, media_type ORDER BY plays DESC, key LIMIT {limit:UInt32}`,
-      { ...filterParams(f), limit, types: mediaTypes },
+      { ...periods.params, limit, types: mediaTypes },
     );
     return list.map((r) => ({
       titleKey: String(r.key),
