@@ -1,5 +1,5 @@
 // GET sessions/active's answer, made once for everyone who asks within a short while rather than
-// once per request: at 2,000 plays it is 2.4 MB of JSON, and while every play reports every few
+// once per request: at 2,000 plays it is 2.5 MB of JSON, and while every play reports every few
 // seconds the list changes hundreds of times a second, so an answer made per change would be an
 // answer made per request. An answer is kept ANSWER_MAX_AGE_MS while plays change (the connectors
 // see a server only every few seconds, so the list is never fresher than that anyway) and until
@@ -42,37 +42,38 @@ export class ActiveAnswers {
   constructor(
     private readonly make: (serverIds: readonly string[], now: number) => { json: Buffer; plays: number },
     private readonly version: () => number,
-    private readonly maxAgeMs = ANSWER_MAX_AGE_MS,
   ) {}
 
   answer(serverIds: readonly string[], now = Date.now()): ActiveAnswer {
     const key = [...serverIds].sort().join(',');
-    let slot = this.slots.get(key);
-    if (!slot) {
-      slot = {};
-      this.slots.set(key, slot);
-      if (this.slots.size > MAX_ANSWERS) this.slots.delete(this.slots.keys().next().value!);
-    }
+    const slot = this.slots.get(key) ?? this.open(key);
     const { current, next } = slot;
     const version = this.version();
-    if (current && now - current.madeAt < (current.version === version ? UNCHANGED_MAX_AGE_MS : this.maxAgeMs))
+    if (current && now - current.madeAt < (current.version === version ? UNCHANGED_MAX_AGE_MS : ANSWER_MAX_AGE_MS))
       return current;
     // A replacement being gzipped: the answer it replaces stays (a few ms more) rather than sending
     // the whole text to everyone meanwhile, unless the compression is somehow long overdue.
-    if (next) return current && now - next.madeAt < this.maxAgeMs ? current : next;
+    if (next) return current && now - next.madeAt < ANSWER_MAX_AGE_MS ? current : next;
     const { json, plays } = this.make(serverIds, now);
     // The same version and number of plays is the same list: with no change, plays only leave it by time.
     const made: Made = { json, etag: `"${this.epoch}.${version}.${plays}"`, madeAt: now, version };
-    const settled = slot;
-    settled.next = made;
+    slot.next = made;
     gzip(json, { level: 4 }, (err, gzipped) => {
       if (!err) made.gzipped = gzipped;
-      if (settled.next === made) {
-        settled.current = made;
-        settled.next = undefined;
+      if (slot.next === made) {
+        slot.current = made;
+        slot.next = undefined;
       }
     });
     return current ?? made;
+  }
+
+  /** A new set of servers' slot; past MAX_ANSWERS the oldest set's goes. */
+  private open(key: string): Slot {
+    const slot: Slot = {};
+    this.slots.set(key, slot);
+    if (this.slots.size > MAX_ANSWERS) this.slots.delete(this.slots.keys().next().value!);
+    return slot;
   }
 
   get size(): number {

@@ -105,8 +105,8 @@ describe('the live state behind sessions/active and the overview', () => {
     const fromWarehouse = (await queries.active()).map(sessionFromRow);
     expect(hub.active()).toEqual(fromWarehouse);
     // The text sessions/active sends is that list's JSON, as the contract's serializer would write it.
-    expect(JSON.parse(hub.activeJson().toString('utf8'))).toEqual({ sessions: fromWarehouse });
-    expect(JSON.parse(hub.activeJson(['nowhere']).toString('utf8'))).toEqual({ sessions: [] });
+    expect(JSON.parse(hub.activeAnswer().json.toString('utf8'))).toEqual({ sessions: fromWarehouse });
+    expect(JSON.parse(hub.activeAnswer(['nowhere']).json.toString('utf8'))).toEqual({ sessions: [] });
     expect(hub.active().map((s) => s.sessionKey)).toEqual(['lan', 'b', 'a']);
     expect(hub.active()[2]).toMatchObject({ state: 'PAUSED', pausedMs: 4_000, playedMs: 30_000, countryCode: 'GB' });
     expect(hub.active(['jf']).map((s) => s.sessionKey)).toEqual(['b']);

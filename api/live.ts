@@ -145,19 +145,15 @@ export class LiveHub {
     return nowFigures(this.current(serverIds, now).map((p) => p.session));
   }
 
-  /**
-   * `{"sessions": active()}` as UTF-8 JSON. Each play's part is made once, when first asked after
-   * it changed, so a list asked often costs a copy rather than serializing every play every time.
-   */
-  activeJson(serverIds: readonly string[] = [], now = Date.now()): Buffer {
-    return this.activeList(serverIds, now).json;
-  }
-
-  /** What GET sessions/active sends: activeJson(), kept a short while for everyone who asks (see ActiveAnswers). */
+  /** What GET sessions/active sends: activeList()'s JSON, kept a short while for everyone who asks (see ActiveAnswers). */
   activeAnswer(serverIds: readonly string[] = [], now = Date.now()): ActiveAnswer {
     return this.answers.answer(serverIds, now);
   }
 
+  /**
+   * `{"sessions": active()}` as UTF-8 JSON. Each play's part is made once, when first asked after
+   * it changed, so a list made often costs a copy rather than serializing every play every time.
+   */
   private activeList(serverIds: readonly string[], now: number): { json: Buffer; plays: number } {
     const playing = this.playing(serverIds, now);
     const parts: Buffer[] = [Buffer.from('{"sessions":[')];

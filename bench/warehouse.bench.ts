@@ -135,6 +135,7 @@ export async function warehouseBench(total = Number(process.env.BENCH_SESSIONS ?
     const sessions = new SessionQueries(w);
     const user = 'plex-a:42';
     const where = 'started_at >= $1 AND started_at < $2 AND stopped_at IS NOT NULL';
+    const topTitles = `SELECT coalesce(nullif(grandparent_item_id, ''), item_id), media_type, count(*), sum(played_ms), count(DISTINCT account_key) FROM sessions WHERE ${where} GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10`;
     const cases: Array<[string, () => Promise<unknown>, string, unknown[]]> = [
       [
         'plays per day and media type, 1 year',
@@ -172,16 +173,11 @@ export async function warehouseBench(total = Number(process.env.BENCH_SESSIONS ?
         `SELECT account_key, max(user_name), count(*), sum(played_ms) FROM sessions WHERE ${where} GROUP BY 1 ORDER BY 3 DESC LIMIT 10`,
         pgRange,
       ],
-      [
-        'top 10 titles with distinct users',
-        () => analytics.topTitles(year, 10),
-        `SELECT coalesce(nullif(grandparent_item_id, ''), item_id), media_type, count(*), sum(played_ms), count(DISTINCT account_key) FROM sessions WHERE ${where} GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10`,
-        pgRange,
-      ],
+      ['top 10 titles with distinct users', () => analytics.topTitles(year, 10), topTitles, pgRange],
       [
         'top 10 titles with distinct users, 365 days from mid-month',
         () => analytics.topTitles(midMonthYear, 10),
-        `SELECT coalesce(nullif(grandparent_item_id, ''), item_id), media_type, count(*), sum(played_ms), count(DISTINCT account_key) FROM sessions WHERE ${where} GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10`,
+        topTitles,
         [new Date(midMonthYear.from).toISOString(), new Date(midMonthYear.to).toISOString()],
       ],
       [

@@ -314,8 +314,8 @@ describe('warehouse analytics over a known history', () => {
     } while (cursor);
     expect(seen).toEqual(expected);
 
-    // One account's history (found by its keys first, then read over the time its page spans):
-    // the same plays, in the same order and with the same fields, as the whole history gives them.
+    // One account's history, paged: the same plays, in the same order and with the same fields, as
+    // the whole history gives them.
     const whole = new Map((await sessions.history(range, { limit: 500 })).sessions.map((s) => [s.sessionKey, s]));
     const byAccount = new Map<string, string[]>();
     for (const key of expected) {
