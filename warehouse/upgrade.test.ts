@@ -11,7 +11,7 @@ import { generateHistory } from '../testing/history.ts';
 import { openTestWarehouse } from '../testing/warehouse.ts';
 import type { Warehouse } from './client.ts';
 import { loadMigrations, migrate, MIGRATIONS_DIR } from './migrations.ts';
-import { Analytics } from './queries/index.ts';
+import { Analytics, SessionQueries } from './queries/index.ts';
 import { playbackEventRow } from './rows.ts';
 
 const logger = createLogger('test');
@@ -43,6 +43,21 @@ async function store(w: Warehouse, events: PlaybackEvent[]): Promise<void> {
     }),
   );
   await w.client.insert({ table: w.table('playback_events'), values, format: 'JSONEachRow' });
+}
+
+/** Each account's plays as its own history page reads them, beside the same plays from the page of all accounts. */
+async function accountPages(w: Warehouse): Promise<{ own: string[][]; fromAll: string[][] }> {
+  const sessions = new SessionQueries(w);
+  const key = (s: { serverId: string; sessionKey: string; stoppedAt: string | null }) =>
+    `${s.serverId}/${s.sessionKey}/${s.stoppedAt === null ? 'running' : 'stopped'}`;
+  const all = (await sessions.history(range, { limit: 500 })).sessions;
+  const accounts = [...new Set(history.plays.map((p) => p.accountKey))].sort();
+  const own = await Promise.all(
+    accounts.map(async (a) =>
+      (await sessions.history({ ...range, accountKeys: [a] }, { limit: 500 })).sessions.map(key),
+    ),
+  );
+  return { own, fromAll: accounts.map((a) => all.filter((s) => s.accountKey === a).map(key)) };
 }
 
 async function scalar(w: Warehouse, query: string): Promise<number> {
@@ -97,6 +112,13 @@ describe('upgrading a warehouse written by the previous release', () => {
       warehouse,
       live.map((p) => ({ ...p.last, eventType: 'STOPPED', eventId: `${p.last.eventId}-stop`, playState: 'STOPPED' })),
     );
+    // One account's plays come from the copy ordered by account (0018), filled from what the
+    // previous release stored and, through its view, with what came after.
+    const pages = await accountPages(warehouse);
+    expect(pages.own.flat()).toHaveLength(history.plays.length);
+    expect(pages.own).toEqual(pages.fromAll);
+    expect(pages.own.flat().filter((k) => k.endsWith('running'))).toHaveLength(0);
+
     const after = await analytics.playsOverTime(range);
     expect(after.reduce((n, p) => n + p.plays, 0)).toBe(history.plays.length);
     expect(after.reduce((n, p) => n + p.watchMs, 0)).toBe(

@@ -19,8 +19,8 @@ export class AccountHistoryQueries {
       this.w,
       `SELECT count() AS plays, groupUniqArray(device_id) AS devices,
               groupUniqArrayIf(concat(country_code, '|', city), country_code != '') AS places
-       FROM ${this.w.table('sessions')} FINAL
-       WHERE has({accounts:Array(String)}, account_key) AND started_at < fromUnixTimestamp64Milli({before:Int64})`,
+       FROM ${this.w.table('sessions_by_account')} FINAL
+       WHERE account_key IN {accounts:Array(String)} AND started_at < fromUnixTimestamp64Milli({before:Int64})`,
       { accounts: accountKeys, before },
     );
     return { plays: Number(row?.plays ?? 0), devices: row?.devices ?? [], places: row?.places ?? [] };

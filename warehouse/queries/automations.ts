@@ -120,8 +120,8 @@ export class AutomationQueries {
     if (accountKeys.length === 0) return [];
     const list = await rows<{ stream: string }>(
       this.w,
-      `SELECT concat(server_id, ':', session_key) AS stream FROM ${this.w.table('sessions')} FINAL
-       WHERE has({accounts:Array(String)}, account_key) AND isNull(stopped_at)
+      `SELECT concat(server_id, ':', session_key) AS stream FROM ${this.w.table('sessions_by_account')} FINAL
+       WHERE account_key IN {accounts:Array(String)} AND isNull(stopped_at)
          AND last_seen_at >= fromUnixTimestamp64Milli({since:Int64}) AND started_at <= fromUnixTimestamp64Milli({at:Int64})`,
       { accounts: accountKeys, since: now - ACTIVE_WITHIN_MS, at },
     );
@@ -137,7 +137,7 @@ export class AutomationQueries {
   ): Promise<{ minutes: number; plays: number }> {
     const [row] = await rows<{ ms: string; plays: string }>(
       this.w,
-      `SELECT sum(played_ms) AS ms, count() AS plays FROM ${this.w.table('sessions')} FINAL
+      `SELECT sum(played_ms) AS ms, count() AS plays FROM ${this.w.table('sessions_by_account')} FINAL
        WHERE account_key IN {accounts:Array(String)} AND (server_id, session_key) != ({server:String}, {session:String})
          AND started_at >= fromUnixTimestamp64Milli({from:Int64}) AND started_at < fromUnixTimestamp64Milli({before:Int64})`,
       { accounts: accountKeys, server: play.serverId, session: play.sessionKey, from, before },

@@ -80,7 +80,7 @@ export class PeopleQueries {
       rows(
         w,
         `SELECT device_id AS deviceId, anyLast(device_name) AS deviceName, anyLast(platform) AS platform, anyLast(product) AS product, toUInt32(count()) AS plays, max(started_at) AS lastSeenAt
-          FROM ${w.table('sessions')} FINAL WHERE account_key = {account:String} GROUP BY device_id ORDER BY max(started_at) DESC LIMIT 100`,
+          FROM ${w.table('sessions_by_account')} FINAL WHERE account_key = {account:String} GROUP BY device_id ORDER BY max(started_at) DESC LIMIT 100`,
         account,
       ),
       rows(

@@ -318,9 +318,12 @@ export class SessionQueries {
     const limit = Math.min(Math.max(opts.limit ?? 50, 1), 500);
     const after = opts.cursor ? decodeCursor(opts.cursor) : null;
     const narrowed = historyConditions(opts.filter ?? {});
+    // Some accounts' plays are read from the copy ordered by account (migration 0018): from
+    // `sessions`, ordered by server and split by month, they touch every part of every month.
+    const table = f.accountKeys?.length ? 'sessions_by_account' : 'sessions';
     const list = await rows<Record<string, unknown>>(
       this.w,
-      `SELECT ${COLUMNS} FROM ${this.w.table('sessions')} FINAL
+      `SELECT ${COLUMNS} FROM ${this.w.table(table)} FINAL
        WHERE ${where('started_at', 'time', f, { accounts: true })}
          AND ({search:String} = '' OR positionCaseInsensitiveUTF8(concat(title, ' ', grandparent_title, ' ', user_name, ' ', device_name), {search:String}) > 0)
          ${narrowed.sql}
