@@ -153,6 +153,11 @@ describe('live WebSocket and stopping streams', () => {
     const unchanged = await ask({ 'if-none-match': etag });
     expect([unchanged.status, unchanged.body]).toEqual([304, '']);
     expect((await ask({ 'if-none-match': '"another"' })).status).toBe(200);
+    // As RFC 9110 compares them: any tag of a list, weakly, or "*"; a reload asking no-cache gets the list.
+    expect((await ask({ 'if-none-match': `"another", ${etag}` })).status).toBe(304);
+    expect((await ask({ 'if-none-match': `W/${etag}` })).status).toBe(304);
+    expect((await ask({ 'if-none-match': '*' })).status).toBe(304);
+    expect((await ask({ 'if-none-match': etag, 'cache-control': 'no-cache' })).status).toBe(200);
 
     const stop = await fetch(`${base}/api/v1/sessions/plex-home/${session.key}/terminate`, {
       method: 'POST',

@@ -1,6 +1,7 @@
 // Live and past sessions: what plays now, the paged history, one play with its timeline, and where plays came from.
 import negotiate from '@fastify/accept-negotiator';
 import type { FastifyInstance } from 'fastify';
+import fresh from 'fresh';
 import { can } from '../auth/plugin.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Warehouse } from '../../warehouse/client.ts';
@@ -77,7 +78,8 @@ export async function sessionRoutes(
           .header('cache-control', 'private, no-cache')
           .header('vary', 'accept-encoding')
           .type('application/json; charset=utf-8');
-        if (request.headers['if-none-match'] === answer.etag) return reply.code(304).send();
+        // RFC 9110's If-None-Match: a list, "*", weak tags; and a reload's no-cache asks anew.
+        if (fresh(request.headers, { etag: answer.etag })) return reply.code(304).send();
         if (answer.gzipped && negotiate(request.headers['accept-encoding'] ?? '', ['gzip', 'identity']) === 'gzip')
           return reply.header('content-encoding', 'gzip').send(answer.gzipped);
         return reply.send(answer.json);
