@@ -41,7 +41,13 @@ export async function startApi(
     // In one process the connectors stop streams directly; otherwise through the bus.
     control: connectors ? localControl(connectors) : remoteControl(await platform.bus.producer()),
     serverStatus: connectors && (() => connectors.statuses()),
-    metrics: metricsCollector({ bus: platform.bus, connectors, processor: parts.processor, sink: parts.sink }),
+    metrics: metricsCollector({
+      bus: platform.bus,
+      connectors,
+      processor: parts.processor,
+      sink: parts.sink,
+      warehouse: platform.warehouse,
+    }),
     configuration: parts.configuration,
     clientId: installId(config.dataDir),
     // Both data sets detection and the map rest on, credited together in the dashboard.

@@ -10,6 +10,7 @@ import { StreamProcessor } from '../pipeline/processor.ts';
 import { DEFAULT_RULES } from '../pipeline/rules/settings.ts';
 import { allTopics, topics } from '../schemas/index.ts';
 import { samplePlaybackEvent } from '../testing/fixtures.ts';
+import { openTestWarehouse } from '../testing/warehouse.ts';
 import { consumerLag, metricsCollector } from './metrics.ts';
 
 describe('consumer lag', () => {
@@ -98,5 +99,23 @@ describe('processor metrics', () => {
     expect(checkpointed).toMatch(/^streamwarden_state_checkpoints_total 2$/m);
     expect(await run(60_000, events(60))).toMatch(/^streamwarden_state_replayed_events_total 0$/m);
     await bus.close();
+  });
+});
+
+describe('warehouse engine metrics', () => {
+  it("report the memory the engine tracks, and its merges' share", async () => {
+    const warehouse = await openTestWarehouse();
+    try {
+      const bus = new EmbeddedBus({ dir: mkdtempSync(join(tmpdir(), 'sw-metrics-')), logger: createLogger('test') });
+      await bus.ensureTopics(allTopics.map((t) => ({ name: t.name })));
+      const text = exposition(await metricsCollector({ bus, warehouse })());
+      await bus.close();
+      // A migrated engine holds at least its tables' metadata and primary indexes.
+      expect(Number(text.match(/^streamwarden_warehouse_engine_memory_bytes (\d+)$/m)?.[1])).toBeGreaterThan(0);
+      expect(text).toMatch(/^streamwarden_warehouse_merge_memory_bytes \d+$/m);
+      expect(text).toMatch(/^streamwarden_warehouse_merges \d+$/m);
+    } finally {
+      await warehouse.drop();
+    }
   });
 });

@@ -5,6 +5,8 @@ import type { ConnectorRunner } from '../connectors/runner.ts';
 import { cacheMetrics, type Metric } from '../api/routes/metrics.ts';
 import type { StreamProcessor } from '../pipeline/processor.ts';
 import { topics } from '../schemas/index.ts';
+import type { Warehouse } from '../warehouse/client.ts';
+import { EngineQueries } from '../warehouse/queries/engine.ts';
 import type { WarehouseSink } from '../warehouse/sink.ts';
 
 /** Records behind the end, summed over partitions, and how many partitions are committed past it. */
@@ -32,7 +34,9 @@ export function metricsCollector(parts: {
   processor?: StreamProcessor;
   sink?: WarehouseSink;
   connectors?: ConnectorRunner;
+  warehouse?: Warehouse;
 }): () => Promise<Metric[]> {
+  const engine = parts.warehouse && new EngineQueries(parts.warehouse);
   return async () => {
     const ends = await parts.bus.endOffsets(topics.playbackEvents.name);
     const lag: Metric = {
@@ -113,6 +117,24 @@ export function metricsCollector(parts: {
         memory.external,
       ),
     );
+    if (engine) {
+      const m = await engine.memory();
+      metrics.push(
+        single(
+          'streamwarden_warehouse_engine_memory_bytes',
+          'Memory the warehouse engine tracks: queries, inserts, merges, caches (when embedded, part of this process)',
+          'gauge',
+          m.trackedBytes,
+        ),
+        single(
+          'streamwarden_warehouse_merge_memory_bytes',
+          "Of the engine's memory, what background merges hold",
+          'gauge',
+          m.mergeBytes,
+        ),
+        single('streamwarden_warehouse_merges', 'Background merges running in the warehouse engine', 'gauge', m.merges),
+      );
+    }
     if (parts.connectors) {
       const statuses = parts.connectors.statuses();
       metrics.push(
