@@ -156,13 +156,40 @@ describe('the import writer', () => {
     expect(comparable(await storedRows('writer-c'))).toEqual(comparable(expectedRows(list)));
   });
 
+  it('holds the staged plays in memory, a few windows at a time, however long the import', async () => {
+    const list = plays('writer-d', 400);
+    const seen: Array<{ engines: string[]; rows: number }> = [];
+    async function* watched() {
+      for (const [i, play] of list.entries()) {
+        if (i % 25 === 0) {
+          const result = await warehouse.client.query({
+            query: `SELECT groupUniqArray(engine) AS engines, toUInt64(sum(total_rows)) AS rows FROM system.tables
+                    WHERE database = {db:String} AND startsWith(name, 'import_stage_')`,
+            query_params: { db: warehouse.database },
+            format: 'JSONEachRow',
+          });
+          const [row] = await result.json<{ engines: string[]; rows: string }>();
+          seen.push({ engines: row?.engines ?? [], rows: Number(row?.rows ?? 0) });
+        }
+        yield play;
+      }
+    }
+    expect(await writePlays(warehouse, watched(), { geo, batchSize: 10, moveEvery: 40 })).toMatchObject({ added: 400 });
+    expect(comparable(await storedRows('writer-d'))).toEqual(comparable(expectedRows(list)));
+    expect(new Set(seen.flatMap((s) => s.engines))).toEqual(new Set(['Memory']));
+    // Two windows staged ahead of the moves, and the one staging: never the whole import.
+    expect(Math.max(...seen.map((s) => s.rows))).toBeGreaterThan(0);
+    expect(Math.max(...seen.map((s) => s.rows))).toBeLessThanOrEqual(3 * 40);
+    expect(await stages()).toEqual([]);
+  });
+
   it("drops interrupted imports' staging tables once they are old, and leaves running ones", async () => {
     const queries = new ImportQueries(warehouse);
-    await queries.stage('interrupted');
+    await queries.stage('interrupted', 10).add([samplePlaybackEvent({ eventId: 'tautulli:interrupted' })], 0);
     expect(await queries.dropStaleStages(3_600_000)).toEqual([]);
-    expect(await stages()).toEqual(['import_stage_interrupted']);
+    expect(await stages()).toEqual(['import_stage_interrupted_w0']);
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    expect(await queries.dropStaleStages(0)).toEqual(['import_stage_interrupted']);
+    expect(await queries.dropStaleStages(0)).toEqual(['import_stage_interrupted_w0']);
     expect(await stages()).toEqual([]);
   });
 });

@@ -26,7 +26,8 @@ export interface ImportProgress {
  * Writes plays in batches with back-pressure: the next batch is read from the source while the
  * previous one is staged, and never more than one batch waits, so memory stays at two batches
  * whatever the size of the history. Every `moveEvery` plays the staged ones move into
- * playback_events (warehouse/queries/imports.ts) while reading and staging go on.
+ * playback_events (warehouse/queries/imports.ts) while reading and staging go on, up to two
+ * windows of `moveEvery` plays staged ahead of the moves (they are held in memory).
  */
 export async function writePlays(
   warehouse: Warehouse,
@@ -61,7 +62,7 @@ export async function writePlays(
   // stays near 140 MiB (measured on 100,000 plays).
   const batchSize = options.batchSize ?? 5000;
   const moveEvery = options.moveEvery ?? 20_000;
-  const stage = await new ImportQueries(warehouse).stage(randomUUID().replaceAll('-', ''));
+  const stage = new ImportQueries(warehouse).stage(randomUUID().replaceAll('-', ''), moveEvery);
   // The engine's work, in order: stagings and moves. Reading waits only for the previous staging.
   let staging: Promise<void> = Promise.resolve();
   let moving: Promise<void> = Promise.resolve();
@@ -75,6 +76,7 @@ export async function writePlays(
         (error: unknown) => void (failed ??= { error }),
       );
     let moved = 0;
+    let landed = 0;
     const move = (to: number) => {
       const from = moved;
       moved = to;
@@ -83,6 +85,7 @@ export async function writePlays(
         Promise.all([staged, moving]).then(async () => {
           if (failed) return;
           const result = await stage.move(from, to);
+          landed = to;
           progress.added += result.added;
           progress.skipped += result.skipped;
           report();
@@ -94,6 +97,8 @@ export async function writePlays(
       const next = batch;
       batch = [];
       await staging;
+      // Staged plays wait in memory: reading stops while two windows of them wait to move.
+      if (progress.read - landed > 2 * moveEvery) await moving;
       if (failed) throw failed.error;
       const geo = options.geo;
       const stops = next.map((play) => {

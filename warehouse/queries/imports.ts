@@ -1,5 +1,5 @@
-// Imported history goes through a staging table of its own: one row per play (its stop event),
-// then moved into playback_events in large INSERT ... SELECT blocks, where each play becomes its
+// Imported history goes through staging tables of its own, in memory: one row per play (its stop
+// event), then moved into playback_events in large INSERT ... SELECT blocks, where each play becomes its
 // two events (start, stop) and every event already stored is left out (a second import of the same
 // history adds nothing). Small inserts straight into playback_events cost the engine a parse of
 // both events and a run of every materialized view per insert: staged, a play is parsed once and
@@ -40,15 +40,14 @@ export interface MovedPlays {
 export class ImportQueries {
   constructor(private readonly w: Warehouse) {}
 
-  /** A staging table for one import (`importId`: letters, digits and _ only). */
-  async stage(importId: string): Promise<ImportStage> {
+  /**
+   * A staging area for one import (`importId`: letters, digits and _ only), its plays kept in
+   * tables of `windowPlays` each until they move.
+   */
+  stage(importId: string, windowPlays: number): ImportStage {
     const name = `${STAGE_PREFIX}${importId}`;
     identifier(name);
-    await this.w.client.command({
-      query: `CREATE TABLE IF NOT EXISTS ${this.w.table(name)} AS ${this.w.table('playback_events')}
-       ENGINE = MergeTree ORDER BY source_offset`,
-    });
-    return new ImportStage(this.w, name);
+    return new ImportStage(this.w, name, windowPlays);
   }
 
   /**
@@ -69,13 +68,38 @@ export class ImportQueries {
   }
 }
 
+interface StageWindow {
+  name: string;
+  created: Promise<unknown>;
+}
+
 export class ImportStage {
   private columns: [string, ...string[]] | undefined;
+  /**
+   * The staged plays, by window of `windowPlays` plays: in-memory tables (ENGINE = Memory), each
+   * dropped once its plays have moved. A table on disk cost the engine a part written per staging
+   * and merges of parts that were read once and dropped.
+   */
+  private readonly windows = new Map<number, StageWindow>();
 
   constructor(
     private readonly w: Warehouse,
     readonly name: string,
+    private readonly windowPlays: number,
   ) {}
+
+  private window(n: number): StageWindow {
+    let window = this.windows.get(n);
+    if (!window) {
+      const name = `${this.name}_w${n}`;
+      const created = this.w.client.command({
+        query: `CREATE TABLE IF NOT EXISTS ${this.w.table(name)} AS ${this.w.table('playback_events')} ENGINE = Memory`,
+      });
+      window = { name, created };
+      this.windows.set(n, window);
+    }
+    return window;
+  }
 
   /**
    * Stages plays by their stop events, `firstPlay` being the number of the first in its import.
@@ -84,7 +108,7 @@ export class ImportStage {
   async add(stops: PlaybackEvent[], firstPlay: number): Promise<void> {
     // Positional rows: ClickHouse parses them faster than rows that repeat every field name.
     // Built a slice at a time, letting other requests in between.
-    const values: unknown[][] = [];
+    const byWindow = new Map<number, unknown[][]>();
     for (let from = 0; from < stops.length; from += 1000) {
       if (from > 0) await new Promise((resolve) => setImmediate(resolve));
       const end = Math.min(stops.length, from + 1000);
@@ -100,19 +124,49 @@ export class ImportStage {
           timestamp: e.observedAt,
         });
         this.columns ??= Object.keys(row) as [string, ...string[]];
+        const n = Math.floor((firstPlay + i) / this.windowPlays);
+        let values = byWindow.get(n);
+        if (!values) byWindow.set(n, (values = []));
         // One mapper made every row, its fields always in the same order: the columns' order.
         values.push(Object.values(row));
       }
     }
-    // chTime writes every time in the basic layout: no need for best-effort parsing.
-    if (this.columns) await this.w.insertCompact(this.name, this.columns, values, { date_time_input_format: 'basic' });
+    for (const [n, values] of byWindow) {
+      const window = this.window(n);
+      await window.created;
+      // chTime writes every time in the basic layout: no need for best-effort parsing.
+      if (this.columns)
+        await this.w.insertCompact(window.name, this.columns, values, { date_time_input_format: 'basic' });
+    }
   }
 
   /** Moves the staged plays numbered [from, to) into playback_events, leaving out stored events. */
   async move(from: number, to: number): Promise<MovedPlays> {
     const columns = this.columns;
     if (!columns || to <= from) return { plays: 0, added: 0, skipped: 0 };
-    const stage = this.w.table(this.name);
+    // The windows holding plays of the range: one when moves keep to windows, as the writer's do.
+    const holding: StageWindow[] = [];
+    for (let n = Math.floor(from / this.windowPlays); n <= Math.floor((to - 1) / this.windowPlays); n++) {
+      const window = this.windows.get(n);
+      if (window) holding.push(window);
+    }
+    if (holding.length === 0) return { plays: 0, added: 0, skipped: 0 };
+    await Promise.all(holding.map((window) => window.created));
+    const stage =
+      holding.length === 1
+        ? this.w.table(holding[0]!.name)
+        : `(${holding.map((window) => `SELECT * FROM ${this.w.table(window.name)}`).join(' UNION ALL ')})`;
+    const moved = await this.moveFrom(stage, columns, from, to);
+    // A window whose every play is before `to` gets no more: staging goes on from `to` onwards.
+    for (const [n, window] of this.windows)
+      if ((n + 1) * this.windowPlays <= to) {
+        this.windows.delete(n);
+        await this.w.client.command({ query: `DROP TABLE IF EXISTS ${this.w.table(window.name)}` });
+      }
+    return moved;
+  }
+
+  private async moveFrom(stage: string, columns: [string, ...string[]], from: number, to: number): Promise<MovedPlays> {
     const range = { from, to };
     const [extent] = await rows<{ plays: string; servers: string[]; topics: string[]; first: string; last: string }>(
       this.w,
@@ -157,7 +211,12 @@ export class ImportStage {
     return { plays, added: plays - skipped, skipped };
   }
 
+  /** Drops every window left, once each is created (a failed creation left nothing to drop). */
   async drop(): Promise<void> {
-    await this.w.client.command({ query: `DROP TABLE IF EXISTS ${this.w.table(this.name)}` });
+    for (const [n, window] of this.windows) {
+      this.windows.delete(n);
+      await window.created.catch(() => undefined);
+      await this.w.client.command({ query: `DROP TABLE IF EXISTS ${this.w.table(window.name)}` });
+    }
   }
 }
