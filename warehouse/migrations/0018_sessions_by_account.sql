@@ -19,4 +19,7 @@ COMMENT 'sessions ordered by account, unpartitioned: one account''s plays (query
 CREATE MATERIALIZED VIEW IF NOT EXISTS {{database}}.sessions_by_account_mv TO {{database}}.sessions_by_account AS
 SELECT * FROM {{database}}.sessions;
 
-INSERT INTO {{database}}.sessions_by_account SELECT * FROM {{database}}.sessions;
+-- In blocks of at most 64 MiB: a block is sorted by account in memory before it is written, and the
+-- embedded engine's ceiling is 1 GiB by default (the default blocks are up to 256 MiB).
+INSERT INTO {{database}}.sessions_by_account SELECT * FROM {{database}}.sessions
+SETTINGS min_insert_block_size_rows = 0, min_insert_block_size_bytes = 67108864;
