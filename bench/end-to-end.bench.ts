@@ -16,7 +16,7 @@ import { createLogger } from '../core/logger.ts';
 import { topics, type PlaybackEvent } from '../schemas/index.ts';
 import { openWarehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrations.ts';
-import { EngineQueries } from '../warehouse/queries/engine.ts';
+import { sampleEngineMemory, type EnginePeaks } from './engine-memory.ts';
 import { WarehouseSink } from '../warehouse/sink.ts';
 import { benchBroker } from './kafka-broker.ts';
 import { benchEvents } from './load.ts';
@@ -45,21 +45,11 @@ export async function endToEndBench(plays = Number(process.env.BENCH_E2E_PLAYS ?
     peakRss = Math.max(peakRss, usage.rss);
     peakHeap = Math.max(peakHeap, usage.heapUsed);
   }, 100);
-  // The engine's own accounting, read between its queries, to tell its share of the peak.
-  let peakEngine = 0;
-  let peakMerges = 0;
-  let sampling = true;
-  const engine = new EngineQueries(warehouse);
-  const engineSampler = (async () => {
-    while (sampling) {
-      const m = await engine.memory();
-      peakEngine = Math.max(peakEngine, m.trackedBytes);
-      peakMerges = Math.max(peakMerges, m.mergeBytes);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  })();
+  let stopEngineSampling: (() => Promise<EnginePeaks>) | undefined;
+  let enginePeaks: EnginePeaks | undefined;
   try {
     await migrate(warehouse, logger);
+    stopEngineSampling = await sampleEngineMemory(warehouse);
     await bus.ensureTopics([...Object.values(names), topics.deadLetter.name].map((name) => ({ name, partitions: 6 })));
     const geo = await GeoIp.open();
     const processor = new StreamProcessor({
@@ -151,6 +141,7 @@ export async function endToEndBench(plays = Number(process.env.BENCH_E2E_PLAYS ?
     await processor.stop();
     await sink.stop();
     const note = `${load.length.toLocaleString('en-US')} events, ${broker.description}, ClickHouse embedded`;
+    enginePeaks = await stopEngineSampling();
     return [
       {
         suite: 'end to end',
@@ -178,14 +169,13 @@ export async function endToEndBench(plays = Number(process.env.BENCH_E2E_PLAYS ?
         name: 'peak resident memory (processor + sink + embedded ClickHouse)',
         value: Math.round(peakRss / 2 ** 20),
         unit: 'MiB',
-        note: `the engine's tracked memory ${Math.round(peakEngine / 2 ** 20)} MiB at its peak, merges ${Math.round(peakMerges / 2 ** 20)} MiB at theirs`,
+        note: `the engine's tracked memory ${Math.round((enginePeaks?.peak ?? 0) / 2 ** 20)} MiB at its peak, merges ${Math.round((enginePeaks?.merges ?? 0) / 2 ** 20)} MiB at theirs`,
       },
       { suite: 'end to end', name: 'peak JS heap', value: Math.round(peakHeap / 2 ** 20), unit: 'MiB' },
     ];
   } finally {
     clearInterval(memory);
-    sampling = false;
-    await engineSampler;
+    await stopEngineSampling?.();
     await bus.close();
     await warehouse.close();
     broker.stop();

@@ -16,7 +16,7 @@ import { jellystatActivity, jellystatUser, generatePlays } from '../testing/impo
 import { setupAndSignIn } from '../testing/api-session.ts';
 import { openWarehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrations.ts';
-import { EngineQueries } from '../warehouse/queries/engine.ts';
+import { sampleEngineMemory } from './engine-memory.ts';
 import { type Figure, percentile, rate } from './report.ts';
 
 /** Writes a backup in Jellystat's layout (one JSON document) without holding it in memory. */
@@ -74,20 +74,8 @@ export async function importBench(rows = Number(process.env.BENCH_IMPORT_ROWS ??
     peak = Math.max(peak, m.rss);
     peakHeap = Math.max(peakHeap, m.heapUsed);
   }, 50);
-  // Where the growth is: the engine's own accounting, read between its queries on the shared connection.
-  const engine = new EngineQueries(warehouse);
-  const engineBaseline = await engine.memory();
-  let peakEngine = engineBaseline.trackedBytes;
-  let peakMerges = 0;
-  let sampling = true;
-  const engineSampler = (async () => {
-    while (sampling) {
-      const m = await engine.memory();
-      peakEngine = Math.max(peakEngine, m.trackedBytes);
-      peakMerges = Math.max(peakMerges, m.mergeBytes);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  })();
+  // Where the growth is: the engine's own accounting beside the process's.
+  const stopEngineSampling = await sampleEngineMemory(warehouse);
   const health: number[] = [];
   let importing = true;
   const poller = (async () => {
@@ -120,8 +108,7 @@ export async function importBench(rows = Number(process.env.BENCH_IMPORT_ROWS ??
   importing = false;
   await poller;
   clearInterval(sampler);
-  sampling = false;
-  await engineSampler;
+  const engine = await stopEngineSampling();
   if (job.status !== 'done') throw new Error(`import ${job.status}: ${job.error}`);
   const sorted = [...health].sort((a, b) => a - b);
   const megabytes = statSync(file).size / 2 ** 20;
@@ -149,7 +136,7 @@ export async function importBench(rows = Number(process.env.BENCH_IMPORT_ROWS ??
       name: 'peak RSS growth over the idle API',
       value: Math.round((peak - baseline) / 2 ** 20),
       unit: 'MiB',
-      note: `JS heap in use +${mib(peakHeap - heapBaseline)} MiB at its peak; the engine's tracked memory +${mib(peakEngine - engineBaseline.trackedBytes)} MiB at its peak, merges ${mib(peakMerges)} MiB at theirs`,
+      note: `JS heap in use +${mib(peakHeap - heapBaseline)} MiB at its peak; the engine's tracked memory +${mib(engine.peak - engine.baseline)} MiB at its peak, merges ${mib(engine.merges)} MiB at theirs`,
     },
     { suite: 'import', name: '/health during the import, p50', value: Math.round(percentile(sorted, 50)), unit: 'ms' },
     {
