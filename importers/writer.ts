@@ -63,7 +63,8 @@ export async function writePlays(
   const batchSize = options.batchSize ?? 5000;
   const moveEvery = options.moveEvery ?? 20_000;
   const stage = new ImportQueries(warehouse).stage(randomUUID().replaceAll('-', ''), moveEvery);
-  // The engine's work, in order: stagings and moves. Reading waits only for the previous staging.
+  // The engine's work, in order: stagings and moves. Reading waits for the previous staging, and
+  // for the moves while two windows of staged plays wait for them.
   let staging: Promise<void> = Promise.resolve();
   let moving: Promise<void> = Promise.resolve();
   try {
