@@ -1,6 +1,6 @@
-// Long-range analytics, read from the 15-minute rollups of migrations/0008. A play counts from its
-// start, running or not, on the day it started in the filters' time zone; its watch time counts
-// when it ends (README, "What counts as a play").
+// Long-range analytics, read from the 15-minute rollups of migrations/0008 and their coarser
+// companions (0017, 0019). A play counts from its start, running or not, on the day it started in
+// the filters' time zone; its watch time counts when it ends (README, "What counts as a play").
 import type { Warehouse } from '../client.ts';
 import { byMonths, filterParams, num, rows, where, type Filters } from './filters.ts';
 
@@ -29,11 +29,19 @@ const limitClause = (limit: number | undefined) => (limit === undefined ? '' : '
 export class Analytics {
   constructor(private readonly w: Warehouse) {}
 
+  /**
+   * The plays rollup for charts of plays: plays_15m has a row per account and period, so over
+   * every account its account-free sums (plays_by_server_15m, migration 0019) are far fewer rows.
+   */
+  private playsTable(f: Filters): string {
+    return this.w.table(f.accountKeys?.length ? 'plays_15m' : 'plays_by_server_15m');
+  }
+
   async playsOverTime(f: Filters): Promise<PlaysPoint[]> {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT toString(toDate(period_start, {tz:String})) AS day_text, media_type, sum(plays) AS plays, sum(watch_ms) AS watch_ms
-       FROM ${this.w.table('plays_15m')} WHERE ${where('period_start', '15m', f, { accounts: true })}
+       FROM ${this.playsTable(f)} WHERE ${where('period_start', '15m', f, { accounts: true })}
        GROUP BY day_text, media_type ORDER BY day_text, media_type`,
       filterParams(f),
     );
@@ -50,7 +58,7 @@ export class Analytics {
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT toDayOfWeek(period_start, 0, {tz:String}) AS dow, toHour(period_start, {tz:String}) AS h, sum(plays) AS plays, sum(watch_ms) AS watch_ms
-       FROM ${this.w.table('plays_15m')} WHERE ${where('period_start', '15m', f, { accounts: true })}
+       FROM ${this.playsTable(f)} WHERE ${where('period_start', '15m', f, { accounts: true })}
        GROUP BY dow, h ORDER BY dow, h`,
       filterParams(f),
     );
@@ -62,7 +70,7 @@ export class Analytics {
     const [r] = await rows<Record<string, string>>(
       this.w,
       `SELECT sum(transcode_plays) AS t, sum(direct_stream_plays) AS ds, sum(direct_play_plays) AS dp
-       FROM ${this.w.table('plays_15m')} WHERE ${where('period_start', '15m', f, { accounts: true })}`,
+       FROM ${this.playsTable(f)} WHERE ${where('period_start', '15m', f, { accounts: true })}`,
       filterParams(f),
     );
     const quality = await rows<Record<string, string>>(
@@ -127,14 +135,21 @@ export class Analytics {
     limit = 10,
     orderBy: 'plays' | 'watchMs' = 'plays',
   ): Promise<Array<{ accountKey: string; userName: string; plays: number; watchMs: number }>> {
+    // Whole months from account_plays_monthly: plays_15m holds a row per account and period (migration 0019).
+    const periods = byMonths(
+      'account_key, plays, watch_ms',
+      this.w.table('plays_15m'),
+      this.w.table('account_plays_monthly'),
+      f,
+      { accounts: true },
+    );
     const list = await rows<Record<string, string>>(
       this.w,
       `SELECT p.account_key AS account_key, any(a.user_name) AS user_name, sum(p.plays) AS plays, sum(p.watch_ms) AS watch_ms
-       FROM (SELECT account_key, sum(plays) AS plays, sum(watch_ms) AS watch_ms FROM ${this.w.table('plays_15m')}
-             WHERE ${where('period_start', '15m', f, { accounts: true })} GROUP BY account_key) AS p
+       FROM (SELECT account_key, sum(plays) AS plays, sum(watch_ms) AS watch_ms FROM (${periods.sql}) GROUP BY account_key) AS p
        LEFT JOIN (SELECT account_key, anyLast(user_name) AS user_name FROM ${this.w.table('accounts')} GROUP BY account_key) AS a USING (account_key)
        GROUP BY account_key ORDER BY ${orderBy === 'plays' ? 'plays' : 'watch_ms'} DESC, account_key LIMIT {limit:UInt32}`,
-      { ...filterParams(f), ...(limit === undefined ? {} : { limit }) },
+      { ...periods.params, limit },
     );
     return list.map((r) => ({
       accountKey: r.account_key!,
@@ -263,7 +278,7 @@ export class Analytics {
   async streamedData(f: Filters): Promise<Array<{ day: string; kilobits: number }>> {
     const list = await rows<Record<string, string>>(
       this.w,
-      `SELECT toString(toDate(period_start, {tz:String})) AS day_text, sum(streamed_kbit) AS kbit FROM ${this.w.table('plays_15m')}
+      `SELECT toString(toDate(period_start, {tz:String})) AS day_text, sum(streamed_kbit) AS kbit FROM ${this.playsTable(f)}
        WHERE ${where('period_start', '15m', f, { accounts: true })} GROUP BY day_text ORDER BY day_text`,
       filterParams(f),
     );

@@ -90,13 +90,22 @@ export function monthSplit(f: Pick<Filters, 'from' | 'to'>): {
 }
 
 /**
- * A 15-minute rollup's rows over the filters' range and servers, as a subquery of `columns`: the
+ * A 15-minute rollup's rows over the filters' range and servers (and accounts, for rollups that
+ * have them), as a subquery of `columns`: the
  * whole months among them from its monthly companion (the same rows summed by month), the rest
  * from the rollup itself. The same sums, from far fewer rows over a long range.
  */
-export function byMonths(columns: string, fine: string, monthly: string, f: Filters): { sql: string; params: Params } {
+export function byMonths(
+  columns: string,
+  fine: string,
+  monthly: string,
+  f: Filters,
+  opts: { accounts?: boolean } = {},
+): { sql: string; params: Params } {
   const split = monthSplit(f);
-  const servers = f.serverIds?.length ? ' AND server_id IN {servers:Array(String)}' : '';
+  let servers = f.serverIds?.length ? ' AND server_id IN {servers:Array(String)}' : '';
+  if (opts.accounts && f.accountKeys?.length)
+    servers += ' AND server_id IN {account_servers:Array(String)} AND account_key IN {accounts:Array(String)}';
   const between = (from: string, to: string) =>
     `(period_start >= fromUnixTimestamp64Milli({${from}:Int64}, 'UTC') AND period_start < fromUnixTimestamp64Milli({${to}:Int64}, 'UTC'))`;
   return {
