@@ -173,6 +173,12 @@ export async function warehouseBench(total = Number(process.env.BENCH_SESSIONS ?
         `SELECT account_key, max(user_name), count(*), sum(played_ms) FROM sessions WHERE ${where} GROUP BY 1 ORDER BY 3 DESC LIMIT 10`,
         pgRange,
       ],
+      [
+        'top 10 users, 365 days from mid-month',
+        () => analytics.topUsers(midMonthYear, 10),
+        `SELECT account_key, max(user_name), count(*), sum(played_ms) FROM sessions WHERE ${where} GROUP BY 1 ORDER BY 3 DESC LIMIT 10`,
+        [new Date(midMonthYear.from).toISOString(), new Date(midMonthYear.to).toISOString()],
+      ],
       ['top 10 titles with distinct users', () => analytics.topTitles(year, 10), topTitles, pgRange],
       [
         'top 10 titles with distinct users, 365 days from mid-month',
