@@ -215,7 +215,9 @@ export class WarehouseSink {
       last = Math.max(last, offset);
       try {
         const value = route.spec.codec.decode(record.value);
-        values.push(value);
+        // Decoded values wait for the insert only where a route needs them after it: the rows
+        // already hold what is stored, and up to four partitions' batches wait at once.
+        if (route.afterInsert) values.push(value);
         rows.push(...route.toRows(value, record));
       } catch (err) {
         if (!(err instanceof AvroDecodeError)) throw err;
