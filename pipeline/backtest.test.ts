@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Violation } from '../schemas/index.ts';
 import { generateHistory, historyGeolocate } from '../testing/history.ts';
-import { loadHistory } from '../testing/load-history.ts';
-import { openTestWarehouse } from '../testing/warehouse.ts';
+import { warehouseWithHistory, type TestWarehouse } from '../testing/load-history.ts';
 import type { AccountState } from './account-state.ts';
 import { backtest } from './backtest.ts';
 import { Detector } from './detector.ts';
@@ -10,17 +9,8 @@ import { DEFAULT_RULES, settingsFor } from './rules/settings.ts';
 
 const history = generateHistory({ seed: 21, plays: 260, accounts: 6, livePlays: 0 });
 const range = { from: Date.UTC(2026, 9, 1), to: history.end };
-let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
-let loaded: Awaited<ReturnType<typeof loadHistory>>;
-
-beforeAll(async () => {
-  warehouse = await openTestWarehouse();
-  loaded = await loadHistory(warehouse, history);
-}, 120_000);
-afterAll(async () => {
-  await loaded?.close();
-  await warehouse?.drop();
-});
+let warehouse: TestWarehouse;
+warehouseWithHistory(history, (w) => (warehouse = w));
 
 /** What the live processor raises over the same events in topic order. */
 function live(rules = DEFAULT_RULES): Violation[] {

@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { waitFor } from './bus-contract.ts';
 import { EmbeddedBus } from '../bus/embedded/embedded-bus.ts';
 import { publish } from '../bus/typed.ts';
@@ -10,6 +11,7 @@ import type { Warehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrations.ts';
 import { WarehouseSink } from '../warehouse/sink.ts';
 import type { History } from './history.ts';
+import { openTestWarehouse } from './warehouse.ts';
 
 /** Migrates the warehouse and stores a generated history through the real sink. */
 export async function loadHistory(
@@ -46,4 +48,24 @@ export async function loadHistory(
       await bus.close();
     },
   };
+}
+
+export type TestWarehouse = Awaited<ReturnType<typeof openTestWarehouse>>;
+
+/**
+ * A test file's warehouse holding `history`: opened and loaded before the file's tests, handed to
+ * `opened`, and dropped after them.
+ */
+export function warehouseWithHistory(history: History, opened: (warehouse: TestWarehouse) => void): void {
+  let warehouse: TestWarehouse | undefined;
+  let loaded: Awaited<ReturnType<typeof loadHistory>> | undefined;
+  beforeAll(async () => {
+    warehouse = await openTestWarehouse();
+    opened(warehouse);
+    loaded = await loadHistory(warehouse, history);
+  }, 120_000);
+  afterAll(async () => {
+    await loaded?.close();
+    await warehouse?.drop();
+  });
 }

@@ -1,15 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PlaybackEvent } from '../schemas/index.ts';
 import { generateHistory, historyGeolocate } from '../testing/history.ts';
-import { loadHistory } from '../testing/load-history.ts';
-import { openTestWarehouse } from '../testing/warehouse.ts';
+import { warehouseWithHistory, type TestWarehouse } from '../testing/load-history.ts';
 import { Analytics, SessionQueries, type Filters } from './queries/index.ts';
 
 const history = generateHistory({ seed: 7, plays: 320, livePlays: 4 });
 const range: Filters = { from: Date.UTC(2026, 9, 1), to: history.end };
 const tz = 'Asia/Kolkata';
-let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
-let loaded: Awaited<ReturnType<typeof loadHistory>>;
+let warehouse: TestWarehouse;
+warehouseWithHistory(history, (w) => (warehouse = w));
 
 const day = (ms: number, timeZone = 'UTC') => new Intl.DateTimeFormat('en-CA', { timeZone }).format(ms);
 /** Day of week (1 = Monday) and hour of `ms` in the zone. */
@@ -44,16 +43,6 @@ const byPlaysThenKey =
   <T extends { plays: number }>(key: (t: T) => string) =>
   (a: T, b: T) =>
     b.plays - a.plays || (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
-
-beforeAll(async () => {
-  warehouse = await openTestWarehouse();
-  loaded = await loadHistory(warehouse, history);
-}, 120_000);
-
-afterAll(async () => {
-  await loaded?.close();
-  await warehouse?.drop();
-});
 
 describe('warehouse analytics over a known history', () => {
   const analytics = () => new Analytics(warehouse);

@@ -3,10 +3,9 @@
 // warehouse holding a real history and answers rows; it reads only the public views, so a release
 // that changes tables does not break it; the data source it names is the one provisioned.
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateHistory } from '../testing/history.ts';
-import { loadHistory } from '../testing/load-history.ts';
-import { openTestWarehouse } from '../testing/warehouse.ts';
+import { warehouseWithHistory, type TestWarehouse } from '../testing/load-history.ts';
 
 interface Panel {
   title: string;
@@ -22,17 +21,8 @@ const datasource = readFileSync(new URL('provisioning/datasources/clickhouse.yam
 const PUBLIC = ['plays_v1', 'sessions_live_v1', 'violations_v1', 'people_v1', 'daily_usage_v1', 'server_load_v1'];
 
 const history = generateHistory({ seed: 3, plays: 120, livePlays: 2 });
-let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
-let loaded: Awaited<ReturnType<typeof loadHistory>>;
-
-beforeAll(async () => {
-  warehouse = await openTestWarehouse();
-  loaded = await loadHistory(warehouse, history);
-}, 120_000);
-afterAll(async () => {
-  await loaded?.close();
-  await warehouse?.drop();
-});
+let warehouse: TestWarehouse;
+warehouseWithHistory(history, (w) => (warehouse = w));
 
 /** The plugin's macros for the range [from, to] (seconds), an hour a bucket. */
 function expand(sql: string, from: number, to: number): string {

@@ -1,28 +1,17 @@
 // Charts of every account read plays_by_server_15m and top users read whole months from
 // account_plays_monthly (migration 0019): each answer must be the one plays_15m alone gives, for
 // any range, time zone, servers and accounts, also after the migration's rebuilds.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateHistory } from '../testing/history.ts';
-import { loadHistory } from '../testing/load-history.ts';
-import { openTestWarehouse } from '../testing/warehouse.ts';
+import { warehouseWithHistory, type TestWarehouse } from '../testing/load-history.ts';
 import { loadMigrations } from './migrations.ts';
 import { Analytics } from './queries/index.ts';
 import { filterParams, rows, where, type Filters } from './queries/filters.ts';
 
 // From the 20th of July to the 3rd of October: August and September are whole months.
 const history = generateHistory({ seed: 19, plays: 500, from: Date.UTC(2026, 6, 20), days: 75, livePlays: 3 });
-let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
-let loaded: Awaited<ReturnType<typeof loadHistory>> | undefined;
-
-beforeAll(async () => {
-  warehouse = await openTestWarehouse();
-  loaded = await loadHistory(warehouse, history);
-}, 120_000);
-
-afterAll(async () => {
-  await loaded?.close();
-  await warehouse?.drop();
-});
+let warehouse: TestWarehouse;
+warehouseWithHistory(history, (w) => (warehouse = w));
 
 const ranges: Array<[string, Filters]> = [
   ['the whole history', { from: Date.UTC(2026, 6, 20, 9, 7, 13), to: history.end + 1 }],

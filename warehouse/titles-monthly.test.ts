@@ -1,28 +1,17 @@
 // Top titles read whole months from titles_monthly (migration 0017) and the rest of their range
 // from titles_15m: the answer must be the one titles_15m alone gives, for any range and servers,
 // also after the migration's rebuild.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { generateHistory } from '../testing/history.ts';
-import { loadHistory } from '../testing/load-history.ts';
-import { openTestWarehouse } from '../testing/warehouse.ts';
+import { warehouseWithHistory, type TestWarehouse } from '../testing/load-history.ts';
 import { loadMigrations } from './migrations.ts';
 import { Analytics } from './queries/index.ts';
 import { monthSplit, rows, where, filterParams, type Filters } from './queries/filters.ts';
 
 // From the 20th of July to the 3rd of October: August and September are whole months.
 const history = generateHistory({ seed: 17, plays: 400, from: Date.UTC(2026, 6, 20), days: 75, livePlays: 2 });
-let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
-let loaded: Awaited<ReturnType<typeof loadHistory>> | undefined;
-
-beforeAll(async () => {
-  warehouse = await openTestWarehouse();
-  loaded = await loadHistory(warehouse, history);
-}, 120_000);
-
-afterAll(async () => {
-  await loaded?.close();
-  await warehouse?.drop();
-});
+let warehouse: TestWarehouse;
+warehouseWithHistory(history, (w) => (warehouse = w));
 
 /** Top titles as titles_15m alone answers them (the query before migration 0017). */
 async function fromPeriods(f: Filters, limit: number) {
