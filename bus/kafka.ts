@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Admin, type Consumer, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from '../core/logger.ts';
+import { retryStaleMetadata } from './kafka-admin.ts';
 import { handleUntilDone } from './retry.ts';
 import {
   backoffMs,
@@ -71,6 +72,7 @@ export class KafkaBus implements Bus {
   private readonly defaultPartitions: number;
   private readonly sessionTimeoutMs: number;
   private adminClient: Promise<Admin> | undefined;
+  private adminCloser: (() => Promise<void>) | undefined;
   private readonly closers = new Set<() => Promise<void>>();
   private readonly prefix: string;
 
@@ -103,10 +105,36 @@ export class KafkaBus implements Bus {
     this.adminClient ??= (async () => {
       const admin = this.kafka.admin();
       await admin.connect();
-      this.closers.add(() => admin.disconnect());
+      const close = () => admin.disconnect();
+      this.closers.add(close);
+      this.adminCloser = close;
       return admin;
     })();
     return this.adminClient;
+  }
+
+  /**
+   * Sets the admin client aside, so the next one reads the cluster's metadata afresh. The old one
+   * is closed a minute later, not now: reads begun on it meanwhile finish.
+   */
+  private async renewAdmin(): Promise<void> {
+    const stale = this.adminClient;
+    const close = this.adminCloser;
+    this.adminClient = undefined;
+    this.adminCloser = undefined;
+    await stale?.catch(() => undefined);
+    if (!close) return;
+    setTimeout(() => {
+      if (this.closers.delete(close)) void close().catch(() => undefined);
+    }, 60_000).unref();
+  }
+
+  /** A topic's low and high offsets by partition, read again on stale metadata (bus/kafka-admin.ts). */
+  private topicOffsets(onWire: string) {
+    return retryStaleMetadata(
+      async () => (await this.admin()).fetchTopicOffsets(onWire),
+      () => this.renewAdmin(),
+    );
   }
 
   async ensureTopics(topics: TopicConfig[]): Promise<void> {
@@ -281,8 +309,7 @@ export class KafkaBus implements Bus {
   }
 
   async endOffsets(topic: string): Promise<Map<number, string>> {
-    const admin = await this.admin();
-    const offsets = await admin.fetchTopicOffsets(this.wire(topic));
+    const offsets = await this.topicOffsets(this.wire(topic));
     return new Map(offsets.map((o) => [o.partition, o.high]));
   }
 
@@ -291,9 +318,8 @@ export class KafkaBus implements Bus {
     partition: number,
     range: { from?: string; to?: string } = {},
   ): AsyncIterable<ConsumedRecord[]> {
-    const admin = await this.admin();
     const onWire = this.wire(topic);
-    const bounds = (await admin.fetchTopicOffsets(onWire)).find((o) => o.partition === partition);
+    const bounds = (await this.topicOffsets(onWire)).find((o) => o.partition === partition);
     if (!bounds) throw new Error(`topic ${topic} has no partition ${partition}`);
     const start =
       range.from !== undefined && BigInt(range.from) > BigInt(bounds.low) ? BigInt(range.from) : BigInt(bounds.low);
@@ -355,7 +381,7 @@ export class KafkaBus implements Bus {
     } finally {
       await consumer.disconnect();
       // A reader group of its own, used once: if the broker keeps it, its offsets expire anyway.
-      await admin.deleteGroups([groupId]).catch(() => undefined);
+      await (await this.admin()).deleteGroups([groupId]).catch(() => undefined);
     }
   }
 
