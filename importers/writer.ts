@@ -3,6 +3,7 @@
 // live ones. The sessions, accounts and rollups follow through the warehouse's materialized views.
 import { randomUUID } from 'node:crypto';
 import { placeAddress, type GeoLookup } from '../core/geoip.ts';
+import { HeapKeeper } from '../core/heap.ts';
 import { ImportQueries } from '../warehouse/queries/imports.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import { newSourceRows, stopEvent, type ImportedPlay, type SourceRows } from './play.ts';
@@ -63,6 +64,9 @@ export async function writePlays(
   const batchSize = options.batchSize ?? 5000;
   const moveEvery = options.moveEvery ?? 20_000;
   const stage = new ImportQueries(warehouse).stage(randomUUID().replaceAll('-', ''), moveEvery);
+  // The plays read and placed are garbage once staged: collected as the import goes, not when V8
+  // gets round to it (core/heap.ts).
+  const heap = new HeapKeeper();
   // The engine's work, in order: stagings and moves. Reading waits for the previous staging, and
   // for the moves while two windows of staged plays wait for them.
   let staging: Promise<void> = Promise.resolve();
@@ -109,6 +113,7 @@ export async function writePlays(
         return geo ? Object.assign(stop, placeAddress(geo, play)) : stop;
       });
       staging = settle(stage.add(stops, progress.read - next.length));
+      heap.relieve();
       if (progress.read - moved >= moveEvery) move(progress.read);
       else report();
     };
