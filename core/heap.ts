@@ -1,7 +1,7 @@
-// Bulk work that allocates fast for minutes (an import of a million plays) leaves garbage that V8
-// collects late: its old generation grew 185-258 MiB over the live data between collections, more
-// than the rest of the import's memory. A full collection every 64 MiB of growth held it to ~76 MiB
-// at the same throughput (bench/README.md, "Import").
+// Bulk work that allocates fast for minutes (an import of a million plays, the sink under a
+// backlog) leaves garbage that V8 collects late: the import's heap grew 258 MiB over its live data,
+// the end-to-end bench's to 731 MiB. A full collection each time the heap grew by a set slack held
+// them to +96 and 341 MiB at the same throughput (bench/README.md, "Import" and "End to end").
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
