@@ -38,3 +38,10 @@ export class HeapKeeper {
     return true;
   }
 }
+
+/** One full collection now; the heap in use before and after it, in bytes. */
+export function collectGarbage(): { before: number; after: number } {
+  const before = getHeapStatistics().used_heap_size;
+  fullCollection()();
+  return { before, after: getHeapStatistics().used_heap_size };
+}

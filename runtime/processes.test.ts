@@ -32,6 +32,8 @@ interface RoleProcess {
   child: ChildProcess;
   address: string;
   output(): string;
+  /** The log line of its start-up garbage collection, kept apart as the output window moves on. */
+  startupCollection(): string;
 }
 const processes: RoleProcess[] = [];
 
@@ -58,14 +60,16 @@ async function startRole(role: 'connectors' | 'pipeline' | 'api'): Promise<RoleP
   });
   let output = '';
   let address = '';
+  let collected = '';
   // Read from what came so far, not from each chunk: a pipe may cut a line in two.
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-200_000);
     address ||= /"address":"([^"]+)"[^\n]*"msg":"streamwarden started"/.exec(output)?.[1] ?? '';
+    collected ||= /^\{.*"msg":"start-up garbage collected".*\}$/m.exec(output)?.[0] ?? '';
   };
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
-  const running: RoleProcess = { role, child, address: '', output: () => output };
+  const running: RoleProcess = { role, child, address: '', output: () => output, startupCollection: () => collected };
   processes.push(running);
   await waitFor(
     () => {
@@ -233,6 +237,12 @@ describe('roles as separate processes (CLICKHOUSE_URL and KAFKA_BROKERS)', () =>
         .filter((line) => /"level":(50|60)/.test(line) && !line.includes('"kafkajs":true'));
       expect(errors).toEqual([]);
       expect(second.child.exitCode).toBeNull();
+      // Each process collected what start-up left on its heap once start-up had settled (10 s).
+      for (const p of [api, connectors, second]) {
+        await waitFor(() => p.startupCollection() !== '', `${p.role}: the start-up collection`, 30_000);
+        const heap = JSON.parse(p.startupCollection()) as { heapBeforeMiB: number; heapAfterMiB: number };
+        expect(heap.heapAfterMiB, p.role).toBeLessThan(heap.heapBeforeMiB);
+      }
     },
   );
 });
