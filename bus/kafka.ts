@@ -71,8 +71,8 @@ export class KafkaBus implements Bus {
   private readonly logger: Logger;
   private readonly defaultPartitions: number;
   private readonly sessionTimeoutMs: number;
-  private adminClient: Promise<Admin> | undefined;
-  private adminCloser: (() => Promise<void>) | undefined;
+  /** The admin client with the closer registered for it (renewAdmin takes both together). */
+  private adminClient: Promise<{ admin: Admin; close: () => Promise<void> }> | undefined;
   private readonly closers = new Set<() => Promise<void>>();
   private readonly prefix: string;
 
@@ -101,16 +101,15 @@ export class KafkaBus implements Bus {
     return this.prefix && name.startsWith(this.prefix) ? name.slice(this.prefix.length) : name;
   }
 
-  private admin(): Promise<Admin> {
+  private async admin(): Promise<Admin> {
     this.adminClient ??= (async () => {
       const admin = this.kafka.admin();
       await admin.connect();
       const close = () => admin.disconnect();
       this.closers.add(close);
-      this.adminCloser = close;
-      return admin;
+      return { admin, close };
     })();
-    return this.adminClient;
+    return (await this.adminClient).admin;
   }
 
   /**
@@ -119,13 +118,11 @@ export class KafkaBus implements Bus {
    */
   private async renewAdmin(): Promise<void> {
     const stale = this.adminClient;
-    const close = this.adminCloser;
     this.adminClient = undefined;
-    this.adminCloser = undefined;
-    await stale?.catch(() => undefined);
-    if (!close) return;
+    const old = await stale?.catch(() => undefined);
+    if (!old) return;
     setTimeout(() => {
-      if (this.closers.delete(close)) void close().catch(() => undefined);
+      if (this.closers.delete(old.close)) void old.close().catch(() => undefined);
     }, 60_000).unref();
   }
 
