@@ -32,9 +32,8 @@ export class HeapKeeper {
   /** Collects if the heap in use grew by the slack; says whether it did. */
   relieve(): boolean {
     if (getHeapStatistics().used_heap_size - this.floor < this.slackBytes) return false;
-    fullCollection()();
+    this.floor = collectGarbage().after;
     this.collections++;
-    this.floor = getHeapStatistics().used_heap_size;
     return true;
   }
 }

@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../core/logger.ts';
 import { generateHistory } from '../testing/history.ts';
+import type { TestWarehouse } from '../testing/load-history.ts';
 import { openTestWarehouse, storeEvents } from '../testing/warehouse.ts';
 import { rows } from './queries/filters.ts';
 import { migrate } from './migrations.ts';
@@ -10,8 +11,8 @@ import { migrate } from './migrations.ts';
 const WIDE_TABLES = ['playback_events', 'sessions', 'sessions_by_account'];
 
 describe('merges of the wide tables', () => {
-  let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
-  let observer: Awaited<ReturnType<typeof openTestWarehouse>>;
+  let warehouse: TestWarehouse;
+  let observer: TestWarehouse;
   beforeAll(async () => {
     warehouse = await openTestWarehouse();
     // A connection of its own: on the embedded engine a connection runs one query at a time.
