@@ -12,4 +12,4 @@ EXPOSE 3000
 VOLUME ["/data"]
 HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=4 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-ENTRYPOINT ["node", "--import", "tsx", "runtime/main.ts"]
+ENTRYPOINT ["node", "--max-semi-space-size=16", "--import", "tsx", "runtime/main.ts"]

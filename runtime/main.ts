@@ -10,6 +10,7 @@ import { openConfiguration } from '../api/configuration.ts';
 import { parseRole, startRole } from './roles.ts';
 import { loadSecretBox } from '../core/secret-box.ts';
 import { collectGarbage } from '../core/heap.ts';
+import { missingNodeFlags, NODE_FLAGS } from './node-flags.ts';
 
 function fail(message: string): never {
   console.error(`streamwarden: ${message}`);
@@ -62,6 +63,13 @@ async function main(): Promise<void> {
     },
     'streamwarden started',
   );
+
+  const missing = missingNodeFlags();
+  if (missing.length > 0)
+    logger.warn(
+      { missing, expected: NODE_FLAGS },
+      'started without the node flags npm start passes: the process may take ~100 MiB more memory',
+    );
 
   // Start-up (migrations, transpiling the modules, the ASN tables) grows the heap to a size that V8
   // then keeps while the process idles: it allocates too little to make V8 collect. One full
