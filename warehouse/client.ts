@@ -168,6 +168,9 @@ async function jsonLines(rows: unknown[][]): Promise<string[]> {
  * The embedded engine's memory, set rather than left to its server defaults (90% of the machine's
  * memory, 5 GiB caches), so that it lives beside the roles in one process: a ceiling, caches of
  * marks and primary indexes that fit in it, and none of uncompressed blocks or query results.
+ * Parts replaced by merges are deleted by at most 4 threads, not 128: the engine keeps every thread
+ * it started as an idle one, each with its allocator's cache, and one deletion of ~2,000 parts
+ * under the demo's load left 126 more threads and ~30 MiB more resident (bench/README.md, "Memory").
  */
 export function embeddedEngineArgs(memoryMiB: number): string[] {
   const bytes = (mib: number) => String(Math.round(mib * 2 ** 20));
@@ -180,5 +183,6 @@ export function embeddedEngineArgs(memoryMiB: number): string[] {
     '--uncompressed_cache_size=0',
     '--index_uncompressed_cache_size=0',
     '--query_cache.max_size_in_bytes=0',
+    '--max_parts_cleaning_thread_pool_size=4',
   ];
 }

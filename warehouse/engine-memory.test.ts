@@ -14,12 +14,13 @@ afterAll(async () => {
 });
 
 describe('the embedded engine’s memory', () => {
-  it('has a ceiling and bounded caches', async ({ skip }) => {
+  it('has a ceiling, bounded caches and a few threads to delete replaced parts', async ({ skip }) => {
     if (warehouse.kind !== 'embedded') skip();
     const result = await warehouse.client.query({
       query: `SELECT name, value FROM system.server_settings
               WHERE name IN ('max_server_memory_usage', 'mark_cache_size', 'primary_index_cache_size',
-                             'index_mark_cache_size', 'uncompressed_cache_size')`,
+                             'index_mark_cache_size', 'uncompressed_cache_size',
+                             'max_parts_cleaning_thread_pool_size')`,
       format: 'JSONEachRow',
     });
     const settings = Object.fromEntries(
@@ -32,6 +33,8 @@ describe('the embedded engine’s memory', () => {
       primary_index_cache_size: 64 * mib,
       index_mark_cache_size: 64 * mib,
       uncompressed_cache_size: 0,
+      // Threads it starts stay as idle ones: replaced parts are deleted by a few, not 128.
+      max_parts_cleaning_thread_pool_size: 4,
     });
   });
 
