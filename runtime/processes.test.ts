@@ -241,8 +241,10 @@ describe('roles as separate processes (CLICKHOUSE_URL and KAFKA_BROKERS)', () =>
       // Each process collected what start-up left on its heap once start-up had settled (10 s).
       for (const p of [api, connectors, second]) {
         await waitFor(() => p.startupCollection() !== '', `${p.role}: the start-up collection`, 30_000);
-        const heap = JSON.parse(p.startupCollection()) as { heapBeforeMiB: number; heapAfterMiB: number };
-        expect(heap.heapAfterMiB, p.role).toBeLessThan(heap.heapBeforeMiB);
+        // Bytes, not MiB: with the young generation capped (runtime/node-flags.ts) the connectors'
+        // heap held under 1 MiB of garbage by then in one CI run (40 -> 40 MiB).
+        const heap = JSON.parse(p.startupCollection()) as { freedBytes: number };
+        expect(heap.freedBytes, p.role).toBeGreaterThan(0);
       }
     },
   );
