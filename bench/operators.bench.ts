@@ -19,7 +19,7 @@ import type { FakeSession } from '../connectors/fakes/fleet.ts';
 import { freePort } from '../runtime/free-port.ts';
 import { setupAndSignIn } from '../testing/api-session.ts';
 import { percentile, type Figure } from './report.ts';
-import { NODE_FLAGS } from '../runtime/node-flags.ts';
+import { productArgs } from '../runtime/node-flags.ts';
 
 type Kind = 'plex' | 'jellyfin' | 'emby';
 interface Fleet {
@@ -75,7 +75,7 @@ export async function operatorsBench(
   const dir = mkdtempSync(join(tmpdir(), 'sw-bench-operators-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const product = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', 'runtime/main.ts'], {
+  const product = spawn(process.execPath, productArgs(), {
     env: {
       ...process.env,
       PORT: String(port),

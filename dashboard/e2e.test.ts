@@ -16,7 +16,7 @@ import { collectErrors, distinctColours, launchBrowser, pixelsOfColour } from '.
 import { createTautulliHistory } from '../testing/tautulli-history.ts';
 import { en } from './app/src/lib/i18n/en.ts';
 import { zhHans } from './app/src/lib/i18n/zh-Hans.ts';
-import { NODE_FLAGS } from '../runtime/node-flags.ts';
+import { productArgs } from '../runtime/node-flags.ts';
 
 const HOSTILE = '<img src=x onerror="window.__pwned=1">Den TV';
 const plex = new FakePlexServer('plex-e2e-token', 'E2E Plex');
@@ -84,7 +84,7 @@ beforeAll(async () => {
     CLICKHOUSE_URL: '',
     STREAMWARDEN_PLEX_TV_URL: plexTv.url,
   };
-  product = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', 'runtime/main.ts'], {
+  product = spawn(process.execPath, productArgs(), {
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -9,7 +9,7 @@ import { GeoIp } from '../core/geoip.ts';
 import { freePort } from '../runtime/free-port.ts';
 import { DemoFleet } from './fleet.ts';
 import { samplePlaces, seeded } from './places.ts';
-import { NODE_FLAGS } from '../runtime/node-flags.ts';
+import { productArgs } from '../runtime/node-flags.ts';
 
 const USERNAME = 'admin';
 const PASSWORD = process.env.DEMO_PASSWORD ?? 'streamwarden-demo';
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   ] as const;
   for (const server of servers) await server.fake.start();
 
-  const product = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', 'runtime/main.ts'], {
+  const product = spawn(process.execPath, productArgs(), {
     env: {
       ...process.env,
       PORT: String(port),

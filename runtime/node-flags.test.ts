@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { missingNodeFlags, NODE_FLAGS } from './node-flags.ts';
+import { missingNodeFlags, NODE_FLAGS, productArgs } from './node-flags.ts';
 
 const packageJson = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
 
@@ -15,6 +15,8 @@ describe('the node flags every Streamwarden process starts with', () => {
         expect(command).toContain(flag);
         expect(command.indexOf(flag)).toBeLessThan(main);
       }
+      // The demo, benches and tests start the product with productArgs: the same command.
+      expect(command.slice(1)).toEqual(productArgs());
     }
   });
 

@@ -9,6 +9,11 @@
 // (bench/README.md, "Memory").
 export const NODE_FLAGS = ['--max-semi-space-size=16'] as const;
 
+/** node's arguments for `npm start [role]`, for code that starts the product as a process. */
+export function productArgs(...args: string[]): string[] {
+  return [...NODE_FLAGS, '--import', 'tsx', 'runtime/main.ts', ...args];
+}
+
 /** The flags this process lacks, from its command line and NODE_OPTIONS (which node also reads). */
 export function missingNodeFlags(
   execArgv: readonly string[] = process.execArgv,

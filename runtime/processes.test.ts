@@ -19,7 +19,7 @@ import { setupAndSignIn } from '../testing/api-session.ts';
 import { waitFor } from '../testing/bus-contract.ts';
 import { newKafkaBus, readTopic, testBrokers, uniqueName } from '../testing/kafka.ts';
 import { clickhouseUrlForProcesses, openTestWarehouse } from '../testing/warehouse.ts';
-import { NODE_FLAGS } from './node-flags.ts';
+import { productArgs } from './node-flags.ts';
 
 const plex = new FakePlexServer('processes-token', 'Processes Plex');
 const prefix = `${uniqueName('processes')}.`;
@@ -40,7 +40,7 @@ const processes: RoleProcess[] = [];
 
 /** `npm start <role>` as a process of its own; resolves once it says where it listens. */
 async function startRole(role: 'connectors' | 'pipeline' | 'api'): Promise<RoleProcess> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', 'runtime/main.ts', role], {
+  const child = spawn(process.execPath, productArgs(role), {
     env: {
       ...process.env,
       KAFKA_BROKERS: testBrokers().join(','),

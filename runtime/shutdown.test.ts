@@ -13,7 +13,7 @@ import { FakePlexServer } from '../connectors/fakes/fake-plex.ts';
 import { topics } from '../schemas/index.ts';
 import { openWarehouse } from '../warehouse/client.ts';
 import { createLogger } from '../core/logger.ts';
-import { NODE_FLAGS } from './node-flags.ts';
+import { productArgs } from './node-flags.ts';
 
 const plex = new FakePlexServer('shutdown-token');
 afterAll(() => plex.stop());
@@ -35,7 +35,7 @@ describe('graceful shutdown', () => {
         ip: '81.2.69.142',
       }),
     );
-    const product = spawn(process.execPath, [...NODE_FLAGS, '--import', 'tsx', 'runtime/main.ts'], {
+    const product = spawn(process.execPath, productArgs(), {
       env: {
         ...process.env,
         STREAMWARDEN_DATA_DIR: dataDir,
