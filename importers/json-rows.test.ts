@@ -2,7 +2,7 @@
 // backslash runs of any length must end or continue a string exactly as JSON says, wherever a
 // chunk boundary falls.
 import { describe, expect, it } from 'vitest';
-import { JsonTableRows, type TableRow } from './json-rows.ts';
+import { JsonTableRows, MAX_ROW_BYTES, type TableRow } from './json-rows.ts';
 
 const rows = [
   { Id: 'a', Name: 'plain' },
@@ -43,5 +43,21 @@ describe('JsonTableRows', () => {
         Array.from({ length: bytes.length - 1 }, (_, i) => i + 1),
       ),
     ).toEqual(expected);
+  });
+
+  it('refuses a row that runs past its limit, wherever the chunks fall, and reads one just under it', () => {
+    const reader = new JsonTableRows();
+    expect(reader.push(Buffer.from('[{"jf_users":[{"Id":"1"},{"Name":"'))).toEqual([
+      { table: 'jf_users', row: { Id: '1' } },
+    ]);
+    const chunk = Buffer.alloc(256 * 1024, 'a');
+    expect(() => {
+      for (let sent = 0; sent <= MAX_ROW_BYTES; sent += chunk.length) reader.push(chunk);
+    }).toThrow(/a row of "jf_users" near byte 25 runs past 16 MiB without ending/);
+
+    const long = 'x'.repeat(MAX_ROW_BYTES - 100);
+    expect(split(Buffer.from(JSON.stringify([{ jf_users: [{ Name: long }] }])), [1000, 5_000_000])).toEqual([
+      { table: 'jf_users', row: { Name: long } },
+    ]);
   });
 });

@@ -20,6 +20,13 @@ const CLOSE_OBJECT = 0x7d;
 const OPEN_ARRAY = 0x5b;
 const CLOSE_ARRAY = 0x5d;
 
+/**
+ * The longest row or table name read: a Jellystat row is a few KiB. A row that never ends (a
+ * hostile or broken file) would otherwise be carried, and copied, chunk after chunk to the end
+ * of a file of up to 8 GiB.
+ */
+export const MAX_ROW_BYTES = 16 * 2 ** 20;
+
 export class JsonRowsError extends AppError {
   constructor(message: string) {
     super('invalid', message);
@@ -117,6 +124,10 @@ export class JsonTableRows {
     this.start = start;
     // `consumed` is where buf[0] stands in the file; the carried bytes begin the next buffer.
     if (this.start >= 0) {
+      if (buf.length - this.start > MAX_ROW_BYTES)
+        throw new JsonRowsError(
+          `a row of "${this.table}" near byte ${this.position(buf, this.start)} runs past ${MAX_ROW_BYTES / 2 ** 20} MiB without ending`,
+        );
       this.carry = buf.subarray(this.start);
       this.consumed += this.start;
     } else {

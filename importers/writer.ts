@@ -2,11 +2,12 @@
 // there (a second import of the same history adds nothing), each placed once as it is made, like
 // live ones. The sessions, accounts and rollups follow through the warehouse's materialized views.
 import { randomUUID } from 'node:crypto';
-import { placeAddress, type GeoLookup } from '../core/geoip.ts';
-import { HeapKeeper } from '../core/heap.ts';
+import type { GeoLookup } from '../core/geoip.ts';
+import type { StagedRows } from '../warehouse/import-rows.ts';
 import { ImportQueries } from '../warehouse/queries/imports.ts';
 import type { Warehouse } from '../warehouse/client.ts';
-import { newSourceRows, stopEvent, type ImportedPlay, type SourceRows } from './play.ts';
+import { encodePlays } from './encode.ts';
+import { newSourceRows, type ImportedPlay, type SourceRows } from './play.ts';
 
 export interface ImportProgress {
   /** Plays read from the source so far, and in all when the source knows. */
@@ -24,24 +25,42 @@ export interface ImportProgress {
 }
 
 /**
- * Writes plays in batches with back-pressure: the next batch is read from the source while the
- * previous one is staged, and never more than one batch waits, so memory stays at two batches
- * whatever the size of the history. Every `moveEvery` plays the staged ones move into
- * playback_events (warehouse/queries/imports.ts) while reading and staging go on, up to two
- * windows of `moveEvery` plays staged ahead of the moves (they are held in memory).
+ * Writes plays, read and encoded here: importHistory reads on a thread of its own instead
+ * (read-worker.ts); both write through writeStaged.
  */
 export async function writePlays(
   warehouse: Warehouse,
   plays: AsyncIterable<ImportedPlay> | Iterable<ImportedPlay>,
-  options: {
-    geo?: GeoLookup;
-    total?: number | null;
-    /** The source's account of its rows, kept up to date as the plays are read. */
-    source?: SourceRows;
-    batchSize?: number;
-    moveEvery?: number;
-    onProgress?: (p: ImportProgress) => void;
-  },
+  options: WriteOptions & { geo?: GeoLookup; batchSize?: number },
+): Promise<ImportProgress> {
+  const moveEvery = options.moveEvery ?? MOVE_EVERY;
+  const batches = encodePlays(plays, { geo: options.geo, batchSize: options.batchSize, windowPlays: moveEvery });
+  return writeStaged(warehouse, batches, { ...options, moveEvery });
+}
+
+/** Plays per move into playback_events, and per staging window. */
+export const MOVE_EVERY = 20_000;
+
+interface WriteOptions {
+  total?: number | null;
+  /** The source's account of its rows, kept up to date as the plays are read. */
+  source?: SourceRows;
+  moveEvery?: number;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+/**
+ * Writes staged plays with back-pressure: the next batch is taken while the previous one is
+ * staged, and never more than one batch waits, so memory stays at two batches whatever the size
+ * of the history. Every `moveEvery` plays the staged ones move into playback_events
+ * (warehouse/queries/imports.ts) while staging goes on, up to two windows of `moveEvery` plays
+ * staged ahead of the moves (they are held in the engine's memory). The batches' windows must be
+ * of `moveEvery` plays.
+ */
+export async function writeStaged(
+  warehouse: Warehouse,
+  batches: AsyncIterable<StagedRows>,
+  options: WriteOptions,
 ): Promise<ImportProgress> {
   const source = options.source ?? newSourceRows();
   const progress: ImportProgress = {
@@ -59,20 +78,13 @@ export async function writePlays(
     progress.unreadable = { ...source.unreadable };
     options.onProgress?.({ ...progress });
   };
-  // 5,000 plays per staging insert; the rows are built a slice at a time, so the heap's peak
-  // stays near 140 MiB (measured on 100,000 plays).
-  const batchSize = options.batchSize ?? 5000;
-  const moveEvery = options.moveEvery ?? 20_000;
+  const moveEvery = options.moveEvery ?? MOVE_EVERY;
   const stage = new ImportQueries(warehouse).stage(randomUUID().replaceAll('-', ''), moveEvery);
-  // The plays read and placed are garbage once staged: collected as the import goes, not when V8
-  // gets round to it (core/heap.ts).
-  const heap = new HeapKeeper();
-  // The engine's work, in order: stagings and moves. Reading waits for the previous staging, and
-  // for the moves while two windows of staged plays wait for them.
+  // The engine's work, in order: stagings and moves. A batch is taken once the previous one is
+  // staged, and once the moves catch up while two windows of staged plays wait for them.
   let staging: Promise<void> = Promise.resolve();
   let moving: Promise<void> = Promise.resolve();
   try {
-    let batch: ImportedPlay[] = [];
     let failed: { error: unknown } | undefined;
     // Kept as an outcome, not a rejected promise nobody awaits yet.
     const settle = (work: Promise<unknown>) =>
@@ -97,32 +109,15 @@ export async function writePlays(
         }),
       );
     };
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const next = batch;
-      batch = [];
+    for await (const batch of batches) {
       await staging;
-      // Staged plays wait in memory: reading stops while two windows of them wait to move.
+      progress.read = batch.firstPlay + batch.count;
       if (progress.read - landed > 2 * moveEvery) await moving;
       if (failed) throw failed.error;
-      const geo = options.geo;
-      const stops = next.map((play) => {
-        const stop = stopEvent(play);
-        // Both events of a play come from one address: it is placed once, on the new stop event
-        // itself rather than on a copy.
-        return geo ? Object.assign(stop, placeAddress(geo, play)) : stop;
-      });
-      staging = settle(stage.add(stops, progress.read - next.length));
-      heap.relieve();
+      staging = settle(stage.add(batch));
       if (progress.read - moved >= moveEvery) move(progress.read);
       else report();
-    };
-    for await (const play of plays) {
-      batch.push(play);
-      progress.read++;
-      if (batch.length >= batchSize) await flush();
     }
-    await flush();
     move(progress.read);
     await moving;
     if (failed) throw failed.error;

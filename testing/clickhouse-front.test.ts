@@ -6,6 +6,11 @@ import { createLogger } from '../core/logger.ts';
 import { openWarehouse } from '../warehouse/client.ts';
 import { migrate } from '../warehouse/migrations.ts';
 import { clickhouseUrlForProcesses, openTestWarehouse } from './warehouse.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { importHistory } from '../importers/import-history.ts';
+import { createJellystatBackup, generatePlays } from './import-fixtures.ts';
 
 let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
 let url: string;
@@ -172,6 +177,19 @@ describe('ClickHouse HTTP front (tests only)', () => {
         })
       ).json<{ body: string }>();
       expect(stored.map((s) => JSON.parse(s.body) as unknown)).toEqual([{ tricky }]);
+      // An import: its rows go in as the reading thread wrote them (insertEncoded).
+      const backup = join(mkdtempSync(join(tmpdir(), 'sw-front-')), 'backup.json');
+      createJellystatBackup(backup, generatePlays(40, 4, Date.UTC(2026, 3, 1)), 'json');
+      const source = { kind: 'jellystat' as const, path: backup, serverId: 'jf-url' };
+      expect(await importHistory(source, viaUrl)).toMatchObject({ read: 42, added: 42, skipped: 0 });
+      expect(await importHistory(source, viaUrl)).toMatchObject({ added: 0, skipped: 42 });
+      const sessions = await (
+        await viaUrl.client.query({
+          query: `SELECT count() AS n FROM ${viaUrl.table('sessions')} FINAL WHERE server_id = 'jf-url'`,
+          format: 'JSONEachRow',
+        })
+      ).json<{ n: string }>();
+      expect(sessions).toEqual([{ n: '42' }]);
     } finally {
       await viaUrl.client.command({ query: `DROP DATABASE IF EXISTS \`${database}\`` });
       await viaUrl.close();

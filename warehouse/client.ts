@@ -3,6 +3,8 @@
 // @clickhouse/client API. Every statement names its tables fully (database.table) because the
 // embedded connection has no notion of a default database.
 import { mkdirSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { Session } from 'chdb';
 import { createChdbConnection } from 'chdb/connection';
@@ -41,6 +43,16 @@ export interface Warehouse {
     rows: unknown[][],
     settings?: Record<string, string | number>,
   ): Promise<void>;
+  /**
+   * The same insert with its rows already written as JSONCompactEachRow lines (as an import's
+   * reading thread writes them), taken as they are.
+   */
+  insertEncoded(
+    name: string,
+    columns: [string, ...string[]],
+    lines: Uint8Array,
+    settings?: Record<string, string | number>,
+  ): Promise<void>;
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -74,6 +86,7 @@ export async function openWarehouse(settings: WarehouseSettings, logger: Logger)
   let kind: Warehouse['kind'];
   let description: string;
   let insertCompact: Warehouse['insertCompact'];
+  let insertEncoded: Warehouse['insertEncoded'];
   let closeEngine: () => Promise<void> | void = () => {};
   if (settings.url) {
     kind = 'server';
@@ -95,6 +108,17 @@ export async function openWarehouse(settings: WarehouseSettings, logger: Logger)
         clickhouse_settings: settings,
       });
     };
+    insertEncoded = async (name, columns, lines, settings) => {
+      if (lines.length === 0) return;
+      const { stream } = await client.exec({
+        query: `INSERT INTO ${quotedDb}.${identifier(name)} (${columns.map(identifier).join(', ')}) FORMAT JSONCompactEachRow`,
+        values: Readable.from([Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength)]),
+        clickhouse_settings: settings,
+      });
+      // The answer of an insert is empty; read to its end so that the socket is freed.
+      stream.resume();
+      await finished(stream);
+    };
   } else {
     kind = 'embedded';
     const path = settings.embeddedPath ?? './data/clickhouse';
@@ -115,16 +139,20 @@ export async function openWarehouse(settings: WarehouseSettings, logger: Logger)
       await bulk.close();
       engine.close();
     };
-    insertCompact = async (name, columns, rows, settings) => {
-      if (rows.length === 0) return;
+    insertEncoded = async (name, columns, lines, settings) => {
+      if (lines.length === 0) return;
       identifier(name);
       await bulk.chdb.rawInsert({
         table: `${database}.${name}`,
         columns,
-        values: Buffer.from((await jsonLines(rows)).join('\n')),
+        values: Buffer.from(lines.buffer, lines.byteOffset, lines.byteLength),
         format: 'JSONCompactEachRow',
         settings: { date_time_input_format: SHARED_SETTINGS.date_time_input_format, ...settings },
       });
+    };
+    insertCompact = async (name, columns, rows, settings) => {
+      if (rows.length === 0) return;
+      await insertEncoded(name, columns, Buffer.from((await jsonLines(rows)).join('\n')), settings);
     };
   }
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${quotedDb}` });
@@ -136,6 +164,7 @@ export async function openWarehouse(settings: WarehouseSettings, logger: Logger)
     client,
     table: (name) => `${quotedDb}.${identifier(name)}`,
     insertCompact,
+    insertEncoded,
     ping: async () => {
       try {
         const result = await client.query({ query: 'SELECT 1 AS ok', format: 'JSONEachRow' });

@@ -4,13 +4,9 @@
 // history adds nothing). Small inserts straight into playback_events cost the engine a parse of
 // both events and a run of every materialized view per insert: staged, a play is parsed once and
 // the views aggregate blocks of tens of thousands of events (bench/README.md, "Import").
-import type { PlaybackEvent } from '../../schemas/index.ts';
 import { identifier, type Warehouse } from '../client.ts';
-import { playbackEventRow } from '../rows.ts';
+import type { StagedRows } from '../import-rows.ts';
 import { rows } from './filters.ts';
-
-/** The source_topic of an imported event: `import:` and its source's kind, its id's first part. */
-const importTopic = (eventId: string) => `import:${eventId.split(':')[0]}`;
 
 const STAGE_PREFIX = 'import_stage_';
 
@@ -101,42 +97,14 @@ export class ImportStage {
     return window;
   }
 
-  /**
-   * Stages plays by their stop events, `firstPlay` being the number of the first in its import.
-   * The events come placed (importers/writer.ts looks their addresses up as it makes them).
-   */
-  async add(stops: PlaybackEvent[], firstPlay: number): Promise<void> {
-    // Positional rows: ClickHouse parses them faster than rows that repeat every field name.
-    // Built a slice at a time, letting other requests in between.
-    const byWindow = new Map<number, unknown[][]>();
-    for (let from = 0; from < stops.length; from += 1000) {
-      if (from > 0) await new Promise((resolve) => setImmediate(resolve));
-      const end = Math.min(stops.length, from + 1000);
-      for (let i = from; i < end; i++) {
-        const e = stops[i]!;
-        const row = playbackEventRow(e, {
-          topic: importTopic(e.eventId),
-          partition: 0,
-          offset: String(firstPlay + i),
-          key: null,
-          value: null,
-          headers: {},
-          timestamp: e.observedAt,
-        });
-        this.columns ??= Object.keys(row) as [string, ...string[]];
-        const n = Math.floor((firstPlay + i) / this.windowPlays);
-        let values = byWindow.get(n);
-        if (!values) byWindow.set(n, (values = []));
-        // One mapper made every row, its fields always in the same order: the columns' order.
-        values.push(Object.values(row));
-      }
-    }
-    for (const [n, values] of byWindow) {
+  /** Stages plays, as the reading thread wrote them (import-rows.ts). */
+  async add(staged: StagedRows): Promise<void> {
+    this.columns ??= staged.columns;
+    for (const { n, lines } of staged.windows) {
       const window = this.window(n);
       await window.created;
       // chTime writes every time in the basic layout: no need for best-effort parsing.
-      if (this.columns)
-        await this.w.insertCompact(window.name, this.columns, values, { date_time_input_format: 'basic' });
+      await this.w.insertEncoded(window.name, staged.columns, lines, { date_time_input_format: 'basic' });
     }
   }
 
