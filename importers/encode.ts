@@ -4,7 +4,7 @@
 // process's own thread only hands the bytes to the engine.
 import { placeAddress, type GeoLookup } from '../core/geoip.ts';
 import { HeapKeeper } from '../core/heap.ts';
-import { stageRows, type StagedRows } from '../warehouse/import-rows.ts';
+import { stageRows, type LineBuffers, type StagedRows } from '../warehouse/import-rows.ts';
 import { stopEvent, type ImportedPlay } from './play.ts';
 
 export interface EncodeOptions {
@@ -13,6 +13,8 @@ export interface EncodeOptions {
   batchSize?: number;
   /** Plays per staging window (the writer's `moveEvery`). */
   windowPlays: number;
+  /** Where the rows' text is written: buffers given back once staged. */
+  buffers?: LineBuffers;
 }
 
 /** Batches of staged rows, in play order, made as the plays are read. */
@@ -34,7 +36,7 @@ export async function* encodePlays(
       // itself rather than on a copy.
       return geo ? Object.assign(stop, placeAddress(geo, play)) : stop;
     });
-    const staged = stageRows(stops, read - batch.length, options.windowPlays);
+    const staged = stageRows(stops, read - batch.length, options.windowPlays, options.buffers);
     batch = [];
     heap.relieve();
     return staged;

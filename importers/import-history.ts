@@ -6,7 +6,7 @@ import type { GeoIp } from '../core/geoip.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import type { StagedRows } from '../warehouse/import-rows.ts';
 import { ImportFormatError, newSourceRows, type SourceRows } from './play.ts';
-import type { ReaderMessage, ReaderSetup, ThreadError } from './read-worker.ts';
+import type { ReaderMessage, ReaderSetup, StagedMessage, ThreadError } from './read-worker.ts';
 import type { ImportSource } from './sources.ts';
 import { MOVE_EVERY, writeStaged, type ImportProgress } from './writer.ts';
 
@@ -55,6 +55,7 @@ export async function importHistory(
       source: rows,
       moveEvery: MOVE_EVERY,
       onProgress: options.onProgress,
+      staged: reader.staged,
     });
   } finally {
     await reader.stop();
@@ -122,8 +123,13 @@ function startReader(setup: ReaderSetup, rows: SourceRows, heapMiB: number) {
         if (message.type === 'end') return;
         if (message.type !== 'batch') throw new Error(`the import's reading thread sent ${message.type}`);
         yield message.rows;
-        worker.postMessage('more');
       }
+    },
+    /** A batch is staged: its buffers go back to the thread, which may send another. */
+    staged: (batch: StagedRows) => {
+      const buffers = batch.windows.map((w) => w.lines.buffer as ArrayBuffer);
+      const message: StagedMessage = { type: 'staged', buffers };
+      worker.postMessage(message, buffers);
     },
     stop: async () => {
       worker.removeAllListeners('exit');

@@ -2,14 +2,15 @@
 // source, reads its plays and writes them as staged rows, and hands each batch's bytes over
 // without a copy. Parsing a million-play backup keeps a core busy and its garbage collections
 // pause the thread they run on; here they pause neither the API's requests nor the engine's work.
-// At most two batches are on their way: the next is read once the process has taken one.
+// At most three batches are on their way: the next is sent once the process has staged one, which
+// gives its buffers back.
 import { parentPort, workerData } from 'node:worker_threads';
 import { GeoIp, type GeoIpOptions } from '../core/geoip.ts';
 import { AppError } from '../core/errors.ts';
 import { encodePlays } from './encode.ts';
 import { newSourceRows, type SourceRows } from './play.ts';
 import { openSource, type ImportSource } from './sources.ts';
-import type { StagedRows } from '../warehouse/import-rows.ts';
+import { LineBuffers, type StagedRows } from '../warehouse/import-rows.ts';
 
 export interface ReaderSetup {
   source: ImportSource;
@@ -32,14 +33,21 @@ export type ReaderMessage =
   | { type: 'end'; source: SourceRows }
   | { type: 'failed'; error: ThreadError };
 
-/** Batches sent that the process may not have taken yet. */
-const IN_FLIGHT = 2;
+/** Batches sent that the process has not staged yet: one staging, one waiting, one to spare. */
+const IN_FLIGHT = 3;
+
+/** The process's word that a batch is staged, with its buffers. */
+export interface StagedMessage {
+  type: 'staged';
+  buffers: ArrayBuffer[];
+}
 
 async function read(port: NonNullable<typeof parentPort>, setup: ReaderSetup): Promise<void> {
   let credit = IN_FLIGHT;
   let taken: (() => void) | undefined;
-  port.on('message', (message: unknown) => {
-    if (message !== 'more') return;
+  const buffers = new LineBuffers();
+  port.on('message', (message: StagedMessage) => {
+    buffers.give(message.buffers);
     credit++;
     taken?.();
   });
@@ -53,6 +61,7 @@ async function read(port: NonNullable<typeof parentPort>, setup: ReaderSetup): P
       geo,
       batchSize: setup.batchSize,
       windowPlays: setup.windowPlays,
+      buffers,
     })) {
       while (credit === 0) await new Promise<void>((resolve) => (taken = resolve));
       credit--;

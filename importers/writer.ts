@@ -47,6 +47,8 @@ interface WriteOptions {
   source?: SourceRows;
   moveEvery?: number;
   onProgress?: (p: ImportProgress) => void;
+  /** A batch is staged: its buffers are free. */
+  staged?: (batch: StagedRows) => void;
 }
 
 /**
@@ -114,7 +116,7 @@ export async function writeStaged(
       progress.read = batch.firstPlay + batch.count;
       if (progress.read - landed > 2 * moveEvery) await moving;
       if (failed) throw failed.error;
-      staging = settle(stage.add(batch));
+      staging = settle(stage.add(batch).then(() => options.staged?.(batch)));
       if (progress.read - moved >= moveEvery) move(progress.read);
       else report();
     }

@@ -20,11 +20,40 @@ export interface StagedRows {
 const encoder = new TextEncoder();
 
 /**
+ * Buffers for staged rows, used again once their rows are staged: an import writes ~6 MB of text
+ * per batch, and buffers left for the garbage collector of the thread that stages them made it
+ * run a full collection every few batches (bench/README.md, "Import").
+ */
+export class LineBuffers {
+  private readonly free: ArrayBuffer[] = [];
+
+  /** Buffers whose rows are staged, back for use. */
+  give(buffers: ArrayBuffer[]): void {
+    for (const buffer of buffers) if (this.free.length < 8 && buffer.byteLength > 0) this.free.push(buffer);
+  }
+
+  /** `text` as UTF-8, in a buffer of its own (a free one when one is big enough). */
+  encode(text: string): Uint8Array {
+    const bytes = Buffer.byteLength(text, 'utf8');
+    const fit = this.free.findIndex((buffer) => buffer.byteLength >= bytes);
+    // A new buffer has a quarter to spare, so that the next batch's rows fit in it too.
+    const buffer = fit >= 0 ? this.free.splice(fit, 1)[0]! : new ArrayBuffer(Math.ceil(bytes * 1.25));
+    const { written } = encoder.encodeInto(text, new Uint8Array(buffer));
+    return new Uint8Array(buffer, 0, written);
+  }
+}
+
+/**
  * Stop events as staged rows, `firstPlay` being the number of the first in its import. Positional
  * rows: ClickHouse parses them faster than rows that repeat every field name. The events come
  * placed (the importer looks their addresses up as it makes them).
  */
-export function stageRows(stops: PlaybackEvent[], firstPlay: number, windowPlays: number): StagedRows | null {
+export function stageRows(
+  stops: PlaybackEvent[],
+  firstPlay: number,
+  windowPlays: number,
+  buffers?: LineBuffers,
+): StagedRows | null {
   let columns: [string, ...string[]] | undefined;
   const byWindow = new Map<number, string[]>();
   for (let i = 0; i < stops.length; i++) {
@@ -51,6 +80,9 @@ export function stageRows(stops: PlaybackEvent[], firstPlay: number, windowPlays
     count: stops.length,
     columns,
     // Each window's bytes in a buffer of their own, which a thread can hand over without a copy.
-    windows: [...byWindow].map(([n, lines]) => ({ n, lines: encoder.encode(lines.join('\n')) })),
+    windows: [...byWindow].map(([n, lines]) => {
+      const text = lines.join('\n');
+      return { n, lines: buffers ? buffers.encode(text) : encoder.encode(text) };
+    }),
   };
 }
