@@ -63,7 +63,7 @@ export async function importHistory(
 }
 
 /**
- * The reading thread, its batches as they come: each one taken lets it send another. `rows` is
+ * The reading thread, its batches as they come: each one staged lets it send another. `rows` is
  * kept up to date with the thread's account of the source's rows.
  */
 function startReader(setup: ReaderSetup, rows: SourceRows, heapMiB: number) {
