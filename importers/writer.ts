@@ -38,8 +38,12 @@ export async function writePlays(
   return writeStaged(warehouse, batches, { ...options, moveEvery });
 }
 
-/** Plays per move into playback_events, and per staging window. */
-export const MOVE_EVERY = 20_000;
+/**
+ * Plays per move into playback_events, and per staging window. Two windows wait in the engine's
+ * memory and a move runs two events per play through every view: 10,000 held the 1 M import's
+ * RSS growth at +273 MiB against +309-350 with 20,000, for 5-15% of its throughput (bench/README.md).
+ */
+export const MOVE_EVERY = 10_000;
 
 interface WriteOptions {
   total?: number | null;
