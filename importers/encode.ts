@@ -4,7 +4,7 @@
 // process's own thread only hands the bytes to the engine.
 import { placeAddress, type GeoLookup } from '../core/geoip.ts';
 import { HeapKeeper } from '../core/heap.ts';
-import { stageRows, type LineBuffers, type StagedRows } from '../warehouse/import-rows.ts';
+import { StagedRowsWriter, type LineBuffers, type StagedRows } from '../warehouse/import-rows.ts';
 import { stopEvent, type ImportedPlay } from './play.ts';
 
 export interface EncodeOptions {
@@ -23,32 +23,22 @@ export async function* encodePlays(
   options: EncodeOptions,
 ): AsyncGenerator<StagedRows> {
   const batchSize = options.batchSize ?? 5000;
-  // The plays read and placed are garbage once written: collected as the import goes, not when
-  // V8 gets round to it (core/heap.ts).
+  const geo = options.geo;
+  const writer = new StagedRowsWriter(options.windowPlays, options.buffers);
+  // The rows' text is garbage once sent: collected as the import goes, not when V8 gets round
+  // to it (core/heap.ts).
   const heap = new HeapKeeper();
   let read = 0;
-  let batch: ImportedPlay[] = [];
-  const encode = () => {
-    const geo = options.geo;
-    const stops = batch.map((play) => {
-      const stop = stopEvent(play);
-      // Both events of a play come from one address: it is placed once, on the new stop event
-      // itself rather than on a copy.
-      return geo ? Object.assign(stop, placeAddress(geo, play)) : stop;
-    });
-    const staged = stageRows(stops, read - batch.length, options.windowPlays, options.buffers);
-    batch = [];
-    heap.relieve();
-    return staged;
-  };
   for await (const play of plays) {
-    batch.push(play);
-    read++;
-    if (batch.length >= batchSize) {
-      const staged = encode();
-      if (staged) yield staged;
+    const stop = stopEvent(play);
+    // Both events of a play come from one address: it is placed once, on the new stop event
+    // itself rather than on a copy.
+    writer.add(geo ? Object.assign(stop, placeAddress(geo, play)) : stop, read++);
+    if (writer.size >= batchSize) {
+      yield writer.take()!;
+      heap.relieve();
     }
   }
-  const staged = encode();
-  if (staged) yield staged;
+  const last = writer.take();
+  if (last) yield last;
 }

@@ -44,45 +44,70 @@ export class LineBuffers {
 }
 
 /**
- * Stop events as staged rows, `firstPlay` being the number of the first in its import. Positional
- * rows: ClickHouse parses them faster than rows that repeat every field name. The events come
- * placed (the importer looks their addresses up as it makes them).
+ * Staged rows written a play at a time, each stop event made into its row's text as it comes, so
+ * that only the text waits for the batch: the events and rows die young. Positional rows:
+ * ClickHouse parses them faster than rows that repeat every field name. The events come placed
+ * (the importer looks their addresses up as it makes them).
  */
-export function stageRows(
-  stops: PlaybackEvent[],
-  firstPlay: number,
-  windowPlays: number,
-  buffers?: LineBuffers,
-): StagedRows | null {
-  let columns: [string, ...string[]] | undefined;
-  const byWindow = new Map<number, string[]>();
-  for (let i = 0; i < stops.length; i++) {
-    const e = stops[i]!;
-    const row = playbackEventRow(e, {
-      topic: importTopic(e.eventId),
+export class StagedRowsWriter {
+  private columns: [string, ...string[]] | undefined;
+  private firstPlay = 0;
+  private count = 0;
+  private byWindow = new Map<number, string[]>();
+
+  constructor(
+    private readonly windowPlays: number,
+    private readonly buffers?: LineBuffers,
+  ) {}
+
+  /** Plays written since the last take. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Writes the stop event of play number `play` (its number in its import). */
+  add(stop: PlaybackEvent, play: number): void {
+    if (this.count === 0) this.firstPlay = play;
+    this.count++;
+    const row = playbackEventRow(stop, {
+      topic: importTopic(stop.eventId),
       partition: 0,
-      offset: String(firstPlay + i),
+      offset: String(play),
       key: null,
       value: null,
       headers: {},
-      timestamp: e.observedAt,
+      timestamp: stop.observedAt,
     });
-    columns ??= Object.keys(row) as [string, ...string[]];
-    const n = Math.floor((firstPlay + i) / windowPlays);
-    let lines = byWindow.get(n);
-    if (!lines) byWindow.set(n, (lines = []));
+    this.columns ??= Object.keys(row) as [string, ...string[]];
+    const n = Math.floor(play / this.windowPlays);
+    let lines = this.byWindow.get(n);
+    if (!lines) this.byWindow.set(n, (lines = []));
     // One mapper made every row, its fields always in the same order: the columns' order.
     lines.push(JSON.stringify(Object.values(row)));
   }
-  if (!columns) return null;
-  return {
-    firstPlay,
-    count: stops.length,
-    columns,
-    // Each window's bytes in a buffer of their own, which a thread can hand over without a copy.
-    windows: [...byWindow].map(([n, lines]) => {
-      const text = lines.join('\n');
-      return { n, lines: buffers ? buffers.encode(text) : encoder.encode(text) };
-    }),
-  };
+
+  /** The plays written since the last take, as staged rows; null when there are none. */
+  take(): StagedRows | null {
+    if (!this.columns || this.count === 0) return null;
+    const staged: StagedRows = {
+      firstPlay: this.firstPlay,
+      count: this.count,
+      columns: this.columns,
+      // Each window's bytes in a buffer of their own, which a thread can hand over without a copy.
+      windows: [...this.byWindow].map(([n, lines]) => {
+        const text = lines.join('\n');
+        return { n, lines: this.buffers ? this.buffers.encode(text) : encoder.encode(text) };
+      }),
+    };
+    this.count = 0;
+    this.byWindow = new Map();
+    return staged;
+  }
+}
+
+/** Stop events as staged rows, `firstPlay` being the number of the first in its import. */
+export function stageRows(stops: PlaybackEvent[], firstPlay: number, windowPlays: number): StagedRows | null {
+  const writer = new StagedRowsWriter(windowPlays);
+  stops.forEach((stop, i) => writer.add(stop, firstPlay + i));
+  return writer.take();
 }
