@@ -1,7 +1,7 @@
 // One entry for every history source, used by the command line and the API. The source is read
 // on a thread of its own (read-worker.ts); this thread hands its rows to the engine.
 import { Worker } from 'node:worker_threads';
-import { AppError, type ErrorKind } from '../core/errors.ts';
+import { AppError } from '../core/errors.ts';
 import type { GeoIp } from '../core/geoip.ts';
 import type { Warehouse } from '../warehouse/client.ts';
 import type { StagedRows } from '../warehouse/import-rows.ts';
@@ -141,7 +141,7 @@ function startReader(setup: ReaderSetup, rows: SourceRows, heapMiB: number) {
 /** The reading thread's error as this thread's own kind, its message unchanged. */
 function threadError(error: ThreadError): Error {
   if (error.name === 'ImportFormatError') return new ImportFormatError(error.message);
-  const rebuilt = error.kind ? new AppError(error.kind as ErrorKind, error.message) : new Error(error.message);
+  const rebuilt = error.kind ? new AppError(error.kind, error.message) : new Error(error.message);
   rebuilt.name = error.name;
   return rebuilt;
 }

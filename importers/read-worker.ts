@@ -6,7 +6,7 @@
 // gives its buffers back.
 import { parentPort, workerData } from 'node:worker_threads';
 import { GeoIp, type GeoIpOptions } from '../core/geoip.ts';
-import { AppError } from '../core/errors.ts';
+import { AppError, type ErrorKind } from '../core/errors.ts';
 import { encodePlays } from './encode.ts';
 import { newSourceRows, type SourceRows } from './play.ts';
 import { openSource, type ImportSource } from './sources.ts';
@@ -17,14 +17,13 @@ export interface ReaderSetup {
   /** How the process opened its GeoIP database; null: plays are not placed. */
   geo: GeoIpOptions | null;
   windowPlays: number;
-  batchSize?: number;
 }
 
 /** What went wrong, as plain data: a thread's errors cross as their name, message and kind. */
 export interface ThreadError {
   name: string;
   message: string;
-  kind: string | null;
+  kind: ErrorKind | null;
 }
 
 export type ReaderMessage =
@@ -59,7 +58,6 @@ async function read(port: NonNullable<typeof parentPort>, setup: ReaderSetup): P
     send({ type: 'opened', total: source.total });
     for await (const staged of encodePlays(source.plays, {
       geo,
-      batchSize: setup.batchSize,
       windowPlays: setup.windowPlays,
       buffers,
     })) {

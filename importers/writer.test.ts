@@ -12,7 +12,7 @@ import { playbackEventRow } from '../warehouse/rows.ts';
 import { placeAddress } from '../core/geoip.ts';
 import { playEvents, type ImportedPlay } from './play.ts';
 import { writePlays } from './writer.ts';
-import { stageRows } from '../warehouse/import-rows.ts';
+import { StagedRowsWriter } from '../warehouse/import-rows.ts';
 
 let warehouse: Awaited<ReturnType<typeof openTestWarehouse>>;
 let geo: GeoIp;
@@ -186,9 +186,9 @@ describe('the import writer', () => {
 
   it("drops interrupted imports' staging tables once they are old, and leaves running ones", async () => {
     const queries = new ImportQueries(warehouse);
-    await queries
-      .stage('interrupted', 10)
-      .add(stageRows([samplePlaybackEvent({ eventId: 'tautulli:interrupted' })], 0, 10)!);
+    const rows = new StagedRowsWriter(10);
+    rows.add(samplePlaybackEvent({ eventId: 'tautulli:interrupted' }), 0);
+    await queries.stage('interrupted', 10).add(rows.take()!);
     expect(await queries.dropStaleStages(3_600_000)).toEqual([]);
     expect(await stages()).toEqual(['import_stage_interrupted_w0']);
     await new Promise((resolve) => setTimeout(resolve, 1100));

@@ -34,8 +34,8 @@ export interface Warehouse {
   /**
    * Writes many positional rows (`columns` in order) in one insert, for bulk writers. The embedded
    * engine takes them as one buffer that its own parser reads (chdb's raw insert): 10,000 playback
-   * events in 140 ms instead of 300 ms through the client's insert, which bounds big imports. A
-   * server gets them through the client.
+   * events in 140 ms instead of 300 ms through the client's insert. A server gets them through
+   * the client.
    */
   insertCompact(
     name: string,
@@ -181,7 +181,7 @@ export async function openWarehouse(settings: WarehouseSettings, logger: Logger)
 }
 
 /**
- * Rows as JSON text, a thousand at a time with other work let in between: 5,000 rows of an import
+ * Rows as JSON text, a thousand at a time with other work let in between: 5,000 playback events
  * took 25 ms in one go, which a health check waiting behind them would see.
  */
 async function jsonLines(rows: unknown[][]): Promise<string[]> {

@@ -104,10 +104,3 @@ export class StagedRowsWriter {
     return staged;
   }
 }
-
-/** Stop events as staged rows, `firstPlay` being the number of the first in its import. */
-export function stageRows(stops: PlaybackEvent[], firstPlay: number, windowPlays: number): StagedRows | null {
-  const writer = new StagedRowsWriter(windowPlays);
-  stops.forEach((stop, i) => writer.add(stop, firstPlay + i));
-  return writer.take();
-}
