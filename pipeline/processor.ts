@@ -22,7 +22,8 @@ import type { AccountState } from './account-state.ts';
 import { Detector, type Findings } from './detector.ts';
 import { placeOf, type GeoLookup } from '../core/geoip.ts';
 import type { NetworkLookup } from '../core/networks.ts';
-import { settingsFor, type RuleOverrides, type RuleSettings } from './rules/settings.ts';
+import type { RuleSettings } from './rules/settings.ts';
+import { AccountDetectors, type OverridesOf } from './account-detectors.ts';
 import type { FalseAlarmMarks } from './false-alarms.ts';
 import type { TrustAdjustment } from './trust-adjustments.ts';
 import { ChangesByHand } from './by-hand.ts';
@@ -45,7 +46,7 @@ export interface ProcessorOptions {
   logger: Logger;
   rules: RuleSettings;
   /** Per-account overrides and exemptions. */
-  overrides?: (accountKey: string) => RuleOverrides | undefined;
+  overrides?: OverridesOf;
   groupId?: string;
   topicNames?: Partial<Record<'playbackEvents' | 'violations' | 'trustScoreChanges' | 'personPlays', string>>;
   /** How long a published finding's id is remembered after newer ones (default: 7 days, the bus's retention). */
@@ -93,10 +94,7 @@ export class StreamProcessor {
   };
   private readonly partitions = new Map<number, PartitionState>();
   private readonly published: { violations: PublishedIds; trust: PublishedIds };
-  /** Detectors of accounts with overrides; everyone else shares `baseDetector`. */
-  private readonly detectors = new Map<string, Detector>();
-  private baseDetector: Detector;
-  private rules: { settings: RuleSettings; overrides?: (accountKey: string) => RuleOverrides | undefined };
+  private readonly detectors: AccountDetectors;
   private readonly specs: {
     events: TopicSpec<PlaybackEvent>;
     violations: TopicSpec<Violation>;
@@ -115,8 +113,7 @@ export class StreamProcessor {
 
   constructor(private readonly options: ProcessorOptions) {
     this.logger = options.logger.child({ component: 'processor' });
-    this.baseDetector = new Detector(options.rules, options.networks);
-    this.rules = { settings: options.rules, overrides: options.overrides };
+    this.detectors = new AccountDetectors(options.rules, options.overrides, options.networks);
     this.published = {
       violations: new PublishedIds(options.publishedHorizonMs),
       trust: new PublishedIds(options.publishedHorizonMs),
@@ -225,7 +222,7 @@ export class StreamProcessor {
       for (const p of this.partitions.values()) {
         await p.ready;
         for (const state of p.accounts.values()) {
-          const out = this.detector(state.accountKey).checkInactivity(state, now);
+          const out = this.detectors.of(state.accountKey).checkInactivity(state, now);
           findings.violations.push(...out.violations);
           findings.trustChanges.push(...out.trustChanges);
         }
@@ -276,22 +273,8 @@ export class StreamProcessor {
    * New rule parameters from the next event on. Account state is kept: the rules read it, they
    * do not own it, so changed thresholds apply to the windows already collected.
    */
-  updateRules(settings: RuleSettings, overrides?: (accountKey: string) => RuleOverrides | undefined): void {
-    this.rules = { settings, overrides };
-    this.baseDetector = new Detector(settings, this.options.networks);
-    this.detectors.clear();
-  }
-
-  private detector(accountKey: string): Detector {
-    const overrides = this.rules.overrides?.(accountKey);
-    if (!overrides) return this.baseDetector;
-    let detector = this.detectors.get(accountKey);
-    if (!detector)
-      this.detectors.set(
-        accountKey,
-        (detector = new Detector(settingsFor(this.rules.settings, overrides), this.options.networks)),
-      );
-    return detector;
+  updateRules(settings: RuleSettings, overrides?: OverridesOf): void {
+    this.detectors.update(settings, overrides);
   }
 
   private apply(accounts: Map<string, AccountState>, event: PlaybackEvent): Findings {
@@ -301,7 +284,7 @@ export class StreamProcessor {
       accounts.set(event.accountKey, state);
     }
     const byHand = this.byHand.due(state, event.observedAt);
-    const found = this.detector(event.accountKey).observe(state, event, placeOf(event, this.options.geo));
+    const found = this.detectors.of(event.accountKey).observe(state, event, placeOf(event, this.options.geo));
     return byHand.length ? { ...found, trustChanges: [...byHand, ...found.trustChanges] } : found;
   }
 
