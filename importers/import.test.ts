@@ -367,12 +367,26 @@ describe('the reading thread', () => {
 
 describe('a source too big to read', () => {
   it('ends its import with a clear error when the reading thread runs out of memory', async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'sw-reader-')), 'endless.jsonl');
-    // One line of 96 MB: JSON Lines are read a line at a time, and this one never ends.
-    writeFileSync(file, `{"type":"row","table":"jf_users","data":{"Name":"${'x'.repeat(96 * 2 ** 20)}`);
+    const file = join(mkdtempSync(join(tmpdir(), 'sw-reader-')), 'users.jsonl');
+    // 96 users with names of 1 MB: the reader keeps every user's name to put on their plays.
+    const name = 'x'.repeat(2 ** 20);
+    const users = Array.from(
+      { length: 96 },
+      (_, i) => `{"type":"row","table":"jf_users","data":{"Id":"u${i}","Name":"${name}"}}`,
+    );
+    writeFileSync(file, users.join('\n'));
     await expect(
       importHistory({ kind: 'jellystat', path: file, serverId: 'jf-endless' }, warehouse, { readerHeapMiB: 64 }),
     ).rejects.toThrow('reading the source took more than 64 MiB of memory');
     expect(await stored('jf-endless')).toEqual({ events: 0, stages: 0 });
+  });
+
+  it('refuses a JSON Lines row that runs past 16 MiB, by its line, instead of holding it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'sw-reader-')), 'endless.jsonl');
+    writeFileSync(file, `\n{"type":"row","table":"jf_users","data":{"Name":"${'x'.repeat(17 * 2 ** 20)}`);
+    await expect(importHistory({ kind: 'jellystat', path: file, serverId: 'jf-long' }, warehouse)).rejects.toThrow(
+      'endless.jsonl, line 2 runs past 16 MiB without ending; is this a Jellystat backup?',
+    );
+    expect(await stored('jf-long')).toEqual({ events: 0, stages: 0 });
   });
 });

@@ -13,8 +13,8 @@
 // backups have no stream, address or play-state columns: those fields stay empty.
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
-import { JsonRowsError, JsonTableRows } from './json-rows.ts';
+import { JsonRowsError, JsonTableRows, MAX_ROW_BYTES } from './json-rows.ts';
+import { boundedLines, LineTooLongError } from './lines.ts';
 import {
   clientAddress,
   countUnreadable,
@@ -67,27 +67,33 @@ async function* documentRows(path: string, name: string): AsyncGenerator<TableRo
   }
 }
 
-/** Table rows of a JSON Lines backup, a few thousand lines at a time. */
+/** Table rows of a JSON Lines backup, a few thousand lines at a time; a row is one line of at most 16 MiB. */
 async function* lineRows(path: string, name: string): AsyncGenerator<TableRow[]> {
-  const lines = createInterface({ input: createReadStream(path, { highWaterMark: CHUNK_BYTES }), crlfDelay: Infinity });
+  const lines = boundedLines(createReadStream(path, { highWaterMark: CHUNK_BYTES }), MAX_ROW_BYTES);
   let pending: TableRow[] = [];
   let index = 0;
-  for await (const line of lines) {
-    index++;
-    if (!line.trim()) continue;
-    let record: { type?: string; table?: string; data?: Row };
-    try {
-      record = JSON.parse(line) as typeof record;
-    } catch (err) {
-      throw new ImportFormatError(
-        `${name}, line ${index}: not valid JSON (${(err as Error).message}); is this a Jellystat backup?`,
-      );
+  try {
+    for await (const line of lines) {
+      index++;
+      if (!line.trim()) continue;
+      let record: { type?: string; table?: string; data?: Row };
+      try {
+        record = JSON.parse(line) as typeof record;
+      } catch (err) {
+        throw new ImportFormatError(
+          `${name}, line ${index}: not valid JSON (${(err as Error).message}); is this a Jellystat backup?`,
+        );
+      }
+      if (record.type === 'row' && record.table && record.data) pending.push({ table: record.table, row: record.data });
+      if (pending.length >= 2000) {
+        yield pending;
+        pending = [];
+      }
     }
-    if (record.type === 'row' && record.table && record.data) pending.push({ table: record.table, row: record.data });
-    if (pending.length >= 2000) {
-      yield pending;
-      pending = [];
-    }
+  } catch (err) {
+    if (err instanceof LineTooLongError)
+      throw new ImportFormatError(`${name}, ${err.message}; is this a Jellystat backup?`);
+    throw err;
   }
   if (pending.length > 0) yield pending;
 }
