@@ -431,6 +431,8 @@ describe('dashboard in Chromium', () => {
         0,
       );
     }
+    // The library half loads on its own (LibraryPanels.svelte) and draws its tables.
+    await page.waitForSelector('[data-testid=several-servers] table');
     // A panel's bar opens the history of the plays it counts: the top user's bar, the first from the
     // top, found by clicking down the chart until the page changes.
     const topUsers = page.locator('[role=img][aria-label="Top users"]');
