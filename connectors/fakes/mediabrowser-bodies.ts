@@ -12,7 +12,7 @@ export interface MediaBrowserIdentity {
   readonly flavor: FakeFlavor;
 }
 
-export const TICKS_PER_MS = 10_000;
+const TICKS_PER_MS = 10_000;
 const imageTag = (id: string, version: number) => createHash('md5').update(`${id}@${version}`).digest('hex');
 export const ITEM_TYPE: Record<FakeItem['type'], string> = { movie: 'Movie', episode: 'Episode', track: 'Audio' };
 
