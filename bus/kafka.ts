@@ -207,7 +207,7 @@ export class KafkaBus implements Bus {
       // A fetch's records are slices of its response, which stays in memory until the last of them
       // is handled, and the processor and the sink each hold their own. 2 MiB a partition (~8,000
       // events) and 12 MiB a fetch still fill the sink's inserts: the end-to-end peak fell from
-      // 1,056-1,076 to 959-971 MiB at the same throughput, against 8 / 64 MiB (bench/README.md).
+      // 1,056-1,076 to 959-1,006 MiB at the same throughput, against 8 / 64 MiB (bench/README.md).
       maxBytesPerPartition: 2 * 1024 * 1024,
       maxBytes: 12 * 1024 * 1024,
       retry: { initialRetryTime: 300, retries: 10, maxRetryTime: 30_000 },

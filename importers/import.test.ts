@@ -333,12 +333,10 @@ describe('the reading thread', () => {
     const started = (message: unknown) => readers.push((message as { worker: Worker }).worker);
     subscribe('worker_threads', started);
     let killed = false;
-    const progress: number[] = [];
     try {
       await expect(
         importHistory(source, warehouse, {
           onProgress: (p) => {
-            progress.push(p.read);
             // Once some plays have moved, the thread goes as an out-of-memory thread would.
             if (p.added > 0 && !killed) {
               killed = true;
