@@ -46,3 +46,6 @@ export function query(params: Record<string, string | number | undefined | null>
   const text = search.toString();
   return text ? `?${text}` : '';
 }
+
+/** Rows of an analytics or library answer, as the charts and tables read them. */
+export type Rows = Array<Record<string, string | number | null | string[]>>;
